@@ -1,0 +1,31 @@
+/**
+ * `npm run bench -- <name...>` runs benchmarks/<name>.ts, each in its own Node process (so one
+ * benchmark's heap does not skew another's memory figures). With no name, runs them all.
+ * Each benchmark prints, as its last line, one JSON object with `name`, `ours`, `baseline`, `ratio`.
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const available = readdirSync(here)
+  .filter((file) => file.endsWith('.ts') && !['run.ts'].includes(file) && !file.startsWith('_'))
+  .map((file) => file.replace(/\.ts$/, ''))
+  .sort();
+
+const requested = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
+const unknown = requested.filter((name) => !available.includes(name));
+if (unknown.length > 0) {
+  console.error(`unknown benchmark(s): ${unknown.join(', ')}; available: ${available.join(', ')}`);
+  process.exit(2);
+}
+
+let failed = false;
+for (const name of requested.length > 0 ? requested : available) {
+  const result = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(here, `${name}.ts`)], {
+    stdio: 'inherit',
+  });
+  if (result.status !== 0) failed = true;
+}
+process.exit(failed ? 1 : 0);
