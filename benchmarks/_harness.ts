@@ -36,7 +36,12 @@ export function collectGarbage(): void {
 }
 
 /** Print the benchmark's result as its last line: one JSON object. Ratios are ours/baseline. */
-export function report(result: { name: string; ours: number; baseline: number; [extra: string]: unknown }): void {
+export function report(result: {
+  name: string;
+  ours: number;
+  baseline: number;
+  [extra: string]: unknown;
+}): void {
   const ratio = result.baseline > 0 ? result.ours / result.baseline : null;
   const rounded = Object.fromEntries(
     Object.entries({ ...result, ratio }).map(([key, value]) => [

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Packs the built package, installs the tarball into a scratch consumer folder and loads it
+# with plain node both ways. Exists because rrule (CommonJS without `exports`) breaks under
+# Node ESM while passing under vitest: only a real consumer catches that.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$PWD"
+scratch="$(mktemp -d)"
+trap 'rm -rf "$scratch"' EXIT
+
+tarball="$(npm pack --silent --pack-destination "$scratch" | tail -n 1)"
+cd "$scratch"
+npm init -y >/dev/null
+npm install --prefer-offline --no-audit --no-fund "$scratch/$tarball" >/dev/null
+
+cat > esm.mjs <<'JS'
+import * as leadflow from 'leadflow';
+import { chinaCalendar, createTimerQueue, occurrences } from 'leadflow';
+const calendar = chinaCalendar({ years: [2026] });
+const due = calendar.addBusinessTime(Date.parse('2026-02-13T09:30:00Z'), 4 * 3_600_000);
+const reminders = occurrences('FREQ=MONTHLY;INTERVAL=3', {
+  start: Date.parse('2026-01-05T02:00:00Z'), zone: 'Asia/Shanghai',
+  from: Date.parse('2026-01-01T00:00:00Z'), to: Date.parse('2026-12-31T00:00:00Z'),
+  shift: 'next-business-time', calendar,
+});
+const queue = createTimerQueue();
+queue.schedule({ key: 'k', dueAt: 1 });
+if (reminders.length !== 4 || queue.popDue(1).length !== 1 || !(due > 0)) throw new Error('ESM smoke failed');
+console.log('ESM ok:', Object.keys(leadflow).length, 'exports; SLA due', new Date(due).toISOString());
+JS
+cat > cjs.cjs <<'JS'
+const leadflow = require('leadflow');
+const { chinaCalendar, occurrences } = leadflow;
+const calendar = chinaCalendar({ years: [2025] });
+const list = occurrences('FREQ=WEEKLY;COUNT=3', { start: Date.parse('2025-03-03T02:00:00Z'), zone: 'Asia/Shanghai',
+  from: 0, to: Date.parse('2026-01-01T00:00:00Z'), shift: 'next-business-time', calendar });
+if (list.length !== 3) throw new Error('CJS smoke failed');
+console.log('CJS ok:', Object.keys(leadflow).length, 'exports');
+JS
+node esm.mjs
+node cjs.cjs
+node -e "const p = require('leadflow/package.json'); console.log('package.json export ok:', p.name, p.version)"
