@@ -9,18 +9,23 @@
 export { CalendarError, ClockError, LeadflowError, RecurrenceError, TimerError } from './errors.js';
 export {
   type BusinessCalendar,
-  CHINA_DEFAULT_WEEK,
   type CalendarOptions,
+  CHINA_DEFAULT_WEEK,
   type ChinaCalendarOptions,
   chinaCalendar,
   createCalendar,
   type Instant,
-  type WeekHours,
   type Weekday,
+  type WeekHours,
   type WorkInterval,
   workweek,
 } from './scheduler/calendar.js';
 export { CHINA_HOLIDAYS, type ChinaYearData } from './scheduler/china-holidays.js';
 export { type Clock, createVirtualClock, systemClock, type VirtualClock } from './scheduler/clock.js';
 export { DEFAULT_OCCURRENCE_LIMIT, type OccurrenceOptions, occurrences } from './scheduler/recurrence.js';
-export { createTimerQueue, type ScheduleTimer, type Timer, type TimerQueue } from './scheduler/timer-queue.js';
+export {
+  createTimerQueue,
+  type ScheduleTimer,
+  type Timer,
+  type TimerQueue,
+} from './scheduler/timer-queue.js';
