@@ -1,0 +1,394 @@
+import { z } from 'zod';
+import { FORBIDDEN_KEY_NAMES } from './issues.js';
+import { MODEL_LIMITS } from './limits.js';
+
+/**
+ * Pattern every id must match: starts with a letter or digit, then letters, digits and
+ * `_ . : @ -`, at most {@link MODEL_LIMITS}.idLength characters. UUIDs, ULIDs, numeric strings
+ * and `crm:lead:42` style ids all fit; spaces, slashes and control characters do not.
+ *
+ * @example
+ * ```ts
+ * import { ID_PATTERN } from 'leadflow';
+ * ID_PATTERN.test('rep-a'); // true
+ * ```
+ */
+export const ID_PATTERN: RegExp = /^[A-Za-z0-9][A-Za-z0-9_.:@-]*$/;
+
+/**
+ * An id (lead, rep, supervisor, customer, pool, department, group). Trimmed; numbers are not
+ * coerced — send `String(id)`.
+ *
+ * @example
+ * ```ts
+ * import { idSchema } from 'leadflow';
+ * idSchema.parse(' rep-a '); // 'rep-a'
+ * ```
+ */
+export const idSchema = z
+  .string()
+  .max(MODEL_LIMITS.idLength, { abort: true })
+  .trim()
+  .min(1, { message: 'must not be empty', abort: true })
+  .regex(ID_PATTERN, {
+    message: 'must start with a letter or digit and contain only letters, digits and _ . : @ -',
+  });
+
+/**
+ * A required, trimmed, non-empty string of at most `max` characters (the raw length is checked
+ * first, so a huge string is refused without further work).
+ *
+ * @example
+ * ```ts
+ * import { requiredText } from 'leadflow';
+ * const regionSchema = requiredText(100);
+ * ```
+ */
+export function requiredText(max: number) {
+  return z.string().max(max, { abort: true }).trim().min(1, 'must not be empty');
+}
+
+function isBlank(value: unknown): boolean {
+  return typeof value === 'string' && value.length <= 1_000 && value.trim() === '';
+}
+
+/**
+ * Makes a field optional and treats a blank string (`''`, `'  '`) as absent — web forms send
+ * empty strings for fields the visitor skipped, which must not quarantine a lead.
+ *
+ * @example
+ * ```ts
+ * import { blankAsAbsent, emailSchema } from 'leadflow';
+ * blankAsAbsent(emailSchema).parse(''); // undefined
+ * ```
+ */
+export function blankAsAbsent<S extends z.ZodType>(schema: S) {
+  return z
+    .preprocess((value: z.input<S> | undefined) => (isBlank(value) ? undefined : value), schema.optional())
+    .optional();
+}
+
+/**
+ * An optional trimmed string of at most `max` characters; blank strings become absent.
+ *
+ * @example
+ * ```ts
+ * import { optionalText } from 'leadflow';
+ * optionalText(200).parse('  '); // undefined
+ * ```
+ */
+export function optionalText(max: number) {
+  return blankAsAbsent(z.string().max(max, { abort: true }).trim());
+}
+
+/**
+ * A calendar day `YYYY-MM-DD` (a real date: `2026-02-29` is refused). Days are zone-less; the
+ * business calendar decides which zone they are read in.
+ *
+ * @example
+ * ```ts
+ * import { isoDateSchema } from 'leadflow';
+ * isoDateSchema.parse('2026-05-01'); // '2026-05-01'
+ * ```
+ */
+export const isoDateSchema = z
+  .string()
+  .max(10, { message: 'must be an ISO date YYYY-MM-DD', abort: true })
+  .check(z.iso.date({ message: 'must be an ISO date YYYY-MM-DD' }));
+
+const isoDateTime = z.iso.datetime({ offset: true });
+const INSTANT_HINT =
+  'an ISO 8601 datetime with Z or an offset (e.g. 2026-03-02T09:30:00+08:00) or epoch milliseconds';
+
+function describeInput(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}
+
+/**
+ * An instant, given as an ISO 8601 datetime string **with** `Z` or a UTC offset, or as integer
+ * epoch milliseconds; normalised to epoch milliseconds. Datetimes without an offset are refused
+ * (their zone would be a guess). The instant must fall in 2000-01-01 … 2100-01-01 (UTC), which
+ * also catches epoch *seconds* sent by mistake.
+ *
+ * @example
+ * ```ts
+ * import { instantSchema } from 'leadflow';
+ * instantSchema.parse('2026-03-02T09:30:00+08:00'); // 1772415000000
+ * instantSchema.parse(1772415000000);               // 1772415000000
+ * ```
+ */
+export const instantSchema = z
+  .custom<string | number>((value) => typeof value === 'string' || typeof value === 'number', {
+    error: (issue) =>
+      issue.input === undefined
+        ? `required (${INSTANT_HINT})`
+        : `expected ${INSTANT_HINT}, received ${describeInput(issue.input)}`,
+  })
+  .transform((value, ctx): number => {
+    let ms: number;
+    if (typeof value === 'number') {
+      if (!Number.isInteger(value)) {
+        ctx.addIssue({ code: 'custom', message: `epoch milliseconds must be an integer, received ${value}` });
+        return z.NEVER;
+      }
+      ms = value;
+    } else {
+      ms = value.length <= 64 && isoDateTime.safeParse(value).success ? Date.parse(value) : Number.NaN;
+      if (!Number.isFinite(ms)) {
+        ctx.addIssue({ code: 'custom', message: `expected ${INSTANT_HINT}` });
+        return z.NEVER;
+      }
+    }
+    if (ms < MODEL_LIMITS.minInstantMs || ms >= MODEL_LIMITS.maxInstantMs) {
+      const seconds =
+        typeof value === 'number' &&
+        value * 1000 >= MODEL_LIMITS.minInstantMs &&
+        value * 1000 < MODEL_LIMITS.maxInstantMs;
+      ctx.addIssue({
+        code: 'custom',
+        message: `instant must fall between 2000-01-01 and 2100-01-01 UTC${seconds ? ' (epoch seconds sent instead of milliseconds?)' : ''}`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+/**
+ * A money amount in currency units (yuan, not fen), `0 ≤ amount ≤ 1e15`.
+ *
+ * @example
+ * ```ts
+ * import { amountSchema } from 'leadflow';
+ * amountSchema.parse(120000.5); // 120000.5
+ * ```
+ */
+export const amountSchema = z.number().min(0).max(MODEL_LIMITS.maxAmount);
+
+/**
+ * An ISO 4217 currency code; trimmed and upper-cased (`cny` → `CNY`).
+ *
+ * @example
+ * ```ts
+ * import { currencySchema } from 'leadflow';
+ * currencySchema.parse('usd'); // 'USD'
+ * ```
+ */
+export const currencySchema = z
+  .string()
+  .max(16, { message: 'must be an ISO 4217 code of 3 letters, e.g. CNY', abort: true })
+  .trim()
+  .toUpperCase()
+  .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code of 3 letters, e.g. CNY');
+
+/**
+ * A phone number as typed: digits with optional leading `+`, spaces, dashes and parentheses,
+ * 3–32 characters (`13800138000`, `+86 21 6888 8888`, `400-820-8820`, `(0512)62345678`).
+ * Not normalised.
+ *
+ * @example
+ * ```ts
+ * import { phoneSchema } from 'leadflow';
+ * phoneSchema.parse('400-820-8820');
+ * ```
+ */
+export const phoneSchema = z
+  .string()
+  .max(MODEL_LIMITS.phoneLength, { abort: true })
+  .trim()
+  .min(3, { message: 'must be at least 3 characters', abort: true })
+  .regex(
+    /^\+?[0-9(][0-9 ()-]*[0-9]$/,
+    'must be a phone number: digits, optional leading +, spaces, - and ()',
+  );
+
+/**
+ * An e-mail address (trimmed, at most 254 characters).
+ *
+ * @example
+ * ```ts
+ * import { emailSchema } from 'leadflow';
+ * emailSchema.parse('li.lei@example.cn');
+ * ```
+ */
+export const emailSchema = z
+  .string()
+  .max(MODEL_LIMITS.emailLength, { abort: true })
+  .trim()
+  .regex(z.regexes.email, 'must be an e-mail address');
+
+/**
+ * A WeCom (企业微信) user id: trimmed, 1–64 characters.
+ *
+ * @example
+ * ```ts
+ * import { wecomIdSchema } from 'leadflow';
+ * wecomIdSchema.parse('ZhangWei');
+ * ```
+ */
+export const wecomIdSchema = requiredText(MODEL_LIMITS.wecomIdLength);
+
+/**
+ * Ways to reach a person: optional phone, e-mail and WeCom id (blank strings count as absent).
+ *
+ * @example
+ * ```ts
+ * import { contactPointSchema } from 'leadflow';
+ * contactPointSchema.parse({ wecomId: 'ZhangWei', email: '' }); // { wecomId: 'ZhangWei' }
+ * ```
+ */
+export const contactPointSchema = z.strictObject({
+  phone: blankAsAbsent(phoneSchema),
+  email: blankAsAbsent(emailSchema),
+  wecomId: blankAsAbsent(wecomIdSchema),
+});
+
+/**
+ * Contact channels of a person, see {@link contactPointSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { ContactPoint } from 'leadflow';
+ * const c: ContactPoint = { phone: '13800138000' };
+ * ```
+ */
+export type ContactPoint = z.output<typeof contactPointSchema>;
+
+/**
+ * An array schema that refuses more than `max` items **before** looking at any item, so a
+ * million-element array costs one length check.
+ *
+ * @example
+ * ```ts
+ * import { boundedArray, idSchema } from 'leadflow';
+ * const repIds = boundedArray(idSchema, 10_000);
+ * ```
+ */
+export function boundedArray<T extends z.ZodType>(item: T, max: number) {
+  return z.preprocess((value: z.input<T>[], ctx) => {
+    if (Array.isArray(value) && value.length > max) {
+      ctx.addIssue({ code: 'custom', message: `must have at most ${max} items (got ${value.length})` });
+    }
+    return value;
+  }, z.array(item));
+}
+
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+
+/**
+ * Default key schema of leadflow records: 1–64 characters, no control characters, none of
+ * {@link FORBIDDEN_KEY_NAMES}.
+ *
+ * @example
+ * ```ts
+ * import { recordKeySchema } from 'leadflow';
+ * recordKeySchema.safeParse('constructor').success; // false
+ * ```
+ */
+export const recordKeySchema = z
+  .string()
+  .max(MODEL_LIMITS.customKeyLength, { abort: true })
+  .min(1, { message: 'must not be empty', abort: true })
+  .refine((key) => !hasControlCharacter(key), 'must not contain control characters')
+  .refine((key) => !FORBIDDEN_KEY_NAMES.has(key), 'forbidden key (refused to prevent prototype pollution)');
+
+/**
+ * A record schema hardened for untrusted input: more than `maxKeys` own keys is refused before
+ * any value is read, and the keys `__proto__`, `constructor`, `prototype` are refused with an
+ * issue at their path (zod on its own silently drops an own `__proto__` key, e.g. one created by
+ * `JSON.parse`).
+ *
+ * @example
+ * ```ts
+ * import { safeRecord } from 'leadflow';
+ * import { z } from 'zod';
+ * const scores = safeRecord(z.number(), 20);
+ * scores.safeParse(JSON.parse('{"__proto__": 1}')).success; // false
+ * ```
+ */
+export function safeRecord<V extends z.ZodType>(
+  value: V,
+  maxKeys: number,
+  keySchema: z.ZodType<string, string> = recordKeySchema,
+) {
+  return z.preprocess(
+    (input: Record<string, z.input<V>>, ctx) => {
+      if (typeof input === 'object' && input !== null && !Array.isArray(input)) {
+        const keys = Object.keys(input);
+        if (keys.length > maxKeys) {
+          ctx.addIssue({ code: 'custom', message: `must have at most ${maxKeys} keys (got ${keys.length})` });
+          return input;
+        }
+        for (const key of keys) {
+          if (FORBIDDEN_KEY_NAMES.has(key)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [key],
+              message: `forbidden key ${JSON.stringify(key)} (refused to prevent prototype pollution)`,
+            });
+          }
+        }
+      }
+      return input;
+    },
+    z.record(keySchema, value),
+  );
+}
+
+/**
+ * A value of a free-form `custom` field: string (≤ 2,000 characters), finite number, boolean or
+ * null. Nested objects and arrays are refused — flatten them (`address_city`).
+ *
+ * @example
+ * ```ts
+ * import { customValueSchema } from 'leadflow';
+ * customValueSchema.parse(null); // null
+ * ```
+ */
+export const customValueSchema = z.union([
+  z.string().max(MODEL_LIMITS.customStringLength),
+  z.number(),
+  z.boolean(),
+  z.null(),
+]);
+
+/**
+ * A value of a free-form `custom` field.
+ *
+ * @example
+ * ```ts
+ * import type { CustomValue } from 'leadflow';
+ * const v: CustomValue = 'Q2-expo';
+ * ```
+ */
+export type CustomValue = z.output<typeof customValueSchema>;
+
+/**
+ * Free-form host fields: at most 100 keys of {@link recordKeySchema}, values of
+ * {@link customValueSchema}; defaults to `{}`.
+ *
+ * @example
+ * ```ts
+ * import { customFieldsSchema } from 'leadflow';
+ * customFieldsSchema.parse({ utm_source: 'baidu', score: 7 });
+ * ```
+ */
+export const customFieldsSchema = safeRecord(customValueSchema, MODEL_LIMITS.customKeys).default({});
+
+/**
+ * Free-form host fields after parsing.
+ *
+ * @example
+ * ```ts
+ * import type { CustomFields } from 'leadflow';
+ * const c: CustomFields = { utm_source: 'baidu', score: 7 };
+ * ```
+ */
+export type CustomFields = z.output<typeof customFieldsSchema>;
