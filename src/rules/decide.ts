@@ -1,0 +1,640 @@
+import type { Lead } from '../model/lead.js';
+import type { Rep } from '../model/rep.js';
+import type { Team } from '../model/team.js';
+import type { CompiledRuleSet, ResolvedStrategy } from './compile.js';
+import type { CompiledCondition, ConditionTraceEntry } from './conditions.js';
+import { leadFacts } from './facts.js';
+import { evaluateReference } from './reference-engine.js';
+
+/**
+ * Assignment state that outlives a single decision: today's assignment counts per rep and the
+ * round-robin cursors. It is explicit input and output of {@link decideLead} — never a hidden
+ * global — so decisions replay deterministically. When `day` changes, counts start from zero.
+ *
+ * @example
+ * ```ts
+ * import type { AssignmentState } from 'leadflow';
+ * const state: AssignmentState = { day: '2026-03-02', assignedToday: { 'rep-a': 8 }, cursors: {} };
+ * ```
+ */
+export interface AssignmentState {
+  /** The local business day (`YYYY-MM-DD`) the counts belong to. */
+  readonly day: string;
+  readonly assignedToday: Readonly<Record<string, number>>;
+  /** Round-robin position per assignment rule id. */
+  readonly cursors: Readonly<Record<string, number>>;
+}
+
+/**
+ * An empty {@link AssignmentState} for a day.
+ *
+ * @example
+ * ```ts
+ * import { emptyAssignmentState } from 'leadflow';
+ * const state = emptyAssignmentState('2026-03-02');
+ * ```
+ */
+export function emptyAssignmentState(day: string): AssignmentState {
+  return { day, assignedToday: {}, cursors: {} };
+}
+
+/**
+ * Count one more assignment for `repId` (e.g. when a broadcast offer is claimed), rolling the
+ * counts over when `day` differs from the state's day.
+ *
+ * @example
+ * ```ts
+ * import { emptyAssignmentState, recordAssignment } from 'leadflow';
+ * const next = recordAssignment(emptyAssignmentState('2026-03-02'), 'rep-a', '2026-03-02');
+ * next.assignedToday['rep-a']; // 1
+ * ```
+ */
+export function recordAssignment(state: AssignmentState, repId: string, day: string): AssignmentState {
+  const counts = state.day === day ? state.assignedToday : {};
+  return { day, cursors: state.cursors, assignedToday: { ...counts, [repId]: (counts[repId] ?? 0) + 1 } };
+}
+
+/**
+ * Why a candidate rep was or was not chosen.
+ *
+ * @example
+ * ```ts
+ * import type { CandidateVerdict } from 'leadflow';
+ * const v: CandidateVerdict = { repId: 'rep-a', eligible: false, reasons: ['capacity 8/8'] };
+ * ```
+ */
+export interface CandidateVerdict {
+  readonly repId: string;
+  readonly eligible: boolean;
+  /** Why the rep was skipped ("capacity 8/8", "on leave", "region mismatch …"), or why chosen. */
+  readonly reasons: readonly string[];
+  /** bestMatch score (similar wins in the lookback window). */
+  readonly score?: number;
+}
+
+/**
+ * The explanation of one rule's evaluation.
+ *
+ * @example
+ * ```ts
+ * import type { RuleTrace } from 'leadflow';
+ * const t: RuleTrace = { ruleId: 'suzhou-auto-parts', matched: true, conditions: [] };
+ * ```
+ */
+export interface RuleTrace {
+  readonly ruleId: string;
+  readonly matched: boolean;
+  /** Each evaluated condition with the fact value seen (empty when the rule has no condition). */
+  readonly conditions: readonly ConditionTraceEntry[];
+  /** For assignment rules that matched: every candidate considered. */
+  readonly candidates?: readonly CandidateVerdict[];
+  /** For assignment rules that matched: what happened ("assigned rep-b", "no eligible candidate"). */
+  readonly outcome?: string;
+}
+
+/**
+ * Where a lead goes: a rep, a broadcast offer, the supervisor queue, or incubation.
+ *
+ * @example
+ * ```ts
+ * import type { AssignmentDecision } from 'leadflow';
+ * function ownerOf(d: AssignmentDecision) { return d.kind === 'assign' ? d.repId : undefined; }
+ * ```
+ */
+export type AssignmentDecision =
+  | {
+      readonly kind: 'assign';
+      readonly repId: string;
+      readonly ruleId: string;
+      readonly strategy: ResolvedStrategy['type'];
+    }
+  | {
+      readonly kind: 'offer';
+      readonly repIds: readonly string[];
+      readonly ruleId: string;
+      readonly claimTimeoutMs: number;
+    }
+  | { readonly kind: 'queue'; readonly supervisorId: string | undefined; readonly reason: string }
+  | { readonly kind: 'nurture'; readonly untilMs: number; readonly reason: string };
+
+/**
+ * The full result of deciding a lead: tags, intent grade, qualification, assignment, the next
+ * assignment state and the explanation of every step.
+ *
+ * @example
+ * ```ts
+ * import { decideLead } from 'leadflow';
+ * const { decision, state: nextState, explanation } = decideLead(compiled, lead, team, state, { now, day });
+ * ```
+ */
+export interface LeadDecision {
+  readonly tags: readonly string[];
+  readonly intentGrade: 'A' | 'B' | 'C';
+  readonly qualified: boolean;
+  readonly decision: AssignmentDecision;
+  readonly state: AssignmentState;
+  readonly explanation: {
+    readonly tagging: readonly RuleTrace[];
+    readonly intentGrade: { readonly grade: 'A' | 'B' | 'C'; readonly byRule: number | undefined };
+    readonly qualification: readonly {
+      readonly part: string;
+      readonly held: boolean;
+      readonly conditions: readonly ConditionTraceEntry[];
+    }[];
+    readonly assignment: readonly RuleTrace[];
+  };
+}
+
+/**
+ * Inputs of {@link decideLead} besides the lead: the instant, the local business day, and which
+ * rules to skip (e.g. a broadcast whose claim window expired).
+ *
+ * @example
+ * ```ts
+ * import type { DecideContext } from 'leadflow';
+ * const context: DecideContext = { now: Date.parse('2026-03-02T02:00:00Z'), day: '2026-03-02', trace: true };
+ * ```
+ */
+export interface DecideContext {
+  readonly now: number;
+  /** Local business day of `now` (`YYYY-MM-DD`), for leave and daily capacity. */
+  readonly day: string;
+  /** Assignment rule ids not to try (fall-through after an unclaimed broadcast). */
+  readonly skipRules?: ReadonlySet<string>;
+  /** Reps not to pick (e.g. the rep a lead is being reassigned away from). */
+  readonly excludeReps?: ReadonlySet<string>;
+  /** Record each condition with the fact value seen. @default true */
+  readonly trace?: boolean;
+}
+
+const NO_TRACE: readonly ConditionTraceEntry[] = Object.freeze([]);
+
+/** How the decision logic gets a condition evaluated: by the compiled closures or a reference. */
+type Answer = (
+  condition: CompiledCondition,
+  facts: Record<string, unknown>,
+  trace: boolean,
+) => ConditionOutcome;
+
+interface ConditionOutcome {
+  readonly result: boolean;
+  readonly conditions: readonly ConditionTraceEntry[];
+}
+
+const ALWAYS: ConditionOutcome = Object.freeze({ result: true, conditions: NO_TRACE });
+const NEVER: ConditionOutcome = Object.freeze({ result: false, conditions: NO_TRACE });
+
+/*
+ * The decision logic is written once (decideCore) and asks an `answer` callback for every
+ * condition. decideLead answers with the compiled closures; decideLeadWithReference answers
+ * with json-rules-engine — so both make the same decisions by construction, differing only in
+ * how conditions are evaluated.
+ */
+
+function addTag(tags: string[], tag: string): void {
+  if (!tags.includes(tag)) tags.push(tag);
+}
+
+const repIndexCache = new WeakMap<readonly Rep[], ReadonlyMap<string, Rep>>();
+function repsByIdOf(reps: readonly Rep[]): ReadonlyMap<string, Rep> {
+  let index = repIndexCache.get(reps);
+  if (index === undefined) {
+    index = new Map(reps.map((rep) => [rep.id, rep]));
+    repIndexCache.set(reps, index);
+  }
+  return index;
+}
+
+function covers(list: readonly string[], value: string | undefined): boolean {
+  // An empty list means "no restriction"; "*" is an explicit wildcard.
+  if (list.length === 0) return true;
+  if (value === undefined) return false;
+  return list.some((entry) => entry === '*' || entry === value || value.startsWith(`${entry}/`));
+}
+
+function decideCore(
+  compiled: CompiledRuleSet,
+  lead: Lead,
+  team: Pick<Team, 'reps' | 'supervisors'>,
+  state: AssignmentState,
+  context: DecideContext,
+  answer: Answer,
+): LeadDecision {
+  const trace = context.trace ?? true;
+  const facts = leadFacts(lead) as Record<string, unknown>;
+
+  // 1. Tagging: every matching rule contributes (not first-match).
+  const tags: string[] = [...lead.tags];
+  if (compiled.tagging.channelTag) addTag(tags, `channel/${lead.channel}`);
+  if (lead.budget !== undefined) {
+    for (const band of compiled.tagging.budgetBands) {
+      if (band.below === undefined || lead.budget.amount < band.below) {
+        addTag(tags, band.tag);
+        break;
+      }
+    }
+  }
+  const taggingTrace: RuleTrace[] = [];
+  for (const rule of compiled.tagging.rules) {
+    const { result, conditions } = rule.when === undefined ? ALWAYS : answer(rule.when, facts, trace);
+    if (result) for (const tag of rule.tags) addTag(tags, tag);
+    taggingTrace.push({ ruleId: rule.id, matched: result, conditions });
+  }
+  facts.tags = tags;
+
+  // 2. Intent grade: first matching grade, else C.
+  let intentGrade: 'A' | 'B' | 'C' = 'C';
+  let gradeRule: number | undefined;
+  for (let index = 0; index < compiled.tagging.intentGrades.length; index++) {
+    const grade = compiled.tagging.intentGrades[index]!;
+    if ((grade.when === undefined ? ALWAYS : answer(grade.when, facts, false)).result) {
+      intentGrade = grade.grade;
+      gradeRule = index;
+      break;
+    }
+  }
+  addTag(tags, `intent/${intentGrade}`);
+  facts.intentGrade = intentGrade;
+
+  // 3. Qualification: the valid-lead contract, all parts must hold.
+  const qualification: { part: string; held: boolean; conditions: readonly ConditionTraceEntry[] }[] = [];
+  for (const part of compiled.qualification.parts) {
+    const { result, conditions } = part.when === undefined ? ALWAYS : answer(part.when, facts, trace);
+    qualification.push({ part: part.name, held: result, conditions });
+  }
+  const qualified = qualification.every((part) => part.held);
+  facts.qualified = qualified;
+
+  const explanationBase = {
+    tagging: taggingTrace,
+    intentGrade: { grade: intentGrade, byRule: gradeRule },
+    qualification,
+  };
+  if (!qualified && !compiled.qualification.assignUnqualified) {
+    const failed = qualification.filter((part) => !part.held).map((part) => part.part);
+    return {
+      tags,
+      intentGrade,
+      qualified,
+      state,
+      decision: {
+        kind: 'nurture',
+        untilMs: context.now + compiled.qualification.incubationMs,
+        reason: `not a valid lead: ${failed.join(', ')} failed`,
+      },
+      explanation: { ...explanationBase, assignment: [] },
+    };
+  }
+
+  // 4. Assignment: ordered rules; the first that matches and finds an eligible rep wins.
+  const counts = state.day === context.day ? state.assignedToday : {};
+  const repsById = repsByIdOf(team.reps);
+  const assignmentTrace: RuleTrace[] = [];
+  for (const rule of compiled.assignment.rules) {
+    if (context.skipRules?.has(rule.id)) {
+      assignmentTrace.push({ ruleId: rule.id, matched: false, conditions: NO_TRACE, outcome: 'skipped' });
+      continue;
+    }
+    const { result, conditions } = rule.when === undefined ? ALWAYS : answer(rule.when, facts, trace);
+    if (!result) {
+      assignmentTrace.push({ ruleId: rule.id, matched: false, conditions });
+      continue;
+    }
+    const strategy = rule.strategy;
+    const verdicts = strategy.repIds.map((repId) =>
+      judgeCandidate(repId, repsById.get(repId), strategy, lead, counts, context, trace),
+    );
+    const eligible = verdicts.filter((verdict) => verdict.eligible);
+    const chosen = pick(strategy, eligible, rule.id, state, counts, repsById, lead, context, verdicts);
+    if (chosen.kind === 'none') {
+      assignmentTrace.push({
+        ruleId: rule.id,
+        matched: true,
+        conditions,
+        candidates: chosen.verdicts ?? verdicts,
+        outcome: 'no eligible candidate',
+      });
+      if (rule.onNoCandidate === 'fallback') break;
+      continue;
+    }
+    const candidates = chosen.verdicts ?? verdicts;
+    if (chosen.kind === 'offer') {
+      assignmentTrace.push({
+        ruleId: rule.id,
+        matched: true,
+        conditions,
+        candidates,
+        outcome: `offered to ${chosen.repIds.join(', ')}`,
+      });
+      return {
+        tags,
+        intentGrade,
+        qualified,
+        state,
+        decision: {
+          kind: 'offer',
+          repIds: chosen.repIds,
+          ruleId: rule.id,
+          claimTimeoutMs: strategy.type === 'broadcast' ? strategy.claimTimeoutMs : 0,
+        },
+        explanation: { ...explanationBase, assignment: assignmentTrace },
+      };
+    }
+    assignmentTrace.push({
+      ruleId: rule.id,
+      matched: true,
+      conditions,
+      candidates,
+      outcome: `assigned ${chosen.repId}`,
+    });
+    const assigned = recordAssignment(state, chosen.repId, context.day);
+    return {
+      tags,
+      intentGrade,
+      qualified,
+      state:
+        chosen.cursor === undefined
+          ? assigned
+          : { ...assigned, cursors: { ...state.cursors, [rule.id]: chosen.cursor } },
+      decision: { kind: 'assign', repId: chosen.repId, ruleId: rule.id, strategy: strategy.type },
+      explanation: { ...explanationBase, assignment: assignmentTrace },
+    };
+  }
+  const supervisorId = compiled.assignment.fallback.supervisorId ?? team.supervisors[0]?.id;
+  const matchedAny = assignmentTrace.some((entry) => entry.matched);
+  return {
+    tags,
+    intentGrade,
+    qualified,
+    state,
+    decision: {
+      kind: 'queue',
+      supervisorId,
+      reason: matchedAny
+        ? 'every matching rule was out of eligible candidates'
+        : 'no assignment rule matched',
+    },
+    explanation: { ...explanationBase, assignment: assignmentTrace },
+  };
+}
+
+/**
+ * Decide a lead: tag it, grade intent, check the valid-lead contract, and pick an owner. Pure:
+ * no I/O and no clock reads — `now` and `day` come in through `context`. Never "no decision": a
+ * lead nobody can take goes to the supervisor queue.
+ *
+ * @example
+ * ```ts
+ * import { compileRuleSet, decideLead, emptyAssignmentState, parseLead, zhikongPreset } from 'leadflow';
+ * const compiled = compileRuleSet(zhikongPreset.ruleSet, { team: zhikongPreset.team });
+ * const parsed = parseLead(raw);
+ * if (parsed.ok) {
+ *   const result = decideLead(compiled, parsed.lead, zhikongPreset.team, emptyAssignmentState('2026-03-02'), {
+ *     now: parsed.lead.receivedAt,
+ *     day: '2026-03-02',
+ *   });
+ *   console.log(result.decision, result.explanation.assignment);
+ * }
+ * ```
+ */
+export function decideLead(
+  compiled: CompiledRuleSet,
+  lead: Lead,
+  team: Pick<Team, 'reps' | 'supervisors'>,
+  state: AssignmentState,
+  context: DecideContext,
+): LeadDecision {
+  const evaluation = { now: context.now };
+  return decideCore(compiled, lead, team, state, context, (condition, facts, trace) => {
+    if (!trace) return condition.evaluate(facts, evaluation) ? ALWAYS : NEVER;
+    const explained = condition.explain(facts, evaluation);
+    return { result: explained.result, conditions: explained.trace };
+  });
+}
+
+/**
+ * Drive the decision steps with a caller-supplied synchronous condition oracle. Internal: used
+ * by benchmarks to feed in results computed elsewhere (e.g. batched json-rules-engine runs).
+ *
+ * @internal
+ */
+export function decideLeadUsing(
+  compiled: CompiledRuleSet,
+  lead: Lead,
+  team: Pick<Team, 'reps' | 'supervisors'>,
+  state: AssignmentState,
+  context: DecideContext,
+  answer: (condition: CompiledCondition, facts: Record<string, unknown>) => boolean,
+): LeadDecision {
+  return decideCore(compiled, lead, team, state, { ...context, trace: false }, (condition, facts) =>
+    answer(condition, facts) ? ALWAYS : NEVER,
+  );
+}
+
+/**
+ * The same decision as {@link decideLead}, with every condition evaluated by json-rules-engine
+ * (the reference semantics) instead of the compiled closures. Slow — one engine run per
+ * condition — and meant for auditing a rule set or differential testing. Condition traces are
+ * not recorded on this path.
+ *
+ * @example
+ * ```ts
+ * import { decideLead, decideLeadWithReference } from 'leadflow';
+ * const fast = decideLead(compiled, lead, team, state, context);
+ * const reference = await decideLeadWithReference(compiled, lead, team, state, context);
+ * // fast.decision deep-equals reference.decision
+ * ```
+ */
+export async function decideLeadWithReference(
+  compiled: CompiledRuleSet,
+  lead: Lead,
+  team: Pick<Team, 'reps' | 'supervisors'>,
+  state: AssignmentState,
+  context: DecideContext,
+): Promise<LeadDecision> {
+  const evaluation = { now: context.now };
+  // The questions a decision asks are determined by the earlier answers, so the i-th answer
+  // belongs to the i-th question: replay the (pure) decision, awaiting each new question.
+  const answers: boolean[] = [];
+  for (;;) {
+    let asked = 0;
+    let pending: { condition: CompiledCondition; facts: Record<string, unknown> } | undefined;
+    const result = decideCore(
+      compiled,
+      lead,
+      team,
+      state,
+      { ...context, trace: false },
+      (condition, facts) => {
+        if (pending !== undefined) return NEVER;
+        if (asked < answers.length) return answers[asked++]! ? ALWAYS : NEVER;
+        // Copy `tags`: the rest of this run still appends to it before we evaluate.
+        pending = { condition, facts: { ...facts, tags: [...(facts.tags as string[])] } };
+        return NEVER;
+      },
+    );
+    if (pending === undefined) return result;
+    answers.push(await evaluateReference(pending.condition.condition, pending.facts, evaluation));
+  }
+}
+
+const DAY_MS = 86_400_000;
+const NO_REASONS: readonly string[] = Object.freeze([]);
+
+function isEligible(
+  repId: string,
+  rep: Rep,
+  strategy: ResolvedStrategy,
+  lead: Lead,
+  today: number,
+  context: DecideContext,
+): boolean {
+  if (!rep.active || today >= rep.dailyCapacity || context.excludeReps?.has(repId)) return false;
+  for (const range of rep.leave) if (range.from <= context.day && context.day <= range.to) return false;
+  if (strategy.type !== 'owner') {
+    if (strategy.match.region && !covers(rep.regions, lead.company.region)) return false;
+    if (strategy.match.industry && !covers(rep.industries, lead.company.industry)) return false;
+  }
+  return rep.channels === undefined || rep.channels.includes(lead.channel);
+}
+
+function judgeCandidate(
+  repId: string,
+  rep: Rep | undefined,
+  strategy: ResolvedStrategy,
+  lead: Lead,
+  counts: Readonly<Record<string, number>>,
+  context: DecideContext,
+  trace: boolean,
+): CandidateVerdict {
+  if (rep === undefined) return { repId, eligible: false, reasons: ['not in the team'] };
+  const today = counts[repId] ?? 0;
+  // Fast path: without a trace, skip building reason strings.
+  if (!trace)
+    return { repId, eligible: isEligible(repId, rep, strategy, lead, today, context), reasons: NO_REASONS };
+  const reasons: string[] = [];
+  if (!rep.active) reasons.push('inactive');
+  if (context.excludeReps?.has(repId)) reasons.push('excluded (reassigning away)');
+  const leave = rep.leave.find((range) => range.from <= context.day && context.day <= range.to);
+  if (leave) reasons.push(`on leave ${leave.from}..${leave.to}`);
+  if (today >= rep.dailyCapacity) reasons.push(`capacity ${today}/${rep.dailyCapacity}`);
+  if (strategy.type !== 'owner') {
+    if (strategy.match.region && !covers(rep.regions, lead.company.region)) {
+      reasons.push(
+        `region mismatch (lead ${lead.company.region}; rep covers ${rep.regions.join(', ') || 'none'})`,
+      );
+    }
+    if (strategy.match.industry && !covers(rep.industries, lead.company.industry)) {
+      reasons.push(
+        `industry mismatch (lead ${lead.company.industry}; rep covers ${rep.industries.join(', ') || 'none'})`,
+      );
+    }
+  }
+  if (rep.channels !== undefined && !rep.channels.includes(lead.channel)) {
+    reasons.push(`channel ${lead.channel} not handled`);
+  }
+  return reasons.length === 0
+    ? { repId, eligible: true, reasons: [`load ${today}/${rep.dailyCapacity}`] }
+    : { repId, eligible: false, reasons };
+}
+
+/** `YYYY-MM-DD` of an epoch-ms instant in UTC, without allocating a Date (civil-from-days). */
+function utcDay(ms: number): string {
+  const days = Math.floor(ms / DAY_MS) + 719_468;
+  const era = Math.floor(days / 146_097);
+  const dayOfEra = days - era * 146_097;
+  const yearOfEra = Math.floor(
+    (dayOfEra -
+      Math.floor(dayOfEra / 1460) +
+      Math.floor(dayOfEra / 36_524) -
+      Math.floor(dayOfEra / 146_096)) /
+      365,
+  );
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const monthIndex = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * monthIndex + 2) / 5) + 1;
+  const month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  return `${year}-${month < 10 ? '0' : ''}${month}-${day < 10 ? '0' : ''}${day}`;
+}
+
+type Choice =
+  | { kind: 'none'; verdicts?: CandidateVerdict[] }
+  | { kind: 'assign'; repId: string; cursor?: number; verdicts?: CandidateVerdict[] }
+  | { kind: 'offer'; repIds: string[]; verdicts?: CandidateVerdict[] };
+
+function pick(
+  strategy: ResolvedStrategy,
+  eligible: readonly CandidateVerdict[],
+  ruleId: string,
+  state: AssignmentState,
+  counts: Readonly<Record<string, number>>,
+  repsById: ReadonlyMap<string, Rep>,
+  lead: Lead,
+  context: DecideContext,
+  verdicts: readonly CandidateVerdict[],
+): Choice {
+  if (eligible.length === 0) return { kind: 'none' };
+  switch (strategy.type) {
+    case 'owner':
+      // Candidates are in preference order: the first eligible one takes it (overflow A → B).
+      return { kind: 'assign', repId: eligible[0]!.repId };
+    case 'roundRobin': {
+      const start = (state.cursors[ruleId] ?? 0) % strategy.repIds.length;
+      const eligibleIds = new Set(eligible.map((verdict) => verdict.repId));
+      for (let step = 0; step < strategy.repIds.length; step++) {
+        const index = (start + step) % strategy.repIds.length;
+        const repId = strategy.repIds[index]!;
+        if (eligibleIds.has(repId))
+          return { kind: 'assign', repId, cursor: (index + 1) % strategy.repIds.length };
+      }
+      return { kind: 'none' };
+    }
+    case 'leastLoaded': {
+      // Ties broken by candidate order (stable and deterministic).
+      let best = eligible[0]!;
+      for (const verdict of eligible) {
+        if ((counts[verdict.repId] ?? 0) < (counts[best.repId] ?? 0)) best = verdict;
+      }
+      return { kind: 'assign', repId: best.repId };
+    }
+    case 'bestMatch': {
+      const sinceDay = utcDay(context.now - strategy.lookbackDays * DAY_MS);
+      let best: CandidateVerdict | undefined;
+      let bestScore = -1;
+      const scores = new Map<string, number>();
+      for (const verdict of eligible) {
+        let score = 0;
+        for (const win of repsById.get(verdict.repId)!.recentWins) {
+          if (win.date < sinceDay) continue;
+          if (win.industry === lead.company.industry) score += 2;
+          if (win.region === lead.company.region) score += 1;
+        }
+        scores.set(verdict.repId, score);
+        // Higher score wins; ties go to the lighter load today, then to candidate order.
+        if (
+          score > bestScore ||
+          (score === bestScore && (counts[verdict.repId] ?? 0) < (counts[best!.repId] ?? 0))
+        ) {
+          best = verdict;
+          bestScore = score;
+        }
+      }
+      return {
+        kind: 'assign',
+        repId: best!.repId,
+        verdicts: verdicts.map((verdict) => {
+          const score = scores.get(verdict.repId);
+          if (score === undefined) return verdict;
+          const reasons =
+            context.trace === false
+              ? NO_REASONS
+              : [...verdict.reasons, `score ${score} (similar wins since ${sinceDay})`];
+          return { ...verdict, score, reasons };
+        }),
+      };
+    }
+    case 'broadcast':
+      return { kind: 'offer', repIds: eligible.map((verdict) => verdict.repId) };
+  }
+}

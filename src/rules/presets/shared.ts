@@ -1,0 +1,285 @@
+import type { RuleSetInput, SlaPolicyInput } from '../ruleset.js';
+
+/**
+ * Pieces both shipped presets use: the seeds' SLA policies, message templates, follow-up
+ * outcomes, budget bands and the cross-sell / risk rules. Presets are plain JSON-shaped data.
+ */
+
+type Section<K extends keyof RuleSetInput> = NonNullable<RuleSetInput[K]>;
+
+/** Leads no longer wait for assignment once any of these happens. */
+const LEFT_THE_QUEUE = [
+  'lead.assigned',
+  'lead.nurturing',
+  'lead.disqualified',
+  'lead.merged',
+  'lead.converted',
+];
+/** A rep no longer owes a first touch once any of these happens. */
+const TOUCHED_OR_CLOSED = [
+  'lead.followedUp',
+  'lead.disqualified',
+  'lead.merged',
+  'lead.converted',
+  'lead.recycled',
+];
+
+export const SEED_TEMPLATES: Section<'templates'> = {
+  'unassigned-escalation': {
+    subject: '线索超时未分配',
+    text: '线索「{{lead.company.name}}」({{lead.channel}}) 已超过 {{policy.target}} 未分配，请在主管看板处理。',
+  },
+  'unopened-reminder': {
+    subject: '线索未查看提醒',
+    text: '您有一条线索「{{lead.company.name}}」分配后 {{policy.target}} 未查看。客户行为：{{snapshot}}',
+  },
+  'follow-up-warning': {
+    text: '线索「{{lead.company.name}}」距首次跟进时限还剩 {{policy.warnBefore}}。',
+  },
+  'follow-up-breach': {
+    subject: '首次跟进超时',
+    text: '线索「{{lead.company.name}}」分配后 {{policy.target}} 内无首次跟进记录，负责人 {{owner.name}}。',
+  },
+  'stage-stalled': {
+    subject: '商机阶段停滞',
+    text: '商机「{{opportunity.name}}」在阶段 {{opportunity.stage}} 停留超过 {{policy.target}}。',
+  },
+  'extended-warranty': {
+    text: '客户「{{customer.name}}」已第 3 次采购型号 {{facts.topModel}}，建议推荐延保服务。',
+  },
+  'receivables-risk': {
+    text: '客户「{{customer.name}}」应收账款逾期 {{facts.oldestUnpaidReceivableDays}} 天且技术联系频次下降，列为高风险。',
+  },
+  'renewal-intervention': {
+    text: '客户「{{customer.name}}」已连续 {{facts.consecutiveDeclinedRenewals}} 次拒绝续费方案，请服务团队介入。',
+  },
+  'delivery-delay': {
+    text: '客户「{{customer.name}}」交付被标记延期风险，请启动客户安抚预案。',
+  },
+};
+
+/** Unassigned 15 min (business time) → supervisor board + SMS (恒锐机械). */
+export const UNASSIGNED_15M: SlaPolicyInput = {
+  id: 'unassigned-15m',
+  description: '15 分钟未分配自动升级至主管看板 + 短信提醒',
+  entity: 'lead',
+  startOn: ['lead.received'],
+  stopOn: LEFT_THE_QUEUE,
+  target: '15m',
+  clock: 'business',
+  onBreach: [
+    { type: 'escalate', to: 'supervisor' },
+    { type: 'notify', channel: 'sms', to: 'supervisor', template: 'unassigned-escalation' },
+  ],
+};
+
+/** Assigned but not opened in 30 min (business time) → WeCom reminder with behaviour snapshot (杭州智控). */
+export const UNOPENED_30M: SlaPolicyInput = {
+  id: 'unopened-30m',
+  description: '超 30 分钟未查看自动触发企业微信提醒，并推送客户历史行为快照',
+  entity: 'lead',
+  startOn: ['lead.assigned'],
+  stopOn: ['lead.opened', ...TOUCHED_OR_CLOSED],
+  target: '30m',
+  clock: 'business',
+  onBreach: [
+    {
+      type: 'notify',
+      channel: 'wecom',
+      to: 'owner',
+      template: 'unopened-reminder',
+      includeBehaviourSnapshot: true,
+    },
+  ],
+};
+
+/** First follow-up within 24 h of assignment (wall time), warned 4 h before. */
+export const FIRST_FOLLOW_UP_24H: SlaPolicyInput = {
+  id: 'first-follow-up-24h',
+  description: '24 小时内完成首次跟进',
+  entity: 'lead',
+  startOn: ['lead.assigned'],
+  stopOn: TOUCHED_OR_CLOSED,
+  target: '24h',
+  clock: 'wall',
+  warnBefore: '4h',
+  onWarn: [{ type: 'notify', channel: 'wecom', to: 'owner', template: 'follow-up-warning' }],
+  onBreach: [
+    { type: 'escalate', to: 'manager' },
+    { type: 'notify', channel: 'wecom', to: 'supervisor', template: 'follow-up-breach' },
+  ],
+};
+
+/** An opportunity stalled more than 5 days in one stage → owner and manager (停滞 TOP5). */
+export const STAGE_STALLED_5D: SlaPolicyInput = {
+  id: 'stage-stalled-5d',
+  description: '商机阶段停滞超过 5 天',
+  entity: 'opportunity',
+  startOn: ['opportunity.stageEntered'],
+  stopOn: ['opportunity.stageLeft', 'opportunity.won', 'opportunity.lost'],
+  target: '5d',
+  clock: 'wall',
+  onBreach: [
+    { type: 'notify', channel: 'wecom', to: 'owner', template: 'stage-stalled' },
+    { type: 'escalate', to: 'manager' },
+  ],
+};
+
+export const SEED_FOLLOW_UP_OUTCOMES: Section<'followUp'> = {
+  outcomes: [
+    { id: 'quoted', label: '已报价', nextContactIn: '3d', moveTo: 'contacted' },
+    { id: 'needs-technical-confirmation', label: '需技术确认', nextContactIn: '2d', moveTo: 'contacted' },
+    { id: 'comparing-competitors', label: '竞品对比中', nextContactIn: '5d', moveTo: 'contacted' },
+    { id: 'on-hold', label: '暂缓推进', nextContactIn: '30d', moveTo: 'nurturing' },
+  ],
+};
+
+export const SEED_BUDGET_BANDS: Section<'tagging'>['budgetBands'] = [
+  { tag: 'budget/under-100k', below: 100_000 },
+  { tag: 'budget/100k-500k', below: 500_000 },
+  { tag: 'budget/500k-2m', below: 2_000_000 },
+  { tag: 'budget/over-2m' },
+];
+
+/** The seeds' dynamic tags: live-stream leads are price-sensitive, whitepaper readers technical. */
+export const SEED_TAGGING_RULES: Section<'tagging'>['rules'] = [
+  {
+    id: 'douyin-live-price-sensitive',
+    description: '抖音-直播间留资 → 高意向-价格敏感',
+    when: { all: [{ fact: 'channel', operator: 'equal', value: 'douyin_live' }] },
+    tags: ['high-intent/price-sensitive'],
+  },
+  {
+    id: 'whitepaper-long-decision-chain',
+    description: '官网下载白皮书 (且观看技术视频) → 技术型-决策链长',
+    when: {
+      all: [
+        { fact: 'channel', operator: 'equal', value: 'whitepaper_download' },
+        { fact: 'videoWatchSeconds', operator: 'greaterThanInclusive', value: 120 },
+      ],
+    },
+    tags: ['technical/long-decision-chain'],
+  },
+  {
+    id: 'urgent-tender',
+    description: '紧急标案',
+    when: {
+      all: [
+        { fact: 'priority', operator: 'equal', value: 'urgent' },
+        { fact: 'sourceTags', operator: 'contains', value: 'tender' },
+      ],
+    },
+    tags: ['urgent-tender'],
+  },
+];
+
+/** Intent A: explicit buying signals; B: engaged; otherwise C. */
+export const SEED_INTENT_GRADES: Section<'tagging'>['intentGrades'] = [
+  {
+    grade: 'A',
+    when: {
+      any: [
+        { fact: 'budget', operator: 'greaterThanInclusive', value: 500_000 },
+        {
+          all: [
+            { fact: 'channel', operator: 'in', value: ['website_form', 'douyin_live', 'hotline_400'] },
+            { fact: 'needLength', operator: 'greaterThanInclusive', value: 12 },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    grade: 'B',
+    when: {
+      any: [
+        { fact: 'budget', operator: 'greaterThanInclusive', value: 100_000 },
+        { fact: 'downloads', operator: 'greaterThan', value: 0 },
+        { fact: 'videoWatchSeconds', operator: 'greaterThanInclusive', value: 120 },
+      ],
+    },
+  },
+];
+
+/** The "valid lead" contract: credible source + complete info + explicit need (有效线索). */
+export const SEED_QUALIFICATION: Section<'qualification'> = {
+  // "api" is absent on purpose: a partner feed must be vetted before its leads count as valid.
+  credibleSource: {
+    all: [
+      {
+        fact: 'channel',
+        operator: 'in',
+        value: [
+          'website_form',
+          'wechat_mp',
+          'douyin_live',
+          'hotline_400',
+          'trade_show',
+          'referral',
+          'whitepaper_download',
+        ],
+      },
+    ],
+  },
+  completeInfo: { all: [{ fact: 'hasContactPoint', operator: 'equal', value: true }] },
+  explicitNeed: {
+    any: [
+      { fact: 'needLength', operator: 'greaterThanInclusive', value: 6 },
+      { fact: 'formSubmits', operator: 'greaterThan', value: 0 },
+    ],
+  },
+  incubationDays: 60,
+};
+
+export const SEED_CROSS_SELL: Section<'crossSell'> = [
+  {
+    id: 'extended-warranty',
+    description: '同一型号设备采购 3 次 → 推荐延保',
+    when: { all: [{ fact: 'maxPurchasesOfOneModel', operator: 'greaterThanInclusive', value: 3 }] },
+    effect: { type: 'recommendation', kind: 'extended-warranty', to: 'owner', template: 'extended-warranty' },
+  },
+];
+
+export const SEED_RISK: Section<'risk'> = [
+  {
+    id: 'receivables-and-contact-drop',
+    description: '应收账款超 120 天且技术联系频次下降 → 高风险',
+    when: {
+      all: [
+        { fact: 'oldestUnpaidReceivableDays', operator: 'greaterThan', value: 120 },
+        { fact: 'technicalContactTrend', operator: 'lessThan', value: 0.5 },
+      ],
+    },
+    effect: {
+      type: 'alert',
+      kind: 'high-risk',
+      severity: 'high',
+      to: 'manager',
+      template: 'receivables-risk',
+    },
+  },
+  {
+    id: 'declined-renewals',
+    description: '连续 3 次拒绝续费 → 服务团队介入',
+    when: { all: [{ fact: 'consecutiveDeclinedRenewals', operator: 'greaterThanInclusive', value: 3 }] },
+    effect: {
+      type: 'task',
+      kind: 'service-intervention',
+      severity: 'warning',
+      to: 'serviceTeam',
+      template: 'renewal-intervention',
+    },
+  },
+  {
+    id: 'delivery-delay',
+    description: '交付延期风险 → 通知销售',
+    when: { all: [{ fact: 'deliveryDelayFlagged', operator: 'equal', value: true }] },
+    effect: {
+      type: 'alert',
+      kind: 'delivery-delay',
+      severity: 'warning',
+      to: 'owner',
+      template: 'delivery-delay',
+    },
+  },
+];

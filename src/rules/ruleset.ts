@@ -1,0 +1,328 @@
+import { z } from 'zod';
+import { conditionSchema } from './conditions.js';
+import { durationSchema } from './duration.js';
+
+/**
+ * Size limits a rule set must respect (checked by {@link compileRuleSet}). Rule sets come from
+ * editors and the playground, so they are bounded like any untrusted input.
+ *
+ * @example
+ * ```ts
+ * import { RULE_SET_LIMITS } from 'leadflow';
+ * console.log(`at most ${RULE_SET_LIMITS.rulesPerSection} rules per section`);
+ * ```
+ */
+export const RULE_SET_LIMITS = Object.freeze({
+  /** Serialized JSON size of a whole rule set, in UTF-16 code units. */
+  jsonChars: 1_000_000,
+  /** Rules in one section (tagging, assignment, cross-sell, risk), SLA policies, outcomes. */
+  rulesPerSection: 500,
+  /** Pools in one rule set; reps in one pool or candidate list. */
+  pools: 200,
+  poolMembers: 1_000,
+  /** Tags one tagging rule may add. */
+  tagsPerRule: 20,
+  /** Ids and tags: characters. */
+  idLength: 128,
+  /** Template text: characters. */
+  templateLength: 4_000,
+} as const);
+
+const id = z
+  .string()
+  .min(1)
+  .max(RULE_SET_LIMITS.idLength)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:/-]*$/, 'an id of letters, digits and _ . : / -');
+const tag = z
+  .string()
+  .min(1)
+  .max(RULE_SET_LIMITS.idLength)
+  .regex(/^[^\s]+$/, 'a tag without spaces');
+const share = z.number().min(0).max(1);
+
+/** A rule's optional condition: absent means "always" (a catch-all). */
+const when = conditionSchema.optional();
+
+const taggingRuleSchema = z.strictObject({
+  id,
+  description: z.string().max(500).optional(),
+  when,
+  tags: z.array(tag).min(1).max(RULE_SET_LIMITS.tagsPerRule),
+});
+
+const budgetBandSchema = z.strictObject({
+  tag,
+  /** The band holds budgets strictly below this amount (in CNY); omit on the last band. */
+  below: z.number().positive().optional(),
+});
+
+const intentGradeSchema = z.strictObject({
+  grade: z.enum(['A', 'B', 'C']),
+  when,
+});
+
+const taggingSchema = z.strictObject({
+  /** Add `channel/<channel>` to every lead. @default true */
+  channelTag: z.boolean().default(true),
+  /** Budget bands in ascending order; the first whose `below` exceeds the budget wins. */
+  budgetBands: z.array(budgetBandSchema).max(50).default([]),
+  /** Intent grades, first match wins; a lead matching none is graded C. */
+  intentGrades: z.array(intentGradeSchema).max(10).default([]),
+  rules: z.array(taggingRuleSchema).max(RULE_SET_LIMITS.rulesPerSection).default([]),
+});
+
+const qualificationSchema = z.strictObject({
+  /** The "valid lead" contract: all three must hold. Each absent part holds trivially. */
+  credibleSource: when,
+  completeInfo: when,
+  explicitNeed: when,
+  /** Days an unqualified lead stays in incubation (nurturing) before it is recycled. @default 60 */
+  incubationDays: z.number().int().min(1).max(3650).default(60),
+  /** Whether leads that fail the contract are still assigned to sales. @default false */
+  assignUnqualified: z.boolean().default(false),
+});
+
+const poolSchema = z.strictObject({
+  id,
+  repIds: z.array(id).min(1).max(RULE_SET_LIMITS.poolMembers),
+});
+
+/** Which lead attributes a candidate rep must cover (their `regions` / `industries` lists). */
+const matchFilterSchema = z
+  .strictObject({ region: z.boolean().default(false), industry: z.boolean().default(false) })
+  .optional();
+
+const candidatesSchema = {
+  /** A pool id (from the rule set's `pools`, else the team's pools). */
+  pool: id.optional(),
+  /** Or the candidate reps inline, in preference order. */
+  repIds: z.array(id).min(1).max(RULE_SET_LIMITS.poolMembers).optional(),
+  match: matchFilterSchema,
+};
+
+const strategySchema = z.discriminatedUnion('type', [
+  /** A fixed rep, with optional overflow reps in order when the first is unavailable. */
+  z.strictObject({ type: z.literal('owner'), repId: id, overflowTo: z.array(id).max(50).default([]) }),
+  z.strictObject({ type: z.literal('roundRobin'), ...candidatesSchema }),
+  z.strictObject({ type: z.literal('leastLoaded'), ...candidatesSchema }),
+  z.strictObject({
+    type: z.literal('bestMatch'),
+    ...candidatesSchema,
+    /** Wins older than this many days do not count. @default 90 */
+    lookbackDays: z.number().int().min(1).max(3650).default(90),
+  }),
+  z.strictObject({
+    type: z.literal('broadcast'),
+    ...candidatesSchema,
+    /** How long the offer stays open before assignment falls through to the next rule. @default "10m" */
+    claimTimeout: durationSchema.default(600_000),
+  }),
+]);
+
+const assignmentRuleSchema = z.strictObject({
+  id,
+  description: z.string().max(500).optional(),
+  when,
+  strategy: strategySchema,
+  /**
+   * What happens when no candidate is eligible (capacity, leave, inactive, mismatch):
+   * try the next rule, or go straight to the fallback. @default "nextRule"
+   */
+  onNoCandidate: z.enum(['nextRule', 'fallback']).optional(),
+});
+
+const fallbackSchema = z.strictObject({
+  type: z.literal('supervisorQueue'),
+  /** A specific supervisor; default: the team's first supervisor. */
+  supervisorId: id.optional(),
+});
+
+const assignmentSchema = z.strictObject({
+  rules: z.array(assignmentRuleSchema).max(RULE_SET_LIMITS.rulesPerSection).default([]),
+  fallback: fallbackSchema.default({ type: 'supervisorQueue' }),
+});
+
+/** Events SLA policies may start, stop, pause or resume on. */
+export const SLA_EVENTS = [
+  'lead.received',
+  'lead.qualified',
+  'lead.queued',
+  'lead.offered',
+  'lead.assigned',
+  'lead.opened',
+  'lead.followedUp',
+  'lead.nurturing',
+  'lead.converted',
+  'lead.disqualified',
+  'lead.recycled',
+  'lead.merged',
+  'opportunity.created',
+  'opportunity.stageEntered',
+  'opportunity.stageLeft',
+  'opportunity.won',
+  'opportunity.lost',
+  'task.created',
+  'task.acknowledged',
+  'task.done',
+] as const;
+
+/** One of {@link SLA_EVENTS}. */
+export type SlaEvent = (typeof SLA_EVENTS)[number];
+
+const recipient = z.enum(['owner', 'manager', 'supervisor', 'departmentHead', 'serviceTeam']);
+
+const slaActionSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('escalate'), to: z.enum(['supervisor', 'manager', 'departmentHead']) }),
+  z.strictObject({
+    type: z.literal('notify'),
+    channel: z.string().min(1).max(40),
+    to: recipient,
+    template: id,
+    /** Attach the lead's behaviour snapshot (pages, downloads, video seconds). @default false */
+    includeBehaviourSnapshot: z.boolean().default(false),
+  }),
+  z.strictObject({ type: z.literal('reassign') }),
+  z.strictObject({ type: z.literal('raisePriority') }),
+]);
+
+const slaPolicySchema = z.strictObject({
+  id,
+  description: z.string().max(500).optional(),
+  entity: z.enum(['lead', 'opportunity', 'task']).default('lead'),
+  startOn: z.array(z.string()).min(1).max(10),
+  stopOn: z.array(z.string()).min(1).max(10),
+  pauseOn: z.array(z.string()).max(10).default([]),
+  resumeOn: z.array(z.string()).max(10).default([]),
+  target: durationSchema,
+  clock: z.enum(['business', 'wall']),
+  /** Warn this long before the breach. */
+  warnBefore: durationSchema.optional(),
+  onWarn: z.array(slaActionSchema).max(10).default([]),
+  onBreach: z.array(slaActionSchema).max(10).default([]),
+});
+
+const templateSchema = z.strictObject({
+  subject: z.string().max(200).optional(),
+  /** Text with `{{dot.path}}` placeholders over the lead, rep and policy; no code runs. */
+  text: z.string().min(1).max(RULE_SET_LIMITS.templateLength),
+});
+
+const followUpOutcomeSchema = z.strictObject({
+  id,
+  label: z.string().max(100),
+  /** Default next contact time after this outcome, if the rep gives none. */
+  nextContactIn: durationSchema,
+  /** Lead state this outcome moves to. @default "contacted" */
+  moveTo: z.enum(['contacted', 'nurturing', 'converted', 'disqualified']).default('contacted'),
+});
+
+const customerRuleSchema = z.strictObject({
+  id,
+  description: z.string().max(500).optional(),
+  when: conditionSchema,
+  effect: z.strictObject({
+    type: z.enum(['recommendation', 'alert', 'task']),
+    kind: id,
+    severity: z.enum(['info', 'warning', 'high']).default('info'),
+    to: recipient,
+    template: id.optional(),
+  }),
+});
+
+const targetsSchema = z.strictObject({
+  /** Share of leads assigned within `assignWithin` (business time). @default 0.95 */
+  assignedWithinShare: share.default(0.95),
+  assignWithin: durationSchema.default(300_000),
+  /** Share of leads with a first follow-up within `firstFollowUpWithin` (wall time). @default 0.9 */
+  followedUpWithinShare: share.default(0.9),
+  firstFollowUpWithin: durationSchema.default(86_400_000),
+  /** Share advanced at least one stage by the planned next-contact time. @default 0.85 */
+  advancedOnTimeShare: share.default(0.85),
+});
+
+/**
+ * The zod schema of a rule set: JSON, versioned, with conditions in json-rules-engine syntax.
+ * Parse with {@link compileRuleSet}, which also checks references and reachability.
+ *
+ * @example
+ * ```ts
+ * import { ruleSetSchema } from 'leadflow';
+ * const parsed = ruleSetSchema.safeParse(JSON.parse(text));
+ * if (!parsed.success) console.log(parsed.error.issues);
+ * ```
+ */
+export const ruleSetSchema = z.strictObject({
+  id,
+  version: z.string().min(1).max(40),
+  name: z.string().max(200).optional(),
+  description: z.string().max(2_000).optional(),
+  targets: targetsSchema.default({
+    assignedWithinShare: 0.95,
+    assignWithin: 300_000,
+    followedUpWithinShare: 0.9,
+    firstFollowUpWithin: 86_400_000,
+    advancedOnTimeShare: 0.85,
+  }),
+  tagging: taggingSchema.default({ channelTag: true, budgetBands: [], intentGrades: [], rules: [] }),
+  qualification: qualificationSchema.default({ incubationDays: 60, assignUnqualified: false }),
+  pools: z.array(poolSchema).max(RULE_SET_LIMITS.pools).default([]),
+  assignment: assignmentSchema,
+  sla: z.strictObject({ policies: z.array(slaPolicySchema).max(100).default([]) }).default({ policies: [] }),
+  templates: z.record(id, templateSchema).default({}),
+  followUp: z
+    .strictObject({ outcomes: z.array(followUpOutcomeSchema).max(50).default([]) })
+    .default({ outcomes: [] }),
+  crossSell: z.array(customerRuleSchema).max(RULE_SET_LIMITS.rulesPerSection).default([]),
+  risk: z.array(customerRuleSchema).max(RULE_SET_LIMITS.rulesPerSection).default([]),
+});
+
+/**
+ * A rule set as written (JSON input: durations as strings, defaults optional).
+ *
+ * @example
+ * ```ts
+ * import type { RuleSetInput } from 'leadflow';
+ * const rules: RuleSetInput = { id: 'demo', version: '1', assignment: { rules: [] } };
+ * ```
+ */
+export type RuleSetInput = z.input<typeof ruleSetSchema>;
+
+/**
+ * A rule set after parsing: defaults filled in, durations in milliseconds.
+ *
+ * @example
+ * ```ts
+ * import { type RuleSet, ruleSetSchema } from 'leadflow';
+ * const rules: RuleSet = ruleSetSchema.parse(json);
+ * rules.sla.policies[0]?.target; // ms
+ * ```
+ */
+export type RuleSet = z.output<typeof ruleSetSchema>;
+
+/** One assignment strategy of a rule set (after parsing). */
+export type AssignmentStrategy = RuleSet['assignment']['rules'][number]['strategy'];
+/** One SLA policy of a rule set (after parsing). */
+export type SlaPolicy = RuleSet['sla']['policies'][number];
+/** One SLA policy as written (durations as strings). */
+export type SlaPolicyInput = NonNullable<RuleSetInput['sla']>['policies'] extends (infer P)[] | undefined
+  ? P
+  : never;
+/** One SLA action (escalate, notify, reassign, raise priority). */
+export type SlaAction = SlaPolicy['onBreach'][number];
+/** One cross-sell or risk rule. */
+export type CustomerRule = RuleSet['crossSell'][number];
+
+/**
+ * JSON Schema (draft 2020-12) of a rule set *as written*, for editors and the playground's
+ * autocomplete. Generated from {@link ruleSetSchema} with `z.toJSONSchema`.
+ *
+ * @example
+ * ```ts
+ * import { ruleSetJsonSchema } from 'leadflow';
+ * writeFileSync('ruleset.schema.json', JSON.stringify(ruleSetJsonSchema, null, 2));
+ * ```
+ */
+export const ruleSetJsonSchema: Record<string, unknown> = z.toJSONSchema(ruleSetSchema, {
+  io: 'input',
+  unrepresentable: 'any',
+}) as Record<string, unknown>;

@@ -1,0 +1,178 @@
+import { describe, expect, it } from 'vitest';
+import { compileRuleSet, RuleSetError, tryCompileRuleSet } from '../../src/rules/compile.js';
+import { zhikongPreset } from '../../src/rules/presets/zhikong.js';
+import { RULE_SET_LIMITS, ruleSetJsonSchema } from '../../src/rules/ruleset.js';
+
+const team = zhikongPreset.team;
+
+function problemsOf(input: unknown, withTeam = true) {
+  const result = tryCompileRuleSet(input, withTeam ? { team } : {});
+  if (result.ok) throw new Error('expected problems');
+  return result.problems;
+}
+
+describe('compileRuleSet', () => {
+  it('lists every reference problem at once, each with its JSON path', () => {
+    const problems = problemsOf({
+      id: 'broken',
+      version: '1',
+      pools: [
+        { id: 'p', repIds: ['rep-a'] },
+        { id: 'p', repIds: ['ghost'] },
+      ],
+      tagging: {
+        rules: [
+          { id: 't', when: { all: [{ fact: 'colour', operator: 'equal', value: 'red' }] }, tags: ['x'] },
+        ],
+      },
+      assignment: {
+        rules: [
+          { id: 'r1', strategy: { type: 'owner', repId: 'rep-zz' } },
+          { id: 'r2', when: { all: [] }, strategy: { type: 'roundRobin', pool: 'nope' } },
+          { id: 'r1', strategy: { type: 'leastLoaded', repIds: ['rep-a'] } },
+        ],
+        fallback: { type: 'supervisorQueue', supervisorId: 'sup-nobody' },
+      },
+      sla: {
+        policies: [
+          {
+            id: 'late',
+            startOn: ['lead.arrived'],
+            stopOn: ['lead.assigned'],
+            target: '15m',
+            clock: 'business',
+            onBreach: [{ type: 'notify', channel: 'sms', to: 'supervisor', template: 'missing' }],
+          },
+        ],
+      },
+    });
+    const paths = problems.map((problem) => problem.path);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'pools[1].id',
+        'pools[1].repIds[0]',
+        'tagging.rules[0].when.all[0].fact',
+        'assignment.rules[0].strategy.repId',
+        'assignment.rules[1]',
+        'assignment.rules[1].strategy.pool',
+        'assignment.rules[2]',
+        'assignment.rules[2].id',
+        'assignment.fallback.supervisorId',
+        'sla.policies[0].startOn[0]',
+        'sla.policies[0].onBreach[0].template',
+      ]),
+    );
+    expect(problems.find((p) => p.path === 'assignment.rules[1]')?.message).toMatch(/unreachable: rule "r1"/);
+    expect(problems.find((p) => p.path === 'sla.policies[0].startOn[0]')?.message).toMatch(
+      /unknown event "lead.arrived"/,
+    );
+    expect(problems.find((p) => p.path === 'pools[1].repIds[0]')?.message).toBe(
+      'unknown rep "ghost" (not in the team)',
+    );
+  });
+
+  it('reports schema errors with paths and throws a RuleSetError with a stable code', () => {
+    const bad = {
+      id: 'x',
+      version: '1',
+      assignment: { rules: [{ id: 'r', strategy: { type: 'teleport' } }] },
+      sla: { policies: [{ id: 'p', target: 'soon' }] },
+    };
+    try {
+      compileRuleSet(bad);
+      throw new Error('should have thrown');
+    } catch (error) {
+      expect(error).toBeInstanceOf(RuleSetError);
+      const ruleSetError = error as RuleSetError;
+      expect(ruleSetError.code).toBe('RULE_SET_INVALID');
+      const paths = ruleSetError.problems.map((problem) => problem.path);
+      expect(paths).toEqual(
+        expect.arrayContaining(['assignment.rules[0].strategy.type', 'sla.policies[0].target']),
+      );
+      expect(ruleSetError.message).toMatch(/problem\(s\)/);
+    }
+  });
+
+  it('refuses empty pools, jsonpath filters and prototype keys in conditions', () => {
+    const problems = problemsOf(
+      {
+        id: 'x',
+        version: '1',
+        assignment: {
+          rules: [
+            {
+              id: 'filter',
+              when: { all: [{ fact: 'company', path: '$..[?(@.region)]', operator: 'equal', value: 1 }] },
+              strategy: { type: 'owner', repId: 'rep-a' },
+            },
+            {
+              id: 'proto',
+              when: { all: [{ fact: 'custom', path: '$.__proto__.x', operator: 'equal', value: 1 }] },
+              strategy: { type: 'owner', repId: 'rep-a' },
+            },
+          ],
+        },
+      },
+      false,
+    );
+    expect(
+      problems.some((p) => p.path.startsWith('assignment.rules[0].when') && /path/i.test(p.message)),
+    ).toBe(true);
+    expect(
+      problems.some((p) => p.path.startsWith('assignment.rules[1].when') && /__proto__/.test(p.message)),
+    ).toBe(true);
+    const emptyPool = problemsOf(
+      { id: 'x', version: '1', pools: [{ id: 'p', repIds: [] }], assignment: { rules: [] } },
+      false,
+    );
+    expect(emptyPool[0]?.path).toBe('pools[0].repIds');
+  });
+
+  it('allows rules after a catch-all that explicitly overflows to the next rule', () => {
+    const result = tryCompileRuleSet(
+      {
+        id: 'x',
+        version: '1',
+        assignment: {
+          rules: [
+            { id: 'all', strategy: { type: 'leastLoaded', repIds: ['rep-a'] }, onNoCandidate: 'nextRule' },
+            { id: 'after', strategy: { type: 'owner', repId: 'rep-b' } },
+          ],
+        },
+      },
+      { team },
+    );
+    expect(result.ok).toBe(true);
+  });
+
+  it('enforces the documented size limit', () => {
+    const huge = {
+      id: 'x',
+      version: '1',
+      description: 'x'.repeat(RULE_SET_LIMITS.jsonChars),
+      assignment: { rules: [] },
+    };
+    expect(problemsOf(huge)[0]?.message).toMatch(/limit is 1000000/);
+  });
+
+  it('parses durations, fills defaults and indexes SLA policies by event', () => {
+    const compiled = compileRuleSet(zhikongPreset.ruleSet, { team });
+    expect(compiled.sla.byId.get('unassigned-15m')?.target).toBe(15 * 60_000);
+    expect(compiled.sla.byId.get('first-follow-up-24h')?.warnBefore).toBe(4 * 3_600_000);
+    expect(compiled.sla.startingOn.get('lead.assigned')?.map((p) => p.id)).toEqual([
+      'unopened-30m',
+      'first-follow-up-24h',
+    ]);
+    expect(compiled.source.targets.assignedWithinShare).toBe(0.95);
+    expect(compiled.qualification.incubationMs).toBe(60 * 86_400_000);
+  });
+
+  it('exports a JSON Schema editors can use', () => {
+    expect(ruleSetJsonSchema.type).toBe('object');
+    const properties = ruleSetJsonSchema.properties as Record<string, unknown>;
+    expect(Object.keys(properties)).toEqual(
+      expect.arrayContaining(['id', 'version', 'tagging', 'assignment', 'sla']),
+    );
+    expect(JSON.stringify(ruleSetJsonSchema)).toContain('roundRobin');
+  });
+});
