@@ -1,0 +1,704 @@
+import { createTimerQueue } from '../../scheduler/timer-queue.js';
+import {
+  type ClaimedTimer,
+  type ClaimOutboxOptions,
+  type ClaimTimersOptions,
+  type CommitInput,
+  type CommitResult,
+  DEFAULT_CLAIM_LIMIT,
+  DEFAULT_LEASE_MS,
+  type JsonValue,
+  type ListOutboxOptions,
+  type OutboxMessage,
+  type PageOptions,
+  type QuarantineIssue,
+  type QuarantineRecord,
+  type ReadEventsQuery,
+  type StorageAdapter,
+  StorageError,
+  type StoredEntity,
+  type StoredEvent,
+  type StoredState,
+  type StoredTimer,
+  type TimerRecord,
+  toJsonValue,
+  VersionConflictError,
+} from './port.js';
+
+/**
+ * Options of {@link memoryStorage}.
+ *
+ * @example
+ * ```ts
+ * import { memoryStorage, type MemoryStorageOptions } from 'leadflow';
+ * const options: MemoryStorageOptions = { validateJson: false }; // a faster simulation run
+ * const storage = memoryStorage(options);
+ * ```
+ */
+export interface MemoryStorageOptions {
+  /**
+   * Check that every value written is plain JSON (the same rule a database adapter enforces),
+   * failing with a `StorageError` naming the field. When `false`, values are copied with
+   * `structuredClone` unchecked — faster, but a `Date` or `NaN` that a database would refuse
+   * passes silently.
+   * @default true
+   */
+  validateJson?: boolean;
+  /**
+   * Adapter name reported by `storage.name`.
+   * @default 'memory'
+   */
+  name?: string;
+}
+
+const SEP = '\u0000';
+
+interface EntityRow {
+  version: number;
+  snapshot: JsonValue;
+  updatedAt: number;
+  /** key → values (deduplicated). */
+  lookups: Map<string, string[]>;
+}
+
+interface TimerRow {
+  record: TimerRecord;
+  attempts: number;
+  leaseUntil: number | undefined;
+  workerId: string | undefined;
+}
+
+interface PreparedEntity {
+  kind: string;
+  id: string;
+  expectedVersion: number;
+  snapshot: JsonValue;
+  lookups: Map<string, string[]> | undefined;
+}
+
+/** Sorted string array with binary insertion; ids compared with JavaScript `<`. */
+class SortedIds {
+  readonly ids: string[] = [];
+
+  insert(id: string): void {
+    const at = this.lowerBound(id);
+    if (this.ids[at] !== id) this.ids.splice(at, 0, id);
+  }
+
+  remove(id: string): void {
+    const at = this.lowerBound(id);
+    if (this.ids[at] === id) this.ids.splice(at, 1);
+  }
+
+  /** First index whose id is ≥ `id`. */
+  lowerBound(id: string): number {
+    let lo = 0;
+    let hi = this.ids.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.ids[mid]! < id) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Ids starting with `prefix`, in order. */
+  withPrefix(prefix: string): string[] {
+    const out: string[] = [];
+    for (let at = this.lowerBound(prefix); at < this.ids.length && this.ids[at]!.startsWith(prefix); at++) {
+      out.push(this.ids[at]!);
+    }
+    return out;
+  }
+
+  /** Ids after `afterId` (exclusive), at most `limit`. */
+  page(options: PageOptions | undefined, accept?: (id: string) => boolean): string[] {
+    const limit = options?.limit ?? Number.POSITIVE_INFINITY;
+    let at = 0;
+    if (options?.afterId !== undefined) {
+      at = this.lowerBound(options.afterId);
+      if (this.ids[at] === options.afterId) at++;
+    }
+    const out: string[] = [];
+    for (; at < this.ids.length && out.length < limit; at++) {
+      const id = this.ids[at]!;
+      if (!accept || accept(id)) out.push(id);
+    }
+    return out;
+  }
+}
+
+function invalid(message: string): StorageError {
+  return new StorageError(message);
+}
+
+function requireString(value: unknown, path: string): string {
+  if (typeof value !== 'string' || value.length === 0) throw invalid(`${path} must be a non-empty string`);
+  return value;
+}
+
+function requireTime(value: unknown, path: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw invalid(`${path} must be a finite epoch-ms number, got ${String(value)}`);
+  }
+  return value;
+}
+
+function requireVersion(value: unknown, path: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw invalid(`${path} must be a safe integer ≥ 0, got ${String(value)}`);
+  }
+  return value;
+}
+
+function checkPage(options: PageOptions | undefined, path: string): void {
+  if (options?.afterId !== undefined && typeof options.afterId !== 'string') {
+    throw invalid(`${path}.afterId must be a string`);
+  }
+  checkLimit(options?.limit, `${path}.limit`, 1);
+}
+
+function checkLimit(limit: unknown, path: string, min: number): void {
+  if (limit === undefined) return;
+  if (
+    typeof limit !== 'number' ||
+    !(Number.isSafeInteger(limit) || limit === Number.POSITIVE_INFINITY) ||
+    limit < min
+  ) {
+    throw invalid(`${path} must be an integer ≥ ${min}, got ${String(limit)}`);
+  }
+}
+
+function checkLease(leaseMs: unknown, path: string): number {
+  if (leaseMs === undefined) return DEFAULT_LEASE_MS;
+  if (typeof leaseMs !== 'number' || !Number.isFinite(leaseMs) || leaseMs <= 0) {
+    throw invalid(`${path} must be a finite number of ms > 0, got ${String(leaseMs)}`);
+  }
+  return leaseMs;
+}
+
+/**
+ * A {@link StorageAdapter} that keeps everything in memory: for tests, simulations and the
+ * playground. It follows the port exactly (it is the reference the contract suite was written
+ * against): deep copies in and out, all-or-nothing commits (everything is validated before
+ * anything is applied), timers and outbox messages claimed with leases through indexed timer
+ * queues (O(log n) per claim).
+ *
+ * @example
+ * ```ts
+ * import { memoryStorage } from 'leadflow';
+ * const storage = memoryStorage();
+ * await storage.commit({
+ *   at: now,
+ *   entities: [{ kind: 'lead', id: 'lead-1', expectedVersion: 0, snapshot: { status: 'new' } }],
+ *   timers: { schedule: [{ entityId: 'lead-1', timerKey: 'sla.unassigned', generation: 1, dueAt: now + 900_000 }] },
+ * });
+ * const due = await storage.claimDueTimers(now + 900_000); // [{ entityId: 'lead-1', … }]
+ * ```
+ */
+export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapter {
+  const validate = options.validateJson ?? true;
+  const copyIn = validate
+    ? toJsonValue
+    : (value: unknown, _path: string) => structuredClone(value) as JsonValue;
+  const copyOut = <T>(value: T): T => structuredClone(value);
+
+  const entities = new Map<string, Map<string, EntityRow>>();
+  const entityIds = new Map<string, SortedIds>();
+  /** `${kind}\0${key}\0${value}` → ids */
+  const lookupIndex = new Map<string, SortedIds>();
+
+  const events: StoredEvent[] = [];
+  const eventsByEntity = new Map<string, number[]>();
+
+  const timers = new Map<string, TimerRow>();
+  const timerIds = new SortedIds();
+  /** Eligibility queue: dueAt until claimed, then the lease expiry. */
+  const timerQueue = createTimerQueue<undefined>();
+
+  const outbox = new Map<string, OutboxMessage>();
+  const outboxIds = new SortedIds();
+  /** Pending messages by `nextAttemptAt`. */
+  const outboxQueue = createTimerQueue<undefined>();
+
+  const quarantined = new Map<string, QuarantineRecord>();
+  const quarantineIds = new SortedIds();
+
+  const state = new Map<string, StoredState>();
+
+  let closed = false;
+
+  function assertOpen(): void {
+    if (closed) throw new StorageError('storage is closed', { code: 'STORAGE_CLOSED' });
+  }
+
+  const lookupKey = (kind: string, key: string, value: string) => `${kind}${SEP}${key}${SEP}${value}`;
+  const timerId = (entityId: string, timerKey: string) => `${entityId}${SEP}${timerKey}`;
+
+  function entityRow(kind: string, id: string): EntityRow | undefined {
+    return entities.get(kind)?.get(id);
+  }
+
+  function toStoredEntity(kind: string, id: string, row: EntityRow): StoredEntity {
+    return { kind, id, version: row.version, snapshot: copyOut(row.snapshot), updatedAt: row.updatedAt };
+  }
+
+  function toStoredTimer(row: TimerRow): StoredTimer {
+    const out: StoredTimer = {
+      entityId: row.record.entityId,
+      timerKey: row.record.timerKey,
+      generation: row.record.generation,
+      dueAt: row.record.dueAt,
+      attempts: row.attempts,
+    };
+    if (row.record.payload !== undefined) out.payload = copyOut(row.record.payload);
+    if (row.leaseUntil !== undefined) out.leaseUntil = row.leaseUntil;
+    if (row.workerId !== undefined) out.workerId = row.workerId;
+    return out;
+  }
+
+  function prepareLookups(lookups: unknown, path: string): Map<string, string[]> {
+    if (typeof lookups !== 'object' || lookups === null || Array.isArray(lookups)) {
+      throw invalid(`${path} must be an object of key → string | string[]`);
+    }
+    const out = new Map<string, string[]>();
+    for (const [key, raw] of Object.entries(lookups)) {
+      if (key.length === 0) throw invalid(`${path} has an empty key`);
+      const values: unknown[] = Array.isArray(raw) ? raw : [raw];
+      const unique = new Set<string>();
+      values.forEach((value, i) => {
+        if (typeof value !== 'string') {
+          throw invalid(`${path}.${key}${Array.isArray(raw) ? `[${i}]` : ''} must be a string`);
+        }
+        unique.add(value);
+      });
+      out.set(key, [...unique]);
+    }
+    return out;
+  }
+
+  function prepareTimer(timer: TimerRecord, path: string): TimerRecord {
+    const record: TimerRecord = {
+      entityId: requireString(timer?.entityId, `${path}.entityId`),
+      timerKey: requireString(timer.timerKey, `${path}.timerKey`),
+      generation: requireVersion(timer.generation, `${path}.generation`),
+      dueAt: requireTime(timer.dueAt, `${path}.dueAt`),
+    };
+    if (timer.payload !== undefined) record.payload = copyIn(timer.payload, `${path}.payload`);
+    return record;
+  }
+
+  function prepareQuarantine(record: QuarantineRecord, path: string): QuarantineRecord {
+    if (!Array.isArray(record?.issues)) throw invalid(`${path}.issues must be an array`);
+    const issues: QuarantineIssue[] = record.issues.map((issue, i) => {
+      if (typeof issue?.path !== 'string') throw invalid(`${path}.issues[${i}].path must be a string`);
+      if (typeof issue.message !== 'string') throw invalid(`${path}.issues[${i}].message must be a string`);
+      return { path: issue.path, message: issue.message };
+    });
+    if (typeof record.reason !== 'string') throw invalid(`${path}.reason must be a string`);
+    return {
+      id: requireString(record.id, `${path}.id`),
+      receivedAt: requireTime(record.receivedAt, `${path}.receivedAt`),
+      raw: copyIn(record.raw ?? null, `${path}.raw`),
+      issues,
+      reason: record.reason,
+    };
+  }
+
+  function addQuarantine(record: QuarantineRecord): boolean {
+    if (quarantined.has(record.id)) return false;
+    quarantined.set(record.id, record);
+    quarantineIds.insert(record.id);
+    return true;
+  }
+
+  function setLookups(kind: string, id: string, row: EntityRow, next: Map<string, string[]>): void {
+    for (const [key, values] of row.lookups) {
+      for (const value of values) {
+        const index = lookupIndex.get(lookupKey(kind, key, value));
+        index?.remove(id);
+        if (index && index.ids.length === 0) lookupIndex.delete(lookupKey(kind, key, value));
+      }
+    }
+    row.lookups = next;
+    for (const [key, values] of next) {
+      for (const value of values) {
+        const k = lookupKey(kind, key, value);
+        let index = lookupIndex.get(k);
+        if (!index) {
+          index = new SortedIds();
+          lookupIndex.set(k, index);
+        }
+        index.insert(id);
+      }
+    }
+  }
+
+  function deleteTimer(id: string): void {
+    timers.delete(id);
+    timerIds.remove(id);
+    timerQueue.cancel(id);
+  }
+
+  const storage: StorageAdapter = {
+    name: options.name ?? 'memory',
+
+    async load(kind, id) {
+      assertOpen();
+      const row = entityRow(kind, id);
+      return row ? toStoredEntity(kind, id, row) : undefined;
+    },
+
+    async list(kind, page) {
+      assertOpen();
+      checkPage(page, 'list(options)');
+      const rows = entities.get(kind);
+      const ids = entityIds.get(kind);
+      if (!rows || !ids) return [];
+      return ids.page(page).map((id) => toStoredEntity(kind, id, rows.get(id)!));
+    },
+
+    async lookup(kind, key, value, page) {
+      assertOpen();
+      checkPage(page, 'lookup(options)');
+      return lookupIndex.get(lookupKey(kind, key, value))?.page(page) ?? [];
+    },
+
+    async commit(input: CommitInput): Promise<CommitResult> {
+      assertOpen();
+      // ---- 1. validate and copy everything; nothing is applied before all checks passed ----
+      if (typeof input !== 'object' || input === null) throw invalid('commit(input) needs an object');
+      const at = requireTime(input.at, 'commit.at');
+
+      const seenEntities = new Set<string>();
+      const preparedEntities: PreparedEntity[] = (input.entities ?? []).map((write, i) => {
+        const path = `commit.entities[${i}]`;
+        const kind = requireString(write?.kind, `${path}.kind`);
+        const id = requireString(write.id, `${path}.id`);
+        const expectedVersion = requireVersion(write.expectedVersion, `${path}.expectedVersion`);
+        const seen = `${kind}${SEP}${id}`;
+        if (seenEntities.has(seen)) throw invalid(`${path}: ${kind} "${id}" is written twice in one commit`);
+        seenEntities.add(seen);
+        return {
+          kind,
+          id,
+          expectedVersion,
+          snapshot: copyIn(write.snapshot, `${path}.snapshot`),
+          lookups: write.lookups === undefined ? undefined : prepareLookups(write.lookups, `${path}.lookups`),
+        };
+      });
+
+      const seenState = new Set<string>();
+      const preparedState = (input.state ?? []).map((write, i) => {
+        const path = `commit.state[${i}]`;
+        const key = requireString(write?.key, `${path}.key`);
+        if (seenState.has(key)) throw invalid(`${path}: state key "${key}" is written twice in one commit`);
+        seenState.add(key);
+        const expectedVersion =
+          write.expectedVersion === undefined
+            ? undefined
+            : requireVersion(write.expectedVersion, `${path}.expectedVersion`);
+        return { key, expectedVersion, value: copyIn(write.value, `${path}.value`) };
+      });
+
+      const preparedEvents = (input.events ?? []).map((event, i) => {
+        const path = `commit.events[${i}]`;
+        return {
+          entityId: requireString(event?.entityId, `${path}.entityId`),
+          kind: requireString(event.kind, `${path}.kind`),
+          type: requireString(event.type, `${path}.type`),
+          at: requireTime(event.at, `${path}.at`),
+          data: event.data === undefined ? null : copyIn(event.data, `${path}.data`),
+        };
+      });
+
+      const timerCommands = input.timers ?? {};
+      const complete = (timerCommands.complete ?? []).map((ref, i) => {
+        const path = `commit.timers.complete[${i}]`;
+        return {
+          id: timerId(
+            requireString(ref?.entityId, `${path}.entityId`),
+            requireString(ref.timerKey, `${path}.timerKey`),
+          ),
+          generation: requireVersion(ref.generation, `${path}.generation`),
+        };
+      });
+      const cancel = (timerCommands.cancel ?? []).map((ref, i) => {
+        const path = `commit.timers.cancel[${i}]`;
+        return timerId(
+          requireString(ref?.entityId, `${path}.entityId`),
+          requireString(ref.timerKey, `${path}.timerKey`),
+        );
+      });
+      const schedule = (timerCommands.schedule ?? []).map((timer, i) =>
+        prepareTimer(timer, `commit.timers.schedule[${i}]`),
+      );
+
+      const preparedOutbox: OutboxMessage[] = (input.outbox ?? []).map((msg, i) => {
+        const path = `commit.outbox[${i}]`;
+        const id = requireString(msg?.id, `${path}.id`);
+        const channel = requireString(msg.channel, `${path}.channel`);
+        if (!Array.isArray(msg.to)) throw invalid(`${path}.to must be an array of strings`);
+        const to = msg.to.map((r, j) => {
+          if (typeof r !== 'string') throw invalid(`${path}.to[${j}] must be a string`);
+          return r;
+        });
+        const createdAt = msg.createdAt === undefined ? at : requireTime(msg.createdAt, `${path}.createdAt`);
+        const nextAttemptAt =
+          msg.nextAttemptAt === undefined ? at : requireTime(msg.nextAttemptAt, `${path}.nextAttemptAt`);
+        return {
+          id,
+          channel,
+          to,
+          payload: copyIn(msg.payload, `${path}.payload`),
+          createdAt,
+          attempts: 0,
+          nextAttemptAt,
+          status: 'pending',
+        };
+      });
+
+      const preparedQuarantine = (input.quarantine ?? []).map((record, i) =>
+        prepareQuarantine(record, `commit.quarantine[${i}]`),
+      );
+
+      // ---- 2. optimistic version checks ----
+      for (const write of preparedEntities) {
+        const actual = entityRow(write.kind, write.id)?.version ?? 0;
+        if (actual !== write.expectedVersion) {
+          throw new VersionConflictError({
+            scope: 'entity',
+            kind: write.kind,
+            id: write.id,
+            expected: write.expectedVersion,
+            actual,
+          });
+        }
+      }
+      for (const write of preparedState) {
+        if (write.expectedVersion === undefined) continue;
+        const actual = state.get(write.key)?.version ?? 0;
+        if (actual !== write.expectedVersion) {
+          throw new VersionConflictError({
+            scope: 'state',
+            kind: 'state',
+            id: write.key,
+            expected: write.expectedVersion,
+            actual,
+          });
+        }
+      }
+
+      // ---- 3. apply (nothing below throws) ----
+      const versions = preparedEntities.map((write) => {
+        let rows = entities.get(write.kind);
+        if (!rows) {
+          rows = new Map();
+          entities.set(write.kind, rows);
+          entityIds.set(write.kind, new SortedIds());
+        }
+        let row = rows.get(write.id);
+        if (!row) {
+          row = { version: 0, snapshot: null, updatedAt: at, lookups: new Map() };
+          rows.set(write.id, row);
+          entityIds.get(write.kind)!.insert(write.id);
+        }
+        row.version += 1;
+        row.snapshot = write.snapshot;
+        row.updatedAt = at;
+        if (write.lookups) setLookups(write.kind, write.id, row, write.lookups);
+        return row.version;
+      });
+
+      const stateVersions = preparedState.map((write) => {
+        const version = (state.get(write.key)?.version ?? 0) + 1;
+        state.set(write.key, { key: write.key, value: write.value, version, updatedAt: at });
+        return version;
+      });
+
+      const eventSeqs = preparedEvents.map((event) => {
+        const seq = events.length + 1;
+        events.push({ seq, ...event });
+        let positions = eventsByEntity.get(event.entityId);
+        if (!positions) {
+          positions = [];
+          eventsByEntity.set(event.entityId, positions);
+        }
+        positions.push(seq - 1);
+        return seq;
+      });
+
+      for (const { id, generation } of complete) {
+        if (timers.get(id)?.record.generation === generation) deleteTimer(id);
+      }
+      for (const id of cancel) {
+        if (timers.has(id)) deleteTimer(id);
+      }
+      for (const record of schedule) {
+        const id = timerId(record.entityId, record.timerKey);
+        if (!timers.has(id)) timerIds.insert(id);
+        timers.set(id, { record, attempts: 0, leaseUntil: undefined, workerId: undefined });
+        timerQueue.schedule({ key: id, dueAt: record.dueAt });
+      }
+
+      for (const message of preparedOutbox) {
+        if (outbox.has(message.id)) continue;
+        outbox.set(message.id, message);
+        outboxIds.insert(message.id);
+        outboxQueue.schedule({ key: message.id, dueAt: message.nextAttemptAt });
+      }
+
+      for (const record of preparedQuarantine) addQuarantine(record);
+
+      return { versions, eventSeqs, stateVersions };
+    },
+
+    async readEvents(query: ReadEventsQuery = {}) {
+      assertOpen();
+      checkLimit(query.limit, 'readEvents(query).limit', 1);
+      const limit = query.limit ?? Number.POSITIVE_INFINITY;
+      const afterSeq = query.afterSeq ?? 0;
+      const types = query.types ? new Set(query.types) : undefined;
+      const accept = (e: StoredEvent) =>
+        e.seq > afterSeq &&
+        (query.kind === undefined || e.kind === query.kind) &&
+        (query.entityId === undefined || e.entityId === query.entityId) &&
+        (types === undefined || types.has(e.type)) &&
+        (query.from === undefined || e.at >= query.from) &&
+        (query.to === undefined || e.at < query.to);
+      const out: StoredEvent[] = [];
+      const push = (e: StoredEvent) => {
+        if (accept(e)) out.push({ ...e, data: copyOut(e.data) });
+      };
+      if (query.entityId !== undefined) {
+        for (const position of eventsByEntity.get(query.entityId) ?? []) {
+          if (out.length >= limit) break;
+          push(events[position]!);
+        }
+      } else {
+        // seq = index + 1, so the cursor is a direct offset.
+        for (let i = Math.max(0, Math.floor(afterSeq)); i < events.length && out.length < limit; i++) {
+          push(events[i]!);
+        }
+      }
+      return out;
+    },
+
+    async claimDueTimers(now, claim: ClaimTimersOptions = {}) {
+      assertOpen();
+      requireTime(now, 'claimDueTimers(now)');
+      checkLimit(claim.limit, 'claimDueTimers(options).limit', 0);
+      const leaseMs = checkLease(claim.leaseMs, 'claimDueTimers(options).leaseMs');
+      const leaseUntil = now + leaseMs;
+      const claimed: ClaimedTimer[] = [];
+      for (const due of timerQueue.popDue(now, claim.limit ?? DEFAULT_CLAIM_LIMIT)) {
+        const row = timers.get(due.key)!;
+        row.attempts += 1;
+        row.leaseUntil = leaseUntil;
+        row.workerId = claim.workerId;
+        // Back in the queue at the lease expiry: redelivered unless completed, cancelled or replaced.
+        timerQueue.schedule({ key: due.key, dueAt: leaseUntil });
+        claimed.push(toStoredTimer(row) as ClaimedTimer);
+      }
+      return claimed;
+    },
+
+    async completeTimer(entityId, timerKey, generation) {
+      assertOpen();
+      const id = timerId(entityId, timerKey);
+      if (timers.get(id)?.record.generation !== generation) return false;
+      deleteTimer(id);
+      return true;
+    },
+
+    async listTimers(query = {}) {
+      assertOpen();
+      const ids =
+        query.entityId === undefined ? timerIds.ids : timerIds.withPrefix(`${query.entityId}${SEP}`);
+      return ids.map((id) => toStoredTimer(timers.get(id)!));
+    },
+
+    async claimOutbox(now, claim: ClaimOutboxOptions = {}) {
+      assertOpen();
+      requireTime(now, 'claimOutbox(now)');
+      checkLimit(claim.limit, 'claimOutbox(options).limit', 0);
+      const leaseMs = checkLease(claim.leaseMs, 'claimOutbox(options).leaseMs');
+      const claimed: OutboxMessage[] = [];
+      for (const due of outboxQueue.popDue(now, claim.limit ?? DEFAULT_CLAIM_LIMIT)) {
+        const message = outbox.get(due.key)!;
+        message.attempts += 1;
+        message.nextAttemptAt = now + leaseMs;
+        outboxQueue.schedule({ key: due.key, dueAt: message.nextAttemptAt });
+        claimed.push(copyOut(message));
+      }
+      return claimed;
+    },
+
+    async markSent(id, at, result) {
+      assertOpen();
+      requireTime(at, 'markSent(at)');
+      const copied = result === undefined ? undefined : copyIn(result, 'markSent(result)');
+      const message = outbox.get(id);
+      if (!message || message.status === 'sent') return false;
+      message.status = 'sent';
+      message.sentAt = at;
+      if (copied !== undefined) message.result = copied;
+      outboxQueue.cancel(id);
+      return true;
+    },
+
+    async markFailed(id, failure) {
+      assertOpen();
+      if (typeof failure?.error !== 'string') throw invalid('markFailed(failure).error must be a string');
+      const retryAt = requireTime(failure.retryAt, 'markFailed(failure).retryAt');
+      const message = outbox.get(id);
+      if (message?.status !== 'pending') return false;
+      message.lastError = failure.error;
+      message.nextAttemptAt = retryAt;
+      outboxQueue.schedule({ key: id, dueAt: retryAt });
+      return true;
+    },
+
+    async markDead(id, error) {
+      assertOpen();
+      if (typeof error !== 'string') throw invalid('markDead(error) must be a string');
+      const message = outbox.get(id);
+      if (message?.status !== 'pending') return false;
+      message.status = 'dead';
+      message.lastError = error;
+      outboxQueue.cancel(id);
+      return true;
+    },
+
+    async listOutbox(query: ListOutboxOptions = {}) {
+      assertOpen();
+      checkPage(query, 'listOutbox(options)');
+      const status = query.status;
+      return outboxIds
+        .page(query, status === undefined ? undefined : (id) => outbox.get(id)!.status === status)
+        .map((id) => copyOut(outbox.get(id)!));
+    },
+
+    async quarantine(record) {
+      assertOpen();
+      return addQuarantine(prepareQuarantine(record, 'quarantine(record)'));
+    },
+
+    async listQuarantine(page) {
+      assertOpen();
+      checkPage(page, 'listQuarantine(options)');
+      return quarantineIds.page(page).map((id) => copyOut(quarantined.get(id)!));
+    },
+
+    async loadState(key) {
+      assertOpen();
+      const row = state.get(key);
+      return row ? copyOut(row) : undefined;
+    },
+
+    async close() {
+      closed = true;
+    },
+  };
+  return storage;
+}

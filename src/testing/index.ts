@@ -1,0 +1,13 @@
+/**
+ * `leadflow/testing` — helpers for a host's own test suite: the conformance suites every storage
+ * adapter and notifier must pass (run them against your own adapters), and fast-check
+ * arbitraries. Requires the optional peer dependencies `vitest` and `fast-check`.
+ *
+ * @packageDocumentation
+ */
+export {
+  type NotifierContractOptions,
+  type NotifierHarness,
+  runNotifierContract,
+} from './notifier-contract.js';
+export { runStorageContract, type StorageContractOptions } from './storage-contract.js';

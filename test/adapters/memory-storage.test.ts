@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { memoryStorage } from '../../src/adapters/storage/memory.js';
+import { StorageError, toJsonValue } from '../../src/adapters/storage/port.js';
+import { runStorageContract } from '../../src/testing/storage-contract.js';
+
+runStorageContract('memory', () => memoryStorage());
+
+const T0 = Date.UTC(2026, 2, 2, 1, 0, 0);
+
+describe('memoryStorage specifics', () => {
+  it('reports its name', () => {
+    expect(memoryStorage().name).toBe('memory');
+    expect(memoryStorage({ name: 'sim' }).name).toBe('sim');
+  });
+
+  it('rejects every call after close() with STORAGE_CLOSED; close is idempotent', async () => {
+    const s = memoryStorage();
+    await s.close();
+    await s.close();
+    await expect(s.load('lead', 'x')).rejects.toMatchObject({ code: 'STORAGE_CLOSED' });
+    await expect(s.commit({ at: T0 })).rejects.toBeInstanceOf(StorageError);
+  });
+
+  it('names the offending field of invalid input', async () => {
+    const s = memoryStorage();
+    await expect(
+      s.commit({
+        at: T0,
+        entities: [{ kind: 'lead', id: 'l-1', expectedVersion: 0, snapshot: { budget: Number.NaN } }],
+      }),
+    ).rejects.toThrow('commit.entities[0].snapshot.budget must be a finite number');
+    await expect(
+      s.commit({
+        at: T0,
+        timers: { schedule: [{ entityId: 'l-1', timerKey: '', generation: 0, dueAt: T0 }] },
+      }),
+    ).rejects.toThrow('commit.timers.schedule[0].timerKey must be a non-empty string');
+    await expect(s.commit({ at: Number.NaN })).rejects.toThrow('commit.at');
+    await expect(s.claimDueTimers(T0, { leaseMs: 0 })).rejects.toThrow('leaseMs');
+    await expect(s.claimOutbox(T0, { limit: -1 })).rejects.toThrow('limit');
+    await expect(s.list('lead', { limit: 0 })).rejects.toThrow('limit');
+  });
+
+  it('with validateJson: false still copies, but no longer refuses non-JSON values', async () => {
+    const s = memoryStorage({ validateJson: false });
+    const snapshot = { tags: ['A'], at: new Date(T0) };
+    await s.commit({
+      at: T0,
+      entities: [{ kind: 'lead', id: 'l-1', expectedVersion: 0, snapshot: snapshot as never }],
+    });
+    snapshot.tags.push('x');
+    expect((await s.load('lead', 'l-1'))?.snapshot).toEqual({ tags: ['A'], at: new Date(T0) });
+  });
+
+  it('handles many timers in due order', async () => {
+    const s = memoryStorage();
+    const n = 5_000;
+    const schedule = Array.from({ length: n }, (_, i) => ({
+      entityId: `l-${i}`,
+      timerKey: 'sla',
+      generation: 1,
+      dueAt: T0 + ((i * 7919) % n),
+    }));
+    await s.commit({ at: T0, timers: { schedule } });
+    const claimed = await s.claimDueTimers(T0 + n, { limit: n });
+    expect(claimed).toHaveLength(n);
+    for (let i = 1; i < n; i++) expect(claimed[i]!.dueAt).toBeGreaterThanOrEqual(claimed[i - 1]!.dueAt);
+  });
+});
+
+describe('toJsonValue', () => {
+  it('copies JSON, drops undefined properties, keeps __proto__ as a plain key', () => {
+    const input = JSON.parse('{"a":[1,"x",null,{"b":true}],"__proto__":{"polluted":1}}') as object;
+    const copy = toJsonValue({ ...input, skip: undefined }, 'v') as Record<string, unknown>;
+    expect(copy).toEqual(JSON.parse('{"a":[1,"x",null,{"b":true}],"__proto__":{"polluted":1}}'));
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect('skip' in copy).toBe(false);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('refuses non-JSON values, naming the path', () => {
+    expect(() => toJsonValue({ a: [0, Number.NaN] }, 'snap')).toThrow('snap.a[1] must be a finite number');
+    expect(() => toJsonValue({ when: new Date(0) }, 'snap')).toThrow(
+      'snap.when must be plain JSON, got an instance of Date',
+    );
+    expect(() => toJsonValue({ n: 1n }, 'snap')).toThrow('snap.n must be JSON, got a bigint');
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(() => toJsonValue(cyclic, 'snap')).toThrow(StorageError);
+  });
+});
