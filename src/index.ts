@@ -6,7 +6,157 @@
  * @packageDocumentation
  */
 
+// --- ports and the built-in adapters (memory storage, console / memory notifiers)
+export {
+  type ConsoleNotifierOptions,
+  consoleNotifier,
+  formatNotification,
+} from './adapters/notify/console.js';
+export {
+  type MemoryNotifier,
+  type MemoryNotifierCall,
+  type MemoryNotifierFailure,
+  type MemoryNotifierOptions,
+  memoryNotifier,
+} from './adapters/notify/memory.js';
+export type { Notifier, NotifyChannel, NotifyMessage, NotifyResult } from './adapters/notify/port.js';
+export { type MemoryStorageOptions, memoryStorage } from './adapters/storage/memory.js';
+export {
+  type ClaimedTimer,
+  type CommitInput,
+  type CommitResult,
+  type EntityKind,
+  type EntityWrite,
+  type EventInput,
+  type JsonValue,
+  type OutboxMessage,
+  type QuarantineRecord,
+  type ReadEventsQuery,
+  type StorageAdapter,
+  StorageError,
+  type StoredEntity,
+  type StoredEvent,
+  type TimerRecord,
+  VersionConflictError,
+} from './adapters/storage/port.js';
+export {
+  type DeliverOutboxOptions,
+  type DeliverOutboxResult,
+  defaultBackoff,
+  deliverOutbox,
+} from './engine/outbox.js';
 export { CalendarError, ClockError, LeadflowError, RecurrenceError, TimerError } from './errors.js';
+// --- domain model (zod schemas and inferred types)
+export {
+  type Customer,
+  type CustomerInput,
+  type CustomerParseResult,
+  customerSchema,
+  parseCustomer,
+  RENEWAL_OUTCOMES,
+} from './model/customer.js';
+export { ModelError, type ModelIssue, type ModelParseResult } from './model/issues.js';
+export {
+  isKnownLeadChannel,
+  type KnownLeadChannel,
+  LEAD_BEHAVIOUR_TYPES,
+  LEAD_CHANNELS,
+  LEAD_PRIORITIES,
+  type Lead,
+  type LeadBehaviour,
+  type LeadChannel,
+  type LeadInput,
+  type LeadParseResult,
+  type LeadPriority,
+  leadInputSchema,
+  parseLead,
+} from './model/lead.js';
+export { MODEL_LIMITS } from './model/limits.js';
+export {
+  isOnLeave,
+  type LeaveRange,
+  type RecentWin,
+  type Rep,
+  type RepInput,
+  repSchema,
+} from './model/rep.js';
+export {
+  type Department,
+  KNOWN_DEPARTMENTS,
+  type Pool,
+  parseTeam,
+  type StaffMember,
+  type Supervisor,
+  type Team,
+  TeamError,
+  type TeamInput,
+  teamSchema,
+} from './model/team.js';
+export { type UsccValidation, usccCheckCharacter, validateUscc } from './model/uscc.js';
+// --- rule sets
+export {
+  type CompiledRuleSet,
+  type CompileRuleSetOptions,
+  compileRuleSet,
+  RuleSetError,
+  type RuleSetProblem,
+  tryCompileRuleSet,
+} from './rules/compile.js';
+export {
+  CONDITION_LIMITS,
+  type CompiledCondition,
+  type Condition,
+  ConditionError,
+  type ConditionExplanation,
+  type ConditionProblem,
+  type ConditionTraceEntry,
+  compileCondition,
+  conditionSchema,
+} from './rules/conditions.js';
+export {
+  type AssignmentDecision,
+  type AssignmentState,
+  type CandidateVerdict,
+  type DecideContext,
+  decideLead,
+  decideLeadWithReference,
+  emptyAssignmentState,
+  type LeadDecision,
+  type RuleTrace,
+  recordAssignment,
+} from './rules/decide.js';
+export { durationSchema, formatDuration, parseDuration } from './rules/duration.js';
+export {
+  CUSTOMER_FACTS,
+  type CustomerFactName,
+  customerFacts,
+  LEAD_FACTS,
+  type LeadFactName,
+  leadFacts,
+} from './rules/facts.js';
+export { CUSTOM_OPERATOR_NAMES, type EvaluationContext, OPERATOR_NAMES } from './rules/operators.js';
+export { RulePathError } from './rules/paths.js';
+export { hengruiPreset } from './rules/presets/hengrui.js';
+export { zhikongPreset } from './rules/presets/zhikong.js';
+export {
+  createReferenceEvaluator,
+  evaluateReference,
+  type ReferenceEvaluator,
+} from './rules/reference-engine.js';
+export {
+  type AssignmentStrategy,
+  type CustomerRule,
+  RULE_SET_LIMITS,
+  type RuleSet,
+  type RuleSetInput,
+  ruleSetJsonSchema,
+  ruleSetSchema,
+  SLA_EVENTS,
+  type SlaAction,
+  type SlaEvent,
+  type SlaPolicy,
+  type SlaPolicyInput,
+} from './rules/ruleset.js';
 export {
   type BusinessCalendar,
   type CalendarOptions,
