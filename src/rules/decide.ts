@@ -163,7 +163,11 @@ export interface DecideContext {
   readonly skipRules?: ReadonlySet<string>;
   /** Reps not to pick (e.g. the rep a lead is being reassigned away from). */
   readonly excludeReps?: ReadonlySet<string>;
-  /** Record each condition with the fact value seen. @default true */
+  /**
+   * Record each condition with the fact value seen and every candidate's verdict. With `false`
+   * the explanation keeps only what decided the outcome (matched rules, failed qualification
+   * parts) — for bulk replays where speed matters. @default true
+   */
   readonly trace?: boolean;
 }
 
@@ -190,6 +194,17 @@ const NEVER: ConditionOutcome = Object.freeze({ result: false, conditions: NO_TR
  * with json-rules-engine — so both make the same decisions by construction, differing only in
  * how conditions are evaluated.
  */
+
+const channelTags = new Map<string, string>();
+function channelTag(channel: string): string {
+  let tag = channelTags.get(channel);
+  if (tag === undefined) {
+    tag = `channel/${channel}`;
+    if (channelTags.size < 1_000) channelTags.set(channel, tag);
+  }
+  return tag;
+}
+const INTENT_TAGS = { A: 'intent/A', B: 'intent/B', C: 'intent/C' } as const;
 
 function addTag(tags: string[], tag: string): void {
   if (!tags.includes(tag)) tags.push(tag);
@@ -225,7 +240,7 @@ function decideCore(
 
   // 1. Tagging: every matching rule contributes (not first-match).
   const tags: string[] = [...lead.tags];
-  if (compiled.tagging.channelTag) addTag(tags, `channel/${lead.channel}`);
+  if (compiled.tagging.channelTag) addTag(tags, channelTag(lead.channel));
   if (lead.budget !== undefined) {
     for (const band of compiled.tagging.budgetBands) {
       if (band.below === undefined || lead.budget.amount < band.below) {
@@ -238,7 +253,7 @@ function decideCore(
   for (const rule of compiled.tagging.rules) {
     const { result, conditions } = rule.when === undefined ? ALWAYS : answer(rule.when, facts, trace);
     if (result) for (const tag of rule.tags) addTag(tags, tag);
-    taggingTrace.push({ ruleId: rule.id, matched: result, conditions });
+    if (trace) taggingTrace.push({ ruleId: rule.id, matched: result, conditions });
   }
   facts.tags = tags;
 
@@ -253,16 +268,18 @@ function decideCore(
       break;
     }
   }
-  addTag(tags, `intent/${intentGrade}`);
+  addTag(tags, INTENT_TAGS[intentGrade]);
   facts.intentGrade = intentGrade;
 
   // 3. Qualification: the valid-lead contract, all parts must hold.
   const qualification: { part: string; held: boolean; conditions: readonly ConditionTraceEntry[] }[] = [];
+  let qualified = true;
   for (const part of compiled.qualification.parts) {
     const { result, conditions } = part.when === undefined ? ALWAYS : answer(part.when, facts, trace);
-    qualification.push({ part: part.name, held: result, conditions });
+    if (!result) qualified = false;
+    // Failed parts are always kept (they are the nurture reason); passing ones only when tracing.
+    if (trace || !result) qualification.push({ part: part.name, held: result, conditions });
   }
-  const qualified = qualification.every((part) => part.held);
   facts.qualified = qualified;
 
   const explanationBase = {
@@ -290,34 +307,43 @@ function decideCore(
   const counts = state.day === context.day ? state.assignedToday : {};
   const repsById = repsByIdOf(team.reps);
   const assignmentTrace: RuleTrace[] = [];
+  let matchedAny = false;
   for (const rule of compiled.assignment.rules) {
     if (context.skipRules?.has(rule.id)) {
-      assignmentTrace.push({ ruleId: rule.id, matched: false, conditions: NO_TRACE, outcome: 'skipped' });
+      if (trace)
+        assignmentTrace.push({ ruleId: rule.id, matched: false, conditions: NO_TRACE, outcome: 'skipped' });
       continue;
     }
     const { result, conditions } = rule.when === undefined ? ALWAYS : answer(rule.when, facts, trace);
     if (!result) {
-      assignmentTrace.push({ ruleId: rule.id, matched: false, conditions });
+      if (trace) assignmentTrace.push({ ruleId: rule.id, matched: false, conditions });
       continue;
     }
+    matchedAny = true;
     const strategy = rule.strategy;
-    const verdicts = strategy.repIds.map((repId) =>
-      judgeCandidate(repId, repsById.get(repId), strategy, lead, counts, context, trace),
-    );
-    const eligible = verdicts.filter((verdict) => verdict.eligible);
-    const chosen = pick(strategy, eligible, rule.id, state, counts, repsById, lead, context, verdicts);
+    const eligibleIds: string[] = [];
+    for (const repId of strategy.repIds) {
+      const rep = repsById.get(repId);
+      if (rep !== undefined && isEligible(repId, rep, strategy, lead, counts[repId] ?? 0, context)) {
+        eligibleIds.push(repId);
+      }
+    }
+    const chosen = pick(strategy, eligibleIds, rule.id, state, counts, repsById, lead, context);
+    // Candidate verdicts (with reasons) are only built for traced decisions.
+    const candidates = trace
+      ? explainCandidates(strategy, repsById, lead, counts, context, chosen.scores)
+      : undefined;
     if (chosen.kind === 'none') {
       assignmentTrace.push({
         ruleId: rule.id,
         matched: true,
         conditions,
-        candidates: chosen.verdicts ?? verdicts,
+        candidates,
         outcome: 'no eligible candidate',
       });
       if (rule.onNoCandidate === 'fallback') break;
       continue;
     }
-    const candidates = chosen.verdicts ?? verdicts;
     if (chosen.kind === 'offer') {
       assignmentTrace.push({
         ruleId: rule.id,
@@ -361,7 +387,6 @@ function decideCore(
     };
   }
   const supervisorId = compiled.assignment.fallback.supervisorId ?? team.supervisors[0]?.id;
-  const matchedAny = assignmentTrace.some((entry) => entry.matched);
   return {
     tags,
     intentGrade,
@@ -479,7 +504,6 @@ export async function decideLeadWithReference(
 }
 
 const DAY_MS = 86_400_000;
-const NO_REASONS: readonly string[] = Object.freeze([]);
 
 function isEligible(
   repId: string,
@@ -505,13 +529,9 @@ function judgeCandidate(
   lead: Lead,
   counts: Readonly<Record<string, number>>,
   context: DecideContext,
-  trace: boolean,
 ): CandidateVerdict {
   if (rep === undefined) return { repId, eligible: false, reasons: ['not in the team'] };
   const today = counts[repId] ?? 0;
-  // Fast path: without a trace, skip building reason strings.
-  if (!trace)
-    return { repId, eligible: isEligible(repId, rep, strategy, lead, today, context), reasons: NO_REASONS };
   const reasons: string[] = [];
   if (!rep.active) reasons.push('inactive');
   if (context.excludeReps?.has(repId)) reasons.push('excluded (reassigning away)');
@@ -558,83 +578,82 @@ function utcDay(ms: number): string {
   return `${year}-${month < 10 ? '0' : ''}${month}-${day < 10 ? '0' : ''}${day}`;
 }
 
-type Choice =
-  | { kind: 'none'; verdicts?: CandidateVerdict[] }
-  | { kind: 'assign'; repId: string; cursor?: number; verdicts?: CandidateVerdict[] }
-  | { kind: 'offer'; repIds: string[]; verdicts?: CandidateVerdict[] };
+type Choice = (
+  | { kind: 'none' }
+  | { kind: 'assign'; repId: string; cursor?: number }
+  | { kind: 'offer'; repIds: string[] }
+) & { scores?: ReadonlyMap<string, number>; sinceDay?: string };
+
+function explainCandidates(
+  strategy: ResolvedStrategy,
+  repsById: ReadonlyMap<string, Rep>,
+  lead: Lead,
+  counts: Readonly<Record<string, number>>,
+  context: DecideContext,
+  scores: ReadonlyMap<string, number> | undefined,
+): CandidateVerdict[] {
+  return strategy.repIds.map((repId) => {
+    const verdict = judgeCandidate(repId, repsById.get(repId), strategy, lead, counts, context);
+    const score = scores?.get(repId);
+    return score === undefined
+      ? verdict
+      : { ...verdict, score, reasons: [...verdict.reasons, `score ${score} (similar wins)`] };
+  });
+}
 
 function pick(
   strategy: ResolvedStrategy,
-  eligible: readonly CandidateVerdict[],
+  eligible: readonly string[],
   ruleId: string,
   state: AssignmentState,
   counts: Readonly<Record<string, number>>,
   repsById: ReadonlyMap<string, Rep>,
   lead: Lead,
   context: DecideContext,
-  verdicts: readonly CandidateVerdict[],
 ): Choice {
   if (eligible.length === 0) return { kind: 'none' };
   switch (strategy.type) {
     case 'owner':
       // Candidates are in preference order: the first eligible one takes it (overflow A → B).
-      return { kind: 'assign', repId: eligible[0]!.repId };
+      return { kind: 'assign', repId: eligible[0]! };
     case 'roundRobin': {
-      const start = (state.cursors[ruleId] ?? 0) % strategy.repIds.length;
-      const eligibleIds = new Set(eligible.map((verdict) => verdict.repId));
-      for (let step = 0; step < strategy.repIds.length; step++) {
-        const index = (start + step) % strategy.repIds.length;
+      const size = strategy.repIds.length;
+      const start = (state.cursors[ruleId] ?? 0) % size;
+      for (let step = 0; step < size; step++) {
+        const index = (start + step) % size;
         const repId = strategy.repIds[index]!;
-        if (eligibleIds.has(repId))
-          return { kind: 'assign', repId, cursor: (index + 1) % strategy.repIds.length };
+        if (eligible.includes(repId)) return { kind: 'assign', repId, cursor: (index + 1) % size };
       }
       return { kind: 'none' };
     }
     case 'leastLoaded': {
       // Ties broken by candidate order (stable and deterministic).
       let best = eligible[0]!;
-      for (const verdict of eligible) {
-        if ((counts[verdict.repId] ?? 0) < (counts[best.repId] ?? 0)) best = verdict;
-      }
-      return { kind: 'assign', repId: best.repId };
+      for (const repId of eligible) if ((counts[repId] ?? 0) < (counts[best] ?? 0)) best = repId;
+      return { kind: 'assign', repId: best };
     }
     case 'bestMatch': {
       const sinceDay = utcDay(context.now - strategy.lookbackDays * DAY_MS);
-      let best: CandidateVerdict | undefined;
+      let best = eligible[0]!;
       let bestScore = -1;
       const scores = new Map<string, number>();
-      for (const verdict of eligible) {
+      for (const repId of eligible) {
         let score = 0;
-        for (const win of repsById.get(verdict.repId)!.recentWins) {
+        for (const win of repsById.get(repId)!.recentWins) {
           if (win.date < sinceDay) continue;
           if (win.industry === lead.company.industry) score += 2;
           if (win.region === lead.company.region) score += 1;
         }
-        scores.set(verdict.repId, score);
+        scores.set(repId, score);
         // Higher score wins; ties go to the lighter load today, then to candidate order.
-        if (
-          score > bestScore ||
-          (score === bestScore && (counts[verdict.repId] ?? 0) < (counts[best!.repId] ?? 0))
-        ) {
-          best = verdict;
+        if (score > bestScore || (score === bestScore && (counts[repId] ?? 0) < (counts[best] ?? 0))) {
+          best = repId;
           bestScore = score;
         }
       }
-      return {
-        kind: 'assign',
-        repId: best!.repId,
-        verdicts: verdicts.map((verdict) => {
-          const score = scores.get(verdict.repId);
-          if (score === undefined) return verdict;
-          const reasons =
-            context.trace === false
-              ? NO_REASONS
-              : [...verdict.reasons, `score ${score} (similar wins since ${sinceDay})`];
-          return { ...verdict, score, reasons };
-        }),
-      };
+      return { kind: 'assign', repId: best, scores, sinceDay };
     }
     case 'broadcast':
-      return { kind: 'offer', repIds: eligible.map((verdict) => verdict.repId) };
+      return { kind: 'offer', repIds: [...eligible] };
   }
 }
