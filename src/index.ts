@@ -40,12 +40,63 @@ export {
   VersionConflictError,
 } from './adapters/storage/port.js';
 export {
+  createEngine,
+  type DispatchableLeadEvent,
+  type Engine,
+  type EngineOptions,
+  type FollowUpRequest,
+  type IngestResult,
+  type LeadExplanation,
+  type LeadRecord,
+} from './engine/engine.js';
+export { EngineError } from './engine/errors.js';
+export type { EngineEvents } from './engine/events.js';
+export {
   type DeliverOutboxOptions,
   type DeliverOutboxResult,
   defaultBackoff,
   deliverOutbox,
 } from './engine/outbox.js';
+export { renderTemplate } from './engine/templates.js';
 export { CalendarError, ClockError, LeadflowError, RecurrenceError, TimerError } from './errors.js';
+// --- machines (pure steps) and the engine
+export {
+  FOLLOW_UP_MOVES,
+  FOLLOW_UP_REQUIRED_FIELDS,
+  type FollowUpInput,
+  type FollowUpValidation,
+  LEAD_STATES,
+  LEAD_TIMER_KEYS,
+  type LeadContext,
+  type LeadEscalation,
+  type LeadEvent,
+  type LeadFollowUpRecord,
+  leadMachine,
+  validateFollowUp,
+} from './machines/lead.js';
+export {
+  type SlaClockState,
+  type SlaEffect,
+  SlaError,
+  type SlaState,
+  type SlaSummaryEntry,
+  slaInitialState,
+  slaOnEvent,
+  slaOnTimer,
+  slaStopAll,
+  slaSummary,
+} from './machines/sla.js';
+export {
+  createStepper,
+  type PersistedSnapshot,
+  type Stepper,
+  type StepResult,
+  stateValueToString,
+  type TimerCommand,
+  UnsupportedMachineError,
+} from './machines/xstate-step.js';
+export { computeLeadMetrics, type LeadMetrics, type LeadMetricsOptions } from './metrics/lead-metrics.js';
+export { type DurationStats, durationStats, type TargetShare } from './metrics/stats.js';
 // --- domain model (zod schemas and inferred types)
 export {
   type Customer,

@@ -5,6 +5,15 @@
  *
  * @packageDocumentation
  */
+
+export {
+  arrivalStreamArbitrary,
+  followUpBehaviourArbitrary,
+  leadArbitrary,
+  ruleSetArbitrary,
+  teamArbitrary,
+} from './arbitraries.js';
+export { driveStream, type RepBehaviour } from './drive.js';
 export {
   type NotifierContractOptions,
   type NotifierHarness,

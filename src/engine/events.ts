@@ -1,0 +1,49 @@
+import type { AssignmentDecision } from '../rules/decide.js';
+
+/**
+ * Everything an engine tells its host, by event name. Listeners run after the change is
+ * committed to storage; a listener that throws is reported on `listener.error` and never
+ * breaks the engine or other listeners.
+ *
+ * @example
+ * ```ts
+ * import type { EngineEvents } from 'leadflow';
+ * const onAssigned = (event: EngineEvents['lead.assigned']) => console.log(event.leadId, event.repId);
+ * ```
+ */
+export interface EngineEvents {
+  'lead.received': { leadId: string; at: number; channel: string; tags: readonly string[] };
+  'lead.quarantined': {
+    quarantineId: string;
+    at: number;
+    reason: string;
+    issues: readonly { path: string; message: string }[];
+  };
+  'lead.duplicate': { leadId: string; duplicateOf: string; at: number; matchedOn: string; count: number };
+  'lead.assigned': { leadId: string; repId: string; at: number; by: string };
+  'lead.offered': { leadId: string; repIds: readonly string[]; at: number; ruleId: string };
+  'lead.queued': { leadId: string; supervisorId: string | undefined; at: number; reason: string };
+  'lead.nurturing': { leadId: string; until: number; at: number; reason: string };
+  'lead.opened': { leadId: string; repId: string; at: number };
+  'lead.followedUp': {
+    leadId: string;
+    repId: string | undefined;
+    at: number;
+    status: string;
+    nextContactAt: number;
+  };
+  'lead.escalated': {
+    leadId: string;
+    to: string;
+    recipientIds: readonly string[];
+    policyId: string;
+    at: number;
+  };
+  'lead.reassigned': { leadId: string; from: string | undefined; to: string; at: number; reason: string };
+  'lead.closed': { leadId: string; state: string; at: number; reason?: string };
+  'sla.warning': { entityId: string; policyId: string; at: number; dueAt: number };
+  'sla.breached': { entityId: string; policyId: string; at: number; dueAt: number };
+  'sla.met': { entityId: string; policyId: string; at: number; elapsedMs: number };
+  decision: { leadId: string; decision: AssignmentDecision; at: number };
+  'listener.error': { event: string; error: unknown };
+}

@@ -1,0 +1,236 @@
+import type { StoredEvent } from '../adapters/storage/port.js';
+import type { BusinessCalendar } from '../scheduler/calendar.js';
+import { type DurationStats, durationStats, type TargetShare, targetShare } from './stats.js';
+
+/**
+ * The lead KPIs of the seeds' "action certainty" (动作确定性), over leads *received* in a window.
+ *
+ * @example
+ * ```ts
+ * const report: LeadMetrics = await engine.leadMetrics({ from, to });
+ * report.assignedWithinTarget.passed; // ≥ 95% assigned within 5 business minutes?
+ * ```
+ */
+export interface LeadMetrics {
+  readonly window: { readonly from: number; readonly to: number; readonly asOf: number };
+  /** Leads received in the window (accepted, not quarantined; duplicates merged are not counted). */
+  readonly received: number;
+  /** Received leads that met the valid-lead contract (and so were meant to be assigned). */
+  readonly assignable: number;
+  /** Assigned within `assignWithin` business time of arrival (holidays excluded). */
+  readonly assignedWithinTarget: TargetShare;
+  /** First follow-up within `firstFollowUpWithin` wall time of arrival. */
+  readonly followedUpWithinTarget: TargetShare;
+  /** Assignable leads still unassigned more than 24 h (wall) after arrival, as of `asOf`. */
+  readonly unassignedOver24h: number;
+  /** Assigned leads with no follow-up more than 72 h (wall) after arrival, as of `asOf`. */
+  readonly notFollowedUpOver72h: number;
+  /** Arrival → assignment, in business ms. */
+  readonly assignmentTime: DurationStats;
+  /** Arrival → first follow-up, in wall ms. */
+  readonly firstTouchTime: DurationStats;
+  /** SLA breaches by policy id. */
+  readonly breaches: Readonly<Record<string, number>>;
+  /** Per rep: leads assigned, opened, followed up, and follow-ups within target. */
+  readonly perRep: Readonly<
+    Record<
+      string,
+      {
+        readonly assigned: number;
+        readonly opened: number;
+        readonly followedUp: number;
+        readonly followedUpWithinTarget: number;
+        /** followedUpWithinTarget / assigned (null when none assigned). */
+        readonly timeliness: number | null;
+      }
+    >
+  >;
+}
+
+/**
+ * Options of {@link computeLeadMetrics}.
+ *
+ * @example
+ * ```ts
+ * const options: LeadMetricsOptions = { from, to, asOf: clock.now(), calendar, targets };
+ * ```
+ */
+export interface LeadMetricsOptions {
+  readonly from: number;
+  readonly to: number;
+  /** The instant "still unassigned / not followed up" is judged at. */
+  readonly asOf: number;
+  readonly calendar: BusinessCalendar;
+  readonly targets: {
+    readonly assignedWithinShare: number;
+    readonly assignWithin: number;
+    readonly followedUpWithinShare: number;
+    readonly firstFollowUpWithin: number;
+  };
+}
+
+interface LeadTimeline {
+  receivedAt: number;
+  assignable: boolean;
+  closed: boolean;
+  assignedAt?: number;
+  ownerId?: string;
+  openedAt?: number;
+  followedUpAt?: number;
+}
+
+const HOUR = 3_600_000;
+
+/**
+ * Compute {@link LeadMetrics} from the engine's event log. Pure: the events (all events of the
+ * leads received in the window, in sequence order) come in, the report comes out.
+ *
+ * @example
+ * ```ts
+ * import { computeLeadMetrics } from 'leadflow';
+ * const report = computeLeadMetrics(events, { from, to, asOf, calendar, targets });
+ * ```
+ */
+export function computeLeadMetrics(events: readonly StoredEvent[], options: LeadMetricsOptions): LeadMetrics {
+  const leads = new Map<string, LeadTimeline>();
+  const breaches: Record<string, number> = {};
+  for (const event of events) {
+    if (event.kind !== 'lead') continue;
+    const data = (event.data ?? {}) as Record<string, unknown>;
+    if (event.type === 'lead.received') {
+      if (event.at < options.from || event.at >= options.to) continue;
+      leads.set(event.entityId, {
+        receivedAt: event.at,
+        assignable: data.qualified !== false,
+        closed: false,
+      });
+      continue;
+    }
+    const lead = leads.get(event.entityId);
+    if (lead === undefined) continue;
+    switch (event.type) {
+      case 'lead.assigned':
+        if (lead.assignedAt === undefined) lead.assignedAt = event.at;
+        lead.ownerId = typeof data.repId === 'string' ? data.repId : lead.ownerId;
+        break;
+      case 'lead.opened':
+        lead.openedAt ??= event.at;
+        break;
+      case 'lead.followedUp':
+        lead.followedUpAt ??= event.at;
+        break;
+      case 'lead.nurturing':
+        if (lead.assignedAt === undefined) lead.assignable = false;
+        break;
+      case 'lead.closed':
+        lead.closed = true;
+        break;
+      case 'sla.breached': {
+        const policyId = typeof data.policyId === 'string' ? data.policyId : 'unknown';
+        breaches[policyId] = (breaches[policyId] ?? 0) + 1;
+        break;
+      }
+    }
+  }
+
+  const { calendar, targets, asOf } = options;
+  let assignedMet = 0;
+  let assignedMissed = 0;
+  let assignedPending = 0;
+  let followMet = 0;
+  let followMissed = 0;
+  let followPending = 0;
+  let unassignedOver24h = 0;
+  let notFollowedUpOver72h = 0;
+  let assignable = 0;
+  const assignmentTimes: number[] = [];
+  const touchTimes: number[] = [];
+  const perRep: Record<
+    string,
+    {
+      assigned: number;
+      opened: number;
+      followedUp: number;
+      followedUpWithinTarget: number;
+      timeliness: number | null;
+    }
+  > = {};
+  for (const lead of leads.values()) {
+    if (!lead.assignable) continue;
+    assignable++;
+    if (lead.assignedAt !== undefined) {
+      const businessMs = calendar.businessTimeBetween(lead.receivedAt, lead.assignedAt);
+      assignmentTimes.push(businessMs);
+      if (businessMs <= targets.assignWithin) assignedMet++;
+      else assignedMissed++;
+    } else if (lead.closed) {
+      assignedMissed++;
+    } else if (calendar.businessTimeBetween(lead.receivedAt, asOf) > targets.assignWithin) {
+      assignedMissed++;
+    } else {
+      assignedPending++;
+    }
+    if (lead.assignedAt === undefined && !lead.closed && asOf - lead.receivedAt > 24 * HOUR)
+      unassignedOver24h++;
+
+    const followDeadline = lead.receivedAt + targets.firstFollowUpWithin;
+    if (lead.followedUpAt !== undefined) {
+      touchTimes.push(lead.followedUpAt - lead.receivedAt);
+      if (lead.followedUpAt <= followDeadline) followMet++;
+      else followMissed++;
+    } else if (asOf > followDeadline || lead.closed) {
+      followMissed++;
+    } else {
+      followPending++;
+    }
+    if (
+      lead.assignedAt !== undefined &&
+      lead.followedUpAt === undefined &&
+      !lead.closed &&
+      asOf - lead.receivedAt > 72 * HOUR
+    ) {
+      notFollowedUpOver72h++;
+    }
+    if (lead.ownerId !== undefined) {
+      perRep[lead.ownerId] ??= {
+        assigned: 0,
+        opened: 0,
+        followedUp: 0,
+        followedUpWithinTarget: 0,
+        timeliness: null,
+      };
+      const rep = perRep[lead.ownerId]!;
+      rep.assigned++;
+      if (lead.openedAt !== undefined) rep.opened++;
+      if (lead.followedUpAt !== undefined) rep.followedUp++;
+      if (lead.followedUpAt !== undefined && lead.followedUpAt <= followDeadline)
+        rep.followedUpWithinTarget++;
+    }
+  }
+  for (const rep of Object.values(perRep))
+    rep.timeliness = rep.assigned === 0 ? null : rep.followedUpWithinTarget / rep.assigned;
+
+  return {
+    window: { from: options.from, to: options.to, asOf },
+    received: leads.size,
+    assignable,
+    assignedWithinTarget: targetShare(
+      assignedMet,
+      assignedMissed,
+      assignedPending,
+      targets.assignedWithinShare,
+    ),
+    followedUpWithinTarget: targetShare(
+      followMet,
+      followMissed,
+      followPending,
+      targets.followedUpWithinShare,
+    ),
+    unassignedOver24h,
+    notFollowedUpOver72h,
+    assignmentTime: durationStats(assignmentTimes),
+    firstTouchTime: durationStats(touchTimes),
+    breaches,
+    perRep,
+  };
+}
