@@ -897,8 +897,9 @@ export function createEngine(options: EngineOptions): Engine {
     expectedVersion: number,
     pending: Pending,
     at: number,
-    extra: { quarantine?: QuarantineRecord[]; sequence?: boolean } = {},
+    extra: { quarantine?: QuarantineRecord[]; sequence?: boolean; previousSignature?: string } = {},
   ): Promise<void> {
+    const previousSignature = extra.previousSignature;
     const state: StateWrite[] = [];
     if (pending.assignment)
       state.push({
@@ -908,8 +909,7 @@ export function createEngine(options: EngineOptions): Engine {
       });
     if (extra.sequence)
       state.push({ key: 'engine.sequence', value: sequence + 1, expectedVersion: sequenceVersion });
-    const machineState = stateOf(rec);
-    const open = !TERMINAL_STATES.has(machineState);
+    const open = !TERMINAL_STATES.has(stateOf(rec));
     const company = rec.lead.company;
     const dedupe = open
       ? [
@@ -926,11 +926,10 @@ export function createEngine(options: EngineOptions): Engine {
           id: leadId,
           expectedVersion,
           snapshot: rec as unknown as JsonValue,
-          lookups: {
-            dedupe,
-            state: machineState,
-            ...(rec.machine.context.ownerId ? { owner: rec.machine.context.ownerId } : {}),
-          },
+          // Lookups change rarely (owner, open/closed); storage keeps them when omitted.
+          ...(expectedVersion === 0 || indexSignature(rec) !== previousSignature
+            ? { lookups: { dedupe, owner: rec.machine.context.ownerId ?? [] } }
+            : {}),
         },
       ],
       events: pending.events,
@@ -939,6 +938,7 @@ export function createEngine(options: EngineOptions): Engine {
       quarantine: extra.quarantine ?? [],
       state,
     });
+    if (pending.outbox.length > 0) outboxDirty = true;
     // Only after the commit: move the engine-wide state forward.
     let stateIndex = 0;
     if (pending.assignment) {
@@ -966,25 +966,35 @@ export function createEngine(options: EngineOptions): Engine {
   ): Promise<LeadRecord> {
     await ensureLoaded();
     const { rec, version } = await loadLead(leadId);
+    const previousSignature = indexSignature(rec);
     const pending = newPending();
     pendingAssignment = undefined;
     try {
       operation(rec, pending);
-      await commitLead(leadId, rec, version, pending, at);
+      await commitLead(leadId, rec, version, pending, at, { previousSignature });
     } finally {
       pendingAssignment = undefined;
     }
     flushEmits(pending);
-    if (autoDeliver) await deliverDue();
+    if (autoDeliver) await deliverIfDirty();
     return rec;
   }
 
+  /** Set when a commit enqueued messages or a delivery left retries; cleared by a delivery. */
+  let outboxDirty = true;
+  async function deliverIfDirty() {
+    if (outboxDirty) await deliverDue();
+  }
+
   async function deliverDue() {
-    return deliverOutbox({
+    outboxDirty = false;
+    const result = await deliverOutbox({
       storage,
       notifier: typeof notifier === 'function' ? (message) => notifier(message.channel) : notifier,
       now: clock.now(),
     });
+    if (result.retried > 0) outboxDirty = true;
+    return result;
   }
 
   // --- intake --------------------------------------------------------------------------------
@@ -1103,13 +1113,14 @@ export function createEngine(options: EngineOptions): Engine {
       pendingAssignment = undefined;
     }
     flushEmits(pending);
-    if (autoDeliver) await deliverDue();
+    if (autoDeliver) await deliverIfDirty();
     const decision = rec.decisions.at(-1)!.decision;
     return { status: 'accepted', leadId, state: stateOf(rec), decision, tags: rec.tags };
   }
 
   async function mergeDuplicate(existingId: string, duplicate: Lead, key: string, at: number): Promise<void> {
     const { rec, version } = await loadLead(existingId);
+    const previousSignature = indexSignature(rec);
     const pending = newPending();
     rec.duplicates += 1;
     // Keep the newest behaviours (bounded), so the owner sees the renewed interest.
@@ -1127,7 +1138,7 @@ export function createEngine(options: EngineOptions): Engine {
       matchedOn: key.split(':')[0]!,
       count: rec.duplicates,
     });
-    await commitLead(existingId, rec, version, pending, at);
+    await commitLead(existingId, rec, version, pending, at, { previousSignature });
     flushEmits(pending);
   }
 
@@ -1140,6 +1151,7 @@ export function createEngine(options: EngineOptions): Engine {
       return 'stale';
     }
     const rec = { ...(stored.snapshot as unknown as MutableRecord) };
+    const previousSignature = indexSignature(rec);
     const pending = newPending();
     pending.completed.push({
       entityId: timer.entityId,
@@ -1187,7 +1199,7 @@ export function createEngine(options: EngineOptions): Engine {
       } else {
         stale = true;
       }
-      await commitLead(timer.entityId, rec, stored.version, pending, at);
+      await commitLead(timer.entityId, rec, stored.version, pending, at, { previousSignature });
     } finally {
       pendingAssignment = undefined;
     }
@@ -1325,7 +1337,7 @@ export function createEngine(options: EngineOptions): Engine {
           const outcome = await fireTimer(next, clock.now());
           if (outcome === 'fired') fired++;
           else stale++;
-          if (autoDeliver) await deliverDue();
+          if (autoDeliver) await deliverIfDirty();
         }
         if (target > clock.now()) clock.advanceTo(target);
         if (autoDeliver) await deliverDue();
@@ -1379,6 +1391,12 @@ export function createEngine(options: EngineOptions): Engine {
 }
 
 type MutableRecord = { -readonly [K in keyof LeadRecord]: LeadRecord[K] };
+
+/** What the storage lookups of a lead depend on: its owner, whether it is open, its contacts. */
+function indexSignature(rec: LeadRecord): string {
+  const open = !TERMINAL_STATES.has(stateValueToString(rec.machine.value));
+  return `${rec.machine.context.ownerId ?? ''}|${open}|${rec.lead.company.uscc ?? ''}|${rec.lead.contact.phone ?? ''}|${rec.lead.contact.email ?? ''}`;
+}
 
 function isCompiled(ruleSet: RuleSetInput | CompiledRuleSet): ruleSet is CompiledRuleSet {
   return (

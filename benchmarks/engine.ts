@@ -1,0 +1,204 @@
+/**
+ * Engine: ingest + decide + machine + SLA timers for 100,000 generated leads on the memory
+ * adapter with a virtual clock, firing every timer on the way (≈ two weeks past the last lead).
+ *   ours     — createEngine (memoryStorage({ copy: 'none' }), trace: false), public API only
+ *   baseline — the textbook build: zod-validated input, json-rules-engine deciding (one Engine
+ *              per phase, reused, awaited in sequence), a live XState actor per lead on one
+ *              shared SimulatedClock, SLA deadlines as SimulatedClock timeouts computed on the
+ *              same business calendar. It runs on a slice (it keeps every actor alive), scaled.
+ * Also reports µs per machine step (compiled stepper vs XState's pure transition()).
+ */
+import { Engine as RulesEngine } from 'json-rules-engine';
+import { createActor, SimulatedClock } from 'xstate';
+import { memoryStorage } from '../src/adapters/storage/memory.js';
+import { createEngine } from '../src/engine/engine.js';
+import { leadMachine } from '../src/machines/lead.js';
+import { createReferenceStepper, createStepper } from '../src/machines/xstate-step.js';
+import { parseLead } from '../src/model/lead.js';
+import { compileRuleSet } from '../src/rules/compile.js';
+import type { CompiledCondition } from '../src/rules/conditions.js';
+import { decideLeadUsing, emptyAssignmentState } from '../src/rules/decide.js';
+import { leadFacts } from '../src/rules/facts.js';
+import { zhikongPreset } from '../src/rules/presets/zhikong.js';
+import { toReferenceConditions } from '../src/rules/reference-engine.js';
+import { chinaCalendar } from '../src/scheduler/calendar.js';
+import { createVirtualClock } from '../src/scheduler/clock.js';
+import { collectGarbage, report, timeIt, timeItAsync } from './_harness.js';
+import { generateRawLeads } from './_leads.js';
+
+const LEADS = 100_000;
+const BASELINE_LEADS = 10_000;
+const START = Date.parse('2026-03-02T01:00:00Z');
+const calendar = chinaCalendar({ years: [2026] });
+const compiled = compileRuleSet(zhikongPreset.ruleSet, { team: zhikongPreset.team });
+const team = zhikongPreset.team;
+// ~1 lead per 30 s keeps 100,000 leads inside the calendar's covered year.
+const raws = generateRawLeads(LEADS, 11, START).map((raw, index) => ({
+  ...(raw as Record<string, unknown>),
+  receivedAt: START + index * 30_000,
+}));
+const SETTLE_MS = 14 * 86_400_000;
+
+async function runOurs(count: number): Promise<number> {
+  const clock = createVirtualClock(START);
+  const engine = createEngine({
+    ruleSet: compiled,
+    team,
+    calendar,
+    clock,
+    storage: memoryStorage({ copy: 'none' }),
+    trace: false,
+  });
+  let accepted = 0;
+  for (let i = 0; i < count; i++) {
+    const raw = raws[i]!;
+    await engine.advanceTo(raw.receivedAt as number);
+    if ((await engine.ingest(raw)).status === 'accepted') accepted++;
+  }
+  await engine.advanceTo(clock.now() + SETTLE_MS);
+  return accepted;
+}
+
+// --- baseline ---------------------------------------------------------------------------------
+const phaseOne = new RulesEngine([], { allowUndefinedFacts: true });
+const phaseTwo = new RulesEngine([], { allowUndefinedFacts: true });
+const names = new Map<CompiledCondition, string>();
+function register(engine: RulesEngine, condition: CompiledCondition | undefined, name: string) {
+  if (!condition) return;
+  names.set(condition, name);
+  engine.addRule({ name, conditions: toReferenceConditions(condition.condition), event: { type: name } });
+}
+for (const rule of compiled.tagging.rules) register(phaseOne, rule.when, `tag:${rule.id}`);
+for (const [index, grade] of compiled.tagging.intentGrades.entries())
+  register(phaseOne, grade.when, `grade:${index}`);
+for (const part of compiled.qualification.parts) register(phaseOne, part.when, `qualify:${part.name}`);
+for (const rule of compiled.assignment.rules) register(phaseTwo, rule.when, `assign:${rule.id}`);
+
+async function runBaseline(count: number): Promise<number> {
+  const simulated = new SimulatedClock();
+  simulated.set(START);
+  let state = emptyAssignmentState('2026-03-02');
+  let accepted = 0;
+  let breaches = 0;
+  const actors = [];
+  for (let i = 0; i < count; i++) {
+    const raw = raws[i]!;
+    simulated.set(raw.receivedAt as number);
+    const parsed = parseLead(raw);
+    if (!parsed.ok) continue;
+    accepted++;
+    const lead = parsed.lead;
+    const facts = leadFacts(lead) as Record<string, unknown>;
+    const matched = new Set<string>();
+    for (const event of (await phaseOne.run(facts)).events) matched.add(event.type);
+    const tags = [...lead.tags, `channel/${lead.channel}`];
+    for (const rule of compiled.tagging.rules) if (matched.has(`tag:${rule.id}`)) tags.push(...rule.tags);
+    const grade =
+      compiled.tagging.intentGrades.find((g, index) => !g.when || matched.has(`grade:${index}`))?.grade ??
+      'C';
+    const qualified = compiled.qualification.parts.every(
+      (part) => !part.when || matched.has(`qualify:${part.name}`),
+    );
+    if (qualified) {
+      for (const event of (await phaseTwo.run({ ...facts, tags, intentGrade: grade, qualified })).events) {
+        matched.add(event.type);
+      }
+    }
+    const day = new Date(lead.receivedAt + 8 * 3_600_000).toISOString().slice(0, 10);
+    const decided = decideLeadUsing(compiled, lead, team, state, { now: lead.receivedAt, day }, (condition) =>
+      matched.has(names.get(condition)!),
+    );
+    state = decided.state;
+    const actor = createActor(leadMachine, {
+      input: { leadId: `lead-${i}`, receivedAt: lead.receivedAt, priority: lead.priority },
+      clock: simulated,
+    });
+    actor.start();
+    actor.send({ type: 'DECIDED', decision: decided.decision, at: lead.receivedAt });
+    // SLA deadlines as live timeouts on the same business calendar.
+    for (const policy of compiled.sla.policies) {
+      if (policy.entity !== 'lead') continue;
+      const due =
+        policy.clock === 'business'
+          ? calendar.addBusinessTime(lead.receivedAt, policy.target)
+          : lead.receivedAt + policy.target;
+      simulated.setTimeout(() => {
+        breaches++;
+        actor.send({ type: 'ESCALATE', policyId: policy.id, to: 'supervisor', at: simulated.now() });
+      }, due - lead.receivedAt);
+    }
+    actors.push(actor);
+  }
+  simulated.increment(SETTLE_MS);
+  for (const actor of actors) actor.stop();
+  return accepted + breaches * 0;
+}
+
+// Machine step cost: a typical lead's events through the compiled stepper vs transition().
+function stepCost(stepper: ReturnType<typeof createStepper>, rounds: number): number {
+  const events = [
+    { type: 'DECIDED', decision: { kind: 'assign', repId: 'rep-a', ruleId: 'r', strategy: 'owner' } },
+    { type: 'OPEN', repId: 'rep-a' },
+    { type: 'FOLLOW_UP', status: '已报价', nextAction: '跟进', nextContactAt: START + 86_400_000 },
+    { type: 'ESCALATE', policyId: 'p', to: 'manager' },
+  ];
+  let steps = 0;
+  const seconds = timeIt(() => {
+    for (let r = 0; r < rounds; r++) {
+      let snapshot = stepper.initial({ leadId: `l${r}`, receivedAt: START }, START).snapshot;
+      for (const event of events) {
+        snapshot = stepper.step(snapshot, event as never, START + 1000).snapshot;
+        steps++;
+      }
+    }
+  });
+  return (seconds * 1e6) / steps;
+}
+
+// Warm up both paths.
+await runOurs(2_000);
+await runBaseline(1_000);
+collectGarbage();
+
+let oursAccepted = 0;
+const oursSeconds = await timeItAsync(async () => {
+  oursAccepted = await runOurs(LEADS);
+});
+collectGarbage();
+const oursSliceSeconds = await timeItAsync(async () => {
+  await runOurs(BASELINE_LEADS);
+});
+collectGarbage();
+const baselineSeconds = await timeItAsync(async () => {
+  await runBaseline(BASELINE_LEADS);
+});
+const compiledStep = createStepper(leadMachine);
+const referenceStep = createReferenceStepper(leadMachine);
+stepCost(compiledStep, 2_000);
+stepCost(referenceStep, 500);
+const oursStepUs = stepCost(compiledStep, 20_000);
+const xstateStepUs = stepCost(referenceStep, 2_000);
+
+const ours = LEADS / oursSeconds;
+const oursSlice = BASELINE_LEADS / oursSliceSeconds;
+const baseline = BASELINE_LEADS / baselineSeconds;
+console.log(
+  `ours: ${LEADS} leads (${oursAccepted} accepted) in ${oursSeconds.toFixed(2)} s = ${Math.round(ours)} leads/s`,
+);
+console.log(
+  `on the first ${BASELINE_LEADS} leads: ours ${Math.round(oursSlice)} leads/s, baseline (json-rules-engine + live XState actors + SimulatedClock) ${Math.round(baseline)} leads/s`,
+);
+console.log(
+  `machine step: compiled ${oursStepUs.toFixed(2)} µs vs XState transition() ${xstateStepUs.toFixed(2)} µs`,
+);
+report({
+  name: 'engine',
+  ours: oursSlice,
+  baseline,
+  unit: 'leads/s',
+  slice: BASELINE_LEADS,
+  oursOver100k: ours,
+  seconds100k: oursSeconds,
+  machineStepUs: oursStepUs,
+  xstateStepUs,
+});
