@@ -52,6 +52,16 @@ export {
 export { EngineError } from './engine/errors.js';
 export type { EngineEvents } from './engine/events.js';
 export {
+  collapseTimers,
+  createLeadSteps,
+  dedupeKeys,
+  type LeadStepContext,
+  type LeadStepEffects,
+  type LeadStepResult,
+  type LeadSteps,
+  TERMINAL_LEAD_STATES,
+} from './engine/lead-step.js';
+export {
   type DeliverOutboxOptions,
   type DeliverOutboxResult,
   defaultBackoff,

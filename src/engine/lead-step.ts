@@ -1,0 +1,956 @@
+import type {
+  EventInput,
+  JsonValue,
+  OutboxEnqueue,
+  StoredTimer,
+  TimerRecord,
+  TimerRef,
+} from '../adapters/storage/port.js';
+import { type LeadContext, type LeadEvent, validateFollowUp } from '../machines/lead.js';
+import {
+  isSlaRecord,
+  type SlaActionEffect,
+  type SlaEffect,
+  type SlaState,
+  type SlaTimerCommand,
+  type SlaTimerPayload,
+  slaInitialState,
+  slaOnEvent,
+  slaOnTimer,
+  slaStopAll,
+} from '../machines/sla.js';
+import {
+  type PersistedSnapshot,
+  type Stepper,
+  stateValueToString,
+  type TimerCommand,
+} from '../machines/xstate-step.js';
+import type { Lead } from '../model/lead.js';
+import { MODEL_LIMITS } from '../model/limits.js';
+import type { Rep } from '../model/rep.js';
+import type { Team } from '../model/team.js';
+import type { CompiledRuleSet } from '../rules/compile.js';
+import {
+  type AssignmentDecision,
+  type AssignmentState,
+  decideLead,
+  type LeadDecision,
+  recordAssignment,
+} from '../rules/decide.js';
+import type { SlaEvent } from '../rules/ruleset.js';
+import type { BusinessCalendar } from '../scheduler/calendar.js';
+import { EngineError } from './errors.js';
+import type { EngineEvents } from './events.js';
+import { renderTemplate } from './templates.js';
+
+/**
+ * The stored state of one lead: the parsed lead, the lifecycle machine snapshot, the SLA
+ * clocks and the decision trail. Plain JSON.
+ *
+ * @example
+ * ```ts
+ * const record = await engine.getLead('lead-1');
+ * record?.machine.value; // 'assigned'
+ * ```
+ */
+export interface LeadRecord {
+  readonly lead: Lead;
+  readonly machine: PersistedSnapshot<LeadContext>;
+  readonly sla: SlaState;
+  readonly tags: readonly string[];
+  readonly intentGrade: 'A' | 'B' | 'C';
+  readonly qualified: boolean;
+  readonly decisions: readonly {
+    readonly at: number;
+    readonly decision: AssignmentDecision;
+    readonly explanation: LeadDecision['explanation'];
+  }[];
+  /** How many duplicate submissions were merged into this lead. */
+  readonly duplicates: number;
+  /** Generation per machine timer key (SLA timers carry their own). */
+  readonly timerGenerations: Readonly<Record<string, number>>;
+}
+
+/** A lifecycle event without its timestamp (the step stamps `at`). */
+export type DispatchableLeadEvent = LeadEvent extends infer E
+  ? E extends { at: number }
+    ? Omit<E, 'at'>
+    : never
+  : never;
+
+/**
+ * A follow-up as recorded by a rep. `outcome` may name one of the rule set's preset outcomes
+ * (quoted / needs technical confirmation / comparing competitors / on hold), which moves the lead
+ * and fills in `nextContactAt` when omitted.
+ *
+ * @example
+ * ```ts
+ * const followUp: FollowUpRequest = { status: '已报价', nextAction: '跟进报价反馈', outcome: 'quoted' };
+ * ```
+ */
+export interface FollowUpRequest {
+  readonly status?: string;
+  readonly nextAction?: string;
+  readonly nextContactAt?: number | Date;
+  readonly outcome?: string;
+  readonly repId?: string;
+}
+
+/**
+ * Everything one lead step produced, as data: the domain events for the log, timer commands in
+ * issue order, completed timers, outbox messages, events for the host's listeners, and the new
+ * engine-wide assignment state when it changed. The engine commits it atomically.
+ *
+ * @example
+ * ```ts
+ * const { record, effects } = steps.apply(record, { type: 'OPEN', repId: 'rep-a' }, now, assignment);
+ * effects.events.map((e) => e.type); // ['lead.opened', 'sla.met']
+ * ```
+ */
+export interface LeadStepEffects {
+  readonly events: EventInput[];
+  /** Timer commands in the order they were issued; see {@link collapseTimers}. */
+  readonly timerOps: ({ op: 'schedule'; timer: TimerRecord } | { op: 'cancel'; ref: TimerRef })[];
+  readonly completed: { entityId: string; timerKey: string; generation: number }[];
+  readonly outbox: OutboxEnqueue[];
+  readonly emits: { name: keyof EngineEvents; payload: EngineEvents[keyof EngineEvents] }[];
+  /** Assignment state before the step (input). */
+  readonly assignmentBase: AssignmentState;
+  /** Assignment state after the step, when the step changed it. */
+  assignment: AssignmentState | undefined;
+}
+
+type Pending = LeadStepEffects;
+type MutableRecord = { -readonly [K in keyof LeadRecord]: LeadRecord[K] };
+
+/**
+ * The result of one pure lead step.
+ *
+ * @example
+ * ```ts
+ * const result: LeadStepResult = steps.fire(record, timer, now, assignment);
+ * if (result.stale) console.log('timer superseded');
+ * ```
+ */
+export interface LeadStepResult {
+  readonly record: LeadRecord;
+  readonly effects: LeadStepEffects;
+  /** For timer firings: the timer was superseded (stale generation or already handled). */
+  readonly stale?: boolean;
+}
+
+/**
+ * What the lead steps need besides the record: the compiled rule set, the team, the business
+ * calendar, the machine stepper and how to name a local business day. No I/O, no clock.
+ *
+ * @example
+ * ```ts
+ * const steps = createLeadSteps({ compiled, team, calendar, stepper: createStepper(leadMachine), localDay, trace: true });
+ * ```
+ */
+export interface LeadStepContext {
+  readonly compiled: CompiledRuleSet;
+  readonly team: Team;
+  readonly calendar: BusinessCalendar;
+  readonly stepper: Stepper<LeadContext, LeadEvent, unknown>;
+  /** Local business day (`YYYY-MM-DD`) of an instant, for capacity and leave. */
+  readonly localDay: (at: number) => string;
+  /** Record condition traces in decisions. @default true */
+  readonly trace?: boolean;
+  /** Decision records kept per lead. @default 10 */
+  readonly decisionHistory?: number;
+}
+
+/** States a lead never leaves. */
+export const TERMINAL_LEAD_STATES: ReadonlySet<string> = new Set(['converted', 'disqualified', 'merged']);
+const TERMINAL_STATES = TERMINAL_LEAD_STATES;
+const DAY_MS = 86_400_000;
+
+function newEffects(assignmentBase: AssignmentState): Pending {
+  return {
+    events: [],
+    timerOps: [],
+    completed: [],
+    outbox: [],
+    emits: [],
+    assignmentBase,
+    assignment: undefined,
+  };
+}
+
+/**
+ * One step can schedule and cancel the same timer (a lead received and assigned in the same
+ * instant starts and stops a clock). Storage applies cancels before schedules, so collapse the
+ * ordered commands to the last one per key first.
+ *
+ * @example
+ * ```ts
+ * const timers = collapseTimers(result.effects); // { schedule, cancel, complete } for storage.commit
+ * ```
+ */
+export function collapseTimers(effects: LeadStepEffects): {
+  schedule: TimerRecord[];
+  cancel: TimerRef[];
+  complete: LeadStepEffects['completed'];
+} {
+  const last = new Map<string, Pending['timerOps'][number]>();
+  for (const op of effects.timerOps) {
+    const ref = op.op === 'schedule' ? op.timer : op.ref;
+    const key = `${ref.entityId}\u0000${ref.timerKey}`;
+    last.delete(key);
+    last.set(key, op);
+  }
+  const schedule: TimerRecord[] = [];
+  const cancel: TimerRef[] = [];
+  for (const op of last.values()) {
+    if (op.op === 'schedule') schedule.push(op.timer);
+    else cancel.push(op.ref);
+  }
+  return { schedule, cancel, complete: effects.completed };
+}
+
+/**
+ * What the storage lookups of a lead depend on: owner, open or closed, and its contact keys.
+ *
+ * @example
+ * ```ts
+ * if (indexSignature(before) !== indexSignature(after)) writeLookups();
+ * ```
+ */
+export function indexSignature(rec: LeadRecord): string {
+  const open = !TERMINAL_STATES.has(stateValueToString(rec.machine.value));
+  return `${rec.machine.context.ownerId ?? ''}|${open}|${rec.lead.company.uscc ?? ''}|${rec.lead.contact.phone ?? ''}|${rec.lead.contact.email ?? ''}`;
+}
+
+/**
+ * The keys an open lead is deduplicated on: USCC, phone, lower-cased e-mail.
+ *
+ * @example
+ * ```ts
+ * dedupeKeys(lead); // ['uscc:91350100M000100Y43', 'phone:13800000000']
+ * ```
+ */
+export function dedupeKeys(lead: Lead): string[] {
+  return [
+    ...(lead.company.uscc ? [`uscc:${lead.company.uscc}`] : []),
+    ...(lead.contact.phone ? [`phone:${lead.contact.phone}`] : []),
+    ...(lead.contact.email ? [`email:${lead.contact.email.toLowerCase()}`] : []),
+  ];
+}
+
+/**
+ * The pure lead steps: `(record, input, now, assignment state) → (record, effects as data)`.
+ * Machines run through the compiled stepper, SLA clocks through the SLA tracker, decisions
+ * through the rules; nothing here reads a clock or touches storage — the engine commits the
+ * effects and only then tells listeners. A refused event throws an {@link EngineError} and
+ * produces nothing.
+ *
+ * @example
+ * ```ts
+ * import { createLeadSteps, createStepper, leadMachine } from 'leadflow';
+ * const steps = createLeadSteps({ compiled, team, calendar, stepper: createStepper(leadMachine), localDay: (t) => '2026-03-02' });
+ * const { record, effects } = steps.receive(lead, 'lead-1', now, assignmentState);
+ * ```
+ */
+export function createLeadSteps(ctx: LeadStepContext) {
+  const { compiled, team, calendar, stepper, localDay } = ctx;
+  const trace = ctx.trace ?? true;
+  const decisionHistory = ctx.decisionHistory ?? 10;
+  const repsById = new Map<string, Rep>(team.reps.map((rep) => [rep.id, rep]));
+  const slaContextBase = { policies: compiled.sla, calendar };
+  const outcomes = new Map(compiled.source.followUp.outcomes.map((outcome) => [outcome.id, outcome]));
+
+  function emit(pending: Pending, name: keyof EngineEvents, payload: EngineEvents[keyof EngineEvents]): void {
+    pending.emits.push({ name, payload });
+  }
+
+  function record(
+    pending: Pending,
+    leadId: string,
+    type: string,
+    at: number,
+    data: Record<string, unknown> = {},
+  ): void {
+    pending.events.push({ entityId: leadId, kind: 'lead', type, at, data: data as JsonValue });
+  }
+
+  // --- lifecycle steps ---------------------------------------------------------------------
+
+  function machineTimers(
+    leadId: string,
+    rec: MutableRecord,
+    commands: readonly TimerCommand[],
+    pending: Pending,
+  ): void {
+    for (const command of commands) {
+      const timerKey = `machine:${command.timerKey}`;
+      if (command.type === 'cancel') {
+        pending.timerOps.push({ op: 'cancel', ref: { entityId: leadId, timerKey } });
+        continue;
+      }
+      const generation = (rec.timerGenerations[timerKey] ?? 0) + 1;
+      rec.timerGenerations = { ...rec.timerGenerations, [timerKey]: generation };
+      pending.timerOps.push({
+        op: 'schedule',
+        timer: {
+          entityId: leadId,
+          timerKey,
+          generation,
+          dueAt: command.dueAt,
+          payload: { source: 'machine', event: command.event as unknown as JsonValue },
+        },
+      });
+    }
+  }
+
+  function slaTimers(leadId: string, commands: readonly SlaTimerCommand[], pending: Pending): void {
+    for (const command of commands) {
+      if (command.type === 'cancel')
+        pending.timerOps.push({ op: 'cancel', ref: { entityId: leadId, timerKey: command.timerKey } });
+      else {
+        pending.timerOps.push({
+          op: 'schedule',
+          timer: {
+            entityId: leadId,
+            timerKey: command.timerKey,
+            generation: command.generation,
+            dueAt: command.dueAt,
+            payload: { source: 'sla', policyId: command.payload.policyId, phase: command.payload.phase },
+          },
+        });
+      }
+    }
+  }
+
+  function stateOf(rec: MutableRecord): string {
+    return stateValueToString(rec.machine.value);
+  }
+
+  /** Step the machine; throws EVENT_NOT_ACCEPTED when the current state refuses the event. */
+  function stepMachine(
+    leadId: string,
+    rec: MutableRecord,
+    event: DispatchableLeadEvent,
+    at: number,
+    pending: Pending,
+  ): void {
+    const before = stateOf(rec);
+    const result = stepper.step(rec.machine, event as never, at);
+    if (!result.changed) {
+      throw new EngineError(
+        'EVENT_NOT_ACCEPTED',
+        `lead "${leadId}": event ${event.type} is not accepted in state "${before}"${describeGuard(event, rec)}`,
+      );
+    }
+    rec.machine = result.snapshot as PersistedSnapshot<LeadContext>;
+    machineTimers(leadId, rec, result.timers as readonly TimerCommand[], pending);
+    const after = stateOf(rec);
+    for (const slaEvent of slaEventsFor(event, before, after))
+      applySlaEvent(leadId, rec, slaEvent, at, pending);
+    if (TERMINAL_STATES.has(after) && !TERMINAL_STATES.has(before)) {
+      const stopped = slaStopAll(rec.sla, at, { ...slaContextBase, entityId: leadId });
+      rec.sla = stopped.state;
+      slaTimers(leadId, stopped.timers, pending);
+      recordSlaEffects(leadId, rec, stopped.effects, at, pending);
+      emit(pending, 'lead.closed', {
+        leadId,
+        state: after,
+        at,
+        reason: rec.machine.context.reason ?? undefined,
+      });
+      record(pending, leadId, 'lead.closed', at, { state: after });
+    }
+  }
+
+  /** The SLA events (and domain events) a machine transition means. */
+  function slaEventsFor(event: DispatchableLeadEvent, before: string, after: string): SlaEvent[] {
+    const events: SlaEvent[] = [];
+    switch (event.type) {
+      case 'DECIDED':
+      case 'OFFER_EXPIRED':
+      case 'INCUBATION_EXPIRED':
+      case 'ASSIGN':
+      case 'CLAIM':
+      case 'REASSIGN':
+        break;
+      case 'OPEN':
+        events.push('lead.opened');
+        break;
+      case 'FOLLOW_UP':
+        events.push('lead.followedUp');
+        break;
+      default:
+        break;
+    }
+    if (after !== before || event.type === 'REASSIGN') {
+      if (after === 'assigned' && (before !== 'assigned' || event.type === 'REASSIGN'))
+        events.push('lead.assigned');
+      if (after === 'awaitingAssignment.offered') events.push('lead.offered');
+      if (after === 'awaitingAssignment.queued') events.push('lead.queued');
+      if (after === 'nurturing' && before !== 'nurturing') events.push('lead.nurturing');
+      if (after === 'converted') events.push('lead.converted');
+      if (after === 'disqualified') events.push('lead.disqualified');
+      if (after === 'recycled') events.push('lead.recycled');
+      if (after === 'merged') events.push('lead.merged');
+    }
+    return events;
+  }
+
+  function applySlaEvent(
+    leadId: string,
+    rec: MutableRecord,
+    type: SlaEvent,
+    at: number,
+    pending: Pending,
+  ): void {
+    const context = rec.machine.context;
+    switch (type) {
+      case 'lead.assigned':
+        record(pending, leadId, 'lead.assigned', at, { repId: context.ownerId, by: context.assignedBy });
+        emit(pending, 'lead.assigned', {
+          leadId,
+          repId: context.ownerId ?? '',
+          at,
+          by: context.assignedBy ?? 'rule',
+        });
+        break;
+      case 'lead.offered':
+        record(pending, leadId, 'lead.offered', at, {
+          repIds: context.offeredTo,
+          ruleId: context.offerRuleId,
+        });
+        emit(pending, 'lead.offered', {
+          leadId,
+          repIds: context.offeredTo,
+          at,
+          ruleId: context.offerRuleId ?? '',
+        });
+        break;
+      case 'lead.queued':
+        record(pending, leadId, 'lead.queued', at, {
+          supervisorId: context.supervisorId,
+          reason: context.reason,
+        });
+        emit(pending, 'lead.queued', {
+          leadId,
+          supervisorId: context.supervisorId ?? undefined,
+          at,
+          reason: context.reason ?? '',
+        });
+        break;
+      case 'lead.nurturing':
+        record(pending, leadId, 'lead.nurturing', at, {
+          until: context.nurturingUntil,
+          reason: context.reason,
+        });
+        emit(pending, 'lead.nurturing', {
+          leadId,
+          until: context.nurturingUntil ?? at,
+          at,
+          reason: context.reason ?? '',
+        });
+        break;
+      case 'lead.opened':
+        record(pending, leadId, 'lead.opened', at, { repId: context.ownerId });
+        emit(pending, 'lead.opened', { leadId, repId: context.ownerId ?? '', at });
+        break;
+      case 'lead.followedUp': {
+        const last = context.followUps.at(-1);
+        record(pending, leadId, 'lead.followedUp', at, {
+          repId: context.ownerId,
+          status: last?.status,
+          outcome: last?.outcome,
+          nextContactAt: last?.nextContactAt,
+          first: context.followUps.length === 1,
+        });
+        emit(pending, 'lead.followedUp', {
+          leadId,
+          repId: context.ownerId ?? undefined,
+          at,
+          status: last?.status ?? '',
+          nextContactAt: last?.nextContactAt ?? at,
+        });
+        break;
+      }
+      default:
+        record(pending, leadId, type, at, { reason: context.reason });
+    }
+    if (compiled.sla.policies.length === 0) return;
+    const step = slaOnEvent(rec.sla, { type, at }, { ...slaContextBase, entityId: leadId });
+    rec.sla = step.state;
+    slaTimers(leadId, step.timers, pending);
+    recordSlaEffects(leadId, rec, step.effects, at, pending);
+  }
+
+  function recordSlaEffects(
+    leadId: string,
+    rec: MutableRecord,
+    effects: readonly SlaEffect[],
+    at: number,
+    pending: Pending,
+  ): void {
+    for (const effect of effects) {
+      if (isSlaRecord(effect)) {
+        // Starts and cancels are bookkeeping; the log keeps the outcomes.
+        if (effect.type === 'sla.started' || effect.type === 'sla.cancelled') continue;
+        record(pending, leadId, effect.type, effect.at, {
+          policyId: effect.policyId,
+          dueAt: effect.dueAt,
+          elapsedMs: effect.elapsedMs,
+          cycle: effect.cycle,
+        });
+        if (effect.type === 'sla.warning')
+          emit(pending, 'sla.warning', {
+            entityId: leadId,
+            policyId: effect.policyId,
+            at: effect.at,
+            dueAt: effect.dueAt ?? at,
+          });
+        if (effect.type === 'sla.breached')
+          emit(pending, 'sla.breached', {
+            entityId: leadId,
+            policyId: effect.policyId,
+            at: effect.at,
+            dueAt: effect.dueAt,
+          });
+        if (effect.type === 'sla.met')
+          emit(pending, 'sla.met', {
+            entityId: leadId,
+            policyId: effect.policyId,
+            at: effect.at,
+            elapsedMs: effect.elapsedMs,
+          });
+        continue;
+      }
+      applySlaAction(leadId, rec, effect, at, pending);
+    }
+  }
+
+  function recipients(rec: MutableRecord, to: string): string[] {
+    const context = rec.machine.context;
+    const supervisor =
+      context.supervisorId ?? compiled.assignment.fallback.supervisorId ?? team.supervisors[0]?.id;
+    switch (to) {
+      case 'owner':
+        return context.ownerId ? [context.ownerId] : supervisor ? [supervisor] : [];
+      case 'manager': {
+        const manager = context.ownerId ? repsById.get(context.ownerId)?.manager : undefined;
+        return manager ? [manager] : supervisor ? [supervisor] : [];
+      }
+      case 'supervisor':
+        return supervisor ? [supervisor] : [];
+      case 'serviceTeam': {
+        const afterSales = team.departments.afterSales;
+        return afterSales
+          ? [afterSales.headId, ...afterSales.memberIds.filter((id) => id !== afterSales.headId)]
+          : supervisor
+            ? [supervisor]
+            : [];
+      }
+      case 'departmentHead':
+        return supervisor ? [supervisor] : [];
+      default:
+        return [];
+    }
+  }
+
+  function behaviourSnapshot(lead: Lead): string {
+    let pages = 0;
+    let videoSeconds = 0;
+    const downloads: string[] = [];
+    for (const behaviour of lead.behaviours) {
+      if (behaviour.type === 'page_view') pages++;
+      if (behaviour.type === 'video_watch') videoSeconds += behaviour.seconds;
+      if (behaviour.type === 'download') downloads.push(behaviour.asset);
+    }
+    return `浏览 ${pages} 页; 视频 ${Math.round(videoSeconds)} 秒; 下载 ${downloads.length ? downloads.join('、') : '无'}`;
+  }
+
+  function applySlaAction(
+    leadId: string,
+    rec: MutableRecord,
+    action: SlaActionEffect,
+    at: number,
+    pending: Pending,
+  ): void {
+    const policy = compiled.sla.byId.get(action.policyId);
+    const cycle = rec.sla.clocks[action.policyId]?.cycle ?? 0;
+    switch (action.type) {
+      case 'escalate': {
+        const to = recipients(rec, action.to);
+        const state = stateOf(rec);
+        if (!TERMINAL_STATES.has(state)) {
+          const result = stepper.step(
+            rec.machine,
+            { type: 'ESCALATE', policyId: action.policyId, to: action.to } as never,
+            at,
+          );
+          if (result.changed) rec.machine = result.snapshot as PersistedSnapshot<LeadContext>;
+        }
+        record(pending, leadId, 'lead.escalated', at, {
+          policyId: action.policyId,
+          to: action.to,
+          recipientIds: to,
+        });
+        emit(pending, 'lead.escalated', {
+          leadId,
+          to: action.to,
+          recipientIds: to,
+          policyId: action.policyId,
+          at,
+        });
+        break;
+      }
+      case 'notify': {
+        const template = compiled.source.templates[action.template];
+        const to = recipients(rec, action.to);
+        const owner = rec.machine.context.ownerId ? repsById.get(rec.machine.context.ownerId) : undefined;
+        const data = {
+          lead: rec.lead,
+          owner: owner ? { id: owner.id, name: owner.name } : {},
+          policy: {
+            id: action.policyId,
+            target: policy ? formatMinutes(policy.target) : '',
+            warnBefore: policy?.warnBefore ? formatMinutes(policy.warnBefore) : '',
+          },
+          snapshot: action.includeBehaviourSnapshot ? behaviourSnapshot(rec.lead) : '',
+        };
+        pending.outbox.push({
+          id: `${leadId}:${action.policyId}:${cycle}:${action.phase}:${action.channel}:${action.to}`,
+          channel: action.channel,
+          to: to.length > 0 ? to : ['unrouted'],
+          createdAt: at,
+          nextAttemptAt: at,
+          payload: {
+            ...(template?.subject !== undefined ? { subject: template.subject } : {}),
+            text: template ? renderTemplate(template.text, data) : `${action.policyId} ${action.phase}`,
+            template: action.template,
+            data: {
+              leadId,
+              policyId: action.policyId,
+              phase: action.phase,
+              ...(action.includeBehaviourSnapshot ? { behaviourSnapshot: data.snapshot } : {}),
+            },
+          } as unknown as JsonValue,
+        });
+        break;
+      }
+      case 'raisePriority': {
+        const result = stepper.step(rec.machine, { type: 'RAISE_PRIORITY' } as never, at);
+        if (result.changed) rec.machine = result.snapshot as PersistedSnapshot<LeadContext>;
+        break;
+      }
+      case 'reassign': {
+        const from = rec.machine.context.ownerId ?? undefined;
+        const decision = decide(rec, at, pending, { excludeReps: from ? new Set([from]) : undefined });
+        if (decision.decision.kind === 'assign' && from !== undefined) {
+          const result = stepper.step(
+            rec.machine,
+            { type: 'REASSIGN', repId: decision.decision.repId, reason: `SLA ${action.policyId}` } as never,
+            at,
+          );
+          if (result.changed) {
+            rec.machine = result.snapshot as PersistedSnapshot<LeadContext>;
+            machineTimers(leadId, rec, result.timers as readonly TimerCommand[], pending);
+            pending.assignment = decision.state;
+            emit(pending, 'lead.reassigned', {
+              leadId,
+              from,
+              to: decision.decision.repId,
+              at,
+              reason: `SLA ${action.policyId}`,
+            });
+            applySlaEvent(leadId, rec, 'lead.assigned', at, pending);
+          }
+        }
+        break;
+      }
+    }
+  }
+
+  function decide(
+    rec: MutableRecord,
+    at: number,
+    pending: Pending,
+    extra: { skipRules?: ReadonlySet<string>; excludeReps?: ReadonlySet<string> | undefined } = {},
+  ) {
+    const day = localDay(at);
+    const current = pending.assignment ?? pending.assignmentBase;
+    const result = decideLead(compiled, rec.lead, team, current, {
+      now: at,
+      day,
+      trace,
+      ...(extra.skipRules ? { skipRules: extra.skipRules } : {}),
+      ...(extra.excludeReps ? { excludeReps: extra.excludeReps } : {}),
+    });
+    rec.decisions = [
+      ...rec.decisions,
+      { at, decision: result.decision, explanation: result.explanation },
+    ].slice(-decisionHistory);
+    return result;
+  }
+
+  /** Apply a DECIDED for a fresh decision, including re-decisions after an expired offer. */
+  function applyDecision(
+    leadId: string,
+    rec: MutableRecord,
+    at: number,
+    pending: Pending,
+    skipRules?: ReadonlySet<string>,
+  ): void {
+    const result = decide(rec, at, pending, skipRules ? { skipRules } : {});
+    rec.tags = result.tags;
+    rec.intentGrade = result.intentGrade;
+    rec.qualified = result.qualified;
+    if (result.state !== (pending.assignment ?? pending.assignmentBase)) pending.assignment = result.state;
+    emit(pending, 'decision', { leadId, decision: result.decision, at });
+    stepMachine(
+      leadId,
+      rec,
+      { type: 'DECIDED', decision: result.decision } as DispatchableLeadEvent,
+      at,
+      pending,
+    );
+  }
+
+  /** Daily capacity holds for claims and manual assignments too, not only for rules. */
+  function requireCapacity(repId: string, at: number, operation: string, pending: Pending): void {
+    const rep = repsById.get(repId);
+    if (rep === undefined)
+      throw new EngineError('ENGINE_INVALID', `${operation}: rep "${repId}" is not in the team`);
+    const current = pending.assignment ?? pending.assignmentBase;
+    const today = current.day === localDay(at) ? (current.assignedToday[repId] ?? 0) : 0;
+    if (!rep.active) throw new EngineError('EVENT_NOT_ACCEPTED', `${operation}: rep "${repId}" is inactive`);
+    if (today >= rep.dailyCapacity) {
+      throw new EngineError(
+        'EVENT_NOT_ACCEPTED',
+        `${operation}: rep "${repId}" is at daily capacity ${today}/${rep.dailyCapacity}`,
+      );
+    }
+  }
+
+  function startReceived(leadId: string, rec: MutableRecord, at: number, pending: Pending): void {
+    record(pending, leadId, 'lead.received', at, {
+      channel: rec.lead.channel,
+      receivedAt: rec.lead.receivedAt,
+      qualified: null,
+    });
+    if (compiled.sla.policies.length > 0) {
+      const step = slaOnEvent(
+        rec.sla,
+        { type: 'lead.received', at },
+        { ...slaContextBase, entityId: leadId },
+      );
+      rec.sla = step.state;
+      slaTimers(leadId, step.timers, pending);
+      recordSlaEffects(leadId, rec, step.effects, at, pending);
+    }
+  }
+
+  return {
+    /** A new, validated lead arrives: start its clocks, decide, step the machine. */
+    receive(lead: Lead, leadId: string, at: number, assignment: AssignmentState): LeadStepResult {
+      const pending = newEffects(assignment);
+      const initial = stepper.initial({ leadId, receivedAt: lead.receivedAt, priority: lead.priority }, at);
+      const rec: MutableRecord = {
+        lead: { ...lead, id: leadId },
+        machine: initial.snapshot as PersistedSnapshot<LeadContext>,
+        sla: slaInitialState(),
+        tags: [],
+        intentGrade: 'C',
+        qualified: false,
+        decisions: [],
+        duplicates: 0,
+        timerGenerations: {},
+      };
+      machineTimers(leadId, rec, initial.timers as readonly TimerCommand[], pending);
+      startReceived(leadId, rec, at, pending);
+      applyDecision(leadId, rec, at, pending);
+      // The received event carries the qualification so metrics know the assignable population.
+      const received = pending.events[0]!.data as Record<string, unknown>;
+      received.qualified = rec.qualified;
+      received.tags = [...rec.tags];
+      pending.emits.unshift({
+        name: 'lead.received',
+        payload: { leadId, at, channel: lead.channel, tags: rec.tags },
+      });
+      return { record: rec, effects: pending };
+    },
+
+    /** Any lifecycle event; throws EVENT_NOT_ACCEPTED when the current state refuses it. */
+    apply(
+      current: LeadRecord,
+      event: DispatchableLeadEvent,
+      at: number,
+      assignment: AssignmentState,
+    ): LeadStepResult {
+      const rec: MutableRecord = { ...current };
+      const pending = newEffects(assignment);
+      const leadId = rec.lead.id!;
+      if (event.type === 'CLAIM' || event.type === 'ASSIGN') {
+        requireCapacity(event.repId, at, event.type === 'CLAIM' ? 'claim' : 'assign', pending);
+      }
+      stepMachine(leadId, rec, event, at, pending);
+      if (event.type === 'CLAIM' || event.type === 'ASSIGN') {
+        pending.assignment = recordAssignment(
+          pending.assignment ?? pending.assignmentBase,
+          event.repId,
+          localDay(at),
+        );
+      }
+      return { record: rec, effects: pending };
+    },
+
+    /** A follow-up: exactly status, next action and next contact time (a preset outcome fills the latter). */
+    followUp(
+      current: LeadRecord,
+      request: FollowUpRequest,
+      at: number,
+      assignment: AssignmentState,
+    ): LeadStepResult {
+      const leadId = current.lead.id!;
+      const outcome = request.outcome !== undefined ? outcomes.get(request.outcome) : undefined;
+      if (
+        request.outcome !== undefined &&
+        outcome === undefined &&
+        compiled.source.followUp.outcomes.length > 0
+      ) {
+        throw new EngineError(
+          'FOLLOW_UP_INVALID',
+          `lead "${leadId}": follow-up outcome "${request.outcome}" is not one of ${compiled.source.followUp.outcomes.map((o) => o.id).join(', ')}`,
+        );
+      }
+      const nextContactAt =
+        request.nextContactAt !== undefined
+          ? typeof request.nextContactAt === 'number'
+            ? request.nextContactAt
+            : request.nextContactAt.getTime()
+          : outcome
+            ? at + outcome.nextContactIn
+            : undefined;
+      const validation = validateFollowUp({
+        status: request.status,
+        nextAction: request.nextAction,
+        nextContactAt,
+        ...(request.outcome !== undefined ? { outcome: request.outcome } : {}),
+        ...(outcome ? { moveTo: outcome.moveTo } : {}),
+        ...(outcome?.moveTo === 'nurturing'
+          ? { nurtureUntil: at + compiled.qualification.incubationMs }
+          : {}),
+      });
+      if (!validation.ok) {
+        throw new EngineError(
+          'FOLLOW_UP_INVALID',
+          `lead "${leadId}": ${validation.message} (a follow-up needs status, nextAction and nextContactAt)`,
+        );
+      }
+      return this.apply(
+        current,
+        { type: 'FOLLOW_UP', ...validation.followUp } as DispatchableLeadEvent,
+        at,
+        assignment,
+      );
+    },
+
+    /** A durable timer of this lead fired at `at`. Stale timers produce only their completion. */
+    fire(
+      current: LeadRecord,
+      timer: Pick<StoredTimer, 'entityId' | 'timerKey' | 'generation' | 'payload'>,
+      at: number,
+      assignment: AssignmentState,
+    ): LeadStepResult {
+      const rec: MutableRecord = { ...current };
+      const pending = newEffects(assignment);
+      pending.completed.push({
+        entityId: timer.entityId,
+        timerKey: timer.timerKey,
+        generation: timer.generation,
+      });
+      const payload = (timer.payload ?? {}) as Record<string, unknown>;
+      let stale = false;
+      if (payload.source === 'sla') {
+        const result = slaOnTimer(
+          rec.sla,
+          {
+            timerKey: timer.timerKey,
+            generation: timer.generation,
+            payload: payload as unknown as SlaTimerPayload,
+            at,
+          },
+          { ...slaContextBase, entityId: timer.entityId },
+        );
+        stale = result.stale;
+        rec.sla = result.state;
+        slaTimers(timer.entityId, result.timers, pending);
+        recordSlaEffects(timer.entityId, rec, result.effects, at, pending);
+      } else if (payload.source === 'machine' && rec.timerGenerations[timer.timerKey] === timer.generation) {
+        const event = payload.event as unknown as DispatchableLeadEvent;
+        const result = stepper.step(rec.machine, event as never, at);
+        if (!result.changed) stale = true;
+        else {
+          const before = stateOf(rec);
+          rec.machine = result.snapshot as PersistedSnapshot<LeadContext>;
+          machineTimers(timer.entityId, rec, result.timers as readonly TimerCommand[], pending);
+          const after = stateOf(rec);
+          for (const slaEvent of slaEventsFor(event, before, after))
+            applySlaEvent(timer.entityId, rec, slaEvent, at, pending);
+          // An unclaimed broadcast falls through to the next assignment rule.
+          if (event.type === 'OFFER_EXPIRED' && after === 'received') {
+            applyDecision(timer.entityId, rec, at, pending, new Set(rec.machine.context.skipRules));
+          }
+        }
+      } else {
+        stale = true;
+      }
+      return { record: rec, effects: pending, stale };
+    },
+
+    /** A duplicate submission merged into this open lead: counted, newest behaviours kept. */
+    mergeDuplicate(
+      current: LeadRecord,
+      duplicate: Lead,
+      matchedOn: string,
+      at: number,
+      assignment: AssignmentState,
+    ): LeadStepResult {
+      const rec: MutableRecord = { ...current };
+      const pending = newEffects(assignment);
+      const leadId = rec.lead.id!;
+      rec.duplicates += 1;
+      const behaviours = [...rec.lead.behaviours, ...duplicate.behaviours].slice(-MODEL_LIMITS.behaviours);
+      rec.lead = { ...rec.lead, behaviours };
+      record(pending, leadId, 'lead.duplicate', at, {
+        matchedOn,
+        channel: duplicate.channel,
+        count: rec.duplicates,
+      });
+      emit(pending, 'lead.duplicate', { leadId, duplicateOf: leadId, at, matchedOn, count: rec.duplicates });
+      return { record: rec, effects: pending };
+    },
+
+    stateOf: (rec: LeadRecord) => stateOf(rec as MutableRecord),
+  };
+}
+
+/**
+ * The pure lead steps made by {@link createLeadSteps}.
+ *
+ * @example
+ * ```ts
+ * const steps: LeadSteps = createLeadSteps(context);
+ * ```
+ */
+export type LeadSteps = ReturnType<typeof createLeadSteps>;
+
+function formatMinutes(ms: number): string {
+  if (ms % DAY_MS === 0) return `${ms / DAY_MS} 天`;
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} 小时`;
+  return `${Math.round(ms / 60_000)} 分钟`;
+}
+
+function describeGuard(event: DispatchableLeadEvent, rec: MutableRecord): string {
+  const context = rec.machine.context;
+  if (event.type === 'CLAIM') return ` (offered to: ${context.offeredTo.join(', ') || 'nobody'})`;
+  if (event.type === 'OPEN') return ` (owner: ${context.ownerId ?? 'none'})`;
+  return '';
+}
