@@ -1,0 +1,34 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, it, vi } from 'vitest';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+it("the README's quick start runs as written and does what its comments say", async () => {
+  const readme = readFileSync(join(here, '..', 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Quick start'));
+  const code = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+  expect(code).toBeDefined();
+  const dir = join(here, '.generated');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'readme-quickstart.ts');
+  writeFileSync(file, `${code}\nexport { engine, notifier, result };\n`);
+  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+  const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+  try {
+    const quickstart = await import(file);
+    expect(quickstart.result).toMatchObject({
+      status: 'accepted',
+      state: 'assigned',
+      decision: { kind: 'assign', repId: 'rep-a', ruleId: 'suzhou-park-auto-parts' },
+    });
+    expect(quickstart.notifier.sent.map((m: { template: string }) => m.template)).toContain(
+      'unopened-reminder',
+    );
+    expect(log).toHaveBeenCalledTimes(3);
+  } finally {
+    log.mockRestore();
+    warn.mockRestore();
+  }
+});
