@@ -175,6 +175,13 @@ export {
   conditionSchema,
 } from './rules/conditions.js';
 export {
+  type CustomerKnowledge,
+  type CustomerRuleEffect,
+  evaluateCustomerRules,
+  type GroupCrossSellSuggestion,
+  groupCrossSellSuggestions,
+} from './rules/customer-rules.js';
+export {
   type AssignmentDecision,
   type AssignmentState,
   type CandidateVerdict,

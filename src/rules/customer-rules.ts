@@ -1,0 +1,186 @@
+import type { Customer } from '../model/customer.js';
+import type { CompiledRuleSet } from './compile.js';
+import type { ConditionTraceEntry } from './conditions.js';
+import { type CustomerFactSource, customerFacts } from './facts.js';
+
+/**
+ * What a cross-sell or risk rule produced for one customer: a recommendation, an alert or a
+ * task, for a recipient role, with the facts that made it fire. Effects are data: the engine
+ * turns them into outbox messages.
+ *
+ * @example
+ * ```ts
+ * import type { CustomerRuleEffect } from 'leadflow';
+ * const e: CustomerRuleEffect = { ruleId: 'extended-warranty', section: 'crossSell', type: 'recommendation', kind: 'extended-warranty', severity: 'info', to: 'owner', customerId: 'c-1', facts: {}, conditions: [], details: {} };
+ * ```
+ */
+export interface CustomerRuleEffect {
+  readonly ruleId: string;
+  readonly section: 'crossSell' | 'risk';
+  readonly type: 'recommendation' | 'alert' | 'task';
+  readonly kind: string;
+  readonly severity: 'info' | 'warning' | 'high';
+  readonly to: 'owner' | 'manager' | 'supervisor' | 'departmentHead' | 'serviceTeam';
+  readonly template?: string;
+  readonly customerId: string;
+  /** The customer facts the rules saw. */
+  readonly facts: Readonly<Record<string, unknown>>;
+  /** Each condition with the fact value seen. */
+  readonly conditions: readonly ConditionTraceEntry[];
+  /** Extra data for the message, by kind (e.g. the model's failure interval, a service summary). */
+  readonly details: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Extra knowledge the rules' effects can carry: product failure intervals (for the extended
+ * warranty offer) and each customer's service history (for the renewal intervention).
+ *
+ * @example
+ * ```ts
+ * const knowledge: CustomerKnowledge = { failureIntervalDays: { 'PLC-300': 540 } };
+ * ```
+ */
+export interface CustomerKnowledge {
+  /** Mean days between failures per product model. */
+  readonly failureIntervalDays?: Readonly<Record<string, number>>;
+  /** Service history over the last 12 months per customer id. */
+  readonly serviceHistory?: Readonly<
+    Record<
+      string,
+      {
+        readonly tickets: number;
+        readonly meanResolutionHours: number;
+        readonly onsiteVisits: number;
+        readonly partsReplaced: number;
+      }
+    >
+  >;
+}
+
+/**
+ * Run the rule set's cross-sell and risk rules over one customer at instant `now`. Pure.
+ * Every matching rule yields one effect (rules do not stop each other).
+ *
+ * @example
+ * ```ts
+ * import { compileRuleSet, evaluateCustomerRules, zhikongPreset } from 'leadflow';
+ * const compiled = compileRuleSet(zhikongPreset.ruleSet);
+ * const effects = evaluateCustomerRules(compiled, customer, Date.parse('2026-06-01T00:00:00Z'));
+ * effects.map((e) => e.kind); // ['extended-warranty', 'high-risk']
+ * ```
+ */
+export function evaluateCustomerRules(
+  compiled: CompiledRuleSet,
+  customer: CustomerFactSource & Pick<Customer, 'id'>,
+  now: number,
+  knowledge: CustomerKnowledge = {},
+): CustomerRuleEffect[] {
+  const facts = customerFacts(customer, now) as Record<string, unknown>;
+  const effects: CustomerRuleEffect[] = [];
+  for (const section of ['crossSell', 'risk'] as const) {
+    for (const rule of compiled[section]) {
+      const explained = rule.compiled.explain(facts, { now });
+      if (!explained.result) continue;
+      effects.push({
+        ruleId: rule.id,
+        section,
+        type: rule.effect.type,
+        kind: rule.effect.kind,
+        severity: rule.effect.severity,
+        to: rule.effect.to,
+        ...(rule.effect.template !== undefined ? { template: rule.effect.template } : {}),
+        customerId: customer.id,
+        facts,
+        conditions: explained.trace,
+        details: detailsFor(rule.effect.kind, facts, customer.id, knowledge),
+      });
+    }
+  }
+  return effects;
+}
+
+function detailsFor(
+  kind: string,
+  facts: Record<string, unknown>,
+  customerId: string,
+  knowledge: CustomerKnowledge,
+): Record<string, unknown> {
+  if (kind === 'extended-warranty') {
+    const model = facts.topModel as string | undefined;
+    const interval = model !== undefined ? knowledge.failureIntervalDays?.[model] : undefined;
+    return {
+      model,
+      purchases: facts.maxPurchasesOfOneModel,
+      ...(interval !== undefined ? { failureIntervalDays: interval } : {}),
+    };
+  }
+  if (kind === 'service-intervention') {
+    const history = knowledge.serviceHistory?.[customerId];
+    return {
+      declinedRenewalsInRow: facts.consecutiveDeclinedRenewals,
+      ...(history ? { serviceHistory: history } : {}),
+    };
+  }
+  if (kind === 'high-risk') {
+    return {
+      oldestUnpaidReceivableDays: facts.oldestUnpaidReceivableDays,
+      technicalContactsLast30Days: facts.technicalContactsLast30Days,
+      technicalContactsPrevious90Days: facts.technicalContactsPrevious90Days,
+    };
+  }
+  return {};
+}
+
+/**
+ * One group-level cross-sell suggestion: subsidiaries of a group with no recent activity while
+ * a sibling is active.
+ *
+ * @example
+ * ```ts
+ * const s: GroupCrossSellSuggestion = { groupId: 'g-1', activeCustomerIds: ['c-1'], quietCustomerIds: ['c-2'] };
+ * ```
+ */
+export interface GroupCrossSellSuggestion {
+  readonly groupId: string;
+  readonly activeCustomerIds: readonly string[];
+  readonly quietCustomerIds: readonly string[];
+}
+
+/**
+ * Group customers with activity (a purchase or a technical contact) in the last `windowDays` in
+ * one subsidiary and none in another → a cross-sell suggestion per group, naming both sides.
+ *
+ * @example
+ * ```ts
+ * import { groupCrossSellSuggestions } from 'leadflow';
+ * groupCrossSellSuggestions(customers, Date.parse('2026-06-01T00:00:00Z'));
+ * ```
+ */
+export function groupCrossSellSuggestions(
+  customers: readonly (Pick<Customer, 'id' | 'groupId'> &
+    Pick<CustomerFactSource, 'purchases' | 'technicalContacts'>)[],
+  now: number,
+  windowDays = 180,
+): GroupCrossSellSuggestion[] {
+  const since = now - windowDays * 86_400_000;
+  const toMs = (value: string | number) =>
+    typeof value === 'number' ? value : Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
+  const groups = new Map<string, { active: string[]; quiet: string[] }>();
+  for (const customer of customers) {
+    if (customer.groupId === undefined) continue;
+    const recent =
+      (customer.purchases ?? []).some((p) => toMs(p.date) >= since && toMs(p.date) <= now) ||
+      (customer.technicalContacts ?? []).some((c) => toMs(c.at) >= since && toMs(c.at) <= now);
+    const group = groups.get(customer.groupId) ?? { active: [], quiet: [] };
+    (recent ? group.active : group.quiet).push(customer.id);
+    groups.set(customer.groupId, group);
+  }
+  return [...groups]
+    .filter(([, group]) => group.active.length > 0 && group.quiet.length > 0)
+    .map(([groupId, group]) => ({
+      groupId,
+      activeCustomerIds: group.active.sort(),
+      quietCustomerIds: group.quiet.sort(),
+    }))
+    .sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
+}
