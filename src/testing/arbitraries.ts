@@ -45,60 +45,67 @@ const NEEDS = [
  * ```
  */
 export function leadArbitrary(receivedAt: number): fc.Arbitrary<LeadInput> {
-  return fc
-    .record({
-      region: fc.constantFrom(...REGIONS),
-      cityIndex: fc.nat(2),
-      inPark: fc.boolean(),
-      industry: fc.constantFrom(...INDUSTRIES),
-      channel: fc.constantFrom(...CHANNELS),
-      urgentTender: fc.oneof(
-        { arbitrary: fc.constant(false), weight: 9 },
-        { arbitrary: fc.constant(true), weight: 1 },
-      ),
-      budget: fc.option(fc.integer({ min: 0, max: 3_000_000 }), { nil: undefined }),
-      // Mostly valid leads (an explicit need, a phone), with a realistic tail of poor ones.
-      need: fc.oneof(
-        { arbitrary: fc.constantFrom(NEEDS[0]!, NEEDS[2]!, NEEDS[4]!), weight: 4 },
-        { arbitrary: fc.constantFrom(NEEDS[1]!, NEEDS[3]!), weight: 1 },
-      ),
-      phone: fc.integer({ min: 0, max: 400 }),
-      hasPhone: fc.oneof(
-        { arbitrary: fc.constant(true), weight: 9 },
-        { arbitrary: fc.constant(false), weight: 1 },
-      ),
-      videoSeconds: fc.option(fc.integer({ min: 0, max: 900 }), { nil: undefined }),
-      downloads: fc.nat(2),
-    })
-    .map((r) => {
-      const cities = CITIES[r.region];
-      const city = cities[r.cityIndex % cities.length]!;
-      const behaviours: LeadInput['behaviours'] = [];
-      for (let i = 0; i < r.downloads; i++) {
-        behaviours.push({ type: 'download', at: receivedAt - (i + 1) * 60_000, asset: '白皮书' });
-      }
-      if (r.videoSeconds !== undefined)
-        behaviours.push({ type: 'video_watch', at: receivedAt - 30_000, seconds: r.videoSeconds });
-      return {
-        receivedAt,
-        channel: r.channel,
-        company: {
-          name: `${city}企业${r.phone}`,
-          region: r.region,
-          city,
-          ...(r.inPark && city === '苏州' ? { park: '苏州工业园区' } : {}),
-          industry: r.industry,
-        },
-        contact: r.hasPhone
-          ? { name: '联系人', phone: `1380000${String(r.phone).padStart(4, '0')}` }
-          : { name: '联系人' },
-        ...(r.budget !== undefined ? { budget: { amount: r.budget, currency: 'CNY' } } : {}),
-        need: r.need,
-        behaviours,
-        priority: r.urgentTender ? ('urgent' as const) : ('normal' as const),
-        tags: r.urgentTender ? ['tender'] : [],
-      };
-    });
+  return leadShapeArbitrary().map((shape) => buildLead(shape, receivedAt));
+}
+
+/** The random parts of a lead, independent of its arrival time (so streams shrink well). */
+function leadShapeArbitrary() {
+  return fc.record({
+    region: fc.constantFrom(...REGIONS),
+    cityIndex: fc.nat(2),
+    inPark: fc.boolean(),
+    industry: fc.constantFrom(...INDUSTRIES),
+    channel: fc.constantFrom(...CHANNELS),
+    urgentTender: fc.oneof(
+      { arbitrary: fc.constant(false), weight: 9 },
+      { arbitrary: fc.constant(true), weight: 1 },
+    ),
+    budget: fc.option(fc.integer({ min: 0, max: 3_000_000 }), { nil: undefined }),
+    // Mostly valid leads (an explicit need, a phone), with a realistic tail of poor ones.
+    need: fc.oneof(
+      { arbitrary: fc.constantFrom(NEEDS[0]!, NEEDS[2]!, NEEDS[4]!), weight: 4 },
+      { arbitrary: fc.constantFrom(NEEDS[1]!, NEEDS[3]!), weight: 1 },
+    ),
+    phone: fc.integer({ min: 0, max: 400 }),
+    hasPhone: fc.oneof(
+      { arbitrary: fc.constant(true), weight: 9 },
+      { arbitrary: fc.constant(false), weight: 1 },
+    ),
+    videoSeconds: fc.option(fc.integer({ min: 0, max: 900 }), { nil: undefined }),
+    downloads: fc.nat(2),
+  });
+}
+
+type LeadShape = ReturnType<typeof leadShapeArbitrary> extends fc.Arbitrary<infer T> ? T : never;
+
+function buildLead(r: LeadShape, receivedAt: number): LeadInput {
+  const cities = CITIES[r.region];
+  const city = cities[r.cityIndex % cities.length]!;
+  const behaviours: LeadInput['behaviours'] = [];
+  for (let i = 0; i < r.downloads; i++) {
+    behaviours.push({ type: 'download', at: receivedAt - (i + 1) * 60_000, asset: '白皮书' });
+  }
+  if (r.videoSeconds !== undefined)
+    behaviours.push({ type: 'video_watch', at: receivedAt - 30_000, seconds: r.videoSeconds });
+  return {
+    receivedAt,
+    channel: r.channel,
+    company: {
+      name: `${city}企业${r.phone}`,
+      region: r.region,
+      city,
+      ...(r.inPark && city === '苏州' ? { park: '苏州工业园区' } : {}),
+      industry: r.industry,
+    },
+    contact: r.hasPhone
+      ? { name: '联系人', phone: `1380000${String(r.phone).padStart(4, '0')}` }
+      : { name: '联系人' },
+    ...(r.budget !== undefined ? { budget: { amount: r.budget, currency: 'CNY' } } : {}),
+    need: r.need,
+    behaviours,
+    priority: r.urgentTender ? ('urgent' as const) : ('normal' as const),
+    tags: r.urgentTender ? ['tender'] : [],
+  };
 }
 
 /**
@@ -119,23 +126,26 @@ export function arrivalStreamArbitrary(options: {
   malformed?: boolean;
 }): fc.Arbitrary<{ at: number; payload: unknown }[]> {
   const maxGap = options.maxGapMs ?? 3 * 3_600_000;
-  const item = fc.tuple(fc.integer({ min: 0, max: maxGap }), fc.integer({ min: 0, max: 19 }));
-  return fc.array(item, { maxLength: options.maxLeads ?? 40, size: 'max' }).chain((items) => {
+  // One array of independent items mapped to payloads: fast-check can drop and simplify items
+  // one by one when shrinking a failure.
+  const item = fc.record({
+    gap: fc.integer({ min: 0, max: maxGap }),
+    shape: leadShapeArbitrary(),
+    junk: fc.integer({ min: 0, max: 19 }),
+  });
+  return fc.array(item, { maxLength: options.maxLeads ?? 40, size: 'max' }).map((items) => {
     let at = options.start;
-    const times = items.map(([gap]) => (at += gap));
-    return fc
-      .tuple(
-        ...times.map((time, index) =>
-          options.malformed && items[index]![1] === 0 ? malformedLead(time) : leadArbitrary(time),
-        ),
-      )
-      .map((payloads) => payloads.map((payload, index) => ({ at: times[index]!, payload })));
+    return items.map(({ gap, shape, junk }) => {
+      at += gap;
+      const payload = options.malformed && junk === 0 ? malformedLead(at, shape.phone) : buildLead(shape, at);
+      return { at, payload };
+    });
   });
 }
 
 /** A payload that must be refused: wrong types, missing company, hostile keys. */
-function malformedLead(at: number): fc.Arbitrary<unknown> {
-  return fc.constantFrom<unknown>(
+function malformedLead(at: number, variant: number): unknown {
+  const variants: unknown[] = [
     { receivedAt: at, channel: 7, company: { name: 'x', region: 'y', industry: 'z' }, contact: {} },
     { receivedAt: at, channel: 'api', contact: {} },
     JSON.parse(
@@ -143,7 +153,8 @@ function malformedLead(at: number): fc.Arbitrary<unknown> {
     ),
     null,
     'lead',
-  );
+  ];
+  return variants[variant % variants.length];
 }
 
 /**
