@@ -40,6 +40,10 @@ export {
   VersionConflictError,
 } from './adapters/storage/port.js';
 export {
+  type CustomerGroup,
+  type CustomerGroupNode,
+  type CustomerRecord,
+  type CustomerUpsertResult,
   createEngine,
   type DispatchableLeadEvent,
   type Engine,
@@ -51,6 +55,7 @@ export {
 } from './engine/engine.js';
 export { EngineError } from './engine/errors.js';
 export type { EngineEvents } from './engine/events.js';
+export { type HandoverResult, type HandoverRow, handoverCsv } from './engine/handover.js';
 export {
   collapseTimers,
   createLeadSteps,

@@ -2,6 +2,8 @@ import { EventEmitter } from 'eventemitter3';
 import type { Notifier } from '../adapters/notify/port.js';
 import { memoryStorage } from '../adapters/storage/memory.js';
 import type {
+  EntityWrite,
+  EventInput,
   JsonValue,
   QuarantineRecord,
   StateWrite,
@@ -13,15 +15,24 @@ import { type LeadContext, leadMachine } from '../machines/lead.js';
 import { type SlaSummaryEntry, slaSummary } from '../machines/sla.js';
 import { createStepper } from '../machines/xstate-step.js';
 import { computeLeadMetrics, type LeadMetrics } from '../metrics/lead-metrics.js';
+import { type Customer, parseCustomer } from '../model/customer.js';
 import { parseLead } from '../model/lead.js';
 import { parseTeam, type Team, type TeamInput } from '../model/team.js';
+import { validateUscc } from '../model/uscc.js';
 import { type CompiledRuleSet, compileRuleSet } from '../rules/compile.js';
-import { type AssignmentDecision, type AssignmentState, emptyAssignmentState } from '../rules/decide.js';
+import {
+  type AssignmentDecision,
+  type AssignmentState,
+  decideLead,
+  emptyAssignmentState,
+  recordAssignment,
+} from '../rules/decide.js';
 import type { RuleSetInput } from '../rules/ruleset.js';
 import type { BusinessCalendar } from '../scheduler/calendar.js';
 import { type Clock, systemClock, type VirtualClock } from '../scheduler/clock.js';
 import { EngineError } from './errors.js';
 import type { EngineEvents } from './events.js';
+import { type HandoverResult, type HandoverRow, handoverCsv } from './handover.js';
 import {
   collapseTimers,
   createLeadSteps,
@@ -126,6 +137,66 @@ export interface LeadExplanation {
 }
 
 /**
+ * A customer as stored: the validated master record plus bookkeeping.
+ *
+ * @example
+ * ```ts
+ * const stored = await engine.getCustomer('c-1');
+ * stored?.duplicateEntries; // how many times someone tried to enter it again
+ * ```
+ */
+export interface CustomerRecord {
+  readonly customer: Customer;
+  /** Attempts to enter the same customer again (same USCC, phone or e-mail). */
+  readonly duplicateEntries: number;
+  /** Accepted-with-warning notes, e.g. a pilot-era USCC that fails GB 32100. */
+  readonly warnings: readonly string[];
+}
+
+/**
+ * What {@link Engine.upsertCustomer} did.
+ *
+ * @example
+ * ```ts
+ * const r = await engine.upsertCustomer(input);
+ * if (r.status === 'duplicate') console.log(`already known as ${r.customerId} (same ${r.matchedOn})`);
+ * ```
+ */
+export type CustomerUpsertResult =
+  | {
+      readonly status: 'created' | 'updated';
+      readonly customerId: string;
+      readonly warnings: readonly string[];
+    }
+  | {
+      readonly status: 'duplicate';
+      readonly customerId: string;
+      readonly matchedOn: 'uscc' | 'phone' | 'email';
+      readonly duplicateEntries: number;
+    };
+
+/**
+ * A customer group as a tree (parent → subsidiaries), built from `groupId` and `parentId`.
+ *
+ * @example
+ * ```ts
+ * const group = await engine.customerGroup('g-1');
+ * group.roots[0]?.children.map((c) => c.customer.name);
+ * ```
+ */
+export interface CustomerGroup {
+  readonly groupId: string;
+  readonly roots: readonly CustomerGroupNode[];
+  readonly size: number;
+}
+
+/** One node of a {@link CustomerGroup}. */
+export interface CustomerGroupNode {
+  readonly customer: Customer;
+  readonly children: readonly CustomerGroupNode[];
+}
+
+/**
  * A running lead engine. All methods are serialized: one operation at a time per engine.
  *
  * @example
@@ -160,6 +231,22 @@ export interface Engine {
   /** Deliver due outbox messages now (runs automatically unless `autoDeliver: false`). */
   deliver(): Promise<{ readonly sent: number; readonly retried: number; readonly dead: number }>;
   getLead(leadId: string): Promise<LeadRecord | undefined>;
+  /**
+   * Create or update a customer in the master, keyed by id and deduplicated on USCC, phone and
+   * e-mail (a second customer with the same key is refused as a duplicate and counted). A USCC
+   * failing GB 32100 is an error naming the rule, or a warning if the rule set allows pilot-era
+   * codes (`customers.allowPilotUscc`).
+   */
+  upsertCustomer(input: unknown): Promise<CustomerUpsertResult>;
+  getCustomer(customerId: string): Promise<CustomerRecord | undefined>;
+  /** The group a customer belongs to (or a group id), as a parent → subsidiaries tree. */
+  customerGroup(customerIdOrGroupId: string): Promise<CustomerGroup>;
+  /**
+   * Hand everything a departing rep owns — open leads and customers — to another rep, or
+   * re-run assignment for each lead (`{ policy: 'reassign' }`), in one atomic commit. Returns the
+   * ownership/permission matrix (rows and CSV). Nothing moves if any item cannot be placed.
+   */
+  handover(fromRepId: string, to: string | { readonly policy: 'reassign' }): Promise<HandoverResult>;
   explain(leadId: string): Promise<LeadExplanation>;
   /** The quarantine: every payload refused at intake, with its issues. */
   quarantined(options?: { afterId?: string; limit?: number }): Promise<QuarantineRecord[]>;
@@ -511,6 +598,319 @@ export function createEngine(options: EngineOptions): Engine {
     return { fired, stale };
   }
 
+  // --- customers -------------------------------------------------------------------------
+
+  function customerKeys(customer: Customer): { key: 'uscc' | 'phone' | 'email'; value: string }[] {
+    const keys: { key: 'uscc' | 'phone' | 'email'; value: string }[] = [];
+    if (customer.uscc) keys.push({ key: 'uscc', value: customer.uscc });
+    for (const contact of customer.contacts) {
+      if (contact.phone) keys.push({ key: 'phone', value: contact.phone });
+      if (contact.email) keys.push({ key: 'email', value: contact.email.toLowerCase() });
+    }
+    return keys;
+  }
+
+  function parseCustomerInput(input: unknown): { customer: Customer; warnings: string[] } {
+    const parsed = parseCustomer(input);
+    if (parsed.ok) {
+      const structure = parsed.customer.uscc ? validateUscc(parsed.customer.uscc) : { valid: true as const };
+      if (structure.valid) return { customer: parsed.customer, warnings: [] };
+      if (!compiled.source.customers.allowPilotUscc) {
+        throw new EngineError(
+          'CUSTOMER_INVALID',
+          `customer "${parsed.customer.id}": uscc: invalid USCC: ${structure.reason}`,
+        );
+      }
+      return {
+        customer: parsed.customer,
+        warnings: [`uscc: ${structure.reason} (accepted: pilot-era codes allowed)`],
+      };
+    }
+    const usccIssue = parsed.issues.find((issue) => issue.path === 'uscc');
+    const raw = input as Record<string, unknown>;
+    if (usccIssue && compiled.source.customers.allowPilotUscc && typeof raw?.uscc === 'string') {
+      const { uscc, ...rest } = raw;
+      const retry = parseCustomer(rest);
+      if (retry.ok) {
+        return {
+          customer: { ...retry.customer, uscc: uscc.trim().toUpperCase() },
+          warnings: [`uscc: ${usccIssue.message} (accepted: pilot-era codes allowed)`],
+        };
+      }
+    }
+    throw new EngineError(
+      'CUSTOMER_INVALID',
+      `invalid customer: ${parsed.issues.map((issue) => `${issue.path || '(root)'}: ${issue.message}`).join('; ')}`,
+    );
+  }
+
+  async function upsertCustomerNow(input: unknown): Promise<CustomerUpsertResult> {
+    const at = clock.now();
+    const { customer, warnings } = parseCustomerInput(input);
+    for (const { key, value } of customerKeys(customer)) {
+      const [existingId] = await storage.lookup('customer', key, value, { limit: 1 });
+      if (existingId === undefined || existingId === customer.id) continue;
+      const stored = await storage.load('customer', existingId);
+      const record = stored!.snapshot as unknown as CustomerRecord;
+      const updated: CustomerRecord = { ...record, duplicateEntries: record.duplicateEntries + 1 };
+      await storage.commit({
+        at,
+        entities: [
+          {
+            kind: 'customer',
+            id: existingId,
+            expectedVersion: stored!.version,
+            snapshot: updated as unknown as JsonValue,
+          },
+        ],
+        events: [
+          {
+            entityId: existingId,
+            kind: 'customer',
+            type: 'customer.duplicateEntry',
+            at,
+            data: { matchedOn: key, attemptedId: customer.id },
+          },
+        ],
+      });
+      return {
+        status: 'duplicate',
+        customerId: existingId,
+        matchedOn: key,
+        duplicateEntries: updated.duplicateEntries,
+      };
+    }
+    const stored = await storage.load('customer', customer.id);
+    const previous = stored?.snapshot as unknown as CustomerRecord | undefined;
+    const record: CustomerRecord = { customer, duplicateEntries: previous?.duplicateEntries ?? 0, warnings };
+    const lookups: Record<string, string[]> = {
+      uscc: [],
+      phone: [],
+      email: [],
+      owner: [],
+      group: [],
+      parent: [],
+    };
+    for (const { key, value } of customerKeys(customer)) lookups[key]!.push(value);
+    if (customer.ownerRepId) lookups.owner!.push(customer.ownerRepId);
+    if (customer.groupId) lookups.group!.push(customer.groupId);
+    if (customer.parentId) lookups.parent!.push(customer.parentId);
+    await storage.commit({
+      at,
+      entities: [
+        {
+          kind: 'customer',
+          id: customer.id,
+          expectedVersion: stored?.version ?? 0,
+          snapshot: record as unknown as JsonValue,
+          lookups,
+        },
+      ],
+      events: [
+        {
+          entityId: customer.id,
+          kind: 'customer',
+          type: stored ? 'customer.updated' : 'customer.created',
+          at,
+          data: { warnings },
+        },
+      ],
+    });
+    return { status: stored ? 'updated' : 'created', customerId: customer.id, warnings };
+  }
+
+  async function customerGroupNow(customerIdOrGroupId: string): Promise<CustomerGroup> {
+    const asCustomer = await storage.load('customer', customerIdOrGroupId);
+    const groupId = asCustomer
+      ? ((asCustomer.snapshot as unknown as CustomerRecord).customer.groupId ?? customerIdOrGroupId)
+      : customerIdOrGroupId;
+    const ids = new Set(await storage.lookup('customer', 'group', groupId));
+    if (asCustomer) ids.add(customerIdOrGroupId);
+    const customers: Customer[] = [];
+    for (const id of [...ids].sort()) {
+      const stored = await storage.load('customer', id);
+      if (stored) customers.push((stored.snapshot as unknown as CustomerRecord).customer);
+    }
+    const byParent = new Map<string, Customer[]>();
+    const inGroup = new Set(customers.map((customer) => customer.id));
+    const roots: Customer[] = [];
+    for (const customer of customers) {
+      if (customer.parentId && inGroup.has(customer.parentId)) {
+        byParent.set(customer.parentId, [...(byParent.get(customer.parentId) ?? []), customer]);
+      } else roots.push(customer);
+    }
+    const seen = new Set<string>();
+    const node = (customer: Customer): CustomerGroupNode => {
+      seen.add(customer.id);
+      // A parent cycle in the data must not loop forever: a revisited customer has no children.
+      const children = (byParent.get(customer.id) ?? []).filter((child) => !seen.has(child.id)).map(node);
+      return { customer, children };
+    };
+    return { groupId, roots: roots.map(node), size: customers.length };
+  }
+
+  // --- handover ------------------------------------------------------------------------------
+
+  async function handoverNow(
+    fromRepId: string,
+    to: string | { readonly policy: 'reassign' },
+  ): Promise<HandoverResult> {
+    await ensureLoaded();
+    const at = clock.now();
+    const day = localDay(at);
+    if (!team.reps.some((rep) => rep.id === fromRepId)) {
+      throw new EngineError('ENGINE_INVALID', `handover: rep "${fromRepId}" is not in the team`);
+    }
+    if (typeof to === 'string') {
+      const target = team.reps.find((rep) => rep.id === to);
+      if (!target) throw new EngineError('ENGINE_INVALID', `handover: target rep "${to}" is not in the team`);
+      if (!target.active) throw new EngineError('ENGINE_INVALID', `handover: target rep "${to}" is inactive`);
+      if (to === fromRepId)
+        throw new EngineError('ENGINE_INVALID', 'handover: a rep cannot hand over to themselves');
+    }
+    const managerOf = (repId: string) =>
+      team.reps.find((rep) => rep.id === repId)?.manager ?? team.supervisors[0]?.id;
+    const access = (repId: string) => {
+      const manager = managerOf(repId);
+      return manager ? `${repId}:owner;${manager}:read` : `${repId}:owner`;
+    };
+    const rows: HandoverRow[] = [];
+    const entities: EntityWrite[] = [];
+    const events: EventInput[] = [];
+    const unplaced: string[] = [];
+    const results: LeadStepResult[] = [];
+    let current = assignment;
+
+    for (const leadId of await storage.lookup('lead', 'owner', fromRepId)) {
+      const stored = await storage.load('lead', leadId);
+      if (!stored) continue;
+      const record = stored.snapshot as unknown as LeadRecord;
+      const state = steps.stateOf(record);
+      if (TERMINAL_LEAD_STATES.has(state)) continue;
+      let target: string | undefined = typeof to === 'string' ? to : undefined;
+      if (target === undefined) {
+        // Re-run assignment without the departing rep; ownership moves without using capacity.
+        const decided = decideLead(compiled, record.lead, team, current, {
+          now: at,
+          day,
+          trace: false,
+          excludeReps: new Set([fromRepId]),
+        });
+        if (decided.decision.kind === 'assign') {
+          target = decided.decision.repId;
+          current = recordAssignment(current, target, day);
+        } else {
+          unplaced.push(`lead ${leadId} (${decided.decision.kind}: no eligible rep)`);
+          continue;
+        }
+      }
+      const result = steps.apply(
+        record,
+        { type: 'REASSIGN', repId: target, reason: `handover from ${fromRepId}` },
+        at,
+        current,
+      );
+      results.push(result);
+      entities.push({
+        kind: 'lead',
+        id: leadId,
+        expectedVersion: stored.version,
+        snapshot: result.record as unknown as JsonValue,
+        lookups: { dedupe: dedupeKeys(result.record.lead), owner: target },
+      });
+      events.push(...result.effects.events, {
+        entityId: leadId,
+        kind: 'lead',
+        type: 'lead.handedOver',
+        at,
+        data: { from: fromRepId, to: target },
+      });
+      rows.push({
+        kind: 'lead',
+        id: leadId,
+        name: record.lead.company.name,
+        state: steps.stateOf(result.record),
+        from: fromRepId,
+        to: target,
+        access: access(target),
+      });
+    }
+
+    for (const customerId of await storage.lookup('customer', 'owner', fromRepId)) {
+      const stored = await storage.load('customer', customerId);
+      if (!stored) continue;
+      const record = stored.snapshot as unknown as CustomerRecord;
+      // Customers follow their most recent lead's new owner when re-assigning, else the target.
+      const target = typeof to === 'string' ? to : (rows.find((row) => row.kind === 'lead')?.to ?? undefined);
+      if (target === undefined) {
+        unplaced.push(`customer ${customerId} (no lead moved to follow)`);
+        continue;
+      }
+      const updated: CustomerRecord = { ...record, customer: { ...record.customer, ownerRepId: target } };
+      entities.push({
+        kind: 'customer',
+        id: customerId,
+        expectedVersion: stored.version,
+        snapshot: updated as unknown as JsonValue,
+        lookups: { owner: target },
+      });
+      events.push({
+        entityId: customerId,
+        kind: 'customer',
+        type: 'customer.handedOver',
+        at,
+        data: { from: fromRepId, to: target },
+      });
+      rows.push({
+        kind: 'customer',
+        id: customerId,
+        name: record.customer.name,
+        state: 'active',
+        from: fromRepId,
+        to: target,
+        access: access(target),
+      });
+    }
+
+    if (unplaced.length > 0) {
+      throw new EngineError(
+        'HANDOVER_UNPLACED',
+        `handover from "${fromRepId}" moved nothing: ${unplaced.length} item(s) have nowhere to go: ${unplaced.slice(0, 5).join('; ')}${unplaced.length > 5 ? ' …' : ''}`,
+      );
+    }
+    const timers = results.map((result) => collapseTimers(result.effects));
+    await storage.commit({
+      at,
+      entities,
+      events,
+      timers: {
+        schedule: timers.flatMap((t) => t.schedule),
+        cancel: timers.flatMap((t) => t.cancel),
+        complete: timers.flatMap((t) => t.complete),
+      },
+      outbox: results.flatMap((result) => result.effects.outbox),
+      ...(typeof to === 'string'
+        ? {}
+        : {
+            state: [
+              {
+                key: 'engine.assignment',
+                value: current as unknown as JsonValue,
+                expectedVersion: assignmentVersion,
+              },
+            ],
+          }),
+    });
+    if (typeof to !== 'string') {
+      assignment = current;
+      assignmentVersion += 1;
+    }
+    for (const result of results) tell(result);
+    const counts = { lead: 0, customer: 0, opportunity: 0, task: 0 };
+    for (const row of rows) counts[row.kind]++;
+    return { fromRepId, at, rows, counts, csv: handoverCsv(rows) };
+  }
+
   const engine: Engine = {
     ruleSet: compiled,
     team,
@@ -594,6 +994,13 @@ export function createEngine(options: EngineOptions): Engine {
       };
     },
     quarantined: (page) => storage.listQuarantine(page),
+    upsertCustomer: (input) => serial(() => upsertCustomerNow(input)),
+    getCustomer: async (customerId) => {
+      const stored = await storage.load('customer', customerId);
+      return stored ? (stored.snapshot as unknown as CustomerRecord) : undefined;
+    },
+    customerGroup: (id) => customerGroupNow(id),
+    handover: (fromRepId, to) => serial(() => handoverNow(fromRepId, to)),
     leadMetrics: async (window = {}) => {
       const asOf = clock.now();
       const from = window.from === undefined ? 0 : toMs(window.from);

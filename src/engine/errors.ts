@@ -20,7 +20,9 @@ export class EngineError extends LeadflowError {
       | 'EVENT_NOT_ACCEPTED'
       | 'FOLLOW_UP_INVALID'
       | 'CLOCK_NOT_VIRTUAL'
-      | 'ENGINE_INVALID',
+      | 'ENGINE_INVALID'
+      | 'CUSTOMER_INVALID'
+      | 'HANDOVER_UNPLACED',
     message: string,
     options?: { cause?: unknown },
   ) {

@@ -274,6 +274,15 @@ export const ruleSetSchema = z.strictObject({
     .default({ outcomes: [] }),
   crossSell: z.array(customerRuleSchema).max(RULE_SET_LIMITS.rulesPerSection).default([]),
   risk: z.array(customerRuleSchema).max(RULE_SET_LIMITS.rulesPerSection).default([]),
+  customers: z
+    .strictObject({
+      /**
+       * Accept customers whose USCC fails the GB 32100 checks (codes from the pilot era before
+       * the standard), with a warning instead of an error. @default false
+       */
+      allowPilotUscc: z.boolean().default(false),
+    })
+    .default({ allowPilotUscc: false }),
 });
 
 /**
