@@ -118,7 +118,7 @@ describe('handover', () => {
     if (education.status !== 'accepted') throw new Error('fixture');
     // Education is rep-d's alone; without rep-d no rule places it.
     await expect(engine.handover('rep-d', { policy: 'reassign' })).rejects.toThrow(
-      /HANDOVER|moved nothing: 1 item/,
+      /moved nothing: 1 item\(s\) have nowhere to go: lead lead-0000001 \(queue/,
     );
     expect((await engine.getLead(education.leadId))?.machine.context.ownerId).toBe('rep-d');
   });
