@@ -52,6 +52,8 @@ export {
   type IngestResult,
   type LeadExplanation,
   type LeadRecord,
+  type OpportunityCreated,
+  type OpportunityRequest,
 } from './engine/engine.js';
 export { EngineError } from './engine/errors.js';
 export type { EngineEvents } from './engine/events.js';
@@ -73,6 +75,14 @@ export {
   deliverOutbox,
 } from './engine/outbox.js';
 export { renderTemplate } from './engine/templates.js';
+export {
+  createWorkSteps,
+  type OpportunityCommand,
+  type OpportunityRecord,
+  type TaskCommand,
+  type TaskRecord,
+  type WorkSteps,
+} from './engine/work-steps.js';
 export { CalendarError, ClockError, LeadflowError, RecurrenceError, TimerError } from './errors.js';
 // --- machines (pure steps) and the engine
 export {
@@ -90,6 +100,14 @@ export {
   validateFollowUp,
 } from './machines/lead.js';
 export {
+  checkAdvance,
+  checkGate,
+  type OpportunityContext,
+  type OpportunityEvent,
+  opportunityMachine,
+  stageDwellTimes,
+} from './machines/opportunity.js';
+export {
   type SlaClockState,
   type SlaEffect,
   SlaError,
@@ -101,6 +119,17 @@ export {
   slaStopAll,
   slaSummary,
 } from './machines/sla.js';
+export {
+  checkTaskResult,
+  DEFAULT_TASK_TEMPLATES,
+  maintenanceReminders,
+  TASK_KINDS,
+  type TaskContext,
+  type TaskEvent,
+  type TaskKind,
+  taskMachine,
+  taskResponseTimes,
+} from './machines/task.js';
 export {
   createStepper,
   type PersistedSnapshot,
@@ -230,6 +259,14 @@ export {
   type SlaPolicy,
   type SlaPolicyInput,
 } from './rules/ruleset.js';
+export {
+  DEFAULT_STAGE_GATES,
+  type GateField,
+  OPPORTUNITY_STAGES,
+  type OpportunityStageId,
+  resolveStageGates,
+  stageGatesSchema,
+} from './rules/stages.js';
 export {
   type BusinessCalendar,
   type CalendarOptions,

@@ -45,6 +45,13 @@ import {
   TERMINAL_LEAD_STATES,
 } from './lead-step.js';
 import { deliverOutbox } from './outbox.js';
+import {
+  createWorkSteps,
+  type OpportunityCommand,
+  type OpportunityRecord,
+  type TaskCommand,
+  type TaskRecord,
+} from './work-steps.js';
 
 export type { DispatchableLeadEvent, FollowUpRequest, LeadRecord } from './lead-step.js';
 
@@ -176,6 +183,50 @@ export type CustomerUpsertResult =
     };
 
 /**
+ * What {@link Engine.createOpportunity} needs.
+ *
+ * @example
+ * ```ts
+ * const request: OpportunityRequest = { customerId: 'c-1', name: '产线自动化改造', ownerId: 'rep-a', leadId: 'lead-0000001' };
+ * ```
+ */
+export interface OpportunityRequest {
+  readonly customerId: string;
+  readonly name: string;
+  /** Defaults to the customer's owner. */
+  readonly ownerId?: string;
+  readonly leadId?: string;
+  /** Field values known at creation (count towards the first gates). */
+  readonly fields?: Record<string, JsonValue>;
+  /** Defaults to a generated id. */
+  readonly opportunityId?: string;
+}
+
+/**
+ * A created opportunity and the warnings of the seed ("this group already has 2 active
+ * opportunities, owner: 张伟").
+ *
+ * @example
+ * ```ts
+ * const { opportunityId, warnings } = await engine.createOpportunity(request);
+ * warnings[0]?.message; // '该客户所属集团当前已有2个活跃商机，负责人：张伟(rep-a)'
+ * ```
+ */
+export interface OpportunityCreated {
+  readonly opportunityId: string;
+  readonly warnings: readonly {
+    readonly kind: 'groupActiveOpportunities';
+    readonly message: string;
+    readonly opportunities: readonly {
+      readonly id: string;
+      readonly name: string;
+      readonly ownerId: string | null;
+      readonly ownerName: string | null;
+    }[];
+  }[];
+}
+
+/**
  * A customer group as a tree (parent → subsidiaries), built from `groupId` and `parentId`.
  *
  * @example
@@ -247,6 +298,23 @@ export interface Engine {
    * ownership/permission matrix (rows and CSV). Nothing moves if any item cannot be placed.
    */
   handover(fromRepId: string, to: string | { readonly policy: 'reassign' }): Promise<HandoverResult>;
+  /**
+   * Open an opportunity for a customer in the first stage (lead confirmation). When the
+   * customer's group already has active opportunities, the result warns with their owners.
+   */
+  createOpportunity(input: OpportunityRequest): Promise<OpportunityCreated>;
+  /**
+   * Send a command to an opportunity: `ADVANCE { fields }` (refused with the list of missing gate
+   * fields, nothing changed), `UPDATE_FIELDS`, `ROLLBACK { toStage, reason }`,
+   * `PLAN_NEXT_CONTACT { plannedAt }`, `WIN`, `LOSE { reason }`, `REASSIGN`, `FLAG_DELIVERY_DELAY`.
+   */
+  opportunity(opportunityId: string, command: OpportunityCommand): Promise<OpportunityRecord>;
+  getOpportunity(opportunityId: string): Promise<OpportunityRecord | undefined>;
+  /** Send a command to a department task: `ACKNOWLEDGE`, `COMPLETE { result }`, `CANCEL`, `REASSIGN`. */
+  task(taskId: string, command: TaskCommand): Promise<TaskRecord>;
+  getTask(taskId: string): Promise<TaskRecord | undefined>;
+  /** Department tasks of an opportunity. */
+  tasksOf(opportunityId: string): Promise<{ id: string; record: TaskRecord }[]>;
   explain(leadId: string): Promise<LeadExplanation>;
   /** The quarantine: every payload refused at intake, with its issues. */
   quarantined(options?: { afterId?: string; limit?: number }): Promise<QuarantineRecord[]>;
@@ -570,6 +638,27 @@ export function createEngine(options: EngineOptions): Engine {
   }
 
   async function fireTimer(timer: StoredTimer, at: number): Promise<'fired' | 'stale'> {
+    const entity = (timer.payload as { entity?: unknown } | undefined)?.entity;
+    if (entity === 'opportunity' || entity === 'task') {
+      const stored = await storage.load(entity, timer.entityId);
+      if (!stored) {
+        await storage.completeTimer(timer.entityId, timer.timerKey, timer.generation);
+        return 'stale';
+      }
+      if (entity === 'opportunity') await loadWork('opportunity', timer.entityId);
+      const result = work.fire(
+        entity,
+        stored.snapshot as unknown as OpportunityRecord | TaskRecord,
+        timer,
+        at,
+      );
+      await commitWork(
+        { kind: entity, id: timer.entityId, version: stored.version, record: result.record },
+        result.effects,
+        at,
+      );
+      return result.stale ? 'stale' : 'fired';
+    }
     const stored = await storage.load('lead', timer.entityId);
     if (!stored) {
       // The entity is gone (e.g. another kind's timer): complete it so it never fires again.
@@ -747,6 +836,173 @@ export function createEngine(options: EngineOptions): Engine {
       return { customer, children };
     };
     return { groupId, roots: roots.map(node), size: customers.length };
+  }
+
+  // --- opportunities and department tasks -------------------------------------------------
+
+  const work = createWorkSteps({ compiled, team, calendar });
+  let opportunitySequence = 0;
+
+  function workEntities(
+    main: {
+      kind: 'opportunity' | 'task';
+      id: string;
+      version: number;
+      record: OpportunityRecord | TaskRecord;
+    },
+    effects: ReturnType<typeof work.createOpportunity>['effects'],
+  ): EntityWrite[] {
+    const entity = (
+      kind: 'opportunity' | 'task',
+      id: string,
+      record: OpportunityRecord | TaskRecord,
+      version: number,
+    ): EntityWrite => {
+      const context = record.machine.context as {
+        ownerId?: string | null;
+        assigneeId?: string | null;
+        customerId?: string | null;
+        outcome?: string | null;
+        opportunityId?: string | null;
+      };
+      const open =
+        kind === 'opportunity'
+          ? context.outcome == null
+          : record.machine.value !== 'done' && record.machine.value !== 'cancelled';
+      return {
+        kind,
+        id,
+        expectedVersion: version,
+        snapshot: record as unknown as JsonValue,
+        lookups: {
+          owner: (kind === 'opportunity' ? context.ownerId : context.assigneeId) ?? [],
+          customer: context.customerId ?? [],
+          open: open ? 'yes' : [],
+          ...(kind === 'task' ? { opportunity: context.opportunityId ?? [] } : {}),
+          ...(kind === 'opportunity' && open && groupOf.has(id) ? { openGroup: groupOf.get(id)! } : {}),
+        },
+      };
+    };
+    return [
+      entity(main.kind, main.id, main.record, main.version),
+      ...effects.tasks.map((task) => entity('task', task.id, task.record, 0)),
+    ];
+  }
+  /** Group ids of opportunities committed in this process (filled on create and on load). */
+  const groupOf = new Map<string, string>();
+
+  async function commitWork(
+    main: {
+      kind: 'opportunity' | 'task';
+      id: string;
+      version: number;
+      record: OpportunityRecord | TaskRecord;
+    },
+    effects: ReturnType<typeof work.createOpportunity>['effects'],
+    at: number,
+  ): Promise<void> {
+    const collapsed = collapseTimers({ ...effects, assignmentBase: assignment, assignment: undefined });
+    // Timers carry their entity kind so a firing knows what to load.
+    const kinds = new Map<string, string>([
+      [main.id, main.kind],
+      ...effects.tasks.map((t) => [t.id, 'task'] as [string, string]),
+    ]);
+    const schedule = collapsed.schedule.map((timer) => ({
+      ...timer,
+      payload: {
+        ...(timer.payload as Record<string, JsonValue>),
+        entity: kinds.get(timer.entityId) ?? main.kind,
+      },
+    }));
+    await storage.commit({
+      at,
+      entities: workEntities(main, effects),
+      events: effects.events,
+      timers: { ...collapsed, schedule },
+      outbox: effects.outbox,
+    });
+    if (effects.outbox.length > 0) outboxDirty = true;
+    for (const { name, payload } of effects.emits) {
+      try {
+        emitter.emit(name, payload);
+      } catch {
+        // guarded listeners
+      }
+    }
+    if (autoDeliver) await deliverIfDirty();
+  }
+
+  async function createOpportunityNow(request: OpportunityRequest): Promise<OpportunityCreated> {
+    const at = clock.now();
+    const customer = await storage.load('customer', request.customerId);
+    if (!customer)
+      throw new EngineError(
+        'NOT_FOUND',
+        `createOpportunity: customer "${request.customerId}" not found (upsertCustomer first)`,
+      );
+    const customerRecord = customer.snapshot as unknown as CustomerRecord;
+    const ownerId = request.ownerId ?? customerRecord.customer.ownerRepId ?? null;
+    if (ownerId !== null && !team.reps.some((rep) => rep.id === ownerId)) {
+      throw new EngineError('ENGINE_INVALID', `createOpportunity: owner "${ownerId}" is not in the team`);
+    }
+    const opportunityId = request.opportunityId ?? `opp-${at.toString(36)}-${++opportunitySequence}`;
+    if (await storage.load('opportunity', opportunityId))
+      throw new EngineError('ENGINE_INVALID', `createOpportunity: "${opportunityId}" exists`);
+    const warnings: OpportunityCreated['warnings'][number][] = [];
+    const groupId = customerRecord.customer.groupId;
+    if (groupId !== undefined) {
+      const active = [];
+      for (const id of await storage.lookup('opportunity', 'openGroup', groupId)) {
+        const stored = await storage.load('opportunity', id);
+        if (!stored) continue;
+        const context = (stored.snapshot as unknown as OpportunityRecord).machine.context;
+        const owner = context.ownerId ? team.reps.find((rep) => rep.id === context.ownerId) : undefined;
+        active.push({ id, name: context.name, ownerId: context.ownerId, ownerName: owner?.name ?? null });
+      }
+      if (active.length > 0) {
+        const owners = [
+          ...new Set(active.map((o) => (o.ownerName ? `${o.ownerName}(${o.ownerId})` : (o.ownerId ?? '无')))),
+        ].join('、');
+        warnings.push({
+          kind: 'groupActiveOpportunities',
+          message: `该客户所属集团当前已有${active.length}个活跃商机，负责人：${owners}`,
+          opportunities: active,
+        });
+      }
+      groupOf.set(opportunityId, groupId);
+    }
+    const created = work.createOpportunity(
+      {
+        opportunityId,
+        customerId: request.customerId,
+        name: request.name,
+        ownerId,
+        ...(request.leadId ? { leadId: request.leadId } : {}),
+        ...(request.fields ? { fields: request.fields } : {}),
+      },
+      at,
+    );
+    await commitWork(
+      { kind: 'opportunity', id: opportunityId, version: 0, record: created.record },
+      created.effects,
+      at,
+    );
+    return { opportunityId, warnings };
+  }
+
+  async function loadWork<K extends 'opportunity' | 'task'>(kind: K, id: string) {
+    const stored = await storage.load(kind, id);
+    if (!stored) throw new EngineError('NOT_FOUND', `${kind} "${id}" not found`);
+    if (kind === 'opportunity') {
+      const record = stored.snapshot as unknown as OpportunityRecord;
+      const customer = await storage.load('customer', record.machine.context.customerId);
+      const groupId = (customer?.snapshot as unknown as CustomerRecord | undefined)?.customer.groupId;
+      if (groupId) groupOf.set(id, groupId);
+    }
+    return {
+      record: stored.snapshot as unknown as K extends 'opportunity' ? OpportunityRecord : TaskRecord,
+      version: stored.version,
+    };
   }
 
   // --- handover ------------------------------------------------------------------------------
@@ -1001,6 +1257,38 @@ export function createEngine(options: EngineOptions): Engine {
     },
     customerGroup: (id) => customerGroupNow(id),
     handover: (fromRepId, to) => serial(() => handoverNow(fromRepId, to)),
+    createOpportunity: (request) => serial(() => createOpportunityNow(request)),
+    opportunity: (opportunityId, command) =>
+      serial(async () => {
+        const at = clock.now();
+        const { record, version } = await loadWork('opportunity', opportunityId);
+        const result = work.stepOpportunity(record, command, at);
+        await commitWork(
+          { kind: 'opportunity', id: opportunityId, version, record: result.record },
+          result.effects,
+          at,
+        );
+        return result.record;
+      }),
+    getOpportunity: async (id) =>
+      (await storage.load('opportunity', id))?.snapshot as unknown as OpportunityRecord | undefined,
+    task: (taskId, command) =>
+      serial(async () => {
+        const at = clock.now();
+        const { record, version } = await loadWork('task', taskId);
+        const result = work.stepTask(record, command, at);
+        await commitWork({ kind: 'task', id: taskId, version, record: result.record }, result.effects, at);
+        return result.record;
+      }),
+    getTask: async (id) => (await storage.load('task', id))?.snapshot as unknown as TaskRecord | undefined,
+    tasksOf: async (opportunityId) => {
+      const out: { id: string; record: TaskRecord }[] = [];
+      for (const id of await storage.lookup('task', 'opportunity', opportunityId)) {
+        const stored = await storage.load('task', id);
+        if (stored) out.push({ id, record: stored.snapshot as unknown as TaskRecord });
+      }
+      return out;
+    },
     leadMetrics: async (window = {}) => {
       const asOf = clock.now();
       const from = window.from === undefined ? 0 : toMs(window.from);

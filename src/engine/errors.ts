@@ -22,7 +22,9 @@ export class EngineError extends LeadflowError {
       | 'CLOCK_NOT_VIRTUAL'
       | 'ENGINE_INVALID'
       | 'CUSTOMER_INVALID'
-      | 'HANDOVER_UNPLACED',
+      | 'HANDOVER_UNPLACED'
+      | 'GATE_NOT_MET'
+      | 'NOT_FOUND',
     message: string,
     options?: { cause?: unknown },
   ) {

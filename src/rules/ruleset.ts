@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { conditionSchema } from './conditions.js';
+import { TASK_KINDS } from '../machines/task.js';
 import { durationSchema } from './duration.js';
+import { OPPORTUNITY_STAGE_IDS, stageGatesSchema } from './stages.js';
 
 /**
  * Size limits a rule set must respect (checked by {@link compileRuleSet}). Rule sets come from
@@ -274,6 +276,37 @@ export const ruleSetSchema = z.strictObject({
     .default({ outcomes: [] }),
   crossSell: z.array(customerRuleSchema).max(RULE_SET_LIMITS.rulesPerSection).default([]),
   risk: z.array(customerRuleSchema).max(RULE_SET_LIMITS.rulesPerSection).default([]),
+  opportunity: z
+    .strictObject({
+      /** Per-stage gate overrides (whole lists); stages not given keep the defaults. */
+      gates: stageGatesSchema.optional(),
+      /**
+       * Department tasks opportunities start: on entering a stage, or when won.
+       * @default technical feasibility on solution matching, production planning on delivery
+       * kickoff, the after-sales equipment file when won
+       */
+      tasks: z
+        .array(
+          z.strictObject({
+            on: z.enum(['stageEntered', 'won']),
+            stage: z.enum(OPPORTUNITY_STAGE_IDS as unknown as [string, ...string[]]).optional(),
+            kind: z.enum(TASK_KINDS),
+          }),
+        )
+        .max(50)
+        .default([
+          { on: 'stageEntered', stage: 'solutionMatching', kind: 'technicalFeasibility' },
+          { on: 'stageEntered', stage: 'deliveryKickoff', kind: 'productionPlanning' },
+          { on: 'won', kind: 'afterSalesFile' },
+        ]),
+    })
+    .default({
+      tasks: [
+        { on: 'stageEntered', stage: 'solutionMatching', kind: 'technicalFeasibility' },
+        { on: 'stageEntered', stage: 'deliveryKickoff', kind: 'productionPlanning' },
+        { on: 'won', kind: 'afterSalesFile' },
+      ],
+    }),
   customers: z
     .strictObject({
       /**

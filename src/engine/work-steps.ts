@@ -1,0 +1,522 @@
+import type { JsonValue } from '../adapters/storage/port.js';
+import {
+  checkAdvance,
+  type OpportunityContext,
+  type OpportunityEvent,
+  opportunityMachine,
+} from '../machines/opportunity.js';
+import {
+  isSlaRecord,
+  type SlaEffect,
+  type SlaState,
+  type SlaTimerCommand,
+  type SlaTimerPayload,
+  slaInitialState,
+  slaOnEvent,
+  slaOnTimer,
+} from '../machines/sla.js';
+import {
+  DEFAULT_TASK_TEMPLATES,
+  type TaskContext,
+  type TaskEvent,
+  type TaskKind,
+  taskMachine,
+} from '../machines/task.js';
+import {
+  createStepper,
+  type PersistedSnapshot,
+  type StepResult,
+  type TimerCommand,
+} from '../machines/xstate-step.js';
+import type { Team } from '../model/team.js';
+import type { CompiledRuleSet } from '../rules/compile.js';
+import type { SlaEvent } from '../rules/ruleset.js';
+import { resolveStageGates } from '../rules/stages.js';
+import type { BusinessCalendar } from '../scheduler/calendar.js';
+import { EngineError } from './errors.js';
+import type { LeadStepEffects } from './lead-step.js';
+import { renderTemplate } from './templates.js';
+
+/**
+ * The stored state of an opportunity: machine snapshot (stage, gates, fields, history), SLA
+ * clocks (e.g. stalled > 5 days) and timer generations.
+ *
+ * @example
+ * ```ts
+ * const record = await engine.getOpportunity('opp-1');
+ * record?.machine.context.stage; // 'needsDiagnosis'
+ * ```
+ */
+export interface OpportunityRecord {
+  readonly machine: PersistedSnapshot<OpportunityContext>;
+  readonly sla: SlaState;
+  readonly timerGenerations: Readonly<Record<string, number>>;
+}
+
+/**
+ * The stored state of a department task.
+ *
+ * @example
+ * ```ts
+ * const record = await engine.getTask('task-1');
+ * record?.machine.value; // 'acknowledged'
+ * ```
+ */
+export interface TaskRecord {
+  readonly machine: PersistedSnapshot<TaskContext>;
+  readonly timerGenerations: Readonly<Record<string, number>>;
+}
+
+/** Without its timestamp: the step stamps `at`. */
+export type OpportunityCommand = OpportunityEvent extends infer E
+  ? E extends { at: number }
+    ? Omit<E, 'at'>
+    : never
+  : never;
+/** Without its timestamp: the step stamps `at`. */
+export type TaskCommand = TaskEvent extends infer E
+  ? E extends { at: number }
+    ? Omit<E, 'at'>
+    : never
+  : never;
+
+type Effects = Omit<LeadStepEffects, 'assignmentBase' | 'assignment'> & {
+  tasks: { id: string; record: TaskRecord }[];
+};
+
+function newEffects(): Effects {
+  return { events: [], timerOps: [], completed: [], outbox: [], emits: [], tasks: [] };
+}
+
+/**
+ * Pure steps for opportunities and department tasks, like the lead steps: `(record, command,
+ * now) → (record, effects as data)`. Opportunity events start the rule set's department tasks;
+ * a task past its due time is escalated to its department head.
+ *
+ * @example
+ * ```ts
+ * const work = createWorkSteps({ compiled, team, calendar });
+ * const created = work.createOpportunity({ opportunityId: 'opp-1', customerId: 'c-1', name: '产线改造', ownerId: 'rep-a' }, now);
+ * ```
+ */
+export function createWorkSteps(ctx: { compiled: CompiledRuleSet; team: Team; calendar: BusinessCalendar }) {
+  const { compiled, team, calendar } = ctx;
+  const opportunities = createStepper(opportunityMachine);
+  const tasks = createStepper(taskMachine);
+  const gates = resolveStageGates(compiled.source.opportunity.gates);
+  const slaContextBase = { policies: compiled.sla, calendar };
+  const repsById = new Map(team.reps.map((rep) => [rep.id, rep]));
+
+  function timers(
+    entityId: string,
+    generations: Record<string, number>,
+    commands: readonly TimerCommand[],
+    effects: Effects,
+  ) {
+    for (const command of commands) {
+      const timerKey = `machine:${command.timerKey}`;
+      if (command.type === 'cancel') {
+        effects.timerOps.push({ op: 'cancel', ref: { entityId, timerKey } });
+        continue;
+      }
+      generations[timerKey] = (generations[timerKey] ?? 0) + 1;
+      effects.timerOps.push({
+        op: 'schedule',
+        timer: {
+          entityId,
+          timerKey,
+          generation: generations[timerKey],
+          dueAt: command.dueAt,
+          payload: { source: 'machine', event: command.event as unknown as JsonValue },
+        },
+      });
+    }
+  }
+
+  function slaTimers(entityId: string, commands: readonly SlaTimerCommand[], effects: Effects) {
+    for (const command of commands) {
+      if (command.type === 'cancel')
+        effects.timerOps.push({ op: 'cancel', ref: { entityId, timerKey: command.timerKey } });
+      else {
+        effects.timerOps.push({
+          op: 'schedule',
+          timer: {
+            entityId,
+            timerKey: command.timerKey,
+            generation: command.generation,
+            dueAt: command.dueAt,
+            payload: { source: 'sla', policyId: command.payload.policyId, phase: command.payload.phase },
+          },
+        });
+      }
+    }
+  }
+
+  function recipients(ownerId: string | null, to: string, department?: string): string[] {
+    const supervisor = team.supervisors[0]?.id;
+    if (to === 'owner') return ownerId ? [ownerId] : supervisor ? [supervisor] : [];
+    if (to === 'manager') {
+      const manager = ownerId ? repsById.get(ownerId)?.manager : undefined;
+      return manager ? [manager] : supervisor ? [supervisor] : [];
+    }
+    if (to === 'departmentHead' && department) {
+      const head = team.departments[department]?.headId;
+      return head ? [head] : supervisor ? [supervisor] : [];
+    }
+    return supervisor ? [supervisor] : [];
+  }
+
+  function applySla(
+    entityId: string,
+    record: { sla: SlaState },
+    context: OpportunityContext,
+    effects: SlaEffect[],
+    out: Effects,
+    at: number,
+  ) {
+    for (const effect of effects) {
+      if (isSlaRecord(effect)) {
+        if (effect.type === 'sla.started' || effect.type === 'sla.cancelled') continue;
+        out.events.push({
+          entityId,
+          kind: 'opportunity',
+          type: effect.type,
+          at: effect.at,
+          data: { policyId: effect.policyId, dueAt: effect.dueAt, elapsedMs: effect.elapsedMs },
+        });
+        if (effect.type === 'sla.breached')
+          out.emits.push({
+            name: 'sla.breached',
+            payload: { entityId, policyId: effect.policyId, at: effect.at, dueAt: effect.dueAt },
+          });
+        if (effect.type === 'sla.warning')
+          out.emits.push({
+            name: 'sla.warning',
+            payload: { entityId, policyId: effect.policyId, at: effect.at, dueAt: effect.dueAt ?? at },
+          });
+        continue;
+      }
+      if (effect.type === 'escalate') {
+        out.events.push({
+          entityId,
+          kind: 'opportunity',
+          type: 'opportunity.escalated',
+          at,
+          data: {
+            policyId: effect.policyId,
+            to: effect.to,
+            recipientIds: recipients(context.ownerId, effect.to),
+          },
+        });
+      } else if (effect.type === 'notify') {
+        const template = compiled.source.templates[effect.template];
+        const stage = context.stage;
+        out.outbox.push({
+          id: `${entityId}:${effect.policyId}:${record.sla.clocks[effect.policyId]?.cycle ?? 0}:${effect.phase}:${effect.channel}:${effect.to}`,
+          channel: effect.channel,
+          to: recipients(context.ownerId, effect.to),
+          createdAt: at,
+          nextAttemptAt: at,
+          payload: {
+            ...(template?.subject !== undefined ? { subject: template.subject } : {}),
+            text: template
+              ? renderTemplate(template.text, {
+                  opportunity: { name: context.name, stage },
+                  policy: { id: effect.policyId },
+                })
+              : `${effect.policyId} ${effect.phase}`,
+            template: effect.template,
+            data: { opportunityId: entityId, policyId: effect.policyId, phase: effect.phase },
+          },
+        });
+      }
+    }
+  }
+
+  /** Domain events a machine emitted → event log, SLA clocks, and department tasks to start. */
+  function afterOpportunityStep(
+    id: string,
+    record: { machine: PersistedSnapshot<OpportunityContext>; sla: SlaState },
+    result: StepResult,
+    at: number,
+    out: Effects,
+  ) {
+    const context = record.machine.context;
+    for (const emitted of result.emitted as { type: string; stage?: string }[]) {
+      out.events.push({
+        entityId: id,
+        kind: 'opportunity',
+        type: emitted.type,
+        at,
+        data: emitted as unknown as JsonValue,
+      });
+      const slaEvent = emitted.type as SlaEvent;
+      if (compiled.sla.policies.some((p) => p.entity === 'opportunity')) {
+        const step = slaOnEvent(record.sla, { type: slaEvent, at }, { ...slaContextBase, entityId: id });
+        record.sla = step.state;
+        slaTimers(id, step.timers, out);
+        applySla(id, record, context, [...step.effects], out, at);
+      }
+      for (const trigger of compiled.source.opportunity.tasks) {
+        const fires =
+          (trigger.on === 'won' && emitted.type === 'opportunity.won') ||
+          (trigger.on === 'stageEntered' &&
+            emitted.type === 'opportunity.stageEntered' &&
+            emitted.stage === trigger.stage);
+        if (fires) out.tasks.push(createTask(id, context, trigger.kind as TaskKind, at, out));
+      }
+      if (emitted.type === 'opportunity.deliveryDelayFlagged') {
+        out.outbox.push({
+          id: `${id}:delivery-delay:${at}`,
+          channel: 'wecom',
+          to: recipients(context.ownerId, 'owner'),
+          createdAt: at,
+          nextAttemptAt: at,
+          payload: {
+            text: `商机「${context.name}」交付被标记延期风险，请启动客户安抚预案。`,
+            template: 'delivery-delay',
+            data: { opportunityId: id },
+          },
+        });
+      }
+    }
+  }
+
+  function createTask(
+    opportunityId: string,
+    context: OpportunityContext,
+    kind: TaskKind,
+    at: number,
+    out: Effects,
+  ): { id: string; record: TaskRecord } {
+    const template = DEFAULT_TASK_TEMPLATES[kind];
+    const department = team.departments[template.department];
+    const id = `${opportunityId}:${kind}:${context.stageHistory.length}`;
+    const initial = tasks.initial(
+      {
+        taskId: id,
+        kind,
+        opportunityId,
+        customerId: context.customerId,
+        assigneeId: department?.headId ?? null,
+        createdAt: at,
+      },
+      at,
+    );
+    const generations: Record<string, number> = { 'engine:due': 1 };
+    const record: TaskRecord = {
+      machine: initial.snapshot as PersistedSnapshot<TaskContext>,
+      timerGenerations: generations,
+    };
+    // Overdue → escalate to the department head: the task's own answer-within target.
+    out.timerOps.push({
+      op: 'schedule',
+      timer: {
+        entityId: id,
+        timerKey: 'engine:due',
+        generation: 1,
+        dueAt: record.machine.context.dueAt ?? at + template.answerWithinMs,
+        payload: { source: 'engine', kind: 'taskDue' },
+      },
+    });
+    out.events.push({
+      entityId: id,
+      kind: 'task',
+      type: 'task.created',
+      at,
+      data: { kind, opportunityId, department: template.department, dueAt: record.machine.context.dueAt },
+    });
+    return { id, record };
+  }
+
+  function stepOpportunity(
+    current: OpportunityRecord,
+    command: OpportunityCommand,
+    at: number,
+  ): { record: OpportunityRecord; effects: Effects } {
+    const id = current.machine.context.opportunityId;
+    if (command.type === 'ADVANCE' || command.type === 'WIN') {
+      const check = checkAdvance(current.machine.context, command.fields);
+      if (!check.ok) {
+        throw new EngineError(
+          'GATE_NOT_MET',
+          `opportunity "${id}": stage ${current.machine.context.stage} gate not met: ${check.missing.map((m) => `${m.field} (${m.message})`).join('; ')}`,
+        );
+      }
+    }
+    const result = opportunities.step(current.machine, command as never, at);
+    if (!result.changed) {
+      throw new EngineError(
+        'EVENT_NOT_ACCEPTED',
+        `opportunity "${id}": ${command.type} is not accepted in stage "${String(current.machine.value)}"${command.type === 'LOSE' || command.type === 'ROLLBACK' ? ' (a reason is required; rollbacks only go to an earlier stage)' : ''}`,
+      );
+    }
+    const record = {
+      machine: result.snapshot as PersistedSnapshot<OpportunityContext>,
+      sla: current.sla,
+      timerGenerations: { ...current.timerGenerations },
+    };
+    const effects = newEffects();
+    timers(id, record.timerGenerations, result.timers as readonly TimerCommand[], effects);
+    afterOpportunityStep(id, record, result as StepResult, at, effects);
+    return { record, effects };
+  }
+
+  return {
+    gates,
+    /** A new opportunity in the first stage (lead confirmation). */
+    createOpportunity(
+      input: {
+        opportunityId: string;
+        customerId: string;
+        leadId?: string;
+        name: string;
+        ownerId: string | null;
+        fields?: Record<string, JsonValue>;
+      },
+      at: number,
+    ) {
+      const result = opportunities.initial({ ...input, createdAt: at, gates }, at);
+      const record = {
+        machine: result.snapshot as PersistedSnapshot<OpportunityContext>,
+        sla: slaInitialState(),
+        timerGenerations: {} as Record<string, number>,
+      };
+      const effects = newEffects();
+      effects.events.push({
+        entityId: input.opportunityId,
+        kind: 'opportunity',
+        type: 'opportunity.created',
+        at,
+        data: { customerId: input.customerId, leadId: input.leadId ?? null, ownerId: input.ownerId },
+      });
+      timers(input.opportunityId, record.timerGenerations, result.timers as readonly TimerCommand[], effects);
+      afterOpportunityStep(input.opportunityId, record, result as StepResult, at, effects);
+      return { record: record as OpportunityRecord, effects };
+    },
+    stepOpportunity,
+    stepTask(
+      current: TaskRecord,
+      command: TaskCommand,
+      at: number,
+    ): { record: TaskRecord; effects: Effects } {
+      const id = current.machine.context.taskId;
+      const result = tasks.step(current.machine, command as never, at);
+      if (!result.changed) {
+        throw new EngineError(
+          'EVENT_NOT_ACCEPTED',
+          `task "${id}": ${command.type} is not accepted in state "${String(current.machine.value)}"${command.type === 'COMPLETE' ? ' (required result fields missing?)' : ''}`,
+        );
+      }
+      const record: TaskRecord = {
+        machine: result.snapshot as PersistedSnapshot<TaskContext>,
+        timerGenerations: current.timerGenerations,
+      };
+      const effects = newEffects();
+      for (const emitted of result.emitted as unknown as { type: string }[]) {
+        effects.events.push({
+          entityId: id,
+          kind: 'task',
+          type: emitted.type,
+          at,
+          data: emitted as unknown as JsonValue,
+        });
+      }
+      if (record.machine.value === 'done' || record.machine.value === 'cancelled') {
+        effects.timerOps.push({ op: 'cancel', ref: { entityId: id, timerKey: 'engine:due' } });
+      }
+      return { record, effects };
+    },
+    /** A durable timer of an opportunity or a task fired. */
+    fire(
+      kind: 'opportunity' | 'task',
+      current: OpportunityRecord | TaskRecord,
+      timer: { entityId: string; timerKey: string; generation: number; payload?: JsonValue },
+      at: number,
+    ) {
+      const effects = newEffects();
+      effects.completed.push({
+        entityId: timer.entityId,
+        timerKey: timer.timerKey,
+        generation: timer.generation,
+      });
+      const payload = (timer.payload ?? {}) as Record<string, unknown>;
+      if (
+        current.timerGenerations[timer.timerKey] !== undefined &&
+        current.timerGenerations[timer.timerKey] !== timer.generation &&
+        payload.source !== 'sla'
+      ) {
+        return { record: current, effects, stale: true };
+      }
+      if (kind === 'task') {
+        const task = current as TaskRecord;
+        const context = task.machine.context;
+        if (payload.kind !== 'taskDue' || task.machine.value === 'done' || task.machine.value === 'cancelled')
+          return { record: current, effects, stale: true };
+        const head = team.departments[context.department]?.headId ?? team.supervisors[0]?.id ?? 'unrouted';
+        const result = tasks.step(
+          task.machine,
+          { type: 'ESCALATE', to: head, policyId: 'task-overdue' } as never,
+          at,
+        );
+        const record: TaskRecord = {
+          machine: result.snapshot as PersistedSnapshot<TaskContext>,
+          timerGenerations: task.timerGenerations,
+        };
+        effects.events.push({
+          entityId: timer.entityId,
+          kind: 'task',
+          type: 'task.overdue',
+          at,
+          data: { departmentHead: head, dueAt: context.dueAt },
+        });
+        effects.outbox.push({
+          id: `${timer.entityId}:overdue`,
+          channel: 'wecom',
+          to: [head],
+          createdAt: at,
+          nextAttemptAt: at,
+          payload: {
+            text: `${context.label}（商机 ${context.opportunityId ?? ''}）已超时未完成，请部门负责人跟进。`,
+            template: 'task-overdue',
+            data: { taskId: timer.entityId },
+          },
+        });
+        return { record, effects, stale: false };
+      }
+      const opportunity = current as OpportunityRecord;
+      if (payload.source === 'sla') {
+        const result = slaOnTimer(
+          opportunity.sla,
+          {
+            timerKey: timer.timerKey,
+            generation: timer.generation,
+            payload: payload as unknown as SlaTimerPayload,
+            at,
+          },
+          { ...slaContextBase, entityId: timer.entityId },
+        );
+        const record = { ...opportunity, sla: result.state };
+        slaTimers(timer.entityId, result.timers, effects);
+        applySla(timer.entityId, record, opportunity.machine.context, [...result.effects], effects, at);
+        return { record, effects, stale: result.stale };
+      }
+      if (payload.source === 'machine') {
+        const step = stepOpportunity(opportunity, payload.event as unknown as OpportunityCommand, at);
+        step.effects.completed.push(...effects.completed);
+        return { ...step, stale: false };
+      }
+      return { record: current, effects, stale: true };
+    },
+  };
+}
+
+/**
+ * The opportunity and task steps made by {@link createWorkSteps}.
+ *
+ * @example
+ * ```ts
+ * const work: WorkSteps = createWorkSteps({ compiled, team, calendar });
+ * ```
+ */
+export type WorkSteps = ReturnType<typeof createWorkSteps>;

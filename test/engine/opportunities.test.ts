@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { DAY, HOUR, setup } from './helpers.js';
+
+const confirmation = { contactConfirmed: true, budgetRange: '50-100万', decisionTimeline: '2026-06-30' };
+const diagnosis = {
+  painPointsTop3: ['换型慢', '良率低', '人工成本高'],
+  decisionChainRoles: [{ role: '技术负责人', name: '王工' }],
+  competitorAlternatives: ['西门子方案'],
+};
+
+async function withCustomers() {
+  const context = setup();
+  await context.engine.upsertCustomer({
+    id: 'hq',
+    name: '某汽车集团',
+    region: '浙江',
+    industry: '汽车零部件',
+    groupId: 'g-1',
+    ownerRepId: 'rep-a',
+  });
+  await context.engine.upsertCustomer({
+    id: 'sub',
+    name: '某汽车集团宁波工厂',
+    region: '浙江',
+    industry: '汽车零部件',
+    groupId: 'g-1',
+    parentId: 'hq',
+    ownerRepId: 'rep-b',
+  });
+  return context;
+}
+
+describe('opportunities through the engine', () => {
+  it('warns when the group already has active opportunities, naming their owners', async () => {
+    const { engine } = await withCustomers();
+    const first = await engine.createOpportunity({
+      customerId: 'hq',
+      name: '总部产线改造',
+      opportunityId: 'opp-1',
+    });
+    expect(first.warnings).toEqual([]);
+    const second = await engine.createOpportunity({
+      customerId: 'sub',
+      name: '宁波工厂视觉检测',
+      opportunityId: 'opp-2',
+    });
+    expect(second.warnings).toEqual([
+      {
+        kind: 'groupActiveOpportunities',
+        message: '该客户所属集团当前已有1个活跃商机，负责人：销售A 张伟(rep-a)',
+        opportunities: [{ id: 'opp-1', name: '总部产线改造', ownerId: 'rep-a', ownerName: '销售A 张伟' }],
+      },
+    ]);
+  });
+
+  it('refuses to advance past a gate with the list of what is missing, changing nothing', async () => {
+    const { engine } = await withCustomers();
+    await engine.createOpportunity({ customerId: 'hq', name: '总部产线改造', opportunityId: 'opp-1' });
+    await engine.opportunity('opp-1', { type: 'ADVANCE', fields: confirmation });
+    const before = await engine.getOpportunity('opp-1');
+    await expect(
+      engine.opportunity('opp-1', { type: 'ADVANCE', fields: { painPointsTop3: ['换型慢'] } }),
+    ).rejects.toThrow(
+      /stage needsDiagnosis gate not met: painPointsTop3 .*; decisionChainRoles .*; competitorAlternatives/,
+    );
+    expect(await engine.getOpportunity('opp-1')).toEqual(before);
+  });
+
+  it('starts department tasks, escalates an overdue one to the department head, and counts rollbacks', async () => {
+    const { engine, clock, notifier } = await withCustomers();
+    await engine.createOpportunity({ customerId: 'hq', name: '总部产线改造', opportunityId: 'opp-1' });
+    await engine.opportunity('opp-1', { type: 'ADVANCE', fields: confirmation });
+    await engine.opportunity('opp-1', { type: 'ADVANCE', fields: diagnosis });
+    const tasks = await engine.tasksOf('opp-1');
+    expect(tasks.map((t) => t.record.machine.context.kind)).toEqual(['technicalFeasibility']);
+    const taskId = tasks[0]!.id;
+    expect(tasks[0]!.record.machine.context.assigneeId).toBe('eng-sun');
+    await engine.advanceTo(clock.now() + 49 * HOUR);
+    const overdue = await engine.getTask(taskId);
+    expect(overdue?.machine.context.escalations).toEqual([expect.objectContaining({ to: 'eng-sun' })]);
+    expect(notifier.sent.filter((m) => m.template === 'task-overdue').map((m) => m.to)).toEqual([
+      ['eng-sun'],
+    ]);
+    await engine.task(taskId, {
+      type: 'COMPLETE',
+      result: { feasible: true, assessment: '节拍满足要求' },
+      by: 'eng-sun',
+    });
+    expect((await engine.getTask(taskId))?.machine.value).toBe('done');
+
+    await engine.opportunity('opp-1', {
+      type: 'ROLLBACK',
+      toStage: 'needsDiagnosis',
+      reason: '客户需求变更',
+    });
+    const rolledBack = await engine.getOpportunity('opp-1');
+    expect(rolledBack?.machine.context.stage).toBe('needsDiagnosis');
+    expect(rolledBack?.machine.context.rollbacks.total).toBe(1);
+  });
+
+  it('breaches the stalled-stage policy after 5 days in one stage', async () => {
+    const { engine, clock } = await withCustomers();
+    const breaches: string[] = [];
+    engine.on('sla.breached', (event) => breaches.push(`${event.entityId}:${event.policyId}`));
+    await engine.createOpportunity({ customerId: 'hq', name: '总部产线改造', opportunityId: 'opp-1' });
+    await engine.advanceTo(clock.now() + 4 * DAY);
+    expect(breaches).toEqual([]);
+    await engine.opportunity('opp-1', { type: 'ADVANCE', fields: confirmation });
+    await engine.advanceTo(clock.now() + 5 * DAY + HOUR);
+    expect(breaches).toEqual(['opp-1:stage-stalled-5d']);
+  });
+});
