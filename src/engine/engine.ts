@@ -1128,13 +1128,63 @@ export function createEngine(options: EngineOptions): Engine {
       });
     }
 
+    // Opportunities and open tasks follow: to the target rep, or to the lead's new owner.
+    const fallbackTarget = typeof to === 'string' ? to : rows.find((row) => row.kind === 'lead')?.to;
+    const workTimers: ReturnType<typeof collapseTimers>[] = [];
+    const workOutbox: (typeof results)[number]['effects']['outbox'] = [];
+    for (const kind of ['opportunity', 'task'] as const) {
+      for (const id of await storage.lookup(kind, 'owner', fromRepId)) {
+        const { record, version } = await loadWork(kind, id);
+        const context = record.machine.context as {
+          outcome?: string | null;
+          name?: string;
+          label?: string;
+          leadId?: string | null;
+        };
+        if (kind === 'task' && (record.machine.value === 'done' || record.machine.value === 'cancelled'))
+          continue;
+        if (kind === 'opportunity' && context.outcome === 'lost') continue;
+        const leadTarget = context.leadId
+          ? rows.find((row) => row.kind === 'lead' && row.id === context.leadId)?.to
+          : undefined;
+        const target = leadTarget ?? fallbackTarget;
+        if (target === undefined) {
+          unplaced.push(`${kind} ${id} (no lead moved to follow)`);
+          continue;
+        }
+        const step =
+          kind === 'opportunity'
+            ? work.stepOpportunity(record as OpportunityRecord, { type: 'REASSIGN', repId: target }, at)
+            : work.stepTask(record as TaskRecord, { type: 'REASSIGN', to: target }, at);
+        entities.push(...workEntities({ kind, id, version, record: step.record }, step.effects));
+        events.push(...step.effects.events);
+        workTimers.push(
+          collapseTimers({ ...step.effects, assignmentBase: assignment, assignment: undefined }),
+        );
+        workOutbox.push(...step.effects.outbox);
+        const state =
+          kind === 'opportunity'
+            ? String(context.outcome ?? (record as OpportunityRecord).machine.context.stage)
+            : String(step.record.machine.value);
+        rows.push({
+          kind,
+          id,
+          name: context.name ?? context.label ?? id,
+          state,
+          from: fromRepId,
+          to: target,
+          access: access(target),
+        });
+      }
+    }
+
     if (unplaced.length > 0) {
       throw new EngineError(
         'HANDOVER_UNPLACED',
         `handover from "${fromRepId}" moved nothing: ${unplaced.length} item(s) have nowhere to go: ${unplaced.slice(0, 5).join('; ')}${unplaced.length > 5 ? ' …' : ''}`,
       );
     }
-    const timers = results.map((result) => collapseTimers(result.effects));
+    const timers = [...results.map((result) => collapseTimers(result.effects)), ...workTimers];
     await storage.commit({
       at,
       entities,
@@ -1144,7 +1194,7 @@ export function createEngine(options: EngineOptions): Engine {
         cancel: timers.flatMap((t) => t.cancel),
         complete: timers.flatMap((t) => t.complete),
       },
-      outbox: results.flatMap((result) => result.effects.outbox),
+      outbox: [...results.flatMap((result) => result.effects.outbox), ...workOutbox],
       ...(typeof to === 'string'
         ? {}
         : {

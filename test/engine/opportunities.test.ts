@@ -110,3 +110,27 @@ describe('opportunities through the engine', () => {
     expect(breaches).toEqual(['opp-1:stage-stalled-5d']);
   });
 });
+
+describe('handover with opportunities', () => {
+  it('moves open opportunities with the rest and lists them in the matrix', async () => {
+    const { engine } = await withCustomers();
+    await engine.createOpportunity({ customerId: 'hq', name: '总部产线改造', opportunityId: 'opp-1' });
+    await engine.createOpportunity({ customerId: 'hq', name: '已丢单', opportunityId: 'opp-2' });
+    await engine.opportunity('opp-2', { type: 'LOSE', reason: '预算取消' });
+    const result = await engine.handover('rep-a', 'rep-c');
+    expect(result.rows.filter((row) => row.kind === 'opportunity')).toEqual([
+      {
+        kind: 'opportunity',
+        id: 'opp-1',
+        name: '总部产线改造',
+        state: 'leadConfirmation',
+        from: 'rep-a',
+        to: 'rep-c',
+        access: 'rep-c:owner;sup-wang:read',
+      },
+    ]);
+    expect(result.counts).toMatchObject({ customer: 1, opportunity: 1 });
+    expect((await engine.getOpportunity('opp-1'))?.machine.context.ownerId).toBe('rep-c');
+    expect(await engine.storage.lookup('opportunity', 'owner', 'rep-a')).toEqual(['opp-2']); // lost stays as history
+  });
+});
