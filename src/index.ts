@@ -140,6 +140,7 @@ export {
   UnsupportedMachineError,
 } from './machines/xstate-step.js';
 export { computeLeadMetrics, type LeadMetrics, type LeadMetricsOptions } from './metrics/lead-metrics.js';
+export { computeMetrics, type Metrics, type MetricsOptions } from './metrics/metrics.js';
 export { type DurationStats, durationStats, type TargetShare } from './metrics/stats.js';
 // --- domain model (zod schemas and inferred types)
 export {

@@ -15,11 +15,18 @@ import { type LeadContext, leadMachine } from '../machines/lead.js';
 import { type SlaSummaryEntry, slaSummary } from '../machines/sla.js';
 import { createStepper } from '../machines/xstate-step.js';
 import { computeLeadMetrics, type LeadMetrics } from '../metrics/lead-metrics.js';
+import { computeMetrics, type Metrics } from '../metrics/metrics.js';
 import { type Customer, parseCustomer } from '../model/customer.js';
 import { parseLead } from '../model/lead.js';
 import { parseTeam, type Team, type TeamInput } from '../model/team.js';
 import { validateUscc } from '../model/uscc.js';
 import { type CompiledRuleSet, compileRuleSet } from '../rules/compile.js';
+import {
+  type CustomerKnowledge,
+  type CustomerRuleEffect,
+  evaluateCustomerRules,
+  groupCrossSellSuggestions,
+} from '../rules/customer-rules.js';
 import {
   type AssignmentDecision,
   type AssignmentState,
@@ -45,6 +52,7 @@ import {
   TERMINAL_LEAD_STATES,
 } from './lead-step.js';
 import { deliverOutbox } from './outbox.js';
+import { renderTemplate } from './templates.js';
 import {
   createWorkSteps,
   type OpportunityCommand,
@@ -318,6 +326,18 @@ export interface Engine {
   explain(leadId: string): Promise<LeadExplanation>;
   /** The quarantine: every payload refused at intake, with its issues. */
   quarantined(options?: { afterId?: string; limit?: number }): Promise<QuarantineRecord[]>;
+  /**
+   * Every KPI with its target and pass/fail, over entities created in `[from, to)`: action
+   * certainty (assigned in 5 business minutes, followed up in 24 h, advanced by the planned next
+   * contact), funnel, stage dwell and rollbacks, stalled TOP5, data completeness, department task
+   * response times, per-rep completion and timeliness, duplicate-entry rates, cross-sell count.
+   */
+  metrics(window?: { from?: number | Date; to?: number | Date }): Promise<Metrics>;
+  /**
+   * Run the rule set's cross-sell and risk rules over a customer now (and the group cross-sell
+   * check over its group); each finding is logged and sent to its recipient through the outbox.
+   */
+  reviewCustomer(customerId: string, knowledge?: CustomerKnowledge): Promise<CustomerRuleEffect[]>;
   /** Lead KPIs over leads received in `[from, to)` (defaults: everything up to now). */
   leadMetrics(window?: { from?: number | Date; to?: number | Date }): Promise<LeadMetrics>;
   readonly ruleSet: CompiledRuleSet;
@@ -1339,6 +1359,105 @@ export function createEngine(options: EngineOptions): Engine {
       }
       return out;
     },
+    metrics: async (window = {}) => {
+      const asOf = clock.now();
+      const from = window.from === undefined ? 0 : toMs(window.from);
+      const to = window.to === undefined ? asOf + 1 : toMs(window.to);
+      const events = await storage.readEvents({ from });
+      return computeMetrics(events, { from, to, asOf, calendar, targets: compiled.source.targets });
+    },
+    reviewCustomer: (customerId, knowledge) =>
+      serial(async () => {
+        const at = clock.now();
+        const stored = await storage.load('customer', customerId);
+        if (!stored) throw new EngineError('NOT_FOUND', `customer "${customerId}" not found`);
+        const record = stored.snapshot as unknown as CustomerRecord;
+        const effects = evaluateCustomerRules(compiled, record.customer, at, knowledge);
+        const events: EventInput[] = [];
+        const outbox: {
+          id: string;
+          channel: string;
+          to: string[];
+          createdAt: number;
+          nextAttemptAt: number;
+          payload: JsonValue;
+        }[] = [];
+        const owner = record.customer.ownerRepId;
+        const recipientsFor = (to: CustomerRuleEffect['to']): string[] => {
+          const supervisor = team.supervisors[0]?.id;
+          if (to === 'owner') return owner ? [owner] : supervisor ? [supervisor] : [];
+          if (to === 'manager') {
+            const manager = owner ? team.reps.find((rep) => rep.id === owner)?.manager : undefined;
+            return manager ? [manager] : supervisor ? [supervisor] : [];
+          }
+          if (to === 'serviceTeam') {
+            const afterSales = team.departments.afterSales;
+            return afterSales ? [afterSales.headId] : supervisor ? [supervisor] : [];
+          }
+          return supervisor ? [supervisor] : [];
+        };
+        const day = localDay(at);
+        for (const effect of effects) {
+          events.push({
+            entityId: customerId,
+            kind: 'customer',
+            type: effect.section === 'crossSell' ? 'customer.crossSell' : 'customer.risk',
+            at,
+            data: {
+              ruleId: effect.ruleId,
+              kind: effect.kind,
+              severity: effect.severity,
+              details: effect.details as JsonValue,
+            },
+          });
+          const template = effect.template ? compiled.source.templates[effect.template] : undefined;
+          outbox.push({
+            // One message per rule, customer and day: re-running a review the same day never re-sends.
+            id: `${customerId}:${effect.ruleId}:${day}`,
+            channel: 'wecom',
+            to: recipientsFor(effect.to),
+            createdAt: at,
+            nextAttemptAt: at,
+            payload: {
+              text: template
+                ? renderCustomerTemplate(template.text, record.customer, effect)
+                : `${effect.kind}: ${record.customer.name}`,
+              ...(effect.template ? { template: effect.template } : {}),
+              data: {
+                customerId,
+                ruleId: effect.ruleId,
+                kind: effect.kind,
+                details: effect.details as JsonValue,
+              },
+            },
+          });
+        }
+        if (record.customer.groupId !== undefined) {
+          const group = await customerGroupNow(record.customer.groupId);
+          const members = group.roots.flatMap(function flatten(node): Customer[] {
+            return [node.customer, ...node.children.flatMap(flatten)];
+          });
+          for (const suggestion of groupCrossSellSuggestions(members, at)) {
+            events.push({
+              entityId: customerId,
+              kind: 'customer',
+              type: 'customer.crossSell',
+              at,
+              data: {
+                ruleId: 'group-cross-sell',
+                kind: 'group-cross-sell',
+                details: suggestion as unknown as JsonValue,
+              },
+            });
+          }
+        }
+        if (events.length > 0) {
+          await storage.commit({ at, events, outbox });
+          outboxDirty = true;
+          if (autoDeliver) await deliverIfDirty();
+        }
+        return effects;
+      }),
     leadMetrics: async (window = {}) => {
       const asOf = clock.now();
       const from = window.from === undefined ? 0 : toMs(window.from);
@@ -1348,6 +1467,10 @@ export function createEngine(options: EngineOptions): Engine {
     },
   };
   return engine;
+}
+
+function renderCustomerTemplate(text: string, customer: Customer, effect: CustomerRuleEffect): string {
+  return renderTemplate(text, { customer, facts: effect.facts, details: effect.details });
 }
 
 function isCompiled(ruleSet: RuleSetInput | CompiledRuleSet): ruleSet is CompiledRuleSet {

@@ -730,9 +730,19 @@ export function createLeadSteps(ctx: LeadStepContext) {
   }
 
   function startReceived(leadId: string, rec: MutableRecord, at: number, pending: Pending): void {
+    const contact = rec.lead.contact;
     record(pending, leadId, 'lead.received', at, {
       channel: rec.lead.channel,
       receivedAt: rec.lead.receivedAt,
+      // Which of the fields sales needs are filled (data-completeness KPI).
+      complete: {
+        contactPoint:
+          contact.phone !== undefined || contact.email !== undefined || contact.wecomId !== undefined,
+        contactName: contact.name !== undefined,
+        budget: rec.lead.budget !== undefined,
+        need: (rec.lead.need ?? '').length > 0,
+        city: rec.lead.company.city !== undefined,
+      },
       qualified: null,
     });
     if (compiled.sla.policies.length > 0) {

@@ -357,6 +357,16 @@ export function createWorkSteps(ctx: { compiled: CompiledRuleSet; team: Team; ca
       timerGenerations: { ...current.timerGenerations },
     };
     const effects = newEffects();
+    if (command.type === 'PLAN_NEXT_CONTACT') {
+      // Logged so "advanced by the planned next-contact time" can be computed from the log.
+      effects.events.push({
+        entityId: id,
+        kind: 'opportunity',
+        type: 'opportunity.nextContactPlanned',
+        at,
+        data: { stage: record.machine.context.stage, plannedAt: command.plannedAt },
+      });
+    }
     timers(id, record.timerGenerations, result.timers as readonly TimerCommand[], effects);
     afterOpportunityStep(id, record, result as StepResult, at, effects);
     return { record, effects };

@@ -134,3 +134,44 @@ describe('handover with opportunities', () => {
     expect(await engine.storage.lookup('opportunity', 'owner', 'rep-a')).toEqual(['opp-2']); // lost stays as history
   });
 });
+
+describe('engine KPIs and customer reviews', () => {
+  it('reports every KPI through engine.metrics() and logs cross-sell / risk findings', async () => {
+    const { engine, clock, notifier } = await withCustomers();
+    await engine.ingest({
+      receivedAt: clock.now(),
+      channel: 'website_form',
+      company: { name: '某汽车集团', region: '浙江', city: '宁波', industry: '汽车零部件' },
+      contact: { name: '王', phone: '13500000001' },
+      need: '需要一套产线自动化改造方案，下季度采购',
+    });
+    await engine.createOpportunity({ customerId: 'hq', name: '总部产线改造', opportunityId: 'opp-1' });
+    await engine.opportunity('opp-1', { type: 'PLAN_NEXT_CONTACT', plannedAt: clock.now() + 2 * DAY });
+    clock.advanceBy(DAY);
+    await engine.opportunity('opp-1', { type: 'ADVANCE', fields: confirmation });
+    await engine.upsertCustomer({
+      id: 'hq',
+      name: '某汽车集团',
+      region: '浙江',
+      industry: '汽车零部件',
+      groupId: 'g-1',
+      ownerRepId: 'rep-a',
+      purchases: ['2026-01-05', '2026-02-01', '2026-02-20'].map((date) => ({
+        model: 'PLC-300',
+        date,
+        quantity: 1,
+        amount: 50_000,
+      })),
+    });
+    const findings = await engine.reviewCustomer('hq', { failureIntervalDays: { 'PLC-300': 540 } });
+    expect(findings.map((f) => f.kind)).toEqual(['extended-warranty']);
+    await engine.reviewCustomer('hq'); // same day: logged again, but the message is not re-sent
+    expect(notifier.sent.filter((m) => m.template === 'extended-warranty')).toHaveLength(1);
+    const report = await engine.metrics();
+    expect(report.funnel).toMatchObject({ leads: 1, opportunities: 1 });
+    expect(report.actionCertainty.advancedOnTime).toMatchObject({ met: 1, missed: 0 });
+    // 2 reviews × (1 rule finding + 1 group suggestion: hq active, sub quiet).
+    expect(report.crossSellIdentified).toBe(4);
+    expect(report.targets).toHaveLength(3);
+  });
+});

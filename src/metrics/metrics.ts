@@ -1,0 +1,484 @@
+import type { StoredEvent } from '../adapters/storage/port.js';
+import { OPPORTUNITY_STAGE_IDS, type OpportunityStageId } from '../rules/stages.js';
+import { computeLeadMetrics, type LeadMetrics, type LeadMetricsOptions } from './lead-metrics.js';
+import { type DurationStats, durationStats, type TargetShare, targetShare } from './stats.js';
+
+/**
+ * Every KPI of the seeds in one typed object, each target with pass/fail: the three "action
+ * certainty" figures, the funnel, stage dwell and rollbacks, the stalled TOP5, data
+ * completeness, department response times, per-rep completion and timeliness, duplicate-entry
+ * rates and cross-sell opportunities identified.
+ *
+ * @example
+ * ```ts
+ * const report: Metrics = await engine.metrics();
+ * report.targets.filter((t) => !t.passed).map((t) => t.name);
+ * ```
+ */
+export interface Metrics {
+  readonly window: { readonly from: number; readonly to: number; readonly asOf: number };
+  readonly actionCertainty: {
+    /** ≥ 95 % of leads assigned within 5 business minutes (default target). */
+    readonly assignedWithinTarget: TargetShare;
+    /** ≥ 90 % with a first follow-up within 24 h. */
+    readonly followedUpWithinTarget: TargetShare;
+    /** ≥ 85 % of planned stage visits advanced at least one stage by the planned next-contact time. */
+    readonly advancedOnTime: TargetShare;
+  };
+  readonly leads: LeadMetrics;
+  readonly funnel: {
+    readonly leads: number;
+    readonly validLeads: number;
+    readonly opportunities: number;
+    readonly won: number;
+    readonly lost: number;
+    /** opportunities / valid leads (null when no valid leads). */
+    readonly leadToOpportunity: number | null;
+    /** won / (won + lost) (null when none closed). */
+    readonly winRate: number | null;
+  };
+  readonly stages: Readonly<
+    Record<OpportunityStageId, { readonly dwell: DurationStats; readonly rollbacks: number }>
+  >;
+  /** Open opportunities longest in their current stage beyond 5 days, worst first (TOP5). */
+  readonly stalledTop5: readonly {
+    readonly opportunityId: string;
+    readonly stage: string;
+    readonly dwellMs: number;
+    readonly ownerId: string | null;
+  }[];
+  /** Share of leads with each field sales needs, and with all of them. */
+  readonly dataCompleteness: {
+    readonly all: number | null;
+    readonly fields: Readonly<Record<string, number | null>>;
+  };
+  /** Department task response times (creation → acknowledgement / completion) and on-time share. */
+  readonly departmentTasks: Readonly<
+    Record<
+      string,
+      {
+        readonly created: number;
+        readonly done: number;
+        readonly overdue: number;
+        readonly acknowledge: DurationStats;
+        readonly complete: DurationStats;
+        readonly onTimeShare: number | null;
+      }
+    >
+  >;
+  /** Per rep and action type: completion (done / due) and timeliness (on time / done). */
+  readonly perRep: Readonly<
+    Record<
+      string,
+      Readonly<
+        Record<
+          'open' | 'firstFollowUp' | 'stageAdvance',
+          {
+            readonly due: number;
+            readonly done: number;
+            readonly onTime: number;
+            readonly completionRate: number | null;
+            readonly timeliness: number | null;
+          }
+        >
+      >
+    >
+  >;
+  readonly duplicateEntryRate: { readonly leads: number | null; readonly customers: number | null };
+  readonly crossSellIdentified: number;
+  readonly riskAlerts: number;
+  /** Every target with its achieved value and verdict. */
+  readonly targets: readonly {
+    readonly name: string;
+    readonly target: number;
+    readonly achieved: number | null;
+    readonly passed: boolean;
+  }[];
+}
+
+/**
+ * Options of {@link computeMetrics}: the lead options plus the targets and the open-window
+ * thresholds.
+ *
+ * @example
+ * ```ts
+ * const options: MetricsOptions = { from, to, asOf, calendar, targets, unopenedWithinMs: 1_800_000 };
+ * ```
+ */
+export interface MetricsOptions extends LeadMetricsOptions {
+  readonly targets: LeadMetricsOptions['targets'] & { readonly advancedOnTimeShare: number };
+  /** An "open" counts as on time within this long of assignment. @default 30 minutes */
+  readonly unopenedWithinMs?: number;
+  /** Stalled means longer than this in one stage. @default 5 days */
+  readonly stalledAfterMs?: number;
+}
+
+const share = (part: number, whole: number): number | null => (whole === 0 ? null : part / whole);
+
+/**
+ * Compute {@link Metrics} from the event log (all kinds, in sequence order). Pure.
+ *
+ * @example
+ * ```ts
+ * import { computeMetrics } from 'leadflow';
+ * const report = computeMetrics(await storage.readEvents(), { from, to, asOf, calendar, targets });
+ * ```
+ */
+export function computeMetrics(events: readonly StoredEvent[], options: MetricsOptions): Metrics {
+  const { from, to, asOf } = options;
+  const leads = computeLeadMetrics(events, options);
+  const unopenedWithin = options.unopenedWithinMs ?? 30 * 60_000;
+  const stalledAfter = options.stalledAfterMs ?? 5 * 86_400_000;
+  const inWindow = (at: number) => at >= from && at < to;
+
+  // --- leads: completeness, duplicates, per-rep open / follow-up
+  const fieldCounts: Record<string, number> = {};
+  let leadsSeen = 0;
+  let allComplete = 0;
+  let leadDuplicates = 0;
+  const leadTimes = new Map<
+    string,
+    { receivedAt: number; assignedAt?: number; owner?: string; openedAt?: number; followedAt?: number }
+  >();
+  // --- opportunities
+  const opportunityCreated = new Map<string, { at: number; ownerId: string | null }>();
+  const currentStage = new Map<
+    string,
+    { stage: string; enteredAt: number; ownerId: string | null; open: boolean }
+  >();
+  const visitPlan = new Map<string, number>(); // opportunityId → first planned time of the current visit
+  const dwell: Record<string, number[]> = {};
+  const rollbacks: Record<string, number> = {};
+  let won = 0;
+  let lost = 0;
+  let advancedMet = 0;
+  let advancedMissed = 0;
+  let advancedPending = 0;
+  const repAdvance = new Map<string, { due: number; done: number; onTime: number }>();
+  // --- tasks
+  const tasks = new Map<
+    string,
+    {
+      department: string;
+      createdAt: number;
+      dueAt: number | null;
+      acknowledgedAt?: number;
+      doneAt?: number;
+      overdue: boolean;
+    }
+  >();
+  // --- customers
+  let customersCreated = 0;
+  let customerDuplicates = 0;
+  let crossSell = 0;
+  let risk = 0;
+
+  for (const event of events) {
+    const data = (event.data ?? {}) as Record<string, unknown>;
+    switch (event.type) {
+      case 'lead.received': {
+        if (!inWindow(event.at)) break;
+        leadsSeen++;
+        const complete = (data.complete ?? {}) as Record<string, boolean>;
+        let all = true;
+        for (const [field, filled] of Object.entries(complete)) {
+          fieldCounts[field] = (fieldCounts[field] ?? 0) + (filled ? 1 : 0);
+          if (!filled) all = false;
+        }
+        if (all) allComplete++;
+        leadTimes.set(event.entityId, { receivedAt: event.at });
+        break;
+      }
+      case 'lead.duplicate':
+        if (inWindow(event.at)) leadDuplicates++;
+        break;
+      case 'lead.assigned': {
+        const lead = leadTimes.get(event.entityId);
+        if (lead && lead.assignedAt === undefined) {
+          lead.assignedAt = event.at;
+          lead.owner = typeof data.repId === 'string' ? data.repId : undefined;
+        }
+        break;
+      }
+      case 'lead.opened': {
+        const lead = leadTimes.get(event.entityId);
+        if (lead) lead.openedAt ??= event.at;
+        break;
+      }
+      case 'lead.followedUp': {
+        const lead = leadTimes.get(event.entityId);
+        if (lead) lead.followedAt ??= event.at;
+        break;
+      }
+      case 'opportunity.created':
+        if (inWindow(event.at))
+          opportunityCreated.set(event.entityId, {
+            at: event.at,
+            ownerId: (data.ownerId as string | null) ?? null,
+          });
+        break;
+      case 'opportunity.stageEntered': {
+        if (!opportunityCreated.has(event.entityId)) break;
+        const previous = currentStage.get(event.entityId);
+        currentStage.set(event.entityId, {
+          stage: String(data.stage),
+          enteredAt: event.at,
+          ownerId: (data.ownerId as string | null) ?? previous?.ownerId ?? null,
+          open: true,
+        });
+        visitPlan.delete(event.entityId);
+        break;
+      }
+      case 'opportunity.nextContactPlanned':
+        if (opportunityCreated.has(event.entityId) && !visitPlan.has(event.entityId))
+          visitPlan.set(event.entityId, Number(data.plannedAt));
+        break;
+      case 'opportunity.stageLeft': {
+        if (!opportunityCreated.has(event.entityId)) break;
+        const stage = String(data.stage);
+        (dwell[stage] ??= []).push(Number(data.dwellMs ?? 0));
+        const planned = visitPlan.get(event.entityId);
+        const ownerId = currentStage.get(event.entityId)?.ownerId ?? null;
+        if (planned !== undefined) {
+          const advanced = data.via === 'advance' || data.via === 'won';
+          const rep = ownerId ? (repAdvance.get(ownerId) ?? { due: 0, done: 0, onTime: 0 }) : undefined;
+          if (rep) rep.due++;
+          if (advanced && event.at <= planned) {
+            advancedMet++;
+            if (rep) {
+              rep.done++;
+              rep.onTime++;
+            }
+          } else {
+            advancedMissed++;
+            if (advanced && rep) rep.done++;
+          }
+          if (rep && ownerId) repAdvance.set(ownerId, rep);
+        }
+        visitPlan.delete(event.entityId);
+        const current = currentStage.get(event.entityId);
+        if (current && (data.to === 'won' || data.to === 'lost')) current.open = false;
+        break;
+      }
+      case 'opportunity.rolledBack':
+        if (opportunityCreated.has(event.entityId))
+          rollbacks[String(data.from)] = (rollbacks[String(data.from)] ?? 0) + 1;
+        break;
+      case 'opportunity.won':
+        if (opportunityCreated.has(event.entityId)) won++;
+        break;
+      case 'opportunity.lost':
+        if (opportunityCreated.has(event.entityId)) lost++;
+        break;
+      case 'opportunity.ownerChanged': {
+        const current = currentStage.get(event.entityId);
+        if (current) current.ownerId = (data.to as string) ?? current.ownerId;
+        break;
+      }
+      case 'task.created':
+        if (inWindow(event.at))
+          tasks.set(event.entityId, {
+            department: String(data.department),
+            createdAt: event.at,
+            dueAt: (data.dueAt as number | null) ?? null,
+            overdue: false,
+          });
+        break;
+      case 'task.acknowledged': {
+        const task = tasks.get(event.entityId);
+        if (task) task.acknowledgedAt ??= event.at;
+        break;
+      }
+      case 'task.completed': {
+        const task = tasks.get(event.entityId);
+        if (task) {
+          task.doneAt = event.at;
+          task.acknowledgedAt ??= event.at;
+        }
+        break;
+      }
+      case 'task.overdue': {
+        const task = tasks.get(event.entityId);
+        if (task) task.overdue = true;
+        break;
+      }
+      case 'customer.created':
+        if (inWindow(event.at)) customersCreated++;
+        break;
+      case 'customer.duplicateEntry':
+        if (inWindow(event.at)) customerDuplicates++;
+        break;
+      case 'customer.crossSell':
+        if (inWindow(event.at)) crossSell++;
+        break;
+      case 'customer.risk':
+        if (inWindow(event.at)) risk++;
+        break;
+    }
+  }
+  // Visits still open with a plan: missed once the planned time has passed, else pending.
+  for (const [opportunityId, planned] of visitPlan) {
+    if (!currentStage.get(opportunityId)?.open) continue;
+    if (asOf > planned) advancedMissed++;
+    else advancedPending++;
+  }
+
+  const stages = Object.fromEntries(
+    OPPORTUNITY_STAGE_IDS.map((stage) => [
+      stage,
+      { dwell: durationStats(dwell[stage] ?? []), rollbacks: rollbacks[stage] ?? 0 },
+    ]),
+  ) as Metrics['stages'];
+  const stalledTop5 = [...currentStage]
+    .filter(([, current]) => current.open && asOf - current.enteredAt > stalledAfter)
+    .map(([opportunityId, current]) => ({
+      opportunityId,
+      stage: current.stage,
+      dwellMs: asOf - current.enteredAt,
+      ownerId: current.ownerId,
+    }))
+    .sort((a, b) => b.dwellMs - a.dwellMs || (a.opportunityId < b.opportunityId ? -1 : 1))
+    .slice(0, 5);
+
+  const departmentTasks: Record<
+    string,
+    {
+      created: number;
+      done: number;
+      overdue: number;
+      acknowledge: number[];
+      complete: number[];
+      onTime: number;
+    }
+  > = {};
+  for (const task of tasks.values()) {
+    const department = (departmentTasks[task.department] ??= {
+      created: 0,
+      done: 0,
+      overdue: 0,
+      acknowledge: [],
+      complete: [],
+      onTime: 0,
+    });
+    department.created++;
+    if (task.overdue) department.overdue++;
+    if (task.acknowledgedAt !== undefined) department.acknowledge.push(task.acknowledgedAt - task.createdAt);
+    if (task.doneAt !== undefined) {
+      department.done++;
+      department.complete.push(task.doneAt - task.createdAt);
+      if (task.dueAt === null || task.doneAt <= task.dueAt) department.onTime++;
+    }
+  }
+
+  const perRep: Record<
+    string,
+    Record<'open' | 'firstFollowUp' | 'stageAdvance', { due: number; done: number; onTime: number }>
+  > = {};
+  const repEntry = (repId: string) =>
+    (perRep[repId] ??= {
+      open: { due: 0, done: 0, onTime: 0 },
+      firstFollowUp: { due: 0, done: 0, onTime: 0 },
+      stageAdvance: { due: 0, done: 0, onTime: 0 },
+    });
+  for (const lead of leadTimes.values()) {
+    if (lead.assignedAt === undefined || lead.owner === undefined) continue;
+    const rep = repEntry(lead.owner);
+    rep.open.due++;
+    if (lead.openedAt !== undefined) {
+      rep.open.done++;
+      if (lead.openedAt - lead.assignedAt <= unopenedWithin) rep.open.onTime++;
+    }
+    rep.firstFollowUp.due++;
+    if (lead.followedAt !== undefined) {
+      rep.firstFollowUp.done++;
+      if (lead.followedAt - lead.receivedAt <= options.targets.firstFollowUpWithin)
+        rep.firstFollowUp.onTime++;
+    }
+  }
+  for (const [repId, advance] of repAdvance) repEntry(repId).stageAdvance = advance;
+
+  const advancedOnTime = targetShare(
+    advancedMet,
+    advancedMissed,
+    advancedPending,
+    options.targets.advancedOnTimeShare,
+  );
+  const validLeads = leads.assignable;
+  const targets = [
+    {
+      name: 'assigned within target',
+      target: leads.assignedWithinTarget.target,
+      achieved: leads.assignedWithinTarget.share,
+      passed: leads.assignedWithinTarget.passed,
+    },
+    {
+      name: 'first follow-up within target',
+      target: leads.followedUpWithinTarget.target,
+      achieved: leads.followedUpWithinTarget.share,
+      passed: leads.followedUpWithinTarget.passed,
+    },
+    {
+      name: 'advanced by planned next contact',
+      target: advancedOnTime.target,
+      achieved: advancedOnTime.share,
+      passed: advancedOnTime.passed,
+    },
+  ];
+  return {
+    window: { from, to, asOf },
+    actionCertainty: {
+      assignedWithinTarget: leads.assignedWithinTarget,
+      followedUpWithinTarget: leads.followedUpWithinTarget,
+      advancedOnTime,
+    },
+    leads,
+    funnel: {
+      leads: leads.received,
+      validLeads,
+      opportunities: opportunityCreated.size,
+      won,
+      lost,
+      leadToOpportunity: share(opportunityCreated.size, validLeads),
+      winRate: share(won, won + lost),
+    },
+    stages,
+    stalledTop5,
+    dataCompleteness: {
+      all: share(allComplete, leadsSeen),
+      fields: Object.fromEntries(
+        Object.entries(fieldCounts).map(([field, count]) => [field, share(count, leadsSeen)]),
+      ),
+    },
+    departmentTasks: Object.fromEntries(
+      Object.entries(departmentTasks).map(([department, d]) => [
+        department,
+        {
+          created: d.created,
+          done: d.done,
+          overdue: d.overdue,
+          acknowledge: durationStats(d.acknowledge),
+          complete: durationStats(d.complete),
+          onTimeShare: share(d.onTime, d.done),
+        },
+      ]),
+    ),
+    perRep: Object.fromEntries(
+      Object.entries(perRep).map(([repId, actions]) => [
+        repId,
+        Object.fromEntries(
+          Object.entries(actions).map(([action, a]) => [
+            action,
+            { ...a, completionRate: share(a.done, a.due), timeliness: share(a.onTime, a.done) },
+          ]),
+        ),
+      ]),
+    ) as Metrics['perRep'],
+    duplicateEntryRate: {
+      leads: share(leadDuplicates, leadsSeen + leadDuplicates),
+      customers: share(customerDuplicates, customersCreated + customerDuplicates),
+    },
+    crossSellIdentified: crossSell,
+    riskAlerts: risk,
+    targets,
+  };
+}
