@@ -236,7 +236,8 @@ export function computeMetrics(events: readonly StoredEvent[], options: MetricsO
       case 'opportunity.stageLeft': {
         if (!opportunityCreated.has(event.entityId)) break;
         const stage = String(data.stage);
-        (dwell[stage] ??= []).push(Number(data.dwellMs ?? 0));
+        dwell[stage] ??= [];
+        dwell[stage].push(Number(data.dwellMs ?? 0));
         const planned = visitPlan.get(event.entityId);
         const ownerId = currentStage.get(event.entityId)?.ownerId ?? null;
         if (planned !== undefined) {
@@ -352,14 +353,15 @@ export function computeMetrics(events: readonly StoredEvent[], options: MetricsO
     }
   > = {};
   for (const task of tasks.values()) {
-    const department = (departmentTasks[task.department] ??= {
+    departmentTasks[task.department] ??= {
       created: 0,
       done: 0,
       overdue: 0,
       acknowledge: [],
       complete: [],
       onTime: 0,
-    });
+    };
+    const department = departmentTasks[task.department]!;
     department.created++;
     if (task.overdue) department.overdue++;
     if (task.acknowledgedAt !== undefined) department.acknowledge.push(task.acknowledgedAt - task.createdAt);
