@@ -111,6 +111,18 @@ describe('opportunities through the engine', () => {
   });
 });
 
+describe('delivery delay', () => {
+  it('notifies the opportunity owner when a delivery delay is flagged', async () => {
+    const { engine, notifier } = await withCustomers();
+    await engine.createOpportunity({ customerId: 'hq', name: '总部产线改造', opportunityId: 'opp-1' });
+    await engine.opportunity('opp-1', { type: 'FLAG_DELIVERY_DELAY', reason: '伺服电机缺货' });
+    expect(notifier.sent.filter((m) => m.template === 'delivery-delay').map((m) => [m.to, m.text])).toEqual([
+      [['rep-a'], '商机「总部产线改造」交付被标记延期风险，请启动客户安抚预案。'],
+    ]);
+    expect((await engine.getOpportunity('opp-1'))?.machine.context.deliveryDelayFlagged).toBe(true);
+  });
+});
+
 describe('handover with opportunities', () => {
   it('moves open opportunities with the rest and lists them in the matrix', async () => {
     const { engine } = await withCustomers();
