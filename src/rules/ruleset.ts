@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { conditionSchema } from './conditions.js';
 import { TASK_KINDS } from '../machines/task.js';
+import { conditionSchema } from './conditions.js';
 import { durationSchema } from './duration.js';
 import { OPPORTUNITY_STAGE_IDS, stageGatesSchema } from './stages.js';
 
