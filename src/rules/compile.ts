@@ -378,6 +378,14 @@ export function tryCompileRuleSet(
   const templates = rules.templates;
   rules.sla.policies.forEach((policy, index) => {
     const path = `sla.policies[${index}]`;
+    if (policy.entity === 'task') {
+      // Refused rather than silently ignored: department tasks escalate on their own answer window.
+      problems.push({
+        path: `${path}.entity`,
+        message:
+          "SLA policies on tasks are not supported yet: a department task escalates to its department head when its template's answer window (technical 48 h, production 24 h, after-sales 72 h) passes",
+      });
+    }
     for (const key of ['startOn', 'stopOn', 'pauseOn', 'resumeOn'] as const) {
       policy[key].forEach((event, eventIndex) => {
         if (!isSlaEvent(event)) {

@@ -176,3 +176,29 @@ describe('compileRuleSet', () => {
     expect(JSON.stringify(ruleSetJsonSchema)).toContain('roundRobin');
   });
 });
+
+describe('compileRuleSet on task SLA policies', () => {
+  it('refuses them with the reason instead of ignoring them', () => {
+    const result = tryCompileRuleSet({
+      id: 'x',
+      version: '1',
+      assignment: { rules: [] },
+      sla: {
+        policies: [
+          {
+            id: 't',
+            entity: 'task',
+            startOn: ['task.created'],
+            stopOn: ['task.done'],
+            target: '48h',
+            clock: 'wall',
+            onBreach: [{ type: 'escalate', to: 'departmentHead' }],
+          },
+        ],
+      },
+    });
+    expect(result.ok).toBe(false);
+    if (!result.ok)
+      expect(result.problems).toEqual([expect.objectContaining({ path: 'sla.policies[0].entity' })]);
+  });
+});
