@@ -249,7 +249,14 @@ export interface CustomerGroup {
   readonly size: number;
 }
 
-/** One node of a {@link CustomerGroup}. */
+/**
+ * One node of a {@link CustomerGroup}.
+ *
+ * @example
+ * ```ts
+ * const names = (node: CustomerGroupNode): string[] => [node.customer.name, ...node.children.flatMap(names)];
+ * ```
+ */
 export interface CustomerGroupNode {
   readonly customer: Customer;
   readonly children: readonly CustomerGroupNode[];

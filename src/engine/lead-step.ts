@@ -71,7 +71,15 @@ export interface LeadRecord {
   readonly timerGenerations: Readonly<Record<string, number>>;
 }
 
-/** A lifecycle event without its timestamp (the step stamps `at`). */
+/**
+ * A lifecycle event without its timestamp (the step stamps `at`).
+ *
+ * @example
+ * ```ts
+ * import type { DispatchableLeadEvent } from 'leadflow';
+ * const event: DispatchableLeadEvent = { type: 'OPEN', repId: 'rep-a' };
+ * ```
+ */
 export type DispatchableLeadEvent = LeadEvent extends infer E
   ? E extends { at: number }
     ? Omit<E, 'at'>
@@ -161,7 +169,15 @@ export interface LeadStepContext {
   readonly decisionHistory?: number;
 }
 
-/** States a lead never leaves. */
+/**
+ * States a lead never leaves.
+ *
+ * @example
+ * ```ts
+ * import { TERMINAL_LEAD_STATES } from 'leadflow';
+ * TERMINAL_LEAD_STATES.has('converted'); // true
+ * ```
+ */
 export const TERMINAL_LEAD_STATES: ReadonlySet<string> = new Set(['converted', 'disqualified', 'merged']);
 const TERMINAL_STATES = TERMINAL_LEAD_STATES;
 const DAY_MS = 86_400_000;

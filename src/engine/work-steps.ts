@@ -67,13 +67,29 @@ export interface TaskRecord {
   readonly timerGenerations: Readonly<Record<string, number>>;
 }
 
-/** Without its timestamp: the step stamps `at`. */
+/**
+ * Without its timestamp: the step stamps `at`.
+ *
+ * @example
+ * ```ts
+ * import type { OpportunityCommand } from 'leadflow';
+ * const command: OpportunityCommand = { type: 'LOSE', reason: '预算取消' };
+ * ```
+ */
 export type OpportunityCommand = OpportunityEvent extends infer E
   ? E extends { at: number }
     ? Omit<E, 'at'>
     : never
   : never;
-/** Without its timestamp: the step stamps `at`. */
+/**
+ * Without its timestamp: the step stamps `at`.
+ *
+ * @example
+ * ```ts
+ * import type { TaskCommand } from 'leadflow';
+ * const command: TaskCommand = { type: 'ACKNOWLEDGE', by: 'eng-sun' };
+ * ```
+ */
 export type TaskCommand = TaskEvent extends infer E
   ? E extends { at: number }
     ? Omit<E, 'at'>

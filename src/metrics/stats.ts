@@ -53,7 +53,15 @@ export interface TargetShare {
   readonly passed: boolean;
 }
 
-/** Build a {@link TargetShare}; an empty population passes vacuously. */
+/**
+ * Build a {@link TargetShare}; an empty population passes vacuously.
+ *
+ * @example
+ * ```ts
+ * import { targetShare } from 'leadflow';
+ * targetShare(95, 5, 0, 0.95); // { met: 95, missed: 5, pending: 0, share: 0.95, target: 0.95, passed: true }
+ * ```
+ */
 export function targetShare(met: number, missed: number, pending: number, target: number): TargetShare {
   const decided = met + missed;
   const share = decided === 0 ? null : met / decided;

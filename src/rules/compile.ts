@@ -57,7 +57,14 @@ export class RuleSetError extends LeadflowError {
 /** A compiled tagging, qualification or customer rule condition; `undefined` means "always". */
 type MaybeCondition = CompiledCondition | undefined;
 
-/** An assignment strategy with its candidate list resolved (pool ids expanded to rep ids). */
+/**
+ * An assignment strategy with its candidate list resolved (pool ids expanded to rep ids).
+ *
+ * @example
+ * ```ts
+ * const strategy = compiled.assignment.rules[0]?.strategy; // e.g. { type: 'owner', repIds: ['rep-a', 'rep-b'] }
+ * ```
+ */
 export type ResolvedStrategy =
   | { readonly type: 'owner'; readonly repIds: readonly string[] }
   | {

@@ -42,10 +42,25 @@ export const LEAD_FACTS = Object.freeze({
   custom: "the host's free custom fields (use `path`)",
 } as const);
 
-/** Names of {@link LEAD_FACTS}. */
+/**
+ * Names of {@link LEAD_FACTS}.
+ *
+ * @example
+ * ```ts
+ * import type { LeadFactName } from 'leadflow';
+ * const fact: LeadFactName = 'videoWatchSeconds';
+ * ```
+ */
 export type LeadFactName = keyof typeof LEAD_FACTS;
 
-/** Set of lead fact names, for condition compilation. */
+/**
+ * Set of lead fact names, for condition compilation.
+ *
+ * @example
+ * ```ts
+ * LEAD_FACT_NAMES.has('park'); // true
+ * ```
+ */
 export const LEAD_FACT_NAMES: ReadonlySet<string> = new Set(Object.keys(LEAD_FACTS));
 
 /**
@@ -146,15 +161,37 @@ export const CUSTOMER_FACTS = Object.freeze({
   tags: 'customer tags',
 } as const);
 
-/** Names of {@link CUSTOMER_FACTS}. */
+/**
+ * Names of {@link CUSTOMER_FACTS}.
+ *
+ * @example
+ * ```ts
+ * import type { CustomerFactName } from 'leadflow';
+ * const fact: CustomerFactName = 'oldestUnpaidReceivableDays';
+ * ```
+ */
 export type CustomerFactName = keyof typeof CUSTOMER_FACTS;
 
-/** Set of customer fact names, for condition compilation. */
+/**
+ * Set of customer fact names, for condition compilation.
+ *
+ * @example
+ * ```ts
+ * CUSTOMER_FACT_NAMES.has('topModel'); // true
+ * ```
+ */
 export const CUSTOMER_FACT_NAMES: ReadonlySet<string> = new Set(Object.keys(CUSTOMER_FACTS));
 
 const DAY_MS = 86_400_000;
 
-/** Minimal view of a customer the fact builder reads; {@link Customer} satisfies it. */
+/**
+ * Minimal view of a customer the fact builder reads; {@link Customer} satisfies it.
+ *
+ * @example
+ * ```ts
+ * const source: CustomerFactSource = { industry: '机械制造', region: '浙江', groupId: undefined, purchases: [] };
+ * ```
+ */
 export type CustomerFactSource = Pick<Customer, 'industry' | 'region' | 'groupId'> & {
   readonly purchases?: readonly { readonly model: string; readonly date: string | number }[];
   readonly receivables?: readonly {

@@ -144,7 +144,15 @@ const assignmentSchema = z.strictObject({
   fallback: fallbackSchema.default({ type: 'supervisorQueue' }),
 });
 
-/** Events SLA policies may start, stop, pause or resume on. */
+/**
+ * Events SLA policies may start, stop, pause or resume on.
+ *
+ * @example
+ * ```ts
+ * import { SLA_EVENTS } from 'leadflow';
+ * SLA_EVENTS.includes('lead.assigned'); // true
+ * ```
+ */
 export const SLA_EVENTS = [
   'lead.received',
   'lead.qualified',
@@ -168,7 +176,15 @@ export const SLA_EVENTS = [
   'task.done',
 ] as const;
 
-/** One of {@link SLA_EVENTS}. */
+/**
+ * One of {@link SLA_EVENTS}.
+ *
+ * @example
+ * ```ts
+ * import type { SlaEvent } from 'leadflow';
+ * const start: SlaEvent = 'lead.received';
+ * ```
+ */
 export type SlaEvent = (typeof SLA_EVENTS)[number];
 
 const recipient = z.enum(['owner', 'manager', 'supervisor', 'departmentHead', 'serviceTeam']);
@@ -341,17 +357,57 @@ export type RuleSetInput = z.input<typeof ruleSetSchema>;
  */
 export type RuleSet = z.output<typeof ruleSetSchema>;
 
-/** One assignment strategy of a rule set (after parsing). */
+/**
+ * One assignment strategy of a rule set (after parsing).
+ *
+ * @example
+ * ```ts
+ * import type { AssignmentStrategy } from 'leadflow';
+ * const s: AssignmentStrategy = { type: 'roundRobin', pool: 'shanghai' };
+ * ```
+ */
 export type AssignmentStrategy = RuleSet['assignment']['rules'][number]['strategy'];
-/** One SLA policy of a rule set (after parsing). */
+/**
+ * One SLA policy of a rule set (after parsing).
+ *
+ * @example
+ * ```ts
+ * import type { SlaPolicy } from 'leadflow';
+ * const due = (policy: SlaPolicy, start: number) => start + policy.target;
+ * ```
+ */
 export type SlaPolicy = RuleSet['sla']['policies'][number];
-/** One SLA policy as written (durations as strings). */
+/**
+ * One SLA policy as written (durations as strings).
+ *
+ * @example
+ * ```ts
+ * import type { SlaPolicyInput } from 'leadflow';
+ * const p: SlaPolicyInput = { id: 'p', startOn: ['lead.received'], stopOn: ['lead.assigned'], target: '15m', clock: 'business', onBreach: [{ type: 'escalate', to: 'supervisor' }] };
+ * ```
+ */
 export type SlaPolicyInput = NonNullable<RuleSetInput['sla']>['policies'] extends (infer P)[] | undefined
   ? P
   : never;
-/** One SLA action (escalate, notify, reassign, raise priority). */
+/**
+ * One SLA action (escalate, notify, reassign, raise priority).
+ *
+ * @example
+ * ```ts
+ * import type { SlaAction } from 'leadflow';
+ * const a: SlaAction = { type: 'notify', channel: 'sms', to: 'supervisor', template: 'unassigned-escalation', includeBehaviourSnapshot: false };
+ * ```
+ */
 export type SlaAction = SlaPolicy['onBreach'][number];
-/** One cross-sell or risk rule. */
+/**
+ * One cross-sell or risk rule.
+ *
+ * @example
+ * ```ts
+ * import type { CustomerRule } from 'leadflow';
+ * const ids = (rules: CustomerRule[]) => rules.map((r) => r.id);
+ * ```
+ */
 export type CustomerRule = RuleSet['crossSell'][number];
 
 /**
