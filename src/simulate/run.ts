@@ -1,0 +1,1238 @@
+import type { Notifier } from '../adapters/notify/port.js';
+import { memoryStorage } from '../adapters/storage/memory.js';
+import { createEngine, type Engine } from '../engine/engine.js';
+import { EngineError } from '../engine/errors.js';
+import type { Team, TeamInput } from '../model/team.js';
+import type { CompiledRuleSet } from '../rules/compile.js';
+import type { RuleSetInput } from '../rules/ruleset.js';
+import type { BusinessCalendar } from '../scheduler/calendar.js';
+import { createVirtualClock } from '../scheduler/clock.js';
+import { createAgenda } from './agenda.js';
+import {
+  type BehaviourModel,
+  DEFAULT_BEHAVIOUR,
+  type DelayModel,
+  localDateFormatter,
+  withSimulatedLeave,
+} from './behaviour.js';
+import { generateLeadDays } from './generate.js';
+import type { MarketProfile } from './market.js';
+import { createRandom, type SeededRandom, type WeightedTable, weightedTable } from './random.js';
+import {
+  buildFunnel,
+  buildTargets,
+  type SimulationReport,
+  type SimulationTimeline,
+  type StalledLead,
+} from './report.js';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+/** Longest single engine advance: the lateness bound of reactions to the engine's own timers. */
+const MAX_ADVANCE = 5 * MINUTE;
+
+/**
+ * The default start of a simulation: Monday 2026-03-02, 00:00 in Asia/Shanghai.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_SIMULATION_START } from 'leadflow';
+ * new Date(DEFAULT_SIMULATION_START).toISOString(); // '2026-03-01T16:00:00.000Z'
+ * ```
+ */
+export const DEFAULT_SIMULATION_START: number = Date.parse('2026-03-02T00:00:00+08:00');
+
+/**
+ * One host action the simulated people took through the engine's public API, as reported to
+ * {@link RunSimulationOptions.onAction}: an arrival ingested, a card opened, a follow-up, a
+ * conversion or disqualification, a claim of a broadcast offer, a supervisor's manual assignment.
+ * `accepted` is false when the engine refused it (`EVENT_NOT_ACCEPTED`).
+ *
+ * @example
+ * ```ts
+ * import type { SimulationAction } from 'leadflow';
+ * const log: SimulationAction[] = [];
+ * const onAction = (action: SimulationAction) => log.push(action);
+ * ```
+ */
+export type SimulationAction =
+  | {
+      readonly type: 'ingest';
+      readonly at: number;
+      readonly payload: unknown;
+      readonly leadId: string | null;
+      readonly status: 'accepted' | 'merged' | 'quarantined';
+      readonly accepted: true;
+    }
+  | {
+      readonly type: 'open';
+      readonly at: number;
+      readonly leadId: string;
+      readonly repId: string;
+      readonly accepted: boolean;
+    }
+  | {
+      readonly type: 'followUp';
+      readonly at: number;
+      readonly leadId: string;
+      readonly repId: string;
+      readonly outcome: string | null;
+      readonly accepted: boolean;
+    }
+  | {
+      readonly type: 'convert' | 'disqualify';
+      readonly at: number;
+      readonly leadId: string;
+      readonly repId: string;
+      readonly accepted: boolean;
+    }
+  | {
+      readonly type: 'claim';
+      readonly at: number;
+      readonly leadId: string;
+      readonly repId: string;
+      readonly accepted: boolean;
+    }
+  | {
+      readonly type: 'assign';
+      readonly at: number;
+      readonly leadId: string;
+      readonly repId: string;
+      readonly by: string;
+      readonly accepted: boolean;
+    };
+
+/**
+ * What an extension gets: the engine, its own seeded random source, a way to schedule actions in
+ * the driver's time order, and counters that end up in the report under `extensions[name]`.
+ *
+ * @example
+ * ```ts
+ * import type { SimulationContext } from 'leadflow';
+ * const later = (ctx: SimulationContext) => ctx.schedule(ctx.now() + 3_600_000, async () => ctx.count('pinged'));
+ * ```
+ */
+export interface SimulationContext {
+  readonly engine: Engine;
+  readonly random: SeededRandom;
+  readonly calendar: BusinessCalendar;
+  /** Current simulated instant. */
+  now(): number;
+  /** Run `run` at `at` (≥ now): the engine is advanced to `at` first, then `run` is awaited. */
+  schedule(at: number, run: () => Promise<void>): void;
+  /** Add `by` (default 1) to this extension's counter `key` in the report. */
+  count(key: string, by?: number): void;
+}
+
+/**
+ * An extension of the simulated world — the extension point for what the lead simulation does not
+ * model yet, e.g. departments answering cross-department tasks with their own response-time
+ * distributions once opportunities exist: subscribe to engine events in `setup`, schedule the
+ * department's answers with `context.schedule`, count what matters.
+ *
+ * @example
+ * ```ts
+ * import type { SimulationExtension } from 'leadflow';
+ * const escalationWatcher: SimulationExtension = {
+ *   name: 'escalation-watcher',
+ *   setup(ctx) {
+ *     ctx.engine.on('lead.escalated', (event) => ctx.count(event.policyId));
+ *   },
+ * };
+ * ```
+ */
+export interface SimulationExtension {
+  readonly name: string;
+  setup(context: SimulationContext): void;
+}
+
+/**
+ * Options of {@link runSimulation}.
+ *
+ * @example
+ * ```ts
+ * import { chinaCalendar, type RunSimulationOptions, zhikongPreset } from 'leadflow';
+ * const options: RunSimulationOptions = {
+ *   ...zhikongPreset,
+ *   calendar: chinaCalendar({ years: [2026] }),
+ *   seed: 42,
+ *   days: 30,
+ *   leadsPerMonth: 12_000,
+ * };
+ * ```
+ */
+export interface RunSimulationOptions {
+  readonly ruleSet: RuleSetInput | CompiledRuleSet;
+  readonly team: TeamInput | Team;
+  readonly calendar: BusinessCalendar;
+  /** @default 42 */
+  readonly seed?: number;
+  /**
+   * First instant simulated; a local midnight of `calendar.zone` keeps days aligned.
+   * @default DEFAULT_SIMULATION_START (2026-03-02 00:00 Asia/Shanghai); with `leads`, the local
+   * midnight before the earliest arrival
+   */
+  readonly start?: number | Date;
+  /** @default 30; with `leads`, enough whole days to cover the last arrival */
+  readonly days?: number;
+  /** Volume of the generated stream. @default 12000 */
+  readonly leadsPerMonth?: number;
+  /** Market of the generated stream. @default 'hengrui' for a rule set with id `hengrui`, else 'zhikong' */
+  readonly preset?: 'zhikong' | 'hengrui' | MarketProfile;
+  /**
+   * Explicit raw leads instead of a generated stream. Each arrives at its `receivedAt` (epoch ms
+   * or ISO string); a payload whose `receivedAt` cannot be read arrives with the previous one (the
+   * engine quarantines it); arrivals before `start` arrive at `start`.
+   */
+  readonly leads?: readonly unknown[];
+  /** How the simulated reps and supervisors behave. @default DEFAULT_BEHAVIOUR */
+  readonly behaviour?: BehaviourModel;
+  /** Give reps seeded leave days (written into the team input). @default true */
+  readonly leave?: boolean;
+  /** Called after each simulated day (and once at the end with `day === totalDays`). */
+  readonly onProgress?: (day: number, totalDays: number) => void;
+  /** Called after each host action the simulated people take (for replays and debugging). */
+  readonly onAction?: (action: SimulationAction) => void;
+  /** Extensions of the simulated world (see {@link SimulationExtension}). */
+  readonly extensions?: readonly SimulationExtension[];
+}
+
+/**
+ * Result of {@link runSimulation}.
+ *
+ * @example
+ * ```ts
+ * import type { SimulationResult } from 'leadflow';
+ * const summary = ({ report, timeline }: SimulationResult) => `${report.counts.received} leads over ${timeline.days.length} days`;
+ * ```
+ */
+export interface SimulationResult {
+  readonly report: SimulationReport;
+  readonly timeline: SimulationTimeline;
+}
+
+// Lead states as the driver mirrors them from engine events.
+const S_RECEIVED = 0;
+const S_OFFERED = 1;
+const S_QUEUED = 2;
+const S_ASSIGNED = 3;
+const S_OPENED = 4;
+const S_CONTACTED = 5;
+const S_NURTURING = 6;
+const S_CLOSED = 7;
+const STATE_NAMES = [
+  'received',
+  'offered',
+  'queued',
+  'assigned',
+  'opened',
+  'contacted',
+  'nurturing',
+  'closed',
+];
+
+// Agenda task kinds.
+const T_OPEN = 0;
+const T_FOLLOW_UP = 1;
+const T_CLAIM = 2;
+const T_SWEEP = 3;
+const T_WAKE = 4;
+const T_CUSTOM = 5;
+
+/** The driver's mirror of one lead, updated from engine events. */
+class SimLead {
+  state = S_RECEIVED;
+  owner = -1;
+  /** Bumped on every owner change: planned actions of a previous owner are dropped. */
+  gen = 0;
+  lastActivityAt: number;
+  assigned = false;
+  followedUp = false;
+  queuedAt = 0;
+  readyAt = 0;
+  inQueue = false;
+  supervisorId: string | null = null;
+  nurtureUntil = 0;
+  nextContactAt = 0;
+  followUps = 0;
+  lastOutcome: string | null = null;
+  /** Planned next contact of the first follow-up (advanced-on-time target); 0 = none. */
+  planAt = 0;
+  /** 0 pending, 1 met, 2 missed. */
+  planResult = 0;
+  escalations = 0;
+  escalationsByPolicy: Record<string, number> | null = null;
+  closedAs = '';
+
+  constructor(
+    readonly id: string,
+    readonly region: string,
+    readonly industry: string,
+    readonly company: string,
+    at: number,
+  ) {
+    this.lastActivityAt = at;
+  }
+}
+
+class Task {
+  constructor(
+    readonly kind: number,
+    readonly lead: SimLead | null,
+    readonly rep: number,
+    readonly gen: number,
+    readonly n: number,
+    readonly run: (() => Promise<void>) | null,
+  ) {}
+}
+
+interface RepInfo {
+  readonly id: string;
+  readonly index: number;
+  readonly capacity: number;
+  readonly active: boolean;
+  readonly regions: ReadonlySet<string>;
+  readonly industries: ReadonlySet<string>;
+  /** Local day numbers (days since epoch in the zone) on leave. */
+  readonly leave: ReadonlySet<number>;
+  readonly diligence: number;
+  loadDay: number;
+  load: number;
+}
+
+const NEXT_ACTIONS: Readonly<Record<string, string>> = {
+  quoted: '跟进报价反馈',
+  'needs-technical-confirmation': '约技术部确认方案',
+  'comparing-competitors': '准备竞品对比材料',
+  'on-hold': '季度后回访',
+};
+
+function toMs(value: number | Date): number {
+  return typeof value === 'number' ? value : value.getTime();
+}
+
+/** A payload's arrival instant, or `undefined` when its `receivedAt` cannot be read. */
+function arrivalOf(payload: unknown): number | undefined {
+  const raw = (payload as { receivedAt?: unknown } | null)?.receivedAt;
+  if (typeof raw === 'number' && Number.isFinite(raw)) return raw;
+  if (typeof raw === 'string') {
+    const ms = Date.parse(raw);
+    if (Number.isFinite(ms)) return ms;
+  }
+  return undefined;
+}
+
+function field(payload: unknown, path: readonly string[]): string {
+  let value: unknown = payload;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null) return '';
+    value = (value as Record<string, unknown>)[key];
+  }
+  return typeof value === 'string' ? value : '';
+}
+
+/** Offset of local time from UTC in `zone`, per UTC day (DST changes inside a day are ignored). */
+function zoneOffsets(zone: string): (t: number) => number {
+  const format = new Intl.DateTimeFormat('en-US', {
+    timeZone: zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  });
+  const cache = new Map<number, number>();
+  return (t) => {
+    const key = Math.floor(t / DAY);
+    let offset = cache.get(key);
+    if (offset === undefined) {
+      const probe = key * DAY + 12 * HOUR;
+      const parts: Record<string, number> = {};
+      for (const part of format.formatToParts(probe)) parts[part.type] = Number(part.value);
+      const wall = Date.UTC(
+        parts.year!,
+        parts.month! - 1,
+        parts.day!,
+        parts.hour!,
+        parts.minute!,
+        parts.second!,
+      );
+      offset = wall - probe;
+      cache.set(key, offset);
+    }
+    return offset;
+  };
+}
+
+/** Explicit leads in arrival order (stable), each with the instant it arrives. */
+function orderArrivals(
+  leads: readonly unknown[],
+  fallbackStart: number | Date | undefined,
+): { at: number; payload: unknown }[] {
+  let previous: number | undefined;
+  const decorated = leads.map((payload, index) => {
+    const at = arrivalOf(payload) ?? previous;
+    if (at !== undefined) previous = at;
+    return { at, payload, index };
+  });
+  const first = decorated.find((entry) => entry.at !== undefined)?.at;
+  for (const entry of decorated) entry.at ??= first ?? toMs(fallbackStart ?? DEFAULT_SIMULATION_START);
+  decorated.sort((a, b) => a.at! - b.at! || a.index - b.index);
+  return decorated.map(({ at, payload }) => ({ at: at!, payload }));
+}
+
+/**
+ * The period {@link runSimulation} will simulate for these options: `start` as given (default
+ * {@link DEFAULT_SIMULATION_START}, or with explicit `leads` the local midnight before the earliest
+ * arrival) and `days` as given (default 30, or with `leads` enough whole days to cover the last
+ * arrival). Lets a caller check the calendar covers the period before running.
+ *
+ * @throws {RangeError} when `start` is not a valid instant or `days` not an integer ≥ 1.
+ * @example
+ * ```ts
+ * import { simulationPeriod } from 'leadflow';
+ * const { start, end } = simulationPeriod({ zone: 'Asia/Shanghai', days: 30 });
+ * new Date(end).toISOString(); // '2026-03-31T16:00:00.000Z'
+ * ```
+ */
+export function simulationPeriod(options: {
+  /** IANA zone of the business calendar (local midnights). */
+  readonly zone: string;
+  readonly start?: number | Date;
+  readonly days?: number;
+  readonly leads?: readonly unknown[];
+  /** Explicit leads already ordered (internal: avoids sorting twice). */
+  readonly arrivals?: readonly { readonly at: number }[];
+}): { start: number; days: number; end: number } {
+  const arrivals =
+    options.arrivals ??
+    (options.leads !== undefined ? orderArrivals(options.leads, options.start) : undefined);
+  let start: number;
+  if (options.start !== undefined) start = toMs(options.start);
+  else if (arrivals !== undefined && arrivals.length > 0) {
+    const offsetAt = zoneOffsets(options.zone);
+    const first = arrivals[0]!.at;
+    start = Math.floor((first + offsetAt(first)) / DAY) * DAY - offsetAt(first);
+  } else start = DEFAULT_SIMULATION_START;
+  const days =
+    options.days ??
+    (arrivals !== undefined && arrivals.length > 0
+      ? Math.max(1, Math.floor((arrivals[arrivals.length - 1]!.at - start) / DAY) + 1)
+      : 30);
+  if (!Number.isFinite(start)) throw new RangeError('simulation start must be a valid instant');
+  if (!Number.isInteger(days) || days < 1) throw new RangeError('simulation days must be an integer ≥ 1');
+  return { start, days, end: start + days * DAY };
+}
+
+/**
+ * Run the real engine over a simulated stream of leads with simulated reps and supervisors, on a
+ * virtual clock with memory storage (`copy: 'none'`) and no decision traces — through the
+ * engine's public API only — and report the "action certainty" targets, counts, funnel,
+ * escalations, stalled leads and a per-day timeline.
+ *
+ * The driver keeps one binary-heap agenda of the people's planned actions and merges it with the
+ * arrivals; the engine is advanced (`advanceTo`, firing its own timers on the way) to the next
+ * arrival or action, at most 5 simulated minutes and never across midnight at a time, so people
+ * react to what the engine's timers did meanwhile (an SLA reminder, an expired offer) at most
+ * 5 minutes late. The driver mirrors lead states from engine events, so planned actions of a lead
+ * that has moved on are dropped without an engine call; what the engine still refuses
+ * (`EVENT_NOT_ACCEPTED`: a lost claim race, a rep at capacity) is counted, not thrown. What the
+ * people do is the {@link BehaviourModel} (`options.behaviour`).
+ *
+ * The run ends at `start + days`: nothing after it is ingested or done, and the targets count
+ * what is still undecided then as pending.
+ *
+ * Deterministic: the same options give a byte-identical `JSON.stringify(report)` (nothing reads
+ * the wall clock or `Math.random`).
+ *
+ * @example
+ * ```ts
+ * import { chinaCalendar, runSimulation, zhikongPreset } from 'leadflow';
+ * const { report, timeline } = await runSimulation({
+ *   ...zhikongPreset,
+ *   calendar: chinaCalendar({ years: [2026] }),
+ *   seed: 42,
+ *   days: 30,
+ *   leadsPerMonth: 12_000,
+ * });
+ * for (const target of report.targets) console.log(target.label, target.achieved, target.passed ? '✔' : '✘');
+ * console.log(timeline.queueDepth.at(-1));
+ * ```
+ */
+export async function runSimulation(options: RunSimulationOptions): Promise<SimulationResult> {
+  const seed = options.seed ?? 42;
+  const behaviour = options.behaviour ?? DEFAULT_BEHAVIOUR;
+  const calendar = options.calendar;
+  const offsetAt = zoneOffsets(calendar.zone);
+  const localDayNumber = (t: number) => Math.floor((t + offsetAt(t)) / DAY);
+  const localHour = (t: number) => Math.floor(((((t + offsetAt(t)) % DAY) + DAY) % DAY) / HOUR);
+  const localMidnight = (t: number) => localDayNumber(t) * DAY - offsetAt(t);
+
+  // ---- arrivals ----
+  const explicit = options.leads !== undefined ? orderArrivals(options.leads, options.start) : undefined;
+  const { start, days } = simulationPeriod({
+    zone: options.calendar.zone,
+    ...(options.start !== undefined ? { start: options.start } : {}),
+    ...(options.days !== undefined ? { days: options.days } : {}),
+    ...(explicit !== undefined ? { arrivals: explicit } : {}),
+  });
+  const end = start + days * DAY;
+  const leadsPerMonth = options.leadsPerMonth ?? 12_000;
+
+  // ---- engine ----
+  const team =
+    options.leave === false
+      ? options.team
+      : withSimulatedLeave(options.team, { seed, start, days, calendar, leave: behaviour.leave });
+  const clock = createVirtualClock(start);
+  const notifications: Record<string, number> = {};
+  const countingNotifier: Notifier = {
+    name: 'simulation',
+    send: async (message) => {
+      notifications[message.channel] = (notifications[message.channel] ?? 0) + 1;
+      return { ok: true };
+    },
+  };
+  const engine = createEngine({
+    ruleSet: options.ruleSet,
+    team,
+    calendar,
+    clock,
+    storage: memoryStorage({ copy: 'none' }),
+    notifier: countingNotifier,
+    trace: false,
+  });
+  const compiled = engine.ruleSet;
+  const market =
+    options.preset ?? (compiled.source.id === 'hengrui' ? ('hengrui' as const) : ('zhikong' as const));
+  // Arrivals: the explicit list, or the generated stream pulled one day at a time.
+  const generated = explicit
+    ? undefined
+    : generateLeadDays({ seed, start, days, leadsPerMonth, calendar, preset: market });
+  let buffer: readonly { readonly at: number; readonly payload: unknown }[] = explicit ?? [];
+  let cursor = 0;
+  const peekArrival = () => {
+    while (cursor >= buffer.length && generated !== undefined) {
+      const day = generated.next();
+      if (day.done) return undefined;
+      buffer = day.value;
+      cursor = 0;
+    }
+    return buffer[cursor];
+  };
+
+  const random = createRandom((seed ^ 0x9e3779b9) >>> 0);
+  const reps: RepInfo[] = engine.team.reps.map((rep, index) => {
+    const leave = new Set<number>();
+    for (const range of rep.leave) {
+      const from = Date.parse(`${range.from}T12:00:00Z`) / DAY;
+      const to = Date.parse(`${range.to}T12:00:00Z`) / DAY;
+      for (let day = Math.floor(from); day <= Math.floor(to); day++) leave.add(day);
+    }
+    return {
+      id: rep.id,
+      index,
+      capacity: rep.dailyCapacity,
+      active: rep.active,
+      regions: new Set(rep.regions),
+      industries: new Set(rep.industries),
+      leave,
+      diligence: 1 - behaviour.diligenceSpread + 2 * behaviour.diligenceSpread * random.next(),
+      loadDay: -1,
+      load: 0,
+    };
+  });
+  const repIndex = new Map(reps.map((rep) => [rep.id, rep.index]));
+  const claimTimeouts = new Map<string, number>();
+  for (const rule of compiled.assignment.rules)
+    if (rule.strategy.type === 'broadcast') claimTimeouts.set(rule.id, rule.strategy.claimTimeoutMs);
+  const outcomeIds = compiled.source.followUp.outcomes.map((outcome) => outcome.id);
+  const outcomeLabels = new Map(compiled.source.followUp.outcomes.map((o) => [o.id, o.label]));
+  const outcomeTable: WeightedTable<string> | undefined =
+    outcomeIds.length > 0
+      ? weightedTable(outcomeIds.map((id) => [id, behaviour.outcomes[id] ?? 1] as const))
+      : undefined;
+  const defaultSupervisor =
+    compiled.assignment.fallback.supervisorId ?? engine.team.supervisors[0]?.id ?? 'supervisor';
+  const leadPolicies = compiled.source.sla.policies.filter((p) => p.entity === 'lead').map((p) => p.id);
+  const policiesStoppingOn = (event: string) =>
+    new Set(
+      compiled.source.sla.policies
+        .filter((p) => p.entity === 'lead' && p.stopOn.includes(event))
+        .map((p) => p.id),
+    );
+  const openReminders = policiesStoppingOn('lead.opened');
+  const followUpReminders = policiesStoppingOn('lead.followedUp');
+  const perPolicy = () => Object.fromEntries(leadPolicies.map((id) => [id, 0])) as Record<string, number>;
+
+  // ---- counters ----
+  const counts = {
+    received: 0,
+    quarantined: 0,
+    merged: 0,
+    valid: 0,
+    assigned: 0,
+    offered: 0,
+    claimed: 0,
+    queued: 0,
+    nurturing: 0,
+    followedUp: 0,
+    converted: 0,
+    disqualified: 0,
+    reassigned: 0,
+    escalations: 0,
+  };
+  const quarantinedByPath: Record<string, number> = {};
+  const escalationsByPolicy = perPolicy();
+  const breachesByPolicy = perPolicy();
+  const warningsByPolicy = perPolicy();
+  const actions = {
+    opens: 0,
+    followUps: 0,
+    conversions: 0,
+    disqualifications: 0,
+    claims: 0,
+    supervisorAssigns: 0,
+    refused: { open: 0, followUp: 0, claim: 0, assign: 0, close: 0 },
+    skipped: 0,
+  };
+  const timeline = {
+    days: [] as string[],
+    received: new Array<number>(days).fill(0),
+    assigned: new Array<number>(days).fill(0),
+    breaches: new Array<number>(days).fill(0),
+    queued: new Array<number>(days).fill(0),
+    queueDepth: new Array<number>(days).fill(0),
+  };
+  const dateOf = localDateFormatter(calendar.zone);
+  for (let day = 0; day < days; day++) timeline.days.push(dateOf(start + day * DAY + 12 * HOUR));
+  let workingDays = 0;
+  for (let day = 0; day < days; day++)
+    if (calendar.businessTimeBetween(start + day * DAY, start + (day + 1) * DAY) > 0) workingDays++;
+  const dayIndex = (t: number) => Math.min(days - 1, Math.max(0, Math.floor((t - start) / DAY)));
+  let queueDepth = 0;
+  const extensionCounts: Record<string, Record<string, number>> = {};
+
+  const leads = new Map<string, SimLead>();
+  const queue: SimLead[] = [];
+  let queueHead = 0;
+  const agenda = createAgenda<Task>();
+  let arrival: { readonly payload: unknown; readonly at: number } | undefined;
+
+  // ---- time helpers for people ----
+  const onLeave = (rep: RepInfo, t: number) => rep.leave.size > 0 && rep.leave.has(localDayNumber(t));
+  /** When a rep actually does something planned `delay` after `from`. */
+  const actAt = (rep: RepInfo | undefined, from: number, delay: number, mobile = false): number => {
+    let t: number;
+    if (mobile || random.chance(behaviour.mobileShare)) {
+      t = from + delay;
+      const hour = localHour(t);
+      if (hour >= 23 || hour < 8) {
+        const morning = localMidnight(t) + (hour >= 23 ? DAY : 0) + 8 * HOUR;
+        t = morning + Math.floor(random.next() * HOUR);
+      }
+    } else {
+      t = calendar.nextBusinessTime(calendar.nextBusinessTime(from) + delay);
+    }
+    if (rep !== undefined) {
+      for (let guard = 0; guard < 400 && onLeave(rep, t); guard++)
+        t = calendar.nextBusinessTime(localMidnight(t) + DAY) + Math.floor(random.next() * 2 * HOUR);
+    }
+    return t;
+  };
+  /** A delay drawn from a model, or -1 for "never". */
+  const drawDelay = (model: DelayModel, diligence: number): number => {
+    const roll = random.next();
+    if (roll < model.neverShare) return -1;
+    if (roll < model.neverShare + model.tailShare)
+      return model.tailMinMs + random.next() * (model.tailMaxMs - model.tailMinMs);
+    return random.logNormal(model.medianMs * diligence, model.sigma);
+  };
+  const loadOf = (rep: RepInfo, t: number) => (rep.loadDay === localDayNumber(t) ? rep.load : 0);
+
+  // ---- engine events → mirror ----
+  engine.on('lead.received', (event) => {
+    counts.received++;
+    timeline.received[dayIndex(event.at)]!++;
+    const payload = arrival?.payload;
+    leads.set(
+      event.leadId,
+      new SimLead(
+        event.leadId,
+        field(payload, ['company', 'region']),
+        field(payload, ['company', 'industry']),
+        field(payload, ['company', 'name']),
+        event.at,
+      ),
+    );
+  });
+  engine.on('lead.quarantined', (event) => {
+    counts.quarantined++;
+    const path = event.issues[0]?.path || '(root)';
+    quarantinedByPath[path] = (quarantinedByPath[path] ?? 0) + 1;
+  });
+  engine.on('lead.duplicate', () => {
+    counts.merged++;
+  });
+  engine.on('lead.offered', (event) => {
+    const lead = leads.get(event.leadId);
+    if (!lead) return;
+    counts.offered++;
+    lead.state = S_OFFERED;
+    lead.gen++;
+    const expiresAt = event.at + (claimTimeouts.get(event.ruleId) ?? 10 * MINUTE);
+    agenda.push(expiresAt + 1, new Task(T_WAKE, null, -1, 0, 0, null));
+    if (!random.chance(behaviour.claim.claimShare) || event.repIds.length === 0) return;
+    const candidates = event.repIds
+      .map((id) => reps[repIndex.get(id) ?? -1])
+      .filter((rep): rep is RepInfo => rep !== undefined);
+    const free = candidates.filter(
+      (rep) => rep.active && !onLeave(rep, event.at) && loadOf(rep, event.at) < rep.capacity,
+    );
+    const pool = free.length > 0 ? free : candidates;
+    if (pool.length === 0) return;
+    const first = random.pick(pool);
+    const claimAt = actAt(
+      undefined,
+      event.at,
+      random.logNormal(behaviour.claim.medianMs, behaviour.claim.sigma),
+    );
+    agenda.push(claimAt, new Task(T_CLAIM, lead, first.index, lead.gen, 0, null));
+    if (pool.length > 1 && random.chance(behaviour.claim.raceShare)) {
+      const second = pool[(pool.indexOf(first) + 1 + random.int(0, pool.length - 2)) % pool.length]!;
+      agenda.push(
+        claimAt + 5_000 + Math.floor(random.next() * 85_000),
+        new Task(T_CLAIM, lead, second.index, lead.gen, 1, null),
+      );
+    }
+  });
+  engine.on('lead.queued', (event) => {
+    const lead = leads.get(event.leadId);
+    if (!lead) return;
+    counts.queued++;
+    timeline.queued[dayIndex(event.at)]!++;
+    lead.state = S_QUEUED;
+    lead.gen++;
+    lead.supervisorId = event.supervisorId ?? defaultSupervisor;
+    lead.queuedAt = event.at;
+    lead.readyAt =
+      event.at +
+      behaviour.supervisor.reactionMinMs +
+      random.next() * (behaviour.supervisor.reactionMaxMs - behaviour.supervisor.reactionMinMs);
+    if (!lead.inQueue) {
+      lead.inQueue = true;
+      queue.push(lead);
+      queueDepth++;
+    }
+  });
+  const leaveQueue = (lead: SimLead) => {
+    if (lead.inQueue) {
+      lead.inQueue = false;
+      queueDepth--;
+    }
+  };
+  engine.on('lead.assigned', (event) => {
+    const lead = leads.get(event.leadId);
+    if (!lead) return;
+    leaveQueue(lead);
+    const rep = reps[repIndex.get(event.repId) ?? -1];
+    if (!lead.assigned) {
+      lead.assigned = true;
+      counts.assigned++;
+      timeline.assigned[dayIndex(event.at)]!++;
+    }
+    if (event.by === 'claim') counts.claimed++;
+    lead.state = S_ASSIGNED;
+    lead.owner = rep?.index ?? -1;
+    lead.gen++;
+    lead.lastActivityAt = event.at;
+    if (rep === undefined) return;
+    const day = localDayNumber(event.at);
+    if (rep.loadDay !== day) {
+      rep.loadDay = day;
+      rep.load = 0;
+    }
+    rep.load++;
+    // The new owner plans to open the card, or (rarely) goes straight to a follow-up.
+    const openDelay = drawDelay(behaviour.open, rep.diligence);
+    if (openDelay >= 0)
+      agenda.push(actAt(rep, event.at, openDelay), new Task(T_OPEN, lead, rep.index, lead.gen, 0, null));
+    else planFirstFollowUp(lead, rep, event.at);
+  });
+  engine.on('lead.reassigned', () => {
+    counts.reassigned++;
+  });
+  engine.on('lead.nurturing', (event) => {
+    const lead = leads.get(event.leadId);
+    if (!lead) return;
+    if (lead.state !== S_NURTURING) counts.nurturing++;
+    lead.state = S_NURTURING;
+    lead.nurtureUntil = event.until;
+  });
+  engine.on('lead.opened', (event) => {
+    const lead = leads.get(event.leadId);
+    if (!lead) return;
+    lead.state = S_OPENED;
+    lead.lastActivityAt = event.at;
+  });
+  engine.on('lead.followedUp', (event) => {
+    const lead = leads.get(event.leadId);
+    if (!lead) return;
+    lead.state = S_CONTACTED;
+    lead.lastActivityAt = event.at;
+    lead.nextContactAt = event.nextContactAt;
+    lead.followUps++;
+    if (!lead.followedUp) {
+      lead.followedUp = true;
+      counts.followedUp++;
+      lead.planAt = event.nextContactAt;
+    } else progressed(lead, event.at);
+  });
+  const progressed = (lead: SimLead, at: number) => {
+    if (lead.planAt > 0 && lead.planResult === 0) lead.planResult = at <= lead.planAt ? 1 : 2;
+  };
+  engine.on('lead.closed', (event) => {
+    const lead = leads.get(event.leadId);
+    if (!lead) return;
+    leaveQueue(lead);
+    lead.state = S_CLOSED;
+    lead.closedAs = event.state;
+    lead.lastActivityAt = event.at;
+    if (event.state === 'converted') counts.converted++;
+    if (event.state === 'disqualified') counts.disqualified++;
+    if (event.state === 'converted' || event.state === 'disqualified') progressed(lead, event.at);
+  });
+  engine.on('lead.escalated', (event) => {
+    counts.escalations++;
+    escalationsByPolicy[event.policyId] = (escalationsByPolicy[event.policyId] ?? 0) + 1;
+    const lead = leads.get(event.leadId);
+    if (!lead) return;
+    lead.escalations++;
+    lead.escalationsByPolicy ??= {};
+    lead.escalationsByPolicy[event.policyId] = (lead.escalationsByPolicy[event.policyId] ?? 0) + 1;
+  });
+  engine.on('sla.breached', (event) => {
+    breachesByPolicy[event.policyId] = (breachesByPolicy[event.policyId] ?? 0) + 1;
+    timeline.breaches[dayIndex(event.at)]!++;
+    remind(event.entityId, event.policyId, event.at);
+  });
+  engine.on('sla.warning', (event) => {
+    warningsByPolicy[event.policyId] = (warningsByPolicy[event.policyId] ?? 0) + 1;
+    remind(event.entityId, event.policyId, event.at);
+  });
+  /** A rep reacting to an SLA notification: open the card, or get the first follow-up done. */
+  function remind(leadId: string, policyId: string, at: number): void {
+    const lead = leads.get(leadId);
+    if (!lead || lead.owner < 0) return;
+    const rep = reps[lead.owner]!;
+    if (openReminders.has(policyId) && lead.state === S_ASSIGNED) {
+      if (!random.chance(behaviour.reminders.openShare)) return;
+      const delay = random.logNormal(behaviour.reminders.openMedianMs * rep.diligence, 0.8);
+      agenda.push(actAt(rep, at, delay, true), new Task(T_OPEN, lead, rep.index, lead.gen, 0, null));
+    } else if (followUpReminders.has(policyId) && lead.followUps === 0 && lead.state !== S_CLOSED) {
+      if (!random.chance(behaviour.reminders.followUpShare)) return;
+      const delay = random.logNormal(behaviour.reminders.followUpMedianMs * rep.diligence, 0.8);
+      agenda.push(actAt(rep, at, delay, true), new Task(T_FOLLOW_UP, lead, rep.index, lead.gen, 1, null));
+    }
+  }
+
+  // ---- planning ----
+  function planFirstFollowUp(lead: SimLead, rep: RepInfo, from: number): void {
+    const delay = drawDelay(behaviour.firstFollowUp, rep.diligence);
+    if (delay < 0) return;
+    agenda.push(actAt(rep, from, delay), new Task(T_FOLLOW_UP, lead, rep.index, lead.gen, 1, null));
+  }
+  function planNextFollowUp(lead: SimLead, rep: RepInfo, now: number, n: number): void {
+    const model = behaviour.nextFollowUp;
+    if (n > model.maxFollowUps || random.chance(model.dropShare)) return;
+    if (lead.state === S_NURTURING && !random.chance(model.nurtureReturnShare)) return;
+    const planned = Math.max(lead.nextContactAt, now);
+    let at: number;
+    if (random.chance(model.onTimeShare)) {
+      // On time: some point before the planned contact, from the app if office hours come too late.
+      const t = now + (planned - now) * (0.3 + 0.6 * random.next());
+      at = actAt(rep, t, 0);
+      if (at > planned) at = actAt(rep, t, 0, true);
+    } else at = actAt(rep, planned + random.logNormal(model.lateMedianMs, model.lateSigma), 0);
+    agenda.push(at, new Task(T_FOLLOW_UP, lead, rep.index, lead.gen, n, null));
+  }
+
+  // ---- actions ----
+  const refusedBy = (error: unknown): boolean =>
+    error instanceof EngineError && error.code === 'EVENT_NOT_ACCEPTED';
+  const onAction = options.onAction;
+
+  async function runTask(task: Task): Promise<void> {
+    const now = clock.now();
+    const lead = task.lead;
+    switch (task.kind) {
+      case T_WAKE:
+        return;
+      case T_CUSTOM:
+        await task.run!();
+        return;
+      case T_SWEEP:
+        await sweep(now);
+        agenda.push(
+          calendar.nextBusinessTime(now + behaviour.supervisor.sweepEveryMs),
+          new Task(T_SWEEP, null, -1, 0, 0, null),
+        );
+        return;
+      case T_CLAIM: {
+        if (!lead || lead.state === S_CLOSED) {
+          actions.skipped++;
+          return;
+        }
+        const rep = reps[task.rep]!;
+        let accepted = true;
+        try {
+          await engine.claim(lead.id, rep.id);
+          actions.claims++;
+        } catch (error) {
+          if (!refusedBy(error)) throw error;
+          accepted = false;
+          actions.refused.claim++;
+        }
+        onAction?.({ type: 'claim', at: now, leadId: lead.id, repId: rep.id, accepted });
+        return;
+      }
+      case T_OPEN: {
+        if (!lead || lead.gen !== task.gen || lead.state !== S_ASSIGNED) {
+          actions.skipped++;
+          return;
+        }
+        const rep = reps[task.rep]!;
+        let accepted = true;
+        try {
+          await engine.open(lead.id, rep.id);
+          actions.opens++;
+        } catch (error) {
+          if (!refusedBy(error)) throw error;
+          accepted = false;
+          actions.refused.open++;
+        }
+        onAction?.({ type: 'open', at: now, leadId: lead.id, repId: rep.id, accepted });
+        if (accepted && lead.gen === task.gen) planFirstFollowUp(lead, rep, now);
+        return;
+      }
+      case T_FOLLOW_UP: {
+        if (
+          !lead ||
+          lead.gen !== task.gen ||
+          lead.followUps !== task.n - 1 ||
+          lead.state < S_ASSIGNED ||
+          lead.state === S_CLOSED ||
+          (lead.state === S_NURTURING && now >= lead.nurtureUntil)
+        ) {
+          actions.skipped++;
+          return;
+        }
+        await followUp(lead, reps[task.rep]!, task.n, now);
+        return;
+      }
+    }
+  }
+
+  async function followUp(lead: SimLead, rep: RepInfo, n: number, now: number): Promise<void> {
+    const model = behaviour.nextFollowUp;
+    if (n > 1) {
+      const convert = lead.lastOutcome === 'quoted' ? model.convertAfterQuote : model.convertShare;
+      const roll = random.next();
+      if (roll < convert + model.disqualifyShare) {
+        const type = roll < convert ? ('convert' as const) : ('disqualify' as const);
+        let accepted = true;
+        try {
+          if (type === 'convert') await engine.dispatch(lead.id, { type: 'CONVERT' });
+          else await engine.dispatch(lead.id, { type: 'DISQUALIFY', reason: '客户取消采购计划' });
+          if (type === 'convert') actions.conversions++;
+          else actions.disqualifications++;
+        } catch (error) {
+          if (!refusedBy(error)) throw error;
+          accepted = false;
+          actions.refused.close++;
+        }
+        onAction?.({ type, at: now, leadId: lead.id, repId: rep.id, accepted });
+        return;
+      }
+    }
+    const outcome = outcomeTable?.draw(random);
+    let accepted = true;
+    try {
+      await engine.recordFollowUp(
+        lead.id,
+        outcome !== undefined
+          ? {
+              status: outcomeLabels.get(outcome) ?? outcome,
+              nextAction: NEXT_ACTIONS[outcome] ?? '按计划回访',
+              outcome,
+            }
+          : { status: '已联系', nextAction: '按计划回访', nextContactAt: now + 3 * DAY },
+      );
+      actions.followUps++;
+    } catch (error) {
+      if (!refusedBy(error)) throw error;
+      accepted = false;
+      actions.refused.followUp++;
+    }
+    onAction?.({
+      type: 'followUp',
+      at: now,
+      leadId: lead.id,
+      repId: rep.id,
+      outcome: outcome ?? null,
+      accepted,
+    });
+    if (!accepted) return;
+    lead.lastOutcome = outcome ?? null;
+    if (lead.state !== S_CLOSED) planNextFollowUp(lead, rep, now, n + 1);
+  }
+
+  /** The supervisor assigns ready queued leads to the eligible reps with the most room. */
+  async function sweep(now: number): Promise<void> {
+    while (queueHead < queue.length && !queue[queueHead]!.inQueue) queueHead++;
+    if (queueHead > 4_096 && queueHead * 2 > queue.length) {
+      queue.splice(0, queueHead);
+      queueHead = 0;
+    }
+    if (queueHead >= queue.length) return;
+    const blocked = new Set<number>();
+    const latestReady = now - behaviour.supervisor.reactionMinMs;
+    for (let i = queueHead; i < queue.length; i++) {
+      const lead = queue[i]!;
+      if (lead.queuedAt > latestReady) break;
+      if (!lead.inQueue || lead.readyAt > now) continue;
+      let best: RepInfo | undefined;
+      let bestScore = -1;
+      let bestRoom = 0;
+      for (const rep of reps) {
+        if (!rep.active || blocked.has(rep.index) || onLeave(rep, now)) continue;
+        const room = rep.capacity - loadOf(rep, now);
+        if (room <= 0) continue;
+        const score = (rep.regions.has(lead.region) ? 2 : 0) + (rep.industries.has(lead.industry) ? 1 : 0);
+        if (score > bestScore || (score === bestScore && room > bestRoom)) {
+          best = rep;
+          bestScore = score;
+          bestRoom = room;
+        }
+      }
+      if (best === undefined) return;
+      const by = lead.supervisorId ?? defaultSupervisor;
+      let accepted = true;
+      try {
+        await engine.assign(lead.id, best.id, by);
+        actions.supervisorAssigns++;
+      } catch (error) {
+        if (!refusedBy(error)) throw error;
+        accepted = false;
+        actions.refused.assign++;
+        blocked.add(best.index);
+      }
+      onAction?.({ type: 'assign', at: now, leadId: lead.id, repId: best.id, by, accepted });
+    }
+  }
+
+  // ---- extensions ----
+  for (const extension of options.extensions ?? []) {
+    const counters: Record<string, number> = {};
+    extensionCounts[extension.name] = counters;
+    extension.setup({
+      engine,
+      // Its own stream: adding an extension does not change the other draws of the run.
+      random: createRandom((seed ^ hashName(extension.name)) >>> 0),
+      calendar,
+      now: () => clock.now(),
+      schedule: (at, run) => agenda.push(Math.max(at, clock.now()), new Task(T_CUSTOM, null, -1, 0, 0, run)),
+      count: (key, by = 1) => {
+        counters[key] = (counters[key] ?? 0) + by;
+      },
+    });
+  }
+
+  // ---- the loop ----
+  agenda.push(calendar.nextBusinessTime(start), new Task(T_SWEEP, null, -1, 0, 0, null));
+  let ingested = 0;
+  let day = 0;
+  const assignUnqualified = compiled.qualification.assignUnqualified;
+  const closeDaysUntil = (t: number) => {
+    while (day < days && t >= start + (day + 1) * DAY) {
+      timeline.queueDepth[day] = queueDepth;
+      day++;
+      options.onProgress?.(day, days);
+    }
+  };
+  for (;;) {
+    const upcoming = peekArrival();
+    const arrivalAt = upcoming !== undefined ? Math.max(upcoming.at, start) : Number.POSITIVE_INFINITY;
+    const taskAt = agenda.peekAt();
+    const at = Math.min(arrivalAt, taskAt);
+    // Advance at most MAX_ADVANCE (and never across midnight) at a time: reactions to what the
+    // engine's own timers do meanwhile (a reminder, an expired offer) join the agenda in time.
+    const now = clock.now();
+    const limit = Math.min(now + MAX_ADVANCE, start + (day + 1) * DAY, end);
+    if (at > limit || at >= end) {
+      if (limit > now) await engine.advanceTo(limit);
+      closeDaysUntil(limit);
+      if (limit >= end) break;
+      continue;
+    }
+    if (at > now) await engine.advanceTo(at);
+    closeDaysUntil(at);
+    if (arrivalAt <= taskAt) {
+      arrival = upcoming!;
+      cursor++;
+      ingested++;
+      const result = await engine.ingest(arrival.payload);
+      if (result.status === 'accepted') {
+        const valid = assignUnqualified
+          ? (await engine.getLead(result.leadId))?.qualified === true
+          : result.decision.kind !== 'nurture';
+        if (valid) counts.valid++;
+      }
+      onAction?.({
+        type: 'ingest',
+        at,
+        payload: arrival.payload,
+        leadId: result.status === 'quarantined' ? null : result.leadId,
+        status: result.status,
+        accepted: true,
+      });
+      arrival = undefined;
+    } else {
+      await runTask(agenda.pop()!);
+    }
+  }
+  const afterEnd = explicit ? explicit.length - ingested : 0;
+  closeDaysUntil(end);
+  const metrics = await engine.leadMetrics();
+
+  // ---- report ----
+  let planMet = 0;
+  let planMissed = 0;
+  let planPending = 0;
+  const stalledCandidates: SimLead[] = [];
+  const mostEscalated: SimLead[] = [];
+  for (const lead of leads.values()) {
+    if (lead.planAt > 0) {
+      if (lead.planResult === 1) planMet++;
+      else if (lead.planResult === 2 || lead.planAt < end) planMissed++;
+      else planPending++;
+    }
+    if (lead.state !== S_CLOSED && lead.state !== S_NURTURING) insertTop(stalledCandidates, lead, staleFirst);
+    if (lead.escalations > 0) insertTop(mostEscalated, lead, escalatedFirst);
+  }
+  const targetRows = buildTargets(metrics, compiled.source.targets, {
+    met: planMet,
+    missed: planMissed,
+    pending: planPending,
+  });
+  const stalled: StalledLead[] = stalledCandidates.map((lead) => ({
+    leadId: lead.id,
+    company: lead.company,
+    state: STATE_NAMES[lead.state]!,
+    ownerId: lead.owner >= 0 ? reps[lead.owner]!.id : null,
+    lastActivityAt: new Date(lead.lastActivityAt).toISOString(),
+    idleHours: Math.round(((end - lead.lastActivityAt) / HOUR) * 10) / 10,
+  }));
+  const leave: Record<string, string[]> = {};
+  for (const rep of engine.team.reps)
+    if (rep.leave.length > 0) leave[rep.id] = rep.leave.map((range) => `${range.from}..${range.to}`);
+
+  const report: SimulationReport = {
+    ruleSet: { id: compiled.source.id, version: compiled.source.version, name: compiled.source.name ?? null },
+    seed,
+    period: {
+      start: new Date(start).toISOString(),
+      end: new Date(end).toISOString(),
+      days,
+      workingDays,
+      zone: calendar.zone,
+    },
+    team: {
+      reps: engine.team.reps.length,
+      dailyCapacity: engine.team.reps.reduce((sum, rep) => sum + (rep.active ? rep.dailyCapacity : 0), 0),
+    },
+    input: {
+      source: explicit ? 'explicit' : 'generated',
+      market: explicit ? null : typeof market === 'string' ? market : market.name,
+      leadsPerMonth: explicit ? null : leadsPerMonth,
+    },
+    targets: targetRows,
+    passed: targetRows.every((row) => row.passed),
+    counts: {
+      arrivals: ingested,
+      afterEnd,
+      received: counts.received,
+      quarantined: counts.quarantined,
+      quarantinedByPath: sortedRecord(quarantinedByPath),
+      duplicatesMerged: counts.merged,
+      valid: counts.valid,
+      assigned: counts.assigned,
+      offered: counts.offered,
+      claimed: counts.claimed,
+      queued: counts.queued,
+      queuedAtEnd: queueDepth,
+      nurturing: counts.nurturing,
+      followedUp: counts.followedUp,
+      converted: counts.converted,
+      disqualified: counts.disqualified,
+      reassigned: counts.reassigned,
+      escalations: counts.escalations,
+      escalationsByPolicy,
+      breachesByPolicy,
+      warningsByPolicy,
+    },
+    funnel: buildFunnel(counts),
+    escalations: {
+      byPolicy: Object.entries(escalationsByPolicy)
+        .filter(([, count]) => count > 0)
+        .map(([policyId, count]) => ({ policyId, count }))
+        .sort((a, b) => b.count - a.count || (a.policyId < b.policyId ? -1 : 1)),
+      topLeads: mostEscalated.map((lead) => ({
+        leadId: lead.id,
+        count: lead.escalations,
+        policies: sortedRecord(lead.escalationsByPolicy ?? {}),
+      })),
+    },
+    stalled,
+    actions,
+    notifications: sortedRecord(notifications),
+    leave,
+    metrics,
+    ...(options.extensions && options.extensions.length > 0 ? { extensions: extensionCounts } : {}),
+  };
+  return { report, timeline };
+}
+
+const TOP = 5;
+
+/** FNV-1a hash of a name (seeds an extension's random stream). */
+function hashName(name: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) hash = Math.imul(hash ^ name.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
+}
+
+/** Keep the TOP5 of `list` under `before` (a strict order; ties broken by lead id). */
+function insertTop(list: SimLead[], lead: SimLead, before: (a: SimLead, b: SimLead) => boolean): void {
+  if (list.length === TOP && !before(lead, list[TOP - 1]!)) return;
+  let i = list.length < TOP ? list.length : TOP - 1;
+  list[i] = lead;
+  while (i > 0 && before(list[i]!, list[i - 1]!)) {
+    const swap = list[i - 1]!;
+    list[i - 1] = list[i]!;
+    list[i] = swap;
+    i--;
+  }
+}
+
+const staleFirst = (a: SimLead, b: SimLead) =>
+  a.lastActivityAt < b.lastActivityAt || (a.lastActivityAt === b.lastActivityAt && a.id < b.id);
+const escalatedFirst = (a: SimLead, b: SimLead) =>
+  a.escalations > b.escalations || (a.escalations === b.escalations && a.id < b.id);
+
+function sortedRecord(record: Readonly<Record<string, number>>): Record<string, number> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
