@@ -40,3 +40,21 @@ JS
 node esm.mjs
 node cjs.cjs
 node -e "const p = require('leadflow/package.json'); console.log('package.json export ok:', p.name, p.version)"
+
+# The CLI from the packed package: a short run, --json output, and bad-input exit codes.
+npx --no-install leadflow simulate --days 2 --leads-per-month 600 --json > report.json
+node -e "const r = JSON.parse(require('fs').readFileSync('report.json', 'utf8')); if (!r || typeof r !== 'object') throw new Error('no JSON report'); console.log('CLI --json ok:', Object.keys(r).slice(0, 6).join(', '))"
+set +e
+npx --no-install leadflow simulate --rules does-not-exist.json > /dev/null 2> missing.txt
+missing_rc=$?
+echo '{"id": "bad", "version": "1", "assignment": {"rules": [{"id": "r", "strategy": {"type": "owner", "repId": "nobody"}}]}, "sla": {"policies": [{"id": "p", "startOn": ["lead.arrived"], "stopOn": ["lead.assigned"], "target": "soon", "clock": "business", "onBreach": []}]}}' > bad-rules.json
+npx --no-install leadflow simulate --rules bad-rules.json > /dev/null 2> bad.txt
+bad_rc=$?
+set -e
+if [ "$missing_rc" -ne 2 ] || ! grep -q 'does-not-exist.json' missing.txt; then
+  echo "CLI: a missing file must exit 2 and name the file (got $missing_rc)"; cat missing.txt; exit 1
+fi
+if [ "$bad_rc" -ne 2 ] || ! grep -q 'sla.policies\[0\]' bad.txt; then
+  echo "CLI: an invalid rule set must exit 2 and list problems with JSON paths (got $bad_rc)"; cat bad.txt; exit 1
+fi
+echo "CLI bad-input cases ok (exit 2, file and JSON paths named)"

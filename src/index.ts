@@ -290,3 +290,21 @@ export {
   type Timer,
   type TimerQueue,
 } from './scheduler/timer-queue.js';
+
+// --- simulation (the engine behind `leadflow simulate`, the playground and the benchmarks)
+export {
+  type BehaviourModel,
+  DEFAULT_BEHAVIOUR,
+  DEFAULT_SIMULATION_START,
+  type GeneratedLead,
+  type GenerateLeadStreamOptions,
+  generateLeadStream,
+  MARKET_PROFILES,
+  type MarketProfile,
+  type RunSimulationOptions,
+  runSimulation,
+  type SimulationExtension,
+  type SimulationReport,
+  type SimulationResult,
+  type SimulationTimeline,
+} from './simulate/index.js';
