@@ -92,30 +92,51 @@ interface PreparedEntity {
  * sorted array with binary insertion made each write an O(n) memmove at 100,000+ ids.
  */
 class SortedIds {
-  private readonly members = new Set<string>();
+  // Most lookup values (a phone, an e-mail) index exactly one id: keep that case allocation-free.
+  private one: string | undefined;
+  private many: Set<string> | undefined;
   private sorted: string[] = [];
   private dirty = false;
 
   get ids(): readonly string[] {
     if (this.dirty) {
-      this.sorted = [...this.members].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      this.sorted =
+        this.many !== undefined
+          ? [...this.many].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+          : this.one !== undefined
+            ? [this.one]
+            : [];
       this.dirty = false;
     }
     return this.sorted;
   }
 
   get size(): number {
-    return this.members.size;
+    return this.many !== undefined ? this.many.size : this.one !== undefined ? 1 : 0;
   }
 
   insert(id: string): void {
-    if (this.members.has(id)) return;
-    this.members.add(id);
+    if (this.many !== undefined) {
+      if (this.many.has(id)) return;
+      this.many.add(id);
+    } else if (this.one === undefined) {
+      this.one = id;
+    } else if (this.one === id) {
+      return;
+    } else {
+      this.many = new Set([this.one, id]);
+      this.one = undefined;
+    }
     this.dirty = true;
   }
 
   remove(id: string): void {
-    if (this.members.delete(id)) this.dirty = true;
+    if (this.many !== undefined) {
+      if (this.many.delete(id)) this.dirty = true;
+    } else if (this.one === id) {
+      this.one = undefined;
+      this.dirty = true;
+    }
   }
 
   /** First index whose id is ≥ `id`. */
