@@ -1,0 +1,228 @@
+import { z } from 'zod';
+import type { Lead } from './lead.js';
+import { MODEL_LIMITS } from './limits.js';
+
+/*
+ * A fast path for the common, already-clean lead payload. It accepts only inputs it can prove
+ * valid with plain checks — plain objects, known keys, trimmed non-blank strings within limits,
+ * epoch-ms instants — and returns `undefined` for anything else, in which case the zod schema
+ * decides (and produces the issues). A differential property test holds it to the schema:
+ * whenever this returns a lead, zod returns an equal one. Intake is the hottest path of a replay.
+ */
+
+const PHONE = /^\+?[0-9(][0-9 ()-]*[0-9]$/;
+const ID = /^[A-Za-z0-9][A-Za-z0-9_.:@-]*$/;
+const CHANNEL = /^[a-z][a-z0-9_]{0,39}$/;
+const EMAIL = z.regexes.email;
+
+const PAGE_VIEW_KEYS = new Set(['type', 'at', 'url']);
+const DOWNLOAD_KEYS = new Set(['type', 'at', 'asset']);
+const VIDEO_KEYS = new Set(['type', 'at', 'seconds']);
+const FORM_KEYS = new Set(['type', 'at']);
+const BUDGET_KEYS = new Set(['amount', 'currency']);
+const LEAD_KEYS = new Set([
+  'id',
+  'receivedAt',
+  'channel',
+  'campaign',
+  'company',
+  'contact',
+  'budget',
+  'need',
+  'behaviours',
+  'priority',
+  'tags',
+  'custom',
+]);
+const COMPANY_KEYS = new Set(['name', 'region', 'city', 'park', 'industry']);
+const CONTACT_KEYS = new Set(['name', 'title', 'phone', 'email']);
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function onlyKeys(value: Record<string, unknown>, allowed: ReadonlySet<string>): boolean {
+  for (const key in value) if (!Object.hasOwn(value, key) || !allowed.has(key)) return false;
+  return Object.getOwnPropertySymbols(value).length === 0;
+}
+
+/** A string that needs no trimming and is not blank, within `max` characters. */
+function clean(value: unknown, max: number): value is string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > max) return false;
+  // Any edge whitespace (zod's trim uses the same notion) defers to the schema.
+  return value.trim() === value;
+}
+
+function instant(value: unknown): value is number {
+  return (
+    typeof value === 'number' &&
+    Number.isInteger(value) &&
+    value >= MODEL_LIMITS.minInstantMs &&
+    value < MODEL_LIMITS.maxInstantMs
+  );
+}
+
+/**
+ * Parse a lead payload without zod when it is plainly valid; `undefined` means "let the schema
+ * decide" (it may still be valid, e.g. with an ISO date or a USCC to check).
+ *
+ * @example
+ * ```ts
+ * const lead = fastParseLead(payload) ?? slowParse(payload);
+ * ```
+ */
+export function fastParseLead(raw: unknown): Lead | undefined {
+  if (!isPlainObject(raw) || !onlyKeys(raw, LEAD_KEYS)) return undefined;
+  const {
+    id,
+    receivedAt,
+    channel,
+    campaign,
+    company,
+    contact,
+    budget,
+    need,
+    behaviours,
+    priority,
+    tags,
+    custom,
+  } = raw;
+  if (id !== undefined && !(clean(id, MODEL_LIMITS.idLength) && ID.test(id))) return undefined;
+  if (!instant(receivedAt)) return undefined;
+  if (typeof channel !== 'string' || !CHANNEL.test(channel)) return undefined;
+  if (campaign !== undefined && !clean(campaign, MODEL_LIMITS.nameLength)) return undefined;
+
+  if (!isPlainObject(company) || !onlyKeys(company, COMPANY_KEYS)) return undefined;
+  if (!clean(company.name, MODEL_LIMITS.nameLength)) return undefined;
+  if (!clean(company.region, MODEL_LIMITS.labelLength)) return undefined;
+  if (!clean(company.industry, MODEL_LIMITS.labelLength)) return undefined;
+  if (company.city !== undefined && !clean(company.city, MODEL_LIMITS.labelLength)) return undefined;
+  if (company.park !== undefined && !clean(company.park, MODEL_LIMITS.labelLength)) return undefined;
+
+  if (!isPlainObject(contact) || !onlyKeys(contact, CONTACT_KEYS)) return undefined;
+  if (contact.name !== undefined && !clean(contact.name, MODEL_LIMITS.nameLength)) return undefined;
+  if (contact.title !== undefined && !clean(contact.title, MODEL_LIMITS.labelLength)) return undefined;
+  if (
+    contact.phone !== undefined &&
+    !(
+      clean(contact.phone, MODEL_LIMITS.phoneLength) &&
+      contact.phone.length >= 3 &&
+      PHONE.test(contact.phone)
+    )
+  ) {
+    return undefined;
+  }
+  if (
+    contact.email !== undefined &&
+    !(clean(contact.email, MODEL_LIMITS.emailLength) && EMAIL.test(contact.email))
+  )
+    return undefined;
+
+  let parsedBudget: Lead['budget'];
+  if (budget !== undefined) {
+    if (!isPlainObject(budget) || !onlyKeys(budget, BUDGET_KEYS)) return undefined;
+    const { amount, currency } = budget;
+    if (
+      typeof amount !== 'number' ||
+      !Number.isFinite(amount) ||
+      amount < 0 ||
+      amount > MODEL_LIMITS.maxAmount
+    )
+      return undefined;
+    if (currency !== undefined && (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency)))
+      return undefined;
+    parsedBudget = { amount, currency: (currency as string | undefined) ?? 'CNY' };
+  }
+  if (need !== undefined && !clean(need, MODEL_LIMITS.needLength)) return undefined;
+
+  const parsedBehaviours: Lead['behaviours'] = [];
+  if (behaviours !== undefined) {
+    if (!Array.isArray(behaviours) || behaviours.length > MODEL_LIMITS.behaviours) return undefined;
+    for (const behaviour of behaviours) {
+      if (!isPlainObject(behaviour) || !instant(behaviour.at)) return undefined;
+      const at = behaviour.at;
+      switch (behaviour.type) {
+        case 'page_view':
+          if (!onlyKeys(behaviour, PAGE_VIEW_KEYS)) return undefined;
+          if (behaviour.url !== undefined && !clean(behaviour.url, MODEL_LIMITS.urlLength)) return undefined;
+          parsedBehaviours.push(
+            behaviour.url === undefined
+              ? { type: 'page_view', at }
+              : { type: 'page_view', at, url: behaviour.url },
+          );
+          break;
+        case 'download':
+          if (!onlyKeys(behaviour, DOWNLOAD_KEYS) || !clean(behaviour.asset, MODEL_LIMITS.nameLength))
+            return undefined;
+          parsedBehaviours.push({ type: 'download', at, asset: behaviour.asset });
+          break;
+        case 'video_watch': {
+          const seconds = behaviour.seconds;
+          if (!onlyKeys(behaviour, VIDEO_KEYS)) return undefined;
+          if (
+            typeof seconds !== 'number' ||
+            !Number.isFinite(seconds) ||
+            seconds < 0 ||
+            seconds > MODEL_LIMITS.maxVideoSeconds
+          )
+            return undefined;
+          parsedBehaviours.push({ type: 'video_watch', at, seconds });
+          break;
+        }
+        case 'form_submit':
+          if (!onlyKeys(behaviour, FORM_KEYS)) return undefined;
+          parsedBehaviours.push({ type: 'form_submit', at });
+          break;
+        default:
+          return undefined;
+      }
+    }
+  }
+  if (priority !== undefined && priority !== 'normal' && priority !== 'urgent') return undefined;
+  const parsedTags: string[] = [];
+  if (tags !== undefined) {
+    if (!Array.isArray(tags) || tags.length > MODEL_LIMITS.tags) return undefined;
+    for (const tag of tags) {
+      if (!clean(tag, MODEL_LIMITS.tagLength)) return undefined;
+      parsedTags.push(tag);
+    }
+  }
+  // Custom fields need the schema's key checks; only the empty record takes the fast path.
+  if (
+    custom !== undefined &&
+    !(
+      isPlainObject(custom) &&
+      Object.keys(custom).length === 0 &&
+      Object.getOwnPropertySymbols(custom).length === 0
+    )
+  ) {
+    return undefined;
+  }
+
+  // Built by assignment in the schema's key order (object spreads are slow in V8's hot paths).
+  const parsedCompany: Record<string, unknown> = { name: company.name, region: company.region };
+  if (company.city !== undefined) parsedCompany.city = company.city;
+  if (company.park !== undefined) parsedCompany.park = company.park;
+  parsedCompany.industry = company.industry;
+  const parsedContact: Record<string, unknown> = {};
+  if (contact.name !== undefined) parsedContact.name = contact.name;
+  if (contact.title !== undefined) parsedContact.title = contact.title;
+  if (contact.phone !== undefined) parsedContact.phone = contact.phone;
+  if (contact.email !== undefined) parsedContact.email = contact.email;
+  const lead: Record<string, unknown> = {};
+  if (id !== undefined) lead.id = id;
+  lead.receivedAt = receivedAt;
+  lead.channel = channel;
+  if (campaign !== undefined) lead.campaign = campaign;
+  lead.company = parsedCompany;
+  lead.contact = parsedContact;
+  if (parsedBudget !== undefined) lead.budget = parsedBudget;
+  if (need !== undefined) lead.need = need;
+  lead.behaviours = parsedBehaviours;
+  lead.priority = priority ?? 'normal';
+  lead.tags = parsedTags;
+  lead.custom = {};
+  return lead as Lead;
+}

@@ -1,0 +1,125 @@
+import { fc, test } from '@fast-check/vitest';
+import { describe, expect } from 'vitest';
+import { safeParseModel } from '../../src/model/issues.js';
+import { leadInputSchema } from '../../src/model/lead.js';
+import { fastParseLead } from '../../src/model/lead-fast.js';
+import { leadArbitrary } from '../../src/testing/arbitraries.js';
+
+const AT = Date.parse('2026-03-02T02:00:00Z');
+const slow = (raw: unknown) => safeParseModel(leadInputSchema, raw);
+
+/** Values that probe every check: blanks, padding, wrong types, limits, odd numbers. */
+const probe = fc.oneof(
+  fc.constantFrom(
+    undefined,
+    null,
+    '',
+    ' ',
+    ' padded ',
+    'x',
+    'CNY',
+    'cny',
+    'USD',
+    'urgent',
+    'normal',
+    'website_form',
+    'Website_Form',
+    '138 0000 0000',
+    '+86-21-6888',
+    '12',
+    'a@b.co',
+    'not-an-email',
+    '__proto__',
+    '2026-03-02T10:00:00+08:00',
+    0,
+    -1,
+    1.5,
+    AT,
+    AT + 0.5,
+    Number.NaN,
+    1e16,
+    86_401,
+    true,
+    [],
+    {},
+    ['tender'],
+    [' tender'],
+  ),
+  fc.string({ maxLength: 8 }),
+  fc.integer(),
+  fc.double(),
+);
+
+/** A valid lead with one field (possibly nested) replaced by a probe value, or an extra key. */
+const mutated = fc
+  .tuple(
+    leadArbitrary(AT),
+    fc.constantFrom(
+      'id',
+      'receivedAt',
+      'channel',
+      'campaign',
+      'company.name',
+      'company.region',
+      'company.city',
+      'company.park',
+      'company.industry',
+      'company.uscc',
+      'contact.name',
+      'contact.phone',
+      'contact.email',
+      'contact.extra',
+      'budget.amount',
+      'budget.currency',
+      'budget',
+      'need',
+      'behaviours',
+      'behaviours.0.seconds',
+      'behaviours.0.at',
+      'behaviours.0.asset',
+      'priority',
+      'tags',
+      'custom',
+      'extra',
+    ),
+    probe,
+  )
+  .map(([lead, path, value]) => {
+    const copy = structuredClone(lead) as Record<string, unknown>;
+    const keys = path.split('.');
+    let target: Record<string, unknown> | undefined = copy;
+    for (const key of keys.slice(0, -1)) target = target?.[key] as Record<string, unknown> | undefined;
+    if (target !== undefined && target !== null && typeof target === 'object') {
+      const last = keys.at(-1)!;
+      if (value === undefined) delete target[last];
+      else target[last] = value;
+    }
+    return copy;
+  });
+
+describe('fastParseLead agrees with the zod schema', () => {
+  test.prop([mutated], { numRuns: 5000 })(
+    'whenever the fast path accepts, the schema accepts the same lead',
+    (raw) => {
+      const fast = fastParseLead(raw);
+      if (fast === undefined) return;
+      const reference = slow(raw);
+      expect(reference.ok).toBe(true);
+      if (reference.ok)
+        expect(JSON.parse(JSON.stringify(fast))).toEqual(JSON.parse(JSON.stringify(reference.value)));
+    },
+  );
+
+  test.prop([fc.array(leadArbitrary(AT), { minLength: 50, maxLength: 50 })], { numRuns: 20 })(
+    'takes the fast path for the common clean payloads (so it is worth having)',
+    (leads) => {
+      // Blank optional fields (e.g. an empty `need`) take the schema path; most leads do not.
+      const accepted = leads.filter((lead) => fastParseLead(lead) !== undefined);
+      expect(accepted.length).toBeGreaterThanOrEqual(leads.length * 0.7);
+      for (const lead of accepted) {
+        const reference = slow(lead);
+        expect(reference.ok && JSON.stringify(reference.value)).toBe(JSON.stringify(fastParseLead(lead)));
+      }
+    },
+  );
+});
