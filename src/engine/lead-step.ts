@@ -274,6 +274,8 @@ export function createLeadSteps(ctx: LeadStepContext) {
   const decisionHistory = ctx.decisionHistory ?? 10;
   const repsById = new Map<string, Rep>(team.reps.map((rep) => [rep.id, rep]));
   const slaContextBase = { policies: compiled.sla, calendar };
+  // A literal, not a spread: this runs several times per step.
+  const slaContext = (entityId: string) => ({ policies: slaContextBase.policies, calendar, entityId });
   const outcomes = new Map(compiled.source.followUp.outcomes.map((outcome) => [outcome.id, outcome]));
 
   function emit(pending: Pending, name: keyof EngineEvents, payload: EngineEvents[keyof EngineEvents]): void {
@@ -364,7 +366,7 @@ export function createLeadSteps(ctx: LeadStepContext) {
     for (const slaEvent of slaEventsFor(event, before, after))
       applySlaEvent(leadId, rec, slaEvent, at, pending);
     if (TERMINAL_STATES.has(after) && !TERMINAL_STATES.has(before)) {
-      const stopped = slaStopAll(rec.sla, at, { ...slaContextBase, entityId: leadId });
+      const stopped = slaStopAll(rec.sla, at, slaContext(leadId));
       rec.sla = stopped.state;
       slaTimers(leadId, stopped.timers, pending);
       recordSlaEffects(leadId, rec, stopped.effects, at, pending);
@@ -492,7 +494,7 @@ export function createLeadSteps(ctx: LeadStepContext) {
         record(pending, leadId, type, at, { reason: context.reason });
     }
     if (compiled.sla.policies.length === 0) return;
-    const step = slaOnEvent(rec.sla, { type, at }, { ...slaContextBase, entityId: leadId });
+    const step = slaOnEvent(rec.sla, { type, at }, slaContext(leadId));
     rec.sla = step.state;
     slaTimers(leadId, step.timers, pending);
     recordSlaEffects(leadId, rec, step.effects, at, pending);
@@ -762,11 +764,7 @@ export function createLeadSteps(ctx: LeadStepContext) {
       qualified: null,
     });
     if (compiled.sla.policies.length > 0) {
-      const step = slaOnEvent(
-        rec.sla,
-        { type: 'lead.received', at },
-        { ...slaContextBase, entityId: leadId },
-      );
+      const step = slaOnEvent(rec.sla, { type: 'lead.received', at }, slaContext(leadId));
       rec.sla = step.state;
       slaTimers(leadId, step.timers, pending);
       recordSlaEffects(leadId, rec, step.effects, at, pending);
@@ -903,7 +901,7 @@ export function createLeadSteps(ctx: LeadStepContext) {
             payload: payload as unknown as SlaTimerPayload,
             at,
           },
-          { ...slaContextBase, entityId: timer.entityId },
+          slaContext(timer.entityId),
         );
         stale = result.stale;
         rec.sla = result.state;

@@ -121,6 +121,8 @@ export function createWorkSteps(ctx: { compiled: CompiledRuleSet; team: Team; ca
   const tasks = createStepper(taskMachine);
   const gates = resolveStageGates(compiled.source.opportunity.gates);
   const slaContextBase = { policies: compiled.sla, calendar };
+  // A literal, not a spread: this runs several times per step.
+  const slaContext = (entityId: string) => ({ policies: slaContextBase.policies, calendar, entityId });
   const repsById = new Map(team.reps.map((rep) => [rep.id, rep]));
 
   function timers(
@@ -268,7 +270,7 @@ export function createWorkSteps(ctx: { compiled: CompiledRuleSet; team: Team; ca
       });
       const slaEvent = emitted.type as SlaEvent;
       if (compiled.sla.policies.some((p) => p.entity === 'opportunity')) {
-        const step = slaOnEvent(record.sla, { type: slaEvent, at }, { ...slaContextBase, entityId: id });
+        const step = slaOnEvent(record.sla, { type: slaEvent, at }, slaContext(id));
         record.sla = step.state;
         slaTimers(id, step.timers, out);
         applySla(id, record, context, [...step.effects], out, at);
@@ -520,7 +522,7 @@ export function createWorkSteps(ctx: { compiled: CompiledRuleSet; team: Team; ca
             payload: payload as unknown as SlaTimerPayload,
             at,
           },
-          { ...slaContextBase, entityId: timer.entityId },
+          slaContext(timer.entityId),
         );
         const record = { ...opportunity, sla: result.state };
         slaTimers(timer.entityId, result.timers, effects);

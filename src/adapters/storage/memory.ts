@@ -573,7 +573,14 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
 
       const eventSeqs = preparedEvents.map((event) => {
         const seq = events.length + 1;
-        events.push({ seq, ...event });
+        events.push({
+          seq,
+          entityId: event.entityId,
+          kind: event.kind,
+          type: event.type,
+          at: event.at,
+          data: event.data,
+        });
         let positions = eventsByEntity.get(event.entityId);
         if (!positions) {
           positions = [];
