@@ -739,6 +739,14 @@ export function createLeadSteps(ctx: LeadStepContext) {
     const current = pending.assignment ?? pending.assignmentBase;
     const today = current.day === localDay(at) ? (current.assignedToday[repId] ?? 0) : 0;
     if (!rep.active) throw new EngineError('EVENT_NOT_ACCEPTED', `${operation}: rep "${repId}" is inactive`);
+    const day = localDay(at);
+    const leave = rep.leave.find((range) => range.from <= day && day <= range.to);
+    if (leave) {
+      throw new EngineError(
+        'EVENT_NOT_ACCEPTED',
+        `${operation}: rep "${repId}" is on leave ${leave.from}..${leave.to}`,
+      );
+    }
     if (today >= rep.dailyCapacity) {
       throw new EngineError(
         'EVENT_NOT_ACCEPTED',

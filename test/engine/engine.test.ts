@@ -188,11 +188,11 @@ describe('engine: SLA timers and escalation', () => {
   });
 
   it('offers urgent tenders to all; a non-offered rep cannot claim; the first claim wins', async () => {
-    // rep-f is on leave today, so the offer skips them.
+    // rep-f only handles hotline leads, so the offer of a web-form lead skips them.
     const team = parseTeam({
       ...zhikongPreset.team,
       reps: zhikongPreset.team.reps.map((rep) =>
-        rep.id === 'rep-f' ? { ...rep, leave: [{ from: '2026-03-02', to: '2026-03-02' }] } : rep,
+        rep.id === 'rep-f' ? { ...rep, channels: ['hotline_400'] } : rep,
       ),
     });
     const { engine, clock } = setup({ team });
@@ -216,6 +216,30 @@ describe('engine: SLA timers and escalation', () => {
     const record = await engine.getLead(tender.leadId);
     expect(record?.machine.value).toBe('assigned');
     expect(record?.decisions.at(-1)?.decision).toMatchObject({ kind: 'assign', ruleId: 'similar-wins' });
+  });
+});
+
+describe('engine: manual assignment', () => {
+  it('refuses to assign a queued lead to a rep on leave, naming the leave', async () => {
+    const team = parseTeam({
+      ...zhikongPreset.team,
+      reps: zhikongPreset.team.reps.map((rep) =>
+        rep.id === 'rep-d'
+          ? { ...rep, dailyCapacity: 0 }
+          : rep.id === 'rep-e'
+            ? { ...rep, leave: [{ from: '2026-03-01', to: '2026-03-03' }] }
+            : rep,
+      ),
+    });
+    const { engine, clock } = setup({ team });
+    const queued = await engine.ingest(rawLead(clock.now(), { company: { industry: '教育' } }));
+    if (queued.status !== 'accepted') throw new Error('fixture');
+    expect(queued.state).toBe('awaitingAssignment.queued');
+    await expect(engine.assign(queued.leadId, 'rep-e', 'sup-wang')).rejects.toThrow(
+      'assign: rep "rep-e" is on leave 2026-03-01..2026-03-03',
+    );
+    await engine.assign(queued.leadId, 'rep-f', 'sup-wang');
+    expect((await engine.getLead(queued.leadId))?.machine.context.ownerId).toBe('rep-f');
   });
 });
 
