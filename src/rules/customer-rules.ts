@@ -1,7 +1,7 @@
 import type { Customer } from '../model/customer.js';
 import type { CompiledRuleSet } from './compile.js';
 import type { ConditionTraceEntry } from './conditions.js';
-import { type CustomerFactSource, customerFacts } from './facts.js';
+import { type CustomerFactSource, customerFacts, historyInstant } from './facts.js';
 
 /**
  * What a cross-sell or risk rule produced for one customer: a recommendation, an alert or a
@@ -163,14 +163,16 @@ export function groupCrossSellSuggestions(
   windowDays = 180,
 ): GroupCrossSellSuggestion[] {
   const since = now - windowDays * 86_400_000;
-  const toMs = (value: string | number) =>
-    typeof value === 'number' ? value : Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
   const groups = new Map<string, { active: string[]; quiet: string[] }>();
   for (const customer of customers) {
     if (customer.groupId === undefined) continue;
     const recent =
-      (customer.purchases ?? []).some((p) => toMs(p.date) >= since && toMs(p.date) <= now) ||
-      (customer.technicalContacts ?? []).some((c) => toMs(c.at) >= since && toMs(c.at) <= now);
+      (customer.purchases ?? []).some(
+        (p) => historyInstant(p.date) >= since && historyInstant(p.date) <= now,
+      ) ||
+      (customer.technicalContacts ?? []).some(
+        (c) => historyInstant(c.at) >= since && historyInstant(c.at) <= now,
+      );
     const group = groups.get(customer.groupId) ?? { active: [], quiet: [] };
     (recent ? group.active : group.quiet).push(customer.id);
     groups.set(customer.groupId, group);

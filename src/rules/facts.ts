@@ -205,7 +205,15 @@ export type CustomerFactSource = Pick<Customer, 'industry' | 'region' | 'groupId
   readonly tags?: readonly string[] | undefined;
 };
 
-function toMs(value: string | number): number {
+/**
+ * An instant from epoch ms, an ISO date (`YYYY-MM-DD`, taken as UTC midnight) or an ISO datetime.
+ *
+ * @example
+ * ```ts
+ * historyInstant('2026-03-02'); // Date.parse('2026-03-02T00:00:00Z')
+ * ```
+ */
+export function historyInstant(value: string | number): number {
   return typeof value === 'number' ? value : Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
 }
 
@@ -238,20 +246,22 @@ export function customerFacts(customer: CustomerFactSource, now: number): Record
   for (const receivable of customer.receivables ?? []) {
     if (receivable.paidAt !== undefined) continue;
     unpaidReceivables += receivable.amount;
-    const overdueDays = Math.floor((now - toMs(receivable.dueDate)) / DAY_MS);
+    const overdueDays = Math.floor((now - historyInstant(receivable.dueDate)) / DAY_MS);
     if (overdueDays > oldestUnpaidReceivableDays) oldestUnpaidReceivableDays = overdueDays;
   }
   let last30 = 0;
   let previous90 = 0;
   for (const contact of customer.technicalContacts ?? []) {
-    const age = now - toMs(contact.at);
+    const age = now - historyInstant(contact.at);
     if (age < 0) continue;
     if (age < 30 * DAY_MS) last30++;
     else if (age < 120 * DAY_MS) previous90++;
   }
   const previousMonthly = previous90 / 3;
   const technicalContactTrend = previousMonthly === 0 ? 1 : last30 / previousMonthly;
-  const renewals = [...(customer.renewals ?? [])].sort((a, b) => toMs(b.date) - toMs(a.date));
+  const renewals = [...(customer.renewals ?? [])].sort(
+    (a, b) => historyInstant(b.date) - historyInstant(a.date),
+  );
   let consecutiveDeclinedRenewals = 0;
   for (const renewal of renewals) {
     if (renewal.outcome !== 'declined') break;

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { memoryStorage } from '../adapters/storage/memory.js';
 import type { StoredEvent } from '../adapters/storage/port.js';
 import { createEngine } from '../engine/engine.js';
+import { stateValueToString } from '../machines/xstate-step.js';
 import { parseTeam, type Team, type TeamInput } from '../model/team.js';
 import { type CompiledRuleSet, compileRuleSet } from '../rules/compile.js';
 import type { RuleSetInput } from '../rules/ruleset.js';
@@ -167,9 +168,7 @@ async function violatedGuarantee(
     if (result.status !== 'accepted') continue;
     const record = await engine.getLead(result.leadId);
     if (record === undefined) return `lead ${result.leadId} was accepted but is not stored`;
-    const value = record.machine.value;
-    const state =
-      typeof value === 'string' ? value : Object.entries(value).map(([k, v]) => `${k}.${String(v)}`)[0]!;
+    const state = stateValueToString(record.machine.value);
     if (OK_STATES.has(state)) continue;
     const escalated = record.machine.context.escalations.some((e) => e.to === 'supervisor');
     const waiting = timers.some((timer) => timer.entityId === result.leadId);

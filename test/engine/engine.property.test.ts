@@ -3,6 +3,7 @@ import { describe, expect } from 'vitest';
 import { memoryStorage } from '../../src/adapters/storage/memory.js';
 import type { StoredEvent } from '../../src/adapters/storage/port.js';
 import { createEngine } from '../../src/engine/engine.js';
+import { stateValueToString } from '../../src/machines/xstate-step.js';
 import { parseTeam } from '../../src/model/team.js';
 import { compileRuleSet } from '../../src/rules/compile.js';
 import { createVirtualClock } from '../../src/scheduler/clock.js';
@@ -80,13 +81,7 @@ describe('engine invariants over random streams, teams and rule sets', () => {
       for (const result of accepted) {
         const record = await engine.getLead(result.leadId);
         expect(record).toBeDefined();
-        const state = String(
-          record!.machine.value === null
-            ? ''
-            : typeof record!.machine.value === 'string'
-              ? record!.machine.value
-              : Object.entries(record!.machine.value).map(([k, v]) => `${k}.${v}`)[0],
-        );
+        const state = stateValueToString(record!.machine.value);
         // Ends assigned (or beyond), escalated to a supervisor, closed or recycled — never stuck.
         if (!WAITING_OK.has(state)) {
           expect(state).toBe('awaitingAssignment.queued');
