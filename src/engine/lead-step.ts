@@ -12,7 +12,6 @@ import {
   type SlaActionEffect,
   type SlaEffect,
   type SlaState,
-  type SlaTimerCommand,
   type SlaTimerPayload,
   slaInitialState,
   slaOnEvent,
@@ -42,6 +41,7 @@ import type { BusinessCalendar } from '../scheduler/calendar.js';
 import { EngineError } from './errors.js';
 import type { EngineEvents } from './events.js';
 import { renderTemplate } from './templates.js';
+import { machineTimerOps, slaTimerOps, type TimerOp, type WithoutAt } from './timer-ops.js';
 
 /**
  * The stored state of one lead: the parsed lead, the lifecycle machine snapshot, the SLA
@@ -80,11 +80,7 @@ export interface LeadRecord {
  * const event: DispatchableLeadEvent = { type: 'OPEN', repId: 'rep-a' };
  * ```
  */
-export type DispatchableLeadEvent = LeadEvent extends infer E
-  ? E extends { at: number }
-    ? Omit<E, 'at'>
-    : never
-  : never;
+export type DispatchableLeadEvent = WithoutAt<LeadEvent>;
 
 /**
  * A follow-up as recorded by a rep. `outcome` may name one of the rule set's preset outcomes
@@ -118,7 +114,7 @@ export interface FollowUpRequest {
 export interface LeadStepEffects {
   readonly events: EventInput[];
   /** Timer commands in the order they were issued; see {@link collapseTimers}. */
-  readonly timerOps: ({ op: 'schedule'; timer: TimerRecord } | { op: 'cancel'; ref: TimerRef })[];
+  readonly timerOps: TimerOp[];
   readonly completed: { entityId: string; timerKey: string; generation: number }[];
   readonly outbox: OutboxEnqueue[];
   readonly emits: { name: keyof EngineEvents; payload: EngineEvents[keyof EngineEvents] }[];
@@ -294,52 +290,6 @@ export function createLeadSteps(ctx: LeadStepContext) {
 
   // --- lifecycle steps ---------------------------------------------------------------------
 
-  function machineTimers(
-    leadId: string,
-    rec: MutableRecord,
-    commands: readonly TimerCommand[],
-    pending: Pending,
-  ): void {
-    for (const command of commands) {
-      const timerKey = `machine:${command.timerKey}`;
-      if (command.type === 'cancel') {
-        pending.timerOps.push({ op: 'cancel', ref: { entityId: leadId, timerKey } });
-        continue;
-      }
-      const generation = (rec.timerGenerations[timerKey] ?? 0) + 1;
-      rec.timerGenerations = { ...rec.timerGenerations, [timerKey]: generation };
-      pending.timerOps.push({
-        op: 'schedule',
-        timer: {
-          entityId: leadId,
-          timerKey,
-          generation,
-          dueAt: command.dueAt,
-          payload: { source: 'machine', event: command.event as unknown as JsonValue },
-        },
-      });
-    }
-  }
-
-  function slaTimers(leadId: string, commands: readonly SlaTimerCommand[], pending: Pending): void {
-    for (const command of commands) {
-      if (command.type === 'cancel')
-        pending.timerOps.push({ op: 'cancel', ref: { entityId: leadId, timerKey: command.timerKey } });
-      else {
-        pending.timerOps.push({
-          op: 'schedule',
-          timer: {
-            entityId: leadId,
-            timerKey: command.timerKey,
-            generation: command.generation,
-            dueAt: command.dueAt,
-            payload: { source: 'sla', policyId: command.payload.policyId, phase: command.payload.phase },
-          },
-        });
-      }
-    }
-  }
-
   function stateOf(rec: MutableRecord): string {
     return stateValueToString(rec.machine.value);
   }
@@ -361,14 +311,19 @@ export function createLeadSteps(ctx: LeadStepContext) {
       );
     }
     rec.machine = result.snapshot as PersistedSnapshot<LeadContext>;
-    machineTimers(leadId, rec, result.timers as readonly TimerCommand[], pending);
+    rec.timerGenerations = machineTimerOps(
+      pending.timerOps,
+      leadId,
+      rec.timerGenerations,
+      result.timers as readonly TimerCommand[],
+    );
     const after = stateOf(rec);
     for (const slaEvent of slaEventsFor(event, before, after))
       applySlaEvent(leadId, rec, slaEvent, at, pending);
     if (TERMINAL_STATES.has(after) && !TERMINAL_STATES.has(before)) {
       const stopped = slaStopAll(rec.sla, at, slaContext(leadId));
       rec.sla = stopped.state;
-      slaTimers(leadId, stopped.timers, pending);
+      slaTimerOps(pending.timerOps, leadId, stopped.timers);
       recordSlaEffects(leadId, rec, stopped.effects, at, pending);
       emit(pending, 'lead.closed', {
         leadId,
@@ -496,7 +451,7 @@ export function createLeadSteps(ctx: LeadStepContext) {
     if (compiled.sla.policies.length === 0) return;
     const step = slaOnEvent(rec.sla, { type, at }, slaContext(leadId));
     rec.sla = step.state;
-    slaTimers(leadId, step.timers, pending);
+    slaTimerOps(pending.timerOps, leadId, step.timers);
     recordSlaEffects(leadId, rec, step.effects, at, pending);
   }
 
@@ -669,7 +624,12 @@ export function createLeadSteps(ctx: LeadStepContext) {
           );
           if (result.changed) {
             rec.machine = result.snapshot as PersistedSnapshot<LeadContext>;
-            machineTimers(leadId, rec, result.timers as readonly TimerCommand[], pending);
+            rec.timerGenerations = machineTimerOps(
+              pending.timerOps,
+              leadId,
+              rec.timerGenerations,
+              result.timers as readonly TimerCommand[],
+            );
             pending.assignment = decision.state;
             emit(pending, 'lead.reassigned', {
               leadId,
@@ -774,7 +734,7 @@ export function createLeadSteps(ctx: LeadStepContext) {
     if (compiled.sla.policies.length > 0) {
       const step = slaOnEvent(rec.sla, { type: 'lead.received', at }, slaContext(leadId));
       rec.sla = step.state;
-      slaTimers(leadId, step.timers, pending);
+      slaTimerOps(pending.timerOps, leadId, step.timers);
       recordSlaEffects(leadId, rec, step.effects, at, pending);
     }
   }
@@ -795,7 +755,12 @@ export function createLeadSteps(ctx: LeadStepContext) {
         duplicates: 0,
         timerGenerations: {},
       };
-      machineTimers(leadId, rec, initial.timers as readonly TimerCommand[], pending);
+      rec.timerGenerations = machineTimerOps(
+        pending.timerOps,
+        leadId,
+        rec.timerGenerations,
+        initial.timers as readonly TimerCommand[],
+      );
       startReceived(leadId, rec, at, pending);
       applyDecision(leadId, rec, at, pending);
       // The received event carries the qualification so metrics know the assignable population.
@@ -913,7 +878,7 @@ export function createLeadSteps(ctx: LeadStepContext) {
         );
         stale = result.stale;
         rec.sla = result.state;
-        slaTimers(timer.entityId, result.timers, pending);
+        slaTimerOps(pending.timerOps, timer.entityId, result.timers);
         recordSlaEffects(timer.entityId, rec, result.effects, at, pending);
       } else if (payload.source === 'machine' && rec.timerGenerations[timer.timerKey] === timer.generation) {
         const event = payload.event as unknown as DispatchableLeadEvent;
@@ -922,7 +887,12 @@ export function createLeadSteps(ctx: LeadStepContext) {
         else {
           const before = stateOf(rec);
           rec.machine = result.snapshot as PersistedSnapshot<LeadContext>;
-          machineTimers(timer.entityId, rec, result.timers as readonly TimerCommand[], pending);
+          rec.timerGenerations = machineTimerOps(
+            pending.timerOps,
+            timer.entityId,
+            rec.timerGenerations,
+            result.timers as readonly TimerCommand[],
+          );
           const after = stateOf(rec);
           for (const slaEvent of slaEventsFor(event, before, after))
             applySlaEvent(timer.entityId, rec, slaEvent, at, pending);

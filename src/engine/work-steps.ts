@@ -9,7 +9,6 @@ import {
   isSlaRecord,
   type SlaEffect,
   type SlaState,
-  type SlaTimerCommand,
   type SlaTimerPayload,
   slaInitialState,
   slaOnEvent,
@@ -36,6 +35,7 @@ import type { BusinessCalendar } from '../scheduler/calendar.js';
 import { EngineError } from './errors.js';
 import type { LeadStepEffects } from './lead-step.js';
 import { renderTemplate } from './templates.js';
+import { machineTimerOps, slaTimerOps, type WithoutAt } from './timer-ops.js';
 
 /**
  * The stored state of an opportunity: machine snapshot (stage, gates, fields, history), SLA
@@ -76,11 +76,7 @@ export interface TaskRecord {
  * const command: OpportunityCommand = { type: 'LOSE', reason: '预算取消' };
  * ```
  */
-export type OpportunityCommand = OpportunityEvent extends infer E
-  ? E extends { at: number }
-    ? Omit<E, 'at'>
-    : never
-  : never;
+export type OpportunityCommand = WithoutAt<OpportunityEvent>;
 /**
  * Without its timestamp: the step stamps `at`.
  *
@@ -90,11 +86,7 @@ export type OpportunityCommand = OpportunityEvent extends infer E
  * const command: TaskCommand = { type: 'ACKNOWLEDGE', by: 'eng-sun' };
  * ```
  */
-export type TaskCommand = TaskEvent extends infer E
-  ? E extends { at: number }
-    ? Omit<E, 'at'>
-    : never
-  : never;
+export type TaskCommand = WithoutAt<TaskEvent>;
 
 type Effects = Omit<LeadStepEffects, 'assignmentBase' | 'assignment'> & {
   tasks: { id: string; record: TaskRecord }[];
@@ -124,51 +116,6 @@ export function createWorkSteps(ctx: { compiled: CompiledRuleSet; team: Team; ca
   // A literal, not a spread: this runs several times per step.
   const slaContext = (entityId: string) => ({ policies: slaContextBase.policies, calendar, entityId });
   const repsById = new Map(team.reps.map((rep) => [rep.id, rep]));
-
-  function timers(
-    entityId: string,
-    generations: Record<string, number>,
-    commands: readonly TimerCommand[],
-    effects: Effects,
-  ) {
-    for (const command of commands) {
-      const timerKey = `machine:${command.timerKey}`;
-      if (command.type === 'cancel') {
-        effects.timerOps.push({ op: 'cancel', ref: { entityId, timerKey } });
-        continue;
-      }
-      generations[timerKey] = (generations[timerKey] ?? 0) + 1;
-      effects.timerOps.push({
-        op: 'schedule',
-        timer: {
-          entityId,
-          timerKey,
-          generation: generations[timerKey],
-          dueAt: command.dueAt,
-          payload: { source: 'machine', event: command.event as unknown as JsonValue },
-        },
-      });
-    }
-  }
-
-  function slaTimers(entityId: string, commands: readonly SlaTimerCommand[], effects: Effects) {
-    for (const command of commands) {
-      if (command.type === 'cancel')
-        effects.timerOps.push({ op: 'cancel', ref: { entityId, timerKey: command.timerKey } });
-      else {
-        effects.timerOps.push({
-          op: 'schedule',
-          timer: {
-            entityId,
-            timerKey: command.timerKey,
-            generation: command.generation,
-            dueAt: command.dueAt,
-            payload: { source: 'sla', policyId: command.payload.policyId, phase: command.payload.phase },
-          },
-        });
-      }
-    }
-  }
 
   function recipients(ownerId: string | null, to: string, department?: string): string[] {
     const supervisor = team.supervisors[0]?.id;
@@ -272,7 +219,7 @@ export function createWorkSteps(ctx: { compiled: CompiledRuleSet; team: Team; ca
       if (compiled.sla.policies.some((p) => p.entity === 'opportunity')) {
         const step = slaOnEvent(record.sla, { type: slaEvent, at }, slaContext(id));
         record.sla = step.state;
-        slaTimers(id, step.timers, out);
+        slaTimerOps(out.timerOps, id, step.timers);
         applySla(id, record, context, [...step.effects], out, at);
       }
       for (const trigger of compiled.source.opportunity.tasks) {
@@ -372,7 +319,7 @@ export function createWorkSteps(ctx: { compiled: CompiledRuleSet; team: Team; ca
     const record = {
       machine: result.snapshot as PersistedSnapshot<OpportunityContext>,
       sla: current.sla,
-      timerGenerations: { ...current.timerGenerations },
+      timerGenerations: current.timerGenerations,
     };
     const effects = newEffects();
     if (command.type === 'PLAN_NEXT_CONTACT') {
@@ -385,7 +332,12 @@ export function createWorkSteps(ctx: { compiled: CompiledRuleSet; team: Team; ca
         data: { stage: record.machine.context.stage, plannedAt: command.plannedAt },
       });
     }
-    timers(id, record.timerGenerations, result.timers as readonly TimerCommand[], effects);
+    record.timerGenerations = machineTimerOps(
+      effects.timerOps,
+      id,
+      record.timerGenerations,
+      result.timers as readonly TimerCommand[],
+    );
     afterOpportunityStep(id, record, result as StepResult, at, effects);
     return { record, effects };
   }
@@ -418,7 +370,12 @@ export function createWorkSteps(ctx: { compiled: CompiledRuleSet; team: Team; ca
         at,
         data: { customerId: input.customerId, leadId: input.leadId ?? null, ownerId: input.ownerId },
       });
-      timers(input.opportunityId, record.timerGenerations, result.timers as readonly TimerCommand[], effects);
+      record.timerGenerations = machineTimerOps(
+        effects.timerOps,
+        input.opportunityId,
+        record.timerGenerations,
+        result.timers as readonly TimerCommand[],
+      );
       afterOpportunityStep(input.opportunityId, record, result as StepResult, at, effects);
       return { record: record as OpportunityRecord, effects };
     },
@@ -525,7 +482,7 @@ export function createWorkSteps(ctx: { compiled: CompiledRuleSet; team: Team; ca
           slaContext(timer.entityId),
         );
         const record = { ...opportunity, sla: result.state };
-        slaTimers(timer.entityId, result.timers, effects);
+        slaTimerOps(effects.timerOps, timer.entityId, result.timers);
         applySla(timer.entityId, record, opportunity.machine.context, [...result.effects], effects, at);
         return { record, effects, stale: result.stale };
       }
