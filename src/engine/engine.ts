@@ -52,6 +52,7 @@ import {
   TERMINAL_LEAD_STATES,
 } from './lead-step.js';
 import { deliverOutbox } from './outbox.js';
+import { resolveRecipients } from './recipients.js';
 import { renderTemplate } from './templates.js';
 import {
   createWorkSteps,
@@ -411,6 +412,7 @@ export function createEngine(options: EngineOptions): Engine {
   const notifier = options.notifier ?? dropAllNotifier;
   const autoDeliver = options.autoDeliver ?? true;
   const emitter = new EventEmitter();
+  const repsById = new Map(team.reps.map((rep) => [rep.id, rep]));
 
   const localDayFormatter = new Intl.DateTimeFormat('en-CA', {
     timeZone: calendar.zone,
@@ -969,7 +971,7 @@ export function createEngine(options: EngineOptions): Engine {
       );
     const customerRecord = customer.snapshot as unknown as CustomerRecord;
     const ownerId = request.ownerId ?? customerRecord.customer.ownerRepId ?? null;
-    if (ownerId !== null && !team.reps.some((rep) => rep.id === ownerId)) {
+    if (ownerId !== null && !repsById.has(ownerId)) {
       throw new EngineError('ENGINE_INVALID', `createOpportunity: owner "${ownerId}" is not in the team`);
     }
     const opportunityId = request.opportunityId ?? `opp-${at.toString(36)}-${++opportunitySequence}`;
@@ -983,7 +985,7 @@ export function createEngine(options: EngineOptions): Engine {
         const stored = await storage.load('opportunity', id);
         if (!stored) continue;
         const context = (stored.snapshot as unknown as OpportunityRecord).machine.context;
-        const owner = context.ownerId ? team.reps.find((rep) => rep.id === context.ownerId) : undefined;
+        const owner = context.ownerId ? repsById.get(context.ownerId) : undefined;
         active.push({ id, name: context.name, ownerId: context.ownerId, ownerName: owner?.name ?? null });
       }
       if (active.length > 0) {
@@ -1041,18 +1043,21 @@ export function createEngine(options: EngineOptions): Engine {
     await ensureLoaded();
     const at = clock.now();
     const day = localDay(at);
-    if (!team.reps.some((rep) => rep.id === fromRepId)) {
+    if (!repsById.has(fromRepId)) {
       throw new EngineError('ENGINE_INVALID', `handover: rep "${fromRepId}" is not in the team`);
     }
     if (typeof to === 'string') {
-      const target = team.reps.find((rep) => rep.id === to);
+      const target = repsById.get(to);
       if (!target) throw new EngineError('ENGINE_INVALID', `handover: target rep "${to}" is not in the team`);
       if (!target.active) throw new EngineError('ENGINE_INVALID', `handover: target rep "${to}" is inactive`);
       if (to === fromRepId)
         throw new EngineError('ENGINE_INVALID', 'handover: a rep cannot hand over to themselves');
     }
-    const managerOf = (repId: string) =>
-      team.reps.find((rep) => rep.id === repId)?.manager ?? team.supervisors[0]?.id;
+    const managerOf = (repId: string): string | undefined =>
+      resolveRecipients(team, repsById, 'manager', {
+        ownerId: repId,
+        supervisorId: compiled.assignment.fallback.supervisorId,
+      })[0];
     const access = (repId: string) => {
       const manager = managerOf(repId);
       return manager ? `${repId}:owner;${manager}:read` : `${repId}:owner`;
@@ -1390,19 +1395,6 @@ export function createEngine(options: EngineOptions): Engine {
           payload: JsonValue;
         }[] = [];
         const owner = record.customer.ownerRepId;
-        const recipientsFor = (to: CustomerRuleEffect['to']): string[] => {
-          const supervisor = team.supervisors[0]?.id;
-          if (to === 'owner') return owner ? [owner] : supervisor ? [supervisor] : [];
-          if (to === 'manager') {
-            const manager = owner ? team.reps.find((rep) => rep.id === owner)?.manager : undefined;
-            return manager ? [manager] : supervisor ? [supervisor] : [];
-          }
-          if (to === 'serviceTeam') {
-            const afterSales = team.departments.afterSales;
-            return afterSales ? [afterSales.headId] : supervisor ? [supervisor] : [];
-          }
-          return supervisor ? [supervisor] : [];
-        };
         const day = localDay(at);
         for (const effect of effects) {
           events.push({
@@ -1422,7 +1414,10 @@ export function createEngine(options: EngineOptions): Engine {
             // One message per rule, customer and day: re-running a review the same day never re-sends.
             id: `${customerId}:${effect.ruleId}:${day}`,
             channel: 'wecom',
-            to: recipientsFor(effect.to),
+            to: resolveRecipients(team, repsById, effect.to, {
+              ownerId: owner,
+              supervisorId: compiled.assignment.fallback.supervisorId,
+            }),
             createdAt: at,
             nextAttemptAt: at,
             payload: {

@@ -40,6 +40,7 @@ import type { SlaEvent } from '../rules/ruleset.js';
 import type { BusinessCalendar } from '../scheduler/calendar.js';
 import { EngineError } from './errors.js';
 import type { EngineEvents } from './events.js';
+import { resolveRecipients } from './recipients.js';
 import { renderTemplate } from './templates.js';
 import { machineTimerOps, slaTimerOps, type TimerOp, type WithoutAt } from './timer-ops.js';
 
@@ -501,30 +502,10 @@ export function createLeadSteps(ctx: LeadStepContext) {
 
   function recipients(rec: MutableRecord, to: string): string[] {
     const context = rec.machine.context;
-    const supervisor =
-      context.supervisorId ?? compiled.assignment.fallback.supervisorId ?? team.supervisors[0]?.id;
-    switch (to) {
-      case 'owner':
-        return context.ownerId ? [context.ownerId] : supervisor ? [supervisor] : [];
-      case 'manager': {
-        const manager = context.ownerId ? repsById.get(context.ownerId)?.manager : undefined;
-        return manager ? [manager] : supervisor ? [supervisor] : [];
-      }
-      case 'supervisor':
-        return supervisor ? [supervisor] : [];
-      case 'serviceTeam': {
-        const afterSales = team.departments.afterSales;
-        return afterSales
-          ? [afterSales.headId, ...afterSales.memberIds.filter((id) => id !== afterSales.headId)]
-          : supervisor
-            ? [supervisor]
-            : [];
-      }
-      case 'departmentHead':
-        return supervisor ? [supervisor] : [];
-      default:
-        return [];
-    }
+    return resolveRecipients(team, repsById, to, {
+      ownerId: context.ownerId,
+      supervisorId: context.supervisorId ?? compiled.assignment.fallback.supervisorId,
+    });
   }
 
   function behaviourSnapshot(lead: Lead): string {

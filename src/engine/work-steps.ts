@@ -34,6 +34,7 @@ import { resolveStageGates } from '../rules/stages.js';
 import type { BusinessCalendar } from '../scheduler/calendar.js';
 import { EngineError } from './errors.js';
 import type { LeadStepEffects } from './lead-step.js';
+import { resolveRecipients } from './recipients.js';
 import { renderTemplate } from './templates.js';
 import { machineTimerOps, slaTimerOps, type WithoutAt } from './timer-ops.js';
 
@@ -118,17 +119,12 @@ export function createWorkSteps(ctx: { compiled: CompiledRuleSet; team: Team; ca
   const repsById = new Map(team.reps.map((rep) => [rep.id, rep]));
 
   function recipients(ownerId: string | null, to: string, department?: string): string[] {
-    const supervisor = team.supervisors[0]?.id;
-    if (to === 'owner') return ownerId ? [ownerId] : supervisor ? [supervisor] : [];
-    if (to === 'manager') {
-      const manager = ownerId ? repsById.get(ownerId)?.manager : undefined;
-      return manager ? [manager] : supervisor ? [supervisor] : [];
-    }
-    if (to === 'departmentHead' && department) {
-      const head = team.departments[department]?.headId;
-      return head ? [head] : supervisor ? [supervisor] : [];
-    }
-    return supervisor ? [supervisor] : [];
+    const supervisorId = compiled.assignment.fallback.supervisorId;
+    return resolveRecipients(team, repsById, to, {
+      ownerId,
+      supervisorId,
+      ...(department ? { department } : {}),
+    });
   }
 
   function applySla(
@@ -438,7 +434,7 @@ export function createWorkSteps(ctx: { compiled: CompiledRuleSet; team: Team; ca
         const context = task.machine.context;
         if (payload.kind !== 'taskDue' || task.machine.value === 'done' || task.machine.value === 'cancelled')
           return { record: current, effects, stale: true };
-        const head = team.departments[context.department]?.headId ?? team.supervisors[0]?.id ?? 'unrouted';
+        const head = recipients(null, 'departmentHead', context.department)[0] ?? 'unrouted';
         const result = tasks.step(
           task.machine,
           { type: 'ESCALATE', to: head, policyId: 'task-overdue' } as never,
