@@ -171,6 +171,7 @@ export { MODEL_LIMITS } from './model/limits.js';
 export {
   isOnLeave,
   type LeaveRange,
+  leaveOn,
   type RecentWin,
   type Rep,
   type RepInput,

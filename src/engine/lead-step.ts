@@ -26,7 +26,7 @@ import {
 } from '../machines/xstate-step.js';
 import type { Lead } from '../model/lead.js';
 import { MODEL_LIMITS } from '../model/limits.js';
-import type { Rep } from '../model/rep.js';
+import { leaveOn, type Rep } from '../model/rep.js';
 import type { Team } from '../model/team.js';
 import type { CompiledRuleSet } from '../rules/compile.js';
 import {
@@ -681,7 +681,7 @@ export function createLeadSteps(ctx: LeadStepContext) {
     const today = current.day === localDay(at) ? (current.assignedToday[repId] ?? 0) : 0;
     if (!rep.active) throw new EngineError('EVENT_NOT_ACCEPTED', `${operation}: rep "${repId}" is inactive`);
     const day = localDay(at);
-    const leave = rep.leave.find((range) => range.from <= day && day <= range.to);
+    const leave = leaveOn(rep, day);
     if (leave) {
       throw new EngineError(
         'EVENT_NOT_ACCEPTED',

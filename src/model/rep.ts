@@ -147,5 +147,20 @@ export function isOnLeave(rep: { readonly leave: readonly LeaveRange[] }, day: s
     const message = `day must be shaped YYYY-MM-DD, received ${JSON.stringify(String(day).slice(0, 40))}`;
     throw new ModelError(message, [{ path: '', message }]);
   }
-  return rep.leave.some((range) => range.from <= day && day <= range.to);
+  return leaveOn(rep, day) !== undefined;
+}
+
+/**
+ * The leave range covering `day` (`YYYY-MM-DD`), if any. Unchecked twin of {@link isOnLeave}
+ * for hot paths that already hold a well-formed day (assignment decisions).
+ *
+ * @example
+ * ```ts
+ * import { leaveOn } from 'leadflow';
+ * leaveOn(rep, '2026-03-02')?.to; // '2026-03-06'
+ * ```
+ */
+export function leaveOn(rep: { readonly leave: readonly LeaveRange[] }, day: string): LeaveRange | undefined {
+  for (const range of rep.leave) if (range.from <= day && day <= range.to) return range;
+  return undefined;
 }

@@ -1,5 +1,5 @@
 import type { Lead } from '../model/lead.js';
-import type { Rep } from '../model/rep.js';
+import { leaveOn, type Rep } from '../model/rep.js';
 import type { Team } from '../model/team.js';
 import type { CompiledRuleSet, ResolvedStrategy } from './compile.js';
 import type { CompiledCondition, ConditionTraceEntry } from './conditions.js';
@@ -514,7 +514,7 @@ function isEligible(
   context: DecideContext,
 ): boolean {
   if (!rep.active || today >= rep.dailyCapacity || context.excludeReps?.has(repId)) return false;
-  for (const range of rep.leave) if (range.from <= context.day && context.day <= range.to) return false;
+  if (leaveOn(rep, context.day) !== undefined) return false;
   if (strategy.type !== 'owner') {
     if (strategy.match.region && !covers(rep.regions, lead.company.region)) return false;
     if (strategy.match.industry && !covers(rep.industries, lead.company.industry)) return false;
@@ -535,7 +535,7 @@ function judgeCandidate(
   const reasons: string[] = [];
   if (!rep.active) reasons.push('inactive');
   if (context.excludeReps?.has(repId)) reasons.push('excluded (reassigning away)');
-  const leave = rep.leave.find((range) => range.from <= context.day && context.day <= range.to);
+  const leave = leaveOn(rep, context.day);
   if (leave) reasons.push(`on leave ${leave.from}..${leave.to}`);
   if (today >= rep.dailyCapacity) reasons.push(`capacity ${today}/${rep.dailyCapacity}`);
   if (strategy.type !== 'owner') {
