@@ -1,4 +1,5 @@
 /** A small seeded generator of raw lead payloads for benchmarks (the simulator has the full one). */
+import { LEAD_CHANNELS } from '../src/model/lead.js';
 import { seededRandom } from './_harness.js';
 
 const REGIONS = [
@@ -12,16 +13,6 @@ const REGIONS = [
   ['安徽', '合肥', undefined],
 ] as const;
 const INDUSTRIES = ['汽车零部件', '机械制造', '电子制造', '新能源', '化工', '教育', '食品饮料'];
-const CHANNELS = [
-  'website_form',
-  'wechat_mp',
-  'douyin_live',
-  'hotline_400',
-  'trade_show',
-  'referral',
-  'whitepaper_download',
-  'api',
-];
 const NEEDS = [
   '需要产线自动化改造方案，预计下季度采购',
   '询价',
@@ -51,7 +42,7 @@ export function generateRawLeads(
     leads.push({
       id: `lead-${i}`,
       receivedAt: at,
-      channel: pick(CHANNELS),
+      channel: pick(LEAD_CHANNELS),
       company: {
         name: `企业${i}`,
         region,

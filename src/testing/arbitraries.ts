@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { LeadInput } from '../model/lead.js';
+import { LEAD_CHANNELS, type LeadInput } from '../model/lead.js';
 import type { TeamInput } from '../model/team.js';
 import { hengruiPreset } from '../rules/presets/hengrui.js';
 import { zhikongPreset } from '../rules/presets/zhikong.js';
@@ -15,16 +15,6 @@ const CITIES: Record<(typeof REGIONS)[number], readonly string[]> = {
   安徽: ['合肥'],
 };
 const INDUSTRIES = ['汽车零部件', '机械制造', '电子制造', '新能源', '化工', '教育', '食品饮料'] as const;
-const CHANNELS = [
-  'website_form',
-  'wechat_mp',
-  'douyin_live',
-  'hotline_400',
-  'trade_show',
-  'referral',
-  'whitepaper_download',
-  'api',
-] as const;
 const NEEDS = [
   '需要产线自动化改造方案，预计下季度采购',
   '询价',
@@ -55,7 +45,7 @@ function leadShapeArbitrary() {
     cityIndex: fc.nat(2),
     inPark: fc.boolean(),
     industry: fc.constantFrom(...INDUSTRIES),
-    channel: fc.constantFrom(...CHANNELS),
+    channel: fc.constantFrom(...LEAD_CHANNELS),
     urgentTender: fc.oneof(
       { arbitrary: fc.constant(false), weight: 9 },
       { arbitrary: fc.constant(true), weight: 1 },

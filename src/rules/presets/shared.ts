@@ -1,3 +1,4 @@
+import { LEAD_CHANNELS } from '../../model/lead.js';
 import type { RuleSetInput, SlaPolicyInput } from '../ruleset.js';
 
 /**
@@ -209,15 +210,7 @@ export const SEED_QUALIFICATION: Section<'qualification'> = {
       {
         fact: 'channel',
         operator: 'in',
-        value: [
-          'website_form',
-          'wechat_mp',
-          'douyin_live',
-          'hotline_400',
-          'trade_show',
-          'referral',
-          'whitepaper_download',
-        ],
+        value: LEAD_CHANNELS.filter((channel) => channel !== 'api'),
       },
     ],
   },
