@@ -1,14 +1,3 @@
-/**
- * Engine: ingest + decide + machine + SLA timers for 100,000 generated leads on the memory
- * adapter with a virtual clock, firing every timer on the way (≈ two weeks past the last lead).
- *   ours     — createEngine (memoryStorage({ copy: 'none' }), trace: false), public API only
- *   baseline — the textbook build: zod-validated input, json-rules-engine deciding (one Engine
- *              per phase, reused, awaited in sequence), a live XState actor per lead on one
- *              shared SimulatedClock, SLA deadlines as SimulatedClock timeouts computed on the
- *              same business calendar. It runs on a slice (it keeps every actor alive), scaled.
- * Also reports µs per machine step (compiled stepper vs XState's pure transition()).
- */
-import { Engine as RulesEngine } from 'json-rules-engine';
 import { createActor, SimulatedClock } from 'xstate';
 import { memoryStorage } from '../src/adapters/storage/memory.js';
 import { createEngine } from '../src/engine/engine.js';
@@ -16,15 +5,13 @@ import { leadMachine } from '../src/machines/lead.js';
 import { createReferenceStepper, createStepper } from '../src/machines/xstate-step.js';
 import { parseLead } from '../src/model/lead.js';
 import { compileRuleSet } from '../src/rules/compile.js';
-import type { CompiledCondition } from '../src/rules/conditions.js';
-import { decideLeadUsing, emptyAssignmentState } from '../src/rules/decide.js';
-import { leadFacts } from '../src/rules/facts.js';
+import { emptyAssignmentState } from '../src/rules/decide.js';
 import { zhikongPreset } from '../src/rules/presets/zhikong.js';
-import { toReferenceConditions } from '../src/rules/reference-engine.js';
 import { chinaCalendar } from '../src/scheduler/calendar.js';
 import { createVirtualClock } from '../src/scheduler/clock.js';
 import { collectGarbage, report, timeIt, timeItAsync } from './_harness.js';
 import { generateRawLeads } from './_leads.js';
+import { createReferenceDecider } from './_reference-decider.js';
 
 const LEADS = 100_000;
 const BASELINE_LEADS = 10_000;
@@ -60,19 +47,7 @@ async function runOurs(count: number): Promise<number> {
 }
 
 // --- baseline ---------------------------------------------------------------------------------
-const phaseOne = new RulesEngine([], { allowUndefinedFacts: true });
-const phaseTwo = new RulesEngine([], { allowUndefinedFacts: true });
-const names = new Map<CompiledCondition, string>();
-function register(engine: RulesEngine, condition: CompiledCondition | undefined, name: string) {
-  if (!condition) return;
-  names.set(condition, name);
-  engine.addRule({ name, conditions: toReferenceConditions(condition.condition), event: { type: name } });
-}
-for (const rule of compiled.tagging.rules) register(phaseOne, rule.when, `tag:${rule.id}`);
-for (const [index, grade] of compiled.tagging.intentGrades.entries())
-  register(phaseOne, grade.when, `grade:${index}`);
-for (const part of compiled.qualification.parts) register(phaseOne, part.when, `qualify:${part.name}`);
-for (const rule of compiled.assignment.rules) register(phaseTwo, rule.when, `assign:${rule.id}`);
+const referenceDecide = createReferenceDecider(compiled, team);
 
 async function runBaseline(count: number): Promise<number> {
   const simulated = new SimulatedClock();
@@ -88,26 +63,8 @@ async function runBaseline(count: number): Promise<number> {
     if (!parsed.ok) continue;
     accepted++;
     const lead = parsed.lead;
-    const facts = leadFacts(lead) as Record<string, unknown>;
-    const matched = new Set<string>();
-    for (const event of (await phaseOne.run(facts)).events) matched.add(event.type);
-    const tags = [...lead.tags, `channel/${lead.channel}`];
-    for (const rule of compiled.tagging.rules) if (matched.has(`tag:${rule.id}`)) tags.push(...rule.tags);
-    const grade =
-      compiled.tagging.intentGrades.find((g, index) => !g.when || matched.has(`grade:${index}`))?.grade ??
-      'C';
-    const qualified = compiled.qualification.parts.every(
-      (part) => !part.when || matched.has(`qualify:${part.name}`),
-    );
-    if (qualified) {
-      for (const event of (await phaseTwo.run({ ...facts, tags, intentGrade: grade, qualified })).events) {
-        matched.add(event.type);
-      }
-    }
     const day = new Date(lead.receivedAt + 8 * 3_600_000).toISOString().slice(0, 10);
-    const decided = decideLeadUsing(compiled, lead, team, state, { now: lead.receivedAt, day }, (condition) =>
-      matched.has(names.get(condition)!),
-    );
+    const decided = await referenceDecide(lead, state, { now: lead.receivedAt, day });
     state = decided.state;
     const actor = createActor(leadMachine, {
       input: { leadId: `lead-${i}`, receivedAt: lead.receivedAt, priority: lead.priority },

@@ -1,30 +1,15 @@
-/**
- * Rules: the `zhikong` preset deciding 100,000 generated leads (tags, intent grade, valid-lead
- * contract, assignment with capacity/round-robin state).
- *   ours     — compiled condition closures (decideLead, no condition traces)
- *   baseline — json-rules-engine evaluating the same conditions: one Engine per phase (tagging +
- *              grading + qualification on the lead's facts, then assignment on the facts enriched
- *              with tags/grade/qualification — one Engine cannot feed its results back into its
- *              own facts), reused across leads, runs awaited in sequence; then the same assignment
- *              strategies, answering each condition from the engine's results.
- * Both sides must reach identical decisions, or the benchmark fails.
- */
-import { Engine } from 'json-rules-engine';
 import { type Lead, parseLead } from '../src/model/lead.js';
 import { compileRuleSet } from '../src/rules/compile.js';
-import type { CompiledCondition } from '../src/rules/conditions.js';
 import {
   type AssignmentState,
   decideLead,
-  decideLeadUsing,
   emptyAssignmentState,
   type LeadDecision,
 } from '../src/rules/decide.js';
-import { leadFacts } from '../src/rules/facts.js';
 import { zhikongPreset } from '../src/rules/presets/zhikong.js';
-import { toReferenceConditions } from '../src/rules/reference-engine.js';
 import { report, timeIt, timeItAsync } from './_harness.js';
 import { generateRawLeads } from './_leads.js';
+import { createReferenceDecider } from './_reference-decider.js';
 
 const LEADS = 100_000;
 const compiled = compileRuleSet(zhikongPreset.ruleSet, { team: zhikongPreset.team });
@@ -55,55 +40,14 @@ function runOurs(count: number): LeadDecision['decision'][] {
 }
 
 // --- baseline: json-rules-engine with one Engine per phase, reused across leads.
-const phaseOne = new Engine([], { allowUndefinedFacts: true });
-const phaseTwo = new Engine([], { allowUndefinedFacts: true });
-const names = new Map<CompiledCondition, string>();
-function register(engine: Engine, condition: CompiledCondition | undefined, name: string) {
-  if (!condition) return;
-  names.set(condition, name);
-  engine.addRule({ name, conditions: toReferenceConditions(condition.condition), event: { type: name } });
-}
-for (const rule of compiled.tagging.rules) register(phaseOne, rule.when, `tag:${rule.id}`);
-for (const [index, grade] of compiled.tagging.intentGrades.entries())
-  register(phaseOne, grade.when, `grade:${index}`);
-for (const part of compiled.qualification.parts) register(phaseOne, part.when, `qualify:${part.name}`);
-for (const rule of compiled.assignment.rules) register(phaseTwo, rule.when, `assign:${rule.id}`);
+const referenceDecide = createReferenceDecider(compiled, team);
 
 async function runBaseline(count: number): Promise<string[]> {
   let state: AssignmentState = emptyAssignmentState(dayOf(leads[0]!));
   const outcomes: string[] = [];
   for (let i = 0; i < count; i++) {
     const lead = leads[i]!;
-    const facts = leadFacts(lead) as Record<string, unknown>;
-    const matched = new Set<string>();
-    for (const event of (await phaseOne.run(facts)).events) matched.add(event.type);
-    // Enrich the facts as the assignment phase expects: tags, intent grade, qualification.
-    const tags = [...lead.tags, `channel/${lead.channel}`];
-    const band = compiled.tagging.budgetBands.find(
-      (b) => lead.budget && (b.below === undefined || lead.budget.amount < b.below),
-    );
-    if (band && lead.budget) tags.push(band.tag);
-    for (const rule of compiled.tagging.rules) if (matched.has(`tag:${rule.id}`)) tags.push(...rule.tags);
-    const grade =
-      compiled.tagging.intentGrades.find((g, index) => !g.when || matched.has(`grade:${index}`))?.grade ??
-      'C';
-    tags.push(`intent/${grade}`);
-    const qualified = compiled.qualification.parts.every(
-      (part) => !part.when || matched.has(`qualify:${part.name}`),
-    );
-    if (qualified) {
-      const enriched = { ...facts, tags, intentGrade: grade, qualified };
-      for (const event of (await phaseTwo.run(enriched)).events) matched.add(event.type);
-    }
-    // The same assignment strategies, answering each condition from the engine's results.
-    const result = decideLeadUsing(
-      compiled,
-      lead,
-      team,
-      state,
-      { now: lead.receivedAt, day: dayOf(lead) },
-      (condition) => matched.has(names.get(condition)!),
-    );
+    const result = await referenceDecide(lead, state, { now: lead.receivedAt, day: dayOf(lead) });
     state = result.state;
     outcomes.push(JSON.stringify(result.decision));
   }

@@ -25,28 +25,24 @@ import { readFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { Engine as RulesEngine } from 'json-rules-engine';
 import { createActor, SimulatedClock } from 'xstate';
 import { renderTemplate } from '../src/engine/templates.js';
 import { type LeadContext, leadMachine } from '../src/machines/lead.js';
 import { type Lead, parseLead } from '../src/model/lead.js';
 import { parseTeam } from '../src/model/team.js';
 import { compileRuleSet } from '../src/rules/compile.js';
-import type { CompiledCondition } from '../src/rules/conditions.js';
 import {
   type AssignmentDecision,
   type AssignmentState,
-  decideLeadUsing,
   emptyAssignmentState,
   recordAssignment,
 } from '../src/rules/decide.js';
-import { leadFacts } from '../src/rules/facts.js';
 import { zhikongPreset } from '../src/rules/presets/zhikong.js';
-import { toReferenceConditions } from '../src/rules/reference-engine.js';
 import { chinaCalendar } from '../src/scheduler/calendar.js';
 import { generateLeadStream } from '../src/simulate/generate.js';
 import { runSimulation, type SimulationAction } from '../src/simulate/run.js';
 import { collectGarbage, report } from './_harness.js';
+import { createReferenceDecider } from './_reference-decider.js';
 
 const DAY = 86_400_000;
 const START = Date.parse('2025-03-03T00:00:00+08:00');
@@ -146,19 +142,7 @@ const sliceArrivals = slice.report.counts.arrivals;
 
 // ---- baseline: json-rules-engine + a live XState actor per lead on SimulatedClocks ----
 const compiled = compileRuleSet(ruleSet, { team: staffed });
-const phaseOne = new RulesEngine([], { allowUndefinedFacts: true });
-const phaseTwo = new RulesEngine([], { allowUndefinedFacts: true });
-const names = new Map<CompiledCondition, string>();
-function register(engine: RulesEngine, condition: CompiledCondition | undefined, name: string) {
-  if (!condition) return;
-  names.set(condition, name);
-  engine.addRule({ name, conditions: toReferenceConditions(condition.condition), event: { type: name } });
-}
-for (const rule of compiled.tagging.rules) register(phaseOne, rule.when, `tag:${rule.id}`);
-for (const [index, grade] of compiled.tagging.intentGrades.entries())
-  register(phaseOne, grade.when, `grade:${index}`);
-for (const part of compiled.qualification.parts) register(phaseOne, part.when, `qualify:${part.name}`);
-for (const rule of compiled.assignment.rules) register(phaseTwo, rule.when, `assign:${rule.id}`);
+const referenceDecide = createReferenceDecider(compiled, staffed);
 const dayOf = (t: number) => new Date(t + 8 * 3_600_000).toISOString().slice(0, 10);
 
 interface BaselineLead {
@@ -188,34 +172,11 @@ async function runBaseline(recorded: readonly SimulationAction[], end: number) {
     now: number,
     skipRules?: ReadonlySet<string>,
   ): Promise<AssignmentDecision> => {
-    const facts = leadFacts(lead) as Record<string, unknown>;
-    const matched = new Set<string>();
-    for (const event of (await phaseOne.run(facts)).events) matched.add(event.type);
-    const tags = [...lead.tags, `channel/${lead.channel}`];
-    const band = compiled.tagging.budgetBands.find(
-      (b) => lead.budget && (b.below === undefined || lead.budget.amount < b.below),
-    );
-    if (band && lead.budget) tags.push(band.tag);
-    for (const rule of compiled.tagging.rules) if (matched.has(`tag:${rule.id}`)) tags.push(...rule.tags);
-    const grade =
-      compiled.tagging.intentGrades.find((g, index) => !g.when || matched.has(`grade:${index}`))?.grade ??
-      'C';
-    tags.push(`intent/${grade}`);
-    const qualified = compiled.qualification.parts.every(
-      (part) => !part.when || matched.has(`qualify:${part.name}`),
-    );
-    if (qualified) {
-      for (const event of (await phaseTwo.run({ ...facts, tags, intentGrade: grade, qualified })).events)
-        matched.add(event.type);
-    }
-    const result = decideLeadUsing(
-      compiled,
-      lead,
-      staffed,
-      assignment,
-      { now, day: dayOf(now), ...(skipRules ? { skipRules } : {}) },
-      (condition) => matched.has(names.get(condition)!),
-    );
+    const result = await referenceDecide(lead, assignment, {
+      now,
+      day: dayOf(now),
+      ...(skipRules ? { skipRules } : {}),
+    });
     assignment = result.state;
     return result.decision;
   };
