@@ -470,14 +470,9 @@ export function createEngine(options: EngineOptions): Engine {
     loaded = true;
   }
 
-  function tell(result: LeadStepResult): void {
-    for (const { name, payload } of result.effects.emits) {
-      try {
-        emitter.emit(name, payload);
-      } catch {
-        // Listeners are guarded in on(); this is belt and braces.
-      }
-    }
+  /** Tell listeners, after the commit. Listeners are guarded in on(), so emitting cannot throw. */
+  function tell(emits: LeadStepResult['effects']['emits']): void {
+    for (const { name, payload } of emits) emitter.emit(name, payload);
   }
 
   /** Commit one step: the record, its events, timers and outbox, and engine state — atomically. */
@@ -538,6 +533,16 @@ export function createEngine(options: EngineOptions): Engine {
     }
   }
 
+  /** A KPI window: everything up to now unless given; `to` is exclusive. */
+  function metricsWindow(window: { from?: number | Date; to?: number | Date }) {
+    const asOf = clock.now();
+    return {
+      asOf,
+      from: window.from === undefined ? 0 : toMs(window.from),
+      to: window.to === undefined ? asOf + 1 : toMs(window.to),
+    };
+  }
+
   async function loadLead(leadId: string): Promise<{ record: LeadRecord; version: number }> {
     const stored = await storage.load('lead', leadId);
     if (!stored) throw new EngineError('LEAD_NOT_FOUND', `lead "${leadId}" not found`);
@@ -554,7 +559,7 @@ export function createEngine(options: EngineOptions): Engine {
     const { record, version } = await loadLead(leadId);
     const result = step(record, at);
     await commit(leadId, result, version, at, { previousSignature: indexSignature(record) });
-    tell(result);
+    tell(result.effects.emits);
     if (autoDeliver) await deliverIfDirty();
     return result.record;
   }
@@ -606,16 +611,12 @@ export function createEngine(options: EngineOptions): Engine {
     });
     sequence += 1;
     sequenceVersion = committed.stateVersions[0]!;
-    try {
-      emitter.emit('lead.quarantined', {
-        quarantineId: record.id,
-        at,
-        reason: record.reason,
-        issues: record.issues,
-      });
-    } catch {
-      // guarded listeners
-    }
+    tell([
+      {
+        name: 'lead.quarantined',
+        payload: { quarantineId: record.id, at, reason: record.reason, issues: record.issues },
+      },
+    ]);
     return { status: 'quarantined', record };
   }
 
@@ -642,7 +643,7 @@ export function createEngine(options: EngineOptions): Engine {
       const { record, version } = await loadLead(duplicateOf.leadId);
       const result = steps.mergeDuplicate(record, lead, duplicateOf.matchedOn, at, assignment);
       await commit(duplicateOf.leadId, result, version, at, { previousSignature: indexSignature(record) });
-      tell(result);
+      tell(result.effects.emits);
       return {
         status: 'merged',
         leadId: duplicateOf.leadId,
@@ -654,7 +655,7 @@ export function createEngine(options: EngineOptions): Engine {
     const leadId = lead.id ?? `lead-${(sequence + 1).toString().padStart(7, '0')}`;
     const result = steps.receive(lead, leadId, at, assignment);
     await commit(leadId, result, 0, at, { sequence: lead.id === undefined });
-    tell(result);
+    tell(result.effects.emits);
     if (autoDeliver) await deliverIfDirty();
     const decision = result.record.decisions.at(-1)!.decision;
     return {
@@ -697,7 +698,7 @@ export function createEngine(options: EngineOptions): Engine {
     const record = stored.snapshot as unknown as LeadRecord;
     const result = steps.fire(record, timer, at, assignment);
     await commit(timer.entityId, result, stored.version, at, { previousSignature: indexSignature(record) });
-    tell(result);
+    tell(result.effects.emits);
     return result.stale ? 'stale' : 'fired';
   }
 
@@ -872,13 +873,16 @@ export function createEngine(options: EngineOptions): Engine {
   const work = createWorkSteps({ compiled, team, calendar });
   let opportunitySequence = 0;
 
+  /** The entity a work step wrote, with the version it was loaded at (0 when new). */
+  type WorkWrite = {
+    kind: 'opportunity' | 'task';
+    id: string;
+    version: number;
+    record: OpportunityRecord | TaskRecord;
+  };
+
   function workEntities(
-    main: {
-      kind: 'opportunity' | 'task';
-      id: string;
-      version: number;
-      record: OpportunityRecord | TaskRecord;
-    },
+    main: WorkWrite,
     effects: ReturnType<typeof work.createOpportunity>['effects'],
   ): EntityWrite[] {
     const entity = (
@@ -921,12 +925,7 @@ export function createEngine(options: EngineOptions): Engine {
   const groupOf = new Map<string, string>();
 
   async function commitWork(
-    main: {
-      kind: 'opportunity' | 'task';
-      id: string;
-      version: number;
-      record: OpportunityRecord | TaskRecord;
-    },
+    main: WorkWrite,
     effects: ReturnType<typeof work.createOpportunity>['effects'],
     at: number,
   ): Promise<void> {
@@ -951,13 +950,7 @@ export function createEngine(options: EngineOptions): Engine {
       outbox: effects.outbox,
     });
     if (effects.outbox.length > 0) outboxDirty = true;
-    for (const { name, payload } of effects.emits) {
-      try {
-        emitter.emit(name, payload);
-      } catch {
-        // guarded listeners
-      }
-    }
+    tell(effects.emits);
     if (autoDeliver) await deliverIfDirty();
   }
 
@@ -1243,7 +1236,7 @@ export function createEngine(options: EngineOptions): Engine {
       assignment = current;
       assignmentVersion += 1;
     }
-    for (const result of results) tell(result);
+    for (const result of results) tell(result.effects.emits);
     const counts = { lead: 0, customer: 0, opportunity: 0, task: 0 };
     for (const row of rows) counts[row.kind]++;
     return { fromRepId, at, rows, counts, csv: handoverCsv(rows) };
@@ -1372,11 +1365,9 @@ export function createEngine(options: EngineOptions): Engine {
       return out;
     },
     metrics: async (window = {}) => {
-      const asOf = clock.now();
-      const from = window.from === undefined ? 0 : toMs(window.from);
-      const to = window.to === undefined ? asOf + 1 : toMs(window.to);
-      const events = await storage.readEvents({ from });
-      return computeMetrics(events, { from, to, asOf, calendar, targets: compiled.source.targets });
+      const span = metricsWindow(window);
+      const events = await storage.readEvents({ from: span.from });
+      return computeMetrics(events, { ...span, calendar, targets: compiled.source.targets });
     },
     reviewCustomer: (customerId, knowledge) =>
       serial(async () => {
@@ -1461,11 +1452,9 @@ export function createEngine(options: EngineOptions): Engine {
         return effects;
       }),
     leadMetrics: async (window = {}) => {
-      const asOf = clock.now();
-      const from = window.from === undefined ? 0 : toMs(window.from);
-      const to = window.to === undefined ? asOf + 1 : toMs(window.to);
-      const events = await storage.readEvents({ kind: 'lead', from });
-      return computeLeadMetrics(events, { from, to, asOf, calendar, targets: compiled.source.targets });
+      const span = metricsWindow(window);
+      const events = await storage.readEvents({ kind: 'lead', from: span.from });
+      return computeLeadMetrics(events, { ...span, calendar, targets: compiled.source.targets });
     },
   };
   return engine;
