@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Lead } from './lead.js';
 import { MODEL_LIMITS } from './limits.js';
+import { validateUscc } from './uscc.js';
 
 /*
  * A fast path for the common, already-clean lead payload. It accepts only inputs it can prove
@@ -34,7 +35,7 @@ const LEAD_KEYS = new Set([
   'tags',
   'custom',
 ]);
-const COMPANY_KEYS = new Set(['name', 'region', 'city', 'park', 'industry']);
+const COMPANY_KEYS = new Set(['name', 'uscc', 'region', 'city', 'park', 'industry', 'groupId']);
 const CONTACT_KEYS = new Set(['name', 'title', 'phone', 'email']);
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -53,6 +54,12 @@ function clean(value: unknown, max: number): value is string {
   if (typeof value !== 'string' || value.length === 0 || value.length > max) return false;
   // Any edge whitespace (zod's trim uses the same notion) defers to the schema.
   return value.trim() === value;
+}
+
+function usccInNormalForm(value: string): boolean {
+  if (value.length !== 18) return false;
+  const result = validateUscc(value, { structure: false });
+  return result.valid && result.normalized === value;
 }
 
 function instant(value: unknown): value is number {
@@ -100,6 +107,14 @@ export function fastParseLead(raw: unknown): Lead | undefined {
   if (!clean(company.industry, MODEL_LIMITS.labelLength)) return undefined;
   if (company.city !== undefined && !clean(company.city, MODEL_LIMITS.labelLength)) return undefined;
   if (company.park !== undefined && !clean(company.park, MODEL_LIMITS.labelLength)) return undefined;
+  // Only a USCC already in normal form (upper-case, no padding) with a right check character.
+  if (company.uscc !== undefined && !(typeof company.uscc === 'string' && usccInNormalForm(company.uscc)))
+    return undefined;
+  if (
+    company.groupId !== undefined &&
+    !(clean(company.groupId, MODEL_LIMITS.idLength) && ID.test(company.groupId))
+  )
+    return undefined;
 
   if (!isPlainObject(contact) || !onlyKeys(contact, CONTACT_KEYS)) return undefined;
   if (contact.name !== undefined && !clean(contact.name, MODEL_LIMITS.nameLength)) return undefined;
@@ -202,10 +217,13 @@ export function fastParseLead(raw: unknown): Lead | undefined {
   }
 
   // Built by assignment in the schema's key order (object spreads are slow in V8's hot paths).
-  const parsedCompany: Record<string, unknown> = { name: company.name, region: company.region };
+  const parsedCompany: Record<string, unknown> = { name: company.name };
+  if (company.uscc !== undefined) parsedCompany.uscc = company.uscc;
+  parsedCompany.region = company.region;
   if (company.city !== undefined) parsedCompany.city = company.city;
   if (company.park !== undefined) parsedCompany.park = company.park;
   parsedCompany.industry = company.industry;
+  if (company.groupId !== undefined) parsedCompany.groupId = company.groupId;
   const parsedContact: Record<string, unknown> = {};
   if (contact.name !== undefined) parsedContact.name = contact.name;
   if (contact.title !== undefined) parsedContact.title = contact.title;

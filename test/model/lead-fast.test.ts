@@ -3,6 +3,7 @@ import { describe, expect } from 'vitest';
 import { safeParseModel } from '../../src/model/issues.js';
 import { leadInputSchema } from '../../src/model/lead.js';
 import { fastParseLead } from '../../src/model/lead-fast.js';
+import { USCC_CHARSET, usccCheckCharacter } from '../../src/model/uscc.js';
 import { leadArbitrary } from '../../src/testing/arbitraries.js';
 
 const AT = Date.parse('2026-03-02T02:00:00Z');
@@ -30,6 +31,11 @@ const probe = fc.oneof(
     'a@b.co',
     'not-an-email',
     '__proto__',
+    '91350100M000100Y43',
+    '91350100m000100y43',
+    '91350100M000100Y44',
+    ' 91350100M000100Y43',
+    'group-1',
     '2026-03-02T10:00:00+08:00',
     0,
     -1,
@@ -65,6 +71,7 @@ const mutated = fc
       'company.park',
       'company.industry',
       'company.uscc',
+      'company.groupId',
       'contact.name',
       'contact.phone',
       'contact.email',
@@ -120,6 +127,25 @@ describe('fastParseLead agrees with the zod schema', () => {
         const reference = slow(lead);
         expect(reference.ok && JSON.stringify(reference.value)).toBe(JSON.stringify(fastParseLead(lead)));
       }
+    },
+  );
+
+  const uscc = fc
+    .array(fc.constantFrom(...USCC_CHARSET), { minLength: 17, maxLength: 17 })
+    .map((chars) => chars.join(''))
+    .map((first17) => first17 + usccCheckCharacter(first17));
+  test.prop([leadArbitrary(AT), uscc, fc.option(fc.constantFrom('group-1', 'g.2'), { nil: undefined })], {
+    numRuns: 500,
+  })(
+    'a company with a valid USCC (and a group id) takes the fast path, equal to the schema',
+    (lead, code, groupId) => {
+      const raw = { ...lead, company: { ...lead.company, uscc: code, ...(groupId ? { groupId } : {}) } };
+      const fast = fastParseLead(raw);
+      // A USCC never sends an otherwise fast-path lead to the schema.
+      if (fastParseLead(lead) === undefined) return;
+      expect(fast?.company.uscc).toBe(code);
+      const reference = slow(raw);
+      expect(reference.ok && JSON.stringify(reference.value)).toBe(JSON.stringify(fast));
     },
   );
 });
