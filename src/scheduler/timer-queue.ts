@@ -72,26 +72,51 @@ export interface TimerQueue<P = unknown> {
 const INITIAL_CAPACITY = 64;
 
 /**
- * Create an empty {@link TimerQueue}.
+ * The heap under {@link createTimerQueue}, addressed by slot numbers instead of keys: a caller
+ * that keeps the slot beside its own row (the memory storage adapter does) schedules, moves and
+ * cancels without hashing a key. Ordered by due time, then insertion order (a moved entry counts
+ * as newly inserted).
  *
+ * @internal
  * @example
  * ```ts
- * import { createTimerQueue } from 'leadflow';
- * const queue = createTimerQueue<{ leadId: string }>();
- * queue.schedule({ key: 'lead-7/unopened', dueAt: 60_000, generation: 3, payload: { leadId: 'lead-7' } });
- * queue.schedule({ key: 'lead-7/unopened', dueAt: 90_000, generation: 4, payload: { leadId: 'lead-7' } }); // replaces
- * queue.size; // 1
+ * const heap = createSlotHeap();
+ * const slot = heap.insert(2_000);
+ * heap.move(slot, 1_000);
+ * heap.peekDue(); // 1_000
+ * heap.remove(heap.peek()); // slot is free again
  * ```
  */
-export function createTimerQueue<P = unknown>(): TimerQueue<P> {
-  // Slots hold the timer's fields in parallel arrays; the heap orders slot numbers.
+export interface SlotHeap {
+  /** A new entry due at `dueAt`; returns its slot. */
+  insert(dueAt: number): number;
+  /** Give a live slot a new due time (and a new place in insertion order). */
+  move(slot: number, dueAt: number): void;
+  /** Remove a live slot; the slot number may be reused by a later insert. */
+  remove(slot: number): void;
+  /** The slot that fires next, or -1 when empty. */
+  peek(): number;
+  /** Due time of {@link SlotHeap.peek}'s slot (Infinity when empty: check `size` before comparing). */
+  peekDue(): number;
+  dueAt(slot: number): number;
+  readonly size: number;
+}
+
+/**
+ * Create an empty {@link SlotHeap}: an indexed binary min-heap over parallel typed arrays.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * const heap = createSlotHeap();
+ * heap.insert(5); // 0
+ * ```
+ */
+export function createSlotHeap(): SlotHeap {
   let capacity = INITIAL_CAPACITY;
   let dueAts = new Float64Array(capacity);
   let sequences = new Float64Array(capacity); // insertion order, for stable ties
-  let generations = new Float64Array(capacity);
   let heapPositions = new Int32Array(capacity);
-  const keys: (string | undefined)[] = new Array(capacity);
-  const payloads: (P | undefined)[] = new Array(capacity);
   let heap = new Int32Array(capacity);
   // Due times mirrored in heap order: comparisons walk contiguous memory instead of slots.
   let heapDue = new Float64Array(capacity);
@@ -99,7 +124,6 @@ export function createTimerQueue<P = unknown>(): TimerQueue<P> {
   const freeSlots: number[] = [];
   let nextSlot = 0;
   let nextSequence = 0;
-  const slotByKey = new Map<string, number>();
 
   function grow(): void {
     const nextCapacity = capacity * 2;
@@ -109,12 +133,9 @@ export function createTimerQueue<P = unknown>(): TimerQueue<P> {
     };
     dueAts = copy(dueAts, new Float64Array(nextCapacity));
     sequences = copy(sequences, new Float64Array(nextCapacity));
-    generations = copy(generations, new Float64Array(nextCapacity));
     heapPositions = copy(heapPositions, new Int32Array(nextCapacity));
     heap = copy(heap, new Int32Array(nextCapacity));
     heapDue = copy(heapDue, new Float64Array(nextCapacity));
-    keys.length = nextCapacity;
-    payloads.length = nextCapacity;
     capacity = nextCapacity;
   }
 
@@ -192,29 +213,87 @@ export function createTimerQueue<P = unknown>(): TimerQueue<P> {
     siftUp(hole);
   }
 
-  function removeAt(position: number): void {
-    const slot = heap[position]!;
-    heapSize--;
-    if (position !== heapSize) {
-      if (position === 0) {
-        removeRoot();
-      } else {
-        place(position, heap[heapSize]!, heapDue[heapSize]!);
-        // The moved element may need to go either way.
-        if (before(position, (position - 1) >> 1)) siftUp(position);
-        else siftDown(position);
+  return {
+    insert(dueAt) {
+      const slot = allocateSlot();
+      dueAts[slot] = dueAt;
+      sequences[slot] = nextSequence++;
+      place(heapSize, slot, dueAt);
+      heapSize++;
+      siftUp(heapSize - 1);
+      return slot;
+    },
+    move(slot, dueAt) {
+      dueAts[slot] = dueAt;
+      sequences[slot] = nextSequence++;
+      const position = heapPositions[slot]!;
+      heapDue[position] = dueAt;
+      // A moved entry sorts after every other entry with the same due time, so it can only
+      // move down when its due time grew or stayed; up when it shrank.
+      siftUp(position);
+      siftDown(heapPositions[slot]!);
+    },
+    remove(slot) {
+      const position = heapPositions[slot]!;
+      heapSize--;
+      if (position !== heapSize) {
+        if (position === 0) {
+          removeRoot();
+        } else {
+          place(position, heap[heapSize]!, heapDue[heapSize]!);
+          // The moved element may need to go either way.
+          if (before(position, (position - 1) >> 1)) siftUp(position);
+          else siftDown(position);
+        }
       }
-    }
+      freeSlots.push(slot);
+    },
+    peek() {
+      return heapSize === 0 ? -1 : heap[0]!;
+    },
+    peekDue() {
+      return heapSize === 0 ? Number.POSITIVE_INFINITY : heapDue[0]!;
+    },
+    dueAt(slot) {
+      return dueAts[slot]!;
+    },
+    get size() {
+      return heapSize;
+    },
+  };
+}
+
+/**
+ * Create an empty {@link TimerQueue}.
+ *
+ * @example
+ * ```ts
+ * import { createTimerQueue } from 'leadflow';
+ * const queue = createTimerQueue<{ leadId: string }>();
+ * queue.schedule({ key: 'lead-7/unopened', dueAt: 60_000, generation: 3, payload: { leadId: 'lead-7' } });
+ * queue.schedule({ key: 'lead-7/unopened', dueAt: 90_000, generation: 4, payload: { leadId: 'lead-7' } }); // replaces
+ * queue.size; // 1
+ * ```
+ */
+export function createTimerQueue<P = unknown>(): TimerQueue<P> {
+  const heap = createSlotHeap();
+  // Per slot: the key, generation and payload; the heap keeps due times and order.
+  const keys: (string | undefined)[] = [];
+  const generations: number[] = [];
+  const payloads: (P | undefined)[] = [];
+  const slotByKey = new Map<string, number>();
+
+  function removeSlot(slot: number): void {
+    heap.remove(slot);
     slotByKey.delete(keys[slot]!);
     keys[slot] = undefined;
     payloads[slot] = undefined;
-    freeSlots.push(slot);
   }
 
   function read(slot: number): Timer<P> {
     return {
       key: keys[slot]!,
-      dueAt: dueAts[slot]!,
+      dueAt: heap.dueAt(slot),
       generation: generations[slot]!,
       payload: payloads[slot],
     };
@@ -237,33 +316,18 @@ export function createTimerQueue<P = unknown>(): TimerQueue<P> {
     schedule(timer) {
       validate(timer);
       let slot = slotByKey.get(timer.key);
-      const replacing = slot !== undefined;
       if (slot === undefined) {
-        slot = allocateSlot();
+        slot = heap.insert(timer.dueAt);
         slotByKey.set(timer.key, slot);
         keys[slot] = timer.key;
-      }
-      dueAts[slot] = timer.dueAt;
-      sequences[slot] = nextSequence++;
-      if (replacing) heapDue[heapPositions[slot]!] = timer.dueAt;
+      } else heap.move(slot, timer.dueAt);
       generations[slot] = timer.generation ?? 0;
       payloads[slot] = timer.payload;
-      if (replacing) {
-        // A replaced timer sorts after every existing timer with the same due time, so it can
-        // only move down when its due time grew or stayed; up when it shrank.
-        const position = heapPositions[slot]!;
-        siftUp(position);
-        siftDown(heapPositions[slot]!);
-      } else {
-        place(heapSize, slot, timer.dueAt);
-        heapSize++;
-        siftUp(heapSize - 1);
-      }
     },
     cancel(key) {
       const slot = slotByKey.get(key);
       if (slot === undefined) return false;
-      removeAt(heapPositions[slot]!);
+      removeSlot(slot);
       return true;
     },
     get(key) {
@@ -274,21 +338,23 @@ export function createTimerQueue<P = unknown>(): TimerQueue<P> {
       return slotByKey.has(key);
     },
     peek() {
-      return heapSize === 0 ? undefined : read(heap[0]!);
+      const slot = heap.peek();
+      return slot === -1 ? undefined : read(slot);
     },
     popDue(now, limit = Number.POSITIVE_INFINITY) {
       if (typeof now !== 'number' || Number.isNaN(now)) {
         throw new TimerError('popDue(now): now must be an epoch-ms number');
       }
       const due: Timer<P>[] = [];
-      while (heapSize > 0 && due.length < limit && heapDue[0]! <= now) {
-        due.push(read(heap[0]!));
-        removeAt(0);
+      while (heap.size > 0 && due.length < limit && heap.peekDue() <= now) {
+        const slot = heap.peek();
+        due.push(read(slot));
+        removeSlot(slot);
       }
       return due;
     },
     get size() {
-      return heapSize;
+      return heap.size;
     },
   };
 }

@@ -1,4 +1,4 @@
-import { createTimerQueue } from '../../scheduler/timer-queue.js';
+import { createSlotHeap, createTimerQueue } from '../../scheduler/timer-queue.js';
 import {
   type ClaimedTimer,
   type ClaimOutboxOptions,
@@ -75,6 +75,8 @@ interface TimerRow {
   attempts: number;
   leaseUntil: number | undefined;
   workerId: string | undefined;
+  /** Place in the eligibility heap (kept on the row: no key hashing per timer operation). */
+  slot: number;
 }
 
 interface PreparedEntity {
@@ -101,11 +103,7 @@ class SortedIds {
   get ids(): readonly string[] {
     if (this.dirty) {
       this.sorted =
-        this.many !== undefined
-          ? [...this.many].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-          : this.one !== undefined
-            ? [this.one]
-            : [];
+        this.many !== undefined ? [...this.many].sort(byString) : this.one !== undefined ? [this.one] : [];
       this.dirty = false;
     }
     return this.sorted;
@@ -152,16 +150,6 @@ class SortedIds {
     return lo;
   }
 
-  /** Ids starting with `prefix`, in order. */
-  withPrefix(prefix: string): string[] {
-    const out: string[] = [];
-    const ids = this.ids;
-    for (let at = this.lowerBound(prefix); at < ids.length && ids[at]!.startsWith(prefix); at++) {
-      out.push(ids[at]!);
-    }
-    return out;
-  }
-
   /** Ids after `afterId` (exclusive), at most `limit`. */
   page(options: PageOptions | undefined, accept?: (id: string) => boolean): string[] {
     const limit = options?.limit ?? Number.POSITIVE_INFINITY;
@@ -180,8 +168,31 @@ class SortedIds {
   }
 }
 
+const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 function invalid(message: string): StorageError {
   return new StorageError(message);
+}
+
+// `…At` variants name an item of a commit section; the path is only built when a check fails.
+function requireStringAt(value: unknown, section: string, index: number, field: string): string {
+  if (typeof value !== 'string' || value.length === 0)
+    throw invalid(`${section}[${index}].${field} must be a non-empty string`);
+  return value;
+}
+
+function requireTimeAt(value: unknown, section: string, index: number, field: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw invalid(`${section}[${index}].${field} must be a finite epoch-ms number, got ${String(value)}`);
+  }
+  return value;
+}
+
+function requireVersionAt(value: unknown, section: string, index: number, field: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw invalid(`${section}[${index}].${field} must be a safe integer ≥ 0, got ${String(value)}`);
+  }
+  return value;
 }
 
 function requireString(value: unknown, path: string): string {
@@ -260,16 +271,17 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
 
   const entities = new Map<string, Map<string, EntityRow>>();
   const entityIds = new Map<string, SortedIds>();
-  /** `${kind}\0${key}\0${value}` → ids */
-  const lookupIndex = new Map<string, SortedIds>();
+  /** kind → key → value → ids */
+  const lookupIndex = new Map<string, Map<string, Map<string, SortedIds>>>();
 
   const events: StoredEvent[] = [];
   const eventsByEntity = new Map<string, number[]>();
 
-  const timers = new Map<string, TimerRow>();
-  const timerIds = new SortedIds();
-  /** Eligibility queue: dueAt until claimed, then the lease expiry. */
-  const timerQueue = createTimerQueue<undefined>();
+  /** entityId → timerKey → row: no concatenated keys to build and hash on every operation. */
+  const timers = new Map<string, Map<string, TimerRow>>();
+  /** Eligibility heap: dueAt until claimed, then the lease expiry. */
+  const timerHeap = createSlotHeap();
+  const timerBySlot: (TimerRow | undefined)[] = [];
 
   const outbox = new Map<string, OutboxMessage>();
   const outboxIds = new SortedIds();
@@ -287,8 +299,13 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
     if (closed) throw new StorageError('storage is closed', { code: 'STORAGE_CLOSED' });
   }
 
-  const lookupKey = (kind: string, key: string, value: string) => `${kind}${SEP}${key}${SEP}${value}`;
-  const timerId = (entityId: string, timerKey: string) => `${entityId}${SEP}${timerKey}`;
+  function lookupIds(kind: string, key: string, value: string): SortedIds | undefined {
+    return lookupIndex.get(kind)?.get(key)?.get(value);
+  }
+
+  function timerRow(entityId: string, timerKey: string): TimerRow | undefined {
+    return timers.get(entityId)?.get(timerKey);
+  }
 
   function entityRow(kind: string, id: string): EntityRow | undefined {
     return entities.get(kind)?.get(id);
@@ -332,14 +349,15 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
     return out;
   }
 
-  function prepareTimer(timer: TimerRecord, path: string): TimerRecord {
+  function prepareTimer(timer: TimerRecord, index: number): TimerRecord {
+    const section = 'commit.timers.schedule';
     const record: TimerRecord = {
-      entityId: requireString(timer?.entityId, `${path}.entityId`),
-      timerKey: requireString(timer.timerKey, `${path}.timerKey`),
-      generation: requireVersion(timer.generation, `${path}.generation`),
-      dueAt: requireTime(timer.dueAt, `${path}.dueAt`),
+      entityId: requireStringAt(timer?.entityId, section, index, 'entityId'),
+      timerKey: requireStringAt(timer.timerKey, section, index, 'timerKey'),
+      generation: requireVersionAt(timer.generation, section, index, 'generation'),
+      dueAt: requireTimeAt(timer.dueAt, section, index, 'dueAt'),
     };
-    if (timer.payload !== undefined) record.payload = copyIn(timer.payload, `${path}.payload`);
+    if (timer.payload !== undefined) record.payload = copyIn(timer.payload, `${section}[${index}].payload`);
     return record;
   }
 
@@ -368,31 +386,68 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
   }
 
   function setLookups(kind: string, id: string, row: EntityRow, next: Map<string, string[]>): void {
+    const byKey = lookupIndex.get(kind);
     for (const [key, values] of row.lookups) {
+      const byValue = byKey?.get(key);
+      if (!byValue) continue;
       for (const value of values) {
-        const index = lookupIndex.get(lookupKey(kind, key, value));
+        const index = byValue.get(value);
         index?.remove(id);
-        if (index && index.size === 0) lookupIndex.delete(lookupKey(kind, key, value));
+        if (index && index.size === 0) byValue.delete(value);
       }
     }
     row.lookups = next;
+    if (next.size === 0) return;
+    let keys = byKey;
+    if (!keys) {
+      keys = new Map();
+      lookupIndex.set(kind, keys);
+    }
     for (const [key, values] of next) {
+      let byValue = keys.get(key);
+      if (!byValue) {
+        byValue = new Map();
+        keys.set(key, byValue);
+      }
       for (const value of values) {
-        const k = lookupKey(kind, key, value);
-        let index = lookupIndex.get(k);
+        let index = byValue.get(value);
         if (!index) {
           index = new SortedIds();
-          lookupIndex.set(k, index);
+          byValue.set(value, index);
         }
         index.insert(id);
       }
     }
   }
 
-  function deleteTimer(id: string): void {
-    timers.delete(id);
-    timerIds.remove(id);
-    timerQueue.cancel(id);
+  function deleteTimer(row: TimerRow): void {
+    const rows = timers.get(row.record.entityId)!;
+    rows.delete(row.record.timerKey);
+    if (rows.size === 0) timers.delete(row.record.entityId);
+    timerHeap.remove(row.slot);
+    timerBySlot[row.slot] = undefined;
+  }
+
+  function putTimer(record: TimerRecord): void {
+    let rows = timers.get(record.entityId);
+    if (!rows) {
+      rows = new Map();
+      timers.set(record.entityId, rows);
+    }
+    const existing = rows.get(record.timerKey);
+    if (existing) {
+      // Rescheduled: a fresh row state, and a new place in the heap's insertion order.
+      existing.record = record;
+      existing.attempts = 0;
+      existing.leaseUntil = undefined;
+      existing.workerId = undefined;
+      timerHeap.move(existing.slot, record.dueAt);
+      return;
+    }
+    const slot = timerHeap.insert(record.dueAt);
+    const row: TimerRow = { record, attempts: 0, leaseUntil: undefined, workerId: undefined, slot };
+    rows.set(record.timerKey, row);
+    timerBySlot[slot] = row;
   }
 
   const storage: StorageAdapter = {
@@ -416,7 +471,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
     async lookup(kind, key, value, page) {
       assertOpen();
       checkPage(page, 'lookup(options)');
-      return lookupIndex.get(lookupKey(kind, key, value))?.page(page) ?? [];
+      return lookupIds(kind, key, value)?.page(page) ?? [];
     },
 
     async commit(input: CommitInput): Promise<CommitResult> {
@@ -425,21 +480,29 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
       if (typeof input !== 'object' || input === null) throw invalid('commit(input) needs an object');
       const at = requireTime(input.at, 'commit.at');
 
-      const seenEntities = new Set<string>();
-      const preparedEntities: PreparedEntity[] = (input.entities ?? []).map((write, i) => {
-        const path = `commit.entities[${i}]`;
-        const kind = requireString(write?.kind, `${path}.kind`);
-        const id = requireString(write.id, `${path}.id`);
-        const expectedVersion = requireVersion(write.expectedVersion, `${path}.expectedVersion`);
-        const seen = `${kind}${SEP}${id}`;
-        if (seenEntities.has(seen)) throw invalid(`${path}: ${kind} "${id}" is written twice in one commit`);
-        seenEntities.add(seen);
+      const entityWrites = input.entities ?? [];
+      // Most commits write one entity: only several need the written-twice check.
+      const seenEntities = entityWrites.length > 1 ? new Set<string>() : undefined;
+      const preparedEntities: PreparedEntity[] = entityWrites.map((write, i) => {
+        const section = 'commit.entities';
+        const kind = requireStringAt(write?.kind, section, i, 'kind');
+        const id = requireStringAt(write.id, section, i, 'id');
+        const expectedVersion = requireVersionAt(write.expectedVersion, section, i, 'expectedVersion');
+        if (seenEntities) {
+          const seen = `${kind}${SEP}${id}`;
+          if (seenEntities.has(seen))
+            throw invalid(`${section}[${i}]: ${kind} "${id}" is written twice in one commit`);
+          seenEntities.add(seen);
+        }
         return {
           kind,
           id,
           expectedVersion,
-          snapshot: copyIn(write.snapshot, `${path}.snapshot`),
-          lookups: write.lookups === undefined ? undefined : prepareLookups(write.lookups, `${path}.lookups`),
+          snapshot: copyIn(write.snapshot, `${section}[${i}].snapshot`),
+          lookups:
+            write.lookups === undefined
+              ? undefined
+              : prepareLookups(write.lookups, `${section}[${i}].lookups`),
         };
       });
 
@@ -457,37 +520,29 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
       });
 
       const preparedEvents = (input.events ?? []).map((event, i) => {
-        const path = `commit.events[${i}]`;
+        const section = 'commit.events';
         return {
-          entityId: requireString(event?.entityId, `${path}.entityId`),
-          kind: requireString(event.kind, `${path}.kind`),
-          type: requireString(event.type, `${path}.type`),
-          at: requireTime(event.at, `${path}.at`),
-          data: event.data === undefined ? null : copyIn(event.data, `${path}.data`),
+          entityId: requireStringAt(event?.entityId, section, i, 'entityId'),
+          kind: requireStringAt(event.kind, section, i, 'kind'),
+          type: requireStringAt(event.type, section, i, 'type'),
+          at: requireTimeAt(event.at, section, i, 'at'),
+          data: event.data === undefined ? null : copyIn(event.data, `${section}[${i}].data`),
         };
       });
 
       const timerCommands = input.timers ?? {};
-      const complete = (timerCommands.complete ?? []).map((ref, i) => {
-        const path = `commit.timers.complete[${i}]`;
-        return {
-          id: timerId(
-            requireString(ref?.entityId, `${path}.entityId`),
-            requireString(ref.timerKey, `${path}.timerKey`),
-          ),
-          generation: requireVersion(ref.generation, `${path}.generation`),
-        };
+      const complete = timerCommands.complete ?? [];
+      complete.forEach((ref, i) => {
+        requireStringAt(ref?.entityId, 'commit.timers.complete', i, 'entityId');
+        requireStringAt(ref.timerKey, 'commit.timers.complete', i, 'timerKey');
+        requireVersionAt(ref.generation, 'commit.timers.complete', i, 'generation');
       });
-      const cancel = (timerCommands.cancel ?? []).map((ref, i) => {
-        const path = `commit.timers.cancel[${i}]`;
-        return timerId(
-          requireString(ref?.entityId, `${path}.entityId`),
-          requireString(ref.timerKey, `${path}.timerKey`),
-        );
+      const cancel = timerCommands.cancel ?? [];
+      cancel.forEach((ref, i) => {
+        requireStringAt(ref?.entityId, 'commit.timers.cancel', i, 'entityId');
+        requireStringAt(ref.timerKey, 'commit.timers.cancel', i, 'timerKey');
       });
-      const schedule = (timerCommands.schedule ?? []).map((timer, i) =>
-        prepareTimer(timer, `commit.timers.schedule[${i}]`),
-      );
+      const schedule = (timerCommands.schedule ?? []).map(prepareTimer);
 
       const preparedOutbox: OutboxMessage[] = (input.outbox ?? []).map((msg, i) => {
         const path = `commit.outbox[${i}]`;
@@ -590,18 +645,15 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
         return seq;
       });
 
-      for (const { id, generation } of complete) {
-        if (timers.get(id)?.record.generation === generation) deleteTimer(id);
+      for (const ref of complete) {
+        const row = timerRow(ref.entityId, ref.timerKey);
+        if (row?.record.generation === ref.generation) deleteTimer(row);
       }
-      for (const id of cancel) {
-        if (timers.has(id)) deleteTimer(id);
+      for (const ref of cancel) {
+        const row = timerRow(ref.entityId, ref.timerKey);
+        if (row) deleteTimer(row);
       }
-      for (const record of schedule) {
-        const id = timerId(record.entityId, record.timerKey);
-        if (!timers.has(id)) timerIds.insert(id);
-        timers.set(id, { record, attempts: 0, leaseUntil: undefined, workerId: undefined });
-        timerQueue.schedule({ key: id, dueAt: record.dueAt });
-      }
+      for (const record of schedule) putTimer(record);
 
       for (const message of preparedOutbox) {
         if (outbox.has(message.id)) continue;
@@ -653,13 +705,15 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
       const leaseMs = checkLease(claim.leaseMs, 'claimDueTimers(options).leaseMs');
       const leaseUntil = now + leaseMs;
       const claimed: ClaimedTimer[] = [];
-      for (const due of timerQueue.popDue(now, claim.limit ?? DEFAULT_CLAIM_LIMIT)) {
-        const row = timers.get(due.key)!;
+      const limit = claim.limit ?? DEFAULT_CLAIM_LIMIT;
+      // leaseUntil > now (leaseMs > 0), so a claimed timer moved back into the heap is not seen again here.
+      while (claimed.length < limit && timerHeap.size > 0 && timerHeap.peekDue() <= now) {
+        const row = timerBySlot[timerHeap.peek()]!;
         row.attempts += 1;
         row.leaseUntil = leaseUntil;
         row.workerId = claim.workerId;
-        // Back in the queue at the lease expiry: redelivered unless completed, cancelled or replaced.
-        timerQueue.schedule({ key: due.key, dueAt: leaseUntil });
+        // Back in the heap at the lease expiry: redelivered unless completed, cancelled or replaced.
+        timerHeap.move(row.slot, leaseUntil);
         claimed.push(toStoredTimer(row) as ClaimedTimer);
       }
       return claimed;
@@ -667,17 +721,23 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
 
     async completeTimer(entityId, timerKey, generation) {
       assertOpen();
-      const id = timerId(entityId, timerKey);
-      if (timers.get(id)?.record.generation !== generation) return false;
-      deleteTimer(id);
+      const row = timerRow(entityId, timerKey);
+      if (row === undefined || row.record.generation !== generation) return false;
+      deleteTimer(row);
       return true;
     },
 
     async listTimers(query = {}) {
       assertOpen();
-      const ids =
-        query.entityId === undefined ? timerIds.ids : timerIds.withPrefix(`${query.entityId}${SEP}`);
-      return ids.map((id) => toStoredTimer(timers.get(id)!));
+      // Sorted on read: listing is rare (explain, paging tools), timer writes are constant.
+      const entityIds = query.entityId === undefined ? [...timers.keys()].sort(byString) : [query.entityId];
+      const out: StoredTimer[] = [];
+      for (const entityId of entityIds) {
+        const rows = timers.get(entityId);
+        if (!rows) continue;
+        for (const timerKey of [...rows.keys()].sort(byString)) out.push(toStoredTimer(rows.get(timerKey)!));
+      }
+      return out;
     },
 
     async claimOutbox(now, claim: ClaimOutboxOptions = {}) {
