@@ -308,8 +308,15 @@ export interface SlaFiredTimer {
  * ```
  */
 export function slaTimerKey(policyId: string, phase: SlaPhase): string {
-  return `sla:${policyId}:${phase}`;
+  let keys = timerKeys.get(policyId);
+  if (keys === undefined) {
+    // Built once per policy: keys are compared and hashed on every step.
+    keys = { warn: `sla:${policyId}:warn`, breach: `sla:${policyId}:breach` };
+    if (timerKeys.size < 10_000) timerKeys.set(policyId, keys);
+  }
+  return keys[phase];
 }
+const timerKeys = new Map<string, { readonly warn: string; readonly breach: string }>();
 
 // ---------------------------------------------------------------------------------------------
 // Effects
@@ -672,7 +679,8 @@ interface Draft {
   readonly base: SlaState;
   clocks: Record<string, SlaClockState>;
   changed: boolean;
-  readonly timers: Map<string, SlaTimerCommand>;
+  /** At most one command per timer key, in first-issued order (a later command replaces it). */
+  readonly timers: SlaTimerCommand[];
   readonly effects: SlaEffect[];
 }
 
@@ -682,15 +690,26 @@ function newDraft(state: SlaState, context: SlaContext): Draft {
     base: state,
     clocks: state.clocks as Record<string, SlaClockState>,
     changed: false,
-    timers: new Map(),
+    timers: [],
     effects: [],
   };
+}
+
+function setTimer(draft: Draft, command: SlaTimerCommand): void {
+  const timers = draft.timers;
+  for (let i = 0; i < timers.length; i++) {
+    if (timers[i]!.timerKey === command.timerKey) {
+      timers[i] = command;
+      return;
+    }
+  }
+  timers.push(command);
 }
 
 function finish(draft: Draft): SlaStepResult {
   return {
     state: draft.changed ? { version: STATE_VERSION, clocks: draft.clocks } : draft.base,
-    timers: [...draft.timers.values()],
+    timers: draft.timers,
     effects: draft.effects,
   };
 }
@@ -753,20 +772,29 @@ function elapsedAt(clock: SlaClockState, at: number, calendar: BusinessCalendar)
 }
 
 /** The timers a clock has pending in the host's store, according to its state. */
-function pendingOf(clock: SlaClockState): SlaScheduleTimer[] {
-  if (clock.status !== 'running') return [];
+function pendingOf(clock: SlaClockState): readonly SlaScheduleTimer[] {
+  if (clock.status !== 'running' || clock.breachedAt !== null) return NO_TIMERS;
   const pending: SlaScheduleTimer[] = [];
-  const timer = (phase: SlaPhase, dueAt: number): SlaScheduleTimer => ({
+  if (!clock.warned && clock.warnAt !== null) pending.push(scheduleCommand(clock, 'warn', clock.warnAt));
+  if (clock.dueAt !== null) pending.push(scheduleCommand(clock, 'breach', clock.dueAt));
+  return pending;
+}
+
+const NO_TIMERS: readonly SlaScheduleTimer[] = Object.freeze([]);
+
+function scheduleCommand(clock: SlaClockState, phase: SlaPhase, dueAt: number): SlaScheduleTimer {
+  return {
     type: 'schedule',
     timerKey: slaTimerKey(clock.policyId, phase),
     generation: clock.generation,
     dueAt,
     payload: { policyId: clock.policyId, phase },
-  });
-  if (clock.breachedAt === null && !clock.warned && clock.warnAt !== null)
-    pending.push(timer('warn', clock.warnAt));
-  if (clock.breachedAt === null && clock.dueAt !== null) pending.push(timer('breach', clock.dueAt));
-  return pending;
+  };
+}
+
+function pendingWithKey(timers: readonly SlaScheduleTimer[], timerKey: string): SlaScheduleTimer | undefined {
+  for (const timer of timers) if (timer.timerKey === timerKey) return timer;
+  return undefined;
 }
 
 /**
@@ -779,17 +807,17 @@ function syncTimers(
   after: SlaClockState,
   fired?: string,
 ): void {
-  const old = new Map((before ? pendingOf(before) : []).map((t) => [t.timerKey, t]));
+  // At most two timers per clock (warn, breach): plain scans beat building maps.
+  const old = before ? pendingOf(before) : NO_TIMERS;
   const next = pendingOf(after);
-  const nextKeys = new Set(next.map((t) => t.timerKey));
-  for (const key of old.keys()) {
-    if (!nextKeys.has(key) && key !== fired) draft.timers.set(key, { type: 'cancel', timerKey: key });
+  for (const timer of old) {
+    const key = timer.timerKey;
+    if (key !== fired && pendingWithKey(next, key) === undefined)
+      setTimer(draft, { type: 'cancel', timerKey: key });
   }
   for (const timer of next) {
-    const previous = old.get(timer.timerKey);
-    if (previous?.generation !== timer.generation || previous.dueAt !== timer.dueAt) {
-      draft.timers.set(timer.timerKey, timer);
-    }
+    const previous = pendingWithKey(old, timer.timerKey);
+    if (previous?.generation !== timer.generation || previous.dueAt !== timer.dueAt) setTimer(draft, timer);
   }
 }
 
@@ -1026,13 +1054,28 @@ function resumeClock(draft: Draft, policyId: string, event: SlaEventInput): void
   });
 }
 
-function policiesOn(map: ReadonlyMap<string, readonly SlaPolicy[]>, event: string): SlaPolicy[] {
-  const seen = new Set<string>();
-  const policies: SlaPolicy[] = [];
-  for (const policy of map.get(event) ?? []) {
-    if (seen.has(policy.id)) continue;
-    seen.add(policy.id);
-    policies.push(policy);
+/** Deduplicated policies per index and event, computed once: every step asks four times. */
+const policiesOnCache = new WeakMap<ReadonlyMap<string, readonly SlaPolicy[]>, Map<string, SlaPolicy[]>>();
+const NO_POLICIES: SlaPolicy[] = [];
+
+function policiesOn(map: ReadonlyMap<string, readonly SlaPolicy[]>, event: string): readonly SlaPolicy[] {
+  const listed = map.get(event);
+  if (listed === undefined || listed.length === 0) return NO_POLICIES;
+  let byEvent = policiesOnCache.get(map);
+  if (byEvent === undefined) {
+    byEvent = new Map();
+    policiesOnCache.set(map, byEvent);
+  }
+  let policies = byEvent.get(event);
+  if (policies === undefined) {
+    const seen = new Set<string>();
+    policies = [];
+    for (const policy of listed) {
+      if (seen.has(policy.id)) continue;
+      seen.add(policy.id);
+      policies.push(policy);
+    }
+    byEvent.set(event, policies);
   }
   return policies;
 }
