@@ -46,9 +46,9 @@ import {
   type DispatchableLeadEvent,
   dedupeKeys,
   type FollowUpRequest,
-  indexSignature,
   type LeadRecord,
   type LeadStepResult,
+  sameLookups,
   TERMINAL_LEAD_STATES,
 } from './lead-step.js';
 import { deliverOutbox } from './outbox.js';
@@ -355,6 +355,7 @@ export interface Engine {
 }
 
 const QUARANTINE_RAW_LIMIT = 1_000_000;
+const CLAIM_ONE = Object.freeze({ limit: 1 });
 
 const dropAllNotifier: Notifier = {
   name: 'none',
@@ -481,7 +482,9 @@ export function createEngine(options: EngineOptions): Engine {
     result: LeadStepResult,
     expectedVersion: number,
     at: number,
-    extra: { sequence?: boolean; previousSignature?: string } = {},
+    /** The record before the step (undefined for a new lead). */
+    previous: LeadRecord | undefined,
+    newSequence = false,
   ): Promise<void> {
     const { record, effects } = result;
     const state: StateWrite[] = [];
@@ -492,29 +495,25 @@ export function createEngine(options: EngineOptions): Engine {
         expectedVersion: assignmentVersion,
       });
     }
-    if (extra.sequence)
+    if (newSequence)
       state.push({ key: 'engine.sequence', value: sequence + 1, expectedVersion: sequenceVersion });
-    const open = !TERMINAL_LEAD_STATES.has(steps.stateOf(record));
-    const writeLookups = expectedVersion === 0 || indexSignature(record) !== extra.previousSignature;
+    const entity: EntityWrite = {
+      kind: 'lead',
+      id: leadId,
+      expectedVersion,
+      snapshot: record as unknown as JsonValue,
+    };
+    // Lookups change rarely (owner, open/closed); storage keeps them when omitted.
+    if (previous === undefined || !sameLookups(previous, record)) {
+      const open = !TERMINAL_LEAD_STATES.has(steps.stateOf(record));
+      entity.lookups = {
+        dedupe: open ? dedupeKeys(record.lead) : [],
+        owner: record.machine.context.ownerId ?? [],
+      };
+    }
     const committed = await storage.commit({
       at,
-      entities: [
-        {
-          kind: 'lead',
-          id: leadId,
-          expectedVersion,
-          snapshot: record as unknown as JsonValue,
-          // Lookups change rarely (owner, open/closed); storage keeps them when omitted.
-          ...(writeLookups
-            ? {
-                lookups: {
-                  dedupe: open ? dedupeKeys(record.lead) : [],
-                  owner: record.machine.context.ownerId ?? [],
-                },
-              }
-            : {}),
-        },
-      ],
+      entities: [entity],
       events: effects.events,
       timers: collapseTimers(effects),
       outbox: effects.outbox,
@@ -527,7 +526,7 @@ export function createEngine(options: EngineOptions): Engine {
       assignment = effects.assignment;
       assignmentVersion = committed.stateVersions[stateIndex++]!;
     }
-    if (extra.sequence) {
+    if (newSequence) {
       sequence += 1;
       sequenceVersion = committed.stateVersions[stateIndex++]!;
     }
@@ -554,11 +553,13 @@ export function createEngine(options: EngineOptions): Engine {
     leadId: string,
     step: (record: LeadRecord, at: number) => LeadStepResult,
   ): Promise<LeadRecord> {
-    await ensureLoaded();
+    if (!loaded) await ensureLoaded();
     const at = clock.now();
-    const { record, version } = await loadLead(leadId);
+    const stored = await storage.load('lead', leadId);
+    if (!stored) throw new EngineError('LEAD_NOT_FOUND', `lead "${leadId}" not found`);
+    const record = stored.snapshot as unknown as LeadRecord;
     const result = step(record, at);
-    await commit(leadId, result, version, at, { previousSignature: indexSignature(record) });
+    await commit(leadId, result, stored.version, at, record);
     tell(result.effects.emits);
     if (autoDeliver) await deliverIfDirty();
     return result.record;
@@ -621,7 +622,7 @@ export function createEngine(options: EngineOptions): Engine {
   }
 
   async function ingestNow(raw: unknown): Promise<IngestResult> {
-    await ensureLoaded();
+    if (!loaded) await ensureLoaded();
     const at = clock.now();
     const parsed = parseLead(raw);
     if (!parsed.ok) return quarantine(raw, parsed.issues, at);
@@ -642,7 +643,7 @@ export function createEngine(options: EngineOptions): Engine {
     if (duplicateOf !== undefined) {
       const { record, version } = await loadLead(duplicateOf.leadId);
       const result = steps.mergeDuplicate(record, lead, duplicateOf.matchedOn, at, assignment);
-      await commit(duplicateOf.leadId, result, version, at, { previousSignature: indexSignature(record) });
+      await commit(duplicateOf.leadId, result, version, at, record);
       tell(result.effects.emits);
       return {
         status: 'merged',
@@ -654,7 +655,7 @@ export function createEngine(options: EngineOptions): Engine {
 
     const leadId = lead.id ?? `lead-${(sequence + 1).toString().padStart(7, '0')}`;
     const result = steps.receive(lead, leadId, at, assignment);
-    await commit(leadId, result, 0, at, { sequence: lead.id === undefined });
+    await commit(leadId, result, 0, at, undefined, lead.id === undefined);
     tell(result.effects.emits);
     if (autoDeliver) await deliverIfDirty();
     const decision = result.record.decisions.at(-1)!.decision;
@@ -697,7 +698,7 @@ export function createEngine(options: EngineOptions): Engine {
     }
     const record = stored.snapshot as unknown as LeadRecord;
     const result = steps.fire(record, timer, at, assignment);
-    await commit(timer.entityId, result, stored.version, at, { previousSignature: indexSignature(record) });
+    await commit(timer.entityId, result, stored.version, at, record);
     tell(result.effects.emits);
     return result.stale ? 'stale' : 'fired';
   }
@@ -1278,13 +1279,13 @@ export function createEngine(options: EngineOptions): Engine {
       serial(async () => {
         if (!isVirtual(clock))
           throw new EngineError('CLOCK_NOT_VIRTUAL', 'advanceTo needs a virtual clock (createVirtualClock)');
-        await ensureLoaded();
+        if (!loaded) await ensureLoaded();
         const target = toMs(instant);
         let fired = 0;
         let stale = 0;
         for (;;) {
           // Fire timers one at a time at their own due instants, so each sees the right "now".
-          const [next] = await storage.claimDueTimers(target, { limit: 1 });
+          const next = (await storage.claimDueTimers(target, CLAIM_ONE))[0];
           if (next === undefined) break;
           if (next.dueAt > clock.now()) clock.advanceTo(next.dueAt);
           if ((await fireTimer(next, clock.now())) === 'fired') fired++;

@@ -206,16 +206,21 @@ export function collapseTimers(effects: LeadStepEffects): {
   cancel: TimerRef[];
   complete: LeadStepEffects['completed'];
 } {
-  const last = new Map<string, Pending['timerOps'][number]>();
-  for (const op of effects.timerOps) {
-    const ref = op.op === 'schedule' ? op.timer : op.ref;
-    const key = `${ref.entityId}\u0000${ref.timerKey}`;
-    last.delete(key);
-    last.set(key, op);
-  }
   const schedule: TimerRecord[] = [];
   const cancel: TimerRef[] = [];
-  for (const op of last.values()) {
+  const ops = effects.timerOps;
+  // A step issues a handful of commands: a backwards scan for a later command on the same
+  // timer beats building a keyed map.
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
+    const ref = op.op === 'schedule' ? op.timer : op.ref;
+    let superseded = false;
+    for (let j = i + 1; j < ops.length && !superseded; j++) {
+      const later = ops[j]!;
+      const other = later.op === 'schedule' ? later.timer : later.ref;
+      superseded = other.timerKey === ref.timerKey && other.entityId === ref.entityId;
+    }
+    if (superseded) continue;
     if (op.op === 'schedule') schedule.push(op.timer);
     else cancel.push(op.ref);
   }
@@ -223,16 +228,25 @@ export function collapseTimers(effects: LeadStepEffects): {
 }
 
 /**
- * What the storage lookups of a lead depend on: owner, open or closed, and its contact keys.
+ * Whether two versions of a lead have the same storage lookups: same owner, both open or both
+ * closed, same contact keys. Compared field by field: this runs on every commit.
  *
+ * @internal
  * @example
  * ```ts
- * if (indexSignature(before) !== indexSignature(after)) writeLookups();
+ * if (!sameLookups(before, after)) writeLookups();
  * ```
  */
-export function indexSignature(rec: LeadRecord): string {
-  const open = !TERMINAL_STATES.has(stateValueToString(rec.machine.value));
-  return `${rec.machine.context.ownerId ?? ''}|${open}|${rec.lead.company.uscc ?? ''}|${rec.lead.contact.phone ?? ''}|${rec.lead.contact.email ?? ''}`;
+export function sameLookups(a: LeadRecord, b: LeadRecord): boolean {
+  if (a === b) return true;
+  return (
+    a.machine.context.ownerId === b.machine.context.ownerId &&
+    a.lead.company.uscc === b.lead.company.uscc &&
+    a.lead.contact.phone === b.lead.contact.phone &&
+    a.lead.contact.email === b.lead.contact.email &&
+    TERMINAL_STATES.has(stateValueToString(a.machine.value)) ===
+      TERMINAL_STATES.has(stateValueToString(b.machine.value))
+  );
 }
 
 /**
@@ -244,11 +258,11 @@ export function indexSignature(rec: LeadRecord): string {
  * ```
  */
 export function dedupeKeys(lead: Lead): string[] {
-  return [
-    ...(lead.company.uscc ? [`uscc:${lead.company.uscc}`] : []),
-    ...(lead.contact.phone ? [`phone:${lead.contact.phone}`] : []),
-    ...(lead.contact.email ? [`email:${lead.contact.email.toLowerCase()}`] : []),
-  ];
+  const keys: string[] = [];
+  if (lead.company.uscc) keys.push(`uscc:${lead.company.uscc}`);
+  if (lead.contact.phone) keys.push(`phone:${lead.contact.phone}`);
+  if (lead.contact.email) keys.push(`email:${lead.contact.email.toLowerCase()}`);
+  return keys;
 }
 
 /**

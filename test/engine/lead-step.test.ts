@@ -1,5 +1,7 @@
+import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { collapseTimers, createLeadSteps } from '../../src/engine/lead-step.js';
+import type { TimerOp } from '../../src/engine/timer-ops.js';
 import { leadMachine } from '../../src/machines/lead.js';
 import { createStepper } from '../../src/machines/xstate-step.js';
 import { parseLead } from '../../src/model/lead.js';
@@ -58,4 +60,43 @@ describe('pure lead steps', () => {
       steps.apply(received.record, { type: 'OPEN', repId: 'rep-b' }, now, emptyAssignmentState('2026-03-02')),
     ).toThrow('lead "lead-1": event OPEN is not accepted in state "assigned" (owner: rep-a)');
   });
+});
+
+describe('collapseTimers', () => {
+  const opArb = fc.record({
+    schedule: fc.boolean(),
+    entityId: fc.constantFrom('lead-1', 'lead-2'),
+    timerKey: fc.constantFrom('a', 'b', 'c'),
+    dueAt: fc.nat(100),
+  });
+  test.prop([fc.array(opArb, { maxLength: 12 })])(
+    'keeps the last command per timer, in the order of those last commands',
+    (raw) => {
+      const timerOps: TimerOp[] = raw.map(({ schedule, entityId, timerKey, dueAt }) =>
+        schedule
+          ? { op: 'schedule', timer: { entityId, timerKey, generation: 1, dueAt } }
+          : { op: 'cancel', ref: { entityId, timerKey } },
+      );
+      // The obvious model: a keyed map where a later command moves its key to the end.
+      const last = new Map<string, TimerOp>();
+      for (const op of timerOps) {
+        const ref = op.op === 'schedule' ? op.timer : op.ref;
+        const key = `${ref.entityId}/${ref.timerKey}`;
+        last.delete(key);
+        last.set(key, op);
+      }
+      const expected = [...last.values()];
+      const collapsed = collapseTimers({
+        events: [],
+        timerOps,
+        completed: [],
+        outbox: [],
+        emits: [],
+        assignmentBase: emptyAssignmentState('2026-03-02'),
+        assignment: undefined,
+      });
+      expect(collapsed.schedule).toEqual(expected.flatMap((op) => (op.op === 'schedule' ? [op.timer] : [])));
+      expect(collapsed.cancel).toEqual(expected.flatMap((op) => (op.op === 'cancel' ? [op.ref] : [])));
+    },
+  );
 });
