@@ -561,15 +561,12 @@ export function createEngine(options: EngineOptions): Engine {
     const result = step(record, at);
     await commit(leadId, result, stored.version, at, record);
     tell(result.effects.emits);
-    if (autoDeliver) await deliverIfDirty();
+    if (autoDeliver && outboxDirty) await deliverDue();
     return result.record;
   }
 
   /** Set when a commit enqueued messages or a delivery left retries; cleared by a delivery. */
   let outboxDirty = true;
-  async function deliverIfDirty() {
-    if (outboxDirty) await deliverDue();
-  }
   async function deliverDue() {
     outboxDirty = false;
     const result = await deliverOutbox({
@@ -657,7 +654,7 @@ export function createEngine(options: EngineOptions): Engine {
     const result = steps.receive(lead, leadId, at, assignment);
     await commit(leadId, result, 0, at, undefined, lead.id === undefined);
     tell(result.effects.emits);
-    if (autoDeliver) await deliverIfDirty();
+    if (autoDeliver && outboxDirty) await deliverDue();
     const decision = result.record.decisions.at(-1)!.decision;
     return {
       status: 'accepted',
@@ -952,7 +949,7 @@ export function createEngine(options: EngineOptions): Engine {
     });
     if (effects.outbox.length > 0) outboxDirty = true;
     tell(effects.emits);
-    if (autoDeliver) await deliverIfDirty();
+    if (autoDeliver && outboxDirty) await deliverDue();
   }
 
   async function createOpportunityNow(request: OpportunityRequest): Promise<OpportunityCreated> {
@@ -1290,10 +1287,10 @@ export function createEngine(options: EngineOptions): Engine {
           if (next.dueAt > clock.now()) clock.advanceTo(next.dueAt);
           if ((await fireTimer(next, clock.now())) === 'fired') fired++;
           else stale++;
-          if (autoDeliver) await deliverIfDirty();
+          if (autoDeliver && outboxDirty) await deliverDue();
         }
         if (target > clock.now()) clock.advanceTo(target);
-        if (autoDeliver) await deliverIfDirty();
+        if (autoDeliver && outboxDirty) await deliverDue();
         return { fired, stale };
       }),
     deliver: () =>
@@ -1448,7 +1445,7 @@ export function createEngine(options: EngineOptions): Engine {
         if (events.length > 0) {
           await storage.commit({ at, events, outbox });
           outboxDirty = true;
-          if (autoDeliver) await deliverIfDirty();
+          if (autoDeliver && outboxDirty) await deliverDue();
         }
         return effects;
       }),

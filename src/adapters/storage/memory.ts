@@ -351,6 +351,14 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
 
   function prepareTimer(timer: TimerRecord, index: number): TimerRecord {
     const section = 'commit.timers.schedule';
+    if (byReference) {
+      // Stored as given (the caller treats it as immutable); only checked.
+      requireStringAt(timer?.entityId, section, index, 'entityId');
+      requireStringAt(timer.timerKey, section, index, 'timerKey');
+      requireVersionAt(timer.generation, section, index, 'generation');
+      requireTimeAt(timer.dueAt, section, index, 'dueAt');
+      return timer;
+    }
     const record: TimerRecord = {
       entityId: requireStringAt(timer?.entityId, section, index, 'entityId'),
       timerKey: requireStringAt(timer.timerKey, section, index, 'timerKey'),
@@ -519,9 +527,11 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
         return { key, expectedVersion, value: copyIn(write.value, `${path}.value`) };
       });
 
-      const preparedEvents = (input.events ?? []).map((event, i) => {
+      // The stored events themselves (seq assigned when applied): one object per event.
+      const preparedEvents = (input.events ?? []).map((event, i): StoredEvent => {
         const section = 'commit.events';
         return {
+          seq: 0,
           entityId: requireStringAt(event?.entityId, section, i, 'entityId'),
           kind: requireStringAt(event.kind, section, i, 'kind'),
           type: requireStringAt(event.type, section, i, 'type'),
@@ -628,14 +638,8 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
 
       const eventSeqs = preparedEvents.map((event) => {
         const seq = events.length + 1;
-        events.push({
-          seq,
-          entityId: event.entityId,
-          kind: event.kind,
-          type: event.type,
-          at: event.at,
-          data: event.data,
-        });
+        event.seq = seq;
+        events.push(event);
         let positions = eventsByEntity.get(event.entityId);
         if (!positions) {
           positions = [];
