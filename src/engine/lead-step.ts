@@ -179,6 +179,21 @@ export const TERMINAL_LEAD_STATES: ReadonlySet<string> = new Set(['converted', '
 const TERMINAL_STATES = TERMINAL_LEAD_STATES;
 const DAY_MS = 86_400_000;
 
+/** A shallow copy of a record, written out: a spread of it costs far more in this hot path. */
+function copyRecord(current: LeadRecord): MutableRecord {
+  return {
+    lead: current.lead,
+    machine: current.machine,
+    sla: current.sla,
+    tags: current.tags,
+    intentGrade: current.intentGrade,
+    qualified: current.qualified,
+    decisions: current.decisions,
+    duplicates: current.duplicates,
+    timerGenerations: current.timerGenerations,
+  };
+}
+
 function newEffects(assignmentBase: AssignmentState): Pending {
   return {
     events: [],
@@ -776,7 +791,7 @@ export function createLeadSteps(ctx: LeadStepContext) {
       at: number,
       assignment: AssignmentState,
     ): LeadStepResult {
-      const rec: MutableRecord = { ...current };
+      const rec = copyRecord(current);
       const pending = newEffects(assignment);
       const leadId = rec.lead.id!;
       if (event.type === 'CLAIM' || event.type === 'ASSIGN') {
@@ -820,16 +835,15 @@ export function createLeadSteps(ctx: LeadStepContext) {
           : outcome
             ? at + outcome.nextContactIn
             : undefined;
-      const validation = validateFollowUp({
+      const input: Record<string, unknown> = {
         status: request.status,
         nextAction: request.nextAction,
         nextContactAt,
-        ...(request.outcome !== undefined ? { outcome: request.outcome } : {}),
-        ...(outcome ? { moveTo: outcome.moveTo } : {}),
-        ...(outcome?.moveTo === 'nurturing'
-          ? { nurtureUntil: at + compiled.qualification.incubationMs }
-          : {}),
-      });
+      };
+      if (request.outcome !== undefined) input.outcome = request.outcome;
+      if (outcome) input.moveTo = outcome.moveTo;
+      if (outcome?.moveTo === 'nurturing') input.nurtureUntil = at + compiled.qualification.incubationMs;
+      const validation = validateFollowUp(input);
       if (!validation.ok) {
         throw new EngineError(
           'FOLLOW_UP_INVALID',
@@ -851,7 +865,7 @@ export function createLeadSteps(ctx: LeadStepContext) {
       at: number,
       assignment: AssignmentState,
     ): LeadStepResult {
-      const rec: MutableRecord = { ...current };
+      const rec = copyRecord(current);
       const pending = newEffects(assignment);
       pending.completed.push({
         entityId: timer.entityId,
@@ -910,7 +924,7 @@ export function createLeadSteps(ctx: LeadStepContext) {
       at: number,
       assignment: AssignmentState,
     ): LeadStepResult {
-      const rec: MutableRecord = { ...current };
+      const rec = copyRecord(current);
       const pending = newEffects(assignment);
       const leadId = rec.lead.id!;
       rec.duplicates += 1;

@@ -686,7 +686,8 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
         (query.to === undefined || e.at < query.to);
       const out: StoredEvent[] = [];
       const push = (e: StoredEvent) => {
-        if (accept(e)) out.push({ ...e, data: copyOut(e.data) });
+        // By reference, stored events are handed out as they are (callers treat them as immutable).
+        if (accept(e)) out.push(byReference ? e : { ...e, data: copyOut(e.data) });
       };
       if (query.entityId !== undefined) {
         for (const position of eventsByEntity.get(query.entityId) ?? []) {
