@@ -584,7 +584,7 @@ export function createEngine(options: EngineOptions): Engine {
     at: number,
   ): Promise<IngestResult> {
     const record: QuarantineRecord = {
-      id: `quarantine-${at.toString(36)}-${sequence + 1}`,
+      id: `quarantine-${Math.floor(at).toString(36)}-${sequence + 1}`,
       receivedAt: at,
       raw: quarantineRaw(raw),
       issues: issues.map((issue) => ({ path: issue.path, message: issue.message })),
@@ -965,7 +965,9 @@ export function createEngine(options: EngineOptions): Engine {
     if (ownerId !== null && !repsById.has(ownerId)) {
       throw new EngineError('ENGINE_INVALID', `createOpportunity: owner "${ownerId}" is not in the team`);
     }
-    const opportunityId = request.opportunityId ?? `opp-${at.toString(36)}-${++opportunitySequence}`;
+    // Whole milliseconds: a virtual clock may stand between two, and ids must stay plain ids.
+    const opportunityId =
+      request.opportunityId ?? `opp-${Math.floor(at).toString(36)}-${++opportunitySequence}`;
     if (await storage.load('opportunity', opportunityId))
       throw new EngineError('ENGINE_INVALID', `createOpportunity: "${opportunityId}" exists`);
     const warnings: OpportunityCreated['warnings'][number][] = [];

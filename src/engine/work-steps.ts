@@ -194,6 +194,22 @@ export function createWorkSteps(ctx: { compiled: CompiledRuleSet; team: Team; ca
     }
   }
 
+  const hasOpportunityPolicies = compiled.sla.policies.some((p) => p.entity === 'opportunity');
+  /** An opportunity event through its SLA clocks. */
+  function opportunitySla(
+    id: string,
+    record: { machine: PersistedSnapshot<OpportunityContext>; sla: SlaState },
+    type: SlaEvent,
+    at: number,
+    out: Effects,
+  ) {
+    if (!hasOpportunityPolicies) return;
+    const step = slaOnEvent(record.sla, { type, at }, slaContext(id));
+    record.sla = step.state;
+    slaTimerOps(out.timerOps, id, step.timers);
+    applySla(id, record, record.machine.context, [...step.effects], out, at);
+  }
+
   /** Domain events a machine emitted → event log, SLA clocks, and department tasks to start. */
   function afterOpportunityStep(
     id: string,
@@ -211,13 +227,7 @@ export function createWorkSteps(ctx: { compiled: CompiledRuleSet; team: Team; ca
         at,
         data: emitted as unknown as JsonValue,
       });
-      const slaEvent = emitted.type as SlaEvent;
-      if (compiled.sla.policies.some((p) => p.entity === 'opportunity')) {
-        const step = slaOnEvent(record.sla, { type: slaEvent, at }, slaContext(id));
-        record.sla = step.state;
-        slaTimerOps(out.timerOps, id, step.timers);
-        applySla(id, record, context, [...step.effects], out, at);
-      }
+      opportunitySla(id, record, emitted.type as SlaEvent, at, out);
       for (const trigger of compiled.source.opportunity.tasks) {
         const fires =
           (trigger.on === 'won' && emitted.type === 'opportunity.won') ||
@@ -366,6 +376,8 @@ export function createWorkSteps(ctx: { compiled: CompiledRuleSet; team: Team; ca
         at,
         data: { customerId: input.customerId, leadId: input.leadId ?? null, ownerId: input.ownerId },
       });
+      // Policies may start on creation (before the first stage is entered).
+      opportunitySla(input.opportunityId, record, 'opportunity.created', at, effects);
       record.timerGenerations = machineTimerOps(
         effects.timerOps,
         input.opportunityId,

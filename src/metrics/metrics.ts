@@ -22,7 +22,12 @@ export interface Metrics {
     readonly assignedWithinTarget: TargetShare;
     /** ≥ 90 % with a first follow-up within 24 h. */
     readonly followedUpWithinTarget: TargetShare;
-    /** ≥ 85 % of planned stage visits advanced at least one stage by the planned next-contact time. */
+    /**
+     * ≥ 85 % of planned stage visits moved on by the planned next-contact time: advanced a stage,
+     * or closed (won or lost) — the rep acted on the plan. A rollback, or a visit still in its
+     * stage after the planned time, is missed. (Counting a timely loss as missed would cap the
+     * share at the win rate's mercy: with 70 % of deals lost, the target could never be met.)
+     */
     readonly advancedOnTime: TargetShare;
   };
   readonly leads: LeadMetrics;
@@ -241,7 +246,8 @@ export function computeMetrics(events: readonly StoredEvent[], options: MetricsO
         const planned = visitPlan.get(event.entityId);
         const ownerId = currentStage.get(event.entityId)?.ownerId ?? null;
         if (planned !== undefined) {
-          const advanced = data.via === 'advance' || data.via === 'won';
+          // Moved on: advanced, or closed either way (see actionCertainty.advancedOnTime).
+          const advanced = data.via === 'advance' || data.via === 'won' || data.via === 'lost';
           const rep = ownerId ? (repAdvance.get(ownerId) ?? { due: 0, done: 0, onTime: 0 }) : undefined;
           if (rep) rep.due++;
           if (advanced && event.at <= planned) {

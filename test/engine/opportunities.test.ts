@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { zhikongPreset } from '../../src/rules/presets/zhikong.js';
 import { DAY, HOUR, setup } from './helpers.js';
 
 const confirmation = { contactConfirmed: true, budgetRange: '50-100万', decisionTimeline: '2026-06-30' };
@@ -108,6 +109,36 @@ describe('opportunities through the engine', () => {
     await engine.opportunity('opp-1', { type: 'ADVANCE', fields: confirmation });
     await engine.advanceTo(clock.now() + 5 * DAY + HOUR);
     expect(breaches).toEqual(['opp-1:stage-stalled-5d']);
+  });
+});
+
+describe('opportunity SLA policies', () => {
+  it('start on opportunity.created as on any other opportunity event', async () => {
+    const ruleSet = structuredClone(zhikongPreset.ruleSet);
+    const policies = ruleSet.sla?.policies ?? [];
+    policies.push({
+      id: 'opp-created-1h',
+      entity: 'opportunity',
+      startOn: ['opportunity.created'],
+      stopOn: ['opportunity.won', 'opportunity.lost'],
+      target: '1h',
+      clock: 'wall',
+      onBreach: [{ type: 'notify', channel: 'wecom', to: 'owner', template: 'stage-stalled' }],
+    });
+    const { engine, clock } = setup({ ruleSet: { ...ruleSet, sla: { policies } } });
+    await engine.upsertCustomer({
+      id: 'hq',
+      name: '某汽车集团',
+      region: '浙江',
+      industry: '汽车零部件',
+      ownerRepId: 'rep-a',
+    });
+    await engine.createOpportunity({ customerId: 'hq', name: '总部产线改造', opportunityId: 'opp-1' });
+    await engine.advanceTo(clock.now() + 3 * HOUR);
+    const breaches = await engine.storage.readEvents({ entityId: 'opp-1', types: ['sla.breached'] });
+    expect(breaches.map((event) => (event.data as { policyId: string }).policyId)).toEqual([
+      'opp-created-1h',
+    ]);
   });
 });
 

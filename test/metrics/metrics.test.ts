@@ -91,6 +91,10 @@ const log: StoredEvent[] = [
     stage: 'leadConfirmation',
     ownerId: 'rep-a',
   }),
+  event('opportunity', 'o1', 'opportunity.nextContactPlanned', at('2026-03-07T11:00:00'), {
+    stage: 'leadConfirmation',
+    plannedAt: at('2026-03-09T10:00:00'),
+  }),
   event('opportunity', 'o1', 'opportunity.stageLeft', at('2026-03-08T10:00:00'), {
     stage: 'leadConfirmation',
     via: 'lost',
@@ -159,12 +163,13 @@ describe('computeMetrics on a hand-computed log', () => {
       share: 1 / 3,
       passed: false,
     });
-    // leadConfirmation visit advanced before its plan (met); needsDiagnosis visit rolled back (missed).
+    // leadConfirmation visit advanced before its plan (met); needsDiagnosis visit rolled back
+    // (missed); the second leadConfirmation visit closed lost before its plan (met: decided).
     expect(report.actionCertainty.advancedOnTime).toMatchObject({
-      met: 1,
+      met: 2,
       missed: 1,
       pending: 0,
-      share: 0.5,
+      share: 2 / 3,
       passed: false,
     });
     expect(report.targets.map((t) => [t.name, t.passed])).toEqual([
@@ -227,7 +232,7 @@ describe('computeMetrics on a hand-computed log', () => {
     expect(report.perRep['rep-a']).toEqual({
       open: { due: 2, done: 2, onTime: 1, completionRate: 1, timeliness: 0.5 },
       firstFollowUp: { due: 2, done: 1, onTime: 1, completionRate: 0.5, timeliness: 1 },
-      stageAdvance: { due: 2, done: 1, onTime: 1, completionRate: 0.5, timeliness: 1 },
+      stageAdvance: { due: 3, done: 2, onTime: 2, completionRate: 2 / 3, timeliness: 1 },
     });
     expect(report.perRep['rep-b']?.open).toEqual({
       due: 1,
