@@ -10,8 +10,10 @@
  *
  * `leadflow simulate` with no options replays 30 days from Monday 2026-03-02 (Asia/Shanghai) of
  * 12,000 generated leads/month (seed 42) through the `zhikong` preset's rules and team, on the
- * embedded default (memory storage, virtual clock, China's business calendar), and prints targets
- * vs achieved, the funnel, the top escalations and the stalled TOP5. On a terminal a progress bar
+ * embedded default (memory storage, virtual clock, China's business calendar) — the owners of
+ * converted leads then work their opportunities and departments answer their tasks — and prints
+ * targets vs achieved, the lead funnel, the opportunities (win rate, stages), department task
+ * response times, the top escalations and the stalled TOP5. On a terminal a progress bar
  * over simulated days goes to stderr. `--json` prints the JSON report (with its per-day
  * `timeline`) on stdout instead; `--out` also writes it to a file.
  *
@@ -261,7 +263,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   program
     .command('simulate')
     .description(
-      'Replay simulated (or given) leads through the real engine with simulated reps and report the SLA targets',
+      'Replay simulated (or given) leads through the real engine with simulated reps and departments (leads, then the opportunities of converted leads) and report the targets',
     )
     .addOption(
       new Option('--preset <name>', 'rule set, team and lead market to start from')

@@ -1,3 +1,4 @@
+import { OPPORTUNITY_STAGES } from '../rules/stages.js';
 import type { SimulationReport, SimulationTimeline } from '../simulate/report.js';
 
 /**
@@ -39,6 +40,18 @@ const padEnd = (text: string, width: number) => text + ' '.repeat(Math.max(0, wi
 const padStart = (text: string, width: number) => ' '.repeat(Math.max(0, width - displayWidth(text))) + text;
 const int = (value: number) => value.toLocaleString('en-US');
 const pct = (value: number | null) => (value === null ? '—' : `${(value * 100).toFixed(1)}%`);
+/** A duration in hours under two days, in days above. */
+const span = (ms: number | null) =>
+  ms === null
+    ? '—'
+    : ms < 48 * 3_600_000
+      ? `${(ms / 3_600_000).toFixed(1)} h`
+      : `${(ms / 86_400_000).toFixed(1)} d`;
+const STAGE_LABELS: Readonly<Record<string, string>> = Object.fromEntries(
+  OPPORTUNITY_STAGES.map((stage) => [stage.id, stage.label]),
+);
+/** Below this many days a run is shorter than the default sales cycle (≈ 10 weeks plus delays). */
+const SALES_CYCLE_DAYS = 90;
 
 /** Lay out rows as aligned columns (`right` marks right-aligned column indexes). */
 function table(rows: readonly (readonly string[])[], right: ReadonlySet<number>, indent = '  '): string[] {
@@ -58,8 +71,9 @@ function table(rows: readonly (readonly string[])[], right: ReadonlySet<number>,
 }
 
 /**
- * The human-readable report of `leadflow simulate`: targets vs achieved with ✔/✘, the funnel,
- * counts, the top escalations and the stalled TOP5.
+ * The human-readable report of `leadflow simulate`: targets vs achieved with ✔/✘, the lead
+ * funnel, the opportunities (funnel, win rate, stages), department task response times, counts,
+ * the top escalations and the stalled TOP5 (opportunities longest in their stage).
  *
  * @example
  * ```ts
@@ -111,6 +125,60 @@ export function renderReport(report: SimulationReport, timeline: SimulationTimel
     ),
   );
   out.push('');
+  const o = report.opportunities;
+  if (o === null) out.push('Opportunities: not simulated (behaviour.opportunities is null)');
+  else {
+    out.push('Opportunities (entered by the owners of converted leads)');
+    const closed = o.won + o.lost;
+    out.push(
+      `  created ${int(o.created)} (${pct(o.leadToOpportunity)} of valid leads) · won ${int(o.won)} · lost ${int(o.lost)} · open ${int(o.open)} · win rate ${pct(o.winRate)} of ${int(closed)} closed`,
+    );
+    out.push(
+      `  customers ${int(o.customersCreated)} new, ${int(o.customersReused)} already known · rollbacks ${int(o.rollbacks)} · delivery delays flagged ${int(o.deliveryDelays)}` +
+        (o.pendingAtEnd > 0 ? ` · ${int(o.pendingAtEnd)} conversions not entered yet` : ''),
+    );
+    if (report.period.days < SALES_CYCLE_DAYS)
+      out.push(
+        `  (a ${report.period.days}-day run is shorter than the sales cycle: most opportunities are still open, and the win rate counts early losses)`,
+      );
+    out.push(
+      ...table(
+        [
+          ['stage', 'entered', 'open now', 'median dwell', 'rolled back'],
+          ...o.stages.map((row) => [
+            `${STAGE_LABELS[row.stage] ?? ''} ${row.stage}`.trim(),
+            int(row.entered),
+            int(o.openByStage[row.stage]),
+            span(row.dwellP50Ms),
+            int(row.rollbacks),
+          ]),
+        ],
+        new Set([1, 2, 3, 4]),
+      ),
+    );
+  }
+  out.push('');
+  out.push('Department tasks');
+  if (report.departments.length === 0) out.push('  none');
+  else
+    out.push(
+      ...table(
+        [
+          ['', 'created', 'answered', 'overdue', 'on time', 'acknowledged (median)', 'answered (median)'],
+          ...report.departments.map((d) => [
+            d.name === null ? d.department : `${d.name} ${d.department}`,
+            int(d.created),
+            int(d.done),
+            int(d.overdue),
+            pct(d.onTimeShare),
+            span(d.acknowledgeP50Ms),
+            span(d.completeP50Ms),
+          ]),
+        ],
+        new Set([1, 2, 3, 4, 5, 6]),
+      ),
+    );
+  out.push('');
   out.push('Counts');
   out.push(
     `  arrivals ${int(c.arrivals)} = received ${int(c.received)} + quarantined ${int(c.quarantined)} + duplicates merged ${int(c.duplicatesMerged)}` +
@@ -153,17 +221,17 @@ export function renderReport(report: SimulationReport, timeline: SimulationTimel
     if (leads.length > 0) out.push(`  most escalated: ${leads.join('; ')}`);
   }
   out.push('');
-  out.push('Stalled TOP5 (open leads longest without progress)');
+  out.push('Stalled TOP5 (open opportunities longest in their stage, beyond 5 days)');
   if (report.stalled.length === 0) out.push('  none');
   else
     out.push(
       ...table(
-        report.stalled.map((lead) => [
-          lead.leadId,
-          lead.company,
-          lead.state,
-          lead.ownerId ?? '(no owner)',
-          `idle ${lead.idleHours.toFixed(1)} h`,
+        report.stalled.map((opp) => [
+          opp.opportunityId,
+          opp.company ?? '',
+          opp.stage,
+          opp.ownerId ?? '(no owner)',
+          `in stage ${span(opp.dwellMs)}`,
         ]),
         new Set([4]),
       ),

@@ -1,4 +1,5 @@
 import type { Team, TeamInput } from '../model/team.js';
+import type { OpportunityStageId } from '../rules/stages.js';
 import type { BusinessCalendar } from '../scheduler/calendar.js';
 import { createRandom } from './random.js';
 
@@ -51,8 +52,15 @@ export interface DelayModel {
  *   the most capacity left (region and industry match first).
  * - `leave`: per rep and working day, the chance a leave block of 2–5 days starts, and the chance
  *   of a single sick day; written into the team input as `leave` ranges.
- * - `departments`: reserved for cross-department response times (technical feasibility,
- *   production planning) once opportunities exist; use a {@link SimulationExtension} meanwhile.
+ * - `opportunities`: what the owner of a converted lead does with the opportunity (see
+ *   {@link OpportunityBehaviour}); `null` turns opportunities off (the run ends at conversion).
+ *   Its draws come from a random stream of their own (lead-level figures still move a little
+ *   with it on: the engine is advanced in more, smaller steps, so reactions to its timers
+ *   interleave differently).
+ * - `departments`: how each department answers the tasks opportunities start (see
+ *   {@link DepartmentBehaviour}), by the team's department key (`technical`, `production`,
+ *   `afterSales`); a department not listed answers as in {@link DEFAULT_DEPARTMENT_BEHAVIOURS},
+ *   or like {@link DEFAULT_DEPARTMENT_BEHAVIOUR} when that does not list it either.
  *
  * @example
  * ```ts
@@ -95,16 +103,264 @@ export interface BehaviourModel {
     readonly reactionMaxMs: number;
   };
   readonly leave: { readonly blockChancePerDay: number; readonly sickChancePerDay: number };
-  /** Extension point: cross-department response times, once opportunities and tasks are simulated. */
-  readonly departments?: Readonly<Record<string, DelayModel>>;
+  /**
+   * What reps do with the opportunity of a converted lead; `null` turns opportunities off.
+   * @default DEFAULT_OPPORTUNITY_BEHAVIOUR
+   */
+  readonly opportunities?: OpportunityBehaviour | null;
+  /**
+   * Department response times, by department key.
+   * @default DEFAULT_DEPARTMENT_BEHAVIOURS
+   */
+  readonly departments?: Readonly<Record<string, DepartmentBehaviour>>;
 }
+
+/**
+ * One stage of {@link OpportunityBehaviour}: how long the owner plans the stage to take, and how
+ * the stage visit ends. On entering the stage the owner plans the next contact a log-normal
+ * `planMedianMs` (σ `planSigma`, snapped to business time) ahead; at the visit's decision the
+ * opportunity is lost with `loseShare`, rolled back with `rollbackShare` (never from the first
+ * stage), otherwise advanced — or won, from the last stage.
+ *
+ * @example
+ * ```ts
+ * import type { OpportunityStageBehaviour } from 'leadflow';
+ * const quotation: OpportunityStageBehaviour = { planMedianMs: 21 * 86_400_000, planSigma: 0.5, loseShare: 0.22, rollbackShare: 0.06 };
+ * ```
+ */
+export interface OpportunityStageBehaviour {
+  readonly planMedianMs: number;
+  readonly planSigma: number;
+  readonly loseShare: number;
+  readonly rollbackShare: number;
+}
+
+/**
+ * How the owner of a converted lead works its opportunity (reps act in business hours and not
+ * on leave; the delays to enter the opportunity and of late decisions scale with the rep's
+ * diligence factor).
+ *
+ * - `create`: delay from the conversion to entering the customer (reused when the master already
+ *   has it under the same USCC, phone or e-mail) and the opportunity, in the first stage, with
+ *   what the lead already told (contact confirmed, budget band).
+ * - `stages`: per stage, the planned length and how visits end ({@link OpportunityStageBehaviour}).
+ *   On every stage entered the owner plans the next contact (`PLAN_NEXT_CONTACT`).
+ * - Visits: decided by the planned contact (in the second half of the planned time) with
+ *   `onTimeShare`; otherwise, with `stallShare`, the opportunity stalls — nobody touches it
+ *   until a uniform `[stallMinMs, stallMaxMs]` after the planned contact — or, for the rest,
+ *   the owner re-plans at the planned contact and decides a log-normal `lateMedianMs`
+ *   (σ `lateSigma`) later. The owner does not advance a stage before
+ *   the department tasks it started are answered (technical feasibility, production planning):
+ *   they re-plan to the answer instead.
+ * - `ADVANCE` / `WIN` carry the stage's gate fields; with `gateSlipShare` the owner forgets one,
+ *   the engine refuses (counted in `actions.refused.advance`) and the owner retries with it
+ *   within the hour. Rollbacks go one stage back (two with `rollbackTwoShare`).
+ * - A won deal is flagged with a delivery delay with `deliveryDelayShare`, a uniform
+ *   `[deliveryDelayMinMs, deliveryDelayMaxMs]` after the win.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_BEHAVIOUR, DEFAULT_OPPORTUNITY_BEHAVIOUR, type BehaviourModel } from 'leadflow';
+ * const punctual: BehaviourModel = { ...DEFAULT_BEHAVIOUR, opportunities: { ...DEFAULT_OPPORTUNITY_BEHAVIOUR, onTimeShare: 0.97, stallShare: 0 } };
+ * ```
+ */
+export interface OpportunityBehaviour {
+  readonly create: DelayModel;
+  readonly stages: Readonly<Record<OpportunityStageId, OpportunityStageBehaviour>>;
+  readonly onTimeShare: number;
+  readonly lateMedianMs: number;
+  readonly lateSigma: number;
+  readonly stallShare: number;
+  readonly stallMinMs: number;
+  readonly stallMaxMs: number;
+  readonly rollbackTwoShare: number;
+  readonly gateSlipShare: number;
+  readonly deliveryDelayShare: number;
+  readonly deliveryDelayMinMs: number;
+  readonly deliveryDelayMaxMs: number;
+}
+
+/**
+ * How a department answers the tasks opportunities start (`ACKNOWLEDGE`, then `COMPLETE` with the
+ * task's required result), in business time of the calendar:
+ *
+ * - `acknowledge`: delay from the task's creation to its acknowledgement; `neverShare` answers
+ *   without acknowledging first.
+ * - `answer`: delay from the acknowledgement (or creation) to the answer; `neverShare` forgets the
+ *   task until the engine's overdue escalation reaches the department head.
+ * - `escalatedMedianMs`: once a task is overdue (the engine escalates it to the department head
+ *   at its due time), the head has it answered a log-normal (σ 0.6) this long after — sooner
+ *   answers stand.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_DEPARTMENT_BEHAVIOUR, type DepartmentBehaviour } from 'leadflow';
+ * const slowLab: DepartmentBehaviour = { ...DEFAULT_DEPARTMENT_BEHAVIOUR, answer: { ...DEFAULT_DEPARTMENT_BEHAVIOUR.answer, medianMs: 24 * 3_600_000 } };
+ * ```
+ */
+export interface DepartmentBehaviour {
+  readonly acknowledge: DelayModel;
+  readonly answer: DelayModel;
+  readonly escalatedMedianMs: number;
+}
+
+/**
+ * The default {@link OpportunityBehaviour}, for a mid-size manufacturer: a sales cycle of about
+ * ten weeks when nothing goes wrong (lead confirmation ≈ 5 days, needs diagnosis ≈ 10, solution
+ * matching ≈ 14, samples and quotation ≈ 21, contract review ≈ 10, delivery kickoff ≈ 7), about
+ * 30% of opportunities won (most losses while qualifying and quoting), a few rollbacks (price
+ * renegotiated, samples redone), 85% of visits decided by the planned contact, 5% stalling for
+ * two to six weeks, 1% of advances refused for a forgotten gate field, one won deal in eight
+ * flagged with a delivery delay. A run shorter than the cycle shows mostly open opportunities
+ * and early losses: simulate half a year or more for the win rate.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_OPPORTUNITY_BEHAVIOUR } from 'leadflow';
+ * DEFAULT_OPPORTUNITY_BEHAVIOUR.stages.sampleQuotation.planMedianMs; // 1814400000 (21 days)
+ * ```
+ */
+export const DEFAULT_OPPORTUNITY_BEHAVIOUR: OpportunityBehaviour = {
+  create: { medianMs: 2 * HOUR, sigma: 1, tailShare: 0.1, tailMinMs: DAY, tailMaxMs: 3 * DAY, neverShare: 0 },
+  stages: {
+    leadConfirmation: { planMedianMs: 5 * DAY, planSigma: 0.5, loseShare: 0.15, rollbackShare: 0 },
+    needsDiagnosis: { planMedianMs: 10 * DAY, planSigma: 0.5, loseShare: 0.17, rollbackShare: 0.03 },
+    solutionMatching: { planMedianMs: 14 * DAY, planSigma: 0.5, loseShare: 0.17, rollbackShare: 0.05 },
+    sampleQuotation: { planMedianMs: 21 * DAY, planSigma: 0.5, loseShare: 0.22, rollbackShare: 0.06 },
+    contractReview: { planMedianMs: 10 * DAY, planSigma: 0.5, loseShare: 0.1, rollbackShare: 0.05 },
+    deliveryKickoff: { planMedianMs: 7 * DAY, planSigma: 0.5, loseShare: 0.03, rollbackShare: 0.02 },
+  },
+  onTimeShare: 0.85,
+  lateMedianMs: 4 * DAY,
+  lateSigma: 0.7,
+  stallShare: 0.05,
+  stallMinMs: 14 * DAY,
+  stallMaxMs: 42 * DAY,
+  rollbackTwoShare: 0.25,
+  gateSlipShare: 0.01,
+  deliveryDelayShare: 0.125,
+  deliveryDelayMinMs: 14 * DAY,
+  deliveryDelayMaxMs: 60 * DAY,
+};
+
+/**
+ * How a department not listed in `BehaviourModel.departments` (nor in
+ * {@link DEFAULT_DEPARTMENT_BEHAVIOURS}) answers: acknowledged within a couple of business hours,
+ * answered within about a working day, a tenth much later.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_DEPARTMENT_BEHAVIOUR } from 'leadflow';
+ * DEFAULT_DEPARTMENT_BEHAVIOUR.answer.medianMs; // 28800000 (8 business hours)
+ * ```
+ */
+export const DEFAULT_DEPARTMENT_BEHAVIOUR: DepartmentBehaviour = {
+  acknowledge: {
+    medianMs: 2 * HOUR,
+    sigma: 1,
+    tailShare: 0.1,
+    tailMinMs: 8 * HOUR,
+    tailMaxMs: 24 * HOUR,
+    neverShare: 0.1,
+  },
+  answer: {
+    medianMs: 8 * HOUR,
+    sigma: 0.8,
+    tailShare: 0.1,
+    tailMinMs: 24 * HOUR,
+    tailMaxMs: 48 * HOUR,
+    neverShare: 0.03,
+  },
+  escalatedMedianMs: 4 * HOUR,
+};
+
+/**
+ * The default department response times, in business hours (8 a working day) against the task
+ * targets of 48 h (technical feasibility), 24 h (production planning) and 72 h (after-sales
+ * equipment file) of wall time. Most answers are in time, but the targets run over weekends:
+ * a task created on a Friday afternoon is due before Monday, so it is usually late; with the
+ * long tail and the forgotten few, a fair share goes overdue and the engine escalates it.
+ *
+ * | department | acknowledge (median) | answer (median, after it) | tail | forgotten |
+ * |---|---|---|---|---|
+ * | `technical` 技术部 | 1 h | 5 h | 8%: 2–5 working days | 3% |
+ * | `production` 生产部 | 30 min | 3 h | 10%: 1–3 working days | 3% |
+ * | `afterSales` 售后部 | 2 h | 6 h | 10%: 3–6 working days | 4% |
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_DEPARTMENT_BEHAVIOURS } from 'leadflow';
+ * DEFAULT_DEPARTMENT_BEHAVIOURS.technical?.answer.medianMs; // 18000000 (5 business hours)
+ * ```
+ */
+export const DEFAULT_DEPARTMENT_BEHAVIOURS: Readonly<Record<string, DepartmentBehaviour>> = {
+  technical: {
+    acknowledge: {
+      medianMs: HOUR,
+      sigma: 1,
+      tailShare: 0.1,
+      tailMinMs: 4 * HOUR,
+      tailMaxMs: 16 * HOUR,
+      neverShare: 0.1,
+    },
+    answer: {
+      medianMs: 5 * HOUR,
+      sigma: 0.6,
+      tailShare: 0.08,
+      tailMinMs: 16 * HOUR,
+      tailMaxMs: 40 * HOUR,
+      neverShare: 0.03,
+    },
+    escalatedMedianMs: 4 * HOUR,
+  },
+  production: {
+    acknowledge: {
+      medianMs: 30 * MINUTE,
+      sigma: 1,
+      tailShare: 0.08,
+      tailMinMs: 2 * HOUR,
+      tailMaxMs: 8 * HOUR,
+      neverShare: 0.15,
+    },
+    answer: {
+      medianMs: 3 * HOUR,
+      sigma: 0.6,
+      tailShare: 0.1,
+      tailMinMs: 8 * HOUR,
+      tailMaxMs: 24 * HOUR,
+      neverShare: 0.03,
+    },
+    escalatedMedianMs: 3 * HOUR,
+  },
+  afterSales: {
+    acknowledge: {
+      medianMs: 2 * HOUR,
+      sigma: 1,
+      tailShare: 0.1,
+      tailMinMs: 8 * HOUR,
+      tailMaxMs: 24 * HOUR,
+      neverShare: 0.1,
+    },
+    answer: {
+      medianMs: 6 * HOUR,
+      sigma: 0.6,
+      tailShare: 0.1,
+      tailMinMs: 24 * HOUR,
+      tailMaxMs: 48 * HOUR,
+      neverShare: 0.04,
+    },
+    escalatedMedianMs: 8 * HOUR,
+  },
+};
 
 /**
  * The default {@link BehaviourModel}: reps open most leads within minutes (a tail of hours),
  * follow up mostly within hours (a tail of days), quote, ask for technical confirmation, compare
  * competitors or put on hold in roughly 30/30/25/15 proportions, convert about one quoted lead in
  * four at the next contact, react to most SLA reminders and warnings; supervisors sweep their
- * queue every 15 minutes.
+ * queue every 15 minutes; the owners of converted leads work their opportunities as
+ * {@link DEFAULT_OPPORTUNITY_BEHAVIOUR} and departments answer as
+ * {@link DEFAULT_DEPARTMENT_BEHAVIOURS}.
  *
  * @example
  * ```ts
@@ -157,6 +413,8 @@ export const DEFAULT_BEHAVIOUR: BehaviourModel = {
   claim: { claimShare: 0.85, medianMs: 3 * MINUTE, sigma: 0.8, raceShare: 0.3 },
   supervisor: { sweepEveryMs: 15 * MINUTE, reactionMinMs: 5 * MINUTE, reactionMaxMs: 45 * MINUTE },
   leave: { blockChancePerDay: 3 / 260, sickChancePerDay: 4 / 260 },
+  opportunities: DEFAULT_OPPORTUNITY_BEHAVIOUR,
+  departments: DEFAULT_DEPARTMENT_BEHAVIOURS,
 };
 
 /**

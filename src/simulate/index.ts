@@ -9,8 +9,14 @@ export { type Agenda, createAgenda } from './agenda.js';
 export {
   type BehaviourModel,
   DEFAULT_BEHAVIOUR,
+  DEFAULT_DEPARTMENT_BEHAVIOUR,
+  DEFAULT_DEPARTMENT_BEHAVIOURS,
+  DEFAULT_OPPORTUNITY_BEHAVIOUR,
   type DelayModel,
+  type DepartmentBehaviour,
   localDateFormatter,
+  type OpportunityBehaviour,
+  type OpportunityStageBehaviour,
   withSimulatedLeave,
 } from './behaviour.js';
 export {
@@ -32,15 +38,19 @@ export {
 } from './market.js';
 export { createRandom, type SeededRandom, type WeightedTable, weightedTable } from './random.js';
 export {
+  buildDepartments,
   buildFunnel,
+  buildStageRows,
   buildTargets,
+  type DepartmentResponse,
   type FunnelStage,
   type SimulatedActions,
+  type SimulatedOpportunities,
   type SimulationCounts,
   type SimulationReport,
   type SimulationTarget,
   type SimulationTimeline,
-  type StalledLead,
+  type StalledOpportunity,
 } from './report.js';
 export {
   DEFAULT_SIMULATION_START,

@@ -1,17 +1,19 @@
-import type { LeadMetrics } from '../metrics/lead-metrics.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { RuleSet } from '../rules/ruleset.js';
+import { OPPORTUNITY_STAGE_IDS, type OpportunityStageId } from '../rules/stages.js';
 
 /**
- * One "action certainty" target of the seeds, as achieved by a simulation run.
+ * One "action certainty" target of the seeds, as achieved by a simulation run — each row is the
+ * figure of `engine.metrics()` at the end of the run (`metrics.actionCertainty`):
  *
  * - `assignedWithin`: share of valid leads assigned within `targets.assignWithin` of business
- *   time (holidays excluded) — from `engine.leadMetrics()`;
+ *   time (holidays excluded);
  * - `followedUpWithin`: share of valid leads with a first follow-up within
- *   `targets.firstFollowUpWithin` of arrival (wall time) — from `engine.leadMetrics()`;
- * - `advancedOnTime`: share of leads whose first follow-up planned a next contact and that
- *   progressed again (another follow-up, a conversion or a disqualification) by that planned
- *   time; missed when the progress came later or the planned time passed without it; pending
- *   while the planned time is still ahead at the end of the run.
+ *   `targets.firstFollowUpWithin` of arrival (wall time);
+ * - `advancedOnTime`: share of opportunity stage visits with a planned next contact that advanced
+ *   (or won) by the first planned time; missed when the visit ended otherwise (later, rolled back,
+ *   lost) or the planned time passed with the visit still open; pending while it is still ahead
+ *   at the end of the run.
  *
  * @example
  * ```ts
@@ -49,28 +51,93 @@ export interface FunnelStage {
 }
 
 /**
- * An open lead without progress for a long time (the "stalled TOP5" of the seeds, defined for
- * leads): no assignment, opening or follow-up since `lastActivityAt`. Nurturing leads are left out
- * (waiting is their plan), as are closed ones.
+ * An open opportunity longest in its current stage beyond 5 days — the seeds' "stalled TOP5",
+ * as `engine.metrics().stalledTop5` defines it — with the company and lead it came from.
  *
  * @example
  * ```ts
- * import type { StalledLead } from 'leadflow';
- * const line = (s: StalledLead) => `${s.leadId} ${s.company} idle ${s.idleHours} h (${s.state})`;
+ * import type { StalledOpportunity } from 'leadflow';
+ * const line = (s: StalledOpportunity) => `${s.company} ${s.stage} ${(s.dwellMs / 86_400_000).toFixed(1)} d`;
  * ```
  */
-export interface StalledLead {
-  readonly leadId: string;
-  readonly company: string;
-  readonly state: string;
+export interface StalledOpportunity {
+  readonly opportunityId: string;
+  readonly leadId: string | null;
+  readonly company: string | null;
+  readonly stage: string;
   readonly ownerId: string | null;
-  readonly lastActivityAt: string;
-  readonly idleHours: number;
+  readonly dwellMs: number;
 }
 
 /**
- * Counts of a simulation run. `arrivals = received + quarantined + duplicatesMerged` (nothing is
- * lost); arrivals after the end of an explicit stream are counted in `afterEnd` and not ingested.
+ * The opportunities of a run: the funnel of `engine.metrics()` (`created`, `won`, `lost`,
+ * `winRate`, `leadToOpportunity`) and what the driver saw. Nothing is lost:
+ * `converted = created + pendingAtEnd` (every converted lead gets exactly one opportunity, or is
+ * still waiting for its owner to enter it when the run ends), `created = won + lost + open` and
+ * `open` is the sum of `openByStage`.
+ *
+ * @example
+ * ```ts
+ * import type { SimulatedOpportunities } from 'leadflow';
+ * const closed = (o: SimulatedOpportunities) => o.won + o.lost;
+ * ```
+ */
+export interface SimulatedOpportunities {
+  readonly created: number;
+  readonly won: number;
+  readonly lost: number;
+  readonly open: number;
+  /** Open opportunities by their current stage. */
+  readonly openByStage: Readonly<Record<OpportunityStageId, number>>;
+  /** Converted leads whose opportunity was not entered yet when the run ended. */
+  readonly pendingAtEnd: number;
+  /** won / (won + lost); null when none closed. */
+  readonly winRate: number | null;
+  /** created / valid leads. */
+  readonly leadToOpportunity: number | null;
+  readonly customersCreated: number;
+  /** Conversions whose company the customer master already had (same USCC, phone or e-mail). */
+  readonly customersReused: number;
+  readonly rollbacks: number;
+  readonly deliveryDelays: number;
+  /** Per stage: visits entered, the median dwell of visits that ended (`engine.metrics()`), rollbacks from it. */
+  readonly stages: readonly {
+    readonly stage: OpportunityStageId;
+    readonly entered: number;
+    readonly dwellP50Ms: number | null;
+    readonly rollbacks: number;
+  }[];
+}
+
+/**
+ * Response times of one department to the tasks opportunities started, from
+ * `engine.metrics().departmentTasks`: tasks created, answered (`done`), escalated as overdue,
+ * the share answered by the due time, and median times from creation to acknowledgement and to
+ * the answer.
+ *
+ * @example
+ * ```ts
+ * import type { DepartmentResponse } from 'leadflow';
+ * const late = (d: DepartmentResponse) => d.overdue / Math.max(1, d.created);
+ * ```
+ */
+export interface DepartmentResponse {
+  /** Department key (`technical`, `production`, `afterSales`). */
+  readonly department: string;
+  /** The team's name for it, when the team has it. */
+  readonly name: string | null;
+  readonly created: number;
+  readonly done: number;
+  readonly overdue: number;
+  readonly onTimeShare: number | null;
+  readonly acknowledgeP50Ms: number | null;
+  readonly completeP50Ms: number | null;
+}
+
+/**
+ * Counts of a simulation run. Nothing is lost: `arrivals = received + quarantined +
+ * duplicatesMerged`; arrivals after the end of an explicit stream are counted in `afterEnd` and
+ * not ingested. Breaches and warnings include the opportunity policies (`stage-stalled-5d`).
  *
  * @example
  * ```ts
@@ -104,10 +171,11 @@ export interface SimulationCounts {
 }
 
 /**
- * What the simulated people did, and what the engine refused (`EVENT_NOT_ACCEPTED`: a claim
- * lost to a faster rep or after the offer expired, a manual assignment to a rep at capacity …).
- * `skipped` counts planned actions dropped without calling the engine because the lead had
- * moved on (reassigned, closed, recycled).
+ * What the simulated people did, and what the engine refused: `EVENT_NOT_ACCEPTED` (a claim
+ * lost to a faster rep or after the offer expired, a manual assignment to a rep at capacity …)
+ * and, under `advance`, `GATE_NOT_MET` (an advance missing a gate field; the rep retries).
+ * `skipped` counts planned actions dropped without calling the engine because the lead or
+ * opportunity had moved on (reassigned, closed, recycled).
  *
  * @example
  * ```ts
@@ -122,12 +190,27 @@ export interface SimulatedActions {
   readonly disqualifications: number;
   readonly claims: number;
   readonly supervisorAssigns: number;
+  /** Opportunities entered by the owners of converted leads. */
+  readonly opportunities: number;
+  /** `PLAN_NEXT_CONTACT`: one per stage entered, plus re-plans of late visits. */
+  readonly plans: number;
+  readonly advances: number;
+  readonly rollbacks: number;
+  readonly wins: number;
+  readonly losses: number;
+  readonly deliveryDelays: number;
+  /** Department tasks acknowledged / answered. */
+  readonly taskAcknowledgements: number;
+  readonly taskAnswers: number;
   readonly refused: {
     readonly open: number;
     readonly followUp: number;
     readonly claim: number;
     readonly assign: number;
     readonly close: number;
+    readonly advance: number;
+    readonly opportunity: number;
+    readonly task: number;
   };
   readonly skipped: number;
 }
@@ -164,6 +247,10 @@ export interface SimulationReport {
   readonly passed: boolean;
   readonly counts: SimulationCounts;
   readonly funnel: readonly FunnelStage[];
+  /** Opportunities of converted leads; null when `behaviour.opportunities` is null. */
+  readonly opportunities: SimulatedOpportunities | null;
+  /** Department task response times, by department key (`engine.metrics().departmentTasks`). */
+  readonly departments: readonly DepartmentResponse[];
   readonly escalations: {
     readonly byPolicy: readonly { readonly policyId: string; readonly count: number }[];
     readonly topLeads: readonly {
@@ -172,13 +259,18 @@ export interface SimulationReport {
       readonly policies: Readonly<Record<string, number>>;
     }[];
   };
-  readonly stalled: readonly StalledLead[];
+  /** The stalled TOP5 of `engine.metrics()`: open opportunities longest in their stage beyond 5 days. */
+  readonly stalled: readonly StalledOpportunity[];
   readonly actions: SimulatedActions;
   /** Outbox messages delivered, by channel (sms, wecom, …). */
   readonly notifications: Readonly<Record<string, number>>;
   /** Leave ranges the simulation gave reps. */
   readonly leave: Readonly<Record<string, readonly string[]>>;
-  readonly metrics: LeadMetrics;
+  /**
+   * `engine.metrics()` at the end of the run, computed once: every KPI of the seeds, the lead
+   * figures under `metrics.leads`. Targets, stalled TOP5 and department rows are read from it.
+   */
+  readonly metrics: Metrics;
   /** Counters of {@link SimulationExtension}s, by extension name (absent without extensions). */
   readonly extensions?: Readonly<Record<string, Readonly<Record<string, number>>>>;
 }
@@ -235,28 +327,21 @@ export function buildFunnel(counts: {
 }
 
 /**
- * The three target rows of a report: the two lead KPIs of `engine.leadMetrics()` and the
- * advanced-on-time tally of the simulation (see {@link SimulationTarget}), against the rule set's
- * targets.
+ * The three target rows of a report, all from `engine.metrics()` (see {@link SimulationTarget}),
+ * labelled with the rule set's targets.
  *
  * @example
  * ```ts
  * import { buildTargets } from 'leadflow';
- * const rows = buildTargets(await engine.leadMetrics(), engine.ruleSet.source.targets, { met: 85, missed: 10, pending: 5 });
- * rows[2]?.passed; // 85 / 95 ≥ 0.85
+ * const rows = buildTargets(await engine.metrics(), engine.ruleSet.source.targets);
+ * rows[2]?.achieved; // share of stage visits advanced by the planned next contact
  * ```
  */
-export function buildTargets(
-  metrics: LeadMetrics,
-  targets: RuleSet['targets'],
-  advanced: { readonly met: number; readonly missed: number; readonly pending: number },
-): SimulationTarget[] {
-  const decided = advanced.met + advanced.missed;
-  const advancedShare = decided === 0 ? null : advanced.met / decided;
-  const fromMetrics = (
+export function buildTargets(metrics: Metrics, targets: RuleSet['targets']): SimulationTarget[] {
+  const row = (
     id: SimulationTarget['id'],
     label: string,
-    share: LeadMetrics['assignedWithinTarget'],
+    share: Metrics['actionCertainty']['advancedOnTime'],
   ): SimulationTarget => ({
     id,
     label,
@@ -267,26 +352,78 @@ export function buildTargets(
     pending: share.pending,
     passed: share.passed,
   });
+  const certainty = metrics.actionCertainty;
   return [
-    fromMetrics(
+    row(
       'assignedWithin',
       `线索分配时效 — assigned within ${formatDuration(targets.assignWithin)} (business time)`,
-      metrics.assignedWithinTarget,
+      certainty.assignedWithinTarget,
     ),
-    fromMetrics(
+    row(
       'followedUpWithin',
       `销售跟进动作 — first follow-up within ${formatDuration(targets.firstFollowUpWithin)}`,
-      metrics.followedUpWithinTarget,
+      certainty.followedUpWithinTarget,
     ),
-    {
-      id: 'advancedOnTime',
-      label: '阶段推进 — progressed by the planned next contact',
-      target: targets.advancedOnTimeShare,
-      achieved: advancedShare,
-      ...advanced,
-      passed: advancedShare === null || advancedShare >= targets.advancedOnTimeShare,
-    },
+    row(
+      'advancedOnTime',
+      '阶段推进 — stage visits advanced by the planned next contact',
+      certainty.advancedOnTime,
+    ),
   ];
+}
+
+/**
+ * The department rows of a report from `engine.metrics().departmentTasks`, in department-key
+ * order, named from the team.
+ *
+ * @example
+ * ```ts
+ * import { buildDepartments } from 'leadflow';
+ * const rows = buildDepartments(await engine.metrics(), engine.team.departments);
+ * rows.map((d) => `${d.name ?? d.department}: ${d.onTimeShare}`);
+ * ```
+ */
+export function buildDepartments(
+  metrics: Metrics,
+  departments: Readonly<Record<string, { readonly name: string }>>,
+): DepartmentResponse[] {
+  return Object.keys(metrics.departmentTasks)
+    .sort()
+    .map((department) => {
+      const d = metrics.departmentTasks[department]!;
+      return {
+        department,
+        name: Object.hasOwn(departments, department) ? departments[department]!.name : null,
+        created: d.created,
+        done: d.done,
+        overdue: d.overdue,
+        onTimeShare: d.onTimeShare,
+        acknowledgeP50Ms: d.acknowledge.p50,
+        completeP50Ms: d.complete.p50,
+      };
+    });
+}
+
+/**
+ * Per-stage rows of {@link SimulatedOpportunities.stages}: visits entered (counted by the driver)
+ * with dwell and rollbacks from `engine.metrics().stages`.
+ *
+ * @example
+ * ```ts
+ * import { buildStageRows } from 'leadflow';
+ * buildStageRows(await engine.metrics(), { leadConfirmation: 12 })[0]?.entered; // 12
+ * ```
+ */
+export function buildStageRows(
+  metrics: Metrics,
+  entered: Readonly<Partial<Record<OpportunityStageId, number>>>,
+): SimulatedOpportunities['stages'] {
+  return OPPORTUNITY_STAGE_IDS.map((stage) => ({
+    stage,
+    entered: entered[stage] ?? 0,
+    dwellP50Ms: metrics.stages[stage].dwell.p50,
+    rollbacks: metrics.stages[stage].rollbacks,
+  }));
 }
 
 function formatDuration(ms: number): string {

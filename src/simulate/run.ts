@@ -2,16 +2,31 @@ import type { Notifier } from '../adapters/notify/port.js';
 import { memoryStorage } from '../adapters/storage/memory.js';
 import { createEngine, type Engine } from '../engine/engine.js';
 import { EngineError } from '../engine/errors.js';
+import type { OpportunityCommand } from '../engine/work-steps.js';
+import type { TaskContext } from '../machines/task.js';
 import type { Team, TeamInput } from '../model/team.js';
 import type { CompiledRuleSet } from '../rules/compile.js';
 import type { RuleSetInput } from '../rules/ruleset.js';
+import {
+  checkRequiredFields,
+  type FieldValue,
+  type FieldValues,
+  type GateField,
+  OPPORTUNITY_STAGE_IDS,
+  type OpportunityStageId,
+  resolveStageGates,
+} from '../rules/stages.js';
 import type { BusinessCalendar } from '../scheduler/calendar.js';
 import { createVirtualClock } from '../scheduler/clock.js';
 import { createAgenda } from './agenda.js';
 import {
   type BehaviourModel,
   DEFAULT_BEHAVIOUR,
+  DEFAULT_DEPARTMENT_BEHAVIOUR,
+  DEFAULT_DEPARTMENT_BEHAVIOURS,
+  DEFAULT_OPPORTUNITY_BEHAVIOUR,
   type DelayModel,
+  type DepartmentBehaviour,
   localDateFormatter,
   withSimulatedLeave,
 } from './behaviour.js';
@@ -19,11 +34,13 @@ import { generateLeadDays } from './generate.js';
 import type { MarketProfile } from './market.js';
 import { createRandom, type SeededRandom, type WeightedTable, weightedTable } from './random.js';
 import {
+  buildDepartments,
   buildFunnel,
+  buildStageRows,
   buildTargets,
   type SimulationReport,
   type SimulationTimeline,
-  type StalledLead,
+  type StalledOpportunity,
 } from './report.js';
 
 const MINUTE = 60_000;
@@ -46,8 +63,11 @@ export const DEFAULT_SIMULATION_START: number = Date.parse('2026-03-02T00:00:00+
 /**
  * One host action the simulated people took through the engine's public API, as reported to
  * {@link RunSimulationOptions.onAction}: an arrival ingested, a card opened, a follow-up, a
- * conversion or disqualification, a claim of a broadcast offer, a supervisor's manual assignment.
- * `accepted` is false when the engine refused it (`EVENT_NOT_ACCEPTED`).
+ * conversion or disqualification, a claim of a broadcast offer, a supervisor's manual assignment;
+ * the opportunity of a converted lead entered (with its customer), a next contact planned, a
+ * stage advanced, rolled back, won or lost, a delivery delay flagged; a department task
+ * acknowledged or answered. `accepted` is false when the engine refused it
+ * (`EVENT_NOT_ACCEPTED`, or `GATE_NOT_MET` for an advance missing a gate field).
  *
  * @example
  * ```ts
@@ -101,6 +121,37 @@ export type SimulationAction =
       readonly repId: string;
       readonly by: string;
       readonly accepted: boolean;
+    }
+  | {
+      readonly type: 'opportunity';
+      readonly at: number;
+      readonly leadId: string;
+      readonly opportunityId: string;
+      readonly customerId: string;
+      /** The customer master already had the company (same USCC, phone or e-mail). */
+      readonly customerReused: boolean;
+      readonly repId: string;
+      readonly accepted: true;
+    }
+  | {
+      readonly type: 'plan' | 'advance' | 'rollback' | 'win' | 'lose' | 'deliveryDelay';
+      readonly at: number;
+      readonly leadId: string;
+      readonly opportunityId: string;
+      /** The stage the opportunity was in when the rep acted. */
+      readonly stage: OpportunityStageId;
+      readonly repId: string;
+      readonly accepted: boolean;
+    }
+  | {
+      readonly type: 'acknowledgeTask' | 'answerTask';
+      readonly at: number;
+      readonly leadId: string;
+      readonly opportunityId: string;
+      readonly taskId: string;
+      readonly department: string;
+      readonly by: string;
+      readonly accepted: boolean;
     };
 
 /**
@@ -126,10 +177,10 @@ export interface SimulationContext {
 }
 
 /**
- * An extension of the simulated world — the extension point for what the lead simulation does not
- * model yet, e.g. departments answering cross-department tasks with their own response-time
- * distributions once opportunities exist: subscribe to engine events in `setup`, schedule the
- * department's answers with `context.schedule`, count what matters.
+ * An extension of the simulated world — the extension point for what the simulation does not
+ * model, e.g. a key-account team reviewing customers every month, or handovers of departing
+ * reps: subscribe to engine events in `setup`, schedule actions with `context.schedule`, count
+ * what matters.
  *
  * @example
  * ```ts
@@ -221,16 +272,6 @@ const S_OPENED = 4;
 const S_CONTACTED = 5;
 const S_NURTURING = 6;
 const S_CLOSED = 7;
-const STATE_NAMES = [
-  'received',
-  'offered',
-  'queued',
-  'assigned',
-  'opened',
-  'contacted',
-  'nurturing',
-  'closed',
-];
 
 // Agenda task kinds.
 const T_OPEN = 0;
@@ -239,6 +280,22 @@ const T_CLAIM = 2;
 const T_SWEEP = 3;
 const T_WAKE = 4;
 const T_CUSTOM = 5;
+const T_OPP_CREATE = 6;
+const T_OPP_VISIT = 7;
+const T_OPP_REPLAN = 8;
+const T_OPP_DELAY = 9;
+const T_TASK_ACK = 10;
+const T_TASK_ANSWER = 11;
+
+// When a rep acts (see actAt).
+const ACT_ANY = 0;
+const ACT_MOBILE = 1;
+const ACT_OFFICE = 2;
+
+// How the current stage visit of an opportunity ends, drawn on entering the stage.
+const V_ADVANCE = 0;
+const V_LOSE = 1;
+const V_ROLLBACK = 2;
 
 /** The driver's mirror of one lead, updated from engine events. */
 class SimLead {
@@ -246,7 +303,6 @@ class SimLead {
   owner = -1;
   /** Bumped on every owner change: planned actions of a previous owner are dropped. */
   gen = 0;
-  lastActivityAt: number;
   assigned = false;
   followedUp = false;
   queuedAt = 0;
@@ -257,23 +313,51 @@ class SimLead {
   nextContactAt = 0;
   followUps = 0;
   lastOutcome: string | null = null;
-  /** Planned next contact of the first follow-up (advanced-on-time target); 0 = none. */
-  planAt = 0;
-  /** 0 pending, 1 met, 2 missed. */
-  planResult = 0;
   escalations = 0;
   escalationsByPolicy: Record<string, number> | null = null;
-  closedAs = '';
+  /** The opportunity its owner entered after the conversion (one per converted lead). */
+  opp: SimOpp | null = null;
 
   constructor(
     readonly id: string,
     readonly region: string,
     readonly industry: string,
+  ) {}
+}
+
+/** The driver's mirror of one opportunity: its stage and the owner's plan for the current visit. */
+class SimOpp {
+  /** Index in OPPORTUNITY_STAGE_IDS. */
+  stage = 0;
+  /** Bumped on every stage entered and on closing: planned actions of an earlier visit are dropped. */
+  gen = 0;
+  closed = false;
+  /** How the current visit ends (V_*), drawn on entering the stage. */
+  outcome = V_ADVANCE;
+  /** The technical department found the current solution infeasible (the visit ends in a loss). */
+  infeasible = false;
+  /** The current visit waits for department answers until then (0: none). */
+  blockedUntil = 0;
+  readonly tasks: SimTask[] = [];
+
+  constructor(
+    readonly id: string,
+    readonly seq: number,
+    readonly lead: SimLead,
+    readonly owner: number,
     readonly company: string,
-    at: number,
-  ) {
-    this.lastActivityAt = at;
-  }
+    readonly amount: number,
+  ) {}
+}
+
+/** A department task an opportunity started, who in the department answers it, and how they fill the result in. */
+class SimTask {
+  constructor(
+    readonly id: string,
+    readonly department: string,
+    readonly by: string,
+    readonly result: readonly FieldMakerEntry[],
+  ) {}
 }
 
 class Task {
@@ -299,6 +383,170 @@ interface RepInfo {
   readonly diligence: number;
   loadDay: number;
   load: number;
+}
+
+/** Why a stage visit ended in a loss, by stage index. */
+const LOSS_REASONS: readonly (readonly string[])[] = [
+  ['项目预算未获批', '客户暂停采购计划'],
+  ['需求不明确，客户转内部自研', '客户选择现有供应商'],
+  ['竞品方案更匹配', '技术指标无法满足'],
+  ['价格高于竞品', '样件未通过客户验证'],
+  ['付款条款未谈拢', '客户法务否决'],
+  ['客户取消订单'],
+];
+const ROLLBACK_REASONS: readonly string[] = ['客户需求变更', '价格重新谈判', '样件需重新制作', '决策人变更'];
+const DELAY_REASONS: readonly string[] = ['模具返修', '原材料到货延迟', '产线排产冲突'];
+// Shared, frozen field values (memory storage keeps references, so shared values cost nothing).
+const PAIN_POINTS: readonly (readonly string[])[] = [
+  ['人工成本高', '良率不稳定', '换线时间长'],
+  ['交期不可控', '能耗偏高', '设备老化'],
+  ['质量追溯困难', '产能不足', '数据孤岛'],
+].map((list) => Object.freeze(list));
+const DECISION_CHAINS: readonly FieldValue[] = [
+  [
+    { role: '技术决策人', name: '王工' },
+    { role: '采购', name: '李经理' },
+  ],
+  [
+    { role: '总经理', name: '陈总' },
+    { role: '生产总监', name: '赵总监' },
+    { role: '采购', name: '孙经理' },
+  ],
+].map((chain) => Object.freeze(chain.map((member) => Object.freeze(member))) as unknown as FieldValue);
+const COMPETITORS: readonly (readonly string[])[] = [['西门子'], ['汇川技术', '台达'], ['本地集成商']].map(
+  (list) => Object.freeze(list),
+);
+const PAYMENT_TERMS: readonly string[] = ['30%预付，60%发货前，10%质保金', '50%预付，50%验收后30天'];
+const BOM: readonly string[] = Object.freeze(['控制柜 x1', '伺服驱动 x4', '视觉检测单元 x1']);
+const DELIVERY_CONSTRAINTS: readonly string[] = Object.freeze(['伺服电机交期6周', '需客户现场停线2天']);
+const EQUIPMENT: readonly string[] = Object.freeze(['自动化产线控制系统', '视觉检测单元']);
+
+/** A budget band as sales writes it. */
+function budgetBand(amount: number): string {
+  if (amount < 100_000) return '10万以下';
+  if (amount < 500_000) return '10-50万';
+  if (amount < 2_000_000) return '50-200万';
+  return '200万以上';
+}
+
+/**
+ * What a rep (or a department) fills in for a required field — a realistic value for the
+ * default gate and task fields, a generic one of the right kind for any other.
+ */
+type FieldMaker = (opp: SimOpp, now: number) => FieldValue;
+interface FieldMakerEntry {
+  readonly field: string;
+  readonly make: FieldMaker;
+}
+
+function knownField(field: string): FieldMaker | undefined {
+  switch (field) {
+    case 'contactConfirmed':
+    case 'technicalFeasibilityConfirmed':
+    case 'sampleAccepted':
+    case 'legalReviewDone':
+      return () => true;
+    case 'budgetRange':
+      return (opp) => budgetBand(opp.amount);
+    case 'decisionTimeline':
+      return (_, now) => now + 60 * DAY;
+    case 'painPointsTop3':
+      return (opp) => PAIN_POINTS[opp.seq % PAIN_POINTS.length] as FieldValue;
+    case 'decisionChainRoles':
+      return (opp) => DECISION_CHAINS[opp.seq % DECISION_CHAINS.length]!;
+    case 'competitorAlternatives':
+      return (opp) => COMPETITORS[opp.seq % COMPETITORS.length] as FieldValue;
+    case 'proposedSolutionId':
+      return (opp) => `SOL-${opp.seq}`;
+    case 'fitScore':
+      return (opp) => 60 + ((opp.seq * 7) % 36);
+    case 'quotationAmount':
+      return (opp) => opp.amount;
+    case 'quotationValidUntil':
+      return (_, now) => now + 30 * DAY;
+    case 'contractDraftId':
+      return (opp) => `HT-${opp.seq}`;
+    case 'paymentTerms':
+      return (opp) => PAYMENT_TERMS[opp.seq % PAYMENT_TERMS.length]!;
+    case 'purchaseOrderNo':
+      return (opp) => `PO-${opp.seq}`;
+    case 'deliveryDate':
+      return (_, now) => now + 60 * DAY;
+    case 'kickoffMeetingAt':
+      return (_, now) => now + 7 * DAY;
+    case 'feasible':
+      return (opp) => !opp.infeasible;
+    case 'assessment':
+      return (opp) => (opp.infeasible ? '现有工艺无法满足精度要求' : '方案可行，需定制工装夹具');
+    case 'bom':
+      return () => BOM as FieldValue;
+    case 'deliveryConstraints':
+      return () => DELIVERY_CONSTRAINTS as FieldValue;
+    case 'equipmentList':
+      return () => EQUIPMENT as FieldValue;
+    case 'maintenanceStart':
+      return (_, now) => now + 90 * DAY;
+    default:
+      return undefined;
+  }
+}
+
+/** A value that fills `spec` in, of its kind and within its bounds. */
+function genericField(spec: GateField): FieldMaker {
+  switch (spec.kind) {
+    case 'number': {
+      const value =
+        spec.min !== undefined && spec.max !== undefined
+          ? (spec.min + spec.max) / 2
+          : (spec.min ?? (spec.max !== undefined ? Math.min(spec.max, 1) : 1));
+      return () => value;
+    }
+    case 'date':
+      return (_, now) => now + 14 * DAY;
+    case 'boolean':
+      return () => true;
+    case 'list': {
+      const n = Math.max(1, Math.min(spec.minItems ?? 1, spec.maxItems ?? Number.POSITIVE_INFINITY));
+      const items: FieldValue[] = [];
+      for (let i = 0; i < n; i++) {
+        if (spec.itemFields === undefined) items.push(`${spec.label} ${i + 1}`);
+        else {
+          const item: Record<string, FieldValue> = {};
+          for (const key of spec.itemFields) item[key] = `${key} ${i + 1}`;
+          items.push(Object.freeze(item));
+        }
+      }
+      Object.freeze(items);
+      return () => items;
+    }
+    default:
+      return () => spec.label;
+  }
+}
+
+/** The makers of a list of required fields: the known value where it fills the spec, else a generic one. */
+function fieldMakers(specs: readonly GateField[]): FieldMakerEntry[] {
+  const probe = new SimOpp('probe', 1, new SimLead('probe', '', ''), 0, '', 300_000);
+  return specs.map((spec) => {
+    const known = knownField(spec.field);
+    // A rule set may reuse a default name with another kind: check the known value once.
+    const fits =
+      known !== undefined && checkRequiredFields([spec], { [spec.field]: known(probe, 0) }).length === 0;
+    return { field: spec.field, make: fits ? known : genericField(spec) };
+  });
+}
+
+/** The values of `makers` for `opp` at `now`; with `slip`, the last field is forgotten. */
+function fillFields(
+  makers: readonly FieldMakerEntry[],
+  opp: SimOpp,
+  now: number,
+  slip: boolean,
+): FieldValues {
+  const fields: FieldValues = {};
+  const n = slip && makers.length > 0 ? makers.length - 1 : makers.length;
+  for (let i = 0; i < n; i++) fields[makers[i]!.field] = makers[i]!.make(opp, now);
+  return fields;
 }
 
 const NEXT_ACTIONS: Readonly<Record<string, string>> = {
@@ -428,19 +676,28 @@ export function simulationPeriod(options: {
 }
 
 /**
- * Run the real engine over a simulated stream of leads with simulated reps and supervisors, on a
- * virtual clock with memory storage (`copy: 'none'`) and no decision traces — through the
- * engine's public API only — and report the "action certainty" targets, counts, funnel,
- * escalations, stalled leads and a per-day timeline.
+ * Run the real engine over a simulated stream of leads with simulated reps, supervisors and
+ * departments, on a virtual clock with memory storage (`copy: 'none'`) and no decision traces —
+ * through the engine's public API only — and report the "action certainty" targets, counts, the
+ * lead and opportunity funnels, department response times, escalations, the stalled TOP5 and a
+ * per-day timeline; targets, stalled TOP5 and department figures are `engine.metrics()`'s,
+ * computed once at the end.
+ *
+ * When a lead converts, its owner enters the customer (reusing it when the master already has
+ * the company) and the opportunity, then works it through the six gated stages — planning the
+ * next contact on every stage entered, supplying the gate fields, sometimes rolling back, losing,
+ * winning, flagging a delivery delay — while departments acknowledge and answer the tasks the
+ * opportunity starts, some of them only after the engine's overdue escalation.
  *
  * The driver keeps one binary-heap agenda of the people's planned actions and merges it with the
  * arrivals; the engine is advanced (`advanceTo`, firing its own timers on the way) to the next
  * arrival or action, at most 5 simulated minutes and never across midnight at a time, so people
  * react to what the engine's timers did meanwhile (an SLA reminder, an expired offer) at most
- * 5 minutes late. The driver mirrors lead states from engine events, so planned actions of a lead
- * that has moved on are dropped without an engine call; what the engine still refuses
- * (`EVENT_NOT_ACCEPTED`: a lost claim race, a rep at capacity) is counted, not thrown. What the
- * people do is the {@link BehaviourModel} (`options.behaviour`).
+ * 5 minutes late. The driver mirrors lead states from engine events and opportunity stages from
+ * its own accepted commands, so planned actions of a lead or stage visit that has moved on are
+ * dropped without an engine call; what the engine still refuses (`EVENT_NOT_ACCEPTED`: a lost
+ * claim race, a rep at capacity; `GATE_NOT_MET`: a forgotten gate field) is counted, not thrown.
+ * What the people do is the {@link BehaviourModel} (`options.behaviour`).
  *
  * The run ends at `start + days`: nothing after it is ingested or done, and the targets count
  * what is still undecided then as pending.
@@ -567,6 +824,34 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
   const openReminders = policiesStoppingOn('lead.opened');
   const followUpReminders = policiesStoppingOn('lead.followedUp');
   const perPolicy = () => Object.fromEntries(leadPolicies.map((id) => [id, 0])) as Record<string, number>;
+  // Breaches and warnings of opportunity policies (a stage stalled) are counted too.
+  const slaPolicies = compiled.source.sla.policies.map((p) => p.id);
+  const perSlaPolicy = () => Object.fromEntries(slaPolicies.map((id) => [id, 0])) as Record<string, number>;
+
+  // ---- opportunities and departments ----
+  const opportunityModel =
+    behaviour.opportunities === undefined ? DEFAULT_OPPORTUNITY_BEHAVIOUR : behaviour.opportunities;
+  // Their own stream, like an extension's: opportunity draws are not taken from the reps' lead stream.
+  const oppRandom = createRandom((seed ^ 0x6f707073) >>> 0);
+  const STAGES = OPPORTUNITY_STAGE_IDS;
+  const LAST_STAGE = STAGES.length - 1;
+  const stageModels = opportunityModel ? STAGES.map((id) => opportunityModel.stages[id]) : [];
+  const gates = resolveStageGates(compiled.source.opportunity.gates);
+  const gateMakers = STAGES.map((id) => fieldMakers(gates[id]));
+  // Which stages (and the win) start department tasks: only then does the driver look for them.
+  const taskStage = STAGES.map((id) =>
+    compiled.source.opportunity.tasks.some((t) => t.on === 'stageEntered' && t.stage === id),
+  );
+  const tasksOnWin = compiled.source.opportunity.tasks.some((t) => t.on === 'won');
+  const departmentModels = behaviour.departments ?? DEFAULT_DEPARTMENT_BEHAVIOURS;
+  const departmentModel = (department: string): DepartmentBehaviour =>
+    Object.hasOwn(departmentModels, department)
+      ? departmentModels[department]!
+      : Object.hasOwn(DEFAULT_DEPARTMENT_BEHAVIOURS, department)
+        ? DEFAULT_DEPARTMENT_BEHAVIOURS[department]!
+        : DEFAULT_DEPARTMENT_BEHAVIOUR;
+  // Task kinds pin their required result: the makers are built once per kind.
+  const resultMakers = new Map<string, readonly FieldMakerEntry[]>();
 
   // ---- counters ----
   const counts = {
@@ -587,8 +872,12 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
   };
   const quarantinedByPath: Record<string, number> = {};
   const escalationsByPolicy = perPolicy();
-  const breachesByPolicy = perPolicy();
-  const warningsByPolicy = perPolicy();
+  const breachesByPolicy = perSlaPolicy();
+  const warningsByPolicy = perSlaPolicy();
+  // The rest of the opportunity figures come from engine.metrics() and `actions`.
+  const opportunityCounts = { pending: 0, customersCreated: 0, customersReused: 0 };
+  const stageEntered = new Array<number>(STAGES.length).fill(0);
+  const opps = new Map<string, SimOpp>();
   const actions = {
     opens: 0,
     followUps: 0,
@@ -596,7 +885,16 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
     disqualifications: 0,
     claims: 0,
     supervisorAssigns: 0,
-    refused: { open: 0, followUp: 0, claim: 0, assign: 0, close: 0 },
+    opportunities: 0,
+    plans: 0,
+    advances: 0,
+    rollbacks: 0,
+    wins: 0,
+    losses: 0,
+    deliveryDelays: 0,
+    taskAcknowledgements: 0,
+    taskAnswers: 0,
+    refused: { open: 0, followUp: 0, claim: 0, assign: 0, close: 0, advance: 0, opportunity: 0, task: 0 },
     skipped: 0,
   };
   const timeline = {
@@ -624,32 +922,45 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
 
   // ---- time helpers for people ----
   const onLeave = (rep: RepInfo, t: number) => rep.leave.size > 0 && rep.leave.has(localDayNumber(t));
-  /** When a rep actually does something planned `delay` after `from`. */
-  const actAt = (rep: RepInfo | undefined, from: number, delay: number, mobile = false): number => {
+  /**
+   * When a rep actually does something planned `delay` after `from`: in business hours, or from
+   * the mobile app outside them (`ACT_ANY` draws which with `mobileShare`; `ACT_OFFICE` is
+   * business hours only), moved to the first working day back when the rep is on leave.
+   */
+  const actAt = (
+    rep: RepInfo | undefined,
+    from: number,
+    delay: number,
+    mode = ACT_ANY,
+    rnd: SeededRandom = random,
+  ): number => {
     let t: number;
-    if (mobile || random.chance(behaviour.mobileShare)) {
+    if (mode === ACT_MOBILE || (mode === ACT_ANY && rnd.chance(behaviour.mobileShare))) {
       t = from + delay;
       const hour = localHour(t);
       if (hour >= 23 || hour < 8) {
         const morning = localMidnight(t) + (hour >= 23 ? DAY : 0) + 8 * HOUR;
-        t = morning + Math.floor(random.next() * HOUR);
+        t = morning + Math.floor(rnd.next() * HOUR);
       }
     } else {
       t = calendar.nextBusinessTime(calendar.nextBusinessTime(from) + delay);
     }
     if (rep !== undefined) {
       for (let guard = 0; guard < 400 && onLeave(rep, t); guard++)
-        t = calendar.nextBusinessTime(localMidnight(t) + DAY) + Math.floor(random.next() * 2 * HOUR);
+        t = calendar.nextBusinessTime(localMidnight(t) + DAY) + Math.floor(rnd.next() * 2 * HOUR);
     }
     return t;
   };
+  /** When a rep does opportunity work: business hours only, whole milliseconds (ids and KPIs stay integral). */
+  const officeAt = (rep: RepInfo, from: number, delay: number): number =>
+    Math.ceil(actAt(rep, from, delay, ACT_OFFICE, oppRandom));
   /** A delay drawn from a model, or -1 for "never". */
-  const drawDelay = (model: DelayModel, diligence: number): number => {
-    const roll = random.next();
+  const drawDelay = (model: DelayModel, diligence: number, rnd: SeededRandom = random): number => {
+    const roll = rnd.next();
     if (roll < model.neverShare) return -1;
     if (roll < model.neverShare + model.tailShare)
-      return model.tailMinMs + random.next() * (model.tailMaxMs - model.tailMinMs);
-    return random.logNormal(model.medianMs * diligence, model.sigma);
+      return model.tailMinMs + rnd.next() * (model.tailMaxMs - model.tailMinMs);
+    return rnd.logNormal(model.medianMs * diligence, model.sigma);
   };
   const loadOf = (rep: RepInfo, t: number) => (rep.loadDay === localDayNumber(t) ? rep.load : 0);
 
@@ -664,8 +975,6 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
         event.leadId,
         field(payload, ['company', 'region']),
         field(payload, ['company', 'industry']),
-        field(payload, ['company', 'name']),
-        event.at,
       ),
     );
   });
@@ -748,7 +1057,6 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
     lead.state = S_ASSIGNED;
     lead.owner = rep?.index ?? -1;
     lead.gen++;
-    lead.lastActivityAt = event.at;
     if (rep === undefined) return;
     const day = localDayNumber(event.at);
     if (rep.loadDay !== day) {
@@ -776,34 +1084,28 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
     const lead = leads.get(event.leadId);
     if (!lead) return;
     lead.state = S_OPENED;
-    lead.lastActivityAt = event.at;
   });
   engine.on('lead.followedUp', (event) => {
     const lead = leads.get(event.leadId);
     if (!lead) return;
     lead.state = S_CONTACTED;
-    lead.lastActivityAt = event.at;
     lead.nextContactAt = event.nextContactAt;
     lead.followUps++;
     if (!lead.followedUp) {
       lead.followedUp = true;
       counts.followedUp++;
-      lead.planAt = event.nextContactAt;
-    } else progressed(lead, event.at);
+    }
   });
-  const progressed = (lead: SimLead, at: number) => {
-    if (lead.planAt > 0 && lead.planResult === 0) lead.planResult = at <= lead.planAt ? 1 : 2;
-  };
   engine.on('lead.closed', (event) => {
     const lead = leads.get(event.leadId);
     if (!lead) return;
     leaveQueue(lead);
     lead.state = S_CLOSED;
-    lead.closedAs = event.state;
-    lead.lastActivityAt = event.at;
-    if (event.state === 'converted') counts.converted++;
+    if (event.state === 'converted') {
+      counts.converted++;
+      if (opportunityModel) planOpportunity(lead, event.at);
+    }
     if (event.state === 'disqualified') counts.disqualified++;
-    if (event.state === 'converted' || event.state === 'disqualified') progressed(lead, event.at);
   });
   engine.on('lead.escalated', (event) => {
     counts.escalations++;
@@ -831,11 +1133,14 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
     if (openReminders.has(policyId) && lead.state === S_ASSIGNED) {
       if (!random.chance(behaviour.reminders.openShare)) return;
       const delay = random.logNormal(behaviour.reminders.openMedianMs * rep.diligence, 0.8);
-      agenda.push(actAt(rep, at, delay, true), new Task(T_OPEN, lead, rep.index, lead.gen, 0, null));
+      agenda.push(actAt(rep, at, delay, ACT_MOBILE), new Task(T_OPEN, lead, rep.index, lead.gen, 0, null));
     } else if (followUpReminders.has(policyId) && lead.followUps === 0 && lead.state !== S_CLOSED) {
       if (!random.chance(behaviour.reminders.followUpShare)) return;
       const delay = random.logNormal(behaviour.reminders.followUpMedianMs * rep.diligence, 0.8);
-      agenda.push(actAt(rep, at, delay, true), new Task(T_FOLLOW_UP, lead, rep.index, lead.gen, 1, null));
+      agenda.push(
+        actAt(rep, at, delay, ACT_MOBILE),
+        new Task(T_FOLLOW_UP, lead, rep.index, lead.gen, 1, null),
+      );
     }
   }
 
@@ -855,7 +1160,7 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
       // On time: some point before the planned contact, from the app if office hours come too late.
       const t = now + (planned - now) * (0.3 + 0.6 * random.next());
       at = actAt(rep, t, 0);
-      if (at > planned) at = actAt(rep, t, 0, true);
+      if (at > planned) at = actAt(rep, t, 0, ACT_MOBILE);
     } else at = actAt(rep, planned + random.logNormal(model.lateMedianMs, model.lateSigma), 0);
     agenda.push(at, new Task(T_FOLLOW_UP, lead, rep.index, lead.gen, n, null));
   }
@@ -933,6 +1238,30 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
         await followUp(lead, reps[task.rep]!, task.n, now);
         return;
       }
+      case T_OPP_CREATE:
+        await enterOpportunity(lead!, reps[task.rep]!, now);
+        return;
+      case T_OPP_VISIT:
+      case T_OPP_REPLAN:
+      case T_OPP_DELAY: {
+        const opp = lead?.opp;
+        // A won deal still gets its delivery delay; anything else planned for a visit that is over is dropped.
+        if (!opp || opp.gen !== task.gen || (opp.closed && task.kind !== T_OPP_DELAY)) {
+          actions.skipped++;
+          return;
+        }
+        const rep = reps[opp.owner]!;
+        if (task.kind === T_OPP_VISIT) await visit(opp, rep, task.n, now);
+        else if (task.kind === T_OPP_REPLAN) await replan(opp, rep, now);
+        else await flagDeliveryDelay(opp, rep, now);
+        return;
+      }
+      case T_TASK_ACK:
+      case T_TASK_ANSWER: {
+        const opp = lead!.opp!;
+        await answerTask(opp, opp.tasks[task.n]!, task.kind === T_TASK_ACK, now);
+        return;
+      }
     }
   }
 
@@ -988,6 +1317,309 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
     if (!accepted) return;
     lead.lastOutcome = outcome ?? null;
     if (lead.state !== S_CLOSED) planNextFollowUp(lead, rep, now, n + 1);
+  }
+
+  // ---- opportunities ----
+  let customerSequence = 0;
+  let opportunitySequence = 0;
+  const oppModel = opportunityModel ?? DEFAULT_OPPORTUNITY_BEHAVIOUR;
+
+  /** A lead was converted: its owner will enter the customer and the opportunity. */
+  function planOpportunity(lead: SimLead, at: number): void {
+    opportunityCounts.pending++;
+    const rep = lead.owner >= 0 ? reps[lead.owner] : undefined;
+    if (rep === undefined) return;
+    const delay = drawDelay(oppModel.create, rep.diligence, oppRandom);
+    if (delay < 0) return;
+    agenda.push(officeAt(rep, at, delay), new Task(T_OPP_CREATE, lead, rep.index, 0, 0, null));
+  }
+
+  /** The customer (reused when the master has it already) and the opportunity, from what the lead told. */
+  async function enterOpportunity(lead: SimLead, rep: RepInfo, now: number): Promise<void> {
+    const record = lead.opp === null ? await engine.getLead(lead.id) : undefined;
+    if (record === undefined) {
+      actions.skipped++;
+      return;
+    }
+    const { company, contact, budget, need } = record.lead;
+    const customer: Record<string, unknown> = {
+      id: `cust-${++customerSequence}`,
+      name: company.name,
+      region: company.region,
+      industry: company.industry,
+      ownerRepId: rep.id,
+    };
+    if (company.uscc !== undefined) customer.uscc = company.uscc;
+    if (company.city !== undefined) customer.city = company.city;
+    if (company.groupId !== undefined) customer.groupId = company.groupId;
+    const person: Record<string, unknown> = {};
+    if (contact.name !== undefined) person.name = contact.name;
+    if (contact.title !== undefined) person.role = contact.title;
+    if (contact.phone !== undefined) person.phone = contact.phone;
+    if (contact.email !== undefined) person.email = contact.email;
+    if (contact.wecomId !== undefined) person.wecomId = contact.wecomId;
+    customer.contacts = Object.keys(person).length > 0 ? [person] : [];
+    const upserted = await engine.upsertCustomer(customer);
+    const reused = upserted.status === 'duplicate';
+    if (reused) opportunityCounts.customersReused++;
+    else opportunityCounts.customersCreated++;
+    const amount = budget?.amount ?? Math.round(oppRandom.logNormal(300_000, 0.8) / 1_000) * 1_000;
+    const fields: FieldValues = { contactConfirmed: true };
+    if (budget !== undefined) fields.budgetRange = budgetBand(amount);
+    const { opportunityId } = await engine.createOpportunity({
+      customerId: upserted.customerId,
+      name: `${company.name}｜${need === undefined ? '设备采购' : need.length > 40 ? need.slice(0, 40) : need}`,
+      ownerId: rep.id,
+      leadId: lead.id,
+      fields,
+    });
+    const opp = new SimOpp(opportunityId, ++opportunitySequence, lead, rep.index, company.name, amount);
+    lead.opp = opp;
+    opps.set(opportunityId, opp);
+    opportunityCounts.pending--;
+    actions.opportunities++;
+    onAction?.({
+      type: 'opportunity',
+      at: now,
+      leadId: lead.id,
+      opportunityId,
+      customerId: upserted.customerId,
+      customerReused: reused,
+      repId: rep.id,
+      accepted: true,
+    });
+    await enterStage(opp, rep, now);
+  }
+
+  /** Send a command to an opportunity: a refusal is counted, anything else is a bug and thrown. */
+  async function command(
+    opp: SimOpp,
+    rep: RepInfo,
+    type: 'plan' | 'advance' | 'rollback' | 'win' | 'lose' | 'deliveryDelay',
+    event: OpportunityCommand,
+    now: number,
+  ): Promise<boolean> {
+    let accepted = true;
+    const stage = STAGES[opp.stage]!;
+    try {
+      await engine.opportunity(opp.id, event);
+    } catch (error) {
+      if (!(error instanceof EngineError)) throw error;
+      if (error.code === 'GATE_NOT_MET') actions.refused.advance++;
+      else if (error.code === 'EVENT_NOT_ACCEPTED') actions.refused.opportunity++;
+      else throw error;
+      accepted = false;
+    }
+    onAction?.({ type, at: now, leadId: opp.lead.id, opportunityId: opp.id, stage, repId: rep.id, accepted });
+    return accepted;
+  }
+
+  async function plan(opp: SimOpp, rep: RepInfo, plannedAt: number, now: number): Promise<void> {
+    if (await command(opp, rep, 'plan', { type: 'PLAN_NEXT_CONTACT', plannedAt }, now)) actions.plans++;
+  }
+
+  /**
+   * A stage entered (created, advanced, rolled back): draw how the visit ends, plan the next
+   * contact, schedule the department answers of the tasks it started, and the owner's decision.
+   */
+  async function enterStage(opp: SimOpp, rep: RepInfo, now: number): Promise<void> {
+    const model = stageModels[opp.stage]!;
+    stageEntered[opp.stage]!++;
+    opp.gen++;
+    opp.blockedUntil = 0;
+    opp.infeasible = false;
+    const roll = oppRandom.next();
+    opp.outcome =
+      roll < model.loseShare
+        ? V_LOSE
+        : opp.stage > 0 && roll < model.loseShare + model.rollbackShare
+          ? V_ROLLBACK
+          : V_ADVANCE;
+    const plannedAt = Math.ceil(
+      calendar.nextBusinessTime(now + oppRandom.logNormal(model.planMedianMs, model.planSigma)),
+    );
+    await plan(opp, rep, plannedAt, now);
+    if (taskStage[opp.stage]) await startTasks(opp, now, true);
+    const lead = opp.lead;
+    const decide = oppRandom.next();
+    if (decide < oppModel.onTimeShare) {
+      // Decided by the planned contact, from office hours.
+      const t = now + (plannedAt - now) * (0.5 + 0.5 * oppRandom.next());
+      agenda.push(officeAt(rep, t, 0), new Task(T_OPP_VISIT, lead, rep.index, opp.gen, 0, null));
+    } else if (decide < oppModel.onTimeShare + oppModel.stallShare) {
+      // Stalls: nobody touches it for weeks after the planned contact, no new plan either.
+      const quiet = oppModel.stallMinMs + oppRandom.next() * (oppModel.stallMaxMs - oppModel.stallMinMs);
+      agenda.push(
+        officeAt(rep, plannedAt + quiet, 0),
+        new Task(T_OPP_VISIT, lead, rep.index, opp.gen, 0, null),
+      );
+    } else {
+      agenda.push(officeAt(rep, plannedAt, 0), new Task(T_OPP_REPLAN, lead, rep.index, opp.gen, 0, null));
+    }
+  }
+
+  /** Late: at the planned contact the owner is not ready and plans the next one. */
+  async function replan(opp: SimOpp, rep: RepInfo, now: number): Promise<void> {
+    const late = oppRandom.logNormal(oppModel.lateMedianMs * rep.diligence, oppModel.lateSigma);
+    const plannedAt = Math.ceil(calendar.nextBusinessTime(now + late));
+    await plan(opp, rep, plannedAt, now);
+    agenda.push(officeAt(rep, plannedAt, 0), new Task(T_OPP_VISIT, opp.lead, rep.index, opp.gen, 0, null));
+  }
+
+  const close = (opp: SimOpp) => {
+    opp.closed = true;
+    opp.gen++;
+  };
+
+  /** The owner's decision on the current visit: advance (or win), roll back, or lose. `n` 1 = a retry after a gate refusal. */
+  async function visit(opp: SimOpp, rep: RepInfo, n: number, now: number): Promise<void> {
+    const stage = opp.stage;
+    const outcome = opp.outcome;
+    // Not before the departments have answered what this visit asked them (an infeasible
+    // solution is lost once the technical answer is in).
+    if ((outcome === V_ADVANCE || opp.infeasible) && opp.blockedUntil > now) {
+      const at = officeAt(rep, opp.blockedUntil, oppRandom.logNormal(2 * HOUR * rep.diligence, 0.8));
+      await plan(opp, rep, at, now);
+      agenda.push(at, new Task(T_OPP_VISIT, opp.lead, rep.index, opp.gen, n, null));
+      return;
+    }
+    if (outcome === V_LOSE) {
+      const reasons = LOSS_REASONS[stage]!;
+      const reason = opp.infeasible ? '技术方案不可行' : reasons[oppRandom.int(0, reasons.length - 1)]!;
+      if (await command(opp, rep, 'lose', { type: 'LOSE', reason }, now)) {
+        close(opp);
+        actions.losses++;
+      }
+      return;
+    }
+    if (outcome === V_ROLLBACK) {
+      const to = stage - (stage >= 2 && oppRandom.chance(oppModel.rollbackTwoShare) ? 2 : 1);
+      const reason = ROLLBACK_REASONS[oppRandom.int(0, ROLLBACK_REASONS.length - 1)]!;
+      if (await command(opp, rep, 'rollback', { type: 'ROLLBACK', toStage: STAGES[to]!, reason }, now)) {
+        actions.rollbacks++;
+        opp.stage = to;
+        await enterStage(opp, rep, now);
+      }
+      return;
+    }
+    // The gate fields of the stage; a forgotten one is refused by the engine and supplied within the hour.
+    const fields = fillFields(
+      gateMakers[stage]!,
+      opp,
+      now,
+      n === 0 && oppRandom.chance(oppModel.gateSlipShare),
+    );
+    const accepted =
+      stage === LAST_STAGE
+        ? await command(opp, rep, 'win', { type: 'WIN', fields, contractValue: opp.amount }, now)
+        : await command(opp, rep, 'advance', { type: 'ADVANCE', fields }, now);
+    if (!accepted) {
+      if (n === 0)
+        agenda.push(
+          officeAt(rep, now, oppRandom.logNormal(45 * MINUTE, 0.8)),
+          new Task(T_OPP_VISIT, opp.lead, rep.index, opp.gen, 1, null),
+        );
+      return;
+    }
+    if (stage < LAST_STAGE) {
+      actions.advances++;
+      opp.stage++;
+      await enterStage(opp, rep, now);
+      return;
+    }
+    close(opp);
+    actions.wins++;
+    if (tasksOnWin) await startTasks(opp, now, false);
+    if (oppRandom.chance(oppModel.deliveryDelayShare)) {
+      const after =
+        oppModel.deliveryDelayMinMs +
+        oppRandom.next() * (oppModel.deliveryDelayMaxMs - oppModel.deliveryDelayMinMs);
+      agenda.push(
+        officeAt(rep, now + after, 0),
+        new Task(T_OPP_DELAY, opp.lead, rep.index, opp.gen, 0, null),
+      );
+    }
+  }
+
+  async function flagDeliveryDelay(opp: SimOpp, rep: RepInfo, now: number): Promise<void> {
+    const reason = DELAY_REASONS[oppRandom.int(0, DELAY_REASONS.length - 1)]!;
+    if (await command(opp, rep, 'deliveryDelay', { type: 'FLAG_DELIVERY_DELAY', reason }, now)) {
+      actions.deliveryDelays++;
+    }
+  }
+
+  // ---- departments ----
+  /**
+   * The department tasks an opportunity event just started: when the department acknowledges
+   * and answers each (business time; a late one is answered soon after the overdue escalation
+   * reaches the department head). With `blocking`, the current visit waits for the answers.
+   */
+  async function startTasks(opp: SimOpp, now: number, blocking: boolean): Promise<void> {
+    for (const { id, record } of await engine.tasksOf(opp.id)) {
+      if (opp.tasks.some((task) => task.id === id)) continue;
+      const context: TaskContext = record.machine.context;
+      const department = context.department;
+      const members = Object.hasOwn(engine.team.departments, department)
+        ? engine.team.departments[department]
+        : undefined;
+      const by = members?.memberIds[0] ?? members?.headId ?? context.assigneeId ?? department;
+      let result = resultMakers.get(context.kind);
+      if (result === undefined) {
+        result = fieldMakers(context.requiredResult);
+        resultMakers.set(context.kind, result);
+      }
+      const index = opp.tasks.push(new SimTask(id, department, by, result)) - 1;
+      if (context.kind === 'technicalFeasibility' && opp.outcome === V_LOSE)
+        opp.infeasible = oppRandom.chance(0.5);
+      const model = departmentModel(department);
+      const created = context.createdAt ?? now;
+      const ackDelay = drawDelay(model.acknowledge, 1, oppRandom);
+      const ackAt = ackDelay < 0 ? -1 : Math.ceil(calendar.addBusinessTime(created, ackDelay));
+      const answerDelay = drawDelay(model.answer, 1, oppRandom);
+      let answerAt =
+        answerDelay < 0
+          ? Number.POSITIVE_INFINITY
+          : Math.ceil(calendar.addBusinessTime(ackAt >= 0 ? ackAt : created, answerDelay));
+      if (context.dueAt !== null && answerAt > context.dueAt) {
+        const pushed = Math.ceil(
+          calendar.addBusinessTime(context.dueAt, oppRandom.logNormal(model.escalatedMedianMs, 0.6)),
+        );
+        if (pushed < answerAt) answerAt = pushed;
+      }
+      if (ackAt >= 0 && ackAt < answerAt)
+        agenda.push(ackAt, new Task(T_TASK_ACK, opp.lead, -1, 0, index, null));
+      if (answerAt === Number.POSITIVE_INFINITY) continue;
+      agenda.push(answerAt, new Task(T_TASK_ANSWER, opp.lead, -1, 0, index, null));
+      if (blocking && answerAt > opp.blockedUntil) opp.blockedUntil = answerAt;
+    }
+  }
+
+  async function answerTask(opp: SimOpp, task: SimTask, acknowledge: boolean, now: number): Promise<void> {
+    let accepted = true;
+    try {
+      if (acknowledge) {
+        await engine.task(task.id, { type: 'ACKNOWLEDGE', by: task.by });
+        actions.taskAcknowledgements++;
+      } else {
+        const result = fillFields(task.result, opp, now, false);
+        await engine.task(task.id, { type: 'COMPLETE', result, by: task.by });
+        actions.taskAnswers++;
+      }
+    } catch (error) {
+      if (!refusedBy(error)) throw error;
+      accepted = false;
+      actions.refused.task++;
+    }
+    onAction?.({
+      type: acknowledge ? 'acknowledgeTask' : 'answerTask',
+      at: now,
+      leadId: opp.lead.id,
+      opportunityId: opp.id,
+      taskId: task.id,
+      department: task.department,
+      by: task.by,
+      accepted,
+    });
   }
 
   /** The supervisor assigns ready queued leads to the eligible reps with the most room. */
@@ -1106,36 +1738,49 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
   }
   const afterEnd = explicit ? explicit.length - ingested : 0;
   closeDaysUntil(end);
-  const metrics = await engine.leadMetrics();
+  // Computed once: targets, the stalled TOP5 and department rows all read the engine's own figures.
+  const metrics = await engine.metrics();
 
   // ---- report ----
-  let planMet = 0;
-  let planMissed = 0;
-  let planPending = 0;
-  const stalledCandidates: SimLead[] = [];
   const mostEscalated: SimLead[] = [];
-  for (const lead of leads.values()) {
-    if (lead.planAt > 0) {
-      if (lead.planResult === 1) planMet++;
-      else if (lead.planResult === 2 || lead.planAt < end) planMissed++;
-      else planPending++;
-    }
-    if (lead.state !== S_CLOSED && lead.state !== S_NURTURING) insertTop(stalledCandidates, lead, staleFirst);
-    if (lead.escalations > 0) insertTop(mostEscalated, lead, escalatedFirst);
-  }
-  const targetRows = buildTargets(metrics, compiled.source.targets, {
-    met: planMet,
-    missed: planMissed,
-    pending: planPending,
+  for (const lead of leads.values()) if (lead.escalations > 0) insertTop(mostEscalated, lead, escalatedFirst);
+  const targetRows = buildTargets(metrics, compiled.source.targets);
+  const stalled: StalledOpportunity[] = metrics.stalledTop5.map((row) => {
+    const opp = opps.get(row.opportunityId);
+    return {
+      opportunityId: row.opportunityId,
+      leadId: opp?.lead.id ?? null,
+      company: opp?.company ?? null,
+      stage: row.stage,
+      ownerId: row.ownerId,
+      dwellMs: row.dwellMs,
+    };
   });
-  const stalled: StalledLead[] = stalledCandidates.map((lead) => ({
-    leadId: lead.id,
-    company: lead.company,
-    state: STATE_NAMES[lead.state]!,
-    ownerId: lead.owner >= 0 ? reps[lead.owner]!.id : null,
-    lastActivityAt: new Date(lead.lastActivityAt).toISOString(),
-    idleHours: Math.round(((end - lead.lastActivityAt) / HOUR) * 10) / 10,
-  }));
+  let opportunities: SimulationReport['opportunities'] = null;
+  if (opportunityModel) {
+    const openByStage = Object.fromEntries(STAGES.map((id) => [id, 0])) as Record<OpportunityStageId, number>;
+    for (const opp of opps.values()) if (!opp.closed) openByStage[STAGES[opp.stage]!]++;
+    const enteredByStage: Partial<Record<OpportunityStageId, number>> = {};
+    STAGES.forEach((id, i) => {
+      enteredByStage[id] = stageEntered[i]!;
+    });
+    const funnel = metrics.funnel;
+    opportunities = {
+      created: funnel.opportunities,
+      won: funnel.won,
+      lost: funnel.lost,
+      open: funnel.opportunities - funnel.won - funnel.lost,
+      openByStage,
+      pendingAtEnd: opportunityCounts.pending,
+      winRate: funnel.winRate,
+      leadToOpportunity: funnel.leadToOpportunity,
+      customersCreated: opportunityCounts.customersCreated,
+      customersReused: opportunityCounts.customersReused,
+      rollbacks: OPPORTUNITY_STAGE_IDS.reduce((sum, id) => sum + metrics.stages[id].rollbacks, 0),
+      deliveryDelays: actions.deliveryDelays,
+      stages: buildStageRows(metrics, enteredByStage),
+    };
+  }
   const leave: Record<string, string[]> = {};
   for (const rep of engine.team.reps)
     if (rep.leave.length > 0) leave[rep.id] = rep.leave.map((range) => `${range.from}..${range.to}`);
@@ -1185,6 +1830,8 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
       warningsByPolicy,
     },
     funnel: buildFunnel(counts),
+    opportunities,
+    departments: buildDepartments(metrics, engine.team.departments),
     escalations: {
       byPolicy: Object.entries(escalationsByPolicy)
         .filter(([, count]) => count > 0)
@@ -1228,8 +1875,6 @@ function insertTop(list: SimLead[], lead: SimLead, before: (a: SimLead, b: SimLe
   }
 }
 
-const staleFirst = (a: SimLead, b: SimLead) =>
-  a.lastActivityAt < b.lastActivityAt || (a.lastActivityAt === b.lastActivityAt && a.id < b.id);
 const escalatedFirst = (a: SimLead, b: SimLead) =>
   a.escalations > b.escalations || (a.escalations === b.escalations && a.id < b.id);
 

@@ -37,6 +37,10 @@ describe('leadflow simulate', () => {
     expect(report.seed).toBe(42);
     expect(report.period.start).toBe('2026-03-01T16:00:00.000Z');
     expect(report.targets).toHaveLength(3);
+    expect(report.targets[2].id).toBe('advancedOnTime');
+    expect(report.opportunities.created + report.opportunities.pendingAtEnd).toBe(report.counts.converted);
+    expect(Array.isArray(report.departments)).toBe(true);
+    expect(report.metrics.funnel.opportunities).toBe(report.opportunities.created);
     expect(report.timeline.days).toEqual(['2026-03-02', '2026-03-03', '2026-03-04']);
     const again = await cli('simulate', ...SHORT, '--json');
     expect(again.stdout).toBe(first.stdout);
@@ -44,15 +48,20 @@ describe('leadflow simulate', () => {
     expect(other.stdout).not.toBe(first.stdout);
   });
 
-  it('prints the table by default: targets with ✔/✘, funnel, escalations, stalled TOP5', async () => {
+  it('prints the table by default: targets with ✔/✘, funnels, departments, escalations, stalled TOP5', async () => {
     const { code, stdout, stderr } = await cli('simulate', ...SHORT);
     expect(code).toBe(EXIT_CODES.ok);
     expect(stderr).toBe(''); // no progress bar without a terminal
     expect(stdout).toMatch(/Targets/);
     expect(stdout).toMatch(/[✔✘] 线索分配时效/);
     expect(stdout).toMatch(/Funnel/);
+    expect(stdout).toMatch(/[✔✘] 阶段推进 — stage visits advanced by the planned next contact/);
+    expect(stdout).toMatch(/Opportunities \(entered by the owners of converted leads\)\n {2}created \d+/);
+    expect(stdout).toMatch(/win rate/);
+    expect(stdout).toMatch(/线索确认 leadConfirmation/);
+    expect(stdout).toMatch(/Department tasks/);
     expect(stdout).toMatch(/Top escalations/);
-    expect(stdout).toMatch(/Stalled TOP5/);
+    expect(stdout).toMatch(/Stalled TOP5 \(open opportunities/);
   });
 
   it('writes the JSON report with --out', async () => {

@@ -46,9 +46,9 @@ describe('runSimulation', () => {
 
   it('reports the metrics, targets, funnel, escalations and a per-day timeline', async () => {
     const { report, timeline } = await runSimulation({ ...base, team: staffed, seed: 3 });
-    expect(report.metrics.received).toBe(report.counts.received);
+    expect(report.metrics.leads.received).toBe(report.counts.received);
     expect(report.targets.map((t) => t.id)).toEqual(['assignedWithin', 'followedUpWithin', 'advancedOnTime']);
-    expect(report.targets[0]!.achieved).toBe(report.metrics.assignedWithinTarget.share);
+    expect(report.targets[0]!.achieved).toBe(report.metrics.actionCertainty.assignedWithinTarget.share);
     expect(report.passed).toBe(report.targets.every((t) => t.passed));
     // A staffed team assigns nearly everything on arrival.
     expect(report.targets[0]!.achieved!).toBeGreaterThan(0.9);
@@ -80,7 +80,7 @@ describe('runSimulation', () => {
     expect(timeline.breaches.reduce((a, b) => a + b, 0)).toBe(breaches);
     expect(report.stalled.length).toBeLessThanOrEqual(5);
     for (let i = 1; i < report.stalled.length; i++)
-      expect(report.stalled[i]!.idleHours).toBeLessThanOrEqual(report.stalled[i - 1]!.idleHours);
+      expect(report.stalled[i]!.dwellMs).toBeLessThanOrEqual(report.stalled[i - 1]!.dwellMs);
   });
 
   it('queues what a small team cannot take; supervisors assign from the queue within capacity', async () => {
