@@ -5,9 +5,11 @@
  * traces, simulated reps and supervisors through the public API only).
  *
  *   ours     — `runSimulation` over the year with a team staffed for the volume (the zhikong
- *              team, each rep's daily capacity ×12), so leads go through the whole lifecycle;
- *              also reported: the same year with the preset's own team (62 leads/day of
- *              capacity: most leads queue and escalate).
+ *              team, each rep's daily capacity ×12), so leads go through the whole lifecycle,
+ *              ending at the conversion (`behaviour.opportunities: null`): the same work the
+ *              baseline does. Also reported: the full simulated year, where converted leads
+ *              become customers and opportunities worked through the six stages and departments
+ *              answer their tasks (the default behaviour) — the baseline has no counterpart.
  *   baseline — the naive stack on the same arrivals and the same host actions (recorded from
  *              our run): json-rules-engine evaluating the rule set's conditions (one Engine per
  *              phase, reused, as in benchmarks/rules.ts) + decideLeadUsing for the strategies, a
@@ -39,6 +41,7 @@ import {
 } from '../src/rules/decide.js';
 import { zhikongPreset } from '../src/rules/presets/zhikong.js';
 import { chinaCalendar } from '../src/scheduler/calendar.js';
+import { DEFAULT_BEHAVIOUR } from '../src/simulate/behaviour.js';
 import { generateLeadStream } from '../src/simulate/generate.js';
 import { runSimulation, type SimulationAction } from '../src/simulate/run.js';
 import { collectGarbage, report } from './_harness.js';
@@ -55,6 +58,8 @@ const PROFILE_DAYS = 60;
 
 const calendar = chinaCalendar({ years: [2025, 2026] });
 const ruleSet = zhikongPreset.ruleSet;
+/** Leads only: the story ends at the conversion, as in the baseline. */
+const leadsOnly = { ...DEFAULT_BEHAVIOUR, opportunities: null };
 const staffed = parseTeam({
   ...zhikongPreset.team,
   reps: zhikongPreset.team.reps.map((rep) => ({ ...rep, dailyCapacity: rep.dailyCapacity * 12 })),
@@ -72,25 +77,27 @@ const sampleRss = () => {
 };
 const seconds = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e9;
 
-async function timedYear(team: typeof staffed) {
+async function timedYear(behaviour: typeof DEFAULT_BEHAVIOUR) {
   collectGarbage();
   const gcBefore = gcMs;
   const started = process.hrtime.bigint();
+  peakRss = 0;
   const result = await runSimulation({
     ruleSet,
-    team,
+    team: staffed,
     calendar,
     seed: SEED,
     start: START,
     days: DAYS,
     leadsPerMonth: LEADS_PER_MONTH,
+    behaviour,
     onProgress: sampleRss,
   });
   const elapsed = seconds(started);
   // GC entries are delivered asynchronously: let the observer catch up before reading them.
   await new Promise((resolve) => setImmediate(resolve));
   await new Promise((resolve) => setTimeout(resolve, 10));
-  return { result, seconds: elapsed, gcSeconds: (gcMs - gcBefore) / 1000 };
+  return { result, seconds: elapsed, gcSeconds: (gcMs - gcBefore) / 1000, peakRss };
 }
 
 // ---- ours: the year ----
@@ -106,12 +113,12 @@ const generationSeconds = seconds(generationStarted);
 const arrivalsPerYear = yearStream.length;
 yearStream.length = 0;
 
-const year = await timedYear(staffed);
-const yearRss = peakRss;
-const presetYear = await timedYear(zhikongPreset.team);
+const year = await timedYear(leadsOnly);
+const yearRss = year.peakRss;
+const fullYear = await timedYear(DEFAULT_BEHAVIOUR);
 const r = year.result.report;
 console.log(
-  `ours, staffed team: ${arrivalsPerYear} arrivals in ${year.seconds.toFixed(1)} s (GC ${year.gcSeconds.toFixed(1)} s; generating the stream alone: ${generationSeconds.toFixed(2)} s), peak RSS ${(yearRss / 1e6).toFixed(0)} MB`,
+  `ours, staffed team, leads only: ${arrivalsPerYear} arrivals in ${year.seconds.toFixed(1)} s (GC ${year.gcSeconds.toFixed(1)} s; generating the stream alone: ${generationSeconds.toFixed(2)} s), peak RSS ${(yearRss / 1e6).toFixed(0)} MB`,
 );
 console.log(
   `  received ${r.counts.received}, quarantined ${r.counts.quarantined}, merged ${r.counts.duplicatesMerged}, assigned ${r.counts.assigned}, follow-ups ${r.actions.followUps}, converted ${r.counts.converted}, escalations ${r.counts.escalations}, breaches ${JSON.stringify(r.counts.breachesByPolicy)}`,
@@ -119,8 +126,9 @@ console.log(
 console.log(
   `  targets: ${r.targets.map((t) => `${t.id} ${((t.achieved ?? 0) * 100).toFixed(1)}% ${t.passed ? '✔' : '✘'}`).join(', ')}`,
 );
+const fr = fullYear.result.report;
 console.log(
-  `ours, preset team (62 leads/day capacity): ${presetYear.seconds.toFixed(1)} s (GC ${presetYear.gcSeconds.toFixed(1)} s); queued ${presetYear.result.report.counts.queued}, assigned ${presetYear.result.report.counts.assigned}`,
+  `ours, full year (opportunities and departments too): ${fullYear.seconds.toFixed(1)} s (GC ${fullYear.gcSeconds.toFixed(1)} s), peak RSS ${(fullYear.peakRss / 1e6).toFixed(0)} MB; opportunities ${fr.opportunities?.created ?? 0}, won ${fr.opportunities?.won ?? 0}, actions ${JSON.stringify(fr.actions)}`,
 );
 
 // ---- ours on the slice, recording the host actions for the baseline ----
@@ -135,6 +143,7 @@ const slice = await runSimulation({
   start: START,
   days: SLICE_DAYS,
   leadsPerMonth: LEADS_PER_MONTH,
+  behaviour: leadsOnly,
   onAction: (action) => actions.push(action),
 });
 const oursSliceSeconds = seconds(sliceStarted);
@@ -465,7 +474,9 @@ async function profileBreakdown(): Promise<Record<string, number>> {
   );
 }
 const breakdown = await profileBreakdown();
-console.log(`where the time goes (% of self time, ${PROFILE_DAYS}-day staffed run, sampled):`);
+console.log(
+  `where the time goes (% of self time, ${PROFILE_DAYS}-day staffed run with opportunities, sampled):`,
+);
 for (const [key, share] of Object.entries(breakdown)) console.log(`  ${String(share).padStart(5)}%  ${key}`);
 gcObserver.disconnect();
 
@@ -485,7 +496,8 @@ report({
   gcSeconds: year.gcSeconds,
   peakRssMB: Math.round(yearRss / 1e6),
   processMaxRssMB: Math.round((process.resourceUsage().maxRSS * 1024) / 1e6),
-  presetTeamSeconds: presetYear.seconds,
+  fullYearSeconds: fullYear.seconds,
+  fullYearPeakRssMB: Math.round(fullYear.peakRss / 1e6),
   baselineSliceDays: SLICE_DAYS,
   baselineScaledYearSeconds: arrivalsPerYear / baselineRate,
   oursOnSlice,
