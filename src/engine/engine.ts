@@ -948,8 +948,28 @@ export function createEngine(options: EngineOptions): Engine {
       outbox: effects.outbox,
     });
     if (effects.outbox.length > 0) outboxDirty = true;
+    tellWork(effects.events);
     tell(effects.emits);
     if (autoDeliver && outboxDirty) await deliverDue();
+  }
+
+  /** Opportunity and task log events, to listeners (payloads only built when someone listens). */
+  function tellWork(events: readonly EventInput[]): void {
+    const opportunities = emitter.listenerCount('opportunity.event') > 0;
+    const tasks = emitter.listenerCount('task.event') > 0;
+    if (!opportunities && !tasks) return;
+    for (const event of events) {
+      const data = event.data ?? null;
+      if (event.kind === 'opportunity' && opportunities)
+        emitter.emit('opportunity.event', {
+          opportunityId: event.entityId,
+          type: event.type,
+          at: event.at,
+          data,
+        });
+      else if (event.kind === 'task' && tasks)
+        emitter.emit('task.event', { taskId: event.entityId, type: event.type, at: event.at, data });
+    }
   }
 
   async function createOpportunityNow(request: OpportunityRequest): Promise<OpportunityCreated> {
@@ -1236,6 +1256,7 @@ export function createEngine(options: EngineOptions): Engine {
       assignment = current;
       assignmentVersion += 1;
     }
+    tellWork(events);
     for (const result of results) tell(result.effects.emits);
     const counts = { lead: 0, customer: 0, opportunity: 0, task: 0 };
     for (const row of rows) counts[row.kind]++;

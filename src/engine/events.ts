@@ -1,3 +1,4 @@
+import type { JsonValue } from '../adapters/storage/port.js';
 import type { AssignmentDecision } from '../rules/decide.js';
 
 /**
@@ -41,9 +42,40 @@ export interface EngineEvents {
   };
   'lead.reassigned': { leadId: string; from: string | undefined; to: string; at: number; reason: string };
   'lead.closed': { leadId: string; state: string; at: number; reason?: string };
-  'sla.warning': { entityId: string; policyId: string; at: number; dueAt: number };
-  'sla.breached': { entityId: string; policyId: string; at: number; dueAt: number };
-  'sla.met': { entityId: string; policyId: string; at: number; elapsedMs: number };
+  /** `entity` says whether `entityId` is a lead or an opportunity. */
+  'sla.warning': {
+    entityId: string;
+    entity: 'lead' | 'opportunity';
+    policyId: string;
+    at: number;
+    dueAt: number;
+  };
+  'sla.breached': {
+    entityId: string;
+    entity: 'lead' | 'opportunity';
+    policyId: string;
+    at: number;
+    dueAt: number;
+  };
+  'sla.met': {
+    entityId: string;
+    entity: 'lead' | 'opportunity';
+    policyId: string;
+    at: number;
+    elapsedMs: number;
+  };
+  /**
+   * Every opportunity event as written to the log, after the commit: `opportunity.created`,
+   * `.stageEntered`, `.stageLeft`, `.nextContactPlanned`, `.rolledBack`, `.won`, `.lost`,
+   * `.escalated`, `.deliveryDelayFlagged`, `.ownerChanged`, `sla.*` … — `data` as logged.
+   */
+  'opportunity.event': { opportunityId: string; type: string; at: number; data: JsonValue };
+  /**
+   * Every department-task event as written to the log, after the commit: `task.created` (with
+   * `opportunityId`, `department`, `dueAt`), `.acknowledged`, `.completed`, `.overdue`,
+   * `.escalated`, `.cancelled`, `.reassigned` — `data` as logged.
+   */
+  'task.event': { taskId: string; type: string; at: number; data: JsonValue };
   decision: { leadId: string; decision: AssignmentDecision; at: number };
   'listener.error': { event: string; error: unknown };
 }

@@ -505,6 +505,7 @@ export function createLeadSteps(ctx: LeadStepContext) {
         if (effect.type === 'sla.warning')
           emit(pending, 'sla.warning', {
             entityId: leadId,
+            entity: 'lead',
             policyId: effect.policyId,
             at: effect.at,
             dueAt: effect.dueAt ?? at,
@@ -512,6 +513,7 @@ export function createLeadSteps(ctx: LeadStepContext) {
         if (effect.type === 'sla.breached')
           emit(pending, 'sla.breached', {
             entityId: leadId,
+            entity: 'lead',
             policyId: effect.policyId,
             at: effect.at,
             dueAt: effect.dueAt,
@@ -519,6 +521,7 @@ export function createLeadSteps(ctx: LeadStepContext) {
         if (effect.type === 'sla.met')
           emit(pending, 'sla.met', {
             entityId: leadId,
+            entity: 'lead',
             policyId: effect.policyId,
             at: effect.at,
             elapsedMs: effect.elapsedMs,

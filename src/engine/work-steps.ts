@@ -148,12 +148,24 @@ export function createWorkSteps(ctx: { compiled: CompiledRuleSet; team: Team; ca
         if (effect.type === 'sla.breached')
           out.emits.push({
             name: 'sla.breached',
-            payload: { entityId, policyId: effect.policyId, at: effect.at, dueAt: effect.dueAt },
+            payload: {
+              entityId,
+              entity: 'opportunity',
+              policyId: effect.policyId,
+              at: effect.at,
+              dueAt: effect.dueAt,
+            },
           });
         if (effect.type === 'sla.warning')
           out.emits.push({
             name: 'sla.warning',
-            payload: { entityId, policyId: effect.policyId, at: effect.at, dueAt: effect.dueAt ?? at },
+            payload: {
+              entityId,
+              entity: 'opportunity',
+              policyId: effect.policyId,
+              at: effect.at,
+              dueAt: effect.dueAt ?? at,
+            },
           });
         continue;
       }

@@ -69,6 +69,9 @@ describe('opportunities through the engine', () => {
 
   it('starts department tasks, escalates an overdue one to the department head, and counts rollbacks', async () => {
     const { engine, clock, notifier } = await withCustomers();
+    const told: string[] = [];
+    engine.on('opportunity.event', (event) => told.push(`${event.opportunityId} ${event.type}`));
+    engine.on('task.event', (event) => told.push(`task ${event.type}`));
     await engine.createOpportunity({ customerId: 'hq', name: '总部产线改造', opportunityId: 'opp-1' });
     await engine.opportunity('opp-1', { type: 'ADVANCE', fields: confirmation });
     await engine.opportunity('opp-1', { type: 'ADVANCE', fields: diagnosis });
@@ -97,18 +100,32 @@ describe('opportunities through the engine', () => {
     const rolledBack = await engine.getOpportunity('opp-1');
     expect(rolledBack?.machine.context.stage).toBe('needsDiagnosis');
     expect(rolledBack?.machine.context.rollbacks.total).toBe(1);
+    // Hosts hear every opportunity and task event after it is committed, as logged.
+    expect(told).toEqual(
+      expect.arrayContaining([
+        'opp-1 opportunity.created',
+        'opp-1 opportunity.stageEntered',
+        'task task.created',
+        'task task.overdue',
+        'task task.completed',
+        'opp-1 opportunity.rolledBack',
+      ]),
+    );
+    expect(told.indexOf('task task.created')).toBeLessThan(told.indexOf('task task.overdue'));
   });
 
   it('breaches the stalled-stage policy after 5 days in one stage', async () => {
     const { engine, clock } = await withCustomers();
     const breaches: string[] = [];
-    engine.on('sla.breached', (event) => breaches.push(`${event.entityId}:${event.policyId}`));
+    engine.on('sla.breached', (event) =>
+      breaches.push(`${event.entity} ${event.entityId}:${event.policyId}`),
+    );
     await engine.createOpportunity({ customerId: 'hq', name: '总部产线改造', opportunityId: 'opp-1' });
     await engine.advanceTo(clock.now() + 4 * DAY);
     expect(breaches).toEqual([]);
     await engine.opportunity('opp-1', { type: 'ADVANCE', fields: confirmation });
     await engine.advanceTo(clock.now() + 5 * DAY + HOUR);
-    expect(breaches).toEqual(['opp-1:stage-stalled-5d']);
+    expect(breaches).toEqual(['opportunity opp-1:stage-stalled-5d']);
   });
 });
 
