@@ -170,6 +170,16 @@ class SortedIds {
 
 const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
+function sameLookups(a: ReadonlyMap<string, string[]>, b: ReadonlyMap<string, string[]>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [key, values] of b) {
+    const current = a.get(key);
+    if (current === undefined || current.length !== values.length) return false;
+    for (let i = 0; i < values.length; i++) if (current[i] !== values[i]) return false;
+  }
+  return true;
+}
+
 function invalid(message: string): StorageError {
   return new StorageError(message);
 }
@@ -626,7 +636,9 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
         row.version += 1;
         row.snapshot = write.snapshot;
         row.updatedAt = at;
-        if (write.lookups) setLookups(write.kind, write.id, row, write.lookups);
+        // Hosts often rewrite unchanged lookups: leave the (possibly large) index sets alone then.
+        if (write.lookups && !sameLookups(row.lookups, write.lookups))
+          setLookups(write.kind, write.id, row, write.lookups);
         return row.version;
       });
 
