@@ -928,16 +928,16 @@ export function createEngine(options: EngineOptions): Engine {
     at: number,
   ): Promise<void> {
     const collapsed = collapseTimers({ ...effects, assignmentBase: assignment, assignment: undefined });
-    // Timers carry their entity kind so a firing knows what to load.
-    const kinds = new Map<string, string>([
-      [main.id, main.kind],
-      ...effects.tasks.map((t) => [t.id, 'task'] as [string, string]),
-    ]);
+    // Timers carry their entity kind so a firing knows what to load: the main entity's, or 'task'
+    // for the tasks this step created.
     const schedule = collapsed.schedule.map((timer) => ({
       ...timer,
       payload: {
         ...(timer.payload as Record<string, JsonValue>),
-        entity: kinds.get(timer.entityId) ?? main.kind,
+        entity:
+          timer.entityId !== main.id && effects.tasks.some((task) => task.id === timer.entityId)
+            ? 'task'
+            : main.kind,
       },
     }));
     await storage.commit({
