@@ -792,11 +792,6 @@ function scheduleCommand(clock: SlaClockState, phase: SlaPhase, dueAt: number): 
   };
 }
 
-function pendingWithKey(timers: readonly SlaScheduleTimer[], timerKey: string): SlaScheduleTimer | undefined {
-  for (const timer of timers) if (timer.timerKey === timerKey) return timer;
-  return undefined;
-}
-
 /**
  * Emit the commands that turn the pending timers of `before` into those of `after`. A key whose
  * timer just fired (and so left the store) is not cancelled again.
@@ -807,18 +802,31 @@ function syncTimers(
   after: SlaClockState,
   fired?: string,
 ): void {
-  // At most two timers per clock (warn, breach): plain scans beat building maps.
-  const old = before ? pendingOf(before) : NO_TIMERS;
-  const next = pendingOf(after);
-  for (const timer of old) {
-    const key = timer.timerKey;
-    if (key !== fired && pendingWithKey(next, key) === undefined)
-      setTimer(draft, { type: 'cancel', timerKey: key });
-  }
-  for (const timer of next) {
-    const previous = pendingWithKey(old, timer.timerKey);
-    if (previous?.generation !== timer.generation || previous.dueAt !== timer.dueAt) setTimer(draft, timer);
-  }
+  // Compared phase by phase from the clock states, without building the old commands: this runs
+  // on every clock transition. Cancels first, then schedules, warn before breach (as pendingOf).
+  const oldWarn = before ? pendingDue(before, 'warn') : null;
+  const oldBreach = before ? pendingDue(before, 'breach') : null;
+  const newWarn = pendingDue(after, 'warn');
+  const newBreach = pendingDue(after, 'breach');
+  if (oldWarn !== null && newWarn === null) cancelPhase(draft, after, 'warn', fired);
+  if (oldBreach !== null && newBreach === null) cancelPhase(draft, after, 'breach', fired);
+  const sameGeneration = before !== undefined && before.generation === after.generation;
+  if (newWarn !== null && !(sameGeneration && oldWarn === newWarn))
+    setTimer(draft, scheduleCommand(after, 'warn', newWarn));
+  if (newBreach !== null && !(sameGeneration && oldBreach === newBreach))
+    setTimer(draft, scheduleCommand(after, 'breach', newBreach));
+}
+
+/** Due instant of a clock's pending timer for `phase`, or null when none is pending (see pendingOf). */
+function pendingDue(clock: SlaClockState, phase: SlaPhase): number | null {
+  if (clock.status !== 'running' || clock.breachedAt !== null) return null;
+  if (phase === 'breach') return clock.dueAt;
+  return !clock.warned && clock.warnAt !== null ? clock.warnAt : null;
+}
+
+function cancelPhase(draft: Draft, clock: SlaClockState, phase: SlaPhase, fired: string | undefined): void {
+  const key = slaTimerKey(clock.policyId, phase);
+  if (key !== fired) setTimer(draft, { type: 'cancel', timerKey: key });
 }
 
 function recordBase(draft: Draft, clock: SlaClockState, at: number, elapsedMs: number): SlaRecordBase {

@@ -592,8 +592,11 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
         prepareQuarantine(record, `commit.quarantine[${i}]`),
       );
 
+      // Indexed loops: this function is large enough to run unoptimized for a while, and for-of
+      // then allocates an iterator per loop.
       // ---- 2. optimistic version checks ----
-      for (const write of preparedEntities) {
+      for (let i = 0; i < preparedEntities.length; i++) {
+        const write = preparedEntities[i]!;
         const actual = entityRow(write.kind, write.id)?.version ?? 0;
         if (actual !== write.expectedVersion) {
           throw new VersionConflictError({
@@ -605,7 +608,8 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
           });
         }
       }
-      for (const write of preparedState) {
+      for (let i = 0; i < preparedState.length; i++) {
+        const write = preparedState[i]!;
         if (write.expectedVersion === undefined) continue;
         const actual = state.get(write.key)?.version ?? 0;
         if (actual !== write.expectedVersion) {
@@ -661,24 +665,27 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
         return seq;
       });
 
-      for (const ref of complete) {
+      for (let i = 0; i < complete.length; i++) {
+        const ref = complete[i]!;
         const row = timerRow(ref.entityId, ref.timerKey);
         if (row?.record.generation === ref.generation) deleteTimer(row);
       }
-      for (const ref of cancel) {
+      for (let i = 0; i < cancel.length; i++) {
+        const ref = cancel[i]!;
         const row = timerRow(ref.entityId, ref.timerKey);
         if (row) deleteTimer(row);
       }
-      for (const record of schedule) putTimer(record);
+      for (let i = 0; i < schedule.length; i++) putTimer(schedule[i]!);
 
-      for (const message of preparedOutbox) {
+      for (let i = 0; i < preparedOutbox.length; i++) {
+        const message = preparedOutbox[i]!;
         if (outbox.has(message.id)) continue;
         outbox.set(message.id, message);
         outboxIds.insert(message.id);
         outboxQueue.schedule({ key: message.id, dueAt: message.nextAttemptAt });
       }
 
-      for (const record of preparedQuarantine) addQuarantine(record);
+      for (let i = 0; i < preparedQuarantine.length; i++) addQuarantine(preparedQuarantine[i]!);
 
       return { versions, eventSeqs, stateVersions };
     },
