@@ -1154,6 +1154,9 @@ export function slaOnEvent(state: SlaState, event: SlaEventInput, context: SlaCo
   const pauses = policiesOn(policies.pausingOn, event.type);
   const resumes = policiesOn(policies.resumingOn, event.type);
   const starts = policiesOn(policies.startingOn, event.type);
+  // Most lifecycle events concern no policy: nothing to draft.
+  if (stops.length + pauses.length + resumes.length + starts.length === 0)
+    return { state, timers: [], effects: [] };
   const draft = newDraft(state, context);
   for (const policy of stops) stopClock(draft, policy.id, event);
   for (const policy of pauses) pauseClock(draft, policy.id, event);
