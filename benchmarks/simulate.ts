@@ -117,19 +117,25 @@ const year = await timedYear(leadsOnly);
 const yearRss = year.peakRss;
 const fullYear = await timedYear(DEFAULT_BEHAVIOUR);
 const r = year.result.report;
+const targetsLine = (report: typeof r) =>
+  report.targets
+    .map(
+      (t) =>
+        `${t.id} ${t.achieved === null ? '- (nothing decided)' : `${(t.achieved * 100).toFixed(1)}% ${t.passed ? '✔' : '✘'}`}`,
+    )
+    .join(', ');
 console.log(
   `ours, staffed team, leads only: ${arrivalsPerYear} arrivals in ${year.seconds.toFixed(1)} s (GC ${year.gcSeconds.toFixed(1)} s; generating the stream alone: ${generationSeconds.toFixed(2)} s), peak RSS ${(yearRss / 1e6).toFixed(0)} MB`,
 );
 console.log(
   `  received ${r.counts.received}, quarantined ${r.counts.quarantined}, merged ${r.counts.duplicatesMerged}, assigned ${r.counts.assigned}, follow-ups ${r.actions.followUps}, converted ${r.counts.converted}, escalations ${r.counts.escalations}, breaches ${JSON.stringify(r.counts.breachesByPolicy)}`,
 );
-console.log(
-  `  targets: ${r.targets.map((t) => `${t.id} ${((t.achieved ?? 0) * 100).toFixed(1)}% ${t.passed ? '✔' : '✘'}`).join(', ')}`,
-);
+console.log(`  targets: ${targetsLine(r)}`);
 const fr = fullYear.result.report;
 console.log(
   `ours, full year (opportunities and departments too): ${fullYear.seconds.toFixed(1)} s (GC ${fullYear.gcSeconds.toFixed(1)} s), peak RSS ${(fullYear.peakRss / 1e6).toFixed(0)} MB; opportunities ${fr.opportunities?.created ?? 0}, won ${fr.opportunities?.won ?? 0}, actions ${JSON.stringify(fr.actions)}`,
 );
+console.log(`  targets: ${targetsLine(fr)}`);
 
 // ---- ours on the slice, recording the host actions for the baseline ----
 const actions: SimulationAction[] = [];
