@@ -3,6 +3,7 @@ import { memoryStorage } from '../adapters/storage/memory.js';
 import { createEngine, type Engine } from '../engine/engine.js';
 import { EngineError } from '../engine/errors.js';
 import type { OpportunityCommand } from '../engine/work-steps.js';
+import { CalendarError } from '../errors.js';
 import type { TaskContext } from '../machines/task.js';
 import type { Team, TeamInput } from '../model/team.js';
 import type { CompiledRuleSet } from '../rules/compile.js';
@@ -917,11 +918,42 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
   const leads = new Map<string, SimLead>();
   const queue: SimLead[] = [];
   let queueHead = 0;
-  const agenda = createAgenda<Task>();
+  const agendaQueue = createAgenda<Task>();
+  // What would happen after the end never runs: not kept (actAt returns Infinity for it).
+  const agenda = {
+    push: (at: number, task: Task) => {
+      if (at < end) agendaQueue.push(at, task);
+    },
+    pop: () => agendaQueue.pop(),
+    peekAt: () => agendaQueue.peekAt(),
+  };
   let arrival: { readonly payload: unknown; readonly at: number } | undefined;
 
   // ---- time helpers for people ----
   const onLeave = (rep: RepInfo, t: number) => rep.leave.size > 0 && rep.leave.has(localDayNumber(t));
+  // The driver's own plans may reach past the end (a stalled opportunity waits weeks): nothing
+  // happens then, and the calendar need not cover it. Within the run, business time as usual.
+  const outsideCalendar = (error: unknown) => error instanceof CalendarError;
+  /** The next business instant at or after `t`; `t` itself past the end. */
+  const businessFrom = (t: number): number => {
+    if (t >= end) return t;
+    try {
+      return calendar.nextBusinessTime(t);
+    } catch (error) {
+      if (outsideCalendar(error)) return t;
+      throw error;
+    }
+  };
+  /** `ms` of business time after `t`; Infinity (never, within the run) past the end. */
+  const businessAfter = (t: number, ms: number): number => {
+    if (t >= end) return Number.POSITIVE_INFINITY;
+    try {
+      return calendar.addBusinessTime(t, ms);
+    } catch (error) {
+      if (outsideCalendar(error)) return Number.POSITIVE_INFINITY;
+      throw error;
+    }
+  };
   /**
    * When a rep actually does something planned `delay` after `from`: in business hours, or from
    * the mobile app outside them (`ACT_ANY` draws which with `mobileShare`; `ACT_OFFICE` is
@@ -934,6 +966,9 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
     mode = ACT_ANY,
     rnd: SeededRandom = random,
   ): number => {
+    // Past the end nothing happens; and the calendar need not cover months after it (a stalled
+    // opportunity's next step can be weeks away).
+    if (from + delay >= end) return Number.POSITIVE_INFINITY;
     let t: number;
     if (mode === ACT_MOBILE || (mode === ACT_ANY && rnd.chance(behaviour.mobileShare))) {
       t = from + delay;
@@ -943,11 +978,11 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
         t = morning + Math.floor(rnd.next() * HOUR);
       }
     } else {
-      t = calendar.nextBusinessTime(calendar.nextBusinessTime(from) + delay);
+      t = businessFrom(businessFrom(from) + delay);
     }
     if (rep !== undefined) {
       for (let guard = 0; guard < 400 && onLeave(rep, t); guard++)
-        t = calendar.nextBusinessTime(localMidnight(t) + DAY) + Math.floor(rnd.next() * 2 * HOUR);
+        t = businessFrom(localMidnight(t) + DAY) + Math.floor(rnd.next() * 2 * HOUR);
     }
     return t;
   };
@@ -1182,7 +1217,7 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
       case T_SWEEP:
         await sweep(now);
         agenda.push(
-          calendar.nextBusinessTime(now + behaviour.supervisor.sweepEveryMs),
+          businessFrom(now + behaviour.supervisor.sweepEveryMs),
           new Task(T_SWEEP, null, -1, 0, 0, null),
         );
         return;
@@ -1435,9 +1470,7 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
         : opp.stage > 0 && roll < model.loseShare + model.rollbackShare
           ? V_ROLLBACK
           : V_ADVANCE;
-    const plannedAt = Math.ceil(
-      calendar.nextBusinessTime(now + oppRandom.logNormal(model.planMedianMs, model.planSigma)),
-    );
+    const plannedAt = Math.ceil(businessFrom(now + oppRandom.logNormal(model.planMedianMs, model.planSigma)));
     await plan(opp, rep, plannedAt, now);
     if (taskStage[opp.stage]) await startTasks(opp, now, true);
     const lead = opp.lead;
@@ -1461,7 +1494,7 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
   /** Late: at the planned contact the owner is not ready and plans the next one. */
   async function replan(opp: SimOpp, rep: RepInfo, now: number): Promise<void> {
     const late = oppRandom.logNormal(oppModel.lateMedianMs * rep.diligence, oppModel.lateSigma);
-    const plannedAt = Math.ceil(calendar.nextBusinessTime(now + late));
+    const plannedAt = Math.ceil(businessFrom(now + late));
     await plan(opp, rep, plannedAt, now);
     agenda.push(officeAt(rep, plannedAt, 0), new Task(T_OPP_VISIT, opp.lead, rep.index, opp.gen, 0, null));
   }
@@ -1479,6 +1512,7 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
     // solution is lost once the technical answer is in).
     if ((outcome === V_ADVANCE || opp.infeasible) && opp.blockedUntil > now) {
       const at = officeAt(rep, opp.blockedUntil, oppRandom.logNormal(2 * HOUR * rep.diligence, 0.8));
+      if (at === Number.POSITIVE_INFINITY) return; // after the end
       await plan(opp, rep, at, now);
       agenda.push(at, new Task(T_OPP_VISIT, opp.lead, rep.index, opp.gen, n, null));
       return;
@@ -1574,15 +1608,15 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
       const model = departmentModel(department);
       const created = context.createdAt ?? now;
       const ackDelay = drawDelay(model.acknowledge, 1, oppRandom);
-      const ackAt = ackDelay < 0 ? -1 : Math.ceil(calendar.addBusinessTime(created, ackDelay));
+      const ackAt = ackDelay < 0 ? -1 : Math.ceil(businessAfter(created, ackDelay));
       const answerDelay = drawDelay(model.answer, 1, oppRandom);
       let answerAt =
         answerDelay < 0
           ? Number.POSITIVE_INFINITY
-          : Math.ceil(calendar.addBusinessTime(ackAt >= 0 ? ackAt : created, answerDelay));
+          : Math.ceil(businessAfter(ackAt >= 0 ? ackAt : created, answerDelay));
       if (context.dueAt !== null && answerAt > context.dueAt) {
         const pushed = Math.ceil(
-          calendar.addBusinessTime(context.dueAt, oppRandom.logNormal(model.escalatedMedianMs, 0.6)),
+          businessAfter(context.dueAt, oppRandom.logNormal(model.escalatedMedianMs, 0.6)),
         );
         if (pushed < answerAt) answerAt = pushed;
       }

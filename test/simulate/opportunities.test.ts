@@ -254,6 +254,29 @@ describe('runSimulation with opportunities', () => {
     );
   });
 
+  it('plans past the end need no calendar beyond it: a run ending near the last covered day completes', async () => {
+    // Ends 2026-12-24 with 2026 the last year of holiday data; stalled opportunities and slow
+    // stages plan weeks past the end (into 2027), where nothing happens and no calendar is asked.
+    const slowStages: OpportunityBehaviour = {
+      ...DEFAULT_OPPORTUNITY_BEHAVIOUR,
+      stages: Object.fromEntries(
+        OPPORTUNITY_STAGE_IDS.map((id) => [
+          id,
+          { planMedianMs: 30 * DAY, planSigma: 0.3, loseShare: 0, rollbackShare: 0 },
+        ]),
+      ) as OpportunityBehaviour['stages'],
+      stallShare: 0.5,
+    };
+    const { report } = await run({
+      start: Date.parse('2026-10-25T00:00:00+08:00'),
+      days: 60,
+      leadsPerMonth: 600,
+      behaviour: { ...DEFAULT_BEHAVIOUR, opportunities: slowStages },
+    });
+    expect(report.opportunities?.created).toBeGreaterThan(0);
+    expect(report.period.end).toBe('2026-12-23T16:00:00.000Z');
+  });
+
   it('is deterministic with opportunities, and can be turned off', async () => {
     const options = { ...base, seed: 3, days: 12, leadsPerMonth: 1_200 } as const;
     const first = await runSimulation(options);
