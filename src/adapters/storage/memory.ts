@@ -170,6 +170,14 @@ class SortedIds {
 
 const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
+const NO_ITEMS: readonly never[] = Object.freeze([]);
+
+/** `items.map(fn)`, without allocating for an absent or empty commit section (most are). */
+function mapSection<T, U>(items: readonly T[] | undefined, fn: (item: T, index: number) => U): U[] {
+  if (items === undefined || items.length === 0) return NO_ITEMS as unknown as U[];
+  return items.map(fn);
+}
+
 function sameLookups(a: ReadonlyMap<string, string[]>, b: ReadonlyMap<string, string[]>): boolean {
   if (a.size !== b.size) return false;
   for (const [key, values] of b) {
@@ -525,7 +533,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
       });
 
       const seenState = new Set<string>();
-      const preparedState = (input.state ?? []).map((write, i) => {
+      const preparedState = mapSection(input.state, (write, i) => {
         const path = `commit.state[${i}]`;
         const key = requireString(write?.key, `${path}.key`);
         if (seenState.has(key)) throw invalid(`${path}: state key "${key}" is written twice in one commit`);
@@ -538,7 +546,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
       });
 
       // The stored events themselves (seq assigned when applied): one object per event.
-      const preparedEvents = (input.events ?? []).map((event, i): StoredEvent => {
+      const preparedEvents = mapSection(input.events, (event, i): StoredEvent => {
         const section = 'commit.events';
         return {
           seq: 0,
@@ -562,9 +570,9 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
         requireStringAt(ref?.entityId, 'commit.timers.cancel', i, 'entityId');
         requireStringAt(ref.timerKey, 'commit.timers.cancel', i, 'timerKey');
       });
-      const schedule = (timerCommands.schedule ?? []).map(prepareTimer);
+      const schedule = mapSection(timerCommands.schedule, prepareTimer);
 
-      const preparedOutbox: OutboxMessage[] = (input.outbox ?? []).map((msg, i) => {
+      const preparedOutbox: OutboxMessage[] = mapSection(input.outbox, (msg, i) => {
         const path = `commit.outbox[${i}]`;
         const id = requireString(msg?.id, `${path}.id`);
         const channel = requireString(msg.channel, `${path}.channel`);
@@ -588,7 +596,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
         };
       });
 
-      const preparedQuarantine = (input.quarantine ?? []).map((record, i) =>
+      const preparedQuarantine = mapSection(input.quarantine, (record, i) =>
         prepareQuarantine(record, `commit.quarantine[${i}]`),
       );
 
