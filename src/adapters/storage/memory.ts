@@ -77,6 +77,8 @@ interface TimerRow {
   workerId: string | undefined;
   /** Place in the eligibility heap (kept on the row: no key hashing per timer operation). */
   slot: number;
+  /** The timer rows of its entity, this row among them. */
+  rows: Map<string, TimerRow>;
 }
 
 interface PreparedEntity {
@@ -321,8 +323,20 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
     return lookupIndex.get(kind)?.get(key)?.get(value);
   }
 
+  // The last entity's timer rows: a commit touches one entity's timers several times, and each
+  // lookup in a map of 100,000+ entities costs a cache miss.
+  let lastTimerEntity: string | undefined;
+  let lastTimerRows: Map<string, TimerRow> | undefined;
+  function timerRowsOf(entityId: string): Map<string, TimerRow> | undefined {
+    if (entityId === lastTimerEntity) return lastTimerRows;
+    const rows = timers.get(entityId);
+    lastTimerEntity = entityId;
+    lastTimerRows = rows;
+    return rows;
+  }
+
   function timerRow(entityId: string, timerKey: string): TimerRow | undefined {
-    return timers.get(entityId)?.get(timerKey);
+    return timerRowsOf(entityId)?.get(timerKey);
   }
 
   function entityRow(kind: string, id: string): EntityRow | undefined {
@@ -447,18 +461,22 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
   }
 
   function deleteTimer(row: TimerRow): void {
-    const rows = timers.get(row.record.entityId)!;
+    const rows = row.rows;
     rows.delete(row.record.timerKey);
-    if (rows.size === 0) timers.delete(row.record.entityId);
+    if (rows.size === 0) {
+      timers.delete(row.record.entityId);
+      if (lastTimerRows === rows) lastTimerEntity = undefined;
+    }
     timerHeap.remove(row.slot);
     timerBySlot[row.slot] = undefined;
   }
 
   function putTimer(record: TimerRecord): void {
-    let rows = timers.get(record.entityId);
+    let rows = timerRowsOf(record.entityId);
     if (!rows) {
       rows = new Map();
       timers.set(record.entityId, rows);
+      lastTimerRows = rows;
     }
     const existing = rows.get(record.timerKey);
     if (existing) {
@@ -471,7 +489,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
       return;
     }
     const slot = timerHeap.insert(record.dueAt);
-    const row: TimerRow = { record, attempts: 0, leaseUntil: undefined, workerId: undefined, slot };
+    const row: TimerRow = { record, attempts: 0, leaseUntil: undefined, workerId: undefined, slot, rows };
     rows.set(record.timerKey, row);
     timerBySlot[slot] = row;
   }
@@ -660,15 +678,21 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
         return version;
       });
 
+      let lastEventEntity: string | undefined;
+      let lastPositions: number[] | undefined;
       const eventSeqs = preparedEvents.map((event) => {
         const seq = events.length + 1;
         event.seq = seq;
         events.push(event);
-        let positions = eventsByEntity.get(event.entityId);
+        // A commit's events are mostly about one entity: look its positions up once.
+        let positions =
+          event.entityId === lastEventEntity ? lastPositions : eventsByEntity.get(event.entityId);
         if (!positions) {
           positions = [];
           eventsByEntity.set(event.entityId, positions);
         }
+        lastEventEntity = event.entityId;
+        lastPositions = positions;
         positions.push(seq - 1);
         return seq;
       });
