@@ -1,7 +1,6 @@
-import { z } from 'zod';
 import type { Customer } from './customer.js';
 import { MODEL_LIMITS } from './limits.js';
-import { validateUscc } from './uscc.js';
+import { clean, EMAIL, ID, isPlainObject, onlyKeys, PHONE, usccInNormalForm } from './plain-checks.js';
 
 /*
  * A fast path for the common, already-clean customer row, like lead-fast.ts for leads: it accepts
@@ -11,10 +10,7 @@ import { validateUscc } from './uscc.js';
  * A differential property test holds it to the schema. Every converted lead upserts a customer.
  */
 
-const PHONE = /^\+?[0-9(][0-9 ()-]*[0-9]$/;
-const ID = /^[A-Za-z0-9][A-Za-z0-9_.:@-]*$/;
 const CURRENCY = /^[A-Z]{3}$/;
-const EMAIL = z.regexes.email;
 
 const CUSTOMER_KEYS = new Set([
   'id',
@@ -35,23 +31,6 @@ const CUSTOMER_KEYS = new Set([
   'custom',
 ]);
 const CONTACT_KEYS = new Set(['name', 'role', 'phone', 'email', 'wecomId']);
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
-function onlyKeys(value: Record<string, unknown>, allowed: ReadonlySet<string>): boolean {
-  for (const key in value) if (!Object.hasOwn(value, key) || !allowed.has(key)) return false;
-  return Object.getOwnPropertySymbols(value).length === 0;
-}
-
-/** A string that needs no trimming and is not blank, within `max` characters. */
-function clean(value: unknown, max: number): value is string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > max) return false;
-  return value.trim() === value;
-}
 
 function cleanId(value: unknown): value is string {
   return clean(value, MODEL_LIMITS.idLength) && ID.test(value);
@@ -76,7 +55,7 @@ export function fastParseCustomer(raw: unknown): Customer | undefined {
   if (!isPlainObject(raw) || !onlyKeys(raw, CUSTOMER_KEYS)) return undefined;
   const { id, name, uscc, groupId, parentId, region, city, industry, ownerRepId, currency, contacts } = raw;
   if (!cleanId(id) || !clean(name, MODEL_LIMITS.nameLength)) return undefined;
-  if (uscc !== undefined && !(typeof uscc === 'string' && usccInNormalForm(uscc))) return undefined;
+  if (uscc !== undefined && !usccInNormalForm(uscc)) return undefined;
   if (groupId !== undefined && !cleanId(groupId)) return undefined;
   if (parentId !== undefined && (!cleanId(parentId) || parentId === id)) return undefined;
   if (!clean(region, MODEL_LIMITS.labelLength) || !clean(industry, MODEL_LIMITS.labelLength))
@@ -141,10 +120,4 @@ export function fastParseCustomer(raw: unknown): Customer | undefined {
   customer.renewals = [];
   customer.custom = {};
   return customer as Customer;
-}
-
-function usccInNormalForm(value: string): boolean {
-  if (value.length !== 18) return false;
-  const result = validateUscc(value, { structure: false });
-  return result.valid && result.normalized === value;
 }

@@ -1,7 +1,6 @@
-import { z } from 'zod';
 import type { Lead } from './lead.js';
 import { MODEL_LIMITS } from './limits.js';
-import { validateUscc } from './uscc.js';
+import { clean, EMAIL, ID, isPlainObject, onlyKeys, PHONE, usccInNormalForm } from './plain-checks.js';
 
 /*
  * A fast path for the common, already-clean lead payload. It accepts only inputs it can prove
@@ -11,10 +10,7 @@ import { validateUscc } from './uscc.js';
  * whenever this returns a lead, zod returns an equal one. Intake is the hottest path of a replay.
  */
 
-const PHONE = /^\+?[0-9(][0-9 ()-]*[0-9]$/;
-const ID = /^[A-Za-z0-9][A-Za-z0-9_.:@-]*$/;
 const CHANNEL = /^[a-z][a-z0-9_]{0,39}$/;
-const EMAIL = z.regexes.email;
 
 const PAGE_VIEW_KEYS = new Set(['type', 'at', 'url']);
 const DOWNLOAD_KEYS = new Set(['type', 'at', 'asset']);
@@ -37,30 +33,6 @@ const LEAD_KEYS = new Set([
 ]);
 const COMPANY_KEYS = new Set(['name', 'uscc', 'region', 'city', 'park', 'industry', 'groupId']);
 const CONTACT_KEYS = new Set(['name', 'title', 'phone', 'email']);
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
-function onlyKeys(value: Record<string, unknown>, allowed: ReadonlySet<string>): boolean {
-  for (const key in value) if (!Object.hasOwn(value, key) || !allowed.has(key)) return false;
-  return Object.getOwnPropertySymbols(value).length === 0;
-}
-
-/** A string that needs no trimming and is not blank, within `max` characters. */
-function clean(value: unknown, max: number): value is string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > max) return false;
-  // Any edge whitespace (zod's trim uses the same notion) defers to the schema.
-  return value.trim() === value;
-}
-
-function usccInNormalForm(value: string): boolean {
-  if (value.length !== 18) return false;
-  const result = validateUscc(value, { structure: false });
-  return result.valid && result.normalized === value;
-}
 
 function instant(value: unknown): value is number {
   return (
@@ -108,8 +80,7 @@ export function fastParseLead(raw: unknown): Lead | undefined {
   if (company.city !== undefined && !clean(company.city, MODEL_LIMITS.labelLength)) return undefined;
   if (company.park !== undefined && !clean(company.park, MODEL_LIMITS.labelLength)) return undefined;
   // Only a USCC already in normal form (upper-case, no padding) with a right check character.
-  if (company.uscc !== undefined && !(typeof company.uscc === 'string' && usccInNormalForm(company.uscc)))
-    return undefined;
+  if (company.uscc !== undefined && !usccInNormalForm(company.uscc)) return undefined;
   if (
     company.groupId !== undefined &&
     !(clean(company.groupId, MODEL_LIMITS.idLength) && ID.test(company.groupId))

@@ -4,6 +4,7 @@ import { customerSchema } from '../../src/model/customer.js';
 import { fastParseCustomer } from '../../src/model/customer-fast.js';
 import { safeParseModel } from '../../src/model/issues.js';
 import { USCC_CHARSET, usccCheckCharacter } from '../../src/model/uscc.js';
+import { mutateAt } from './mutate.js';
 
 const slow = (raw: unknown) => safeParseModel(customerSchema, raw);
 
@@ -107,18 +108,7 @@ const PATHS = [
 
 const mutated = fc
   .tuple(customerArbitrary, fc.constantFrom(...PATHS), probe)
-  .map(([customer, path, value]) => {
-    const copy = structuredClone(customer) as Record<string, unknown>;
-    const keys = path.split('.');
-    let target: Record<string, unknown> | undefined = copy;
-    for (const key of keys.slice(0, -1)) target = target?.[key] as Record<string, unknown> | undefined;
-    if (target !== undefined && target !== null && typeof target === 'object') {
-      const last = keys.at(-1)!;
-      if (value === undefined) delete target[last];
-      else target[last] = value;
-    }
-    return copy;
-  });
+  .map(([customer, path, value]) => mutateAt(customer, path, value));
 
 describe('fastParseCustomer agrees with the zod schema', () => {
   test.prop([mutated], { numRuns: 5000 })(

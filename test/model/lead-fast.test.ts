@@ -5,6 +5,7 @@ import { leadInputSchema } from '../../src/model/lead.js';
 import { fastParseLead } from '../../src/model/lead-fast.js';
 import { USCC_CHARSET, usccCheckCharacter } from '../../src/model/uscc.js';
 import { leadArbitrary } from '../../src/testing/arbitraries.js';
+import { mutateAt } from './mutate.js';
 
 const AT = Date.parse('2026-03-02T02:00:00Z');
 const slow = (raw: unknown) => safeParseModel(leadInputSchema, raw);
@@ -91,18 +92,7 @@ const mutated = fc
     ),
     probe,
   )
-  .map(([lead, path, value]) => {
-    const copy = structuredClone(lead) as Record<string, unknown>;
-    const keys = path.split('.');
-    let target: Record<string, unknown> | undefined = copy;
-    for (const key of keys.slice(0, -1)) target = target?.[key] as Record<string, unknown> | undefined;
-    if (target !== undefined && target !== null && typeof target === 'object') {
-      const last = keys.at(-1)!;
-      if (value === undefined) delete target[last];
-      else target[last] = value;
-    }
-    return copy;
-  });
+  .map(([lead, path, value]) => mutateAt(lead, path, value));
 
 describe('fastParseLead agrees with the zod schema', () => {
   test.prop([mutated], { numRuns: 5000 })(

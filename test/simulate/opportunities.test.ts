@@ -1,10 +1,8 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/engine/engine.js';
-import { parseTeam } from '../../src/model/team.js';
 import { zhikongPreset } from '../../src/rules/presets/zhikong.js';
 import { OPPORTUNITY_STAGE_IDS } from '../../src/rules/stages.js';
-import { chinaCalendar } from '../../src/scheduler/calendar.js';
 import {
   type BehaviourModel,
   DEFAULT_BEHAVIOUR,
@@ -17,14 +15,8 @@ import {
   type SimulationAction,
   type SimulationExtension,
 } from '../../src/simulate/run.js';
+import { calendar, DAY, staffed } from './helpers.js';
 
-const calendar = chinaCalendar({ years: [2026] });
-const DAY = 86_400_000;
-/** The zhikong team with room for the volume, so leads go through the whole lifecycle. */
-const staffed = parseTeam({
-  ...zhikongPreset.team,
-  reps: zhikongPreset.team.reps.map((rep) => ({ ...rep, dailyCapacity: rep.dailyCapacity * 12 })),
-});
 const base = { ruleSet: zhikongPreset.ruleSet, team: staffed, calendar } as const;
 
 /** Stages of a day or two and no losses: opportunities reach the win within a short run. */

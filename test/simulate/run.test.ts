@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseTeam } from '../../src/model/team.js';
 import { hengruiPreset } from '../../src/rules/presets/hengrui.js';
 import { zhikongPreset } from '../../src/rules/presets/zhikong.js';
-import { chinaCalendar } from '../../src/scheduler/calendar.js';
 import { generateLeadStream } from '../../src/simulate/generate.js';
 import {
   DEFAULT_SIMULATION_START,
@@ -10,14 +8,8 @@ import {
   type SimulationAction,
   simulationPeriod,
 } from '../../src/simulate/run.js';
+import { calendar, DAY, staffed } from './helpers.js';
 
-const calendar = chinaCalendar({ years: [2026] });
-const DAY = 86_400_000;
-/** The zhikong team with room for the volume, so leads go through the whole lifecycle. */
-const staffed = parseTeam({
-  ...zhikongPreset.team,
-  reps: zhikongPreset.team.reps.map((rep) => ({ ...rep, dailyCapacity: rep.dailyCapacity * 12 })),
-});
 const base = { ruleSet: zhikongPreset.ruleSet, calendar, days: 6, leadsPerMonth: 4_000 } as const;
 
 describe('runSimulation', () => {

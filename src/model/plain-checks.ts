@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { validateUscc } from './uscc.js';
+
+/*
+ * Plain checks shared by the intake fast paths (lead-fast.ts, customer-fast.ts): each proves a
+ * value already valid as the zod schemas would accept it, without normalising anything; anything
+ * else goes to the schema.
+ */
+
+/** As `phoneSchema` (after its trim). */
+export const PHONE = /^\+?[0-9(][0-9 ()-]*[0-9]$/;
+/** As `idSchema`. */
+export const ID = /^[A-Za-z0-9][A-Za-z0-9_.:@-]*$/;
+/** As `emailSchema`. */
+export const EMAIL = z.regexes.email;
+
+/** A plain object (literal or null-prototype): what the strict object schemas accept. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Own string keys only, all of them allowed, no symbols. */
+export function onlyKeys(value: Record<string, unknown>, allowed: ReadonlySet<string>): boolean {
+  for (const key in value) if (!Object.hasOwn(value, key) || !allowed.has(key)) return false;
+  return Object.getOwnPropertySymbols(value).length === 0;
+}
+
+/** A string that needs no trimming and is not blank, within `max` characters. */
+export function clean(value: unknown, max: number): value is string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > max) return false;
+  // Any edge whitespace (zod's trim uses the same notion) defers to the schema.
+  return value.trim() === value;
+}
+
+/** A USCC already in normal form (upper-case, no padding) with a right check character. */
+export function usccInNormalForm(value: unknown): value is string {
+  if (typeof value !== 'string' || value.length !== 18) return false;
+  const result = validateUscc(value, { structure: false });
+  return result.valid && result.normalized === value;
+}

@@ -1,0 +1,16 @@
+/**
+ * A deep copy of `value` with the (dotted) `path` set to `probe`, or removed when `probe` is
+ * undefined; a path through a missing object changes nothing. For the fast-path differential tests.
+ */
+export function mutateAt<T>(value: T, path: string, probe: unknown): Record<string, unknown> {
+  const copy = structuredClone(value) as Record<string, unknown>;
+  const keys = path.split('.');
+  let target: Record<string, unknown> | undefined = copy;
+  for (const key of keys.slice(0, -1)) target = target?.[key] as Record<string, unknown> | undefined;
+  if (target !== undefined && target !== null && typeof target === 'object') {
+    const last = keys.at(-1)!;
+    if (probe === undefined) delete target[last];
+    else target[last] = probe;
+  }
+  return copy;
+}
