@@ -12,9 +12,11 @@ export {
   consoleNotifier,
   formatNotification,
 } from './adapters/notify/console.js';
+// --- types and values the API above refers to (so every signature can be spelled out)
 export {
   type MemoryNotifier,
   type MemoryNotifierCall,
+  type MemoryNotifierCallInfo,
   type MemoryNotifierFailure,
   type MemoryNotifierOptions,
   memoryNotifier,
@@ -23,20 +25,37 @@ export type { Notifier, NotifyChannel, NotifyMessage, NotifyResult } from './ada
 export { type MemoryStorageOptions, memoryStorage } from './adapters/storage/memory.js';
 export {
   type ClaimedTimer,
+  type ClaimOutboxOptions,
+  type ClaimTimersOptions,
   type CommitInput,
   type CommitResult,
   type EntityKind,
   type EntityWrite,
   type EventInput,
   type JsonValue,
+  type ListOutboxOptions,
+  type OutboxEnqueue,
+  type OutboxFailure,
   type OutboxMessage,
+  type OutboxStatus,
+  type PageOptions,
+  type QuarantineIssue,
   type QuarantineRecord,
   type ReadEventsQuery,
+  type StateWrite,
   type StorageAdapter,
   StorageError,
+  type StorageErrorCode,
   type StoredEntity,
   type StoredEvent,
+  type StoredState,
+  type StoredTimer,
+  type TimerCommands,
+  type TimerCompletion,
   type TimerRecord,
+  type TimerRef,
+  toJsonValue,
+  type VersionConflict,
   VersionConflictError,
 } from './adapters/storage/port.js';
 export {
@@ -71,10 +90,15 @@ export {
 export {
   type DeliverOutboxOptions,
   type DeliverOutboxResult,
+  type DeliveryOutcome,
   defaultBackoff,
   deliverOutbox,
 } from './engine/outbox.js';
 export { renderTemplate } from './engine/templates.js';
+export type {
+  TimerOp,
+  WithoutAt,
+} from './engine/timer-ops.js';
 export {
   createWorkSteps,
   type OpportunityCommand,
@@ -93,6 +117,7 @@ export {
   LEAD_STATES,
   LEAD_TIMER_KEYS,
   type LeadContext,
+  type LeadEmitted,
   type LeadEscalation,
   type LeadEvent,
   type LeadFollowUpRecord,
@@ -102,17 +127,48 @@ export {
 export {
   checkAdvance,
   checkGate,
+  type DeliveryDelayFlag,
+  type GateCheck,
   type OpportunityContext,
   type OpportunityEvent,
+  type OpportunityInput,
+  type OpportunityRollback,
   opportunityMachine,
+  type StageEntryVia,
+  type StageExitVia,
+  type StageHistoryEntry,
   stageDwellTimes,
 } from './machines/opportunity.js';
 export {
+  type SlaActionEffect,
+  type SlaBreachedRecord,
+  type SlaCancelledRecord,
   type SlaClockState,
+  type SlaClockStatus,
+  type SlaContext,
   type SlaEffect,
   SlaError,
+  type SlaEscalateEffect,
+  type SlaEventInput,
+  type SlaFiredTimer,
+  type SlaMetRecord,
+  type SlaNotifyEffect,
+  type SlaPausedRecord,
+  type SlaRaisePriorityEffect,
+  type SlaReassignEffect,
+  type SlaRecord,
+  type SlaResumedRecord,
+  type SlaStaleReason,
+  type SlaStartedRecord,
   type SlaState,
+  type SlaStepResult,
+  type SlaStoppedRecord,
   type SlaSummaryEntry,
+  type SlaSummaryStatus,
+  type SlaTimerCommand,
+  type SlaTimerPayload,
+  type SlaTimerResult,
+  type SlaWarningRecord,
   slaInitialState,
   slaOnEvent,
   slaOnTimer,
@@ -122,18 +178,27 @@ export {
 export {
   checkTaskResult,
   DEFAULT_TASK_TEMPLATES,
+  type MaintenanceReminderOptions,
   maintenanceReminders,
   TASK_KINDS,
   type TaskContext,
+  type TaskDepartment,
+  type TaskEscalation,
   type TaskEvent,
+  type TaskInput,
   type TaskKind,
+  type TaskResponseTimes,
+  type TaskTemplate,
   taskMachine,
   taskResponseTimes,
 } from './machines/task.js';
 export {
+  createReferenceStepper,
   createStepper,
   type PersistedSnapshot,
+  type StepEvent,
   type Stepper,
+  type StepperOptions,
   type StepResult,
   stateValueToString,
   type TimerCommand,
@@ -156,6 +221,7 @@ export {
   isKnownLeadChannel,
   type KnownLeadChannel,
   LEAD_BEHAVIOUR_TYPES,
+  LEAD_CHANNEL_PATTERN,
   LEAD_CHANNELS,
   LEAD_PRIORITIES,
   type Lead,
@@ -164,6 +230,7 @@ export {
   type LeadInput,
   type LeadParseResult,
   type LeadPriority,
+  leadBehaviourSchema,
   leadInputSchema,
   parseLead,
 } from './model/lead.js';
@@ -172,43 +239,70 @@ export {
   isOnLeave,
   type LeaveRange,
   leaveOn,
+  leaveRangeSchema,
   type RecentWin,
   type Rep,
   type RepInput,
+  recentWinSchema,
   repSchema,
 } from './model/rep.js';
 export {
+  DEPARTMENT_KEY_PATTERN,
   type Department,
+  departmentSchema,
   KNOWN_DEPARTMENTS,
   type Pool,
   parseTeam,
+  poolSchema,
   type StaffMember,
   type Supervisor,
+  staffMemberSchema,
+  supervisorSchema,
   type Team,
   TeamError,
   type TeamInput,
   teamSchema,
 } from './model/team.js';
-export { type UsccValidation, usccCheckCharacter, validateUscc } from './model/uscc.js';
+export {
+  USCC_CHARSET,
+  USCC_DEPARTMENTS,
+  type UsccDepartment,
+  type UsccRule,
+  type UsccValidation,
+  type UsccValidationOptions,
+  usccCheckCharacter,
+  validateUscc,
+} from './model/uscc.js';
 // --- rule sets
 export {
   type CompiledRuleSet,
   type CompileRuleSetOptions,
   compileRuleSet,
+  type ResolvedStrategy,
   RuleSetError,
   type RuleSetProblem,
   tryCompileRuleSet,
 } from './rules/compile.js';
 export {
+  type AllCondition,
+  type AnyCondition,
   CONDITION_LIMITS,
+  type CompileConditionOptions,
+  type CompileConditionResult,
   type CompiledCondition,
   type Condition,
   ConditionError,
   type ConditionExplanation,
+  type ConditionLiteral,
   type ConditionProblem,
   type ConditionTraceEntry,
   compileCondition,
   conditionSchema,
+  type FactReference,
+  type FactValues,
+  type LeafCondition,
+  type NotCondition,
+  validateCondition,
 } from './rules/conditions.js';
 export {
   type CustomerKnowledge,
@@ -233,13 +327,24 @@ export { durationSchema, formatDuration, parseDuration } from './rules/duration.
 export {
   CUSTOMER_FACTS,
   type CustomerFactName,
+  type CustomerFactSource,
   customerFacts,
   LEAD_FACTS,
   type LeadFactName,
   leadFacts,
 } from './rules/facts.js';
-export { CUSTOM_OPERATOR_NAMES, type EvaluationContext, OPERATOR_NAMES } from './rules/operators.js';
-export { RulePathError } from './rules/paths.js';
+export {
+  CUSTOM_OPERATOR_NAMES,
+  type EvaluationContext,
+  OPERATOR_NAMES,
+  type OperatorName,
+} from './rules/operators.js';
+export {
+  compilePath,
+  type ParsedPath,
+  type PathAccessor,
+  RulePathError,
+} from './rules/paths.js';
 export { hengruiPreset } from './rules/presets/hengrui.js';
 export { zhikongPreset } from './rules/presets/zhikong.js';
 export {
@@ -263,10 +368,15 @@ export {
 } from './rules/ruleset.js';
 export {
   DEFAULT_STAGE_GATES,
+  type FieldProblem,
+  type FieldProblemReason,
+  type FieldValue,
+  type FieldValues,
   type GateField,
   OPPORTUNITY_STAGES,
   type OpportunityStageId,
   resolveStageGates,
+  type StageGates,
   stageGatesSchema,
 } from './rules/stages.js';
 export {
@@ -291,7 +401,11 @@ export {
   type Timer,
   type TimerQueue,
 } from './scheduler/timer-queue.js';
-
+export {
+  type GeneratedLeadKind,
+  planTradeShows,
+  type TradeShow,
+} from './simulate/generate.js';
 // --- simulation (the engine behind `leadflow simulate`, the playground and the benchmarks)
 export {
   type BehaviourModel,
@@ -326,3 +440,5 @@ export {
   type StalledOpportunity,
   simulationPeriod,
 } from './simulate/index.js';
+export { CHINA_GEOGRAPHY, type SimulatedCity } from './simulate/market.js';
+export type { SeededRandom } from './simulate/random.js';
