@@ -12,7 +12,6 @@ export {
   consoleNotifier,
   formatNotification,
 } from './adapters/notify/console.js';
-// --- types and values the API above refers to (so every signature can be spelled out)
 export {
   type MemoryNotifier,
   type MemoryNotifierCall,
