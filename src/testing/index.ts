@@ -19,5 +19,10 @@ export {
   type NotifierHarness,
   runNotifierContract,
 } from './notifier-contract.js';
-export { checkSlaGuarantees, type SlaGuaranteeOptions, type SlaGuaranteeResult } from './sla-guarantees.js';
+export {
+  checkSlaGuarantees,
+  type SlaGuaranteeOptions,
+  type SlaGuaranteeResult,
+  slaGuaranteeViolation,
+} from './sla-guarantees.js';
 export { runStorageContract, type StorageContractOptions } from './storage-contract.js';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { memoryStorage } from '../adapters/storage/memory.js';
 import type { StoredEvent } from '../adapters/storage/port.js';
-import { createEngine } from '../engine/engine.js';
+import { createEngine, type Engine, type IngestResult } from '../engine/engine.js';
 import { stateValueToString } from '../machines/xstate-step.js';
 import { parseTeam, type Team, type TeamInput } from '../model/team.js';
 import { type CompiledRuleSet, compileRuleSet } from '../rules/compile.js';
@@ -157,8 +157,38 @@ async function violatedGuarantee(
     },
     { settleMs: SETTLE_MS },
   );
-  if (results.length !== arrivals.length)
-    return `lost payloads: ${arrivals.length} arrived, ${results.length} answered`;
+  return slaGuaranteeViolation({ engine, compiled, team, calendar, arrivals: arrivals.length, results });
+}
+
+/**
+ * The guarantees {@link checkSlaGuarantees} checks, on one engine that has been driven through a
+ * stream (with {@link driveStream}) and settled: nothing lost (every payload answered, every
+ * refused one kept in the quarantine); no accepted lead stuck (assigned or beyond, closed, or
+ * escalated to a supervisor or waiting on a timer); no rep over daily capacity; every lead SLA
+ * that ran past its target has a breach. Returns the first violation found, as a sentence, or
+ * `undefined`. Use it in your own property tests over your own scenarios.
+ *
+ * @example
+ * ```ts
+ * import { driveStream, slaGuaranteeViolation } from 'leadflow/testing';
+ * const { engine, results } = await driveStream(engine0, arrivals, behaviourFor, { settleMs: 90 * DAY });
+ * expect(await slaGuaranteeViolation({ engine, compiled, team, calendar, arrivals: arrivals.length, results })).toBeUndefined();
+ * ```
+ */
+export async function slaGuaranteeViolation(input: {
+  readonly engine: Engine;
+  readonly compiled: CompiledRuleSet;
+  readonly team: Team;
+  readonly calendar: BusinessCalendar;
+  /** How many payloads were sent. */
+  readonly arrivals: number;
+  /** What the engine answered, one per payload (from driveStream). */
+  readonly results: readonly IngestResult[];
+}): Promise<string | undefined> {
+  const { engine, compiled, team, calendar, results } = input;
+  const storage = engine.storage;
+  if (results.length !== input.arrivals)
+    return `lost payloads: ${input.arrivals} arrived, ${results.length} answered`;
   const quarantined = results.filter((r) => r.status === 'quarantined').length;
   const stored = (await storage.listQuarantine()).length;
   if (stored !== quarantined) return `quarantine holds ${stored} records for ${quarantined} refused payloads`;
