@@ -32,3 +32,29 @@ it("the README's quick start runs as written and does what its comments say", as
     warn.mockRestore();
   }
 });
+
+it("the README's opportunity snippet runs after the quick start and does what it says", async () => {
+  const readme = readFileSync(join(here, '..', 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Quick start'));
+  const blocks = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]);
+  expect(blocks.length).toBeGreaterThanOrEqual(2);
+  const dir = join(here, '.generated');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'readme-opportunities.ts');
+  writeFileSync(file, `${blocks[0]}\n${blocks[1]}\nexport { engine, opportunityId, warnings };\n`);
+  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+  const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+  try {
+    const snippet = await import(file);
+    expect(snippet.warnings).toEqual([]);
+    const opportunity = await snippet.engine.getOpportunity(snippet.opportunityId);
+    expect(opportunity.machine.context.stage).toBe('needsDiagnosis');
+    // The listener heard the creation and the stage move, after their commits.
+    const heard = log.mock.calls.map((call) => call.join(' '));
+    expect(heard).toContain(`${snippet.opportunityId} opportunity.created`);
+    expect(heard).toContain(`${snippet.opportunityId} opportunity.stageEntered`);
+  } finally {
+    log.mockRestore();
+    warn.mockRestore();
+  }
+});
