@@ -12,7 +12,6 @@ import {
   type SlaActionEffect,
   type SlaEffect,
   type SlaState,
-  type SlaTimerPayload,
   slaInitialState,
   slaOnEvent,
   slaOnTimer,
@@ -42,7 +41,7 @@ import { EngineError } from './errors.js';
 import type { EngineEvents } from './events.js';
 import { resolveRecipients } from './recipients.js';
 import { renderTemplate } from './templates.js';
-import { machineTimerOps, slaTimerOps, type TimerOp, type WithoutAt } from './timer-ops.js';
+import { machineTimerOps, slaFiredTimer, slaTimerOps, type TimerOp, type WithoutAt } from './timer-ops.js';
 
 /**
  * The stored state of one lead: the parsed lead, the lifecycle machine snapshot, the SLA
@@ -878,16 +877,7 @@ export function createLeadSteps(ctx: LeadStepContext) {
       const payload = (timer.payload ?? {}) as Record<string, unknown>;
       let stale = false;
       if (payload.source === 'sla') {
-        const result = slaOnTimer(
-          rec.sla,
-          {
-            timerKey: timer.timerKey,
-            generation: timer.generation,
-            payload: payload as unknown as SlaTimerPayload,
-            at,
-          },
-          slaContext(timer.entityId),
-        );
+        const result = slaOnTimer(rec.sla, slaFiredTimer(timer, at), slaContext(timer.entityId));
         stale = result.stale;
         rec.sla = result.state;
         slaTimerOps(pending.timerOps, timer.entityId, result.timers);

@@ -1,5 +1,5 @@
 import type { JsonValue, TimerRecord, TimerRef } from '../adapters/storage/port.js';
-import type { SlaTimerCommand } from '../machines/sla.js';
+import type { SlaFiredTimer, SlaTimerCommand, SlaTimerPayload } from '../machines/sla.js';
 import type { TimerCommand } from '../machines/xstate-step.js';
 
 /**
@@ -76,6 +76,27 @@ export function slaTimerOps(ops: TimerOp[], entityId: string, commands: readonly
       },
     });
   }
+}
+
+/**
+ * The way back from {@link slaTimerOps}: a stored SLA timer that fired at `at`, as the SLA
+ * tracker's input (`slaOnTimer`).
+ *
+ * @example
+ * ```ts
+ * const result = slaOnTimer(record.sla, slaFiredTimer(timer, now), context);
+ * ```
+ */
+export function slaFiredTimer(
+  timer: { readonly timerKey: string; readonly generation: number; readonly payload?: JsonValue },
+  at: number,
+): SlaFiredTimer {
+  return {
+    timerKey: timer.timerKey,
+    generation: timer.generation,
+    payload: timer.payload as unknown as SlaTimerPayload,
+    at,
+  };
 }
 
 /**

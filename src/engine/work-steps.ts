@@ -9,7 +9,6 @@ import {
   isSlaRecord,
   type SlaEffect,
   type SlaState,
-  type SlaTimerPayload,
   slaInitialState,
   slaOnEvent,
   slaOnTimer,
@@ -36,7 +35,7 @@ import { EngineError } from './errors.js';
 import type { LeadStepEffects } from './lead-step.js';
 import { resolveRecipients } from './recipients.js';
 import { renderTemplate } from './templates.js';
-import { machineTimerOps, slaTimerOps, type WithoutAt } from './timer-ops.js';
+import { machineTimerOps, slaFiredTimer, slaTimerOps, type WithoutAt } from './timer-ops.js';
 
 /**
  * The stored state of an opportunity: machine snapshot (stage, gates, fields, history), SLA
@@ -491,16 +490,7 @@ export function createWorkSteps(ctx: { compiled: CompiledRuleSet; team: Team; ca
       }
       const opportunity = current as OpportunityRecord;
       if (payload.source === 'sla') {
-        const result = slaOnTimer(
-          opportunity.sla,
-          {
-            timerKey: timer.timerKey,
-            generation: timer.generation,
-            payload: payload as unknown as SlaTimerPayload,
-            at,
-          },
-          slaContext(timer.entityId),
-        );
+        const result = slaOnTimer(opportunity.sla, slaFiredTimer(timer, at), slaContext(timer.entityId));
         const record = { ...opportunity, sla: result.state };
         slaTimerOps(effects.timerOps, timer.entityId, result.timers);
         applySla(timer.entityId, record, opportunity.machine.context, [...result.effects], effects, at);
