@@ -345,14 +345,7 @@ export type LeadParseResult =
  * ```
  */
 export function parseLead(raw: unknown): LeadParseResult {
-  // Plainly valid payloads skip zod (equal results, proven by a differential property test).
-  let fast: Lead | undefined;
-  try {
-    fast = fastParseLead(raw);
-  } catch {
-    // A hostile input (throwing getter, revoked proxy): the schema path reports it as an issue.
-  }
-  if (fast !== undefined) return { ok: true, lead: fast };
-  const result = safeParseModel(leadInputSchema, raw);
+  // Plainly valid input skips zod (equal results, proven by a differential property test).
+  const result = safeParseModel(leadInputSchema, raw, fastParseLead);
   return result.ok ? { ok: true, lead: result.value } : { ok: false, issues: result.issues };
 }
