@@ -1,6 +1,15 @@
 import type { Customer } from './customer.js';
 import { MODEL_LIMITS } from './limits.js';
-import { clean, EMAIL, ID, isPlainObject, onlyKeys, PHONE, usccInNormalForm } from './plain-checks.js';
+import {
+  clean,
+  cleanEmail,
+  cleanId,
+  cleanPhone,
+  emptyRecord,
+  isPlainObject,
+  onlyKeys,
+  usccInNormalForm,
+} from './plain-checks.js';
 
 /*
  * A fast path for the common, already-clean customer row, like lead-fast.ts for leads: it accepts
@@ -32,10 +41,6 @@ const CUSTOMER_KEYS = new Set([
 ]);
 const CONTACT_KEYS = new Set(['name', 'role', 'phone', 'email', 'wecomId']);
 
-function cleanId(value: unknown): value is string {
-  return clean(value, MODEL_LIMITS.idLength) && ID.test(value);
-}
-
 /** Absent, or an empty array (history the fast path does not validate). */
 function noHistory(value: unknown): boolean {
   return value === undefined || (Array.isArray(value) && value.length === 0);
@@ -66,15 +71,7 @@ export function fastParseCustomer(raw: unknown): Customer | undefined {
   if (!noHistory(raw.purchases) || !noHistory(raw.receivables)) return undefined;
   if (!noHistory(raw.technicalContacts) || !noHistory(raw.renewals)) return undefined;
   const custom = raw.custom;
-  if (
-    custom !== undefined &&
-    !(
-      isPlainObject(custom) &&
-      Object.keys(custom).length === 0 &&
-      Object.getOwnPropertySymbols(custom).length === 0
-    )
-  )
-    return undefined;
+  if (custom !== undefined && !emptyRecord(custom)) return undefined;
 
   const parsedContacts: Record<string, unknown>[] = [];
   if (contacts !== undefined) {
@@ -84,13 +81,8 @@ export function fastParseCustomer(raw: unknown): Customer | undefined {
       const { name: who, role, phone, email, wecomId } = contact;
       if (who !== undefined && !clean(who, MODEL_LIMITS.nameLength)) return undefined;
       if (role !== undefined && !clean(role, MODEL_LIMITS.labelLength)) return undefined;
-      if (
-        phone !== undefined &&
-        !(clean(phone, MODEL_LIMITS.phoneLength) && phone.length >= 3 && PHONE.test(phone))
-      )
-        return undefined;
-      if (email !== undefined && !(clean(email, MODEL_LIMITS.emailLength) && EMAIL.test(email)))
-        return undefined;
+      if (phone !== undefined && !cleanPhone(phone)) return undefined;
+      if (email !== undefined && !cleanEmail(email)) return undefined;
       if (wecomId !== undefined && !clean(wecomId, MODEL_LIMITS.wecomIdLength)) return undefined;
       // In the schema's key order, absent keys left out.
       const parsed: Record<string, unknown> = {};

@@ -1,6 +1,15 @@
 import type { Lead } from './lead.js';
 import { MODEL_LIMITS } from './limits.js';
-import { clean, EMAIL, ID, isPlainObject, onlyKeys, PHONE, usccInNormalForm } from './plain-checks.js';
+import {
+  clean,
+  cleanEmail,
+  cleanId,
+  cleanPhone,
+  emptyRecord,
+  isPlainObject,
+  onlyKeys,
+  usccInNormalForm,
+} from './plain-checks.js';
 
 /*
  * A fast path for the common, already-clean lead payload. It accepts only inputs it can prove
@@ -68,7 +77,7 @@ export function fastParseLead(raw: unknown): Lead | undefined {
     tags,
     custom,
   } = raw;
-  if (id !== undefined && !(clean(id, MODEL_LIMITS.idLength) && ID.test(id))) return undefined;
+  if (id !== undefined && !cleanId(id)) return undefined;
   if (!instant(receivedAt)) return undefined;
   if (typeof channel !== 'string' || !CHANNEL.test(channel)) return undefined;
   if (campaign !== undefined && !clean(campaign, MODEL_LIMITS.nameLength)) return undefined;
@@ -81,30 +90,13 @@ export function fastParseLead(raw: unknown): Lead | undefined {
   if (company.park !== undefined && !clean(company.park, MODEL_LIMITS.labelLength)) return undefined;
   // Only a USCC already in normal form (upper-case, no padding) with a right check character.
   if (company.uscc !== undefined && !usccInNormalForm(company.uscc)) return undefined;
-  if (
-    company.groupId !== undefined &&
-    !(clean(company.groupId, MODEL_LIMITS.idLength) && ID.test(company.groupId))
-  )
-    return undefined;
+  if (company.groupId !== undefined && !cleanId(company.groupId)) return undefined;
 
   if (!isPlainObject(contact) || !onlyKeys(contact, CONTACT_KEYS)) return undefined;
   if (contact.name !== undefined && !clean(contact.name, MODEL_LIMITS.nameLength)) return undefined;
   if (contact.title !== undefined && !clean(contact.title, MODEL_LIMITS.labelLength)) return undefined;
-  if (
-    contact.phone !== undefined &&
-    !(
-      clean(contact.phone, MODEL_LIMITS.phoneLength) &&
-      contact.phone.length >= 3 &&
-      PHONE.test(contact.phone)
-    )
-  ) {
-    return undefined;
-  }
-  if (
-    contact.email !== undefined &&
-    !(clean(contact.email, MODEL_LIMITS.emailLength) && EMAIL.test(contact.email))
-  )
-    return undefined;
+  if (contact.phone !== undefined && !cleanPhone(contact.phone)) return undefined;
+  if (contact.email !== undefined && !cleanEmail(contact.email)) return undefined;
 
   let parsedBudget: Lead['budget'];
   if (budget !== undefined) {
@@ -176,16 +168,7 @@ export function fastParseLead(raw: unknown): Lead | undefined {
     }
   }
   // Custom fields need the schema's key checks; only the empty record takes the fast path.
-  if (
-    custom !== undefined &&
-    !(
-      isPlainObject(custom) &&
-      Object.keys(custom).length === 0 &&
-      Object.getOwnPropertySymbols(custom).length === 0
-    )
-  ) {
-    return undefined;
-  }
+  if (custom !== undefined && !emptyRecord(custom)) return undefined;
 
   // Built by assignment in the schema's key order (object spreads are slow in V8's hot paths).
   const parsedCompany: Record<string, unknown> = { name: company.name };

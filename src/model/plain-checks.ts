@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MODEL_LIMITS } from './limits.js';
 import { validateUscc } from './uscc.js';
 
 /*
@@ -8,11 +9,11 @@ import { validateUscc } from './uscc.js';
  */
 
 /** As `phoneSchema` (after its trim). */
-export const PHONE = /^\+?[0-9(][0-9 ()-]*[0-9]$/;
+const PHONE = /^\+?[0-9(][0-9 ()-]*[0-9]$/;
 /** As `idSchema`. */
-export const ID = /^[A-Za-z0-9][A-Za-z0-9_.:@-]*$/;
+const ID = /^[A-Za-z0-9][A-Za-z0-9_.:@-]*$/;
 /** As `emailSchema`. */
-export const EMAIL = z.regexes.email;
+const EMAIL = z.regexes.email;
 
 /** A plain object (literal or null-prototype): what the strict object schemas accept. */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -39,4 +40,28 @@ export function usccInNormalForm(value: unknown): value is string {
   if (typeof value !== 'string' || value.length !== 18) return false;
   const result = validateUscc(value, { structure: false });
   return result.valid && result.normalized === value;
+}
+
+/** An id `idSchema` accepts unchanged. */
+export function cleanId(value: unknown): value is string {
+  return clean(value, MODEL_LIMITS.idLength) && ID.test(value);
+}
+
+/** A phone number `phoneSchema` accepts unchanged. */
+export function cleanPhone(value: unknown): value is string {
+  return clean(value, MODEL_LIMITS.phoneLength) && value.length >= 3 && PHONE.test(value);
+}
+
+/** An e-mail address `emailSchema` accepts unchanged. */
+export function cleanEmail(value: unknown): value is string {
+  return clean(value, MODEL_LIMITS.emailLength) && EMAIL.test(value);
+}
+
+/** An empty plain record (custom fields the fast paths leave to the schema unless empty). */
+export function emptyRecord(value: unknown): boolean {
+  return (
+    isPlainObject(value) &&
+    Object.keys(value).length === 0 &&
+    Object.getOwnPropertySymbols(value).length === 0
+  );
 }
