@@ -282,25 +282,34 @@ function decideCore(
   }
   facts.qualified = qualified;
 
-  const explanationBase = {
-    tagging: taggingTrace,
-    intentGrade: { grade: intentGrade, byRule: gradeRule },
-    qualification,
-  };
+  /** The result, with the explanation of every phase (assignment as traced so far). */
+  const decided = (
+    decision: AssignmentDecision,
+    assignment: RuleTrace[],
+    nextState: AssignmentState = state,
+  ): LeadDecision => ({
+    tags,
+    intentGrade,
+    qualified,
+    state: nextState,
+    decision,
+    explanation: {
+      tagging: taggingTrace,
+      intentGrade: { grade: intentGrade, byRule: gradeRule },
+      qualification,
+      assignment,
+    },
+  });
   if (!qualified && !compiled.qualification.assignUnqualified) {
     const failed = qualification.filter((part) => !part.held).map((part) => part.part);
-    return {
-      tags,
-      intentGrade,
-      qualified,
-      state,
-      decision: {
+    return decided(
+      {
         kind: 'nurture',
         untilMs: context.now + compiled.qualification.incubationMs,
         reason: `not a valid lead: ${failed.join(', ')} failed`,
       },
-      explanation: { ...explanationBase, assignment: [] },
-    };
+      [],
+    );
   }
 
   // 4. Assignment: ordered rules; the first that matches and finds an eligible rep wins.
@@ -352,19 +361,15 @@ function decideCore(
         candidates,
         outcome: `offered to ${chosen.repIds.join(', ')}`,
       });
-      return {
-        tags,
-        intentGrade,
-        qualified,
-        state,
-        decision: {
+      return decided(
+        {
           kind: 'offer',
           repIds: chosen.repIds,
           ruleId: rule.id,
           claimTimeoutMs: strategy.type === 'broadcast' ? strategy.claimTimeoutMs : 0,
         },
-        explanation: { ...explanationBase, assignment: assignmentTrace },
-      };
+        assignmentTrace,
+      );
     }
     assignmentTrace.push({
       ruleId: rule.id,
@@ -374,33 +379,25 @@ function decideCore(
       outcome: `assigned ${chosen.repId}`,
     });
     const assigned = recordAssignment(state, chosen.repId, context.day);
-    return {
-      tags,
-      intentGrade,
-      qualified,
-      state:
-        chosen.cursor === undefined
-          ? assigned
-          : { ...assigned, cursors: { ...state.cursors, [rule.id]: chosen.cursor } },
-      decision: { kind: 'assign', repId: chosen.repId, ruleId: rule.id, strategy: strategy.type },
-      explanation: { ...explanationBase, assignment: assignmentTrace },
-    };
+    return decided(
+      { kind: 'assign', repId: chosen.repId, ruleId: rule.id, strategy: strategy.type },
+      assignmentTrace,
+      chosen.cursor === undefined
+        ? assigned
+        : { ...assigned, cursors: { ...state.cursors, [rule.id]: chosen.cursor } },
+    );
   }
   const supervisorId = compiled.assignment.fallback.supervisorId ?? team.supervisors[0]?.id;
-  return {
-    tags,
-    intentGrade,
-    qualified,
-    state,
-    decision: {
+  return decided(
+    {
       kind: 'queue',
       supervisorId,
       reason: matchedAny
         ? 'every matching rule was out of eligible candidates'
         : 'no assignment rule matched',
     },
-    explanation: { ...explanationBase, assignment: assignmentTrace },
-  };
+    assignmentTrace,
+  );
 }
 
 /**
