@@ -951,19 +951,10 @@ function startClock(draft: Draft, policy: SlaPolicy, event: SlaEventInput): void
   };
   syncTimers(draft, previous, clock);
   put(draft, clock);
-  // Written out rather than spread from recordBase(): every lead starts several clocks.
   draft.effects.push({
     type: 'sla.started',
-    entityId: draft.context.entityId,
-    policyId: clock.policyId,
-    at,
-    cycle: clock.cycle,
-    clock: clock.clock,
-    target: clock.target,
-    startedAt: clock.startedAt,
+    ...recordBase(draft, clock, at, 0),
     dueAt: clock.dueAt as number,
-    elapsedMs: 0,
-    remainingMs: clock.target,
     event: event.type,
     warnAt: clock.warnAt,
     restarted,
@@ -992,26 +983,13 @@ function stopClock(draft: Draft, policyId: string, event: SlaEventInput): void {
   };
   syncTimers(draft, previous, stopped);
   put(draft, stopped);
+  const base = recordBase(draft, stopped, at, elapsed);
   if (breachedAt === null) {
-    // Written out rather than spread from recordBase(): most clocks end met.
-    draft.effects.push({
-      type: 'sla.met',
-      entityId: draft.context.entityId,
-      policyId: stopped.policyId,
-      at,
-      cycle: stopped.cycle,
-      clock: stopped.clock,
-      target: stopped.target,
-      startedAt: stopped.startedAt,
-      dueAt: stopped.dueAt,
-      elapsedMs: elapsed,
-      remainingMs: stopped.target - elapsed,
-      event: event.type,
-    });
+    draft.effects.push({ type: 'sla.met', ...base, event: event.type });
   } else {
     draft.effects.push({
       type: 'sla.stopped',
-      ...recordBase(draft, stopped, at, elapsed),
+      ...base,
       event: event.type,
       breachedAt,
       overByMs: elapsed - stopped.target,
