@@ -34,6 +34,7 @@ import {
   resolveStageGates,
   stageGatesSchema,
 } from '../../src/rules/stages.js';
+import { createTimerDriver, driveSteps, type EventTemplate, FIRE } from './drivers.js';
 
 const T0 = Date.parse('2026-03-02T01:00:00Z');
 const HOUR = 3_600_000;
@@ -78,14 +79,8 @@ const stepper = createStepper(opportunityMachine, { engine: 'compiled' });
 const reference = createReferenceStepper(opportunityMachine);
 type Result = StepResult<OpportunityContext, OpportunityEvent>;
 
-function drive(events: readonly OpportunityEvent[], input: OpportunityInput = INPUT): Result[] {
-  const results: Result[] = [stepper.initial(input, T0)];
-  for (const event of events) {
-    const prev = results[results.length - 1]!;
-    results.push(stepper.step(prev.snapshot, event, event.at));
-  }
-  return results;
-}
+const drive = (events: readonly OpportunityEvent[], input: OpportunityInput = INPUT): Result[] =>
+  driveSteps<OpportunityContext, OpportunityEvent, OpportunityInput>(stepper, input, events, T0);
 const last = (results: Result[]) => results[results.length - 1]!;
 const stateOf = (r: Result) => stateValueToString(r.snapshot.value);
 const without = (values: FieldValues, key: string): FieldValues => {
@@ -773,12 +768,7 @@ describe('model-based: xstate/graph', () => {
 // ---------------------------------------------------------------------------------------------
 // Differential: compiled stepper vs XState's transition() on random sequences
 
-const FIRE = 'FIRE_PENDING_TIMER';
-type Template = {
-  dt: number;
-  atMode: 'now' | 'omit' | 'earlier';
-  make: (now: number) => Record<string, unknown>;
-};
+type Template = EventTemplate & { make: (now: number) => Record<string, unknown> };
 
 const fieldsArb: fc.Arbitrary<FieldValues> = fc.oneof(
   { weight: 4, arbitrary: fc.constant(ALL_FIELDS) },
@@ -863,41 +853,6 @@ const inputArb: fc.Arbitrary<OpportunityInput> = fc.oneof(
   fc.constant({ ...INPUT, gates: Object.fromEntries(OPPORTUNITY_STAGE_IDS.map((id) => [id, []])) }),
 );
 
-/** A forward-only clock plus the timers scheduled so far; `FIRE` fires the earliest. */
-function createDriver() {
-  let now = T0;
-  const pending = new Map<string, { dueAt: number; event: OpportunityEvent }>();
-  return {
-    get now() {
-      return now;
-    },
-    next(template: Template): OpportunityEvent {
-      now += template.dt;
-      const event = template.make(now);
-      if (event.type === FIRE) {
-        let earliest: [string, { dueAt: number; event: OpportunityEvent }] | undefined;
-        for (const entry of pending) if (!earliest || entry[1].dueAt < earliest[1].dueAt) earliest = entry;
-        if (earliest) {
-          pending.delete(earliest[0]);
-          now = Math.max(now, earliest[1].dueAt);
-          return { ...earliest[1].event };
-        }
-        event.type = 'NEXT_CONTACT_DUE';
-      }
-      if (template.atMode === 'now') event.at = now;
-      else if (template.atMode === 'earlier') event.at = now - 1_000;
-      return event as OpportunityEvent;
-    },
-    track(result: StepResult<unknown>): void {
-      for (const timer of result.timers) {
-        if (timer.type === 'schedule')
-          pending.set(timer.timerKey, { dueAt: timer.dueAt, event: timer.event as OpportunityEvent });
-        else pending.delete(timer.timerKey);
-      }
-    },
-  };
-}
-
 const json = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 describe('createStepper(opportunityMachine)', () => {
@@ -910,7 +865,7 @@ describe('createStepper(opportunityMachine)', () => {
   test.prop([inputArb, sequenceArb], { numRuns: 500 })(
     'is identical to xstate transition() on random event sequences (and stays plain JSON)',
     (input, seq) => {
-      const driver = createDriver();
+      const driver = createTimerDriver<OpportunityEvent>(T0, 'NEXT_CONTACT_DUE');
       let a = stepper.initial(input, T0);
       let b = reference.initial(input, T0);
       expect(a).toStrictEqual(b);
@@ -931,7 +886,7 @@ describe('createStepper(opportunityMachine)', () => {
   it('random sequences reach every state and accept every event type', () => {
     const seen = new Set<string>();
     for (const [input, seq] of fc.sample(fc.tuple(inputArb, sequenceArb), { numRuns: 400, seed: 11 })) {
-      const driver = createDriver();
+      const driver = createTimerDriver<OpportunityEvent>(T0, 'NEXT_CONTACT_DUE');
       let r = stepper.initial(input, T0);
       for (const template of seq) {
         const event = driver.next(template);

@@ -31,6 +31,7 @@ import {
 import type { FieldValues } from '../../src/rules/stages.js';
 import { chinaCalendar } from '../../src/scheduler/calendar.js';
 import { occurrences } from '../../src/scheduler/recurrence.js';
+import { driveSteps } from './drivers.js';
 
 const T0 = Date.parse('2026-03-02T01:00:00Z');
 const MINUTE = 60_000;
@@ -66,14 +67,8 @@ const stepper = createStepper(taskMachine, { engine: 'compiled' });
 const reference = createReferenceStepper(taskMachine);
 type Result = StepResult<TaskContext, TaskEvent>;
 
-function drive(events: readonly TaskEvent[], input: TaskInput = INPUT): Result[] {
-  const results: Result[] = [stepper.initial(input, T0)];
-  for (const event of events) {
-    const prev = results[results.length - 1]!;
-    results.push(stepper.step(prev.snapshot, event, event.at));
-  }
-  return results;
-}
+const drive = (events: readonly TaskEvent[], input: TaskInput = INPUT): Result[] =>
+  driveSteps<TaskContext, TaskEvent, TaskInput>(stepper, input, events, T0);
 const last = (results: Result[]) => results[results.length - 1]!;
 const stateOf = (r: Result) => stateValueToString(r.snapshot.value);
 

@@ -18,6 +18,7 @@ import {
   UnsupportedMachineError,
 } from '../../src/machines/xstate-step.js';
 import type { AssignmentDecision } from '../../src/rules/decide.js';
+import { createTimerDriver, type EventTemplate, FIRE } from './drivers.js';
 
 const T0 = Date.parse('2026-03-02T01:00:00Z');
 const MINUTE = 60_000;
@@ -26,9 +27,6 @@ const RUNS = 1_000;
 
 // ---------------------------------------------------------------------------------------------
 // Random lead events. Each step says how far the clock moves and builds its event from `now`.
-
-const FIRE = 'FIRE_PENDING_TIMER';
-type EventTemplate = { dt: number; atMode: 'now' | 'omit' | 'earlier'; make: (now: number) => object };
 
 const REPS = ['rep-a', 'rep-b', 'rep-c'] as const;
 const rep = fc.constantFrom<string>(...REPS, '');
@@ -143,45 +141,6 @@ const templateArb: fc.Arbitrary<EventTemplate> = fc.record({
 
 const sequenceArb = fc.array(templateArb, { minLength: 1, maxLength: 40 });
 
-/**
- * Drives a random sequence the way the engine would: a clock that only moves forward, the
- * timers scheduled so far, and a `FIRE` template that fires the earliest pending timer with the
- * event the machine scheduled (advancing the clock to its due time).
- */
-function createDriver() {
-  let now = T0;
-  const pending = new Map<string, { dueAt: number; event: LeadEvent }>();
-  return {
-    get now() {
-      return now;
-    },
-    next(template: EventTemplate): LeadEvent {
-      now += template.dt;
-      const event = template.make(now) as Record<string, unknown>;
-      if (event.type === FIRE) {
-        let earliest: [string, { dueAt: number; event: LeadEvent }] | undefined;
-        for (const entry of pending) if (!earliest || entry[1].dueAt < earliest[1].dueAt) earliest = entry;
-        if (earliest) {
-          pending.delete(earliest[0]);
-          now = Math.max(now, earliest[1].dueAt);
-          return { ...earliest[1].event };
-        }
-        event.type = 'NEXT_CONTACT_DUE';
-      }
-      if (template.atMode === 'now') event.at = now;
-      else if (template.atMode === 'earlier') event.at = now - 1_000;
-      return event as LeadEvent;
-    },
-    track(result: StepResult<unknown>): void {
-      for (const timer of result.timers) {
-        if (timer.type === 'schedule')
-          pending.set(timer.timerKey, { dueAt: timer.dueAt, event: timer.event as LeadEvent });
-        else pending.delete(timer.timerKey);
-      }
-    },
-  };
-}
-
 const fast = createStepper(leadMachine);
 const reference = createReferenceStepper(leadMachine);
 
@@ -251,7 +210,7 @@ describe('createStepper(leadMachine)', () => {
   it('random sequences reach every lead state (so the differential test covers them all)', () => {
     const seen = new Set<string>();
     for (const seq of fc.sample(sequenceArb, { numRuns: 300, seed: 7 })) {
-      const driver = createDriver();
+      const driver = createTimerDriver<LeadEvent>(T0, 'NEXT_CONTACT_DUE');
       let r = fast.initial({ leadId: 'lead-1', receivedAt: T0 }, T0);
       for (const template of seq) {
         const event = driver.next(template);
@@ -276,7 +235,7 @@ describe('createStepper(leadMachine)', () => {
   test.prop([sequenceArb], { numRuns: RUNS })(
     'is identical to xstate transition() on random event sequences',
     (seq) => {
-      const driver = createDriver();
+      const driver = createTimerDriver<LeadEvent>(T0, 'NEXT_CONTACT_DUE');
       let a = fast.initial({ leadId: 'lead-1', receivedAt: T0 }, T0);
       let b = reference.initial({ leadId: 'lead-1', receivedAt: T0 }, T0);
       expect(a).toStrictEqual(b);
@@ -294,7 +253,7 @@ describe('createStepper(leadMachine)', () => {
     'agrees with a hand-driven xstate transition() (restore, step, read actions)',
     (seq, cut) => {
       // Independent of the reference stepper: drive XState directly and compare value/context.
-      const driver = createDriver();
+      const driver = createTimerDriver<LeadEvent>(T0, 'NEXT_CONTACT_DUE');
       let a = fast.initial({ leadId: 'lead-1', receivedAt: T0 }, T0);
       for (const [i, template] of seq.entries()) {
         if (i > cut) break;
@@ -322,7 +281,7 @@ describe('createStepper(leadMachine)', () => {
   );
 
   test.prop([sequenceArb], { numRuns: 500 })('survives a JSON round trip at every step', (seq) => {
-    const driver = createDriver();
+    const driver = createTimerDriver<LeadEvent>(T0, 'NEXT_CONTACT_DUE');
     let direct = fast.initial({ leadId: 'lead-1', receivedAt: T0 }, T0);
     let viaJson = json(direct);
     for (const template of seq) {
