@@ -3,9 +3,8 @@
  * from random instants in 2025–2026, ours (interval walking over cached days) against a naive
  * minute-stepping implementation that asks luxon for the local time of every minute.
  */
-import { DateTime } from 'luxon';
 import { chinaCalendar } from '../src/scheduler/calendar.js';
-import { CHINA_HOLIDAYS } from '../src/scheduler/china-holidays.js';
+import { minuteSteppingChinaCalendar } from '../src/testing/minute-calendar.js';
 import { collectGarbage, report, seededRandom, timeIt } from './_harness.js';
 
 const MINUTE = 60_000;
@@ -29,33 +28,8 @@ function makeInputs(seed: number, n: number): { starts: Float64Array; minutes: F
   return { starts, minutes };
 }
 
-// --- the baseline: minute stepping, written independently of src/ --------------------------------
-const off = new Set<string>();
-const extra = new Set<string>();
-for (const year of [2025, 2026]) {
-  for (const d of CHINA_HOLIDAYS[year]?.holidays ?? []) off.add(d);
-  for (const d of CHINA_HOLIDAYS[year]?.extraWorkdays ?? []) extra.add(d);
-}
-
-function naiveIsBusinessMinute(t: number): boolean {
-  const local = DateTime.fromMillis(t, { zone: 'Asia/Shanghai' });
-  const date = local.toISODate() ?? '';
-  if (off.has(date)) return false;
-  if (local.weekday >= 6 && !extra.has(date)) return false;
-  const m = local.hour * 60 + local.minute;
-  return (m >= 540 && m < 720) || (m >= 780 && m < 1080);
-}
-
-/** Adds whole business minutes; `t` must be on a whole minute. */
-function naiveAddBusinessMinutes(t: number, minutes: number): number {
-  let cur = t;
-  let left = minutes;
-  while (left > 0) {
-    if (naiveIsBusinessMinute(cur)) left -= 1;
-    cur += MINUTE;
-  }
-  return cur;
-}
+// --- the baseline: minute stepping, written independently of the calendar (leadflow/testing) ---
+const naiveAddBusinessMinutes = minuteSteppingChinaCalendar([2025, 2026]).addBusinessMinutes;
 
 // --- verify both agree on a sample -------------------------------------------------------------
 const calendar = chinaCalendar({ years: [2025, 2026] });

@@ -14,6 +14,7 @@ export {
   teamArbitrary,
 } from './arbitraries.js';
 export { driveStream, type RepBehaviour } from './drive.js';
+export { minuteSteppingChinaCalendar } from './minute-calendar.js';
 export {
   type NotifierContractOptions,
   type NotifierHarness,

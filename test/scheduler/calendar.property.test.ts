@@ -3,6 +3,7 @@ import { DateTime } from 'luxon';
 import { describe, expect } from 'vitest';
 import { type BusinessCalendar, chinaCalendar, createCalendar } from '../../src/scheduler/calendar.js';
 import { CHINA_HOLIDAYS } from '../../src/scheduler/china-holidays.js';
+import { minuteSteppingChinaCalendar } from '../../src/testing/minute-calendar.js';
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
@@ -163,29 +164,8 @@ describe('chinaCalendar data', () => {
 
 describe('chinaCalendar agrees with a naive minute-stepping oracle', () => {
   const cal = chinaCalendar({ years: [2025, 2026] });
-  const off = new Set([...(CHINA_HOLIDAYS[2025]?.holidays ?? []), ...(CHINA_HOLIDAYS[2026]?.holidays ?? [])]);
-  const extra = new Set([
-    ...(CHINA_HOLIDAYS[2025]?.extraWorkdays ?? []),
-    ...(CHINA_HOLIDAYS[2026]?.extraWorkdays ?? []),
-  ]);
   // Written independently of the calendar: one luxon conversion per minute.
-  const isBusinessMinute = (t: number) => {
-    const local = DateTime.fromMillis(t, { zone: 'Asia/Shanghai' });
-    const date = local.toISODate() ?? '';
-    if (off.has(date)) return false;
-    if (local.weekday >= 6 && !extra.has(date)) return false;
-    const m = local.hour * 60 + local.minute;
-    return (m >= 540 && m < 720) || (m >= 780 && m < 1080);
-  };
-  const naiveAdd = (t: number, minutes: number) => {
-    let cur = t;
-    let left = minutes;
-    while (left > 0) {
-      if (isBusinessMinute(cur)) left -= 1;
-      cur += MINUTE;
-    }
-    return cur;
-  };
+  const naiveAdd = minuteSteppingChinaCalendar([2025, 2026]).addBusinessMinutes;
   const minuteStart = instant('2025-01-01T00:00:00+08:00', '2026-12-01T00:00:00+08:00').map(
     (t) => Math.floor(t / MINUTE) * MINUTE,
   );
