@@ -9,8 +9,8 @@ const diagnosis = {
   competitorAlternatives: ['西门子方案'],
 };
 
-async function withCustomers() {
-  const context = setup();
+async function withCustomers(overrides: Parameters<typeof setup>[0] = {}) {
+  const context = setup(overrides);
   await context.engine.upsertCustomer({
     id: 'hq',
     name: '某汽车集团',
@@ -142,14 +142,7 @@ describe('opportunity SLA policies', () => {
       clock: 'wall',
       onBreach: [{ type: 'notify', channel: 'wecom', to: 'owner', template: 'stage-stalled' }],
     });
-    const { engine, clock } = setup({ ruleSet: { ...ruleSet, sla: { policies } } });
-    await engine.upsertCustomer({
-      id: 'hq',
-      name: '某汽车集团',
-      region: '浙江',
-      industry: '汽车零部件',
-      ownerRepId: 'rep-a',
-    });
+    const { engine, clock } = await withCustomers({ ruleSet: { ...ruleSet, sla: { policies } } });
     await engine.createOpportunity({ customerId: 'hq', name: '总部产线改造', opportunityId: 'opp-1' });
     await engine.advanceTo(clock.now() + 3 * HOUR);
     const breaches = await engine.storage.readEvents({ entityId: 'opp-1', types: ['sla.breached'] });
