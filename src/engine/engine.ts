@@ -555,11 +555,9 @@ export function createEngine(options: EngineOptions): Engine {
   ): Promise<LeadRecord> {
     if (!loaded) await ensureLoaded();
     const at = clock.now();
-    const stored = await storage.load('lead', leadId);
-    if (!stored) throw new EngineError('LEAD_NOT_FOUND', `lead "${leadId}" not found`);
-    const record = stored.snapshot as unknown as LeadRecord;
+    const { record, version } = await loadLead(leadId);
     const result = step(record, at);
-    await commit(leadId, result, stored.version, at, record);
+    await commit(leadId, result, version, at, record);
     tell(result.effects.emits);
     if (autoDeliver && outboxDirty) await deliverDue();
     return result.record;

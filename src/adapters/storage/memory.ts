@@ -180,7 +180,7 @@ function mapSection<T, U>(items: readonly T[] | undefined, fn: (item: T, index: 
   return items.map(fn);
 }
 
-function sameLookups(a: ReadonlyMap<string, string[]>, b: ReadonlyMap<string, string[]>): boolean {
+function sameLookupMaps(a: ReadonlyMap<string, string[]>, b: ReadonlyMap<string, string[]>): boolean {
   if (a.size !== b.size) return false;
   for (const [key, values] of b) {
     const current = a.get(key);
@@ -667,7 +667,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
         row.snapshot = write.snapshot;
         row.updatedAt = at;
         // Hosts often rewrite unchanged lookups: leave the (possibly large) index sets alone then.
-        if (write.lookups && !sameLookups(row.lookups, write.lookups))
+        if (write.lookups && !sameLookupMaps(row.lookups, write.lookups))
           setLookups(write.kind, write.id, row, write.lookups);
         return row.version;
       });
