@@ -567,7 +567,7 @@ export function createLeadSteps(ctx: LeadStepContext) {
         if (!TERMINAL_STATES.has(state)) {
           const result = stepper.step(
             rec.machine,
-            { type: 'ESCALATE', policyId: action.policyId, to: action.to } as never,
+            { type: 'ESCALATE', policyId: action.policyId, to: action.to, at } as never,
             at,
           );
           if (result.changed) rec.machine = result.snapshot as PersistedSnapshot<LeadContext>;
@@ -621,7 +621,7 @@ export function createLeadSteps(ctx: LeadStepContext) {
         break;
       }
       case 'raisePriority': {
-        const result = stepper.step(rec.machine, { type: 'RAISE_PRIORITY' } as never, at);
+        const result = stepper.step(rec.machine, { type: 'RAISE_PRIORITY', at } as never, at);
         if (result.changed) rec.machine = result.snapshot as PersistedSnapshot<LeadContext>;
         break;
       }
@@ -631,7 +631,12 @@ export function createLeadSteps(ctx: LeadStepContext) {
         if (decision.decision.kind === 'assign' && from !== undefined) {
           const result = stepper.step(
             rec.machine,
-            { type: 'REASSIGN', repId: decision.decision.repId, reason: `SLA ${action.policyId}` } as never,
+            {
+              type: 'REASSIGN',
+              repId: decision.decision.repId,
+              reason: `SLA ${action.policyId}`,
+              at,
+            } as never,
             at,
           );
           if (result.changed) {
@@ -697,7 +702,7 @@ export function createLeadSteps(ctx: LeadStepContext) {
     stepMachine(
       leadId,
       rec,
-      { type: 'DECIDED', decision: result.decision } as DispatchableLeadEvent,
+      { type: 'DECIDED', decision: result.decision, at } as DispatchableLeadEvent,
       at,
       pending,
     );
@@ -854,7 +859,7 @@ export function createLeadSteps(ctx: LeadStepContext) {
       }
       return this.apply(
         current,
-        { type: 'FOLLOW_UP', ...validation.followUp } as DispatchableLeadEvent,
+        { type: 'FOLLOW_UP', ...validation.followUp, at } as DispatchableLeadEvent,
         at,
         assignment,
       );

@@ -266,34 +266,18 @@ export type FollowUpValidation =
  * ```
  */
 export function validateFollowUp(input: unknown): FollowUpValidation {
+  const record = typeof input === 'object' && input !== null ? (input as Record<string, unknown>) : {};
   const missing: string[] = [];
   const invalid: string[] = [];
-  const record = typeof input === 'object' && input !== null ? (input as Record<string, unknown>) : {};
-  for (const field of ['status', 'nextAction'] as const) {
-    const value = record[field];
-    if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) {
-      missing.push(field);
-    } else if (typeof value !== 'string') invalid.push(field);
-  }
-  const next = record.nextContactAt;
-  if (next === undefined || next === null || next === '') missing.push('nextContactAt');
-  else if (typeof next !== 'number' || !Number.isFinite(next)) invalid.push('nextContactAt');
-  if (record.outcome !== undefined && typeof record.outcome !== 'string') invalid.push('outcome');
-  if (record.moveTo !== undefined && !(FOLLOW_UP_MOVES as readonly unknown[]).includes(record.moveTo)) {
-    invalid.push('moveTo');
-  }
-  const until = record.nurtureUntil;
-  if (until !== undefined && (typeof until !== 'number' || !Number.isFinite(until)))
-    invalid.push('nurtureUntil');
-  if (missing.length === 0 && invalid.length === 0) {
+  if (checkFollowUp(record, missing, invalid)) {
     const followUp: FollowUpInput = {
       status: record.status as string,
       nextAction: record.nextAction as string,
-      nextContactAt: next as number,
+      nextContactAt: record.nextContactAt as number,
     };
     if (record.outcome !== undefined) followUp.outcome = record.outcome as string;
     if (record.moveTo !== undefined) followUp.moveTo = record.moveTo as FollowUpMove;
-    if (until !== undefined) followUp.nurtureUntil = until as number;
+    if (record.nurtureUntil !== undefined) followUp.nurtureUntil = record.nurtureUntil as number;
     return { ok: true, followUp };
   }
   const parts: string[] = [];
@@ -301,6 +285,49 @@ export function validateFollowUp(input: unknown): FollowUpValidation {
   if (invalid.length > 0) parts.push(`invalid ${invalid.join(', ')}`);
   return { ok: false, missing, invalid, message: `follow-up rejected: ${parts.join('; ')}` };
 }
+
+/** Whether a follow-up is complete; given lists, fills them with the missing and invalid fields. */
+function checkFollowUp(record: Record<string, unknown>, missing?: string[], invalid?: string[]): boolean {
+  let faults = 0;
+  for (let i = 0; i < FOLLOW_UP_TEXT_FIELDS.length; i++) {
+    const field = FOLLOW_UP_TEXT_FIELDS[i]!;
+    const value = record[field];
+    if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) {
+      faults++;
+      missing?.push(field);
+    } else if (typeof value !== 'string') {
+      faults++;
+      invalid?.push(field);
+    }
+  }
+  const next = record.nextContactAt;
+  if (next === undefined || next === null || next === '') {
+    faults++;
+    missing?.push('nextContactAt');
+  } else if (typeof next !== 'number' || !Number.isFinite(next)) {
+    faults++;
+    invalid?.push('nextContactAt');
+  }
+  if (record.outcome !== undefined && typeof record.outcome !== 'string') {
+    faults++;
+    invalid?.push('outcome');
+  }
+  if (record.moveTo !== undefined && !(FOLLOW_UP_MOVES as readonly unknown[]).includes(record.moveTo)) {
+    faults++;
+    invalid?.push('moveTo');
+  }
+  const until = record.nurtureUntil;
+  if (until !== undefined && (typeof until !== 'number' || !Number.isFinite(until))) {
+    faults++;
+    invalid?.push('nurtureUntil');
+  }
+  return faults === 0;
+}
+
+const FOLLOW_UP_TEXT_FIELDS = ['status', 'nextAction'] as const;
+
+/** {@link validateFollowUp}'s verdict alone, without allocating its report: for guards. */
+const isValidFollowUp = (event: object): boolean => checkFollowUp(event as Record<string, unknown>);
 
 /**
  * The initial context for an input; tolerant of a missing or partial input.
@@ -409,9 +436,9 @@ export const leadSetup = setup({
       event.repId !== '' &&
       event.repId !== context.ownerId,
     hasOwner: ({ context }) => context.ownerId !== null,
-    validFollowUp: ({ event }) => validateFollowUp(event).ok,
+    validFollowUp: ({ event }) => isValidFollowUp(event),
     followUpMovesTo: ({ event }, params: { to: FollowUpMove }) =>
-      event.type === 'FOLLOW_UP' && validateFollowUp(event).ok && (event.moveTo ?? 'contacted') === params.to,
+      event.type === 'FOLLOW_UP' && isValidFollowUp(event) && (event.moveTo ?? 'contacted') === params.to,
     notQualified: ({ context }) => !context.qualified,
     // Timer events are accepted only once their due time is reached: a stale timer from an
     // earlier period (e.g. incubation before a new follow-up extended it) is refused even if

@@ -687,6 +687,8 @@ function compileMachine(machine: AnyStateMachine): Compiled {
 /** Mutable scratch of one step; a plain object keeps the hot loop monomorphic. */
 interface Run {
   context: Record<string, unknown>;
+  /** The context is this step's own copy (made by its first assign), so later assigns may write into it. */
+  ownContext: boolean;
   now: number;
   queue: AnyEvent[] | undefined;
   timers: TimerCommand<EventObject>[] | undefined;
@@ -703,6 +705,9 @@ function addTimer(run: Run, command: TimerCommand<EventObject>): void {
   if (run.timers === undefined) run.timers = [command];
   else run.timers.push(command);
 }
+
+/** Written as an own key, `__proto__` would set the prototype instead of a property: spread it. */
+const PROTO_KEY = '__proto__';
 
 function runOps(list: readonly Op[], event: AnyEvent, run: Run, delays: Record<string, unknown>): void {
   for (let i = 0; i < list.length; i++) {
@@ -724,8 +729,16 @@ function runOps(list: readonly Op[], event: AnyEvent, run: Run, delays: Record<s
         }
         // XState merges with Object.assign({}, context, partial); spread gives the same plain
         // object (a `__proto__` key aside) and, unlike chained Object.assign, keeps V8's fast
-        // properties: ~0.3 µs instead of ~4 µs per assign on a 26-key context.
-        run.context = { ...run.context, ...partial };
+        // properties: ~0.3 µs instead of ~4 µs per assign on a 26-key context. A step's later
+        // assigns write into that copy: no caller has seen it yet, and assigners only read it.
+        if (run.ownContext && !Object.hasOwn(partial, PROTO_KEY)) {
+          const context = run.context;
+          const keys = Object.keys(partial);
+          for (let k = 0; k < keys.length; k++) context[keys[k]!] = partial[keys[k]!];
+        } else {
+          run.context = { ...run.context, ...partial };
+          run.ownContext = true;
+        }
         break;
       }
       case RAISE: {
@@ -858,7 +871,15 @@ function compiledStepper(machine: AnyStateMachine, compiled: Compiled): LooseSte
           typeof factory === 'function'
             ? { ...factory({ spawn: undefined, input, self: undefined }) }
             : ((factory ?? {}) as Record<string, unknown>);
-        const run: Run = { context: base, now, queue: undefined, timers: undefined, emitted: undefined };
+        const run: Run = {
+          context: base,
+          // A factory's result was spread into a fresh object above; a context object was not.
+          ownContext: typeof factory === 'function',
+          now,
+          queue: undefined,
+          timers: undefined,
+          emitted: undefined,
+        };
         runOps(compiled.initialOps, initEvent, run, delays);
         let status: PersistedSnapshot['status'] = 'active';
         if (compiled.initialDone) {
@@ -878,7 +899,14 @@ function compiledStepper(machine: AnyStateMachine, compiled: Compiled): LooseSte
       // As machine.resolveState: a final leaf means done, otherwise the persisted status.
       const status: PersistedSnapshot['status'] = leaf.isTopFinal ? 'done' : persisted.status || 'active';
       const context = (persisted.context || {}) as Record<string, unknown>;
-      const run: Run = { context, now, queue: undefined, timers: undefined, emitted: undefined };
+      const run: Run = {
+        context,
+        ownContext: false,
+        now,
+        queue: undefined,
+        timers: undefined,
+        emitted: undefined,
+      };
       const plan = select(leaf, context, stamped);
       if (plan === undefined) return finish(leaf, run, status, false);
       runOps(plan.ops, stamped, run, delays);

@@ -77,8 +77,20 @@ interface TimerRow {
   workerId: string | undefined;
   /** Place in the eligibility heap (kept on the row: no key hashing per timer operation). */
   slot: number;
-  /** The timer rows of its entity, this row among them. */
-  rows: Map<string, TimerRow>;
+  /** Its entity id's slot, holding the timer rows of that id, this row among them. */
+  owner: IdSlot;
+}
+
+/**
+ * What is kept per entity id besides the entities themselves: timers and event positions are
+ * addressed by id alone. One map lookup reaches both — each lookup in a map of 100,000+ ids
+ * costs a cache miss, and a commit touches both for the same id.
+ */
+interface IdSlot {
+  /** timerKey → row; undefined when the id has no timer. */
+  timers: Map<string, TimerRow> | undefined;
+  /** Indexes into the event log of the events about this id, in order. */
+  events: number[] | undefined;
 }
 
 interface PreparedEntity {
@@ -117,8 +129,9 @@ class SortedIds {
 
   insert(id: string): void {
     if (this.many !== undefined) {
-      if (this.many.has(id)) return;
-      this.many.add(id);
+      // One probe instead of has + add: these sets hold 100,000+ ids.
+      const before = this.many.size;
+      if (this.many.add(id).size === before) return;
     } else if (this.one === undefined) {
       this.one = id;
     } else if (this.one === id) {
@@ -295,10 +308,9 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
   const lookupIndex = new Map<string, Map<string, Map<string, SortedIds>>>();
 
   const events: StoredEvent[] = [];
-  const eventsByEntity = new Map<string, number[]>();
 
-  /** entityId → timerKey → row: no concatenated keys to build and hash on every operation. */
-  const timers = new Map<string, Map<string, TimerRow>>();
+  /** entityId → its timers (timerKey → row: no concatenated keys to hash) and event positions. */
+  const idSlots = new Map<string, IdSlot>();
   /** Eligibility heap: dueAt until claimed, then the lease expiry. */
   const timerHeap = createSlotHeap();
   const timerBySlot: (TimerRow | undefined)[] = [];
@@ -323,24 +335,44 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
     return lookupIndex.get(kind)?.get(key)?.get(value);
   }
 
-  // The last entity's timer rows: a commit touches one entity's timers several times, and each
-  // lookup in a map of 100,000+ entities costs a cache miss.
-  let lastTimerEntity: string | undefined;
-  let lastTimerRows: Map<string, TimerRow> | undefined;
-  function timerRowsOf(entityId: string): Map<string, TimerRow> | undefined {
-    if (entityId === lastTimerEntity) return lastTimerRows;
-    const rows = timers.get(entityId);
-    lastTimerEntity = entityId;
-    lastTimerRows = rows;
-    return rows;
+  // The last id's slot and the last entity row: an operation loads an entity, then commits it
+  // with its events and timers, so the same id is looked up several times in a row.
+  let lastSlotId: string | undefined;
+  let lastSlot: IdSlot | undefined;
+  function slotOf(entityId: string): IdSlot | undefined {
+    if (entityId === lastSlotId) return lastSlot;
+    const slot = idSlots.get(entityId);
+    lastSlotId = entityId;
+    lastSlot = slot;
+    return slot;
+  }
+  function ensureSlot(entityId: string): IdSlot {
+    let slot = slotOf(entityId);
+    if (slot === undefined) {
+      slot = { timers: undefined, events: undefined };
+      idSlots.set(entityId, slot);
+      lastSlot = slot;
+    }
+    return slot;
   }
 
   function timerRow(entityId: string, timerKey: string): TimerRow | undefined {
-    return timerRowsOf(entityId)?.get(timerKey);
+    return slotOf(entityId)?.timers?.get(timerKey);
   }
 
+  // Rows are never removed, so a remembered row stays valid.
+  let lastRowKind: string | undefined;
+  let lastRowId: string | undefined;
+  let lastRow: EntityRow | undefined;
   function entityRow(kind: string, id: string): EntityRow | undefined {
-    return entities.get(kind)?.get(id);
+    if (id === lastRowId && kind === lastRowKind) return lastRow;
+    const row = entities.get(kind)?.get(id);
+    if (row !== undefined) {
+      lastRowKind = kind;
+      lastRowId = id;
+      lastRow = row;
+    }
+    return row;
   }
 
   function toStoredEntity(kind: string, id: string, row: EntityRow): StoredEntity {
@@ -461,22 +493,19 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
   }
 
   function deleteTimer(row: TimerRow): void {
-    const rows = row.rows;
+    const rows = row.owner.timers!;
     rows.delete(row.record.timerKey);
-    if (rows.size === 0) {
-      timers.delete(row.record.entityId);
-      if (lastTimerRows === rows) lastTimerEntity = undefined;
-    }
+    if (rows.size === 0) row.owner.timers = undefined;
     timerHeap.remove(row.slot);
     timerBySlot[row.slot] = undefined;
   }
 
   function putTimer(record: TimerRecord): void {
-    let rows = timerRowsOf(record.entityId);
+    const owner = ensureSlot(record.entityId);
+    let rows = owner.timers;
     if (!rows) {
       rows = new Map();
-      timers.set(record.entityId, rows);
-      lastTimerRows = rows;
+      owner.timers = rows;
     }
     const existing = rows.get(record.timerKey);
     if (existing) {
@@ -489,7 +518,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
       return;
     }
     const slot = timerHeap.insert(record.dueAt);
-    const row: TimerRow = { record, attempts: 0, leaseUntil: undefined, workerId: undefined, slot, rows };
+    const row: TimerRow = { record, attempts: 0, leaseUntil: undefined, workerId: undefined, slot, owner };
     rows.set(record.timerKey, row);
     timerBySlot[slot] = row;
   }
@@ -657,7 +686,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
           entities.set(write.kind, rows);
           entityIds.set(write.kind, new SortedIds());
         }
-        let row = rows.get(write.id);
+        let row = entityRow(write.kind, write.id);
         if (!row) {
           row = { version: 0, snapshot: null, updatedAt: at, lookups: new Map() };
           rows.set(write.id, row);
@@ -678,22 +707,13 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
         return version;
       });
 
-      let lastEventEntity: string | undefined;
-      let lastPositions: number[] | undefined;
       const eventSeqs = preparedEvents.map((event) => {
         const seq = events.length + 1;
         event.seq = seq;
         events.push(event);
-        // A commit's events are mostly about one entity: look its positions up once.
-        let positions =
-          event.entityId === lastEventEntity ? lastPositions : eventsByEntity.get(event.entityId);
-        if (!positions) {
-          positions = [];
-          eventsByEntity.set(event.entityId, positions);
-        }
-        lastEventEntity = event.entityId;
-        lastPositions = positions;
-        positions.push(seq - 1);
+        const slot = ensureSlot(event.entityId);
+        if (slot.events === undefined) slot.events = [seq - 1];
+        else slot.events.push(seq - 1);
         return seq;
       });
 
@@ -741,7 +761,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
         if (accept(e)) out.push(byReference ? e : { ...e, data: copyOut(e.data) });
       };
       if (query.entityId !== undefined) {
-        for (const position of eventsByEntity.get(query.entityId) ?? []) {
+        for (const position of slotOf(query.entityId)?.events ?? []) {
           if (out.length >= limit) break;
           push(events[position]!);
         }
@@ -786,10 +806,13 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
     async listTimers(query = {}) {
       assertOpen();
       // Sorted on read: listing is rare (explain, paging tools), timer writes are constant.
-      const entityIds = query.entityId === undefined ? [...timers.keys()].sort(byString) : [query.entityId];
+      const entityIds =
+        query.entityId === undefined
+          ? [...idSlots.keys()].filter((id) => idSlots.get(id)!.timers !== undefined).sort(byString)
+          : [query.entityId];
       const out: StoredTimer[] = [];
       for (const entityId of entityIds) {
-        const rows = timers.get(entityId);
+        const rows = slotOf(entityId)?.timers;
         if (!rows) continue;
         for (const timerKey of [...rows.keys()].sort(byString)) out.push(toStoredTimer(rows.get(timerKey)!));
       }
