@@ -307,7 +307,23 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
   /** kind → key → value → ids */
   const lookupIndex = new Map<string, Map<string, Map<string, SortedIds>>>();
 
-  const events: StoredEvent[] = [];
+  // The event log, one column per field (seq = index + 1): no object per stored event — a
+  // simulated year keeps over a million — and the times unboxed in a double array.
+  const eventEntityIds: string[] = [];
+  const eventKinds: string[] = [];
+  const eventTypes: string[] = [];
+  const eventAts: number[] = [];
+  const eventData: JsonValue[] = [];
+  function storedEvent(index: number): StoredEvent {
+    return {
+      seq: index + 1,
+      entityId: eventEntityIds[index]!,
+      kind: eventKinds[index]!,
+      type: eventTypes[index]!,
+      at: eventAts[index]!,
+      data: copyOut(eventData[index]!),
+    };
+  }
 
   /** entityId → its timers (timerKey → row: no concatenated keys to hash) and event positions. */
   const idSlots = new Map<string, IdSlot>();
@@ -592,18 +608,19 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
         return { key, expectedVersion, value: copyIn(write.value, `${path}.value`) };
       });
 
-      // The stored events themselves (seq assigned when applied): one object per event.
-      const preparedEvents = mapSection(input.events, (event, i): StoredEvent => {
+      // Events are checked here and written column by column when applied; only their data
+      // is copied (by reference, not even that).
+      const inputEvents = input.events ?? NO_ITEMS;
+      const eventDataCopies: JsonValue[] | undefined = byReference ? undefined : [];
+      for (let i = 0; i < inputEvents.length; i++) {
+        const event = inputEvents[i]!;
         const section = 'commit.events';
-        return {
-          seq: 0,
-          entityId: requireStringAt(event?.entityId, section, i, 'entityId'),
-          kind: requireStringAt(event.kind, section, i, 'kind'),
-          type: requireStringAt(event.type, section, i, 'type'),
-          at: requireTimeAt(event.at, section, i, 'at'),
-          data: event.data === undefined ? null : copyIn(event.data, `${section}[${i}].data`),
-        };
-      });
+        requireStringAt(event?.entityId, section, i, 'entityId');
+        requireStringAt(event.kind, section, i, 'kind');
+        requireStringAt(event.type, section, i, 'type');
+        requireTimeAt(event.at, section, i, 'at');
+        eventDataCopies?.push(event.data === undefined ? null : copyIn(event.data, `${section}[${i}].data`));
+      }
 
       const timerCommands = input.timers ?? {};
       const complete = timerCommands.complete ?? [];
@@ -707,14 +724,17 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
         return version;
       });
 
-      const eventSeqs = preparedEvents.map((event) => {
-        const seq = events.length + 1;
-        event.seq = seq;
-        events.push(event);
+      const eventSeqs = mapSection(inputEvents, (event, i) => {
+        const index = eventTypes.length;
+        eventEntityIds.push(event.entityId);
+        eventKinds.push(event.kind);
+        eventTypes.push(event.type);
+        eventAts.push(event.at);
+        eventData.push(eventDataCopies ? eventDataCopies[i]! : (event.data ?? null));
         const slot = ensureSlot(event.entityId);
-        if (slot.events === undefined) slot.events = [seq - 1];
-        else slot.events.push(seq - 1);
-        return seq;
+        if (slot.events === undefined) slot.events = [index];
+        else slot.events.push(index);
+        return index + 1;
       });
 
       for (let i = 0; i < complete.length; i++) {
@@ -748,27 +768,25 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
       const limit = query.limit ?? Number.POSITIVE_INFINITY;
       const afterSeq = query.afterSeq ?? 0;
       const types = query.types ? new Set(query.types) : undefined;
-      const accept = (e: StoredEvent) =>
-        e.seq > afterSeq &&
-        (query.kind === undefined || e.kind === query.kind) &&
-        (query.entityId === undefined || e.entityId === query.entityId) &&
-        (types === undefined || types.has(e.type)) &&
-        (query.from === undefined || e.at >= query.from) &&
-        (query.to === undefined || e.at < query.to);
+      const { kind, entityId, from, to } = query;
+      const accept = (index: number) =>
+        index + 1 > afterSeq &&
+        (kind === undefined || eventKinds[index] === kind) &&
+        (entityId === undefined || eventEntityIds[index] === entityId) &&
+        (types === undefined || types.has(eventTypes[index]!)) &&
+        (from === undefined || eventAts[index]! >= from) &&
+        (to === undefined || eventAts[index]! < to);
       const out: StoredEvent[] = [];
-      const push = (e: StoredEvent) => {
-        // By reference, stored events are handed out as they are (callers treat them as immutable).
-        if (accept(e)) out.push(byReference ? e : { ...e, data: copyOut(e.data) });
-      };
-      if (query.entityId !== undefined) {
-        for (const position of slotOf(query.entityId)?.events ?? []) {
+      if (entityId !== undefined) {
+        for (const index of slotOf(entityId)?.events ?? []) {
           if (out.length >= limit) break;
-          push(events[position]!);
+          if (accept(index)) out.push(storedEvent(index));
         }
       } else {
         // seq = index + 1, so the cursor is a direct offset.
-        for (let i = Math.max(0, Math.floor(afterSeq)); i < events.length && out.length < limit; i++) {
-          push(events[i]!);
+        const count = eventTypes.length;
+        for (let i = Math.max(0, Math.floor(afterSeq)); i < count && out.length < limit; i++) {
+          if (accept(i)) out.push(storedEvent(i));
         }
       }
       return out;
