@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   type ClaimedTimer,
   type CommitInput,
+  type EntityWrite,
   type JsonValue,
   type StorageAdapter,
   StorageError,
@@ -600,6 +601,42 @@ export function runStorageContract(
           entities: [{ kind: 'lead', id: 'l-1', expectedVersion: 3, snapshot: {}, lookups: {} }],
         });
         expect(await s.lookup('lead', 'owner', 'rep-2')).toEqual([]);
+      });
+
+      test('rewriting the same lookups in any spelling keeps them; a changed or invalid value still counts', async (s) => {
+        await s.commit(create('customer', 'c-1', {}, { owner: 'rep-1', phone: ['138', '139'] }));
+        let version = 1;
+        const rewrite = (lookups: unknown) =>
+          s.commit({
+            at: T0,
+            entities: [
+              {
+                kind: 'customer',
+                id: 'c-1',
+                expectedVersion: version,
+                snapshot: { version },
+                lookups: lookups as EntityWrite['lookups'],
+              },
+            ],
+          });
+        for (const same of [
+          { owner: 'rep-1', phone: ['138', '139'] },
+          { owner: ['rep-1'], phone: ['138', '139', '138'] },
+        ]) {
+          await rewrite(same);
+          version++;
+          expect(await s.lookup('customer', 'owner', 'rep-1')).toEqual(['c-1']);
+          expect(await s.lookup('customer', 'phone', '139')).toEqual(['c-1']);
+        }
+        await rewrite({ owner: 'rep-1', phone: ['138', '150'] });
+        version++;
+        expect(await s.lookup('customer', 'phone', '139')).toEqual([]);
+        expect(await s.lookup('customer', 'phone', '150')).toEqual(['c-1']);
+        await expect(rewrite({ owner: 'rep-1', phone: ['138', '150'], extra: 5 })).rejects.toThrow(
+          /lookups\.extra must be a string/,
+        );
+        await expect(rewrite({ owner: 7, phone: ['138', '150'] })).rejects.toThrow(/lookups\.owner/);
+        expect((await s.load('customer', 'c-1'))?.version).toBe(version);
       });
 
       test('pages with afterId and limit', async (s) => {

@@ -193,14 +193,28 @@ function mapSection<T, U>(items: readonly T[] | undefined, fn: (item: T, index: 
   return items.map(fn);
 }
 
-function sameLookupMaps(a: ReadonlyMap<string, string[]>, b: ReadonlyMap<string, string[]>): boolean {
-  if (a.size !== b.size) return false;
-  for (const [key, values] of b) {
-    const current = a.get(key);
-    if (current === undefined || current.length !== values.length) return false;
-    for (let i = 0; i < values.length; i++) if (current[i] !== values[i]) return false;
+/**
+ * Whether lookups as written (key → value or values) equal the stored ones, without building
+ * them: the stored values are unique, so equal written values are valid and need no checks.
+ * Written duplicates or anything unusual compare unequal and take the full path.
+ */
+function sameAsStoredLookups(row: EntityRow | undefined, written: unknown): boolean {
+  if (row === undefined || typeof written !== 'object' || written === null || Array.isArray(written))
+    return false;
+  const stored = row.lookups;
+  let keys = 0;
+  for (const key in written) {
+    if (!Object.hasOwn(written, key)) return false;
+    keys++;
+    const current = stored.get(key);
+    if (current === undefined) return false;
+    const value = (written as Record<string, unknown>)[key];
+    if (Array.isArray(value)) {
+      if (value.length !== current.length) return false;
+      for (let i = 0; i < value.length; i++) if (value[i] !== current[i]) return false;
+    } else if (current.length !== 1 || current[0] !== value) return false;
   }
-  return true;
+  return keys === stored.size;
 }
 
 function invalid(message: string): StorageError {
@@ -588,8 +602,9 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
           id,
           expectedVersion,
           snapshot: copyIn(write.snapshot, `${section}[${i}].snapshot`),
+          // Hosts often rewrite unchanged lookups: then keep the stored ones, index sets untouched.
           lookups:
-            write.lookups === undefined
+            write.lookups === undefined || sameAsStoredLookups(entityRow(kind, id), write.lookups)
               ? undefined
               : prepareLookups(write.lookups, `${section}[${i}].lookups`),
         };
@@ -712,9 +727,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
         row.version += 1;
         row.snapshot = write.snapshot;
         row.updatedAt = at;
-        // Hosts often rewrite unchanged lookups: leave the (possibly large) index sets alone then.
-        if (write.lookups && !sameLookupMaps(row.lookups, write.lookups))
-          setLookups(write.kind, write.id, row, write.lookups);
+        if (write.lookups) setLookups(write.kind, write.id, row, write.lookups);
         return row.version;
       });
 
