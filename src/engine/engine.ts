@@ -925,7 +925,7 @@ export function createEngine(options: EngineOptions): Engine {
     effects: ReturnType<typeof work.createOpportunity>['effects'],
     at: number,
   ): Promise<void> {
-    const collapsed = collapseTimers({ ...effects, assignmentBase: assignment, assignment: undefined });
+    const collapsed = collapseTimers(effects);
     // Timers carry their entity kind so a firing knows what to load: the main entity's, or 'task'
     // for the tasks this step created.
     const schedule = collapsed.schedule.map((timer) => ({
@@ -1201,9 +1201,7 @@ export function createEngine(options: EngineOptions): Engine {
             : work.stepTask(record as TaskRecord, { type: 'REASSIGN', to: target }, at);
         entities.push(...workEntities({ kind, id, version, record: step.record }, step.effects));
         events.push(...step.effects.events);
-        workTimers.push(
-          collapseTimers({ ...step.effects, assignmentBase: assignment, assignment: undefined }),
-        );
+        workTimers.push(collapseTimers(step.effects));
         workOutbox.push(...step.effects.outbox);
         const state =
           kind === 'opportunity'

@@ -215,7 +215,7 @@ function newEffects(assignmentBase: AssignmentState): Pending {
  * const timers = collapseTimers(result.effects); // { schedule, cancel, complete } for storage.commit
  * ```
  */
-export function collapseTimers(effects: LeadStepEffects): {
+export function collapseTimers(effects: Pick<LeadStepEffects, 'timerOps' | 'completed'>): {
   schedule: TimerRecord[];
   cancel: TimerRef[];
   complete: LeadStepEffects['completed'];

@@ -86,15 +86,7 @@ describe('collapseTimers', () => {
         last.set(key, op);
       }
       const expected = [...last.values()];
-      const collapsed = collapseTimers({
-        events: [],
-        timerOps,
-        completed: [],
-        outbox: [],
-        emits: [],
-        assignmentBase: emptyAssignmentState('2026-03-02'),
-        assignment: undefined,
-      });
+      const collapsed = collapseTimers({ timerOps, completed: [] });
       expect(collapsed.schedule).toEqual(expected.flatMap((op) => (op.op === 'schedule' ? [op.timer] : [])));
       expect(collapsed.cancel).toEqual(expected.flatMap((op) => (op.op === 'cancel' ? [op.ref] : [])));
     },
