@@ -255,11 +255,14 @@ export function sameLookups(a: LeadRecord, b: LeadRecord): boolean {
   if (a === b) return true;
   return (
     a.machine.context.ownerId === b.machine.context.ownerId &&
-    a.lead.company.uscc === b.lead.company.uscc &&
-    a.lead.contact.phone === b.lead.contact.phone &&
-    a.lead.contact.email === b.lead.contact.email &&
-    TERMINAL_STATES.has(stateValueToString(a.machine.value)) ===
-      TERMINAL_STATES.has(stateValueToString(b.machine.value))
+    // Most steps keep the lead itself: one reference instead of three field reads.
+    (a.lead === b.lead ||
+      (a.lead.company.uscc === b.lead.company.uscc &&
+        a.lead.contact.phone === b.lead.contact.phone &&
+        a.lead.contact.email === b.lead.contact.email)) &&
+    (a.machine.value === b.machine.value ||
+      TERMINAL_STATES.has(stateValueToString(a.machine.value)) ===
+        TERMINAL_STATES.has(stateValueToString(b.machine.value)))
   );
 }
 
