@@ -109,10 +109,12 @@ export {
 export { CalendarError, ClockError, LeadflowError, RecurrenceError, TimerError } from './errors.js';
 // --- machines (pure steps) and the engine
 export {
+  cloneLeadContext,
   FOLLOW_UP_MOVES,
   FOLLOW_UP_REQUIRED_FIELDS,
   type FollowUpInput,
   type FollowUpValidation,
+  initialLeadContext,
   LEAD_STATES,
   LEAD_TIMER_KEYS,
   type LeadContext,

@@ -11,7 +11,7 @@ import type {
   StoredEvent,
   StoredTimer,
 } from '../adapters/storage/port.js';
-import { type LeadContext, leadMachine } from '../machines/lead.js';
+import { cloneLeadContext, type LeadContext, leadMachine } from '../machines/lead.js';
 import { type SlaSummaryEntry, slaSummary } from '../machines/sla.js';
 import { createStepper } from '../machines/xstate-step.js';
 import { computeLeadMetrics, type LeadMetrics } from '../metrics/lead-metrics.js';
@@ -435,7 +435,7 @@ export function createEngine(options: EngineOptions): Engine {
     compiled,
     team,
     calendar,
-    stepper: createStepper(leadMachine),
+    stepper: createStepper(leadMachine, { cloneContext: cloneLeadContext }),
     localDay,
     trace: options.trace ?? true,
     decisionHistory: options.decisionHistory ?? 10,

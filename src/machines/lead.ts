@@ -330,6 +330,51 @@ const FOLLOW_UP_TEXT_FIELDS = ['status', 'nextAction'] as const;
 const isValidFollowUp = (event: object): boolean => checkFollowUp(event as Record<string, unknown>);
 
 /**
+ * A copy of a lead context, written as one object literal with every key: V8 then keeps all
+ * its properties inside the object (a spread copy's layout depends on how warm V8's copy cache
+ * was), so every later copy is several times cheaper and each snapshot smaller. The engine
+ * passes it to {@link createStepper} as `cloneContext`; TypeScript fails this function when a
+ * key is added to {@link LeadContext} and not here.
+ *
+ * @example
+ * ```ts
+ * import { cloneLeadContext, createStepper, initialLeadContext, leadMachine } from 'leadflow';
+ * const stepper = createStepper(leadMachine, { cloneContext: cloneLeadContext });
+ * cloneLeadContext(initialLeadContext({ leadId: 'lead-1' })).leadId; // 'lead-1'
+ * ```
+ */
+export function cloneLeadContext(context: LeadContext): LeadContext {
+  return {
+    leadId: context.leadId,
+    ownerId: context.ownerId,
+    assignedBy: context.assignedBy,
+    offeredTo: context.offeredTo,
+    offerRuleId: context.offerRuleId,
+    offerExpiresAt: context.offerExpiresAt,
+    supervisorId: context.supervisorId,
+    priority: context.priority,
+    escalated: context.escalated,
+    escalations: context.escalations,
+    followUps: context.followUps,
+    receivedAt: context.receivedAt,
+    assignedAt: context.assignedAt,
+    openedAt: context.openedAt,
+    firstFollowUpAt: context.firstFollowUpAt,
+    nextContactAt: context.nextContactAt,
+    contactOverdue: context.contactOverdue,
+    nurturingUntil: context.nurturingUntil,
+    qualified: context.qualified,
+    qualifiedAt: context.qualifiedAt,
+    skipRules: context.skipRules,
+    mergedInto: context.mergedInto,
+    opportunityId: context.opportunityId,
+    reason: context.reason,
+    closedAt: context.closedAt,
+    counters: context.counters,
+  };
+}
+
+/**
  * The initial context for an input; tolerant of a missing or partial input.
  *
  * @example

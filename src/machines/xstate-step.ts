@@ -143,13 +143,23 @@ export interface Stepper<
  * const stepper = createStepper(leadMachine, options);
  * ```
  */
-export interface StepperOptions {
+export interface StepperOptions<TContext = never> {
   /**
    * `auto`: compile, fall back to XState when the machine uses unsupported features;
    * `compiled`: compile or throw {@link UnsupportedMachineError}; `xstate`: never compile.
    * @default 'auto'
    */
   engine?: 'auto' | 'compiled' | 'xstate';
+  /**
+   * How the compiled stepper copies a context before a step's first assign (and a context
+   * factory's result). Give a function that builds the context as one object literal with every
+   * key (as {@link cloneLeadContext} does) for machines with large contexts: V8 then keeps all
+   * properties inside the object, which makes every later copy several times cheaper and each
+   * snapshot smaller than a spread copy, whose layout depends on how warm V8's copy cache was.
+   * It must return a new object equal to its argument.
+   * @default a spread copy
+   */
+  cloneContext?: (context: TContext) => TContext;
 }
 
 /**
@@ -685,7 +695,12 @@ function compileMachine(machine: AnyStateMachine): Compiled {
 }
 
 /** Mutable scratch of one step; a plain object keeps the hot loop monomorphic. */
+type CloneContext = (context: Record<string, unknown>) => Record<string, unknown>;
+const spreadCopy: CloneContext = (context) => ({ ...context });
+
 interface Run {
+  /** Copies the context before the step's first assign. */
+  clone: CloneContext;
   context: Record<string, unknown>;
   /** The context is this step's own copy (made by its first assign), so later assigns may write into it. */
   ownContext: boolean;
@@ -728,10 +743,10 @@ function runOps(list: readonly Op[], event: AnyEvent, run: Run, delays: Record<s
           }
         }
         // XState merges with Object.assign({}, context, partial). Here the step's first assign
-        // clones the context (a single spread: V8's fast path, fast properties kept) and every
-        // assign writes its keys into that clone — no caller has seen it yet, and assigners only
-        // read it. A `__proto__` key is defined as an own property, as spreading it would.
-        const context = run.ownContext ? run.context : { ...run.context };
+        // copies the context (StepperOptions.cloneContext) and every assign writes its keys into
+        // that copy — no caller has seen it yet, and assigners only read it. A `__proto__` key is
+        // defined as an own property, as spreading it would.
+        const context = run.ownContext ? run.context : run.clone(run.context);
         if (Object.hasOwn(partial, PROTO_KEY)) run.context = { ...context, ...partial };
         else {
           const keys = Object.keys(partial);
@@ -816,7 +831,7 @@ function lookupLeaf(trie: TrieNode, value: unknown): Leaf | undefined {
   return child && lookupLeaf(child, (value as Record<string, unknown>)[key]);
 }
 
-function compiledStepper(machine: AnyStateMachine, compiled: Compiled): LooseStepper {
+function compiledStepper(machine: AnyStateMachine, compiled: Compiled, clone: CloneContext): LooseStepper {
   const { trie, delays } = compiled;
   const restoreLeaf = (value: StateValue): Leaf => {
     const leaf = lookupLeaf(trie, value);
@@ -869,9 +884,10 @@ function compiledStepper(machine: AnyStateMachine, compiled: Compiled): LooseSte
         const initEvent = { type: 'xstate.init', input } as AnyEvent;
         const base =
           typeof factory === 'function'
-            ? { ...factory({ spawn: undefined, input, self: undefined }) }
+            ? clone(factory({ spawn: undefined, input, self: undefined }))
             : ((factory ?? {}) as Record<string, unknown>);
         const run: Run = {
+          clone,
           context: base,
           // A factory's result was spread into a fresh object above; a context object was not.
           ownContext: typeof factory === 'function',
@@ -900,6 +916,7 @@ function compiledStepper(machine: AnyStateMachine, compiled: Compiled): LooseSte
       const status: PersistedSnapshot['status'] = leaf.isTopFinal ? 'done' : persisted.status || 'active';
       const context = (persisted.context || {}) as Record<string, unknown>;
       const run: Run = {
+        clone,
         context,
         ownContext: false,
         now,
@@ -938,12 +955,13 @@ function compiledStepper(machine: AnyStateMachine, compiled: Compiled): LooseSte
  */
 export function createStepper<M extends AnyStateMachine>(
   machine: M,
-  options: StepperOptions = {},
+  options: StepperOptions<ContextFrom<M>> = {},
 ): AnyStepper<M> {
   const engine = options.engine ?? 'auto';
   if (engine === 'xstate') return createReferenceStepper(machine);
   try {
-    return compiledStepper(machine, compileMachine(machine)) as unknown as AnyStepper<M>;
+    const clone = (options.cloneContext ?? spreadCopy) as CloneContext;
+    return compiledStepper(machine, compileMachine(machine), clone) as unknown as AnyStepper<M>;
   } catch (error) {
     if (engine === 'compiled' || !(error instanceof UnsupportedMachineError)) throw error;
     const fallback = createReferenceStepper(machine);

@@ -8,7 +8,13 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { assign, cancel, createMachine, emit, raise, setup, transition } from 'xstate';
-import { initialLeadContext, LEAD_STATES, type LeadEvent, leadMachine } from '../../src/machines/lead.js';
+import {
+  cloneLeadContext,
+  initialLeadContext,
+  LEAD_STATES,
+  type LeadEvent,
+  leadMachine,
+} from '../../src/machines/lead.js';
 import {
   createReferenceStepper,
   createStepper,
@@ -142,6 +148,8 @@ const templateArb: fc.Arbitrary<EventTemplate> = fc.record({
 const sequenceArb = fc.array(templateArb, { minLength: 1, maxLength: 40 });
 
 const fast = createStepper(leadMachine);
+/** As the engine runs it: contexts copied by cloneLeadContext instead of a spread. */
+const fastLiteralCopy = createStepper(leadMachine, { cloneContext: cloneLeadContext });
 const reference = createReferenceStepper(leadMachine);
 
 const json = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
@@ -233,17 +241,21 @@ describe('createStepper(leadMachine)', () => {
   });
 
   test.prop([sequenceArb], { numRuns: RUNS })(
-    'is identical to xstate transition() on random event sequences',
+    'is identical to xstate transition() on random event sequences, with either context copy',
     (seq) => {
       const driver = createTimerDriver<LeadEvent>(T0, 'NEXT_CONTACT_DUE');
       let a = fast.initial({ leadId: 'lead-1', receivedAt: T0 }, T0);
       let b = reference.initial({ leadId: 'lead-1', receivedAt: T0 }, T0);
+      let c = fastLiteralCopy.initial({ leadId: 'lead-1', receivedAt: T0 }, T0);
       expect(a).toStrictEqual(b);
+      expect(c).toStrictEqual(b);
       for (const template of seq) {
         const event = driver.next(template);
         a = fast.step(a.snapshot, event, driver.now);
         b = reference.step(b.snapshot, event, driver.now);
+        c = fastLiteralCopy.step(c.snapshot, event, driver.now);
         expect(a).toStrictEqual(b);
+        expect(c).toStrictEqual(b);
         driver.track(a);
       }
     },
