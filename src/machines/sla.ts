@@ -874,10 +874,40 @@ function emitActions(draft: Draft, clock: SlaClockState, phase: SlaPhase, at: nu
   }
 }
 
+type MutableClock = { -readonly [K in keyof SlaClockState]: SlaClockState[K] };
+
+/**
+ * A copy of a clock as one object literal with every field, for the caller to change: V8 keeps
+ * all fields inside the object, where a spread copy's layout depends on how warm its copy cache
+ * was (and may leave most fields in a separate property array). TypeScript fails this function
+ * when a field is added to SlaClockState and not here.
+ */
+function copyClock(clock: SlaClockState): MutableClock {
+  return {
+    policyId: clock.policyId,
+    clock: clock.clock,
+    target: clock.target,
+    warnBefore: clock.warnBefore,
+    status: clock.status,
+    cycle: clock.cycle,
+    generation: clock.generation,
+    startedAt: clock.startedAt,
+    segmentStartedAt: clock.segmentStartedAt,
+    elapsedMs: clock.elapsedMs,
+    pausedAt: clock.pausedAt,
+    dueAt: clock.dueAt,
+    warnAt: clock.warnAt,
+    warned: clock.warned,
+    breachedAt: clock.breachedAt,
+    stoppedAt: clock.stoppedAt,
+  };
+}
+
 /** Report the warning of a running clock; returns the clock marked warned. */
 function warn(draft: Draft, clock: SlaClockState, at: number, detectedBy: 'timer' | 'pause'): SlaClockState {
   const warnAt = clock.warnAt ?? at;
-  const next: SlaClockState = { ...clock, warned: true };
+  const next = copyClock(clock);
+  next.warned = true;
   const elapsed = elapsedAt(next, at, draft.context.calendar);
   draft.effects.push({ type: 'sla.warning', ...recordBase(draft, next, at, elapsed), warnAt, detectedBy });
   emitActions(draft, next, 'warn', at);
@@ -892,7 +922,9 @@ function breach(
   detectedBy: 'timer' | 'pause' | 'stop',
 ): SlaClockState {
   const dueAt = clock.dueAt ?? at;
-  const next: SlaClockState = { ...clock, dueAt, breachedAt: dueAt };
+  const next = copyClock(clock);
+  next.dueAt = dueAt;
+  next.breachedAt = dueAt;
   const elapsed = elapsedAt(next, at, draft.context.calendar);
   draft.effects.push({ type: 'sla.breached', ...recordBase(draft, next, at, elapsed), dueAt, detectedBy });
   if (detectedBy !== 'stop') emitActions(draft, next, 'breach', at);
@@ -911,14 +943,12 @@ function startClock(draft: Draft, policy: SlaPolicy, event: SlaEventInput): void
   if (previous && isLive(previous)) {
     assertInOrder(previous, at, `event ${event.type}`);
     const elapsed = elapsedAt(previous, at, calendar);
-    const cancelled: SlaClockState = {
-      ...previous,
-      status: 'cancelled',
-      segmentStartedAt: null,
-      pausedAt: null,
-      elapsedMs: elapsed,
-      stoppedAt: at,
-    };
+    const cancelled = copyClock(previous);
+    cancelled.status = 'cancelled';
+    cancelled.segmentStartedAt = null;
+    cancelled.pausedAt = null;
+    cancelled.elapsedMs = elapsed;
+    cancelled.stoppedAt = at;
     draft.effects.push({
       type: 'sla.cancelled',
       ...recordBase(draft, cancelled, at, elapsed),
@@ -971,16 +1001,14 @@ function stopClock(draft: Draft, policyId: string, event: SlaEventInput): void {
   if (isOverdue(clock, at)) clock = breach(draft, clock, at, 'stop');
   const elapsed = elapsedAt(clock, at, draft.context.calendar);
   const breachedAt = clock.breachedAt;
-  const stopped: SlaClockState = {
-    ...clock,
-    status: breachedAt === null ? 'met' : 'breachedThenStopped',
-    generation: clock.generation + 1,
-    segmentStartedAt: null,
-    pausedAt: null,
-    elapsedMs: elapsed,
-    warnAt: null,
-    stoppedAt: at,
-  };
+  const stopped = copyClock(clock);
+  stopped.status = breachedAt === null ? 'met' : 'breachedThenStopped';
+  stopped.generation = clock.generation + 1;
+  stopped.segmentStartedAt = null;
+  stopped.pausedAt = null;
+  stopped.elapsedMs = elapsed;
+  stopped.warnAt = null;
+  stopped.stoppedAt = at;
   syncTimers(draft, previous, stopped);
   put(draft, stopped);
   const base = recordBase(draft, stopped, at, elapsed);
@@ -1009,16 +1037,14 @@ function pauseClock(draft: Draft, policyId: string, event: SlaEventInput): void 
   }
   if (isOverdue(clock, at)) clock = breach(draft, clock, at, 'pause');
   const elapsed = elapsedAt(clock, at, draft.context.calendar);
-  const paused: SlaClockState = {
-    ...clock,
-    status: 'paused',
-    generation: clock.generation + 1,
-    segmentStartedAt: null,
-    pausedAt: at,
-    elapsedMs: elapsed,
-    dueAt: null,
-    warnAt: null,
-  };
+  const paused = copyClock(clock);
+  paused.status = 'paused';
+  paused.generation = clock.generation + 1;
+  paused.segmentStartedAt = null;
+  paused.pausedAt = at;
+  paused.elapsedMs = elapsed;
+  paused.dueAt = null;
+  paused.warnAt = null;
   syncTimers(draft, previous, paused);
   put(draft, paused);
   draft.effects.push({
@@ -1038,18 +1064,16 @@ function resumeClock(draft: Draft, policyId: string, event: SlaEventInput): void
   const breached = previous.breachedAt !== null;
   const remaining = previous.target - previous.elapsedMs;
   const warnBudget = previous.warnBefore === null ? null : remaining - previous.warnBefore;
-  const resumed: SlaClockState = {
-    ...previous,
-    status: 'running',
-    generation: previous.generation + 1,
-    segmentStartedAt: at,
-    pausedAt: null,
-    dueAt: breached ? null : addTime(previous.clock, calendar, at, Math.max(0, remaining)),
-    warnAt:
-      breached || previous.warned || warnBudget === null
-        ? null
-        : addTime(previous.clock, calendar, at, Math.max(0, warnBudget)),
-  };
+  const resumed = copyClock(previous);
+  resumed.status = 'running';
+  resumed.generation = previous.generation + 1;
+  resumed.segmentStartedAt = at;
+  resumed.pausedAt = null;
+  resumed.dueAt = breached ? null : addTime(previous.clock, calendar, at, Math.max(0, remaining));
+  resumed.warnAt =
+    breached || previous.warned || warnBudget === null
+      ? null
+      : addTime(previous.clock, calendar, at, Math.max(0, warnBudget));
   syncTimers(draft, previous, resumed);
   put(draft, resumed);
   draft.effects.push({
@@ -1230,16 +1254,14 @@ export function slaStopAll(
     if (!previous || !isLive(previous)) continue;
     assertInOrder(previous, at, 'slaStopAll');
     const elapsed = elapsedAt(previous, at, context.calendar);
-    const cancelled: SlaClockState = {
-      ...previous,
-      status: 'cancelled',
-      generation: previous.generation + 1,
-      segmentStartedAt: null,
-      pausedAt: null,
-      elapsedMs: elapsed,
-      warnAt: null,
-      stoppedAt: at,
-    };
+    const cancelled = copyClock(previous);
+    cancelled.status = 'cancelled';
+    cancelled.generation = previous.generation + 1;
+    cancelled.segmentStartedAt = null;
+    cancelled.pausedAt = null;
+    cancelled.elapsedMs = elapsed;
+    cancelled.warnAt = null;
+    cancelled.stoppedAt = at;
     syncTimers(draft, previous, cancelled);
     put(draft, cancelled);
     draft.effects.push({
