@@ -749,7 +749,9 @@ export function createLeadSteps(ctx: LeadStepContext) {
         need: (rec.lead.need ?? '').length > 0,
         city: rec.lead.company.city !== undefined,
       },
+      // Filled in by receive() once decided; present from the start so the object keeps its layout.
       qualified: null,
+      tags: null,
     });
     if (compiled.sla.policies.length > 0) {
       const step = slaOnEvent(rec.sla, { type: 'lead.received', at }, slaContext(leadId));

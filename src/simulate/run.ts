@@ -916,6 +916,16 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
   const extensionCounts: Record<string, Record<string, number>> = {};
 
   const leads = new Map<string, SimLead>();
+  // An engine call tells several events about one lead: look it up once (the map holds every lead).
+  let lastLeadId: string | undefined;
+  let lastLead: SimLead | undefined;
+  const simLead = (leadId: string): SimLead | undefined => {
+    if (leadId !== lastLeadId) {
+      lastLeadId = leadId;
+      lastLead = leads.get(leadId);
+    }
+    return lastLead;
+  };
   const queue: SimLead[] = [];
   let queueHead = 0;
   const agendaQueue = createAgenda<Task>();
@@ -1004,14 +1014,14 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
     counts.received++;
     timeline.received[dayIndex(event.at)]!++;
     const payload = arrival?.payload;
-    leads.set(
+    const lead = new SimLead(
       event.leadId,
-      new SimLead(
-        event.leadId,
-        field(payload, ['company', 'region']),
-        field(payload, ['company', 'industry']),
-      ),
+      field(payload, ['company', 'region']),
+      field(payload, ['company', 'industry']),
     );
+    leads.set(event.leadId, lead);
+    lastLeadId = event.leadId;
+    lastLead = lead;
   });
   engine.on('lead.quarantined', (event) => {
     counts.quarantined++;
@@ -1022,7 +1032,7 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
     counts.merged++;
   });
   engine.on('lead.offered', (event) => {
-    const lead = leads.get(event.leadId);
+    const lead = simLead(event.leadId);
     if (!lead) return;
     counts.offered++;
     lead.state = S_OFFERED;
@@ -1054,7 +1064,7 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
     }
   });
   engine.on('lead.queued', (event) => {
-    const lead = leads.get(event.leadId);
+    const lead = simLead(event.leadId);
     if (!lead) return;
     counts.queued++;
     timeline.queued[dayIndex(event.at)]!++;
@@ -1079,7 +1089,7 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
     }
   };
   engine.on('lead.assigned', (event) => {
-    const lead = leads.get(event.leadId);
+    const lead = simLead(event.leadId);
     if (!lead) return;
     leaveQueue(lead);
     const rep = reps[repIndex.get(event.repId) ?? -1];
@@ -1109,19 +1119,19 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
     counts.reassigned++;
   });
   engine.on('lead.nurturing', (event) => {
-    const lead = leads.get(event.leadId);
+    const lead = simLead(event.leadId);
     if (!lead) return;
     if (lead.state !== S_NURTURING) counts.nurturing++;
     lead.state = S_NURTURING;
     lead.nurtureUntil = event.until;
   });
   engine.on('lead.opened', (event) => {
-    const lead = leads.get(event.leadId);
+    const lead = simLead(event.leadId);
     if (!lead) return;
     lead.state = S_OPENED;
   });
   engine.on('lead.followedUp', (event) => {
-    const lead = leads.get(event.leadId);
+    const lead = simLead(event.leadId);
     if (!lead) return;
     lead.state = S_CONTACTED;
     lead.nextContactAt = event.nextContactAt;
@@ -1132,7 +1142,7 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
     }
   });
   engine.on('lead.closed', (event) => {
-    const lead = leads.get(event.leadId);
+    const lead = simLead(event.leadId);
     if (!lead) return;
     leaveQueue(lead);
     lead.state = S_CLOSED;
@@ -1145,7 +1155,7 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
   engine.on('lead.escalated', (event) => {
     counts.escalations++;
     escalationsByPolicy[event.policyId] = (escalationsByPolicy[event.policyId] ?? 0) + 1;
-    const lead = leads.get(event.leadId);
+    const lead = simLead(event.leadId);
     if (!lead) return;
     lead.escalations++;
     lead.escalationsByPolicy ??= {};
@@ -1162,7 +1172,7 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
   });
   /** A rep reacting to an SLA notification: open the card, or get the first follow-up done. */
   function remind(leadId: string, policyId: string, at: number): void {
-    const lead = leads.get(leadId);
+    const lead = simLead(leadId);
     if (!lead || lead.owner < 0) return;
     const rep = reps[lead.owner]!;
     if (openReminders.has(policyId) && lead.state === S_ASSIGNED) {

@@ -68,6 +68,8 @@ interface EntityRow {
   updatedAt: number;
   /** key → values (deduplicated). */
   lookups: Map<string, string[]>;
+  /** Its id's slot once known: the events and timers a commit writes for the entity it writes. */
+  ids: IdSlot | undefined;
 }
 
 interface TimerRow {
@@ -365,31 +367,6 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
     return lookupIndex.get(kind)?.get(key)?.get(value);
   }
 
-  // The last id's slot and the last entity row: an operation loads an entity, then commits it
-  // with its events and timers, so the same id is looked up several times in a row.
-  let lastSlotId: string | undefined;
-  let lastSlot: IdSlot | undefined;
-  function slotOf(entityId: string): IdSlot | undefined {
-    if (entityId === lastSlotId) return lastSlot;
-    const slot = idSlots.get(entityId);
-    lastSlotId = entityId;
-    lastSlot = slot;
-    return slot;
-  }
-  function ensureSlot(entityId: string): IdSlot {
-    let slot = slotOf(entityId);
-    if (slot === undefined) {
-      slot = { timers: undefined, events: undefined };
-      idSlots.set(entityId, slot);
-      lastSlot = slot;
-    }
-    return slot;
-  }
-
-  function timerRow(entityId: string, timerKey: string): TimerRow | undefined {
-    return slotOf(entityId)?.timers?.get(timerKey);
-  }
-
   // Rows are never removed, so a remembered row stays valid.
   let lastRowKind: string | undefined;
   let lastRowId: string | undefined;
@@ -404,6 +381,39 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
     }
     return row;
   }
+
+  // The last id's slot: an operation loads an entity, then commits it with its events and
+  // timers, so the same id is looked up several times in a row.
+  let lastSlotId: string | undefined;
+  let lastSlot: IdSlot | undefined;
+  function slotOf(entityId: string): IdSlot | undefined {
+    if (entityId === lastSlotId) return lastSlot;
+    // Usually the entity just loaded or written: its row knows the slot.
+    const row = entityId === lastRowId ? lastRow : undefined;
+    let slot = row?.ids;
+    if (slot === undefined) {
+      slot = idSlots.get(entityId);
+      if (row !== undefined) row.ids = slot;
+    }
+    lastSlotId = entityId;
+    lastSlot = slot;
+    return slot;
+  }
+  function ensureSlot(entityId: string): IdSlot {
+    let slot = slotOf(entityId);
+    if (slot === undefined) {
+      slot = { timers: undefined, events: undefined };
+      idSlots.set(entityId, slot);
+      lastSlot = slot;
+      if (entityId === lastRowId) lastRow!.ids = slot;
+    }
+    return slot;
+  }
+
+  function timerRow(entityId: string, timerKey: string): TimerRow | undefined {
+    return slotOf(entityId)?.timers?.get(timerKey);
+  }
+
 
   function toStoredEntity(kind: string, id: string, row: EntityRow): StoredEntity {
     return { kind, id, version: row.version, snapshot: copyOut(row.snapshot), updatedAt: row.updatedAt };
@@ -720,8 +730,11 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
         }
         let row = entityRow(write.kind, write.id);
         if (!row) {
-          row = { version: 0, snapshot: null, updatedAt: at, lookups: new Map() };
+          row = { version: 0, snapshot: null, updatedAt: at, lookups: new Map(), ids: undefined };
           rows.set(write.id, row);
+          lastRowKind = write.kind;
+          lastRowId = write.id;
+          lastRow = row;
           entityIds.get(write.kind)!.insert(write.id);
         }
         row.version += 1;
