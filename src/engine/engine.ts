@@ -487,16 +487,22 @@ export function createEngine(options: EngineOptions): Engine {
     newSequence = false,
   ): Promise<void> {
     const { record, effects } = result;
-    const state: StateWrite[] = [];
+    // Most steps change no engine-wide state: no array for them.
+    let state: StateWrite[] | undefined;
     if (effects.assignment) {
-      state.push({
-        key: 'engine.assignment',
-        value: effects.assignment as unknown as JsonValue,
-        expectedVersion: assignmentVersion,
-      });
+      state = [
+        {
+          key: 'engine.assignment',
+          value: effects.assignment as unknown as JsonValue,
+          expectedVersion: assignmentVersion,
+        },
+      ];
     }
-    if (newSequence)
-      state.push({ key: 'engine.sequence', value: sequence + 1, expectedVersion: sequenceVersion });
+    if (newSequence) {
+      const write = { key: 'engine.sequence', value: sequence + 1, expectedVersion: sequenceVersion };
+      if (state === undefined) state = [write];
+      else state.push(write);
+    }
     const entity: EntityWrite = {
       kind: 'lead',
       id: leadId,

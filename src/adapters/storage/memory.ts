@@ -91,8 +91,9 @@ interface TimerRow {
 interface IdSlot {
   /** timerKey → row; undefined when the id has no timer. */
   timers: Map<string, TimerRow> | undefined;
-  /** Indexes into the event log of the events about this id, in order. */
-  events: number[] | undefined;
+  /** Index in the event log of the first and the last event about this id; -1 when none. */
+  firstEvent: number;
+  lastEvent: number;
 }
 
 interface PreparedEntity {
@@ -256,13 +257,6 @@ function requireTime(value: unknown, path: string): number {
   return value;
 }
 
-function requireVersion(value: unknown, path: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw invalid(`${path} must be a safe integer ≥ 0, got ${String(value)}`);
-  }
-  return value;
-}
-
 function checkPage(options: PageOptions | undefined, path: string): void {
   if (options?.afterId !== undefined && typeof options.afterId !== 'string') {
     throw invalid(`${path}.afterId must be a string`);
@@ -330,6 +324,11 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
   const eventTypes: string[] = [];
   const eventAts: number[] = [];
   const eventData: JsonValue[] = [];
+  /**
+   * The events of one id are chained through the log: the index of the next event about the
+   * same id, -1 at the end. Four bytes per event instead of an array per id.
+   */
+  let eventNext = new Int32Array(1024);
   function storedEvent(index: number): StoredEvent {
     return {
       seq: index + 1,
@@ -402,7 +401,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
   function ensureSlot(entityId: string): IdSlot {
     let slot = slotOf(entityId);
     if (slot === undefined) {
-      slot = { timers: undefined, events: undefined };
+      slot = { timers: undefined, firstEvent: -1, lastEvent: -1 };
       idSlots.set(entityId, slot);
       lastSlot = slot;
       if (entityId === lastRowId) lastRow!.ids = slot;
@@ -413,7 +412,6 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
   function timerRow(entityId: string, timerKey: string): TimerRow | undefined {
     return slotOf(entityId)?.timers?.get(timerKey);
   }
-
 
   function toStoredEntity(kind: string, id: string, row: EntityRow): StoredEntity {
     return { kind, id, version: row.version, snapshot: copyOut(row.snapshot), updatedAt: row.updatedAt };
@@ -620,17 +618,20 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
         };
       });
 
-      const seenState = new Set<string>();
+      const seenState = (input.state?.length ?? 0) > 1 ? new Set<string>() : undefined;
       const preparedState = mapSection(input.state, (write, i) => {
-        const path = `commit.state[${i}]`;
-        const key = requireString(write?.key, `${path}.key`);
-        if (seenState.has(key)) throw invalid(`${path}: state key "${key}" is written twice in one commit`);
-        seenState.add(key);
+        const section = 'commit.state';
+        const key = requireStringAt(write?.key, section, i, 'key');
+        if (seenState) {
+          if (seenState.has(key))
+            throw invalid(`${section}[${i}]: state key "${key}" is written twice in one commit`);
+          seenState.add(key);
+        }
         const expectedVersion =
           write.expectedVersion === undefined
             ? undefined
-            : requireVersion(write.expectedVersion, `${path}.expectedVersion`);
-        return { key, expectedVersion, value: copyIn(write.value, `${path}.value`) };
+            : requireVersionAt(write.expectedVersion, section, i, 'expectedVersion');
+        return { key, expectedVersion, value: copyIn(write.value, `${section}[${i}].value`) };
       });
 
       // Events are checked here and written column by column when applied; only their data
@@ -647,19 +648,21 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
         eventDataCopies?.push(event.data === undefined ? null : copyIn(event.data, `${section}[${i}].data`));
       }
 
-      const timerCommands = input.timers ?? {};
-      const complete = timerCommands.complete ?? [];
-      complete.forEach((ref, i) => {
+      const timerCommands = input.timers;
+      const complete = timerCommands?.complete ?? NO_ITEMS;
+      for (let i = 0; i < complete.length; i++) {
+        const ref = complete[i]!;
         requireStringAt(ref?.entityId, 'commit.timers.complete', i, 'entityId');
         requireStringAt(ref.timerKey, 'commit.timers.complete', i, 'timerKey');
         requireVersionAt(ref.generation, 'commit.timers.complete', i, 'generation');
-      });
-      const cancel = timerCommands.cancel ?? [];
-      cancel.forEach((ref, i) => {
+      }
+      const cancel = timerCommands?.cancel ?? NO_ITEMS;
+      for (let i = 0; i < cancel.length; i++) {
+        const ref = cancel[i]!;
         requireStringAt(ref?.entityId, 'commit.timers.cancel', i, 'entityId');
         requireStringAt(ref.timerKey, 'commit.timers.cancel', i, 'timerKey');
-      });
-      const schedule = mapSection(timerCommands.schedule, prepareTimer);
+      }
+      const schedule = mapSection(timerCommands?.schedule, prepareTimer);
 
       const preparedOutbox: OutboxMessage[] = mapSection(input.outbox, (msg, i) => {
         const path = `commit.outbox[${i}]`;
@@ -757,9 +760,16 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
         eventTypes.push(event.type);
         eventAts.push(event.at);
         eventData.push(eventDataCopies ? eventDataCopies[i]! : (event.data ?? null));
+        if (index === eventNext.length) {
+          const grown = new Int32Array(index * 2);
+          grown.set(eventNext);
+          eventNext = grown;
+        }
+        eventNext[index] = -1;
         const slot = ensureSlot(event.entityId);
-        if (slot.events === undefined) slot.events = [index];
-        else slot.events.push(index);
+        if (slot.lastEvent >= 0) eventNext[slot.lastEvent] = index;
+        else slot.firstEvent = index;
+        slot.lastEvent = index;
         return index + 1;
       });
 
@@ -804,7 +814,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
         (to === undefined || eventAts[index]! < to);
       const out: StoredEvent[] = [];
       if (entityId !== undefined) {
-        for (const index of slotOf(entityId)?.events ?? []) {
+        for (let index = slotOf(entityId)?.firstEvent ?? -1; index >= 0; index = eventNext[index]!) {
           if (out.length >= limit) break;
           if (accept(index)) out.push(storedEvent(index));
         }
