@@ -89,8 +89,11 @@ interface TimerRow {
  * costs a cache miss, and a commit touches both for the same id.
  */
 interface IdSlot {
-  /** timerKey → row; undefined when the id has no timer. */
-  timers: Map<string, TimerRow> | undefined;
+  /**
+   * The id's pending timers, in no order; undefined when none. An entity has a handful, so a
+   * scan beats a map per id (hashing, and a hash table's memory for every lead).
+   */
+  timers: TimerRow[] | undefined;
   /** Index in the event log of the first and the last event about this id; -1 when none. */
   firstEvent: number;
   lastEvent: number;
@@ -155,35 +158,62 @@ class SortedIds {
     }
   }
 
-  /** First index whose id is ≥ `id`. */
-  lowerBound(id: string): number {
-    const ids = this.ids;
-    let lo = 0;
-    let hi = ids.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (ids[mid]! < id) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
   /** Ids after `afterId` (exclusive), at most `limit`. */
   page(options: PageOptions | undefined, accept?: (id: string) => boolean): string[] {
-    const limit = options?.limit ?? Number.POSITIVE_INFINITY;
-    const ids = this.ids;
-    let at = 0;
-    if (options?.afterId !== undefined) {
-      at = this.lowerBound(options.afterId);
-      if (ids[at] === options.afterId) at++;
-    }
-    const out: string[] = [];
-    for (; at < ids.length && out.length < limit; at++) {
-      const id = ids[at]!;
-      if (!accept || accept(id)) out.push(id);
-    }
-    return out;
+    return pageOf(this.ids, options, accept);
   }
+}
+
+/**
+ * The keys of a map, read in sorted order: the map already holds them, so an insert only marks
+ * the order stale (no second set of 100,000+ ids to hash into); reads sort again when stale.
+ * Keys are never removed from these maps (entities, outbox messages, quarantined leads).
+ */
+class SortedKeys {
+  private sorted: string[] = [];
+  private dirty = false;
+
+  constructor(private readonly source: ReadonlyMap<string, unknown>) {}
+
+  /** Call after adding a key to the map. */
+  added(): void {
+    this.dirty = true;
+  }
+
+  page(options: PageOptions | undefined, accept?: (id: string) => boolean): string[] {
+    if (this.dirty) {
+      this.sorted = [...this.source.keys()].sort(byString);
+      this.dirty = false;
+    }
+    return pageOf(this.sorted, options, accept);
+  }
+}
+
+/** Of ids in sorted order: those after `afterId` (exclusive) that `accept` takes, at most `limit`. */
+function pageOf(
+  ids: readonly string[],
+  options: PageOptions | undefined,
+  accept?: (id: string) => boolean,
+): string[] {
+  const limit = options?.limit ?? Number.POSITIVE_INFINITY;
+  let at = 0;
+  const afterId = options?.afterId;
+  if (afterId !== undefined) {
+    // First index whose id is ≥ afterId, then past it.
+    let hi = ids.length;
+    while (at < hi) {
+      const mid = (at + hi) >>> 1;
+      if (ids[mid]! < afterId) at = mid + 1;
+      else hi = mid;
+    }
+    if (ids[at] === afterId) at++;
+  }
+  const out: string[] = [];
+  for (; at < ids.length && out.length < limit; at++) {
+    const id = ids[at]!;
+    if (!accept || accept(id)) out.push(id);
+  }
+  return out;
 }
 
 const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -313,7 +343,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
   const copyOut = byReference ? <T>(value: T): T => value : <T>(value: T): T => structuredClone(value);
 
   const entities = new Map<string, Map<string, EntityRow>>();
-  const entityIds = new Map<string, SortedIds>();
+  const entityIds = new Map<string, SortedKeys>();
   /** kind → key → value → ids */
   const lookupIndex = new Map<string, Map<string, Map<string, SortedIds>>>();
 
@@ -340,19 +370,19 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
     };
   }
 
-  /** entityId → its timers (timerKey → row: no concatenated keys to hash) and event positions. */
+  /** entityId → its timers and event positions. */
   const idSlots = new Map<string, IdSlot>();
   /** Eligibility heap: dueAt until claimed, then the lease expiry. */
   const timerHeap = createSlotHeap();
   const timerBySlot: (TimerRow | undefined)[] = [];
 
   const outbox = new Map<string, OutboxMessage>();
-  const outboxIds = new SortedIds();
+  const outboxIds = new SortedKeys(outbox);
   /** Pending messages by `nextAttemptAt`. */
   const outboxQueue = createTimerQueue<undefined>();
 
   const quarantined = new Map<string, QuarantineRecord>();
-  const quarantineIds = new SortedIds();
+  const quarantineIds = new SortedKeys(quarantined);
 
   const state = new Map<string, StoredState>();
 
@@ -410,7 +440,10 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
   }
 
   function timerRow(entityId: string, timerKey: string): TimerRow | undefined {
-    return slotOf(entityId)?.timers?.get(timerKey);
+    const rows = slotOf(entityId)?.timers;
+    if (rows === undefined) return undefined;
+    for (let i = 0; i < rows.length; i++) if (rows[i]!.record.timerKey === timerKey) return rows[i];
+    return undefined;
   }
 
   function toStoredEntity(kind: string, id: string, row: EntityRow): StoredEntity {
@@ -491,7 +524,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
   function addQuarantine(record: QuarantineRecord): boolean {
     if (quarantined.has(record.id)) return false;
     quarantined.set(record.id, record);
-    quarantineIds.insert(record.id);
+    quarantineIds.added();
     return true;
   }
 
@@ -532,20 +565,20 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
 
   function deleteTimer(row: TimerRow): void {
     const rows = row.owner.timers!;
-    rows.delete(row.record.timerKey);
-    if (rows.size === 0) row.owner.timers = undefined;
+    if (rows.length === 1) row.owner.timers = undefined;
+    else {
+      // Swap-remove: the rows have no order.
+      const index = rows.indexOf(row);
+      rows[index] = rows[rows.length - 1]!;
+      rows.pop();
+    }
     timerHeap.remove(row.slot);
     timerBySlot[row.slot] = undefined;
   }
 
   function putTimer(record: TimerRecord): void {
     const owner = ensureSlot(record.entityId);
-    let rows = owner.timers;
-    if (!rows) {
-      rows = new Map();
-      owner.timers = rows;
-    }
-    const existing = rows.get(record.timerKey);
+    const existing = timerRow(record.entityId, record.timerKey);
     if (existing) {
       // Rescheduled: a fresh row state, and a new place in the heap's insertion order.
       existing.record = record;
@@ -557,7 +590,8 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
     }
     const slot = timerHeap.insert(record.dueAt);
     const row: TimerRow = { record, attempts: 0, leaseUntil: undefined, workerId: undefined, slot, owner };
-    rows.set(record.timerKey, row);
+    if (owner.timers === undefined) owner.timers = [row];
+    else owner.timers.push(row);
     timerBySlot[slot] = row;
   }
 
@@ -729,7 +763,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
         if (!rows) {
           rows = new Map();
           entities.set(write.kind, rows);
-          entityIds.set(write.kind, new SortedIds());
+          entityIds.set(write.kind, new SortedKeys(rows));
         }
         let row = entityRow(write.kind, write.id);
         if (!row) {
@@ -738,7 +772,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
           lastRowKind = write.kind;
           lastRowId = write.id;
           lastRow = row;
-          entityIds.get(write.kind)!.insert(write.id);
+          entityIds.get(write.kind)!.added();
         }
         row.version += 1;
         row.snapshot = write.snapshot;
@@ -789,7 +823,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
         const message = preparedOutbox[i]!;
         if (outbox.has(message.id)) continue;
         outbox.set(message.id, message);
-        outboxIds.insert(message.id);
+        outboxIds.added();
         outboxQueue.schedule({ key: message.id, dueAt: message.nextAttemptAt });
       }
 
@@ -868,7 +902,8 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
       for (const entityId of entityIds) {
         const rows = slotOf(entityId)?.timers;
         if (!rows) continue;
-        for (const timerKey of [...rows.keys()].sort(byString)) out.push(toStoredTimer(rows.get(timerKey)!));
+        const byKey = [...rows].sort((a, b) => byString(a.record.timerKey, b.record.timerKey));
+        for (const row of byKey) out.push(toStoredTimer(row));
       }
       return out;
     },
