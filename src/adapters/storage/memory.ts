@@ -108,61 +108,48 @@ interface PreparedEntity {
 }
 
 /**
- * A set of ids read in sorted order (JavaScript `<`). Inserts and removes are O(1) on a Set;
- * the sorted array is rebuilt lazily on the next read. Writes vastly outnumber ordered reads
- * here (every timer and lookup change is a write; listing is for explain and paging), and a
- * sorted array with binary insertion made each write an O(n) memmove at 100,000+ ids.
+ * Two or more ids read in sorted order (JavaScript `<`): a lookup value indexing one id is
+ * stored as that id alone (most values, a phone or an e-mail, index exactly one lead). Inserts
+ * and removes are O(1) on a Set; the sorted array is rebuilt lazily on the next read. Writes
+ * vastly outnumber ordered reads here (every owner change is a write; listing is for explain
+ * and paging), and a sorted array with binary insertion made each write an O(n) memmove at
+ * 100,000+ ids.
  */
 class SortedIds {
-  // Most lookup values (a phone, an e-mail) index exactly one id: keep that case allocation-free.
-  private one: string | undefined;
-  private many: Set<string> | undefined;
-  private sorted: string[] = [];
-  private dirty = false;
+  private readonly ids = new Set<string>();
+  private sorted: string[] | undefined;
 
-  get ids(): readonly string[] {
-    if (this.dirty) {
-      this.sorted =
-        this.many !== undefined ? [...this.many].sort(byString) : this.one !== undefined ? [this.one] : [];
-      this.dirty = false;
-    }
-    return this.sorted;
+  constructor(first: string, second: string) {
+    this.ids.add(first).add(second);
   }
 
   get size(): number {
-    return this.many !== undefined ? this.many.size : this.one !== undefined ? 1 : 0;
+    return this.ids.size;
+  }
+
+  /** Any id, for a set down to one. */
+  get first(): string {
+    return this.ids.values().next().value!;
   }
 
   insert(id: string): void {
-    if (this.many !== undefined) {
-      // One probe instead of has + add: these sets hold 100,000+ ids.
-      const before = this.many.size;
-      if (this.many.add(id).size === before) return;
-    } else if (this.one === undefined) {
-      this.one = id;
-    } else if (this.one === id) {
-      return;
-    } else {
-      this.many = new Set([this.one, id]);
-      this.one = undefined;
-    }
-    this.dirty = true;
+    // One probe instead of has + add: an owner's set holds thousands of ids.
+    const before = this.ids.size;
+    if (this.ids.add(id).size !== before) this.sorted = undefined;
   }
 
   remove(id: string): void {
-    if (this.many !== undefined) {
-      if (this.many.delete(id)) this.dirty = true;
-    } else if (this.one === id) {
-      this.one = undefined;
-      this.dirty = true;
-    }
+    if (this.ids.delete(id)) this.sorted = undefined;
   }
 
-  /** Ids after `afterId` (exclusive), at most `limit`. */
-  page(options: PageOptions | undefined, accept?: (id: string) => boolean): string[] {
-    return pageOf(this.ids, options, accept);
+  page(options: PageOptions | undefined): string[] {
+    this.sorted ??= [...this.ids].sort(byString);
+    return pageOf(this.sorted, options);
   }
 }
+
+/** The ids a lookup value indexes: one id alone, or a set of them. */
+type IndexedIds = string | SortedIds;
 
 /**
  * The keys of a map, read in sorted order: the map already holds them, so an insert only marks
@@ -345,7 +332,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
   const entities = new Map<string, Map<string, EntityRow>>();
   const entityIds = new Map<string, SortedKeys>();
   /** kind → key → value → ids */
-  const lookupIndex = new Map<string, Map<string, Map<string, SortedIds>>>();
+  const lookupIndex = new Map<string, Map<string, Map<string, IndexedIds>>>();
 
   // The event log, one column per field (seq = index + 1): no object per stored event — a
   // simulated year keeps over a million — and the times unboxed in a double array.
@@ -392,7 +379,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
     if (closed) throw new StorageError('storage is closed', { code: 'STORAGE_CLOSED' });
   }
 
-  function lookupIds(kind: string, key: string, value: string): SortedIds | undefined {
+  function lookupIds(kind: string, key: string, value: string): IndexedIds | undefined {
     return lookupIndex.get(kind)?.get(key)?.get(value);
   }
 
@@ -535,8 +522,11 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
       if (!byValue) continue;
       for (const value of values) {
         const index = byValue.get(value);
-        index?.remove(id);
-        if (index && index.size === 0) byValue.delete(value);
+        if (index === id) byValue.delete(value);
+        else if (index !== undefined && typeof index !== 'string') {
+          index.remove(id);
+          if (index.size === 1) byValue.set(value, index.first);
+        }
       }
     }
     row.lookups = next;
@@ -553,12 +543,10 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
         keys.set(key, byValue);
       }
       for (const value of values) {
-        let index = byValue.get(value);
-        if (!index) {
-          index = new SortedIds();
-          byValue.set(value, index);
-        }
-        index.insert(id);
+        const index = byValue.get(value);
+        if (index === undefined) byValue.set(value, id);
+        else if (typeof index !== 'string') index.insert(id);
+        else if (index !== id) byValue.set(value, new SortedIds(index, id));
       }
     }
   }
@@ -616,7 +604,9 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
     async lookup(kind, key, value, page) {
       assertOpen();
       checkPage(page, 'lookup(options)');
-      return lookupIds(kind, key, value)?.page(page) ?? [];
+      const ids = lookupIds(kind, key, value);
+      if (ids === undefined) return [];
+      return typeof ids === 'string' ? pageOf([ids], page) : ids.page(page);
     },
 
     async commit(input: CommitInput): Promise<CommitResult> {
