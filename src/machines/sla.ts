@@ -903,6 +903,24 @@ function copyClock(clock: SlaClockState): MutableClock {
   };
 }
 
+/** A live clock ended at `at` (met, stopped after a breach, or cancelled): no segment, no timers due. */
+function endedClock(
+  clock: SlaClockState,
+  status: SlaClockStatus,
+  elapsedMs: number,
+  at: number,
+): SlaClockState {
+  const ended = copyClock(clock);
+  ended.status = status;
+  ended.generation = clock.generation + 1;
+  ended.segmentStartedAt = null;
+  ended.pausedAt = null;
+  ended.elapsedMs = elapsedMs;
+  ended.warnAt = null;
+  ended.stoppedAt = at;
+  return ended;
+}
+
 /** Report the warning of a running clock; returns the clock marked warned. */
 function warn(draft: Draft, clock: SlaClockState, at: number, detectedBy: 'timer' | 'pause'): SlaClockState {
   const warnAt = clock.warnAt ?? at;
@@ -943,12 +961,8 @@ function startClock(draft: Draft, policy: SlaPolicy, event: SlaEventInput): void
   if (previous && isLive(previous)) {
     assertInOrder(previous, at, `event ${event.type}`);
     const elapsed = elapsedAt(previous, at, calendar);
-    const cancelled = copyClock(previous);
-    cancelled.status = 'cancelled';
-    cancelled.segmentStartedAt = null;
-    cancelled.pausedAt = null;
-    cancelled.elapsedMs = elapsed;
-    cancelled.stoppedAt = at;
+    // Only reported: the new cycle below replaces it.
+    const cancelled = endedClock(previous, 'cancelled', elapsed, at);
     draft.effects.push({
       type: 'sla.cancelled',
       ...recordBase(draft, cancelled, at, elapsed),
@@ -1001,14 +1015,7 @@ function stopClock(draft: Draft, policyId: string, event: SlaEventInput): void {
   if (isOverdue(clock, at)) clock = breach(draft, clock, at, 'stop');
   const elapsed = elapsedAt(clock, at, draft.context.calendar);
   const breachedAt = clock.breachedAt;
-  const stopped = copyClock(clock);
-  stopped.status = breachedAt === null ? 'met' : 'breachedThenStopped';
-  stopped.generation = clock.generation + 1;
-  stopped.segmentStartedAt = null;
-  stopped.pausedAt = null;
-  stopped.elapsedMs = elapsed;
-  stopped.warnAt = null;
-  stopped.stoppedAt = at;
+  const stopped = endedClock(clock, breachedAt === null ? 'met' : 'breachedThenStopped', elapsed, at);
   syncTimers(draft, previous, stopped);
   put(draft, stopped);
   const base = recordBase(draft, stopped, at, elapsed);
@@ -1254,14 +1261,7 @@ export function slaStopAll(
     if (!previous || !isLive(previous)) continue;
     assertInOrder(previous, at, 'slaStopAll');
     const elapsed = elapsedAt(previous, at, context.calendar);
-    const cancelled = copyClock(previous);
-    cancelled.status = 'cancelled';
-    cancelled.generation = previous.generation + 1;
-    cancelled.segmentStartedAt = null;
-    cancelled.pausedAt = null;
-    cancelled.elapsedMs = elapsed;
-    cancelled.warnAt = null;
-    cancelled.stoppedAt = at;
+    const cancelled = endedClock(previous, 'cancelled', elapsed, at);
     syncTimers(draft, previous, cancelled);
     put(draft, cancelled);
     draft.effects.push({
