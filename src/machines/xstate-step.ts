@@ -694,10 +694,10 @@ function compileMachine(machine: AnyStateMachine): Compiled {
   };
 }
 
-/** Mutable scratch of one step; a plain object keeps the hot loop monomorphic. */
 type CloneContext = (context: Record<string, unknown>) => Record<string, unknown>;
 const spreadCopy: CloneContext = (context) => ({ ...context });
 
+/** Mutable scratch of one step; a plain object keeps the hot loop monomorphic. */
 interface Run {
   /** Copies the context before the step's first assign. */
   clone: CloneContext;
@@ -889,7 +889,7 @@ function compiledStepper(machine: AnyStateMachine, compiled: Compiled, clone: Cl
         const run: Run = {
           clone,
           context: base,
-          // A factory's result was spread into a fresh object above; a context object was not.
+          // A factory's result was copied by `clone` above; a context object was not.
           ownContext: typeof factory === 'function',
           now,
           queue: undefined,

@@ -157,21 +157,17 @@ type IndexedIds = string | SortedIds;
  * Keys are never removed from these maps (entities, outbox messages, quarantined leads).
  */
 class SortedKeys {
-  private sorted: string[] = [];
-  private dirty = false;
+  private sorted: string[] | undefined;
 
   constructor(private readonly source: ReadonlyMap<string, unknown>) {}
 
   /** Call after adding a key to the map. */
   added(): void {
-    this.dirty = true;
+    this.sorted = undefined;
   }
 
   page(options: PageOptions | undefined, accept?: (id: string) => boolean): string[] {
-    if (this.dirty) {
-      this.sorted = [...this.source.keys()].sort(byString);
-      this.dirty = false;
-    }
+    this.sorted ??= [...this.source.keys()].sort(byString);
     return pageOf(this.sorted, options, accept);
   }
 }
@@ -886,7 +882,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
       // Sorted on read: listing is rare (explain, paging tools), timer writes are constant.
       const entityIds =
         query.entityId === undefined
-          ? [...idSlots.keys()].filter((id) => idSlots.get(id)!.timers !== undefined).sort(byString)
+          ? [...idSlots].flatMap(([id, slot]) => (slot.timers === undefined ? [] : [id])).sort(byString)
           : [query.entityId];
       const out: StoredTimer[] = [];
       for (const entityId of entityIds) {
