@@ -205,8 +205,13 @@ export {
   type TimerCommand,
   UnsupportedMachineError,
 } from './machines/xstate-step.js';
-export { computeLeadMetrics, type LeadMetrics, type LeadMetricsOptions } from './metrics/lead-metrics.js';
-export { computeMetrics, type Metrics, type MetricsOptions } from './metrics/metrics.js';
+export {
+  computeLeadMetrics,
+  LEAD_METRICS_EVENT_TYPES,
+  type LeadMetrics,
+  type LeadMetricsOptions,
+} from './metrics/lead-metrics.js';
+export { computeMetrics, METRICS_EVENT_TYPES, type Metrics, type MetricsOptions } from './metrics/metrics.js';
 export { type DurationStats, durationStats, type TargetShare } from './metrics/stats.js';
 // --- domain model (zod schemas and inferred types)
 export {

@@ -14,8 +14,8 @@ import type {
 import { cloneLeadContext, type LeadContext, leadMachine } from '../machines/lead.js';
 import { type SlaSummaryEntry, slaSummary } from '../machines/sla.js';
 import { createStepper } from '../machines/xstate-step.js';
-import { computeLeadMetrics, type LeadMetrics } from '../metrics/lead-metrics.js';
-import { computeMetrics, type Metrics } from '../metrics/metrics.js';
+import { computeLeadMetrics, LEAD_METRICS_EVENT_TYPES, type LeadMetrics } from '../metrics/lead-metrics.js';
+import { computeMetrics, METRICS_EVENT_TYPES, type Metrics } from '../metrics/metrics.js';
 import { type Customer, parseCustomer } from '../model/customer.js';
 import { parseLead } from '../model/lead.js';
 import { parseTeam, type Team, type TeamInput } from '../model/team.js';
@@ -1389,7 +1389,7 @@ export function createEngine(options: EngineOptions): Engine {
     },
     metrics: async (window = {}) => {
       const span = metricsWindow(window);
-      const events = await storage.readEvents({ from: span.from });
+      const events = await storage.readEvents({ from: span.from, types: METRICS_EVENT_TYPES });
       return computeMetrics(events, { ...span, calendar, targets: compiled.source.targets });
     },
     reviewCustomer: (customerId, knowledge) =>
@@ -1476,7 +1476,11 @@ export function createEngine(options: EngineOptions): Engine {
       }),
     leadMetrics: async (window = {}) => {
       const span = metricsWindow(window);
-      const events = await storage.readEvents({ kind: 'lead', from: span.from });
+      const events = await storage.readEvents({
+        kind: 'lead',
+        from: span.from,
+        types: LEAD_METRICS_EVENT_TYPES,
+      });
       return computeLeadMetrics(events, { ...span, calendar, targets: compiled.source.targets });
     },
   };

@@ -69,11 +69,15 @@ export interface LeadMetricsOptions {
   };
 }
 
-interface LeadTimeline {
+/** What the lead KPIs need of one lead received in the window. */
+export interface LeadTimeline {
   receivedAt: number;
   assignable: boolean;
   closed: boolean;
   assignedAt?: number;
+  /** The rep of the first assignment. */
+  firstOwnerId?: string;
+  /** The rep of the latest assignment. */
   ownerId?: string;
   openedAt?: number;
   followedUpAt?: number;
@@ -82,37 +86,64 @@ interface LeadTimeline {
 const HOUR = 3_600_000;
 
 /**
- * Compute {@link LeadMetrics} from the engine's event log. Pure: the events (all events of the
- * leads received in the window, in sequence order) come in, the report comes out.
+ * The event types {@link computeLeadMetrics} reads; every other event leaves its report unchanged,
+ * so a caller reading the log may ask storage for these only (`readEvents({ types })`).
  *
  * @example
  * ```ts
- * import { computeLeadMetrics } from 'leadflow';
+ * import { LEAD_METRICS_EVENT_TYPES, computeLeadMetrics } from 'leadflow';
+ * const events = await storage.readEvents({ kind: 'lead', types: LEAD_METRICS_EVENT_TYPES });
  * const report = computeLeadMetrics(events, { from, to, asOf, calendar, targets });
  * ```
  */
-export function computeLeadMetrics(events: readonly StoredEvent[], options: LeadMetricsOptions): LeadMetrics {
+export const LEAD_METRICS_EVENT_TYPES: readonly string[] = Object.freeze([
+  'lead.received',
+  'lead.assigned',
+  'lead.opened',
+  'lead.followedUp',
+  'lead.nurturing',
+  'lead.closed',
+  'sla.breached',
+]);
+
+/**
+ * The lead KPIs folded one event at a time, so {@link computeMetrics} reads the log once for its
+ * own figures and these. `timelines` holds the leads received in the window.
+ */
+export interface LeadMetricsFold {
+  add(event: StoredEvent): void;
+  readonly timelines: ReadonlyMap<string, LeadTimeline>;
+  finish(): LeadMetrics;
+}
+
+/** Start a {@link LeadMetricsFold}; internal to the metrics module. */
+export function leadMetricsFold(options: LeadMetricsOptions): LeadMetricsFold {
   const leads = new Map<string, LeadTimeline>();
   const breaches: Record<string, number> = {};
-  for (const event of events) {
-    if (event.kind !== 'lead') continue;
+  const add = (event: StoredEvent): void => {
+    if (event.kind !== 'lead') return;
     const data = (event.data ?? {}) as Record<string, unknown>;
     if (event.type === 'lead.received') {
-      if (event.at < options.from || event.at >= options.to) continue;
+      if (event.at < options.from || event.at >= options.to) return;
       leads.set(event.entityId, {
         receivedAt: event.at,
         assignable: data.qualified !== false,
         closed: false,
       });
-      continue;
+      return;
     }
     const lead = leads.get(event.entityId);
-    if (lead === undefined) continue;
+    if (lead === undefined) return;
     switch (event.type) {
-      case 'lead.assigned':
-        if (lead.assignedAt === undefined) lead.assignedAt = event.at;
-        lead.ownerId = typeof data.repId === 'string' ? data.repId : lead.ownerId;
+      case 'lead.assigned': {
+        const repId = typeof data.repId === 'string' ? data.repId : undefined;
+        if (lead.assignedAt === undefined) {
+          lead.assignedAt = event.at;
+          lead.firstOwnerId = repId;
+        }
+        lead.ownerId = repId ?? lead.ownerId;
         break;
+      }
       case 'lead.opened':
         lead.openedAt ??= event.at;
         break;
@@ -131,8 +162,32 @@ export function computeLeadMetrics(events: readonly StoredEvent[], options: Lead
         break;
       }
     }
-  }
+  };
+  return { add, timelines: leads, finish: () => finishLeadMetrics(leads, breaches, options) };
+}
 
+/**
+ * Compute {@link LeadMetrics} from the engine's event log. Pure: the events (all events of the
+ * leads received in the window, in sequence order; those of {@link LEAD_METRICS_EVENT_TYPES}
+ * are enough) come in, the report comes out.
+ *
+ * @example
+ * ```ts
+ * import { computeLeadMetrics } from 'leadflow';
+ * const report = computeLeadMetrics(events, { from, to, asOf, calendar, targets });
+ * ```
+ */
+export function computeLeadMetrics(events: readonly StoredEvent[], options: LeadMetricsOptions): LeadMetrics {
+  const fold = leadMetricsFold(options);
+  for (const event of events) fold.add(event);
+  return fold.finish();
+}
+
+function finishLeadMetrics(
+  leads: ReadonlyMap<string, LeadTimeline>,
+  breaches: Record<string, number>,
+  options: LeadMetricsOptions,
+): LeadMetrics {
   const { calendar, targets, asOf } = options;
   let assignedMet = 0;
   let assignedMissed = 0;

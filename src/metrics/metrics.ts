@@ -1,6 +1,11 @@
 import type { StoredEvent } from '../adapters/storage/port.js';
 import { OPPORTUNITY_STAGE_IDS, type OpportunityStageId } from '../rules/stages.js';
-import { computeLeadMetrics, type LeadMetrics, type LeadMetricsOptions } from './lead-metrics.js';
+import {
+  LEAD_METRICS_EVENT_TYPES,
+  type LeadMetrics,
+  type LeadMetricsOptions,
+  leadMetricsFold,
+} from './lead-metrics.js';
 import { type DurationStats, durationStats, type TargetShare, targetShare } from './stats.js';
 
 /**
@@ -121,7 +126,42 @@ export interface MetricsOptions extends LeadMetricsOptions {
 const share = (part: number, whole: number): number | null => (whole === 0 ? null : part / whole);
 
 /**
- * Compute {@link Metrics} from the event log (all kinds, in sequence order). Pure.
+ * The event types {@link computeMetrics} reads ({@link LEAD_METRICS_EVENT_TYPES} included); every
+ * other event leaves its report unchanged, so a caller may ask storage for these only.
+ *
+ * @example
+ * ```ts
+ * import { METRICS_EVENT_TYPES, computeMetrics } from 'leadflow';
+ * const events = await storage.readEvents({ types: METRICS_EVENT_TYPES });
+ * const report = computeMetrics(events, { from, to, asOf, calendar, targets });
+ * ```
+ */
+export const METRICS_EVENT_TYPES: readonly string[] = Object.freeze([
+  ...new Set([
+    ...LEAD_METRICS_EVENT_TYPES,
+    'lead.duplicate',
+    'opportunity.created',
+    'opportunity.stageEntered',
+    'opportunity.nextContactPlanned',
+    'opportunity.stageLeft',
+    'opportunity.rolledBack',
+    'opportunity.won',
+    'opportunity.lost',
+    'opportunity.ownerChanged',
+    'task.created',
+    'task.acknowledged',
+    'task.completed',
+    'task.overdue',
+    'customer.created',
+    'customer.duplicateEntry',
+    'customer.crossSell',
+    'customer.risk',
+  ]),
+]);
+
+/**
+ * Compute {@link Metrics} from the event log (all kinds, in sequence order; those of
+ * {@link METRICS_EVENT_TYPES} are enough). Pure. The log is read once, for the lead KPIs too.
  *
  * @example
  * ```ts
@@ -131,20 +171,16 @@ const share = (part: number, whole: number): number | null => (whole === 0 ? nul
  */
 export function computeMetrics(events: readonly StoredEvent[], options: MetricsOptions): Metrics {
   const { from, to, asOf } = options;
-  const leads = computeLeadMetrics(events, options);
+  const leadFold = leadMetricsFold(options);
   const unopenedWithin = options.unopenedWithinMs ?? 30 * 60_000;
   const stalledAfter = options.stalledAfterMs ?? 5 * 86_400_000;
   const inWindow = (at: number) => at >= from && at < to;
 
-  // --- leads: completeness, duplicates, per-rep open / follow-up
+  // --- leads: completeness, duplicates (per-rep open / follow-up come from the lead fold)
   const fieldCounts: Record<string, number> = {};
   let leadsSeen = 0;
   let allComplete = 0;
   let leadDuplicates = 0;
-  const leadTimes = new Map<
-    string,
-    { receivedAt: number; assignedAt?: number; owner?: string; openedAt?: number; followedAt?: number }
-  >();
   // --- opportunities
   const opportunityCreated = new Map<string, { at: number; ownerId: string | null }>();
   const currentStage = new Map<
@@ -179,6 +215,7 @@ export function computeMetrics(events: readonly StoredEvent[], options: MetricsO
   let risk = 0;
 
   for (const event of events) {
+    leadFold.add(event);
     const data = (event.data ?? {}) as Record<string, unknown>;
     switch (event.type) {
       case 'lead.received': {
@@ -186,35 +223,17 @@ export function computeMetrics(events: readonly StoredEvent[], options: MetricsO
         leadsSeen++;
         const complete = (data.complete ?? {}) as Record<string, boolean>;
         let all = true;
-        for (const [field, filled] of Object.entries(complete)) {
+        for (const field in complete) {
+          const filled = complete[field];
           fieldCounts[field] = (fieldCounts[field] ?? 0) + (filled ? 1 : 0);
           if (!filled) all = false;
         }
         if (all) allComplete++;
-        leadTimes.set(event.entityId, { receivedAt: event.at });
         break;
       }
       case 'lead.duplicate':
         if (inWindow(event.at)) leadDuplicates++;
         break;
-      case 'lead.assigned': {
-        const lead = leadTimes.get(event.entityId);
-        if (lead && lead.assignedAt === undefined) {
-          lead.assignedAt = event.at;
-          lead.owner = typeof data.repId === 'string' ? data.repId : undefined;
-        }
-        break;
-      }
-      case 'lead.opened': {
-        const lead = leadTimes.get(event.entityId);
-        if (lead) lead.openedAt ??= event.at;
-        break;
-      }
-      case 'lead.followedUp': {
-        const lead = leadTimes.get(event.entityId);
-        if (lead) lead.followedAt ??= event.at;
-        break;
-      }
       case 'opportunity.created':
         if (inWindow(event.at))
           opportunityCreated.set(event.entityId, {
@@ -323,6 +342,7 @@ export function computeMetrics(events: readonly StoredEvent[], options: MetricsO
         break;
     }
   }
+  const leads = leadFold.finish();
   // Visits still open with a plan: missed once the planned time has passed, else pending.
   for (const [opportunityId, planned] of visitPlan) {
     if (!currentStage.get(opportunityId)?.open) continue;
@@ -388,18 +408,18 @@ export function computeMetrics(events: readonly StoredEvent[], options: MetricsO
       firstFollowUp: { due: 0, done: 0, onTime: 0 },
       stageAdvance: { due: 0, done: 0, onTime: 0 },
     });
-  for (const lead of leadTimes.values()) {
-    if (lead.assignedAt === undefined || lead.owner === undefined) continue;
-    const rep = repEntry(lead.owner);
+  for (const lead of leadFold.timelines.values()) {
+    if (lead.assignedAt === undefined || lead.firstOwnerId === undefined) continue;
+    const rep = repEntry(lead.firstOwnerId);
     rep.open.due++;
     if (lead.openedAt !== undefined) {
       rep.open.done++;
       if (lead.openedAt - lead.assignedAt <= unopenedWithin) rep.open.onTime++;
     }
     rep.firstFollowUp.due++;
-    if (lead.followedAt !== undefined) {
+    if (lead.followedUpAt !== undefined) {
       rep.firstFollowUp.done++;
-      if (lead.followedAt - lead.receivedAt <= options.targets.firstFollowUpWithin)
+      if (lead.followedUpAt - lead.receivedAt <= options.targets.firstFollowUpWithin)
         rep.firstFollowUp.onTime++;
     }
   }
