@@ -237,35 +237,31 @@ function invalid(message: string): StorageError {
   return new StorageError(message);
 }
 
-// `…At` variants name an item of a commit section; the path is only built when a check fails.
-function requireStringAt(value: unknown, section: string, index: number, field: string): string {
-  if (typeof value !== 'string' || value.length === 0)
-    throw invalid(`${section}[${index}].${field} must be a non-empty string`);
+const isNonEmptyString = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
+const isInstant = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+
+function requireString(value: unknown, path: string): string {
+  if (!isNonEmptyString(value)) throw invalid(`${path} must be a non-empty string`);
   return value;
 }
 
-function requireTimeAt(value: unknown, section: string, index: number, field: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw invalid(`${section}[${index}].${field} must be a finite epoch-ms number, got ${String(value)}`);
-  }
+function requireTime(value: unknown, path: string): number {
+  if (!isInstant(value)) throw invalid(`${path} must be a finite epoch-ms number, got ${String(value)}`);
   return value;
+}
+
+// `…At` variants name an item of a commit section; the path is only built when a check fails.
+function requireStringAt(value: unknown, section: string, index: number, field: string): string {
+  return isNonEmptyString(value) ? value : requireString(value, `${section}[${index}].${field}`);
+}
+
+function requireTimeAt(value: unknown, section: string, index: number, field: string): number {
+  return isInstant(value) ? value : requireTime(value, `${section}[${index}].${field}`);
 }
 
 function requireVersionAt(value: unknown, section: string, index: number, field: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
     throw invalid(`${section}[${index}].${field} must be a safe integer ≥ 0, got ${String(value)}`);
-  }
-  return value;
-}
-
-function requireString(value: unknown, path: string): string {
-  if (typeof value !== 'string' || value.length === 0) throw invalid(`${path} must be a non-empty string`);
-  return value;
-}
-
-function requireTime(value: unknown, path: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw invalid(`${path} must be a finite epoch-ms number, got ${String(value)}`);
   }
   return value;
 }
@@ -880,13 +876,16 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
     async listTimers(query = {}) {
       assertOpen();
       // Sorted on read: listing is rare (explain, paging tools), timer writes are constant.
-      const entityIds =
+      const slots =
         query.entityId === undefined
-          ? [...idSlots].flatMap(([id, slot]) => (slot.timers === undefined ? [] : [id])).sort(byString)
-          : [query.entityId];
+          ? [...idSlots]
+              .filter(([, slot]) => slot.timers !== undefined)
+              .sort(([a], [b]) => byString(a, b))
+              .map(([, slot]) => slot)
+          : [slotOf(query.entityId)];
       const out: StoredTimer[] = [];
-      for (const entityId of entityIds) {
-        const rows = slotOf(entityId)?.timers;
+      for (const slot of slots) {
+        const rows = slot?.timers;
         if (!rows) continue;
         const byKey = [...rows].sort((a, b) => byString(a.record.timerKey, b.record.timerKey));
         for (const row of byKey) out.push(toStoredTimer(row));
