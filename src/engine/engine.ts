@@ -1470,7 +1470,7 @@ export function createEngine(options: EngineOptions): Engine {
         if (events.length > 0) {
           await storage.commit({ at, events, outbox });
           outboxDirty = true;
-          if (autoDeliver && outboxDirty) await deliverDue();
+          if (autoDeliver) await deliverDue();
         }
         return effects;
       }),

@@ -773,10 +773,12 @@ function elapsedAt(clock: SlaClockState, at: number, calendar: BusinessCalendar)
 
 /** The timers a clock has pending in the host's store, according to its state. */
 function pendingOf(clock: SlaClockState): readonly SlaScheduleTimer[] {
-  if (clock.status !== 'running' || clock.breachedAt !== null) return NO_TIMERS;
+  const warnAt = pendingDue(clock, 'warn');
+  const dueAt = pendingDue(clock, 'breach');
+  if (warnAt === null && dueAt === null) return NO_TIMERS;
   const pending: SlaScheduleTimer[] = [];
-  if (!clock.warned && clock.warnAt !== null) pending.push(scheduleCommand(clock, 'warn', clock.warnAt));
-  if (clock.dueAt !== null) pending.push(scheduleCommand(clock, 'breach', clock.dueAt));
+  if (warnAt !== null) pending.push(scheduleCommand(clock, 'warn', warnAt));
+  if (dueAt !== null) pending.push(scheduleCommand(clock, 'breach', dueAt));
   return pending;
 }
 
@@ -817,7 +819,10 @@ function syncTimers(
     setTimer(draft, scheduleCommand(after, 'breach', newBreach));
 }
 
-/** Due instant of a clock's pending timer for `phase`, or null when none is pending (see pendingOf). */
+/**
+ * Due instant of a clock's pending timer for `phase`, or null when none is pending: the one rule
+ * of which timers a clock keeps in the host's store (pendingOf and syncTimers both ask it).
+ */
 function pendingDue(clock: SlaClockState, phase: SlaPhase): number | null {
   if (clock.status !== 'running' || clock.breachedAt !== null) return null;
   if (phase === 'breach') return clock.dueAt;
