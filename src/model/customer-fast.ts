@@ -2,6 +2,7 @@ import type { Customer } from './customer.js';
 import { MODEL_LIMITS } from './limits.js';
 import {
   clean,
+  cleanCurrency,
   cleanEmail,
   cleanId,
   cleanPhone,
@@ -18,8 +19,6 @@ import {
  * `undefined` for anything else, in which case the zod schema decides (and produces the issues).
  * A differential property test holds it to the schema. Every converted lead upserts a customer.
  */
-
-const CURRENCY = /^[A-Z]{3}$/;
 
 const CUSTOMER_KEYS = new Set([
   'id',
@@ -67,7 +66,7 @@ export function fastParseCustomer(raw: unknown): Customer | undefined {
     return undefined;
   if (city !== undefined && !clean(city, MODEL_LIMITS.labelLength)) return undefined;
   if (ownerRepId !== undefined && !cleanId(ownerRepId)) return undefined;
-  if (currency !== undefined && !(typeof currency === 'string' && CURRENCY.test(currency))) return undefined;
+  if (currency !== undefined && !cleanCurrency(currency)) return undefined;
   if (!noHistory(raw.purchases) || !noHistory(raw.receivables)) return undefined;
   if (!noHistory(raw.technicalContacts) || !noHistory(raw.renewals)) return undefined;
   const custom = raw.custom;

@@ -2,6 +2,7 @@ import type { Lead } from './lead.js';
 import { MODEL_LIMITS } from './limits.js';
 import {
   clean,
+  cleanCurrency,
   cleanEmail,
   cleanId,
   cleanPhone,
@@ -109,8 +110,7 @@ export function fastParseLead(raw: unknown): Lead | undefined {
       amount > MODEL_LIMITS.maxAmount
     )
       return undefined;
-    if (currency !== undefined && (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency)))
-      return undefined;
+    if (currency !== undefined && !cleanCurrency(currency)) return undefined;
     parsedBudget = { amount, currency: (currency as string | undefined) ?? 'CNY' };
   }
   if (need !== undefined && !clean(need, MODEL_LIMITS.needLength)) return undefined;

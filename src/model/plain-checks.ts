@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MODEL_LIMITS } from './limits.js';
+import { CURRENCY_PATTERN, ID_PATTERN, PHONE_PATTERN } from './primitives.js';
 import { validateUscc } from './uscc.js';
 
 /*
@@ -8,10 +9,6 @@ import { validateUscc } from './uscc.js';
  * else goes to the schema.
  */
 
-/** As `phoneSchema` (after its trim). */
-const PHONE = /^\+?[0-9(][0-9 ()-]*[0-9]$/;
-/** As `idSchema`. */
-const ID = /^[A-Za-z0-9][A-Za-z0-9_.:@-]*$/;
 /** As `emailSchema`. */
 const EMAIL = z.regexes.email;
 
@@ -44,17 +41,22 @@ export function usccInNormalForm(value: unknown): value is string {
 
 /** An id `idSchema` accepts unchanged. */
 export function cleanId(value: unknown): value is string {
-  return clean(value, MODEL_LIMITS.idLength) && ID.test(value);
+  return clean(value, MODEL_LIMITS.idLength) && ID_PATTERN.test(value);
 }
 
 /** A phone number `phoneSchema` accepts unchanged. */
 export function cleanPhone(value: unknown): value is string {
-  return clean(value, MODEL_LIMITS.phoneLength) && value.length >= 3 && PHONE.test(value);
+  return clean(value, MODEL_LIMITS.phoneLength) && value.length >= 3 && PHONE_PATTERN.test(value);
 }
 
 /** An e-mail address `emailSchema` accepts unchanged. */
 export function cleanEmail(value: unknown): value is string {
   return clean(value, MODEL_LIMITS.emailLength) && EMAIL.test(value);
+}
+
+/** A currency code `currencySchema` accepts unchanged (already upper-case, no padding). */
+export function cleanCurrency(value: unknown): value is string {
+  return typeof value === 'string' && CURRENCY_PATTERN.test(value);
 }
 
 /** An empty plain record (custom fields the fast paths leave to the schema unless empty). */

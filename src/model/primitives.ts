@@ -16,6 +16,18 @@ import { MODEL_LIMITS } from './limits.js';
 export const ID_PATTERN: RegExp = /^[A-Za-z0-9][A-Za-z0-9_.:@-]*$/;
 
 /**
+ * What {@link currencySchema} accepts after trimming and upper-casing (the fast paths share it).
+ * @internal
+ */
+export const CURRENCY_PATTERN: RegExp = /^[A-Z]{3}$/;
+
+/**
+ * What {@link phoneSchema} accepts after trimming (the fast paths share it).
+ * @internal
+ */
+export const PHONE_PATTERN: RegExp = /^\+?[0-9(][0-9 ()-]*[0-9]$/;
+
+/**
  * An id (lead, rep, supervisor, customer, pool, department, group). Trimmed; numbers are not
  * coerced — send `String(id)`.
  *
@@ -180,7 +192,7 @@ export const currencySchema = z
   .max(16, { message: 'must be an ISO 4217 code of 3 letters, e.g. CNY', abort: true })
   .trim()
   .toUpperCase()
-  .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code of 3 letters, e.g. CNY');
+  .regex(CURRENCY_PATTERN, 'must be an ISO 4217 code of 3 letters, e.g. CNY');
 
 /**
  * A phone number as typed: digits with optional leading `+`, spaces, dashes and parentheses,
@@ -198,10 +210,7 @@ export const phoneSchema = z
   .max(MODEL_LIMITS.phoneLength, { abort: true })
   .trim()
   .min(3, { message: 'must be at least 3 characters', abort: true })
-  .regex(
-    /^\+?[0-9(][0-9 ()-]*[0-9]$/,
-    'must be a phone number: digits, optional leading +, spaces, - and ()',
-  );
+  .regex(PHONE_PATTERN, 'must be a phone number: digits, optional leading +, spaces, - and ()');
 
 /**
  * An e-mail address (trimmed, at most 254 characters).
