@@ -5,20 +5,32 @@ import type { Notifier, NotifyMessage, NotifyResult } from '../adapters/notify/p
  * What a notifier contract factory may return: the notifier alone, or the notifier together with
  * a way to count what actually reached the transport (for a real channel: the requests a mocked
  * HTTP server received). With `deliveries`, the suite checks that a repeated idempotency key is
- * delivered once; without it, it can only check the results.
+ * delivered once; without it, it can only check the results. With `stall`, it also checks that
+ * an in-flight send gives up once its signal fires.
  *
  * @example
  * ```ts
  * import { memoryNotifier } from 'leadflow';
  * import type { NotifierHarness } from 'leadflow/testing';
- * const notifier = memoryNotifier();
- * const harness: NotifierHarness = { notifier, deliveries: () => notifier.sent.length };
+ * let stalled = false;
+ * const notifier = memoryNotifier({ fail: () => stalled && { hang: true } });
+ * const harness: NotifierHarness = {
+ *   notifier,
+ *   deliveries: () => notifier.sent.length,
+ *   stall: () => { stalled = true; },
+ * };
  * ```
  */
 export interface NotifierHarness {
   notifier: Notifier;
   /** How many messages reached the transport so far. */
   deliveries?: () => number;
+  /**
+   * Make the transport stop answering from now on, like a hung server: a request stays pending
+   * until the `AbortSignal` it was given fires, then rejects, as `fetch` does. Checks that the
+   * notifier hands its send's signal to the transport.
+   */
+  stall?: () => void;
 }
 
 /**
@@ -43,6 +55,12 @@ export interface NotifierContractOptions {
   to?: string[];
   /** Per-test timeout (ms). Default: vitest's. */
   timeout?: number;
+  /**
+   * How long a send may take to settle once its signal has fired (ms) before the suite calls it
+   * stuck. Generous on purpose: this checks that it settles at all, not how fast.
+   * @default 1000
+   */
+  abortGraceMs?: number;
 }
 
 function isHarness(value: Notifier | NotifierHarness): value is NotifierHarness {
@@ -55,6 +73,27 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+type Settled = { state: 'resolved'; value: NotifyResult } | { state: 'rejected' } | { state: 'pending' };
+
+/** Whether `promise` settles within `ms` (a late settlement is ignored). */
+async function settlesWithin(promise: Promise<NotifyResult>, ms: number): Promise<Settled> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const pending = new Promise<Settled>((resolve) => {
+    timer = setTimeout(() => resolve({ state: 'pending' }), ms);
+  });
+  try {
+    return await Promise.race([
+      promise.then(
+        (value): Settled => ({ state: 'resolved', value }),
+        (): Settled => ({ state: 'rejected' }),
+      ),
+      pending,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function expectResultShape(result: NotifyResult): void {
@@ -73,9 +112,12 @@ function expectResultShape(result: NotifyResult): void {
 /**
  * The conformance suite of the notifier port. Each test gets a fresh notifier from `factory`
  * (which should succeed at delivering: point it at a mocked transport). Checks: a name, result
- * shapes, no mutation of the message, and idempotency — the same key sent twice (one after the
+ * shapes, no mutation of the message, idempotency — the same key sent twice (one after the
  * other, or concurrently) is acknowledged both times and, when the harness can count deliveries,
- * delivered once, while different keys are delivered separately.
+ * delivered once, while different keys are delivered separately — and cancellation: a send whose
+ * signal has already fired settles (resolving or rejecting) and a later send of the same key still
+ * delivers it exactly once; with a harness that can `stall`, a hung send settles once its signal
+ * fires.
  *
  * @param name - shown in the `describe` title
  * @param factory - creates a fresh notifier (or {@link NotifierHarness})
@@ -100,6 +142,7 @@ export function runNotifierContract(
 ): void {
   const channel = options.channel ?? 'console';
   const to = options.to ?? ['rep-1'];
+  const grace = options.abortGraceMs ?? 1_000;
   let counter = 0;
   const message = (overrides: Partial<NotifyMessage> = {}): NotifyMessage => ({
     idempotencyKey: `contract-${++counter}`,
@@ -190,6 +233,39 @@ export function runNotifierContract(
       if (a?.ok && b?.ok && a.providerId !== undefined && b.providerId !== undefined) {
         expect(a.providerId).not.toBe(b.providerId);
       }
+    });
+
+    test('a send whose signal already fired settles, and the key is delivered once later', async ({
+      notifier,
+      deliveries,
+    }) => {
+      const m = message();
+      const controller = new AbortController();
+      controller.abort(new Error('contract: aborted before sending'));
+      const settled = await settlesWithin(notifier.send(m, { signal: controller.signal }), grace);
+      expect(settled.state, 'send with an aborted signal did not settle').not.toBe('pending');
+      if (settled.state === 'resolved') expectResultShape(settled.value);
+      // Whether or not the aborted send went out, the retry must not deliver it a second time.
+      const retry = await notifier.send({ ...m }, { signal: new AbortController().signal });
+      expectResultShape(retry);
+      expect(retry.ok).toBe(true);
+      if (deliveries) expect(deliveries()).toBe(1);
+    });
+
+    test('a send to a hung transport settles once its signal fires (when the harness can stall)', async ({
+      notifier,
+      stall,
+    }) => {
+      if (!stall) return;
+      stall();
+      const controller = new AbortController();
+      const sending = notifier.send(message(), { signal: controller.signal });
+      // Let the send reach its transport before aborting it.
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      controller.abort(new Error('contract: timed out'));
+      const settled = await settlesWithin(sending, grace);
+      expect(settled.state, 'send did not settle after its signal fired').not.toBe('pending');
+      if (settled.state === 'resolved') expectResultShape(settled.value);
     });
   });
 }

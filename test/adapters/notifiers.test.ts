@@ -5,8 +5,15 @@ import type { NotifyMessage } from '../../src/adapters/notify/port.js';
 import { runNotifierContract } from '../../src/testing/notifier-contract.js';
 
 runNotifierContract('memory', () => {
-  const notifier = memoryNotifier();
-  return { notifier, deliveries: () => notifier.sent.length };
+  let stalled = false;
+  const notifier = memoryNotifier({ fail: () => stalled && { hang: true } });
+  return {
+    notifier,
+    deliveries: () => notifier.sent.length,
+    stall: () => {
+      stalled = true;
+    },
+  };
 });
 
 runNotifierContract('memory (as a bare notifier)', () => memoryNotifier(), { channel: 'wecom' });
@@ -74,7 +81,50 @@ describe('memoryNotifier', () => {
   });
 });
 
+describe('memoryNotifier and AbortSignal', () => {
+  it('rejects with the reason of an already-aborted signal and delivers nothing', async () => {
+    const n = memoryNotifier();
+    const controller = new AbortController();
+    controller.abort(new Error('shutting down'));
+    await expect(n.send(message('k1'), { signal: controller.signal })).rejects.toThrow('shutting down');
+    expect(n.sent).toEqual([]);
+    expect(n.calls[0]?.thrown).toBe('shutting down');
+    expect(await n.send(message('k1'))).toEqual({ ok: true, providerId: 'memory-1' });
+  });
+
+  it('a hanging send rejects when its signal fires; with afterDelivery the message went out', async () => {
+    const n = memoryNotifier({ failFirst: 1, failWith: { hang: true, afterDelivery: true } });
+    const controller = new AbortController();
+    const sending = n.send(message('k1'), { signal: controller.signal });
+    let settled = false;
+    sending.catch(() => {}).finally(() => (settled = true));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(settled).toBe(false);
+    controller.abort();
+    await expect(sending).rejects.toThrow();
+    expect(n.calls[0]?.thrown).toBeTruthy();
+    expect(n.deliveries('k1')).toBe(1);
+    expect(await n.send(message('k1'))).toMatchObject({ ok: true, duplicate: true });
+  });
+
+  it('works without a context, as before', async () => {
+    const n = memoryNotifier();
+    expect(await n.send(message('k1'))).toEqual({ ok: true, providerId: 'memory-1' });
+  });
+});
+
 describe('consoleNotifier', () => {
+  it('logs nothing when the signal has already fired', async () => {
+    const lines: string[] = [];
+    const n = consoleNotifier({ log: (line) => lines.push(line) });
+    const controller = new AbortController();
+    controller.abort(new Error('timed out'));
+    await expect(n.send(message('k1'), { signal: controller.signal })).rejects.toThrow('timed out');
+    expect(lines).toEqual([]);
+    expect(await n.send(message('k1'), { signal: new AbortController().signal })).toMatchObject({ ok: true });
+    expect(lines).toHaveLength(1);
+  });
+
   it('logs one formatted line per key', async () => {
     const lines: string[] = [];
     const n = consoleNotifier({ log: (line) => lines.push(line) });

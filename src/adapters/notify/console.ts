@@ -1,4 +1,4 @@
-import type { Notifier, NotifyMessage } from './port.js';
+import type { Notifier, NotifyContext, NotifyMessage } from './port.js';
 
 /**
  * Options of {@link consoleNotifier}.
@@ -49,7 +49,8 @@ export function formatNotification(message: NotifyMessage): string {
  * A {@link Notifier} that writes each notification as a line to the console (or to `log`):
  * for development, demos and the playground. Idempotent per key for the last `rememberKeys` keys:
  * a repeated key is acknowledged with the first `providerId` and `duplicate: true`, and not
- * logged again. Never fails unless `log` throws.
+ * logged again. Never fails unless `log` throws, or the send's `signal` has already fired (then it
+ * rejects with the signal's reason and logs nothing, as `fetch` would).
  *
  * @example
  * ```ts
@@ -68,7 +69,9 @@ export function consoleNotifier(options: ConsoleNotifierOptions = {}): Notifier 
 
   return {
     name: options.name ?? 'console',
-    async send(message) {
+    async send(message, context?: NotifyContext) {
+      const signal = context?.signal;
+      if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('aborted');
       const known = delivered.get(message.idempotencyKey);
       if (known !== undefined) return { ok: true, providerId: known, duplicate: true };
       log(formatNotification(message), message);

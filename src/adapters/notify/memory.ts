@@ -1,4 +1,4 @@
-import type { Notifier, NotifyMessage, NotifyResult } from './port.js';
+import type { Notifier, NotifyContext, NotifyMessage, NotifyResult } from './port.js';
 
 /**
  * A simulated failure of {@link memoryNotifier}.
@@ -9,6 +9,7 @@ import type { Notifier, NotifyMessage, NotifyResult } from './port.js';
  * const timeout: MemoryNotifierFailure = { error: 'timeout', retryable: true };
  * const crash: MemoryNotifierFailure = { throw: true, error: 'socket hang up' };
  * const lostAck: MemoryNotifierFailure = { afterDelivery: true, error: 'timeout after accept' };
+ * const hung: MemoryNotifierFailure = { hang: true }; // answers only by rejecting once aborted
  * ```
  */
 export interface MemoryNotifierFailure {
@@ -23,6 +24,12 @@ export interface MemoryNotifierFailure {
    * failure — the provider accepted it but the answer got lost. @default false
    */
   afterDelivery?: boolean;
+  /**
+   * Never answer, like a hung server behind `fetch`: the call stays pending until the send's
+   * `signal` fires, then rejects with the signal's reason (and records it in `thrown`). Without a
+   * signal it never settles. With `afterDelivery`, the message is delivered first. @default false
+   */
+  hang?: boolean;
 }
 
 /**
@@ -88,7 +95,7 @@ export interface MemoryNotifierCall {
   message: NotifyMessage;
   /** The returned result, or `undefined` if the call threw. */
   result?: NotifyResult;
-  /** The error message if the call threw. */
+  /** The error message if the call threw (or rejected). */
   thrown?: string;
 }
 
@@ -117,8 +124,11 @@ export interface MemoryNotifier extends Notifier {
 /**
  * Create a {@link MemoryNotifier}: idempotent per key (a second send of a delivered key returns
  * `{ ok: true, providerId, duplicate: true }` and delivers nothing), able to simulate failures —
- * the first N calls (`failFirst`), or any pattern (`fail`), as a failed result, a thrown error or
- * a lost acknowledgement (`afterDelivery`).
+ * the first N calls (`failFirst`), or any pattern (`fail`), as a failed result, a thrown error,
+ * a lost acknowledgement (`afterDelivery`) or a send that never answers (`hang`).
+ *
+ * It honours the send's `signal` as `fetch` does: a call whose signal has already fired rejects
+ * with the signal's reason and delivers nothing; a hanging call rejects when it fires.
  *
  * @example
  * ```ts
@@ -160,13 +170,19 @@ export function memoryNotifier(options: MemoryNotifierOptions = {}): MemoryNotif
       callCount = 0;
       failuresLeft = options.failFirst ?? 0;
     },
-    async send(input) {
+    async send(input, context?: NotifyContext) {
       const message = structuredClone(input);
       const call: MemoryNotifierCall = { message };
       calls.push(call);
       callCount += 1;
       const attempt = (attemptsByKey.get(message.idempotencyKey) ?? 0) + 1;
       attemptsByKey.set(message.idempotencyKey, attempt);
+
+      const signal = context?.signal;
+      if (signal?.aborted) {
+        call.thrown = reasonText(signal.reason);
+        throw abortError(signal.reason);
+      }
 
       const known = delivered.get(message.idempotencyKey);
       if (known !== undefined) {
@@ -187,6 +203,18 @@ export function memoryNotifier(options: MemoryNotifierOptions = {}): MemoryNotif
         return call.result;
       }
       if (failure.afterDelivery) deliver(message);
+      if (failure.hang) {
+        return new Promise<NotifyResult>((_resolve, reject) => {
+          signal?.addEventListener(
+            'abort',
+            () => {
+              call.thrown = reasonText(signal.reason);
+              reject(abortError(signal.reason));
+            },
+            { once: true },
+          );
+        });
+      }
       const error = failure.error ?? 'simulated failure';
       if (failure.throw) {
         call.thrown = error;
@@ -196,4 +224,14 @@ export function memoryNotifier(options: MemoryNotifierOptions = {}): MemoryNotif
       return call.result;
     },
   };
+}
+
+/** The error an aborted send rejects with: the signal's reason when it is an `Error`. */
+function abortError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(reasonText(reason));
+}
+
+function reasonText(reason: unknown): string {
+  if (reason instanceof Error) return reason.message || reason.name;
+  return reason === undefined ? 'aborted' : `aborted: ${String(reason)}`;
 }

@@ -71,6 +71,25 @@ export type NotifyResult =
   | { ok: false; retryable: boolean; error: string };
 
 /**
+ * The second argument of {@link Notifier.send}.
+ *
+ * `signal` fires when the caller stops waiting: the outbox's per-send timeout
+ * (`DeliverOutboxOptions.sendTimeoutMs`) ran out, or the delivery round was aborted. Pass it to
+ * `fetch` (or your SDK's equivalent) so the request is cancelled instead of left running. Once it
+ * has fired, the caller ignores whatever the send resolves to.
+ *
+ * @example
+ * ```ts
+ * import type { NotifyContext } from 'leadflow';
+ * const context: NotifyContext = { signal: AbortSignal.timeout(5_000) };
+ * await notifier.send(message, context);
+ * ```
+ */
+export interface NotifyContext {
+  signal: AbortSignal;
+}
+
+/**
  * Delivers notifications of one or more channels.
  *
  * **Idempotency.** The outbox guarantees at-least-once *attempts*: a worker that crashes after a
@@ -81,19 +100,25 @@ export type NotifyResult =
  * `Message-ID` for email) and otherwise keep their own record of delivered keys; document which
  * one a notifier does.
  *
- * A notifier should report failures as a result; a thrown error is treated by the outbox as a
- * retryable failure.
+ * **Cancellation.** `send` gets a {@link NotifyContext} whose `signal` fires on the outbox's
+ * per-send timeout or when delivery is aborted; pass it to `fetch`. A send that ignores it is
+ * still abandoned by the outbox (and counted as a retryable failure), but keeps its socket open.
+ * An already-aborted signal should make `send` settle at once without delivering.
+ *
+ * A notifier should report failures as a result; a thrown error, a rejection and anything that
+ * is not a valid {@link NotifyResult} are treated by the outbox as retryable failures.
  *
  * @example
  * ```ts
  * import type { Notifier } from 'leadflow';
  * const webhook: Notifier = {
  *   name: 'webhook',
- *   async send(message) {
+ *   async send(message, context) {
  *     const res = await fetch(url, {
  *       method: 'POST',
  *       headers: { 'content-type': 'application/json', 'idempotency-key': message.idempotencyKey },
  *       body: JSON.stringify(message),
+ *       signal: context?.signal,
  *     });
  *     return res.ok ? { ok: true } : { ok: false, retryable: res.status >= 500 || res.status === 429, error: `HTTP ${res.status}` };
  *   },
@@ -103,6 +128,10 @@ export type NotifyResult =
 export interface Notifier {
   /** Short name for diagnostics, e.g. `wecom`, `console`, `memory`. */
   readonly name: string;
-  /** Deliver `message` once per `idempotencyKey`. Must not mutate `message`. */
-  send(message: NotifyMessage): Promise<NotifyResult>;
+  /**
+   * Deliver `message` once per `idempotencyKey`. Must not mutate `message`. `context` is
+   * optional so that callers other than the outbox (and notifiers written before it existed)
+   * keep working.
+   */
+  send(message: NotifyMessage, context?: NotifyContext): Promise<NotifyResult>;
 }
