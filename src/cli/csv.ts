@@ -157,7 +157,7 @@ export const LEAD_CSV_COLUMNS = [
   'campaign',
   'priority',
   'tags',
-  'id',
+  'externalId',
 ] as const;
 
 const REQUIRED = 5;

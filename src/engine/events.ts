@@ -78,4 +78,10 @@ export interface EngineEvents {
   'task.event': { taskId: string; type: string; at: number; data: JsonValue };
   decision: { leadId: string; decision: AssignmentDecision; at: number };
   'listener.error': { event: string; error: unknown };
+  /** A due timer's step failed (not a lost race: those are retried); it comes back after its lease. */
+  'timer.failed': { entityId: string; timerKey: string; attempts: number; error: unknown };
+  /** A runtime round failed (e.g. storage was unreachable); the next round tries again. */
+  'runtime.error': { error: unknown };
+  /** A delivery round failed on storage; its claimed messages come back after their lease. */
+  'delivery.failed': { error: unknown };
 }

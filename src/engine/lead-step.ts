@@ -54,7 +54,8 @@ import { machineTimerOps, slaFiredTimer, slaTimerOps, type TimerOp, type Without
  * ```
  */
 export interface LeadRecord {
-  readonly lead: Lead;
+  /** The lead as received, with the id the engine gave it. */
+  readonly lead: Lead & { readonly id: string };
   readonly machine: PersistedSnapshot<LeadContext>;
   readonly sla: SlaState;
   readonly tags: readonly string[];
@@ -805,7 +806,7 @@ export function createLeadSteps(ctx: LeadStepContext) {
     ): LeadStepResult {
       const rec = copyRecord(current);
       const pending = newEffects(assignment);
-      const leadId = rec.lead.id!;
+      const leadId = rec.lead.id;
       if (event.type === 'CLAIM' || event.type === 'ASSIGN') {
         requireCapacity(event.repId, at, event.type === 'CLAIM' ? 'claim' : 'assign', pending);
       }
@@ -827,7 +828,7 @@ export function createLeadSteps(ctx: LeadStepContext) {
       at: number,
       assignment: AssignmentState,
     ): LeadStepResult {
-      const leadId = current.lead.id!;
+      const leadId = current.lead.id;
       const outcome = request.outcome !== undefined ? outcomes.get(request.outcome) : undefined;
       if (
         request.outcome !== undefined &&
@@ -929,7 +930,7 @@ export function createLeadSteps(ctx: LeadStepContext) {
     ): LeadStepResult {
       const rec = copyRecord(current);
       const pending = newEffects(assignment);
-      const leadId = rec.lead.id!;
+      const leadId = rec.lead.id;
       rec.duplicates += 1;
       const behaviours = [...rec.lead.behaviours, ...duplicate.behaviours].slice(-MODEL_LIMITS.behaviours);
       rec.lead = { ...rec.lead, behaviours };

@@ -28,7 +28,7 @@ const VIDEO_KEYS = new Set(['type', 'at', 'seconds']);
 const FORM_KEYS = new Set(['type', 'at']);
 const BUDGET_KEYS = new Set(['amount', 'currency']);
 const LEAD_KEYS = new Set([
-  'id',
+  'externalId',
   'receivedAt',
   'channel',
   'campaign',
@@ -65,7 +65,7 @@ function instant(value: unknown): value is number {
 export function fastParseLead(raw: unknown): Lead | undefined {
   if (!isPlainObject(raw) || !onlyKeys(raw, LEAD_KEYS)) return undefined;
   const {
-    id,
+    externalId,
     receivedAt,
     channel,
     campaign,
@@ -78,7 +78,7 @@ export function fastParseLead(raw: unknown): Lead | undefined {
     tags,
     custom,
   } = raw;
-  if (id !== undefined && !cleanId(id)) return undefined;
+  if (externalId !== undefined && !cleanId(externalId)) return undefined;
   if (!instant(receivedAt)) return undefined;
   if (typeof channel !== 'string' || !CHANNEL.test(channel)) return undefined;
   if (campaign !== undefined && !clean(campaign, MODEL_LIMITS.nameLength)) return undefined;
@@ -184,7 +184,7 @@ export function fastParseLead(raw: unknown): Lead | undefined {
   if (contact.phone !== undefined) parsedContact.phone = contact.phone;
   if (contact.email !== undefined) parsedContact.email = contact.email;
   const lead: Record<string, unknown> = {};
-  if (id !== undefined) lead.id = id;
+  if (externalId !== undefined) lead.externalId = externalId;
   lead.receivedAt = receivedAt;
   lead.channel = channel;
   if (campaign !== undefined) lead.campaign = campaign;

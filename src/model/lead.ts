@@ -263,7 +263,8 @@ export const leadTagSchema = requiredText(MODEL_LIMITS.tagLength);
  * - defaults: `behaviours: []`, `priority: 'normal'`, `tags: []`, `custom: {}`,
  *   `budget.currency: 'CNY'`.
  *
- * `id` is optional (the engine assigns one when absent).
+ * `externalId` is the source system's own id of the lead, optional. The engine always generates
+ * the lead's id; a redelivery with the same `externalId` is merged into the lead it created.
  *
  * @example
  * ```ts
@@ -277,7 +278,7 @@ export const leadTagSchema = requiredText(MODEL_LIMITS.tagLength);
  * ```
  */
 export const leadInputSchema = z.strictObject({
-  id: blankAsAbsent(idSchema),
+  externalId: blankAsAbsent(idSchema),
   receivedAt: instantSchema,
   channel: leadChannelSchema,
   campaign: optionalText(MODEL_LIMITS.nameLength),

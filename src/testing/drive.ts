@@ -31,7 +31,10 @@ export async function driveStream(
   behaviourFor: (leadId: string, index: number) => RepBehaviour,
   options: {
     settleMs?: number;
-    /** Replace the engine before arrival `index` (a process restart: the new engine only shares storage). */
+    /**
+     * Replace the engine before arrival `index` (a process restart: the old engine is stopped
+     * gracefully, the new one only shares storage).
+     */
     restart?: { beforeArrival: number; engine: (now: number) => Engine };
   } = {},
 ): Promise<{ results: IngestResult[]; refused: number; engine: Engine }> {
@@ -89,8 +92,10 @@ export async function driveStream(
     const action = agenda[0];
     if (arrival === undefined && action === undefined) break;
     if (arrival !== undefined && (action === undefined || arrival.at <= action.at)) {
-      if (options.restart && options.restart.beforeArrival === next)
+      if (options.restart && options.restart.beforeArrival === next) {
+        await engine.stop();
         engine = options.restart.engine(engine.clock.now());
+      }
       await engine.advanceTo(Math.max(arrival.at, engine.clock.now()));
       const result = await engine.ingest(arrival.payload);
       results.push(result);

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { memoryStorage } from '../adapters/storage/memory.js';
+import { replayMemoryStorage } from '../adapters/storage/replay-memory.js';
 import type { StoredEvent } from '../adapters/storage/port.js';
 import { createEngine, type Engine, type IngestResult } from '../engine/engine.js';
 import { stateValueToString } from '../machines/xstate-step.js';
@@ -136,13 +136,14 @@ async function violatedGuarantee(
   arrivals: readonly { at: number; payload: unknown }[],
   behaviours: readonly { opensAfterMs: number | null; followsUpAfterMs: number | null; outcome: string }[],
 ): Promise<string | undefined> {
-  const storage = memoryStorage({ copy: 'none' });
+  const storage = replayMemoryStorage();
   const engine = createEngine({
     ruleSet: compiled,
     team,
     calendar,
     clock: createVirtualClock(start),
     storage,
+    notifier: 'dropAll',
     trace: false,
   });
   const outcomes = new Set(compiled.source.followUp.outcomes.map((outcome) => outcome.id));

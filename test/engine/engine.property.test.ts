@@ -39,7 +39,7 @@ async function run(input: Scenario, restartBefore?: number) {
   const ruleSet = compileRuleSet(input.ruleSet, { team });
   const storage = memoryStorage();
   const make = (start: number) =>
-    createEngine({ ruleSet, team, calendar, clock: createVirtualClock(start), storage });
+    createEngine({ ruleSet, team, calendar, clock: createVirtualClock(start), storage, notifier: 'dropAll' });
   const behaviourFor = (_leadId: string, index: number) => input.behaviours[index % input.behaviours.length]!;
   const driven = await driveStream(make(START), input.arrivals, behaviourFor, {
     settleMs: 90 * DAY,

@@ -272,16 +272,28 @@ describe('engine: robustness', () => {
     expect(sent.sort()).toEqual(outbox.map((m) => m.id).sort());
   });
 
-  it('continues on the same storage from a fresh engine (restart)', async () => {
+  it('continues on the same storage from a fresh engine (graceful restart: no gap in the ids)', async () => {
     const storage = memoryStorage();
     const first = setup({ storage });
     const lead = await first.engine.ingest(rawLead(first.clock.now()));
     if (lead.status !== 'accepted' || lead.decision.kind !== 'assign') throw new Error('fixture');
+    await first.engine.stop();
     const second = setup({ storage, start: '2026-03-02T10:05:00' });
     await second.engine.open(lead.leadId, lead.decision.repId);
     const next = await second.engine.ingest(
       rawLead(second.clock.now(), { contact: { phone: '13400000000' } }),
     );
     expect(next).toMatchObject({ status: 'accepted', leadId: 'lead-0000002' });
+  });
+
+  it('after a crash (no stop), a fresh engine starts a new id block: ids stay unique, with a gap', async () => {
+    const storage = memoryStorage();
+    const first = setup({ storage, idBlockSize: 10 });
+    await first.engine.ingest(rawLead(first.clock.now()));
+    const second = setup({ storage, start: '2026-03-02T10:05:00', idBlockSize: 10 });
+    const next = await second.engine.ingest(rawLead(second.clock.now(), { contact: { phone: '13400000000' } }));
+    expect(next).toMatchObject({ status: 'accepted', leadId: 'lead-0000011' });
+    const again = await first.engine.ingest(rawLead(first.clock.now(), { contact: { phone: '13500000000' } }));
+    expect(again).toMatchObject({ status: 'accepted', leadId: 'lead-0000002' });
   });
 });

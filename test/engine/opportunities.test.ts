@@ -157,6 +157,7 @@ describe('delivery delay', () => {
     const { engine, notifier } = await withCustomers();
     await engine.createOpportunity({ customerId: 'hq', name: '总部产线改造', opportunityId: 'opp-1' });
     await engine.opportunity('opp-1', { type: 'FLAG_DELIVERY_DELAY', reason: '伺服电机缺货' });
+    await engine.idle(); // delivery runs beside the operations
     expect(notifier.sent.filter((m) => m.template === 'delivery-delay').map((m) => [m.to, m.text])).toEqual([
       [['rep-a'], '商机「总部产线改造」交付被标记延期风险，请启动客户安抚预案。'],
     ]);

@@ -62,7 +62,7 @@ const mutated = fc
   .tuple(
     leadArbitrary(AT),
     fc.constantFrom(
-      'id',
+      'externalId',
       'receivedAt',
       'channel',
       'campaign',

@@ -123,7 +123,7 @@ describe('parseLead — valid leads', () => {
   it('parses the full shape: uscc normalised, budget currency default, urgent tender, custom fields', () => {
     const lead = accepted(
       validInput({
-        id: 'lead-1',
+        externalId: 'lead-1',
         campaign: '2026 春季展',
         company: {
           name: ' 恒锐机械 ',
@@ -147,7 +147,7 @@ describe('parseLead — valid leads', () => {
         custom: { utm_source: 'baidu', score: 7, vip: true, note: null },
       }),
     );
-    expect(lead.id).toBe('lead-1');
+    expect(lead.externalId).toBe('lead-1');
     expect(lead.company.name).toBe('恒锐机械');
     expect(lead.company.uscc).toBe('91350100M000100Y43');
     expect(lead.budget).toEqual({ amount: 500_000, currency: 'CNY' });
@@ -166,14 +166,14 @@ describe('parseLead — valid leads', () => {
   it('treats blank optional strings from web forms as absent', () => {
     const lead = accepted(
       validInput({
-        id: '',
+        externalId: '',
         campaign: '  ',
         company: { name: 'ACME', region: 'Shanghai', industry: 'education', uscc: '', city: '' },
         contact: { name: '', phone: '', email: ' ', wecomId: '' },
         need: '',
       }),
     );
-    expect(lead.id).toBeUndefined();
+    expect(lead.externalId).toBeUndefined();
     expect(lead.campaign).toBeUndefined();
     expect(lead.company).toEqual({ name: 'ACME', region: 'Shanghai', industry: 'education' });
     expect(lead.contact).toEqual({});

@@ -1,0 +1,232 @@
+/**
+ * Pure customer steps: validate a customer, what an upsert or a duplicate entry writes, the
+ * group tree, and what a cross-sell/risk review logs and sends. No I/O: the engine loads what
+ * these need and commits what they return.
+ *
+ * @module
+ */
+import type { EventInput, JsonValue, OutboxEnqueue } from '../adapters/storage/port.js';
+import { type Customer, parseCustomer } from '../model/customer.js';
+import type { Rep } from '../model/rep.js';
+import type { Team } from '../model/team.js';
+import { validateUscc } from '../model/uscc.js';
+import type { CompiledRuleSet } from '../rules/compile.js';
+import { type CustomerRuleEffect, groupCrossSellSuggestions } from '../rules/customer-rules.js';
+import { EngineError } from './errors.js';
+import { resolveRecipients } from './recipients.js';
+import { customerKeys, customerLookups, type Loaded } from './repository.js';
+import { renderTemplate } from './templates.js';
+import type { CustomerGroup, CustomerGroupNode, CustomerRecord, CustomerUpsertResult } from './types.js';
+import type { Plan } from './unit-of-work.js';
+
+/**
+ * Validate a customer. A USCC failing GB 32100 is a `CUSTOMER_INVALID` error naming the rule, or
+ * a warning when the rule set allows pilot-era codes.
+ */
+export function parseCustomerInput(
+  input: unknown,
+  allowPilotUscc: boolean,
+): { customer: Customer; warnings: string[] } {
+  const parsed = parseCustomer(input);
+  if (parsed.ok) {
+    const structure = parsed.customer.uscc ? validateUscc(parsed.customer.uscc) : { valid: true as const };
+    if (structure.valid) return { customer: parsed.customer, warnings: [] };
+    if (!allowPilotUscc) {
+      throw new EngineError(
+        'CUSTOMER_INVALID',
+        `customer "${parsed.customer.id}": uscc: invalid USCC: ${structure.reason}`,
+      );
+    }
+    return { customer: parsed.customer, warnings: [`uscc: ${structure.reason} (accepted: pilot-era codes allowed)`] };
+  }
+  const usccIssue = parsed.issues.find((issue) => issue.path === 'uscc');
+  const raw = input as Record<string, unknown> | null;
+  if (usccIssue && allowPilotUscc && typeof raw?.uscc === 'string') {
+    const { uscc, ...rest } = raw;
+    const retry = parseCustomer(rest);
+    if (retry.ok) {
+      return {
+        customer: { ...retry.customer, uscc: (uscc as string).trim().toUpperCase() },
+        warnings: [`uscc: ${usccIssue.message} (accepted: pilot-era codes allowed)`],
+      };
+    }
+  }
+  throw new EngineError(
+    'CUSTOMER_INVALID',
+    `invalid customer: ${parsed.issues.map((issue) => `${issue.path || '(root)'}: ${issue.message}`).join('; ')}`,
+  );
+}
+
+/** The engine-state key that says which customer holds a dedupe key (`uscc:9132…`). */
+export function customerKeyState(key: string, value: string): string {
+  return `customer.key/${key}:${value}`;
+}
+
+/** Someone entered an existing customer again: count it on the existing record. */
+export function duplicateEntryPlan(
+  existing: Loaded<CustomerRecord> & { readonly id: string },
+  matchedOn: 'uscc' | 'phone' | 'email',
+  attemptedId: string,
+  at: number,
+): Plan<CustomerUpsertResult> {
+  const updated: CustomerRecord = { ...existing.record, duplicateEntries: existing.record.duplicateEntries + 1 };
+  return {
+    commit: {
+      entities: [
+        {
+          kind: 'customer',
+          id: existing.id,
+          expectedVersion: existing.version,
+          snapshot: updated as unknown as JsonValue,
+        },
+      ],
+      events: [
+        {
+          entityId: existing.id,
+          kind: 'customer',
+          type: 'customer.duplicateEntry',
+          at,
+          data: { matchedOn, attemptedId },
+        },
+      ],
+    },
+    result: {
+      status: 'duplicate',
+      customerId: existing.id,
+      matchedOn,
+      duplicateEntries: updated.duplicateEntries,
+    },
+  };
+}
+
+/**
+ * Create or update a customer. `keyVersions` are the versions of the dedupe-key holders read
+ * before (0: free), so two engines entering the same USCC at once cannot both create it.
+ */
+export function upsertPlan(
+  customer: Customer,
+  warnings: string[],
+  previous: Loaded<CustomerRecord> | undefined,
+  keyVersions: ReadonlyMap<string, number>,
+  at: number,
+): Plan<CustomerUpsertResult> {
+  const record: CustomerRecord = { customer, duplicateEntries: previous?.record.duplicateEntries ?? 0, warnings };
+  return {
+    commit: {
+      entities: [
+        {
+          kind: 'customer',
+          id: customer.id,
+          expectedVersion: previous?.version ?? 0,
+          snapshot: record as unknown as JsonValue,
+          lookups: customerLookups(customer),
+        },
+      ],
+      events: [
+        {
+          entityId: customer.id,
+          kind: 'customer',
+          type: previous ? 'customer.updated' : 'customer.created',
+          at,
+          data: { warnings },
+        },
+      ],
+      state: [...keyVersions].map(([key, expectedVersion]) => ({ key, value: customer.id, expectedVersion })),
+    },
+    result: { status: previous ? 'updated' : 'created', customerId: customer.id, warnings },
+  };
+}
+
+/** A parent → subsidiaries tree of a group's customers (a parent cycle in the data cannot loop). */
+export function groupTree(groupId: string, customers: readonly Customer[]): CustomerGroup {
+  const byParent = new Map<string, Customer[]>();
+  const inGroup = new Set(customers.map((customer) => customer.id));
+  const roots: Customer[] = [];
+  for (const customer of customers) {
+    if (customer.parentId && inGroup.has(customer.parentId)) {
+      const siblings = byParent.get(customer.parentId);
+      if (siblings) siblings.push(customer);
+      else byParent.set(customer.parentId, [customer]);
+    } else roots.push(customer);
+  }
+  const seen = new Set<string>();
+  const node = (customer: Customer): CustomerGroupNode => {
+    seen.add(customer.id);
+    const children = (byParent.get(customer.id) ?? []).filter((child) => !seen.has(child.id)).map(node);
+    return { customer, children };
+  };
+  return { groupId, roots: roots.map(node), size: customers.length };
+}
+
+/** Every customer of a group tree, parents first. */
+export function groupMembers(group: CustomerGroup): Customer[] {
+  const flatten = (node: CustomerGroupNode): Customer[] => [node.customer, ...node.children.flatMap(flatten)];
+  return group.roots.flatMap(flatten);
+}
+
+/** What the engine needs to render and address a review's findings. */
+export interface ReviewContext {
+  readonly compiled: CompiledRuleSet;
+  readonly team: Team;
+  readonly repsById: ReadonlyMap<string, Rep>;
+}
+
+/**
+ * What a cross-sell/risk review logs and sends: one event and one WeCom message per finding
+ * (message id per rule, customer and local day, so re-running a review the same day never
+ * re-sends), plus the group cross-sell suggestions over `groupMembers`.
+ */
+export function reviewPlan(
+  ctx: ReviewContext,
+  record: CustomerRecord,
+  effects: readonly CustomerRuleEffect[],
+  groupMembersOfCustomer: readonly Customer[] | undefined,
+  at: number,
+  day: string,
+): { events: EventInput[]; outbox: OutboxEnqueue[] } {
+  const customer = record.customer;
+  const events: EventInput[] = [];
+  const outbox: OutboxEnqueue[] = [];
+  for (const effect of effects) {
+    events.push({
+      entityId: customer.id,
+      kind: 'customer',
+      type: effect.section === 'crossSell' ? 'customer.crossSell' : 'customer.risk',
+      at,
+      data: {
+        ruleId: effect.ruleId,
+        kind: effect.kind,
+        severity: effect.severity,
+        details: effect.details as JsonValue,
+      },
+    });
+    const template = effect.template ? ctx.compiled.source.templates[effect.template] : undefined;
+    outbox.push({
+      id: `${customer.id}:${effect.ruleId}:${day}`,
+      channel: 'wecom',
+      to: resolveRecipients(ctx.team, ctx.repsById, effect.to, {
+        ownerId: customer.ownerRepId,
+        supervisorId: ctx.compiled.assignment.fallback.supervisorId,
+      }),
+      createdAt: at,
+      nextAttemptAt: at,
+      payload: {
+        text: template
+          ? renderTemplate(template.text, { customer, facts: effect.facts, details: effect.details })
+          : `${effect.kind}: ${customer.name}`,
+        ...(effect.template ? { template: effect.template } : {}),
+        data: { customerId: customer.id, ruleId: effect.ruleId, kind: effect.kind, details: effect.details as JsonValue },
+      },
+    });
+  }
+  for (const suggestion of groupMembersOfCustomer ? groupCrossSellSuggestions(groupMembersOfCustomer, at) : []) {
+    events.push({
+      entityId: customer.id,
+      kind: 'customer',
+      type: 'customer.crossSell',
+      at,
+      data: { ruleId: 'group-cross-sell', kind: 'group-cross-sell', details: suggestion as unknown as JsonValue },
+    });
+  }
+  return { events, outbox };
+}

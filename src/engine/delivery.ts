@@ -1,0 +1,147 @@
+/**
+ * Outbox delivery of one engine, beside its domain operations: one round at a time, started by
+ * a commit that enqueued messages, by the runtime, or by a replay; every send has a timeout, and
+ * every retry this engine schedules is remembered by its due time, so it goes out on time
+ * instead of waiting for the next message to be enqueued.
+ *
+ * @module
+ */
+import type { Notifier } from '../adapters/notify/port.js';
+import type { StorageAdapter } from '../adapters/storage/port.js';
+import type { Clock } from '../scheduler/clock.js';
+import { DEFAULT_MAX_ATTEMPTS, defaultBackoff, deliverOutbox } from './outbox.js';
+import type { DeliveryOptions } from './types.js';
+
+/** What {@link EngineDelivery.deliver} reports. */
+export interface DeliveryCounts {
+  readonly sent: number;
+  readonly retried: number;
+  readonly dead: number;
+}
+
+/** How long a send may take before it counts as a retryable failure (ms). */
+export const DEFAULT_SEND_TIMEOUT_MS = 10_000;
+const DEFAULT_BATCH = 100;
+const DEFAULT_DELIVERY_LEASE_MS = 5 * 60_000;
+
+/** A notifier that accepts and drops everything: what `notifier: 'dropAll'` asks for. */
+export const dropAllNotifier: Notifier = Object.freeze({
+  name: 'dropAll',
+  send: async () => ({ ok: true as const, providerId: 'dropped' }),
+});
+
+/**
+ * The delivery loop of one engine.
+ *
+ * @example
+ * ```ts
+ * const delivery = createDelivery({ storage, clock, notifier: memoryNotifier(), onError: console.error });
+ * delivery.enqueued(); // after a commit with outbox messages: a round starts in the background
+ * await delivery.deliver(); // wait for a full round
+ * ```
+ */
+export function createDelivery(options: {
+  readonly storage: StorageAdapter;
+  readonly clock: Clock;
+  readonly notifier: Notifier | ((channel: string) => Notifier | undefined);
+  readonly settings?: DeliveryOptions;
+  /** A round failed on storage (its messages come back after their lease). */
+  readonly onError: (error: unknown) => void;
+  /** A retry was scheduled for `at` (so the runtime can wake for it). */
+  readonly onRetry?: (at: number) => void;
+}) {
+  const { storage, clock, notifier } = options;
+  const settings = options.settings ?? {};
+  const batchSize = settings.batchSize ?? DEFAULT_BATCH;
+  const pick =
+    typeof notifier === 'function' ? (message: { channel: string }) => notifier(message.channel) : notifier;
+  /** Due times of the retries this engine scheduled and has not yet run a round for, ascending. */
+  const retries: number[] = [];
+  /** Messages were enqueued since the last round started. */
+  let fresh = false;
+  let running: Promise<DeliveryCounts> | undefined;
+
+  async function round(signal: AbortSignal | undefined): Promise<DeliveryCounts> {
+    let sent = 0;
+    let retried = 0;
+    let dead = 0;
+    for (;;) {
+      fresh = false;
+      const now = clock.now();
+      while (retries.length > 0 && retries[0]! <= now) retries.shift();
+      const result = await deliverOutbox({
+        storage,
+        notifier: pick,
+        now,
+        limit: batchSize,
+        leaseMs: settings.leaseMs ?? DEFAULT_DELIVERY_LEASE_MS,
+        maxAttempts: settings.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+        backoff: settings.backoff ?? defaultBackoff,
+        sendTimeoutMs: settings.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS,
+        ...(signal ? { signal } : {}),
+      });
+      sent += result.sent;
+      retried += result.retried;
+      dead += result.dead;
+      for (const outcome of result.outcomes) {
+        if (outcome.status === 'retry' && outcome.retryAt !== undefined) remember(outcome.retryAt);
+      }
+      if (signal?.aborted) break;
+      // A full batch may have left more behind; new messages may have come in meanwhile.
+      if (result.claimed < batchSize && !fresh) break;
+    }
+    return { sent, retried, dead };
+  }
+
+  function remember(at: number): void {
+    let i = retries.length;
+    while (i > 0 && retries[i - 1]! > at) i--;
+    retries.splice(i, 0, at);
+    options.onRetry?.(at);
+  }
+
+  /** Run a round now, or after the one in flight (never two at once). */
+  function start(signal?: AbortSignal): Promise<DeliveryCounts> {
+    const previous = running ?? Promise.resolve(undefined);
+    const next = previous
+      .catch(() => undefined)
+      .then(() => round(signal))
+      .finally(() => {
+        if (running !== next) return;
+        running = undefined;
+        // Enqueued after the round's last look: it must not wait for the next commit.
+        if (fresh) start().catch(options.onError);
+      });
+    running = next;
+    return next;
+  }
+
+  return {
+    /** A commit enqueued messages: start a background round unless one is about to run anyway. */
+    enqueued(): void {
+      if (running) {
+        fresh = true;
+        return;
+      }
+      start().catch(options.onError);
+    },
+    /** Deliver now and wait (after the round in flight). */
+    deliver: (signal?: AbortSignal): Promise<DeliveryCounts> => start(signal),
+    /** Run a round in the background if anything is due (used by the runtime). */
+    poll(): void {
+      if (!running) start().catch(options.onError);
+    },
+    /** Whether a round should run at `now`: messages were enqueued, or a known retry is due. */
+    due(now: number): boolean {
+      return fresh || (retries.length > 0 && retries[0]! <= now);
+    },
+    /** The earliest retry this engine knows of. */
+    nextRetryAt: (): number | undefined => retries[0],
+    /** Resolves when no round is in flight. */
+    async idle(): Promise<void> {
+      while (running) await running.catch(() => undefined);
+    },
+  };
+}
+
+export type EngineDelivery = ReturnType<typeof createDelivery>;

@@ -1,0 +1,111 @@
+/**
+ * Bad input stays input: whatever a refused payload is — too deep, cyclic, a `BigInt`, a getter
+ * that throws, megabytes of text — the quarantine keeps what can be kept of it, bounded, with
+ * the reason. Nothing here throws.
+ *
+ * @module
+ */
+import type { JsonValue, QuarantineRecord } from '../adapters/storage/port.js';
+import { type Lead, parseLead } from '../model/lead.js';
+
+/** Characters of a refused payload's JSON kept in the quarantine. */
+export const QUARANTINE_RAW_LIMIT = 1_000_000;
+/** Deeper payloads are kept as text: storage refuses JSON nested deeper than 256 levels. */
+const MAX_KEPT_DEPTH = 200;
+
+/** One problem of a refused payload. */
+export interface IntakeIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+/**
+ * Parse a lead payload without ever throwing: a payload that cannot even be read (a throwing
+ * getter, a revoked proxy) is an issue at the root.
+ */
+export function readLead(raw: unknown): { ok: true; lead: Lead } | { ok: false; issues: readonly IntakeIssue[] } {
+  try {
+    return parseLead(raw);
+  } catch (error) {
+    return { ok: false, issues: [{ path: '', message: `the payload cannot be read: ${describe(error)}` }] };
+  }
+}
+
+/**
+ * What of a refused payload is kept: the payload itself as JSON when storage can hold it;
+ * otherwise a bounded text form (`{ unserializable | tooDeep | truncated, … }`) saying why.
+ *
+ * @example
+ * ```ts
+ * keptPayload({ a: 1 }); // { a: 1 }
+ * keptPayload(10n); // { unserializable: 'Do not know how to serialize a BigInt', text: '10' }
+ * ```
+ */
+export function keptPayload(raw: unknown): JsonValue {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(raw);
+  } catch (error) {
+    return { unserializable: describe(error), text: bounded(safeString(raw)) };
+  }
+  if (text === undefined) return { unserializable: `a ${typeof raw}`, text: bounded(safeString(raw)) };
+  if (text.length > QUARANTINE_RAW_LIMIT) {
+    return { truncated: true, originalChars: text.length, head: text.slice(0, QUARANTINE_RAW_LIMIT) };
+  }
+  const parsed = JSON.parse(text) as JsonValue;
+  if (depthOver(parsed, MAX_KEPT_DEPTH)) {
+    return { tooDeep: true, maxDepth: MAX_KEPT_DEPTH, text };
+  }
+  return parsed;
+}
+
+/** The quarantine record of a refused payload. */
+export function quarantineRecord(
+  id: string,
+  raw: unknown,
+  issues: readonly IntakeIssue[],
+  at: number,
+): QuarantineRecord {
+  return {
+    id,
+    receivedAt: at,
+    raw: keptPayload(raw),
+    issues: issues.map((issue) => ({ path: issue.path, message: issue.message })),
+    reason: `invalid lead: ${issues
+      .slice(0, 3)
+      .map((issue) => `${issue.path || '(root)'}: ${issue.message}`)
+      .join('; ')}${issues.length > 3 ? ` (+${issues.length - 3} more)` : ''}`,
+  };
+}
+
+/** Whether a JSON value nests deeper than `limit` (iterative: a deep value must not overflow the stack). */
+function depthOver(value: JsonValue, limit: number): boolean {
+  const stack: [JsonValue, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+function bounded(text: string): string {
+  return text.length > QUARANTINE_RAW_LIMIT ? text.slice(0, QUARANTINE_RAW_LIMIT) : text;
+}
+
+function safeString(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
+function describe(error: unknown): string {
+  try {
+    return error instanceof Error ? error.message || error.name : String(error);
+  } catch {
+    return 'unknown error';
+  }
+}

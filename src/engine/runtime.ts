@@ -1,0 +1,99 @@
+/**
+ * The runtime loop of a production host: fire due timers, start delivery, sleep until the next
+ * known due time or the poll interval, whichever is sooner. One round at a time; `stop()` lets the
+ * round in flight finish. The poll is the backstop for what other engines scheduled.
+ *
+ * @module
+ */
+import type { Clock } from '../scheduler/clock.js';
+import type { RuntimeOptions } from './types.js';
+
+const DEFAULT_POLL_MS = 1_000;
+
+/**
+ * A start/stop loop around `round`.
+ *
+ * @example
+ * ```ts
+ * const runtime = createRuntime({ clock, round: async () => { await engine.runDue(); } });
+ * runtime.start({ pollIntervalMs: 500 });
+ * runtime.wake(clock.now() + 100); // something is due sooner than the next poll
+ * await runtime.stop();
+ * ```
+ */
+export function createRuntime(options: {
+  readonly clock: Clock;
+  /** One round: fire what is due, start delivery. Errors are the round's to report. */
+  readonly round: (settings: RuntimeOptions) => Promise<void>;
+  /** The earliest due time known without asking storage (a retry this engine scheduled). */
+  readonly nextKnownDue?: () => number | undefined;
+}) {
+  const { clock } = options;
+  let loop: Promise<void> | undefined;
+  let stopping = false;
+  let wakeAt = Number.POSITIVE_INFINITY;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let resolveSleep: (() => void) | undefined;
+  let sleepUntil = Number.POSITIVE_INFINITY;
+
+  function sleep(ms: number): Promise<void> {
+    sleepUntil = clock.now() + ms;
+    return new Promise((resolve) => {
+      resolveSleep = resolve;
+      timer = setTimeout(resolve, Math.max(0, ms));
+    });
+  }
+
+  function interrupt(): void {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    const resolve = resolveSleep;
+    resolveSleep = undefined;
+    resolve?.();
+  }
+
+  async function run(current: RuntimeOptions): Promise<void> {
+    const poll = current.pollIntervalMs ?? DEFAULT_POLL_MS;
+    while (!stopping) {
+      wakeAt = Number.POSITIVE_INFINITY;
+      await options.round(current);
+      if (stopping) break;
+      const now = clock.now();
+      const known = Math.min(wakeAt, options.nextKnownDue?.() ?? Number.POSITIVE_INFINITY);
+      await sleep(Math.min(poll, Math.max(0, known - now)));
+    }
+  }
+
+  return {
+    start(current: RuntimeOptions = {}): void {
+      if (loop || stopping) return;
+      const poll = current.pollIntervalMs ?? DEFAULT_POLL_MS;
+      if (!Number.isFinite(poll) || poll <= 0) {
+        throw new RangeError(`start: pollIntervalMs must be a positive number of milliseconds, got ${poll}`);
+      }
+      current.signal?.addEventListener('abort', () => void this.stop(), { once: true });
+      loop = run(current);
+    },
+    /** Something is due at `at`: wake sooner than the poll if that is earlier. */
+    wake(at: number): void {
+      if (!loop || stopping) return;
+      if (at < wakeAt) wakeAt = at;
+      if (resolveSleep && at < sleepUntil) {
+        // End the sleep at the new due time instead.
+        if (timer !== undefined) clearTimeout(timer);
+        sleepUntil = at;
+        timer = setTimeout(resolveSleep, Math.max(0, at - clock.now()));
+      }
+    },
+    get running(): boolean {
+      return loop !== undefined && !stopping;
+    },
+    async stop(): Promise<void> {
+      stopping = true;
+      interrupt();
+      await loop;
+    },
+  };
+}
+
+export type Runtime = ReturnType<typeof createRuntime>;
