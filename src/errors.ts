@@ -1,3 +1,52 @@
+import type { StorageErrorCode } from './adapters/storage/port.js';
+import type { EngineErrorCode } from './engine/errors.js';
+
+/**
+ * Every stable `code` a {@link LeadflowError} carries, one literal per error class (several for
+ * {@link StorageErrorCode} and {@link EngineErrorCode}):
+ *
+ * | code | thrown as |
+ * |---|---|
+ * | `CALENDAR_INVALID` | `CalendarError` |
+ * | `CLOCK_INVALID` | `ClockError` |
+ * | `RECURRENCE_INVALID` | `RecurrenceError` |
+ * | `TIMER_INVALID` | `TimerError` |
+ * | `MODEL_INVALID` | `ModelError` |
+ * | `TEAM_INVALID` | `TeamError` |
+ * | `MACHINE_UNSUPPORTED` | `UnsupportedMachineError` |
+ * | `SLA_INVALID` | `SlaError` |
+ * | `CONDITION_INVALID` | `ConditionError` |
+ * | `RULE_SET_INVALID` | `RuleSetError` |
+ * | `RULE_PATH_INVALID` | `RulePathError` |
+ * | `STORAGE_*` ({@link StorageErrorCode}) | `StorageError`, `VersionConflictError` |
+ * | {@link EngineErrorCode} (`LEAD_NOT_FOUND`, `GATE_NOT_MET`, …) | `EngineError`, `GateNotMetError` |
+ *
+ * A `switch` over it is checked for exhaustiveness by the compiler; a code added in a later
+ * version shows up as a type error in the host rather than as a silent fall-through.
+ *
+ * @example
+ * ```ts
+ * import { LeadflowError, type LeadflowErrorCode } from 'leadflow';
+ * const httpStatus = (code: LeadflowErrorCode): number =>
+ *   code === 'LEAD_NOT_FOUND' || code === 'NOT_FOUND' ? 404 : code === 'STORAGE_UNAVAILABLE' ? 503 : 400;
+ * const status = (error: unknown) => (error instanceof LeadflowError ? httpStatus(error.code) : 500);
+ * ```
+ */
+export type LeadflowErrorCode =
+  | 'CALENDAR_INVALID'
+  | 'CLOCK_INVALID'
+  | 'RECURRENCE_INVALID'
+  | 'TIMER_INVALID'
+  | 'MODEL_INVALID'
+  | 'TEAM_INVALID'
+  | 'MACHINE_UNSUPPORTED'
+  | 'SLA_INVALID'
+  | 'CONDITION_INVALID'
+  | 'RULE_SET_INVALID'
+  | 'RULE_PATH_INVALID'
+  | StorageErrorCode
+  | EngineErrorCode;
+
 /**
  * Base class of every error leadflow throws on purpose. Each subclass has a stable `code`
  * a host can switch on, a message naming the offending field or rule, and an optional `cause`.
@@ -13,10 +62,13 @@
  * ```
  */
 export class LeadflowError extends Error {
-  /** Stable machine-readable code, e.g. `CALENDAR_INVALID`. */
-  readonly code: string;
+  /**
+   * Stable machine-readable code, e.g. `CALENDAR_INVALID`; each subclass narrows it to its own
+   * literal(s) (see {@link LeadflowErrorCode}).
+   */
+  readonly code: LeadflowErrorCode;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: LeadflowErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
@@ -34,6 +86,8 @@ export class LeadflowError extends Error {
  * ```
  */
 export class CalendarError extends LeadflowError {
+  declare readonly code: 'CALENDAR_INVALID';
+
   constructor(message: string, options?: { cause?: unknown }) {
     super('CALENDAR_INVALID', message, options);
   }
@@ -50,6 +104,8 @@ export class CalendarError extends LeadflowError {
  * ```
  */
 export class ClockError extends LeadflowError {
+  declare readonly code: 'CLOCK_INVALID';
+
   constructor(message: string, options?: { cause?: unknown }) {
     super('CLOCK_INVALID', message, options);
   }
@@ -65,6 +121,8 @@ export class ClockError extends LeadflowError {
  * ```
  */
 export class RecurrenceError extends LeadflowError {
+  declare readonly code: 'RECURRENCE_INVALID';
+
   constructor(message: string, options?: { cause?: unknown }) {
     super('RECURRENCE_INVALID', message, options);
   }
@@ -80,6 +138,8 @@ export class RecurrenceError extends LeadflowError {
  * ```
  */
 export class TimerError extends LeadflowError {
+  declare readonly code: 'TIMER_INVALID';
+
   constructor(message: string, options?: { cause?: unknown }) {
     super('TIMER_INVALID', message, options);
   }

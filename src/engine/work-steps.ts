@@ -29,9 +29,10 @@ import {
 import type { Team } from '../model/team.js';
 import type { CompiledRuleSet } from '../rules/compile.js';
 import type { SlaEvent } from '../rules/ruleset.js';
-import { resolveStageGates } from '../rules/stages.js';
+import { OPPORTUNITY_STAGE_IDS, type OpportunityStageId, resolveStageGates } from '../rules/stages.js';
 import type { BusinessCalendar } from '../scheduler/calendar.js';
 import { EngineError } from './errors.js';
+import { GateNotMetError } from './gate-error.js';
 import type { LeadStepEffects } from './lead-step.js';
 import { resolveRecipients } from './recipients.js';
 import { renderTemplate } from './templates.js';
@@ -318,12 +319,23 @@ export function createWorkSteps(ctx: { compiled: CompiledRuleSet; team: Team; ca
   ): { record: OpportunityRecord; effects: Effects } {
     const id = current.machine.context.opportunityId;
     if (command.type === 'ADVANCE' || command.type === 'WIN') {
-      const check = checkAdvance(current.machine.context, command.fields);
-      if (!check.ok) {
-        throw new EngineError(
-          'GATE_NOT_MET',
-          `opportunity "${id}": stage ${current.machine.context.stage} gate not met: ${check.missing.map((m) => `${m.field} (${m.message})`).join('; ')}`,
-        );
+      // Only where the command could be accepted: anywhere else (ADVANCE from the last stage, WIN
+      // before it, a closed opportunity) it is EVENT_NOT_ACCEPTED below, whatever the fields.
+      const gate = gateOf(String(current.machine.value), command.type);
+      const check = gate ? checkAdvance(current.machine.context, command.fields) : undefined;
+      if (gate && check && !check.ok) {
+        const specs = current.machine.context.gates[gate.stage];
+        throw new GateNotMetError({
+          opportunityId: id,
+          command: command.type,
+          stage: gate.stage,
+          to: gate.to,
+          // Each problem comes from one of these specs (checkRequiredFields reports by spec).
+          missing: check.missing.map((m) => ({
+            ...m,
+            kind: specs.find((spec) => spec.field === m.field)!.kind,
+          })),
+        });
       }
     }
     const result = opportunities.step(current.machine, command as never, at);
@@ -504,6 +516,22 @@ export function createWorkSteps(ctx: { compiled: CompiledRuleSet; team: Team; ca
       return { record: current, effects, stale: true };
     },
   };
+}
+
+/**
+ * The gate an `ADVANCE` or `WIN` in state `value` must pass, and where it leads; `undefined` when
+ * the machine refuses the command there whatever the fields (ADVANCE from the last stage, WIN
+ * before it, a won or lost opportunity).
+ */
+function gateOf(
+  value: string,
+  command: 'ADVANCE' | 'WIN',
+): { stage: OpportunityStageId; to: OpportunityStageId | 'won' } | undefined {
+  const index = OPPORTUNITY_STAGE_IDS.indexOf(value as OpportunityStageId);
+  if (index < 0) return undefined;
+  const last = index === OPPORTUNITY_STAGE_IDS.length - 1;
+  if (command === 'WIN') return last ? { stage: value as OpportunityStageId, to: 'won' } : undefined;
+  return last ? undefined : { stage: value as OpportunityStageId, to: OPPORTUNITY_STAGE_IDS[index + 1]! };
 }
 
 /**

@@ -49,6 +49,7 @@ const STATE_VERSION = 1;
  * ```
  */
 export class SlaError extends LeadflowError {
+  declare readonly code: 'SLA_INVALID';
   constructor(message: string, options?: { cause?: unknown }) {
     super('SLA_INVALID', message, options);
   }

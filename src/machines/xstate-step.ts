@@ -172,6 +172,7 @@ export interface StepperOptions<TContext = never> {
  * ```
  */
 export class UnsupportedMachineError extends LeadflowError {
+  declare readonly code: 'MACHINE_UNSUPPORTED';
   constructor(message: string) {
     super('MACHINE_UNSUPPORTED', message);
   }

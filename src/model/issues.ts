@@ -45,6 +45,7 @@ export type ModelParseResult<T> =
  * ```
  */
 export class ModelError extends LeadflowError {
+  declare readonly code: 'MODEL_INVALID';
   /** Every issue found, each with its path. */
   readonly issues: readonly ModelIssue[];
 

@@ -324,6 +324,7 @@ export type Team = z.output<typeof teamSchema>;
  * ```
  */
 export class TeamError extends LeadflowError {
+  declare readonly code: 'TEAM_INVALID';
   /** Every issue found, each with its dotted path. */
   readonly issues: readonly ModelIssue[];
 

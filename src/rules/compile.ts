@@ -41,6 +41,7 @@ export interface RuleSetProblem {
  * ```
  */
 export class RuleSetError extends LeadflowError {
+  declare readonly code: 'RULE_SET_INVALID';
   readonly problems: readonly RuleSetProblem[];
 
   constructor(problems: readonly RuleSetProblem[]) {

@@ -203,6 +203,7 @@ export interface ConditionProblem {
  * ```
  */
 export class ConditionError extends LeadflowError {
+  declare readonly code: 'CONDITION_INVALID';
   readonly problems: readonly ConditionProblem[];
 
   constructor(problems: readonly ConditionProblem[], options?: { cause?: unknown }) {

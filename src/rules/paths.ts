@@ -100,6 +100,7 @@ export type PathAccessor = (value: unknown) => unknown;
  * ```
  */
 export class RulePathError extends LeadflowError {
+  declare readonly code: 'RULE_PATH_INVALID';
   /** The path that was refused. */
   readonly path: string;
 
