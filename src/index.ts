@@ -20,8 +20,9 @@ export {
   type MemoryNotifierOptions,
   memoryNotifier,
 } from './adapters/notify/memory.js';
-export type { Notifier, NotifyChannel, NotifyMessage, NotifyResult } from './adapters/notify/port.js';
+export type { Notifier, NotifyChannel, NotifyContext, NotifyMessage, NotifyResult } from './adapters/notify/port.js';
 export { type MemoryStorageOptions, memoryStorage } from './adapters/storage/memory.js';
+export { type ReplayMemoryStorageOptions, replayMemoryStorage } from './adapters/storage/replay-memory.js';
 export {
   type ClaimedTimer,
   type ClaimOutboxOptions,
@@ -58,11 +59,13 @@ export {
   VersionConflictError,
 } from './adapters/storage/port.js';
 export {
+  type CommandOptions,
   type CustomerGroup,
   type CustomerGroupNode,
   type CustomerRecord,
   type CustomerUpsertResult,
   createEngine,
+  type DeliveryOptions,
   type DispatchableLeadEvent,
   type Engine,
   type EngineOptions,
@@ -72,10 +75,23 @@ export {
   type LeadRecord,
   type OpportunityCreated,
   type OpportunityRequest,
+  type RuntimeOptions,
 } from './engine/engine.js';
-export { EngineError } from './engine/errors.js';
+export { EngineError, type EngineErrorCode } from './engine/errors.js';
+export { type GateMissingField, GateNotMetError, type GateNotMetDetails } from './engine/gate-error.js';
 export type { EngineEvents } from './engine/events.js';
 export { type HandoverResult, type HandoverRow, handoverCsv } from './engine/handover.js';
+export {
+  isLogEvent,
+  LOG_EVENT_TYPES,
+  type LeadflowLogEvent,
+  type LogEventData,
+  type LogEventOf,
+  type LogEventType,
+  logEventDataSchemas,
+  narrowLogEvent,
+  parseLogEvent,
+} from './engine/log-events.js';
 export {
   collapseTimers,
   createLeadSteps,
@@ -90,8 +106,11 @@ export {
   type DeliverOutboxOptions,
   type DeliverOutboxResult,
   type DeliveryOutcome,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_SEND_TIMEOUT_MS,
   defaultBackoff,
   deliverOutbox,
+  toNotifyMessage,
 } from './engine/outbox.js';
 export { renderTemplate } from './engine/templates.js';
 export type {
@@ -106,7 +125,14 @@ export {
   type TaskRecord,
   type WorkSteps,
 } from './engine/work-steps.js';
-export { CalendarError, ClockError, LeadflowError, RecurrenceError, TimerError } from './errors.js';
+export {
+  CalendarError,
+  ClockError,
+  LeadflowError,
+  type LeadflowErrorCode,
+  RecurrenceError,
+  TimerError,
+} from './errors.js';
 // --- machines (pure steps) and the engine
 export {
   cloneLeadContext,

@@ -9,7 +9,8 @@
 import type { Notifier } from '../adapters/notify/port.js';
 import type { StorageAdapter } from '../adapters/storage/port.js';
 import type { Clock } from '../scheduler/clock.js';
-import { DEFAULT_MAX_ATTEMPTS, defaultBackoff, deliverOutbox } from './outbox.js';
+import { EngineError } from './errors.js';
+import { DEFAULT_MAX_ATTEMPTS, DEFAULT_SEND_TIMEOUT_MS, defaultBackoff, deliverOutbox } from './outbox.js';
 import type { DeliveryOptions } from './types.js';
 
 /** What {@link EngineDelivery.deliver} reports. */
@@ -19,8 +20,6 @@ export interface DeliveryCounts {
   readonly dead: number;
 }
 
-/** How long a send may take before it counts as a retryable failure (ms). */
-export const DEFAULT_SEND_TIMEOUT_MS = 10_000;
 const DEFAULT_BATCH = 100;
 const DEFAULT_DELIVERY_LEASE_MS = 5 * 60_000;
 
@@ -53,6 +52,14 @@ export function createDelivery(options: {
   const { storage, clock, notifier } = options;
   const settings = options.settings ?? {};
   const batchSize = settings.batchSize ?? DEFAULT_BATCH;
+  const sendTimeoutMs = settings.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
+  const leaseMs = settings.leaseMs ?? DEFAULT_DELIVERY_LEASE_MS;
+  if (!(leaseMs > sendTimeoutMs)) {
+    throw new EngineError(
+      'ENGINE_INVALID',
+      `createEngine: delivery.leaseMs (${leaseMs}) must be greater than delivery.sendTimeoutMs (${sendTimeoutMs}), or another engine could claim a message that is still being sent`,
+    );
+  }
   const pick =
     typeof notifier === 'function' ? (message: { channel: string }) => notifier(message.channel) : notifier;
   /** Due times of the retries this engine scheduled and has not yet run a round for, ascending. */
@@ -74,10 +81,10 @@ export function createDelivery(options: {
         notifier: pick,
         now,
         limit: batchSize,
-        leaseMs: settings.leaseMs ?? DEFAULT_DELIVERY_LEASE_MS,
+        leaseMs,
         maxAttempts: settings.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
         backoff: settings.backoff ?? defaultBackoff,
-        sendTimeoutMs: settings.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS,
+        sendTimeoutMs,
         ...(signal ? { signal } : {}),
       });
       sent += result.sent;
@@ -86,9 +93,10 @@ export function createDelivery(options: {
       for (const outcome of result.outcomes) {
         if (outcome.status === 'retry' && outcome.retryAt !== undefined) remember(outcome.retryAt);
       }
-      if (signal?.aborted) break;
-      // A full batch may have left more behind; new messages may have come in meanwhile.
-      if (result.claimed < batchSize && !fresh) break;
+      if (signal?.aborted || result.aborted) break;
+      // A full batch may have left more behind, slow sends may have released some unsent, new
+      // messages may have come in meanwhile.
+      if (result.claimed < batchSize && result.released === 0 && !fresh) break;
     }
     return { sent, retried, dead };
   }

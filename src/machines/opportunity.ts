@@ -338,15 +338,17 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 /** `fields` of an event: absent, or a plain object. */
 const fieldsAcceptable = (fields: unknown): boolean => fields === undefined || isRecord(fields);
 
-/** Merge incoming values over current ones; `undefined` values are skipped (not JSON). */
+/**
+ * Merge incoming values over current ones; `undefined` values are skipped (not JSON). Built with
+ * `fromEntries`, which defines own properties: a field named `__proto__` (gate field names allow
+ * it) is kept as a field instead of replacing the record's prototype.
+ */
 function mergeFields(current: FieldValues, incoming: unknown): FieldValues {
   if (!isRecord(incoming)) return current;
-  const out: FieldValues = { ...current };
-  for (const key of Object.keys(incoming)) {
-    const value = incoming[key];
-    if (value !== undefined) out[key] = value as FieldValues[string];
-  }
-  return out;
+  return Object.fromEntries([
+    ...Object.entries(current),
+    ...Object.entries(incoming).filter(([, value]) => value !== undefined),
+  ]) as FieldValues;
 }
 
 /**

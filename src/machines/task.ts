@@ -259,14 +259,12 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** A shallow copy without `undefined` values, so the context stays plain JSON. */
+/**
+ * A shallow copy without `undefined` values, so the context stays plain JSON (`fromEntries`
+ * defines own properties, so a result field named `__proto__` is copied, not lost).
+ */
 function jsonRecord(value: Record<string, unknown>): FieldValues {
-  const out: FieldValues = {};
-  for (const key of Object.keys(value)) {
-    const item = value[key];
-    if (item !== undefined) out[key] = item as FieldValues[string];
-  }
-  return out;
+  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as FieldValues;
 }
 
 const nonBlank = (value: unknown): value is string => typeof value === 'string' && value.trim() !== '';

@@ -4,6 +4,8 @@ import { type DurationStats, durationStats, type TargetShare, targetShare } from
 
 /**
  * The lead KPIs of the seeds' "action certainty" (动作确定性), over leads *received* in a window.
+ * `breaches` and `perRep` are keyed by ids and hold own entries only: look an id up with
+ * `Object.hasOwn` (an id may be `toString`), or iterate `Object.entries`.
  *
  * @example
  * ```ts
@@ -119,7 +121,7 @@ export interface LeadMetricsFold {
 /** Start a {@link LeadMetricsFold}; internal to the metrics module. */
 export function leadMetricsFold(options: LeadMetricsOptions): LeadMetricsFold {
   const leads = new Map<string, LeadTimeline>();
-  const breaches: Record<string, number> = {};
+  const breaches = new Map<string, number>();
   const add = (event: StoredEvent): void => {
     if (event.kind !== 'lead') return;
     const data = (event.data ?? {}) as Record<string, unknown>;
@@ -158,7 +160,7 @@ export function leadMetricsFold(options: LeadMetricsOptions): LeadMetricsFold {
         break;
       case 'sla.breached': {
         const policyId = typeof data.policyId === 'string' ? data.policyId : 'unknown';
-        breaches[policyId] = (breaches[policyId] ?? 0) + 1;
+        breaches.set(policyId, (breaches.get(policyId) ?? 0) + 1);
         break;
       }
     }
@@ -185,7 +187,7 @@ export function computeLeadMetrics(events: readonly StoredEvent[], options: Lead
 
 function finishLeadMetrics(
   leads: ReadonlyMap<string, LeadTimeline>,
-  breaches: Record<string, number>,
+  breaches: ReadonlyMap<string, number>,
   options: LeadMetricsOptions,
 ): LeadMetrics {
   const { calendar, targets, asOf } = options;
@@ -200,7 +202,7 @@ function finishLeadMetrics(
   let assignable = 0;
   const assignmentTimes: number[] = [];
   const touchTimes: number[] = [];
-  const perRep: Record<
+  const perRep = new Map<
     string,
     {
       assigned: number;
@@ -209,7 +211,7 @@ function finishLeadMetrics(
       followedUpWithinTarget: number;
       timeliness: number | null;
     }
-  > = {};
+  >();
   for (const lead of leads.values()) {
     if (!lead.assignable) continue;
     assignable++;
@@ -247,14 +249,11 @@ function finishLeadMetrics(
       notFollowedUpOver72h++;
     }
     if (lead.ownerId !== undefined) {
-      perRep[lead.ownerId] ??= {
-        assigned: 0,
-        opened: 0,
-        followedUp: 0,
-        followedUpWithinTarget: 0,
-        timeliness: null,
-      };
-      const rep = perRep[lead.ownerId]!;
+      let rep = perRep.get(lead.ownerId);
+      if (rep === undefined) {
+        rep = { assigned: 0, opened: 0, followedUp: 0, followedUpWithinTarget: 0, timeliness: null };
+        perRep.set(lead.ownerId, rep);
+      }
       rep.assigned++;
       if (lead.openedAt !== undefined) rep.opened++;
       if (lead.followedUpAt !== undefined) rep.followedUp++;
@@ -262,7 +261,7 @@ function finishLeadMetrics(
         rep.followedUpWithinTarget++;
     }
   }
-  for (const rep of Object.values(perRep))
+  for (const rep of perRep.values())
     rep.timeliness = rep.assigned === 0 ? null : rep.followedUpWithinTarget / rep.assigned;
 
   return {
@@ -285,7 +284,8 @@ function finishLeadMetrics(
     notFollowedUpOver72h,
     assignmentTime: durationStats(assignmentTimes),
     firstTouchTime: durationStats(touchTimes),
-    breaches,
-    perRep,
+    // Keyed by ids: built from the maps (fromEntries defines own properties, whatever the key).
+    breaches: Object.fromEntries(breaches),
+    perRep: Object.fromEntries(perRep),
   };
 }

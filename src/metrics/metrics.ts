@@ -177,7 +177,8 @@ export function computeMetrics(events: readonly StoredEvent[], options: MetricsO
   const inWindow = (at: number) => at >= from && at < to;
 
   // --- leads: completeness, duplicates (per-rep open / follow-up come from the lead fold)
-  const fieldCounts: Record<string, number> = {};
+  // Id- and name-keyed tallies are Maps (a stage, field or rep may be called `constructor`).
+  const fieldCounts = new Map<string, number>();
   let leadsSeen = 0;
   let allComplete = 0;
   let leadDuplicates = 0;
@@ -188,8 +189,8 @@ export function computeMetrics(events: readonly StoredEvent[], options: MetricsO
     { stage: string; enteredAt: number; ownerId: string | null; open: boolean }
   >();
   const visitPlan = new Map<string, number>(); // opportunityId → first planned time of the current visit
-  const dwell: Record<string, number[]> = {};
-  const rollbacks: Record<string, number> = {};
+  const dwell = new Map<string, number[]>();
+  const rollbacks = new Map<string, number>();
   let won = 0;
   let lost = 0;
   let advancedMet = 0;
@@ -223,9 +224,8 @@ export function computeMetrics(events: readonly StoredEvent[], options: MetricsO
         leadsSeen++;
         const complete = (data.complete ?? {}) as Record<string, boolean>;
         let all = true;
-        for (const field in complete) {
-          const filled = complete[field];
-          fieldCounts[field] = (fieldCounts[field] ?? 0) + (filled ? 1 : 0);
+        for (const [field, filled] of Object.entries(complete)) {
+          fieldCounts.set(field, (fieldCounts.get(field) ?? 0) + (filled ? 1 : 0));
           if (!filled) all = false;
         }
         if (all) allComplete++;
@@ -260,8 +260,9 @@ export function computeMetrics(events: readonly StoredEvent[], options: MetricsO
       case 'opportunity.stageLeft': {
         if (!opportunityCreated.has(event.entityId)) break;
         const stage = String(data.stage);
-        dwell[stage] ??= [];
-        dwell[stage].push(Number(data.dwellMs ?? 0));
+        const dwells = dwell.get(stage);
+        if (dwells === undefined) dwell.set(stage, [Number(data.dwellMs ?? 0)]);
+        else dwells.push(Number(data.dwellMs ?? 0));
         const planned = visitPlan.get(event.entityId);
         const ownerId = currentStage.get(event.entityId)?.ownerId ?? null;
         if (planned !== undefined) {
@@ -288,7 +289,7 @@ export function computeMetrics(events: readonly StoredEvent[], options: MetricsO
       }
       case 'opportunity.rolledBack':
         if (opportunityCreated.has(event.entityId))
-          rollbacks[String(data.from)] = (rollbacks[String(data.from)] ?? 0) + 1;
+          rollbacks.set(String(data.from), (rollbacks.get(String(data.from)) ?? 0) + 1);
         break;
       case 'opportunity.won':
         if (opportunityCreated.has(event.entityId)) won++;
@@ -353,7 +354,7 @@ export function computeMetrics(events: readonly StoredEvent[], options: MetricsO
   const stages = Object.fromEntries(
     OPPORTUNITY_STAGE_IDS.map((stage) => [
       stage,
-      { dwell: durationStats(dwell[stage] ?? []), rollbacks: rollbacks[stage] ?? 0 },
+      { dwell: durationStats(dwell.get(stage) ?? []), rollbacks: rollbacks.get(stage) ?? 0 },
     ]),
   ) as Metrics['stages'];
   const stalledTop5 = [...currentStage]
@@ -367,7 +368,7 @@ export function computeMetrics(events: readonly StoredEvent[], options: MetricsO
     .sort((a, b) => b.dwellMs - a.dwellMs || (a.opportunityId < b.opportunityId ? -1 : 1))
     .slice(0, 5);
 
-  const departmentTasks: Record<
+  const departmentTasks = new Map<
     string,
     {
       created: number;
@@ -377,17 +378,13 @@ export function computeMetrics(events: readonly StoredEvent[], options: MetricsO
       complete: number[];
       onTime: number;
     }
-  > = {};
+  >();
   for (const task of tasks.values()) {
-    departmentTasks[task.department] ??= {
-      created: 0,
-      done: 0,
-      overdue: 0,
-      acknowledge: [],
-      complete: [],
-      onTime: 0,
-    };
-    const department = departmentTasks[task.department]!;
+    let department = departmentTasks.get(task.department);
+    if (department === undefined) {
+      department = { created: 0, done: 0, overdue: 0, acknowledge: [], complete: [], onTime: 0 };
+      departmentTasks.set(task.department, department);
+    }
     department.created++;
     if (task.overdue) department.overdue++;
     if (task.acknowledgedAt !== undefined) department.acknowledge.push(task.acknowledgedAt - task.createdAt);
@@ -398,16 +395,22 @@ export function computeMetrics(events: readonly StoredEvent[], options: MetricsO
     }
   }
 
-  const perRep: Record<
+  const perRep = new Map<
     string,
     Record<'open' | 'firstFollowUp' | 'stageAdvance', { due: number; done: number; onTime: number }>
-  > = {};
-  const repEntry = (repId: string) =>
-    (perRep[repId] ??= {
-      open: { due: 0, done: 0, onTime: 0 },
-      firstFollowUp: { due: 0, done: 0, onTime: 0 },
-      stageAdvance: { due: 0, done: 0, onTime: 0 },
-    });
+  >();
+  const repEntry = (repId: string) => {
+    let entry = perRep.get(repId);
+    if (entry === undefined) {
+      entry = {
+        open: { due: 0, done: 0, onTime: 0 },
+        firstFollowUp: { due: 0, done: 0, onTime: 0 },
+        stageAdvance: { due: 0, done: 0, onTime: 0 },
+      };
+      perRep.set(repId, entry);
+    }
+    return entry;
+  };
   for (const lead of leadFold.timelines.values()) {
     if (lead.assignedAt === undefined || lead.firstOwnerId === undefined) continue;
     const rep = repEntry(lead.firstOwnerId);
@@ -473,12 +476,11 @@ export function computeMetrics(events: readonly StoredEvent[], options: MetricsO
     stalledTop5,
     dataCompleteness: {
       all: share(allComplete, leadsSeen),
-      fields: Object.fromEntries(
-        Object.entries(fieldCounts).map(([field, count]) => [field, share(count, leadsSeen)]),
-      ),
+      // Records built with fromEntries: own properties for every key, `__proto__` included.
+      fields: Object.fromEntries([...fieldCounts].map(([field, count]) => [field, share(count, leadsSeen)])),
     },
     departmentTasks: Object.fromEntries(
-      Object.entries(departmentTasks).map(([department, d]) => [
+      [...departmentTasks].map(([department, d]) => [
         department,
         {
           created: d.created,
@@ -491,7 +493,7 @@ export function computeMetrics(events: readonly StoredEvent[], options: MetricsO
       ]),
     ),
     perRep: Object.fromEntries(
-      Object.entries(perRep).map(([repId, actions]) => [
+      [...perRep].map(([repId, actions]) => [
         repId,
         Object.fromEntries(
           Object.entries(actions).map(([action, a]) => [

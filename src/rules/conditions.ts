@@ -692,8 +692,8 @@ type Evaluator = (
 function deepFreezeCopy<T>(value: T): T {
   if (Array.isArray(value)) return Object.freeze(value.map((v) => deepFreezeCopy(v))) as T;
   if (isPlainObject(value)) {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value)) out[key] = deepFreezeCopy(value[key]);
+    // fromEntries defines own properties, so a `params` key like `__proto__` is copied, not lost.
+    const out = Object.fromEntries(Object.keys(value).map((key) => [key, deepFreezeCopy(value[key])]));
     return Object.freeze(out) as T;
   }
   return value;

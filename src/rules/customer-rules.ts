@@ -1,4 +1,5 @@
 import type { Customer } from '../model/customer.js';
+import { ownValue } from '../model/own.js';
 import type { CompiledRuleSet } from './compile.js';
 import type { ConditionTraceEntry } from './conditions.js';
 import { type CustomerFactSource, customerFacts, historyInstant } from './facts.js';
@@ -107,7 +108,7 @@ function detailsFor(
 ): Record<string, unknown> {
   if (kind === 'extended-warranty') {
     const model = facts.topModel as string | undefined;
-    const interval = model !== undefined ? knowledge.failureIntervalDays?.[model] : undefined;
+    const interval = model !== undefined ? ownValue(knowledge.failureIntervalDays, model) : undefined;
     return {
       model,
       purchases: facts.maxPurchasesOfOneModel,
@@ -115,7 +116,7 @@ function detailsFor(
     };
   }
   if (kind === 'service-intervention') {
-    const history = knowledge.serviceHistory?.[customerId];
+    const history = ownValue(knowledge.serviceHistory, customerId);
     return {
       declinedRenewalsInRow: facts.consecutiveDeclinedRenewals,
       ...(history ? { serviceHistory: history } : {}),

@@ -1,4 +1,5 @@
 import type { Lead } from '../model/lead.js';
+import { ownValue } from '../model/own.js';
 import { leaveOn, type Rep } from '../model/rep.js';
 import type { Team } from '../model/team.js';
 import type { CompiledRuleSet, ResolvedStrategy } from './compile.js';
@@ -10,6 +11,9 @@ import { evaluateReference } from './reference-engine.js';
  * Assignment state that outlives a single decision: today's assignment counts per rep and the
  * round-robin cursors. It is explicit input and output of {@link decideLead} — never a hidden
  * global — so decisions replay deterministically. When `day` changes, counts start from zero.
+ * Plain JSON (the engine stores it as is): both records are read through own properties only,
+ * so a rep or rule id like `toString` or `constructor` is an entry like any other — read a count
+ * with {@link assignmentsToday}, not `assignedToday[repId]`.
  *
  * @example
  * ```ts
@@ -39,6 +43,27 @@ export function emptyAssignmentState(day: string): AssignmentState {
 }
 
 /**
+ * How many leads `repId` was assigned on `day` according to `state` (0 when the state belongs to
+ * another day). Reads own entries only: `assignedToday['toString']` of a plain object is not 0.
+ *
+ * @example
+ * ```ts
+ * import { assignmentsToday, emptyAssignmentState, recordAssignment } from 'leadflow';
+ * const state = recordAssignment(emptyAssignmentState('2026-03-02'), 'constructor', '2026-03-02');
+ * assignmentsToday(state, 'constructor', '2026-03-02'); // 1
+ * assignmentsToday(state, 'toString', '2026-03-02'); // 0
+ * ```
+ */
+export function assignmentsToday(state: AssignmentState, repId: string, day: string): number {
+  return state.day === day ? countOf(state.assignedToday, repId) : 0;
+}
+
+/** A rep's count in `counts`, 0 when absent (own entries only). */
+function countOf(counts: Readonly<Record<string, number>>, repId: string): number {
+  return ownValue(counts, repId) ?? 0;
+}
+
+/**
  * Count one more assignment for `repId` (e.g. when a broadcast offer is claimed), rolling the
  * counts over when `day` differs from the state's day.
  *
@@ -51,7 +76,8 @@ export function emptyAssignmentState(day: string): AssignmentState {
  */
 export function recordAssignment(state: AssignmentState, repId: string, day: string): AssignmentState {
   const counts = state.day === day ? state.assignedToday : {};
-  return { day, cursors: state.cursors, assignedToday: { ...counts, [repId]: (counts[repId] ?? 0) + 1 } };
+  // A computed key defines an own property (even `__proto__`), so the result stays plain JSON.
+  return { day, cursors: state.cursors, assignedToday: { ...counts, [repId]: countOf(counts, repId) + 1 } };
 }
 
 /**
@@ -333,7 +359,7 @@ function decideCore(
     const eligibleIds: string[] = [];
     for (const repId of strategy.repIds) {
       const rep = repsById.get(repId);
-      if (rep !== undefined && isEligible(repId, rep, strategy, lead, counts[repId] ?? 0, context)) {
+      if (rep !== undefined && isEligible(repId, rep, strategy, lead, countOf(counts, repId), context)) {
         eligibleIds.push(repId);
       }
     }
@@ -528,7 +554,7 @@ function judgeCandidate(
   context: DecideContext,
 ): CandidateVerdict {
   if (rep === undefined) return { repId, eligible: false, reasons: ['not in the team'] };
-  const today = counts[repId] ?? 0;
+  const today = countOf(counts, repId);
   const reasons: string[] = [];
   if (!rep.active) reasons.push('inactive');
   if (context.excludeReps?.has(repId)) reasons.push('excluded (reassigning away)');
@@ -615,7 +641,7 @@ function pick(
       return { kind: 'assign', repId: eligible[0]! };
     case 'roundRobin': {
       const size = strategy.repIds.length;
-      const start = (state.cursors[ruleId] ?? 0) % size;
+      const start = (ownValue(state.cursors, ruleId) ?? 0) % size;
       for (let step = 0; step < size; step++) {
         const index = (start + step) % size;
         const repId = strategy.repIds[index]!;
@@ -626,7 +652,7 @@ function pick(
     case 'leastLoaded': {
       // Ties broken by candidate order (stable and deterministic).
       let best = eligible[0]!;
-      for (const repId of eligible) if ((counts[repId] ?? 0) < (counts[best] ?? 0)) best = repId;
+      for (const repId of eligible) if (countOf(counts, repId) < countOf(counts, best)) best = repId;
       return { kind: 'assign', repId: best };
     }
     case 'bestMatch': {
@@ -643,7 +669,7 @@ function pick(
         }
         scores.set(repId, score);
         // Higher score wins; ties go to the lighter load today, then to candidate order.
-        if (score > bestScore || (score === bestScore && (counts[repId] ?? 0) < (counts[best] ?? 0))) {
+        if (score > bestScore || (score === bestScore && countOf(counts, repId) < countOf(counts, best))) {
           best = repId;
           bestScore = score;
         }

@@ -1,4 +1,5 @@
 import type { KnownLeadChannel } from '../model/lead.js';
+import { ownValue } from '../model/own.js';
 import { usccCheckCharacter } from '../model/uscc.js';
 import type { BusinessCalendar } from '../scheduler/calendar.js';
 import { CHINA_HOLIDAYS } from '../scheduler/china-holidays.js';
@@ -236,7 +237,7 @@ export function planTradeShows(seed: number, days: number): TradeShow[] {
 function resolveProfile(preset: GenerateLeadStreamOptions['preset']): MarketProfile {
   if (preset === undefined) return MARKET_PROFILES.zhikong;
   if (typeof preset === 'string') {
-    const profile = MARKET_PROFILES[preset];
+    const profile = ownValue<MarketProfile>(MARKET_PROFILES, preset);
     if (!profile) throw new RangeError(`generateLeadStream: unknown preset "${String(preset)}"`);
     return profile;
   }
@@ -421,7 +422,8 @@ export function* generateLeadDays(
   };
   const regions = weightedTable(
     profile.regions
-      .filter(([region]) => CHINA_GEOGRAPHY[region] !== undefined)
+      // A custom profile names regions and industries: looked up as own entries only.
+      .filter(([region]) => Object.hasOwn(CHINA_GEOGRAPHY, region))
       .map(([r, w]) => [r, w] as const),
   );
   const cityTables = new Map<string, WeightedTable<SimulatedCity>>();
@@ -467,7 +469,7 @@ export function* generateLeadDays(
       city.parks.length > 0 && random.chance(city.parkShare) ? parkTables.get(city)!.draw(random) : undefined;
     const industry = industries.draw(random);
     const [brand, pinyin] = random.pick(BRANDS);
-    const suffixes = COMPANY_SUFFIXES[industry] ?? COMPANY_SUFFIXES.default!;
+    const suffixes = ownValue(COMPANY_SUFFIXES, industry) ?? COMPANY_SUFFIXES.default!;
     const company: Record<string, unknown> = {
       name: `${city.city}${brand}${random.pick(suffixes)}`,
       region,
@@ -491,11 +493,11 @@ export function* generateLeadDays(
     lead.company = company;
     lead.contact = contact;
     if (random.chance(traits.budget)) {
-      const scale = BUDGET_SCALE[industry] ?? 1;
+      const scale = ownValue(BUDGET_SCALE, industry) ?? 1;
       const amount = Math.min(30_000_000, Math.max(10_000, random.logNormal(300_000 * scale, 1)));
       lead.budget = { amount: roundBudget(amount), currency: 'CNY' };
     }
-    const needs = NEEDS[industry] ?? NEEDS.default!;
+    const needs = ownValue(NEEDS, industry) ?? NEEDS.default!;
     let need = random.chance(traits.explicitNeed) ? random.pick(needs) : random.pick(VAGUE_NEEDS);
     if (urgent) need = `紧急标案: ${random.pick(needs)}，本月底前定标`;
     if (need !== '') lead.need = need;

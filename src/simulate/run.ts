@@ -5,6 +5,7 @@ import { EngineError } from '../engine/errors.js';
 import type { OpportunityCommand } from '../engine/work-steps.js';
 import { CalendarError } from '../errors.js';
 import type { TaskContext } from '../machines/task.js';
+import { ownValue } from '../model/own.js';
 import type { Team, TeamInput } from '../model/team.js';
 import type { CompiledRuleSet } from '../rules/compile.js';
 import type { RuleSetInput } from '../rules/ruleset.js';
@@ -315,7 +316,7 @@ class SimLead {
   followUps = 0;
   lastOutcome: string | null = null;
   escalations = 0;
-  escalationsByPolicy: Record<string, number> | null = null;
+  escalationsByPolicy: Map<string, number> | null = null;
   /** The opportunity its owner entered after the conversion (one per converted lead). */
   opp: SimOpp | null = null;
 
@@ -512,8 +513,8 @@ function genericField(spec: GateField): FieldMaker {
       for (let i = 0; i < n; i++) {
         if (spec.itemFields === undefined) items.push(`${spec.label} ${i + 1}`);
         else {
-          const item: Record<string, FieldValue> = {};
-          for (const key of spec.itemFields) item[key] = `${key} ${i + 1}`;
+          // fromEntries defines own properties: an item field may be named `__proto__`.
+          const item = Object.fromEntries(spec.itemFields.map((key) => [key, `${key} ${i + 1}`]));
           items.push(Object.freeze(item));
         }
       }
@@ -544,10 +545,9 @@ function fillFields(
   now: number,
   slip: boolean,
 ): FieldValues {
-  const fields: FieldValues = {};
   const n = slip && makers.length > 0 ? makers.length - 1 : makers.length;
-  for (let i = 0; i < n; i++) fields[makers[i]!.field] = makers[i]!.make(opp, now);
-  return fields;
+  // fromEntries defines own properties: a gate field may be named `__proto__`.
+  return Object.fromEntries(makers.slice(0, n).map((maker) => [maker.field, maker.make(opp, now)]));
 }
 
 const NEXT_ACTIONS: Readonly<Record<string, string>> = {
@@ -746,11 +746,13 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
       ? options.team
       : withSimulatedLeave(options.team, { seed, start, days, calendar, leave: behaviour.leave });
   const clock = createVirtualClock(start);
-  const notifications: Record<string, number> = {};
+  // Tallies keyed by names and ids are Maps (a policy may be called `toString`); the report
+  // turns them into records with fromEntries.
+  const notifications = new Map<string, number>();
   const countingNotifier: Notifier = {
     name: 'simulation',
     send: async (message) => {
-      notifications[message.channel] = (notifications[message.channel] ?? 0) + 1;
+      bump(notifications, message.channel);
       return { ok: true };
     },
   };
@@ -811,7 +813,7 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
   const outcomeLabels = new Map(compiled.source.followUp.outcomes.map((o) => [o.id, o.label]));
   const outcomeTable: WeightedTable<string> | undefined =
     outcomeIds.length > 0
-      ? weightedTable(outcomeIds.map((id) => [id, behaviour.outcomes[id] ?? 1] as const))
+      ? weightedTable(outcomeIds.map((id) => [id, ownValue(behaviour.outcomes, id) ?? 1] as const))
       : undefined;
   const defaultSupervisor =
     compiled.assignment.fallback.supervisorId ?? engine.team.supervisors[0]?.id ?? 'supervisor';
@@ -824,10 +826,10 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
     );
   const openReminders = policiesStoppingOn('lead.opened');
   const followUpReminders = policiesStoppingOn('lead.followedUp');
-  const perPolicy = () => Object.fromEntries(leadPolicies.map((id) => [id, 0])) as Record<string, number>;
+  const perPolicy = () => new Map(leadPolicies.map((id) => [id, 0]));
   // Breaches and warnings of opportunity policies (a stage stalled) are counted too.
   const slaPolicies = compiled.source.sla.policies.map((p) => p.id);
-  const perSlaPolicy = () => Object.fromEntries(slaPolicies.map((id) => [id, 0])) as Record<string, number>;
+  const perSlaPolicy = () => new Map(slaPolicies.map((id) => [id, 0]));
 
   // ---- opportunities and departments ----
   const opportunityModel =
@@ -871,7 +873,7 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
     reassigned: 0,
     escalations: 0,
   };
-  const quarantinedByPath: Record<string, number> = {};
+  const quarantinedByPath = new Map<string, number>();
   const escalationsByPolicy = perPolicy();
   const breachesByPolicy = perSlaPolicy();
   const warningsByPolicy = perSlaPolicy();
@@ -913,7 +915,7 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
     if (calendar.businessTimeBetween(start + day * DAY, start + (day + 1) * DAY) > 0) workingDays++;
   const dayIndex = (t: number) => Math.min(days - 1, Math.max(0, Math.floor((t - start) / DAY)));
   let queueDepth = 0;
-  const extensionCounts: Record<string, Record<string, number>> = {};
+  const extensionCounts = new Map<string, Map<string, number>>();
 
   const leads = new Map<string, SimLead>();
   // An engine call tells several events about one lead: look it up once (the map holds every lead).
@@ -1026,7 +1028,7 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
   engine.on('lead.quarantined', (event) => {
     counts.quarantined++;
     const path = event.issues[0]?.path || '(root)';
-    quarantinedByPath[path] = (quarantinedByPath[path] ?? 0) + 1;
+    bump(quarantinedByPath, path);
   });
   engine.on('lead.duplicate', () => {
     counts.merged++;
@@ -1154,20 +1156,20 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
   });
   engine.on('lead.escalated', (event) => {
     counts.escalations++;
-    escalationsByPolicy[event.policyId] = (escalationsByPolicy[event.policyId] ?? 0) + 1;
+    bump(escalationsByPolicy, event.policyId);
     const lead = simLead(event.leadId);
     if (!lead) return;
     lead.escalations++;
-    lead.escalationsByPolicy ??= {};
-    lead.escalationsByPolicy[event.policyId] = (lead.escalationsByPolicy[event.policyId] ?? 0) + 1;
+    lead.escalationsByPolicy ??= new Map();
+    bump(lead.escalationsByPolicy, event.policyId);
   });
   engine.on('sla.breached', (event) => {
-    breachesByPolicy[event.policyId] = (breachesByPolicy[event.policyId] ?? 0) + 1;
+    bump(breachesByPolicy, event.policyId);
     timeline.breaches[dayIndex(event.at)]!++;
     remind(event.entityId, event.policyId, event.at);
   });
   engine.on('sla.warning', (event) => {
-    warningsByPolicy[event.policyId] = (warningsByPolicy[event.policyId] ?? 0) + 1;
+    bump(warningsByPolicy, event.policyId);
     remind(event.entityId, event.policyId, event.at);
   });
   /** A rep reacting to an SLA notification: open the card, or get the first follow-up done. */
@@ -1340,7 +1342,7 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
         outcome !== undefined
           ? {
               status: outcomeLabels.get(outcome) ?? outcome,
-              nextAction: NEXT_ACTIONS[outcome] ?? '按计划回访',
+              nextAction: ownValue(NEXT_ACTIONS, outcome) ?? '按计划回访',
               outcome,
             }
           : { status: '已联系', nextAction: '按计划回访', nextContactAt: now + 3 * DAY },
@@ -1712,8 +1714,8 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
 
   // ---- extensions ----
   for (const extension of options.extensions ?? []) {
-    const counters: Record<string, number> = {};
-    extensionCounts[extension.name] = counters;
+    const counters = new Map<string, number>();
+    extensionCounts.set(extension.name, counters);
     extension.setup({
       engine,
       // Its own stream: adding an extension does not change the other draws of the run.
@@ -1722,7 +1724,7 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
       now: () => clock.now(),
       schedule: (at, run) => agenda.push(Math.max(at, clock.now()), new Task(T_CUSTOM, null, -1, 0, 0, run)),
       count: (key, by = 1) => {
-        counters[key] = (counters[key] ?? 0) + by;
+        bump(counters, key, by);
       },
     });
   }
@@ -1825,9 +1827,11 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
       stages: buildStageRows(metrics, enteredByStage),
     };
   }
-  const leave: Record<string, string[]> = {};
-  for (const rep of engine.team.reps)
-    if (rep.leave.length > 0) leave[rep.id] = rep.leave.map((range) => `${range.from}..${range.to}`);
+  const leave = Object.fromEntries(
+    engine.team.reps
+      .filter((rep) => rep.leave.length > 0)
+      .map((rep) => [rep.id, rep.leave.map((range) => `${range.from}..${range.to}`)]),
+  );
 
   const report: SimulationReport = {
     ruleSet: { id: compiled.source.id, version: compiled.source.version, name: compiled.source.name ?? null },
@@ -1869,22 +1873,22 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
       disqualified: counts.disqualified,
       reassigned: counts.reassigned,
       escalations: counts.escalations,
-      escalationsByPolicy,
-      breachesByPolicy,
-      warningsByPolicy,
+      escalationsByPolicy: Object.fromEntries(escalationsByPolicy),
+      breachesByPolicy: Object.fromEntries(breachesByPolicy),
+      warningsByPolicy: Object.fromEntries(warningsByPolicy),
     },
     funnel: buildFunnel(counts),
     opportunities,
     departments: buildDepartments(metrics, engine.team.departments),
     escalations: {
-      byPolicy: Object.entries(escalationsByPolicy)
+      byPolicy: [...escalationsByPolicy]
         .filter(([, count]) => count > 0)
         .map(([policyId, count]) => ({ policyId, count }))
         .sort((a, b) => b.count - a.count || (a.policyId < b.policyId ? -1 : 1)),
       topLeads: mostEscalated.map((lead) => ({
         leadId: lead.id,
         count: lead.escalations,
-        policies: sortedRecord(lead.escalationsByPolicy ?? {}),
+        policies: sortedRecord(lead.escalationsByPolicy ?? new Map()),
       })),
     },
     stalled,
@@ -1892,7 +1896,13 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
     notifications: sortedRecord(notifications),
     leave,
     metrics,
-    ...(options.extensions && options.extensions.length > 0 ? { extensions: extensionCounts } : {}),
+    ...(options.extensions && options.extensions.length > 0
+      ? {
+          extensions: Object.fromEntries(
+            [...extensionCounts].map(([name, counters]) => [name, Object.fromEntries(counters)]),
+          ),
+        }
+      : {}),
   };
   return { report, timeline };
 }
@@ -1922,6 +1932,12 @@ function insertTop(list: SimLead[], lead: SimLead, before: (a: SimLead, b: SimLe
 const escalatedFirst = (a: SimLead, b: SimLead) =>
   a.escalations > b.escalations || (a.escalations === b.escalations && a.id < b.id);
 
-function sortedRecord(record: Readonly<Record<string, number>>): Record<string, number> {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+/** Add `by` to the tally of `key`. */
+function bump(counts: Map<string, number>, key: string, by = 1): void {
+  counts.set(key, (counts.get(key) ?? 0) + by);
+}
+
+/** A tally as a record in key order (fromEntries defines own properties, whatever the key). */
+function sortedRecord(counts: ReadonlyMap<string, number>): Record<string, number> {
+  return Object.fromEntries([...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
