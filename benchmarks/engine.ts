@@ -1,5 +1,5 @@
 import { createActor, SimulatedClock } from 'xstate';
-import { memoryStorage } from '../src/adapters/storage/memory.js';
+import { replayMemoryStorage } from '../src/adapters/storage/replay-memory.js';
 import { createEngine } from '../src/engine/engine.js';
 import { leadMachine } from '../src/machines/lead.js';
 import { createReferenceStepper, createStepper } from '../src/machines/xstate-step.js';
@@ -33,7 +33,8 @@ async function runOurs(count: number): Promise<number> {
     team,
     calendar,
     clock,
-    storage: memoryStorage({ copy: 'none' }),
+    storage: replayMemoryStorage(),
+    notifier: 'dropAll',
     trace: false,
   });
   let accepted = 0;

@@ -1,7 +1,7 @@
 /**
  * Simulation: one simulated year (2025-03-03 + 365 days) of 12,000 leads/month (~144,000 leads)
  * through the zhikong rules — every SLA timer, escalation, claim, follow-up and conversion —
- * with the real engine (`runSimulation`: virtual clock, memory storage `copy: 'none'`, no
+ * with the real engine (`runSimulation`: virtual clock, the by-reference `replayMemoryStorage`, no
  * traces, simulated reps and supervisors through the public API only).
  *
  *   ours     — `runSimulation` over the year with a team staffed for the volume (the zhikong

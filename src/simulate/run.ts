@@ -1,5 +1,5 @@
 import type { Notifier } from '../adapters/notify/port.js';
-import { memoryStorage } from '../adapters/storage/memory.js';
+import { replayMemoryStorage } from '../adapters/storage/replay-memory.js';
 import { createEngine, type Engine } from '../engine/engine.js';
 import { EngineError } from '../engine/errors.js';
 import type { OpportunityCommand } from '../engine/work-steps.js';
@@ -678,7 +678,7 @@ export function simulationPeriod(options: {
 
 /**
  * Run the real engine over a simulated stream of leads with simulated reps, supervisors and
- * departments, on a virtual clock with memory storage (`copy: 'none'`) and no decision traces —
+ * departments, on a virtual clock with the by-reference `replayMemoryStorage` and no decision traces —
  * through the engine's public API only — and report the "action certainty" targets, counts, the
  * lead and opportunity funnels, department response times, escalations, the stalled TOP5 and a
  * per-day timeline; targets, stalled TOP5 and department figures are `engine.metrics()`'s,
@@ -761,7 +761,7 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
     team,
     calendar,
     clock,
-    storage: memoryStorage({ copy: 'none' }),
+    storage: replayMemoryStorage(),
     notifier: countingNotifier,
     trace: false,
   });

@@ -20,6 +20,7 @@ import { LeadflowError } from '../errors.js';
  * ```ts
  * import type { StorageContractOptions } from 'leadflow/testing';
  * const options: StorageContractOptions = { numRuns: 20, timeout: 120_000 };
+ * const byReference: StorageContractOptions = { copiesValues: false }; // e.g. replayMemoryStorage
  * ```
  */
 export interface StorageContractOptions {
@@ -32,6 +33,17 @@ export interface StorageContractOptions {
   seed?: number;
   /** Per-test timeout (ms). Default: vitest's. */
   timeout?: number;
+  /**
+   * Whether the adapter copies the JSON values it stores and hands out — the port's rule, and what
+   * every database adapter does by nature. `false` declares a by-reference adapter (such as
+   * `replayMemoryStorage`): it keeps the very objects written (snapshots, event data, timer and
+   * outbox payloads, quarantined raw input, state values) and returns those same objects on
+   * reads, and its callers promise never to mutate what they wrote or read. The copy-isolation
+   * tests then check that sharing instead (what is read back *is* the object written); every
+   * other test runs unchanged.
+   * @default true
+   */
+  copiesValues?: boolean;
 }
 
 /** Commit time of the suite: 2026-03-02 09:00 Asia/Shanghai. */
@@ -199,21 +211,23 @@ const timerOp: fc.Arbitrary<TimerOp> = fc.oneof(
  * and PostgreSQL adapters, and yours) must pass it. Call it from a vitest test file; each test
  * gets a fresh adapter from `factory` (give each one its own schema/namespace) and closes it.
  *
- * Covers entity round trips and deep copies, optimistic versions and create-only writes,
- * all-or-nothing commits, lookups, the event log and its filters, timer upsert/cancel/claim
+ * Covers entity round trips and deep copies (with `copiesValues: false`, the sharing of a
+ * by-reference adapter instead), optimistic versions and create-only writes, all-or-nothing commits, lookups, the event log and its filters, timer upsert/cancel/claim
  * order/leases/generations (plus a model-based property test against a naive model), the
  * outbox life cycle, quarantine and engine state.
  *
  * @param name - shown in the `describe` title
  * @param factory - creates a fresh, empty adapter
- * @param options - property-test runs, seed, timeout
+ * @param options - property-test runs, seed, timeout, whether the adapter copies values
  * @example
  * ```ts
  * // test/adapters/my-storage.test.ts
+ * import { replayMemoryStorage } from 'leadflow';
  * import { runStorageContract } from 'leadflow/testing';
  * import { myStorage } from '../src/my-storage.js';
  *
  * runStorageContract('my storage', async () => myStorage({ schema: `t_${crypto.randomUUID().slice(0, 8)}` }));
+ * runStorageContract('replay memory', () => replayMemoryStorage(), { copiesValues: false });
  * ```
  */
 export function runStorageContract(
@@ -222,6 +236,8 @@ export function runStorageContract(
   options: StorageContractOptions = {},
 ): void {
   const numRuns = options.numRuns ?? 50;
+  /** `copiesValues: false`: the copy-isolation tests check the documented sharing instead. */
+  const copies = options.copiesValues ?? true;
   const params = options.seed === undefined ? { numRuns } : { numRuns, seed: options.seed };
 
   async function withStorage(run: (storage: StorageAdapter) => Promise<void>): Promise<void> {
@@ -282,9 +298,17 @@ export function runStorageContract(
         });
       });
 
-      test('copies snapshots on the way in and on the way out', async (s) => {
+      const snapshotsTitle = copies
+        ? 'copies snapshots on the way in and on the way out'
+        : 'shares snapshots by reference: load and list return the very object committed';
+      test(snapshotsTitle, async (s) => {
         const snapshot = { status: 'new', tags: ['A'], nested: { deep: { n: 1 } } };
         await s.commit(create('lead', 'lead-1', snapshot));
+        if (!copies) {
+          expect((await s.load('lead', 'lead-1'))?.snapshot).toBe(snapshot);
+          expect((await s.list('lead'))[0]?.snapshot).toBe(snapshot);
+          return;
+        }
         snapshot.tags.push('mutated');
         snapshot.nested.deep.n = 99;
         const loaded = await s.load('lead', 'lead-1');
@@ -684,9 +708,14 @@ export function runStorageContract(
         expect(events[1]?.data).toBeNull();
       });
 
-      test('copies event data', async (s) => {
+      test(copies ? 'copies event data' : 'shares event data by reference', async (s) => {
         const data = { tags: ['A'] };
         await s.commit({ at: T0, events: [{ entityId: 'l', kind: 'lead', type: 't', at: T0, data }] });
+        if (!copies) {
+          expect((await s.readEvents())[0]?.data).toBe(data);
+          expect((await s.readEvents({ entityId: 'l' }))[0]?.data).toBe(data);
+          return;
+        }
         data.tags.push('x');
         const [event] = await s.readEvents();
         (event!.data as { tags: string[] }).tags.push('y');
@@ -881,9 +910,14 @@ export function runStorageContract(
         expect(listed.map((t) => t.attempts)).toEqual([0, 0, 1]);
       });
 
-      test('copies timer payloads', async (s) => {
+      test(copies ? 'copies timer payloads' : 'shares timer payloads by reference', async (s) => {
         const payload = { kind: 'lead', notify: ['sup'] };
         await s.commit({ at: T0, timers: { schedule: [timer('l-1', 'sla', T0, 1, payload)] } });
+        if (!copies) {
+          expect((await s.claimDueTimers(T0))[0]?.payload).toBe(payload);
+          expect((await s.listTimers())[0]?.payload).toBe(payload);
+          return;
+        }
         payload.notify.push('x');
         const [claimed] = await s.claimDueTimers(T0);
         expect(claimed?.payload).toEqual({ kind: 'lead', notify: ['sup'] });
@@ -1085,9 +1119,14 @@ export function runStorageContract(
         expect(await ids({ status: 'sent', afterId: 'm-2', limit: 5 })).toEqual(['m-4']);
       });
 
-      test('copies payloads', async (s) => {
+      test(copies ? 'copies payloads' : 'shares payloads by reference', async (s) => {
         const payload = { text: 'hi', data: { tags: ['A'] } };
         await s.commit({ at: T0, outbox: [{ id: 'm-1', channel: 'wecom', to: ['rep-1'], payload }] });
+        if (!copies) {
+          expect((await s.claimOutbox(T0))[0]?.payload).toBe(payload);
+          expect((await s.listOutbox())[0]?.payload).toBe(payload);
+          return;
+        }
         payload.data.tags.push('x');
         const [claimed] = await s.claimOutbox(T0);
         expect(claimed?.payload).toEqual({ text: 'hi', data: { tags: ['A'] } });
@@ -1119,10 +1158,16 @@ export function runStorageContract(
         expect(await s.listQuarantine()).toEqual([record('q-1'), record('q-2')]);
       });
 
-      test('lists in id order with paging, as copies', async (s) => {
+      test(`lists in id order with paging, ${copies ? 'as copies' : 'sharing the raw input'}`, async (s) => {
         for (const id of ['q-3', 'q-1', 'q-4', 'q-2']) await s.quarantine(record(id));
         expect((await s.listQuarantine({ limit: 2 })).map((q) => q.id)).toEqual(['q-1', 'q-2']);
         expect((await s.listQuarantine({ afterId: 'q-2' })).map((q) => q.id)).toEqual(['q-3', 'q-4']);
+        if (!copies) {
+          const written = record('q-5');
+          await s.commit({ at: T0, quarantine: [written] });
+          expect((await s.listQuarantine({ afterId: 'q-4' }))[0]?.raw).toBe(written.raw);
+          return;
+        }
         const [first] = await s.listQuarantine({ limit: 1 });
         first?.issues.push({ path: 'x', message: 'y' });
         (first?.raw as { phone: string }).phone = 'changed';
@@ -1145,7 +1190,10 @@ export function runStorageContract(
         });
       });
 
-      test('expectedVersion makes state writes optimistic (0 = create-only)', async (s) => {
+      const stateTitle = `expectedVersion makes state writes optimistic (0 = create-only); values are ${
+        copies ? 'copies' : 'shared'
+      }`;
+      test(stateTitle, async (s) => {
         await s.commit({ at: T0, state: [{ key: 'today/rep-1', value: 1, expectedVersion: 0 }] });
         const conflict = await failure(
           s.commit({ at: T0, state: [{ key: 'today/rep-1', value: 1, expectedVersion: 0 }] }),
@@ -1153,6 +1201,12 @@ export function runStorageContract(
         expect(conflict).toBeInstanceOf(VersionConflictError);
         await s.commit({ at: T0, state: [{ key: 'today/rep-1', value: 2, expectedVersion: 1 }] });
         expect(await s.loadState('today/rep-1')).toMatchObject({ value: 2, version: 2 });
+        if (!copies) {
+          const shared = { count: 3 };
+          await s.commit({ at: T0, state: [{ key: 'today/rep-1', value: shared, expectedVersion: 2 }] });
+          expect((await s.loadState('today/rep-1'))?.value).toBe(shared);
+          return;
+        }
         const value = (await s.loadState('today/rep-1'))!;
         value.value = 99;
         expect((await s.loadState('today/rep-1'))?.value).toBe(2);

@@ -1,19 +1,35 @@
-import { createSlotHeap, createTimerQueue } from '../../scheduler/timer-queue.js';
+/**
+ * `memoryStorage`: the plain in-memory {@link StorageAdapter} — the engine's default store, the
+ * one for tests and the playground, and the reference the tuned `replayMemoryStorage` is checked
+ * against (`test/adapters/replay-memory.diff.test.ts`). Written to be read: plain `Map`s, every
+ * value deep-copied in (`toJsonValue`, which also refuses what is not plain JSON) and out
+ * (`structuredClone`), sorting done when a list is read.
+ *
+ * @module
+ */
+import { createTimerQueue } from '../../scheduler/timer-queue.js';
+import {
+  checkLease,
+  checkLimit,
+  checkPage,
+  compareIds,
+  invalid,
+  pageOf,
+  prepareLookups,
+  prepareOutboxMessage,
+  prepareQuarantine,
+  requireString,
+  requireTime,
+  requireVersion,
+} from './checks.js';
 import {
   type ClaimedTimer,
-  type ClaimOutboxOptions,
-  type ClaimTimersOptions,
   type CommitInput,
   type CommitResult,
   DEFAULT_CLAIM_LIMIT,
-  DEFAULT_LEASE_MS,
   type JsonValue,
-  type ListOutboxOptions,
   type OutboxMessage,
-  type PageOptions,
-  type QuarantineIssue,
   type QuarantineRecord,
-  type ReadEventsQuery,
   type StorageAdapter,
   StorageError,
   type StoredEntity,
@@ -31,28 +47,11 @@ import {
  * @example
  * ```ts
  * import { memoryStorage, type MemoryStorageOptions } from 'leadflow';
- * const options: MemoryStorageOptions = { validateJson: false }; // a faster simulation run
- * const storage = memoryStorage(options);
+ * const options: MemoryStorageOptions = { name: 'playground' };
+ * const storage = memoryStorage(options); // storage.name === 'playground'
  * ```
  */
 export interface MemoryStorageOptions {
-  /**
-   * Check that every value written is plain JSON (the same rule a database adapter enforces),
-   * failing with a `StorageError` naming the field. When `false`, values are copied with
-   * `structuredClone` unchecked — faster, but a `Date` or `NaN` that a database would refuse
-   * passes silently.
-   * @default true
-   */
-  validateJson?: boolean;
-  /**
-   * How values cross the adapter boundary. `'deep'` copies everything written and read, so
-   * callers can never alter stored state by mutating objects. `'none'` stores and returns
-   * references: several times faster for simulations and replays, and safe only when every
-   * caller treats written and read values as immutable (the engine does: it replaces committed
-   * objects, never mutates them). `'none'` skips `validateJson` too.
-   * @default 'deep'
-   */
-  copy?: 'deep' | 'none';
   /**
    * Adapter name reported by `storage.name`.
    * @default 'memory'
@@ -60,527 +59,137 @@ export interface MemoryStorageOptions {
   name?: string;
 }
 
-const SEP = '\u0000';
-
 interface EntityRow {
   version: number;
   snapshot: JsonValue;
   updatedAt: number;
-  /** key → values (deduplicated). */
+  /** Lookup key → its values (no duplicates), as last written. */
   lookups: Map<string, string[]>;
-  /** Its id's slot once known: the events and timers a commit writes for the entity it writes. */
-  ids: IdSlot | undefined;
 }
 
 interface TimerRow {
   record: TimerRecord;
   attempts: number;
-  leaseUntil: number | undefined;
-  workerId: string | undefined;
-  /** Place in the eligibility heap (kept on the row: no key hashing per timer operation). */
-  slot: number;
-  /** Its entity id's slot, holding the timer rows of that id, this row among them. */
-  owner: IdSlot;
+  leaseUntil?: number;
+  workerId?: string;
 }
+
+/** One map key for several strings; JSON keeps `('a', 'b|c')` and `('a|b', 'c')` apart. */
+const keyOf = (...parts: string[]): string => JSON.stringify(parts);
+
+/** A copy for the caller of a value the store holds (plain JSON, so `structuredClone` is exact). */
+const copy = <T>(value: T): T => structuredClone(value);
+
+/** The keys of a map in id order. */
+const sortedKeys = (map: ReadonlyMap<string, unknown>): string[] => [...map.keys()].sort(compareIds);
 
 /**
- * What is kept per entity id besides the entities themselves: timers and event positions are
- * addressed by id alone. One map lookup reaches both — each lookup in a map of 100,000+ ids
- * costs a cache miss, and a commit touches both for the same id.
- */
-interface IdSlot {
-  /**
-   * The id's pending timers, in no order; undefined when none. An entity has a handful, so a
-   * scan beats a map per id (hashing, and a hash table's memory for every lead).
-   */
-  timers: TimerRow[] | undefined;
-  /** Index in the event log of the first and the last event about this id; -1 when none. */
-  firstEvent: number;
-  lastEvent: number;
-}
-
-interface PreparedEntity {
-  kind: string;
-  id: string;
-  expectedVersion: number;
-  snapshot: JsonValue;
-  lookups: Map<string, string[]> | undefined;
-}
-
-/**
- * Two or more ids read in sorted order (JavaScript `<`): a lookup value indexing one id is
- * stored as that id alone (most values, a phone or an e-mail, index exactly one lead). Inserts
- * and removes are O(1) on a Set; the sorted array is rebuilt lazily on the next read. Writes
- * vastly outnumber ordered reads here (every owner change is a write; listing is for explain
- * and paging), and a sorted array with binary insertion made each write an O(n) memmove at
- * 100,000+ ids.
- */
-class SortedIds {
-  private readonly ids = new Set<string>();
-  private sorted: string[] | undefined;
-
-  constructor(first: string, second: string) {
-    this.ids.add(first).add(second);
-  }
-
-  get size(): number {
-    return this.ids.size;
-  }
-
-  /** Any id, for a set down to one. */
-  get first(): string {
-    return this.ids.values().next().value!;
-  }
-
-  insert(id: string): void {
-    // One probe instead of has + add: an owner's set holds thousands of ids.
-    const before = this.ids.size;
-    if (this.ids.add(id).size !== before) this.sorted = undefined;
-  }
-
-  remove(id: string): void {
-    if (this.ids.delete(id)) this.sorted = undefined;
-  }
-
-  page(options: PageOptions | undefined): string[] {
-    this.sorted ??= [...this.ids].sort(byString);
-    return pageOf(this.sorted, options);
-  }
-}
-
-/** The ids a lookup value indexes: one id alone, or a set of them. */
-type IndexedIds = string | SortedIds;
-
-/**
- * The keys of a map, read in sorted order: the map already holds them, so an insert only marks
- * the order stale (no second set of 100,000+ ids to hash into); reads sort again when stale.
- * Keys are never removed from these maps (entities, outbox messages, quarantined leads).
- */
-class SortedKeys {
-  private sorted: string[] | undefined;
-
-  constructor(private readonly source: ReadonlyMap<string, unknown>) {}
-
-  /** Call after adding a key to the map. */
-  added(): void {
-    this.sorted = undefined;
-  }
-
-  page(options: PageOptions | undefined, accept?: (id: string) => boolean): string[] {
-    this.sorted ??= [...this.source.keys()].sort(byString);
-    return pageOf(this.sorted, options, accept);
-  }
-}
-
-/** Of ids in sorted order: those after `afterId` (exclusive) that `accept` takes, at most `limit`. */
-function pageOf(
-  ids: readonly string[],
-  options: PageOptions | undefined,
-  accept?: (id: string) => boolean,
-): string[] {
-  const limit = options?.limit ?? Number.POSITIVE_INFINITY;
-  let at = 0;
-  const afterId = options?.afterId;
-  if (afterId !== undefined) {
-    // First index whose id is ≥ afterId, then past it.
-    let hi = ids.length;
-    while (at < hi) {
-      const mid = (at + hi) >>> 1;
-      if (ids[mid]! < afterId) at = mid + 1;
-      else hi = mid;
-    }
-    if (ids[at] === afterId) at++;
-  }
-  const out: string[] = [];
-  for (; at < ids.length && out.length < limit; at++) {
-    const id = ids[at]!;
-    if (!accept || accept(id)) out.push(id);
-  }
-  return out;
-}
-
-const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
-const NO_ITEMS: readonly never[] = Object.freeze([]);
-
-/** `items.map(fn)`, without allocating for an absent or empty commit section (most are). */
-function mapSection<T, U>(items: readonly T[] | undefined, fn: (item: T, index: number) => U): U[] {
-  if (items === undefined || items.length === 0) return NO_ITEMS as unknown as U[];
-  return items.map(fn);
-}
-
-/**
- * Whether lookups as written (key → value or values) equal the stored ones, without building
- * them: the stored values are unique, so equal written values are valid and need no checks.
- * Written duplicates or anything unusual compare unequal and take the full path.
- */
-function sameAsStoredLookups(row: EntityRow | undefined, written: unknown): boolean {
-  if (row === undefined || typeof written !== 'object' || written === null || Array.isArray(written))
-    return false;
-  const stored = row.lookups;
-  let keys = 0;
-  for (const key in written) {
-    if (!Object.hasOwn(written, key)) return false;
-    keys++;
-    const current = stored.get(key);
-    if (current === undefined) return false;
-    const value = (written as Record<string, unknown>)[key];
-    if (Array.isArray(value)) {
-      if (value.length !== current.length) return false;
-      for (let i = 0; i < value.length; i++) if (value[i] !== current[i]) return false;
-    } else if (current.length !== 1 || current[0] !== value) return false;
-  }
-  return keys === stored.size;
-}
-
-function invalid(message: string): StorageError {
-  return new StorageError(message);
-}
-
-const isNonEmptyString = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
-const isInstant = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
-
-function requireString(value: unknown, path: string): string {
-  if (!isNonEmptyString(value)) throw invalid(`${path} must be a non-empty string`);
-  return value;
-}
-
-function requireTime(value: unknown, path: string): number {
-  if (!isInstant(value)) throw invalid(`${path} must be a finite epoch-ms number, got ${String(value)}`);
-  return value;
-}
-
-// `…At` variants name an item of a commit section; the path is only built when a check fails.
-function requireStringAt(value: unknown, section: string, index: number, field: string): string {
-  return isNonEmptyString(value) ? value : requireString(value, `${section}[${index}].${field}`);
-}
-
-function requireTimeAt(value: unknown, section: string, index: number, field: string): number {
-  return isInstant(value) ? value : requireTime(value, `${section}[${index}].${field}`);
-}
-
-function requireVersionAt(value: unknown, section: string, index: number, field: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw invalid(`${section}[${index}].${field} must be a safe integer ≥ 0, got ${String(value)}`);
-  }
-  return value;
-}
-
-function checkPage(options: PageOptions | undefined, path: string): void {
-  if (options?.afterId !== undefined && typeof options.afterId !== 'string') {
-    throw invalid(`${path}.afterId must be a string`);
-  }
-  checkLimit(options?.limit, `${path}.limit`, 1);
-}
-
-function checkLimit(limit: unknown, path: string, min: number): void {
-  if (limit === undefined) return;
-  if (
-    typeof limit !== 'number' ||
-    !(Number.isSafeInteger(limit) || limit === Number.POSITIVE_INFINITY) ||
-    limit < min
-  ) {
-    throw invalid(`${path} must be an integer ≥ ${min}, got ${String(limit)}`);
-  }
-}
-
-function checkLease(leaseMs: unknown, path: string): number {
-  if (leaseMs === undefined) return DEFAULT_LEASE_MS;
-  if (typeof leaseMs !== 'number' || !Number.isFinite(leaseMs) || leaseMs <= 0) {
-    throw invalid(`${path} must be a finite number of ms > 0, got ${String(leaseMs)}`);
-  }
-  return leaseMs;
-}
-
-/**
- * A {@link StorageAdapter} that keeps everything in memory: for tests, simulations and the
- * playground. It follows the port exactly (it is the reference the contract suite was written
- * against): deep copies in and out, all-or-nothing commits (everything is validated before
- * anything is applied), timers and outbox messages claimed with leases through indexed timer
- * queues (O(log n) per claim).
+ * A {@link StorageAdapter} that keeps everything in memory, for tests, the playground and an
+ * embedded engine: `createEngine` uses it when no `storage` is given. It follows the port to the
+ * letter and passes the whole `runStorageContract`:
  *
+ * - values are checked to be plain JSON and deep-copied on the way in and on the way out, so
+ *   nothing a caller does to an object it wrote or read changes what is stored;
+ * - a commit checks everything before it writes anything, so it is all-or-nothing;
+ * - timers and outbox messages are claimed with leases, in eligibility order, through
+ *   `createTimerQueue` (O(log n) per claim).
+ *
+ * Simulations and replays, whose caller never mutates what it wrote or read, use the faster
+ * by-reference `replayMemoryStorage` instead.
+ *
+ * @param options - the adapter name
  * @example
  * ```ts
  * import { memoryStorage } from 'leadflow';
+ * const now = Date.parse('2026-03-02T09:00:00+08:00');
  * const storage = memoryStorage();
  * await storage.commit({
  *   at: now,
  *   entities: [{ kind: 'lead', id: 'lead-1', expectedVersion: 0, snapshot: { status: 'new' } }],
  *   timers: { schedule: [{ entityId: 'lead-1', timerKey: 'sla.unassigned', generation: 1, dueAt: now + 900_000 }] },
  * });
- * const due = await storage.claimDueTimers(now + 900_000); // [{ entityId: 'lead-1', … }]
+ * const due = await storage.claimDueTimers(now + 900_000); // [{ entityId: 'lead-1', attempts: 1, … }]
  * ```
  */
 export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapter {
-  const validate = options.validateJson ?? true;
-  const byReference = options.copy === 'none';
-  const copyIn = byReference
-    ? (value: unknown, _path: string) => value as JsonValue
-    : validate
-      ? toJsonValue
-      : (value: unknown, _path: string) => structuredClone(value) as JsonValue;
-  const copyOut = byReference ? <T>(value: T): T => value : <T>(value: T): T => structuredClone(value);
-
+  /** kind → id → entity. */
   const entities = new Map<string, Map<string, EntityRow>>();
-  const entityIds = new Map<string, SortedKeys>();
-  /** kind → key → value → ids */
-  const lookupIndex = new Map<string, Map<string, Map<string, IndexedIds>>>();
-
-  // The event log, one column per field (seq = index + 1): no object per stored event — a
-  // simulated year keeps over a million — and the times unboxed in a double array.
-  const eventEntityIds: string[] = [];
-  const eventKinds: string[] = [];
-  const eventTypes: string[] = [];
-  const eventAts: number[] = [];
-  const eventData: JsonValue[] = [];
-  /**
-   * The events of one id are chained through the log: the index of the next event about the
-   * same id, -1 at the end. Four bytes per event instead of an array per id.
-   */
-  let eventNext = new Int32Array(1024);
-  function storedEvent(index: number): StoredEvent {
-    return {
-      seq: index + 1,
-      entityId: eventEntityIds[index]!,
-      kind: eventKinds[index]!,
-      type: eventTypes[index]!,
-      at: eventAts[index]!,
-      data: copyOut(eventData[index]!),
-    };
-  }
-
-  /** entityId → its timers and event positions. */
-  const idSlots = new Map<string, IdSlot>();
-  /** Eligibility heap: dueAt until claimed, then the lease expiry. */
-  const timerHeap = createSlotHeap();
-  const timerBySlot: (TimerRow | undefined)[] = [];
-
+  /** keyOf(kind, lookup key, value) → ids of the entities of that kind with that lookup value. */
+  const lookupIndex = new Map<string, Set<string>>();
+  /** The event log; an event's seq is its index + 1. */
+  const events: StoredEvent[] = [];
+  /** keyOf(entityId, timerKey) → timer. */
+  const timers = new Map<string, TimerRow>();
+  /** When each timer can be claimed next: its `dueAt`, once claimed its lease expiry. Same keys. */
+  const timerQueue = createTimerQueue();
   const outbox = new Map<string, OutboxMessage>();
-  const outboxIds = new SortedKeys(outbox);
-  /** Pending messages by `nextAttemptAt`. */
-  const outboxQueue = createTimerQueue<undefined>();
-
+  /** When each pending message can be claimed next (its `nextAttemptAt`), by message id. */
+  const outboxQueue = createTimerQueue();
   const quarantined = new Map<string, QuarantineRecord>();
-  const quarantineIds = new SortedKeys(quarantined);
-
   const state = new Map<string, StoredState>();
-
   let closed = false;
 
   function assertOpen(): void {
     if (closed) throw new StorageError('storage is closed', { code: 'STORAGE_CLOSED' });
   }
 
-  function lookupIds(kind: string, key: string, value: string): IndexedIds | undefined {
-    return lookupIndex.get(kind)?.get(key)?.get(value);
-  }
-
-  // Rows are never removed, so a remembered row stays valid.
-  let lastRowKind: string | undefined;
-  let lastRowId: string | undefined;
-  let lastRow: EntityRow | undefined;
-  function entityRow(kind: string, id: string): EntityRow | undefined {
-    if (id === lastRowId && kind === lastRowKind) return lastRow;
-    const row = entities.get(kind)?.get(id);
-    if (row !== undefined) {
-      lastRowKind = kind;
-      lastRowId = id;
-      lastRow = row;
-    }
-    return row;
-  }
-
-  // The last id's slot: an operation loads an entity, then commits it with its events and
-  // timers, so the same id is looked up several times in a row.
-  let lastSlotId: string | undefined;
-  let lastSlot: IdSlot | undefined;
-  function slotOf(entityId: string): IdSlot | undefined {
-    if (entityId === lastSlotId) return lastSlot;
-    // Usually the entity just loaded or written: its row knows the slot.
-    const row = entityId === lastRowId ? lastRow : undefined;
-    let slot = row?.ids;
-    if (slot === undefined) {
-      slot = idSlots.get(entityId);
-      if (row !== undefined) row.ids = slot;
-    }
-    lastSlotId = entityId;
-    lastSlot = slot;
-    return slot;
-  }
-  function ensureSlot(entityId: string): IdSlot {
-    let slot = slotOf(entityId);
-    if (slot === undefined) {
-      slot = { timers: undefined, firstEvent: -1, lastEvent: -1 };
-      idSlots.set(entityId, slot);
-      lastSlot = slot;
-      if (entityId === lastRowId) lastRow!.ids = slot;
-    }
-    return slot;
-  }
-
-  function timerRow(entityId: string, timerKey: string): TimerRow | undefined {
-    const rows = slotOf(entityId)?.timers;
-    if (rows === undefined) return undefined;
-    for (let i = 0; i < rows.length; i++) if (rows[i]!.record.timerKey === timerKey) return rows[i];
-    return undefined;
-  }
-
   function toStoredEntity(kind: string, id: string, row: EntityRow): StoredEntity {
-    return { kind, id, version: row.version, snapshot: copyOut(row.snapshot), updatedAt: row.updatedAt };
+    return { kind, id, version: row.version, snapshot: copy(row.snapshot), updatedAt: row.updatedAt };
   }
 
   function toStoredTimer(row: TimerRow): StoredTimer {
-    const out: StoredTimer = {
-      entityId: row.record.entityId,
-      timerKey: row.record.timerKey,
-      generation: row.record.generation,
-      dueAt: row.record.dueAt,
-      attempts: row.attempts,
-    };
-    if (row.record.payload !== undefined) out.payload = copyOut(row.record.payload);
+    const { entityId, timerKey, generation, dueAt, payload } = row.record;
+    const out: StoredTimer = { entityId, timerKey, generation, dueAt, attempts: row.attempts };
+    if (payload !== undefined) out.payload = copy(payload);
     if (row.leaseUntil !== undefined) out.leaseUntil = row.leaseUntil;
     if (row.workerId !== undefined) out.workerId = row.workerId;
     return out;
   }
 
-  function prepareLookups(lookups: unknown, path: string): Map<string, string[]> {
-    if (typeof lookups !== 'object' || lookups === null || Array.isArray(lookups)) {
-      throw invalid(`${path} must be an object of key → string | string[]`);
+  /** Move an entity's entries in the lookup index from its old lookups to `next`. */
+  function replaceLookups(kind: string, id: string, row: EntityRow, next: Map<string, string[]>): void {
+    for (const [key, values] of row.lookups) {
+      for (const value of values) {
+        const index = keyOf(kind, key, value);
+        const ids = lookupIndex.get(index);
+        ids?.delete(id);
+        if (ids?.size === 0) lookupIndex.delete(index);
+      }
     }
-    const out = new Map<string, string[]>();
-    for (const [key, raw] of Object.entries(lookups)) {
-      if (key.length === 0) throw invalid(`${path} has an empty key`);
-      const values: unknown[] = Array.isArray(raw) ? raw : [raw];
-      const unique = new Set<string>();
-      values.forEach((value, i) => {
-        if (typeof value !== 'string') {
-          throw invalid(`${path}.${key}${Array.isArray(raw) ? `[${i}]` : ''} must be a string`);
-        }
-        unique.add(value);
-      });
-      out.set(key, [...unique]);
+    for (const [key, values] of next) {
+      for (const value of values) {
+        const index = keyOf(kind, key, value);
+        const ids = lookupIndex.get(index) ?? new Set<string>();
+        lookupIndex.set(index, ids.add(id));
+      }
     }
-    return out;
+    row.lookups = next;
   }
 
-  function prepareTimer(timer: TimerRecord, index: number): TimerRecord {
-    const section = 'commit.timers.schedule';
-    if (byReference) {
-      // Stored as given (the caller treats it as immutable); only checked.
-      requireStringAt(timer?.entityId, section, index, 'entityId');
-      requireStringAt(timer.timerKey, section, index, 'timerKey');
-      requireVersionAt(timer.generation, section, index, 'generation');
-      requireTimeAt(timer.dueAt, section, index, 'dueAt');
-      return timer;
-    }
-    const record: TimerRecord = {
-      entityId: requireStringAt(timer?.entityId, section, index, 'entityId'),
-      timerKey: requireStringAt(timer.timerKey, section, index, 'timerKey'),
-      generation: requireVersionAt(timer.generation, section, index, 'generation'),
-      dueAt: requireTimeAt(timer.dueAt, section, index, 'dueAt'),
-    };
-    if (timer.payload !== undefined) record.payload = copyIn(timer.payload, `${section}[${index}].payload`);
-    return record;
+  /** Schedule a timer, replacing the one with the same `(entityId, timerKey)`: lease and attempts reset. */
+  function putTimer(record: TimerRecord): void {
+    const key = keyOf(record.entityId, record.timerKey);
+    timers.set(key, { record, attempts: 0 });
+    timerQueue.schedule({ key, dueAt: record.dueAt });
   }
 
-  function prepareQuarantine(record: QuarantineRecord, path: string): QuarantineRecord {
-    if (!Array.isArray(record?.issues)) throw invalid(`${path}.issues must be an array`);
-    const issues: QuarantineIssue[] = record.issues.map((issue, i) => {
-      if (typeof issue?.path !== 'string') throw invalid(`${path}.issues[${i}].path must be a string`);
-      if (typeof issue.message !== 'string') throw invalid(`${path}.issues[${i}].message must be a string`);
-      return { path: issue.path, message: issue.message };
-    });
-    if (typeof record.reason !== 'string') throw invalid(`${path}.reason must be a string`);
-    return {
-      id: requireString(record.id, `${path}.id`),
-      receivedAt: requireTime(record.receivedAt, `${path}.receivedAt`),
-      raw: copyIn(record.raw ?? null, `${path}.raw`),
-      issues,
-      reason: record.reason,
-    };
+  function deleteTimer(key: string): void {
+    timers.delete(key);
+    timerQueue.cancel(key);
   }
 
   function addQuarantine(record: QuarantineRecord): boolean {
     if (quarantined.has(record.id)) return false;
     quarantined.set(record.id, record);
-    quarantineIds.added();
     return true;
   }
 
-  function setLookups(kind: string, id: string, row: EntityRow, next: Map<string, string[]>): void {
-    const byKey = lookupIndex.get(kind);
-    for (const [key, values] of row.lookups) {
-      const byValue = byKey?.get(key);
-      if (!byValue) continue;
-      for (const value of values) {
-        const index = byValue.get(value);
-        if (index === id) byValue.delete(value);
-        else if (index !== undefined && typeof index !== 'string') {
-          index.remove(id);
-          if (index.size === 1) byValue.set(value, index.first);
-        }
-      }
-    }
-    row.lookups = next;
-    if (next.size === 0) return;
-    let keys = byKey;
-    if (!keys) {
-      keys = new Map();
-      lookupIndex.set(kind, keys);
-    }
-    for (const [key, values] of next) {
-      let byValue = keys.get(key);
-      if (!byValue) {
-        byValue = new Map();
-        keys.set(key, byValue);
-      }
-      for (const value of values) {
-        const index = byValue.get(value);
-        if (index === undefined) byValue.set(value, id);
-        else if (typeof index !== 'string') index.insert(id);
-        else if (index !== id) byValue.set(value, new SortedIds(index, id));
-      }
-    }
-  }
-
-  function deleteTimer(row: TimerRow): void {
-    const rows = row.owner.timers!;
-    if (rows.length === 1) row.owner.timers = undefined;
-    else {
-      // Swap-remove: the rows have no order.
-      const index = rows.indexOf(row);
-      rows[index] = rows[rows.length - 1]!;
-      rows.pop();
-    }
-    timerHeap.remove(row.slot);
-    timerBySlot[row.slot] = undefined;
-  }
-
-  function putTimer(record: TimerRecord): void {
-    const owner = ensureSlot(record.entityId);
-    const existing = timerRow(record.entityId, record.timerKey);
-    if (existing) {
-      // Rescheduled: a fresh row state, and a new place in the heap's insertion order.
-      existing.record = record;
-      existing.attempts = 0;
-      existing.leaseUntil = undefined;
-      existing.workerId = undefined;
-      timerHeap.move(existing.slot, record.dueAt);
-      return;
-    }
-    const slot = timerHeap.insert(record.dueAt);
-    const row: TimerRow = { record, attempts: 0, leaseUntil: undefined, workerId: undefined, slot, owner };
-    if (owner.timers === undefined) owner.timers = [row];
-    else owner.timers.push(row);
-    timerBySlot[slot] = row;
-  }
-
-  const storage: StorageAdapter = {
+  return {
     name: options.name ?? 'memory',
 
     async load(kind, id) {
       assertOpen();
-      const row = entityRow(kind, id);
+      const row = entities.get(kind)?.get(id);
       return row ? toStoredEntity(kind, id, row) : undefined;
     },
 
@@ -588,331 +197,233 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
       assertOpen();
       checkPage(page, 'list(options)');
       const rows = entities.get(kind);
-      const ids = entityIds.get(kind);
-      if (!rows || !ids) return [];
-      return ids.page(page).map((id) => toStoredEntity(kind, id, rows.get(id)!));
+      if (!rows) return [];
+      return pageOf(sortedKeys(rows), page).map((id) => toStoredEntity(kind, id, rows.get(id)!));
     },
 
     async lookup(kind, key, value, page) {
       assertOpen();
       checkPage(page, 'lookup(options)');
-      const ids = lookupIds(kind, key, value);
-      if (ids === undefined) return [];
-      return typeof ids === 'string' ? pageOf([ids], page) : ids.page(page);
+      const ids = lookupIndex.get(keyOf(kind, key, value));
+      return ids ? pageOf([...ids].sort(compareIds), page) : [];
     },
 
     async commit(input: CommitInput): Promise<CommitResult> {
       assertOpen();
-      // ---- 1. validate and copy everything; nothing is applied before all checks passed ----
+      // ---- 1. check and copy everything; nothing is written before every check has passed ----
       if (typeof input !== 'object' || input === null) throw invalid('commit(input) needs an object');
       const at = requireTime(input.at, 'commit.at');
 
-      const entityWrites = input.entities ?? [];
-      // Most commits write one entity: only several need the written-twice check.
-      const seenEntities = entityWrites.length > 1 ? new Set<string>() : undefined;
-      const preparedEntities: PreparedEntity[] = entityWrites.map((write, i) => {
-        const section = 'commit.entities';
-        const kind = requireStringAt(write?.kind, section, i, 'kind');
-        const id = requireStringAt(write.id, section, i, 'id');
-        const expectedVersion = requireVersionAt(write.expectedVersion, section, i, 'expectedVersion');
-        if (seenEntities) {
-          const seen = `${kind}${SEP}${id}`;
-          if (seenEntities.has(seen))
-            throw invalid(`${section}[${i}]: ${kind} "${id}" is written twice in one commit`);
-          seenEntities.add(seen);
+      const writtenEntities = new Set<string>();
+      const entityWrites = (input.entities ?? []).map((write, i) => {
+        const path = `commit.entities[${i}]`;
+        const kind = requireString(write?.kind, `${path}.kind`);
+        const id = requireString(write.id, `${path}.id`);
+        const expectedVersion = requireVersion(write.expectedVersion, `${path}.expectedVersion`);
+        if (writtenEntities.has(keyOf(kind, id))) {
+          throw invalid(`${path}: ${kind} "${id}" is written twice in one commit`);
         }
+        writtenEntities.add(keyOf(kind, id));
         return {
           kind,
           id,
           expectedVersion,
-          snapshot: copyIn(write.snapshot, `${section}[${i}].snapshot`),
-          // Hosts often rewrite unchanged lookups: then keep the stored ones, index sets untouched.
-          lookups:
-            write.lookups === undefined || sameAsStoredLookups(entityRow(kind, id), write.lookups)
-              ? undefined
-              : prepareLookups(write.lookups, `${section}[${i}].lookups`),
+          snapshot: toJsonValue(write.snapshot, `${path}.snapshot`),
+          lookups: write.lookups === undefined ? undefined : prepareLookups(write.lookups, `${path}.lookups`),
         };
       });
 
-      const seenState = (input.state?.length ?? 0) > 1 ? new Set<string>() : undefined;
-      const preparedState = mapSection(input.state, (write, i) => {
-        const section = 'commit.state';
-        const key = requireStringAt(write?.key, section, i, 'key');
-        if (seenState) {
-          if (seenState.has(key))
-            throw invalid(`${section}[${i}]: state key "${key}" is written twice in one commit`);
-          seenState.add(key);
-        }
+      const writtenKeys = new Set<string>();
+      const stateWrites = (input.state ?? []).map((write, i) => {
+        const path = `commit.state[${i}]`;
+        const key = requireString(write?.key, `${path}.key`);
+        if (writtenKeys.has(key)) throw invalid(`${path}: state key "${key}" is written twice in one commit`);
+        writtenKeys.add(key);
         const expectedVersion =
           write.expectedVersion === undefined
             ? undefined
-            : requireVersionAt(write.expectedVersion, section, i, 'expectedVersion');
-        return { key, expectedVersion, value: copyIn(write.value, `${section}[${i}].value`) };
+            : requireVersion(write.expectedVersion, `${path}.expectedVersion`);
+        return { key, expectedVersion, value: toJsonValue(write.value, `${path}.value`) };
       });
 
-      // Events are checked here and written column by column when applied; only their data
-      // is copied (by reference, not even that).
-      const inputEvents = input.events ?? NO_ITEMS;
-      const eventDataCopies: JsonValue[] | undefined = byReference ? undefined : [];
-      for (let i = 0; i < inputEvents.length; i++) {
-        const event = inputEvents[i]!;
-        const section = 'commit.events';
-        requireStringAt(event?.entityId, section, i, 'entityId');
-        requireStringAt(event.kind, section, i, 'kind');
-        requireStringAt(event.type, section, i, 'type');
-        requireTimeAt(event.at, section, i, 'at');
-        eventDataCopies?.push(event.data === undefined ? null : copyIn(event.data, `${section}[${i}].data`));
-      }
-
-      const timerCommands = input.timers;
-      const complete = timerCommands?.complete ?? NO_ITEMS;
-      for (let i = 0; i < complete.length; i++) {
-        const ref = complete[i]!;
-        requireStringAt(ref?.entityId, 'commit.timers.complete', i, 'entityId');
-        requireStringAt(ref.timerKey, 'commit.timers.complete', i, 'timerKey');
-        requireVersionAt(ref.generation, 'commit.timers.complete', i, 'generation');
-      }
-      const cancel = timerCommands?.cancel ?? NO_ITEMS;
-      for (let i = 0; i < cancel.length; i++) {
-        const ref = cancel[i]!;
-        requireStringAt(ref?.entityId, 'commit.timers.cancel', i, 'entityId');
-        requireStringAt(ref.timerKey, 'commit.timers.cancel', i, 'timerKey');
-      }
-      const schedule = mapSection(timerCommands?.schedule, prepareTimer);
-
-      const preparedOutbox: OutboxMessage[] = mapSection(input.outbox, (msg, i) => {
-        const path = `commit.outbox[${i}]`;
-        const id = requireString(msg?.id, `${path}.id`);
-        const channel = requireString(msg.channel, `${path}.channel`);
-        if (!Array.isArray(msg.to)) throw invalid(`${path}.to must be an array of strings`);
-        const to = msg.to.map((r, j) => {
-          if (typeof r !== 'string') throw invalid(`${path}.to[${j}] must be a string`);
-          return r;
-        });
-        const createdAt = msg.createdAt === undefined ? at : requireTime(msg.createdAt, `${path}.createdAt`);
-        const nextAttemptAt =
-          msg.nextAttemptAt === undefined ? at : requireTime(msg.nextAttemptAt, `${path}.nextAttemptAt`);
+      const newEvents = (input.events ?? []).map((event, i) => {
+        const path = `commit.events[${i}]`;
         return {
-          id,
-          channel,
-          to,
-          payload: copyIn(msg.payload, `${path}.payload`),
-          createdAt,
-          attempts: 0,
-          nextAttemptAt,
-          status: 'pending',
+          entityId: requireString(event?.entityId, `${path}.entityId`),
+          kind: requireString(event.kind, `${path}.kind`),
+          type: requireString(event.type, `${path}.type`),
+          at: requireTime(event.at, `${path}.at`),
+          data: event.data === undefined ? null : toJsonValue(event.data, `${path}.data`),
         };
       });
 
-      const preparedQuarantine = mapSection(input.quarantine, (record, i) =>
-        prepareQuarantine(record, `commit.quarantine[${i}]`),
+      const complete = (input.timers?.complete ?? []).map((ref, i) => {
+        const path = `commit.timers.complete[${i}]`;
+        return {
+          entityId: requireString(ref?.entityId, `${path}.entityId`),
+          timerKey: requireString(ref.timerKey, `${path}.timerKey`),
+          generation: requireVersion(ref.generation, `${path}.generation`),
+        };
+      });
+      const cancel = (input.timers?.cancel ?? []).map((ref, i) => {
+        const path = `commit.timers.cancel[${i}]`;
+        return {
+          entityId: requireString(ref?.entityId, `${path}.entityId`),
+          timerKey: requireString(ref.timerKey, `${path}.timerKey`),
+        };
+      });
+      const schedule = (input.timers?.schedule ?? []).map((timer, i) => {
+        const path = `commit.timers.schedule[${i}]`;
+        const record: TimerRecord = {
+          entityId: requireString(timer?.entityId, `${path}.entityId`),
+          timerKey: requireString(timer.timerKey, `${path}.timerKey`),
+          generation: requireVersion(timer.generation, `${path}.generation`),
+          dueAt: requireTime(timer.dueAt, `${path}.dueAt`),
+        };
+        if (timer.payload !== undefined) record.payload = toJsonValue(timer.payload, `${path}.payload`);
+        return record;
+      });
+
+      const messages = (input.outbox ?? []).map((message, i) =>
+        prepareOutboxMessage(message, `commit.outbox[${i}]`, at, toJsonValue),
+      );
+      const records = (input.quarantine ?? []).map((record, i) =>
+        prepareQuarantine(record, `commit.quarantine[${i}]`, toJsonValue),
       );
 
-      // Indexed loops: this function is large enough to run unoptimized for a while, and for-of
-      // then allocates an iterator per loop.
-      // ---- 2. optimistic version checks ----
-      for (let i = 0; i < preparedEntities.length; i++) {
-        const write = preparedEntities[i]!;
-        const actual = entityRow(write.kind, write.id)?.version ?? 0;
+      // ---- 2. optimistic versions: one conflict and nothing is written ----
+      for (const write of entityWrites) {
+        const actual = entities.get(write.kind)?.get(write.id)?.version ?? 0;
         if (actual !== write.expectedVersion) {
-          throw new VersionConflictError({
-            scope: 'entity',
-            kind: write.kind,
-            id: write.id,
-            expected: write.expectedVersion,
-            actual,
-          });
+          const { kind, id, expectedVersion: expected } = write;
+          throw new VersionConflictError({ scope: 'entity', kind, id, expected, actual });
         }
       }
-      for (let i = 0; i < preparedState.length; i++) {
-        const write = preparedState[i]!;
-        if (write.expectedVersion === undefined) continue;
+      for (const write of stateWrites) {
         const actual = state.get(write.key)?.version ?? 0;
-        if (actual !== write.expectedVersion) {
-          throw new VersionConflictError({
-            scope: 'state',
-            kind: 'state',
-            id: write.key,
-            expected: write.expectedVersion,
-            actual,
-          });
+        if (write.expectedVersion !== undefined && actual !== write.expectedVersion) {
+          const { key: id, expectedVersion: expected } = write;
+          throw new VersionConflictError({ scope: 'state', kind: 'state', id, expected, actual });
         }
       }
 
-      // ---- 3. apply (nothing below throws) ----
-      const versions = preparedEntities.map((write) => {
-        let rows = entities.get(write.kind);
-        if (!rows) {
-          rows = new Map();
-          entities.set(write.kind, rows);
-          entityIds.set(write.kind, new SortedKeys(rows));
-        }
-        let row = entityRow(write.kind, write.id);
-        if (!row) {
-          row = { version: 0, snapshot: null, updatedAt: at, lookups: new Map(), ids: undefined };
-          rows.set(write.id, row);
-          lastRowKind = write.kind;
-          lastRowId = write.id;
-          lastRow = row;
-          entityIds.get(write.kind)!.added();
-        }
+      // ---- 3. write (nothing below throws) ----
+      const versions = entityWrites.map((write) => {
+        const rows = entities.get(write.kind) ?? new Map<string, EntityRow>();
+        entities.set(write.kind, rows);
+        const row = rows.get(write.id) ?? { version: 0, snapshot: null, updatedAt: at, lookups: new Map() };
+        rows.set(write.id, row);
         row.version += 1;
         row.snapshot = write.snapshot;
         row.updatedAt = at;
-        if (write.lookups) setLookups(write.kind, write.id, row, write.lookups);
+        if (write.lookups) replaceLookups(write.kind, write.id, row, write.lookups);
         return row.version;
       });
 
-      const stateVersions = preparedState.map((write) => {
+      const stateVersions = stateWrites.map((write) => {
         const version = (state.get(write.key)?.version ?? 0) + 1;
         state.set(write.key, { key: write.key, value: write.value, version, updatedAt: at });
         return version;
       });
 
-      const eventSeqs = mapSection(inputEvents, (event, i) => {
-        const index = eventTypes.length;
-        eventEntityIds.push(event.entityId);
-        eventKinds.push(event.kind);
-        eventTypes.push(event.type);
-        eventAts.push(event.at);
-        eventData.push(eventDataCopies ? eventDataCopies[i]! : (event.data ?? null));
-        if (index === eventNext.length) {
-          const grown = new Int32Array(index * 2);
-          grown.set(eventNext);
-          eventNext = grown;
-        }
-        eventNext[index] = -1;
-        const slot = ensureSlot(event.entityId);
-        if (slot.lastEvent >= 0) eventNext[slot.lastEvent] = index;
-        else slot.firstEvent = index;
-        slot.lastEvent = index;
-        return index + 1;
+      const eventSeqs = newEvents.map((event) => {
+        const seq = events.length + 1;
+        events.push({ seq, ...event });
+        return seq;
       });
 
-      for (let i = 0; i < complete.length; i++) {
-        const ref = complete[i]!;
-        const row = timerRow(ref.entityId, ref.timerKey);
-        if (row?.record.generation === ref.generation) deleteTimer(row);
+      // Complete, then cancel, then schedule: a fired timer's successor may reuse its key.
+      for (const ref of complete) {
+        const key = keyOf(ref.entityId, ref.timerKey);
+        if (timers.get(key)?.record.generation === ref.generation) deleteTimer(key);
       }
-      for (let i = 0; i < cancel.length; i++) {
-        const ref = cancel[i]!;
-        const row = timerRow(ref.entityId, ref.timerKey);
-        if (row) deleteTimer(row);
-      }
-      for (let i = 0; i < schedule.length; i++) putTimer(schedule[i]!);
+      for (const ref of cancel) deleteTimer(keyOf(ref.entityId, ref.timerKey));
+      for (const record of schedule) putTimer(record);
 
-      for (let i = 0; i < preparedOutbox.length; i++) {
-        const message = preparedOutbox[i]!;
+      for (const message of messages) {
         if (outbox.has(message.id)) continue;
         outbox.set(message.id, message);
-        outboxIds.added();
         outboxQueue.schedule({ key: message.id, dueAt: message.nextAttemptAt });
       }
-
-      for (let i = 0; i < preparedQuarantine.length; i++) addQuarantine(preparedQuarantine[i]!);
+      for (const record of records) addQuarantine(record);
 
       return { versions, eventSeqs, stateVersions };
     },
 
-    async readEvents(query: ReadEventsQuery = {}) {
+    async readEvents(query = {}) {
       assertOpen();
       checkLimit(query.limit, 'readEvents(query).limit', 1);
-      const limit = query.limit ?? Number.POSITIVE_INFINITY;
-      const afterSeq = query.afterSeq ?? 0;
-      const types = query.types ? new Set(query.types) : undefined;
-      const { kind, entityId, from, to } = query;
-      const accept = (index: number) =>
-        index + 1 > afterSeq &&
-        (kind === undefined || eventKinds[index] === kind) &&
-        (entityId === undefined || eventEntityIds[index] === entityId) &&
-        (types === undefined || types.has(eventTypes[index]!)) &&
-        (from === undefined || eventAts[index]! >= from) &&
-        (to === undefined || eventAts[index]! < to);
-      const out: StoredEvent[] = [];
-      if (entityId !== undefined) {
-        for (let index = slotOf(entityId)?.firstEvent ?? -1; index >= 0; index = eventNext[index]!) {
-          if (out.length >= limit) break;
-          if (accept(index)) out.push(storedEvent(index));
-        }
-      } else {
-        // seq = index + 1, so the cursor is a direct offset.
-        const count = eventTypes.length;
-        for (let i = Math.max(0, Math.floor(afterSeq)); i < count && out.length < limit; i++) {
-          if (accept(i)) out.push(storedEvent(i));
-        }
-      }
-      return out;
+      const { afterSeq = 0, entityId, kind, from, to } = query;
+      const types = query.types === undefined ? undefined : new Set(query.types);
+      return events
+        .filter(
+          (event) =>
+            event.seq > afterSeq &&
+            (entityId === undefined || event.entityId === entityId) &&
+            (kind === undefined || event.kind === kind) &&
+            (types === undefined || types.has(event.type)) &&
+            (from === undefined || event.at >= from) &&
+            (to === undefined || event.at < to),
+        )
+        .slice(0, query.limit ?? Number.POSITIVE_INFINITY)
+        .map(copy);
     },
 
-    async claimDueTimers(now, claim: ClaimTimersOptions = {}) {
+    async claimDueTimers(now, claim = {}) {
       assertOpen();
       requireTime(now, 'claimDueTimers(now)');
       checkLimit(claim.limit, 'claimDueTimers(options).limit', 0);
       const leaseMs = checkLease(claim.leaseMs, 'claimDueTimers(options).leaseMs');
-      const leaseUntil = now + leaseMs;
-      const claimed: ClaimedTimer[] = [];
-      const limit = claim.limit ?? DEFAULT_CLAIM_LIMIT;
-      // leaseUntil > now (leaseMs > 0), so a claimed timer moved back into the heap is not seen again here.
-      while (claimed.length < limit && timerHeap.size > 0 && timerHeap.peekDue() <= now) {
-        const row = timerBySlot[timerHeap.peek()]!;
+      return timerQueue.popDue(now, claim.limit ?? DEFAULT_CLAIM_LIMIT).map(({ key }) => {
+        const row = timers.get(key)!;
         row.attempts += 1;
-        row.leaseUntil = leaseUntil;
+        row.leaseUntil = now + leaseMs;
         row.workerId = claim.workerId;
-        // Back in the heap at the lease expiry: redelivered unless completed, cancelled or replaced.
-        timerHeap.move(row.slot, leaseUntil);
-        claimed.push(toStoredTimer(row) as ClaimedTimer);
-      }
-      return claimed;
+        // Eligible again at the lease expiry: redelivered unless completed, cancelled or replaced.
+        timerQueue.schedule({ key, dueAt: row.leaseUntil });
+        return toStoredTimer(row) as ClaimedTimer;
+      });
     },
 
     async completeTimer(entityId, timerKey, generation) {
       assertOpen();
-      const row = timerRow(entityId, timerKey);
-      if (row === undefined || row.record.generation !== generation) return false;
-      deleteTimer(row);
+      const key = keyOf(entityId, timerKey);
+      if (timers.get(key)?.record.generation !== generation) return false;
+      deleteTimer(key);
       return true;
     },
 
     async listTimers(query = {}) {
       assertOpen();
-      // Sorted on read: listing is rare (explain, paging tools), timer writes are constant.
-      const slots =
-        query.entityId === undefined
-          ? [...idSlots]
-              .filter(([, slot]) => slot.timers !== undefined)
-              .sort(([a], [b]) => byString(a, b))
-              .map(([, slot]) => slot)
-          : [slotOf(query.entityId)];
-      const out: StoredTimer[] = [];
-      for (const slot of slots) {
-        const rows = slot?.timers;
-        if (!rows) continue;
-        const byKey = [...rows].sort((a, b) => byString(a.record.timerKey, b.record.timerKey));
-        for (const row of byKey) out.push(toStoredTimer(row));
-      }
-      return out;
+      return [...timers.values()]
+        .filter((row) => query.entityId === undefined || row.record.entityId === query.entityId)
+        .sort(
+          (a, b) =>
+            compareIds(a.record.entityId, b.record.entityId) ||
+            compareIds(a.record.timerKey, b.record.timerKey),
+        )
+        .map(toStoredTimer);
     },
 
-    async claimOutbox(now, claim: ClaimOutboxOptions = {}) {
+    async claimOutbox(now, claim = {}) {
       assertOpen();
       requireTime(now, 'claimOutbox(now)');
       checkLimit(claim.limit, 'claimOutbox(options).limit', 0);
       const leaseMs = checkLease(claim.leaseMs, 'claimOutbox(options).leaseMs');
-      const claimed: OutboxMessage[] = [];
-      for (const due of outboxQueue.popDue(now, claim.limit ?? DEFAULT_CLAIM_LIMIT)) {
-        const message = outbox.get(due.key)!;
+      return outboxQueue.popDue(now, claim.limit ?? DEFAULT_CLAIM_LIMIT).map(({ key }) => {
+        const message = outbox.get(key)!;
         message.attempts += 1;
+        // While claimed, nextAttemptAt is the lease expiry: the message comes back then unless marked.
         message.nextAttemptAt = now + leaseMs;
-        outboxQueue.schedule({ key: due.key, dueAt: message.nextAttemptAt });
-        claimed.push(copyOut(message));
-      }
-      return claimed;
+        outboxQueue.schedule({ key, dueAt: message.nextAttemptAt });
+        return copy(message);
+      });
     },
 
     async markSent(id, at, result) {
       assertOpen();
       requireTime(at, 'markSent(at)');
-      const copied = result === undefined ? undefined : copyIn(result, 'markSent(result)');
+      const copied = result === undefined ? undefined : toJsonValue(result, 'markSent(result)');
       const message = outbox.get(id);
       if (!message || message.status === 'sent') return false;
       message.status = 'sent';
@@ -945,35 +456,33 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
       return true;
     },
 
-    async listOutbox(query: ListOutboxOptions = {}) {
+    async listOutbox(query = {}) {
       assertOpen();
       checkPage(query, 'listOutbox(options)');
-      const status = query.status;
-      return outboxIds
-        .page(query, status === undefined ? undefined : (id) => outbox.get(id)!.status === status)
-        .map((id) => copyOut(outbox.get(id)!));
+      const { status } = query;
+      const accept = status === undefined ? undefined : (id: string) => outbox.get(id)!.status === status;
+      return pageOf(sortedKeys(outbox), query, accept).map((id) => copy(outbox.get(id)!));
     },
 
     async quarantine(record) {
       assertOpen();
-      return addQuarantine(prepareQuarantine(record, 'quarantine(record)'));
+      return addQuarantine(prepareQuarantine(record, 'quarantine(record)', toJsonValue));
     },
 
     async listQuarantine(page) {
       assertOpen();
       checkPage(page, 'listQuarantine(options)');
-      return quarantineIds.page(page).map((id) => copyOut(quarantined.get(id)!));
+      return pageOf(sortedKeys(quarantined), page).map((id) => copy(quarantined.get(id)!));
     },
 
     async loadState(key) {
       assertOpen();
       const row = state.get(key);
-      return row ? copyOut(row) : undefined;
+      return row ? copy(row) : undefined;
     },
 
     async close() {
       closed = true;
     },
   };
-  return storage;
 }

@@ -53,6 +53,52 @@ export function toJsonValue(value: unknown, path: string): JsonValue {
   return copyJson(value, path, 0);
 }
 
+/**
+ * Whether {@link toJsonValue} accepts `value`, checked without copying anything: for an adapter
+ * that keeps values by reference but must refuse what a database refuses. Follows the same rules
+ * (object properties whose value is `undefined` are allowed); call `toJsonValue` on a `false` to
+ * get the error naming the offending path.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * if (!isJsonConvertible(snapshot)) toJsonValue(snapshot, 'commit.entities[0].snapshot'); // throws
+ * ```
+ */
+export function isJsonConvertible(value: unknown): boolean {
+  return isJson(value, 0);
+}
+
+function isJson(value: unknown, depth: number): boolean {
+  if (value === null) return true;
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object': {
+      if (depth >= MAX_JSON_DEPTH) return false;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          const item: unknown = value[i];
+          if (item === undefined || !isJson(item, depth + 1)) return false;
+        }
+        return true;
+      }
+      const proto: unknown = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return false;
+      for (const key of Object.keys(value)) {
+        const item: unknown = (value as Record<string, unknown>)[key];
+        if (item !== undefined && !isJson(item, depth + 1)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 function copyJson(value: unknown, path: string, depth: number): JsonValue {
   if (value === null) return null;
   switch (typeof value) {
@@ -811,12 +857,15 @@ export interface CommitResult {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * The storage port. Implementations: `memoryStorage()` (tests, simulation, playground) and a
- * PostgreSQL adapter; any implementation can check itself with `runStorageContract` from
- * `leadflow/testing`.
+ * The storage port. Implementations: `memoryStorage()` (the embedded default: tests,
+ * playground), `replayMemoryStorage()` (simulations and replays; shares values by reference with a
+ * caller that never mutates them) and a PostgreSQL adapter; any implementation can check itself
+ * with `runStorageContract` from `leadflow/testing`.
  *
  * Rules every implementation follows:
- * - values go in and come out as deep copies of plain JSON (see {@link toJsonValue});
+ * - values go in and come out as deep copies of plain JSON (see {@link toJsonValue}) — except in
+ *   an adapter that documents sharing them by reference (`replayMemoryStorage`), which still
+ *   refuses what is not plain JSON;
  * - `commit` is all-or-nothing; a version mismatch throws {@link VersionConflictError};
  * - claims are exclusive until their lease expires: a claimed timer or message is invisible to
  *   other claims until `now >= leaseUntil`, then comes back (crash safety);

@@ -1,0 +1,309 @@
+/**
+ * Argument checks and id paging shared by the memory adapters (`memoryStorage` and
+ * `replayMemoryStorage`), so that both refuse exactly the same input with exactly the same
+ * message (one condition and one message per check).
+ *
+ * @internal
+ * @module
+ */
+import {
+  DEFAULT_LEASE_MS,
+  type JsonValue,
+  type OutboxEnqueue,
+  type OutboxMessage,
+  type PageOptions,
+  type QuarantineIssue,
+  type QuarantineRecord,
+  StorageError,
+} from './port.js';
+
+/**
+ * How an adapter takes a JSON value in: `toJsonValue` (check and deep-copy) or a check alone.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * const takeJson: TakeJson = toJsonValue;
+ * ```
+ */
+export type TakeJson = (value: unknown, path: string) => JsonValue;
+
+/**
+ * A `STORAGE_INVALID` error.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * throw invalid('commit(input) needs an object');
+ * ```
+ */
+export function invalid(message: string): StorageError {
+  return new StorageError(message);
+}
+
+/**
+ * Whether `value` is a non-empty string (an id, a kind, a key).
+ *
+ * @internal
+ * @example
+ * ```ts
+ * isNonEmptyString(''); // false
+ * ```
+ */
+export const isNonEmptyString = (value: unknown): value is string =>
+  typeof value === 'string' && value.length > 0;
+
+/**
+ * Whether `value` is an instant: a finite epoch-ms number.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * isInstant(Number.NaN); // false
+ * ```
+ */
+export const isInstant = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isFinite(value);
+
+/**
+ * `value` if it is a non-empty string, else a `STORAGE_INVALID` error naming `path`.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * const id = requireString(write.id, 'commit.entities[0].id');
+ * ```
+ */
+export function requireString(value: unknown, path: string): string {
+  if (!isNonEmptyString(value)) throw invalid(`${path} must be a non-empty string`);
+  return value;
+}
+
+/**
+ * `value` if it is a finite epoch-ms number, else a `STORAGE_INVALID` error naming `path`.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * const at = requireTime(input.at, 'commit.at');
+ * ```
+ */
+export function requireTime(value: unknown, path: string): number {
+  if (!isInstant(value)) throw invalid(`${path} must be a finite epoch-ms number, got ${String(value)}`);
+  return value;
+}
+
+/**
+ * `value` if it is a safe integer ≥ 0 (a version, a generation), else a `STORAGE_INVALID` error.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * const expected = requireVersion(write.expectedVersion, 'commit.entities[0].expectedVersion');
+ * ```
+ */
+export function requireVersion(value: unknown, path: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw invalid(`${path} must be a safe integer ≥ 0, got ${String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Check a `limit`: absent, or an integer ≥ `min` (`Infinity` allowed).
+ *
+ * @internal
+ * @example
+ * ```ts
+ * checkLimit(options.limit, 'claimOutbox(options).limit', 0);
+ * ```
+ */
+export function checkLimit(limit: unknown, path: string, min: number): void {
+  if (limit === undefined) return;
+  if (
+    typeof limit !== 'number' ||
+    !(Number.isSafeInteger(limit) || limit === Number.POSITIVE_INFINITY) ||
+    limit < min
+  ) {
+    throw invalid(`${path} must be an integer ≥ ${min}, got ${String(limit)}`);
+  }
+}
+
+/**
+ * Check {@link PageOptions}: `afterId` a string, `limit` an integer ≥ 1.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * checkPage(options, 'list(options)');
+ * ```
+ */
+export function checkPage(options: PageOptions | undefined, path: string): void {
+  if (options?.afterId !== undefined && typeof options.afterId !== 'string') {
+    throw invalid(`${path}.afterId must be a string`);
+  }
+  checkLimit(options?.limit, `${path}.limit`, 1);
+}
+
+/**
+ * The lease of a claim: `leaseMs` if it is a finite number > 0, `DEFAULT_LEASE_MS` when absent.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * const leaseMs = checkLease(options.leaseMs, 'claimDueTimers(options).leaseMs');
+ * ```
+ */
+export function checkLease(leaseMs: unknown, path: string): number {
+  if (leaseMs === undefined) return DEFAULT_LEASE_MS;
+  if (typeof leaseMs !== 'number' || !Number.isFinite(leaseMs) || leaseMs <= 0) {
+    throw invalid(`${path} must be a finite number of ms > 0, got ${String(leaseMs)}`);
+  }
+  return leaseMs;
+}
+
+/**
+ * Check the lookups of an entity write and return them as key → unique values (first-seen
+ * order). A single string stands for one value; `[]` for none.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * prepareLookups({ owner: 'rep-1', phone: ['138', '138'] }, 'lookups'); // Map { owner → ['rep-1'], phone → ['138'] }
+ * ```
+ */
+export function prepareLookups(lookups: unknown, path: string): Map<string, string[]> {
+  if (typeof lookups !== 'object' || lookups === null || Array.isArray(lookups)) {
+    throw invalid(`${path} must be an object of key → string | string[]`);
+  }
+  const out = new Map<string, string[]>();
+  for (const [key, raw] of Object.entries(lookups)) {
+    if (key.length === 0) throw invalid(`${path} has an empty key`);
+    const values: unknown[] = Array.isArray(raw) ? raw : [raw];
+    const unique = new Set<string>();
+    values.forEach((value, i) => {
+      if (typeof value !== 'string') {
+        throw invalid(`${path}.${key}${Array.isArray(raw) ? `[${i}]` : ''} must be a string`);
+      }
+      unique.add(value);
+    });
+    out.set(key, [...unique]);
+  }
+  return out;
+}
+
+/**
+ * Check an outbox message of a commit and return it as stored: `pending`, no attempts,
+ * `createdAt` and `nextAttemptAt` defaulting to the commit's `at`.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * const message = prepareOutboxMessage(input.outbox[0], 'commit.outbox[0]', input.at, toJsonValue);
+ * ```
+ */
+export function prepareOutboxMessage(
+  msg: OutboxEnqueue,
+  path: string,
+  at: number,
+  takeJson: TakeJson,
+): OutboxMessage {
+  const id = requireString(msg?.id, `${path}.id`);
+  const channel = requireString(msg.channel, `${path}.channel`);
+  if (!Array.isArray(msg.to)) throw invalid(`${path}.to must be an array of strings`);
+  const to = msg.to.map((recipient, j) => {
+    if (typeof recipient !== 'string') throw invalid(`${path}.to[${j}] must be a string`);
+    return recipient;
+  });
+  const createdAt = msg.createdAt === undefined ? at : requireTime(msg.createdAt, `${path}.createdAt`);
+  const nextAttemptAt =
+    msg.nextAttemptAt === undefined ? at : requireTime(msg.nextAttemptAt, `${path}.nextAttemptAt`);
+  return {
+    id,
+    channel,
+    to,
+    payload: takeJson(msg.payload, `${path}.payload`),
+    createdAt,
+    attempts: 0,
+    nextAttemptAt,
+    status: 'pending',
+  };
+}
+
+/**
+ * Check a quarantine record and return it as stored (issues rebuilt with `path` and `message`
+ * only).
+ *
+ * @internal
+ * @example
+ * ```ts
+ * const record = prepareQuarantine(input, 'quarantine(record)', toJsonValue);
+ * ```
+ */
+export function prepareQuarantine(
+  record: QuarantineRecord,
+  path: string,
+  takeJson: TakeJson,
+): QuarantineRecord {
+  if (!Array.isArray(record?.issues)) throw invalid(`${path}.issues must be an array`);
+  const issues: QuarantineIssue[] = record.issues.map((issue, i) => {
+    if (typeof issue?.path !== 'string') throw invalid(`${path}.issues[${i}].path must be a string`);
+    if (typeof issue.message !== 'string') throw invalid(`${path}.issues[${i}].message must be a string`);
+    return { path: issue.path, message: issue.message };
+  });
+  if (typeof record.reason !== 'string') throw invalid(`${path}.reason must be a string`);
+  return {
+    id: requireString(record.id, `${path}.id`),
+    receivedAt: requireTime(record.receivedAt, `${path}.receivedAt`),
+    raw: takeJson(record.raw ?? null, `${path}.raw`),
+    issues,
+    reason: record.reason,
+  };
+}
+
+/**
+ * Binary string order (JavaScript `<`; SQL `COLLATE "C"`), the order of every id-ordered read.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * ['b', 'a', 'B'].sort(compareIds); // ['B', 'a', 'b']
+ * ```
+ */
+export const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Of ids in {@link compareIds} order: those after `afterId` (exclusive) that `accept` takes, at
+ * most `limit`.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * pageOf(['a', 'b', 'c', 'd'], { afterId: 'a', limit: 2 }); // ['b', 'c']
+ * ```
+ */
+export function pageOf(
+  ids: readonly string[],
+  options: PageOptions | undefined,
+  accept?: (id: string) => boolean,
+): string[] {
+  const limit = options?.limit ?? Number.POSITIVE_INFINITY;
+  let at = 0;
+  const afterId = options?.afterId;
+  if (afterId !== undefined) {
+    // First index whose id is ≥ afterId, then past it.
+    let hi = ids.length;
+    while (at < hi) {
+      const mid = (at + hi) >>> 1;
+      if (ids[mid]! < afterId) at = mid + 1;
+      else hi = mid;
+    }
+    if (ids[at] === afterId) at++;
+  }
+  const out: string[] = [];
+  for (; at < ids.length && out.length < limit; at++) {
+    const id = ids[at]!;
+    if (!accept || accept(id)) out.push(id);
+  }
+  return out;
+}
