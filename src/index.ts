@@ -20,9 +20,14 @@ export {
   type MemoryNotifierOptions,
   memoryNotifier,
 } from './adapters/notify/memory.js';
-export type { Notifier, NotifyChannel, NotifyContext, NotifyMessage, NotifyResult } from './adapters/notify/port.js';
+export type {
+  Notifier,
+  NotifyChannel,
+  NotifyContext,
+  NotifyMessage,
+  NotifyResult,
+} from './adapters/notify/port.js';
 export { type MemoryStorageOptions, memoryStorage } from './adapters/storage/memory.js';
-export { type ReplayMemoryStorageOptions, replayMemoryStorage } from './adapters/storage/replay-memory.js';
 export {
   type ClaimedTimer,
   type ClaimOutboxOptions,
@@ -58,6 +63,7 @@ export {
   type VersionConflict,
   VersionConflictError,
 } from './adapters/storage/port.js';
+export { type ReplayMemoryStorageOptions, replayMemoryStorage } from './adapters/storage/replay-memory.js';
 export {
   type CommandOptions,
   type CustomerGroup,
@@ -78,20 +84,9 @@ export {
   type RuntimeOptions,
 } from './engine/engine.js';
 export { EngineError, type EngineErrorCode } from './engine/errors.js';
-export { type GateMissingField, GateNotMetError, type GateNotMetDetails } from './engine/gate-error.js';
 export type { EngineEvents } from './engine/events.js';
+export { type GateMissingField, type GateNotMetDetails, GateNotMetError } from './engine/gate-error.js';
 export { type HandoverResult, type HandoverRow, handoverCsv } from './engine/handover.js';
-export {
-  isLogEvent,
-  LOG_EVENT_TYPES,
-  type LeadflowLogEvent,
-  type LogEventData,
-  type LogEventOf,
-  type LogEventType,
-  logEventDataSchemas,
-  narrowLogEvent,
-  parseLogEvent,
-} from './engine/log-events.js';
 export {
   collapseTimers,
   createLeadSteps,
@@ -103,11 +98,22 @@ export {
   TERMINAL_LEAD_STATES,
 } from './engine/lead-step.js';
 export {
+  isLogEvent,
+  type LeadflowLogEvent,
+  LOG_EVENT_TYPES,
+  type LogEventData,
+  type LogEventOf,
+  type LogEventType,
+  logEventDataSchemas,
+  narrowLogEvent,
+  parseLogEvent,
+} from './engine/log-events.js';
+export {
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_SEND_TIMEOUT_MS,
   type DeliverOutboxOptions,
   type DeliverOutboxResult,
   type DeliveryOutcome,
-  DEFAULT_MAX_ATTEMPTS,
-  DEFAULT_SEND_TIMEOUT_MS,
   defaultBackoff,
   deliverOutbox,
   toNotifyMessage,

@@ -14,7 +14,7 @@ import type { CompiledRuleSet } from '../rules/compile.js';
 import { type CustomerRuleEffect, groupCrossSellSuggestions } from '../rules/customer-rules.js';
 import { EngineError } from './errors.js';
 import { resolveRecipients } from './recipients.js';
-import { customerKeys, customerLookups, type Loaded } from './repository.js';
+import { customerLookups, type Loaded } from './repository.js';
 import { renderTemplate } from './templates.js';
 import type { CustomerGroup, CustomerGroupNode, CustomerRecord, CustomerUpsertResult } from './types.js';
 import type { Plan } from './unit-of-work.js';
@@ -37,7 +37,10 @@ export function parseCustomerInput(
         `customer "${parsed.customer.id}": uscc: invalid USCC: ${structure.reason}`,
       );
     }
-    return { customer: parsed.customer, warnings: [`uscc: ${structure.reason} (accepted: pilot-era codes allowed)`] };
+    return {
+      customer: parsed.customer,
+      warnings: [`uscc: ${structure.reason} (accepted: pilot-era codes allowed)`],
+    };
   }
   const usccIssue = parsed.issues.find((issue) => issue.path === 'uscc');
   const raw = input as Record<string, unknown> | null;
@@ -69,7 +72,10 @@ export function duplicateEntryPlan(
   attemptedId: string,
   at: number,
 ): Plan<CustomerUpsertResult> {
-  const updated: CustomerRecord = { ...existing.record, duplicateEntries: existing.record.duplicateEntries + 1 };
+  const updated: CustomerRecord = {
+    ...existing.record,
+    duplicateEntries: existing.record.duplicateEntries + 1,
+  };
   return {
     commit: {
       entities: [
@@ -110,7 +116,11 @@ export function upsertPlan(
   keyVersions: ReadonlyMap<string, number>,
   at: number,
 ): Plan<CustomerUpsertResult> {
-  const record: CustomerRecord = { customer, duplicateEntries: previous?.record.duplicateEntries ?? 0, warnings };
+  const record: CustomerRecord = {
+    customer,
+    duplicateEntries: previous?.record.duplicateEntries ?? 0,
+    warnings,
+  };
   return {
     commit: {
       entities: [
@@ -215,17 +225,28 @@ export function reviewPlan(
           ? renderTemplate(template.text, { customer, facts: effect.facts, details: effect.details })
           : `${effect.kind}: ${customer.name}`,
         ...(effect.template ? { template: effect.template } : {}),
-        data: { customerId: customer.id, ruleId: effect.ruleId, kind: effect.kind, details: effect.details as JsonValue },
+        data: {
+          customerId: customer.id,
+          ruleId: effect.ruleId,
+          kind: effect.kind,
+          details: effect.details as JsonValue,
+        },
       },
     });
   }
-  for (const suggestion of groupMembersOfCustomer ? groupCrossSellSuggestions(groupMembersOfCustomer, at) : []) {
+  for (const suggestion of groupMembersOfCustomer
+    ? groupCrossSellSuggestions(groupMembersOfCustomer, at)
+    : []) {
     events.push({
       entityId: customer.id,
       kind: 'customer',
       type: 'customer.crossSell',
       at,
-      data: { ruleId: 'group-cross-sell', kind: 'group-cross-sell', details: suggestion as unknown as JsonValue },
+      data: {
+        ruleId: 'group-cross-sell',
+        kind: 'group-cross-sell',
+        details: suggestion as unknown as JsonValue,
+      },
     });
   }
   return { events, outbox };

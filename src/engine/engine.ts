@@ -1,7 +1,12 @@
 import { EventEmitter } from 'eventemitter3';
 import type { Notifier } from '../adapters/notify/port.js';
 import { memoryStorage } from '../adapters/storage/memory.js';
-import { type CommitInput, DEFAULT_LEASE_MS, type EventInput, type StoredTimer } from '../adapters/storage/port.js';
+import {
+  type CommitInput,
+  DEFAULT_LEASE_MS,
+  type EventInput,
+  type StoredTimer,
+} from '../adapters/storage/port.js';
 import { cloneLeadContext, leadMachine } from '../machines/lead.js';
 import { slaSummary } from '../machines/sla.js';
 import { createStepper } from '../machines/xstate-step.js';
@@ -13,7 +18,15 @@ import { type CompiledRuleSet, compileRuleSet } from '../rules/compile.js';
 import { evaluateCustomerRules } from '../rules/customer-rules.js';
 import type { RuleSetInput } from '../rules/ruleset.js';
 import { type Clock, systemClock, type VirtualClock } from '../scheduler/clock.js';
-import { customerKeyState, duplicateEntryPlan, groupMembers, groupTree, parseCustomerInput, reviewPlan, upsertPlan } from './customer-steps.js';
+import {
+  customerKeyState,
+  duplicateEntryPlan,
+  groupMembers,
+  groupTree,
+  parseCustomerInput,
+  reviewPlan,
+  upsertPlan,
+} from './customer-steps.js';
 import { createDelivery, dropAllNotifier } from './delivery.js';
 import { EngineError } from './errors.js';
 import type { EngineEvents } from './events.js';
@@ -117,14 +130,23 @@ export function createEngine(options: EngineOptions): Engine {
     for (const event of events) {
       const data = event.data ?? null;
       if (event.kind === 'opportunity' && opportunities)
-        emitter.emit('opportunity.event', { opportunityId: event.entityId, type: event.type, at: event.at, data });
+        emitter.emit('opportunity.event', {
+          opportunityId: event.entityId,
+          type: event.type,
+          at: event.at,
+          data,
+        });
       else if (event.kind === 'task' && tasks)
         emitter.emit('task.event', { taskId: event.entityId, type: event.type, at: event.at, data });
     }
   }
 
   /** After every commit: listeners, then wake the runtime for new timers and deliver new messages. */
-  function committed(commit: Omit<CommitInput, 'at'>, emits: readonly Emit[], workEvents: readonly EventInput[] = []) {
+  function committed(
+    commit: Omit<CommitInput, 'at'>,
+    emits: readonly Emit[],
+    workEvents: readonly EventInput[] = [],
+  ) {
     tellWork(workEvents);
     tell(emits);
     const schedule = commit.timers?.schedule;
@@ -179,7 +201,8 @@ export function createEngine(options: EngineOptions): Engine {
           if ((await serial(() => fireTimer(timer))) === 'fired') fired++;
           else stale++;
         } catch (error) {
-          if (error instanceof EngineError && error.code === 'ENGINE_STOPPED') return { fired, stale, failed };
+          if (error instanceof EngineError && error.code === 'ENGINE_STOPPED')
+            return { fired, stale, failed };
           failed++;
           emitter.emit('timer.failed', {
             entityId: timer.entityId,
@@ -237,7 +260,12 @@ export function createEngine(options: EngineOptions): Engine {
       const groupId = await workOps.groupOf(item.record);
       opportunities.push(groupId === undefined ? item : { ...item, groupId });
     }
-    return { leads: await load('lead'), customers: await load('customer'), opportunities, tasks: await load('task') };
+    return {
+      leads: await load('lead'),
+      customers: await load('customer'),
+      opportunities,
+      tasks: await load('task'),
+    };
   }
 
   /** A KPI window: everything up to now unless given; `to` is exclusive. */
@@ -287,7 +315,9 @@ export function createEngine(options: EngineOptions): Engine {
     dispatch: (leadId, event, command) =>
       serial(() =>
         unit.run(`dispatch:${event.type}`, leadId, command, (attempt) =>
-          leads.command(leadId, attempt, (record, at, assignment) => steps.apply(record, event, at, assignment)),
+          leads.command(leadId, attempt, (record, at, assignment) =>
+            steps.apply(record, event, at, assignment),
+          ),
         ),
       ),
     open: (leadId, repId, command) => engine.dispatch(leadId, { type: 'OPEN', repId }, command),
@@ -296,7 +326,9 @@ export function createEngine(options: EngineOptions): Engine {
     recordFollowUp: (leadId, request, command) =>
       serial(() =>
         unit.run('recordFollowUp', leadId, command, (attempt) =>
-          leads.command(leadId, attempt, (record, at, assignment) => steps.followUp(record, request, at, assignment)),
+          leads.command(leadId, attempt, (record, at, assignment) =>
+            steps.followUp(record, request, at, assignment),
+          ),
         ),
       ),
     findLead: (query) => leads.findByExternalId(query.externalId),
@@ -345,7 +377,8 @@ export function createEngine(options: EngineOptions): Engine {
       return { sent: result.sent, retried: result.retried, dead: result.dead };
     },
     start: (runtimeOptions) => {
-      if (stopped) throw new EngineError('ENGINE_STOPPED', 'start: the engine was stopped (stop()); create a new one');
+      if (stopped)
+        throw new EngineError('ENGINE_STOPPED', 'start: the engine was stopped (stop()); create a new one');
       runtime.start(runtimeOptions);
     },
     stop: async () => {
@@ -391,12 +424,24 @@ export function createEngine(options: EngineOptions): Engine {
           checkHandover(repsById, fromRepId, to);
           const items = await ownedBy(fromRepId);
           const context = { compiled, team, repsById, steps, work };
-          const plan = handoverPlan(context, items, fromRepId, to, attempt.at, localDay(attempt.at), attempt.assignment);
+          const plan = handoverPlan(
+            context,
+            items,
+            fromRepId,
+            to,
+            attempt.at,
+            localDay(attempt.at),
+            attempt.assignment,
+          );
           return { ...plan, after: () => committed(plan.commit!, plan.emits, plan.commit!.events ?? []) };
         }),
       ),
     createOpportunity: (request, command) =>
-      serial(() => unit.run('createOpportunity', request.opportunityId ?? '', command, (attempt) => workOps.createOpportunity(request, attempt))),
+      serial(() =>
+        unit.run('createOpportunity', request.opportunityId ?? '', command, (attempt) =>
+          workOps.createOpportunity(request, attempt),
+        ),
+      ),
     opportunity: (opportunityId, command, commandOptions) =>
       serial(() =>
         unit.run(`opportunity:${command.type}`, opportunityId, commandOptions, (attempt) =>
@@ -405,7 +450,11 @@ export function createEngine(options: EngineOptions): Engine {
       ),
     getOpportunity: async (id) => (await repo.find('opportunity', id))?.record,
     task: (taskId, command, commandOptions) =>
-      serial(() => unit.run(`task:${command.type}`, taskId, commandOptions, (attempt) => workOps.task(taskId, command, attempt))),
+      serial(() =>
+        unit.run(`task:${command.type}`, taskId, commandOptions, (attempt) =>
+          workOps.task(taskId, command, attempt),
+        ),
+      ),
     getTask: async (id) => (await repo.find('task', id))?.record,
     tasksOf: async (opportunityId) => {
       const out = [];
@@ -426,7 +475,9 @@ export function createEngine(options: EngineOptions): Engine {
           const { record } = await repo.get('customer', customerId);
           const effects = evaluateCustomerRules(compiled, record.customer, attempt.at, knowledge);
           const members =
-            record.customer.groupId === undefined ? undefined : groupMembers(await customerGroup(record.customer.groupId));
+            record.customer.groupId === undefined
+              ? undefined
+              : groupMembers(await customerGroup(record.customer.groupId));
           const { events, outbox } = reviewPlan(
             { compiled, team, repsById },
             record,
@@ -442,14 +493,20 @@ export function createEngine(options: EngineOptions): Engine {
       ),
     leadMetrics: async (window = {}) => {
       const span = metricsWindow(window);
-      const events = await storage.readEvents({ kind: 'lead', from: span.from, types: LEAD_METRICS_EVENT_TYPES });
+      const events = await storage.readEvents({
+        kind: 'lead',
+        from: span.from,
+        types: LEAD_METRICS_EVENT_TYPES,
+      });
       return computeLeadMetrics(events, { ...span, calendar, targets: compiled.source.targets });
     },
   };
   return engine;
 }
 
-function requireNotifier(notifier: EngineOptions['notifier'] | undefined): Notifier | ((channel: string) => Notifier | undefined) {
+function requireNotifier(
+  notifier: EngineOptions['notifier'] | undefined,
+): Notifier | ((channel: string) => Notifier | undefined) {
   if (notifier === 'dropAll') return dropAllNotifier;
   if (typeof notifier === 'function') return notifier;
   if (notifier && typeof notifier === 'object' && typeof notifier.send === 'function') return notifier;
@@ -461,7 +518,9 @@ function requireNotifier(notifier: EngineOptions['notifier'] | undefined): Notif
 
 function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
   if (signal?.aborted) {
-    throw new EngineError('ABORTED', `${what}: aborted (what committed before stays committed)`, { cause: signal.reason });
+    throw new EngineError('ABORTED', `${what}: aborted (what committed before stays committed)`, {
+      cause: signal.reason,
+    });
   }
 }
 
@@ -474,7 +533,12 @@ function positiveInteger(value: number, name: string): number {
 
 /** Local business day of an instant in `zone`; cached per hour since operations come in time order. */
 function localDayOf(zone: string): (at: number) => string {
-  const formatter = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' });
+  const formatter = new Intl.DateTimeFormat('en-CA', {
+    timeZone: zone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  });
   let from = 0;
   let to = -1;
   let day = '';

@@ -5,7 +5,15 @@
  *
  * @module
  */
-import type { EntityWrite, EventInput, JsonValue, OutboxEnqueue, TimerCompletion, TimerRecord, TimerRef } from '../adapters/storage/port.js';
+import type {
+  EntityWrite,
+  EventInput,
+  JsonValue,
+  OutboxEnqueue,
+  TimerCompletion,
+  TimerRecord,
+  TimerRef,
+} from '../adapters/storage/port.js';
 import type { Rep } from '../model/rep.js';
 import type { Team } from '../model/team.js';
 import type { CompiledRuleSet } from '../rules/compile.js';
@@ -24,7 +32,10 @@ import type { OpportunityRecord, TaskRecord, WorkSteps } from './work-steps.js';
 export interface OwnedItems {
   readonly leads: readonly (Loaded<LeadRecord> & { readonly id: string })[];
   readonly customers: readonly (Loaded<CustomerRecord> & { readonly id: string })[];
-  readonly opportunities: readonly (Loaded<OpportunityRecord> & { readonly id: string; readonly groupId?: string })[];
+  readonly opportunities: readonly (Loaded<OpportunityRecord> & {
+    readonly id: string;
+    readonly groupId?: string;
+  })[];
   readonly tasks: readonly (Loaded<TaskRecord> & { readonly id: string })[];
 }
 
@@ -38,7 +49,11 @@ export interface HandoverContext {
 }
 
 /** Check the arguments of a handover before anything is loaded. */
-export function checkHandover(repsById: ReadonlyMap<string, Rep>, fromRepId: string, to: string | { readonly policy: 'reassign' }): void {
+export function checkHandover(
+  repsById: ReadonlyMap<string, Rep>,
+  fromRepId: string,
+  to: string | { readonly policy: 'reassign' },
+): void {
   if (!repsById.has(fromRepId)) {
     throw new EngineError('ENGINE_INVALID', `handover: rep "${fromRepId}" is not in the team`);
   }
@@ -46,7 +61,8 @@ export function checkHandover(repsById: ReadonlyMap<string, Rep>, fromRepId: str
   const target = repsById.get(to);
   if (!target) throw new EngineError('ENGINE_INVALID', `handover: target rep "${to}" is not in the team`);
   if (!target.active) throw new EngineError('ENGINE_INVALID', `handover: target rep "${to}" is inactive`);
-  if (to === fromRepId) throw new EngineError('ENGINE_INVALID', 'handover: a rep cannot hand over to themselves');
+  if (to === fromRepId)
+    throw new EngineError('ENGINE_INVALID', 'handover: a rep cannot hand over to themselves');
 }
 
 /**
@@ -157,8 +173,22 @@ export function handoverPlan(
       snapshot: { ...record, customer } as unknown as JsonValue,
       lookups: customerLookups(customer),
     });
-    events.push({ entityId: id, kind: 'customer', type: 'customer.handedOver', at, data: { from: fromRepId, to: fallbackTarget } });
-    rows.push({ kind: 'customer', id, name: record.customer.name, state: 'active', from: fromRepId, to: fallbackTarget, access: access(fallbackTarget) });
+    events.push({
+      entityId: id,
+      kind: 'customer',
+      type: 'customer.handedOver',
+      at,
+      data: { from: fromRepId, to: fallbackTarget },
+    });
+    rows.push({
+      kind: 'customer',
+      id,
+      name: record.customer.name,
+      state: 'active',
+      from: fromRepId,
+      to: fallbackTarget,
+      access: access(fallbackTarget),
+    });
   }
 
   const work_ = [
@@ -167,10 +197,17 @@ export function handoverPlan(
   ];
   for (const item of work_) {
     const { kind, id, record, version } = item;
-    const context = record.machine.context as { outcome?: string | null; name?: string; label?: string; leadId?: string | null };
+    const context = record.machine.context as {
+      outcome?: string | null;
+      name?: string;
+      label?: string;
+      leadId?: string | null;
+    };
     if (kind === 'task' && !isOpenWork('task', record)) continue;
     if (kind === 'opportunity' && context.outcome === 'lost') continue;
-    const leadTarget = context.leadId ? rows.find((row) => row.kind === 'lead' && row.id === context.leadId)?.to : undefined;
+    const leadTarget = context.leadId
+      ? rows.find((row) => row.kind === 'lead' && row.id === context.leadId)?.to
+      : undefined;
     const target = leadTarget ?? fallbackTarget;
     if (target === undefined) {
       unplaced.push(`${kind} ${id} (no lead moved to follow)`);
@@ -181,7 +218,8 @@ export function handoverPlan(
         ? work.stepOpportunity(record as OpportunityRecord, { type: 'REASSIGN', repId: target }, at)
         : work.stepTask(record as TaskRecord, { type: 'REASSIGN', to: target }, at);
     entities.push(workEntity(kind, id, step.record, version, item.groupId));
-    for (const task of step.effects.tasks) entities.push(workEntity('task', task.id, task.record, 0, undefined));
+    for (const task of step.effects.tasks)
+      entities.push(workEntity('task', task.id, task.record, 0, undefined));
     events.push(...step.effects.events);
     addTimers(collapseTimers(step.effects));
     outbox.push(...step.effects.outbox);
@@ -190,7 +228,15 @@ export function handoverPlan(
       kind === 'opportunity'
         ? String(context.outcome ?? (record as OpportunityRecord).machine.context.stage)
         : String(step.record.machine.value);
-    rows.push({ kind, id, name: context.name ?? context.label ?? id, state, from: fromRepId, to: target, access: access(target) });
+    rows.push({
+      kind,
+      id,
+      name: context.name ?? context.label ?? id,
+      state,
+      from: fromRepId,
+      to: target,
+      access: access(target),
+    });
   }
 
   if (unplaced.length > 0) {

@@ -6,7 +6,14 @@
  *
  * @module
  */
-import type { CommitInput, EntityWrite, JsonValue, StorageAdapter, StoredState, StoredTimer } from '../adapters/storage/port.js';
+import type {
+  CommitInput,
+  EntityWrite,
+  JsonValue,
+  StorageAdapter,
+  StoredState,
+  StoredTimer,
+} from '../adapters/storage/port.js';
 import type { AssignmentState } from '../rules/decide.js';
 import type { EngineEvents } from './events.js';
 import {
@@ -68,7 +75,8 @@ export function createLeadOperations(ctx: LeadOpsContext) {
       snapshot: result.record as unknown as JsonValue,
     };
     // Lookups change rarely (owner); storage keeps them when omitted.
-    if (previous === undefined || !sameLookups(previous, result.record)) entity.lookups = leadLookups(result.record);
+    if (previous === undefined || !sameLookups(previous, result.record))
+      entity.lookups = leadLookups(result.record);
     const commit: Omit<CommitInput, 'at'> = {
       entities: [entity],
       events: result.effects.events,
@@ -93,18 +101,34 @@ export function createLeadOperations(ctx: LeadOpsContext) {
     const { at, assignment } = attempt;
     const parsed = readLead(raw);
     if (!parsed.ok) {
-      const record = quarantineRecord(`quarantine-${Math.floor(at).toString(36)}-${attempt.newId()}`, raw, parsed.issues, at);
+      const record = quarantineRecord(
+        `quarantine-${Math.floor(at).toString(36)}-${attempt.newId()}`,
+        raw,
+        parsed.issues,
+        at,
+      );
       const commit: Omit<CommitInput, 'at'> = {
         quarantine: [record],
         events: [
-          { entityId: record.id, kind: 'quarantine', type: 'lead.quarantined', at, data: { issues: record.issues.length } },
+          {
+            entityId: record.id,
+            kind: 'quarantine',
+            type: 'lead.quarantined',
+            at,
+            data: { issues: record.issues.length },
+          },
         ],
       };
       return {
         commit,
         result: { status: 'quarantined', record },
         after: () =>
-          ctx.tell('lead.quarantined', { quarantineId: record.id, at, reason: record.reason, issues: record.issues }),
+          ctx.tell('lead.quarantined', {
+            quarantineId: record.id,
+            at,
+            reason: record.reason,
+            issues: record.issues,
+          }),
       };
     }
     const lead = parsed.lead;
@@ -167,7 +191,11 @@ export function createLeadOperations(ctx: LeadOpsContext) {
     const found = await repo.find('lead', timer.entityId);
     if (!found) {
       return {
-        commit: { timers: { complete: [{ entityId: timer.entityId, timerKey: timer.timerKey, generation: timer.generation }] } },
+        commit: {
+          timers: {
+            complete: [{ entityId: timer.entityId, timerKey: timer.timerKey, generation: timer.generation }],
+          },
+        },
         result: 'stale',
       };
     }

@@ -23,7 +23,9 @@ export interface IntakeIssue {
  * Parse a lead payload without ever throwing: a payload that cannot even be read (a throwing
  * getter, a revoked proxy) is an issue at the root.
  */
-export function readLead(raw: unknown): { ok: true; lead: Lead } | { ok: false; issues: readonly IntakeIssue[] } {
+export function readLead(
+  raw: unknown,
+): { ok: true; lead: Lead } | { ok: false; issues: readonly IntakeIssue[] } {
   try {
     return parseLead(raw);
   } catch (error) {

@@ -26,7 +26,12 @@ interface RecordOf {
 }
 type Kind = keyof RecordOf;
 
-const NOT_FOUND_CODE = { lead: 'LEAD_NOT_FOUND', customer: 'NOT_FOUND', opportunity: 'NOT_FOUND', task: 'NOT_FOUND' } as const;
+const NOT_FOUND_CODE = {
+  lead: 'LEAD_NOT_FOUND',
+  customer: 'NOT_FOUND',
+  opportunity: 'NOT_FOUND',
+  task: 'NOT_FOUND',
+} as const;
 
 /**
  * Typed loads over a storage.
@@ -40,7 +45,9 @@ const NOT_FOUND_CODE = { lead: 'LEAD_NOT_FOUND', customer: 'NOT_FOUND', opportun
 export function createRepository(storage: StorageAdapter) {
   async function find<K extends Kind>(kind: K, id: string): Promise<Loaded<RecordOf[K]> | undefined> {
     const stored = await storage.load(kind, id);
-    return stored ? { record: stored.snapshot as unknown as RecordOf[K], version: stored.version } : undefined;
+    return stored
+      ? { record: stored.snapshot as unknown as RecordOf[K], version: stored.version }
+      : undefined;
   }
   return {
     find,

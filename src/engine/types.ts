@@ -1,5 +1,11 @@
 import type { Notifier } from '../adapters/notify/port.js';
-import type { JsonValue, QuarantineRecord, StorageAdapter, StoredEvent, StoredTimer } from '../adapters/storage/port.js';
+import type {
+  JsonValue,
+  QuarantineRecord,
+  StorageAdapter,
+  StoredEvent,
+  StoredTimer,
+} from '../adapters/storage/port.js';
 import type { LeadContext } from '../machines/lead.js';
 import type { SlaSummaryEntry } from '../machines/sla.js';
 import type { LeadMetrics } from '../metrics/lead-metrics.js';
@@ -453,4 +459,3 @@ export interface Engine {
   readonly storage: StorageAdapter;
   readonly clock: Clock;
 }
-

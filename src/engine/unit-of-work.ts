@@ -100,7 +100,7 @@ export function createUnitOfWork(options: UnitOfWorkOptions) {
     random ^= random >>> 17;
     random ^= random << 5;
     random >>>= 0;
-    const ms = (random % 1000) / 1000 * Math.min(2 ** tries, 64);
+    const ms = ((random % 1000) / 1000) * Math.min(2 ** tries, 64);
     return new Promise((resolve) => setTimeout(resolve, ms));
   }
 

@@ -11,7 +11,13 @@ import { collapseTimers, type LeadStepResult } from './lead-step.js';
 import { type Repository, workEntity } from './repository.js';
 import type { OpportunityCreated, OpportunityRequest } from './types.js';
 import type { Attempt, Plan } from './unit-of-work.js';
-import type { OpportunityCommand, OpportunityRecord, TaskCommand, TaskRecord, WorkSteps } from './work-steps.js';
+import type {
+  OpportunityCommand,
+  OpportunityRecord,
+  TaskCommand,
+  TaskRecord,
+  WorkSteps,
+} from './work-steps.js';
 
 type Emit = LeadStepResult['effects']['emits'][number];
 type WorkEffects = ReturnType<WorkSteps['createOpportunity']>['effects'];
@@ -22,7 +28,11 @@ export interface WorkOpsContext {
   readonly work: WorkSteps;
   readonly repsById: ReadonlyMap<string, Rep>;
   /** After a commit: tell listeners (log events and emits), wake the runtime, start delivery. */
-  readonly committed: (commit: Omit<CommitInput, 'at'>, emits: readonly Emit[], workEvents: readonly EventInput[]) => void;
+  readonly committed: (
+    commit: Omit<CommitInput, 'at'>,
+    emits: readonly Emit[],
+    workEvents: readonly EventInput[],
+  ) => void;
 }
 
 /**
@@ -43,7 +53,12 @@ export function createWorkOperations(ctx: WorkOpsContext) {
   }
 
   function plan<R>(
-    main: { kind: 'opportunity' | 'task'; id: string; version: number; record: OpportunityRecord | TaskRecord },
+    main: {
+      kind: 'opportunity' | 'task';
+      id: string;
+      version: number;
+      record: OpportunityRecord | TaskRecord;
+    },
     effects: WorkEffects,
     groupId: string | undefined,
     result: R,
@@ -69,7 +84,10 @@ export function createWorkOperations(ctx: WorkOpsContext) {
     return { commit, result, after: () => ctx.committed(commit, effects.emits, effects.events) };
   }
 
-  async function createOpportunity(request: OpportunityRequest, attempt: Attempt): Promise<Plan<OpportunityCreated>> {
+  async function createOpportunity(
+    request: OpportunityRequest,
+    attempt: Attempt,
+  ): Promise<Plan<OpportunityCreated>> {
     const { at } = attempt;
     const customer = await repo.find('customer', request.customerId);
     if (!customer) {
@@ -128,24 +146,46 @@ export function createWorkOperations(ctx: WorkOpsContext) {
     );
   }
 
-  async function opportunity(id: string, command: OpportunityCommand, attempt: Attempt): Promise<Plan<OpportunityRecord>> {
+  async function opportunity(
+    id: string,
+    command: OpportunityCommand,
+    attempt: Attempt,
+  ): Promise<Plan<OpportunityRecord>> {
     const { record, version } = await repo.get('opportunity', id);
     const result = work.stepOpportunity(record, command, attempt.at);
-    return plan({ kind: 'opportunity', id, version, record: result.record }, result.effects, await groupOf(record), result.record);
+    return plan(
+      { kind: 'opportunity', id, version, record: result.record },
+      result.effects,
+      await groupOf(record),
+      result.record,
+    );
   }
 
   async function task(id: string, command: TaskCommand, attempt: Attempt): Promise<Plan<TaskRecord>> {
     const { record, version } = await repo.get('task', id);
     const result = work.stepTask(record, command, attempt.at);
-    return plan({ kind: 'task', id, version, record: result.record }, result.effects, undefined, result.record);
+    return plan(
+      { kind: 'task', id, version, record: result.record },
+      result.effects,
+      undefined,
+      result.record,
+    );
   }
 
   /** A due opportunity or task timer; one whose entity is gone is completed. */
-  async function fire(kind: 'opportunity' | 'task', timer: StoredTimer, attempt: Attempt): Promise<Plan<'fired' | 'stale'>> {
+  async function fire(
+    kind: 'opportunity' | 'task',
+    timer: StoredTimer,
+    attempt: Attempt,
+  ): Promise<Plan<'fired' | 'stale'>> {
     const found = await repo.find(kind, timer.entityId);
     if (!found) {
       return {
-        commit: { timers: { complete: [{ entityId: timer.entityId, timerKey: timer.timerKey, generation: timer.generation }] } },
+        commit: {
+          timers: {
+            complete: [{ entityId: timer.entityId, timerKey: timer.timerKey, generation: timer.generation }],
+          },
+        },
         result: 'stale',
       };
     }
