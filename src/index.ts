@@ -352,6 +352,7 @@ export {
 export {
   type AssignmentDecision,
   type AssignmentState,
+  assignmentsToday,
   type CandidateVerdict,
   type DecideContext,
   decideLead,

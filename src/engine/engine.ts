@@ -379,7 +379,13 @@ export function createEngine(options: EngineOptions): Engine {
     start: (runtimeOptions) => {
       if (stopped)
         throw new EngineError('ENGINE_STOPPED', 'start: the engine was stopped (stop()); create a new one');
+      const signal = runtimeOptions?.signal;
+      if (signal?.aborted) {
+        void engine.stop();
+        return;
+      }
       runtime.start(runtimeOptions);
+      signal?.addEventListener('abort', () => void engine.stop(), { once: true });
     },
     stop: async () => {
       if (stopping) return stopping;

@@ -31,6 +31,7 @@ import type { CompiledRuleSet } from '../rules/compile.js';
 import {
   type AssignmentDecision,
   type AssignmentState,
+  assignmentsToday,
   decideLead,
   type LeadDecision,
   recordAssignment,
@@ -718,7 +719,7 @@ export function createLeadSteps(ctx: LeadStepContext) {
     if (rep === undefined)
       throw new EngineError('ENGINE_INVALID', `${operation}: rep "${repId}" is not in the team`);
     const current = pending.assignment ?? pending.assignmentBase;
-    const today = current.day === localDay(at) ? (current.assignedToday[repId] ?? 0) : 0;
+    const today = assignmentsToday(current, repId, localDay(at));
     if (!rep.active) throw new EngineError('EVENT_NOT_ACCEPTED', `${operation}: rep "${repId}" is inactive`);
     const day = localDay(at);
     const leave = leaveOn(rep, day);

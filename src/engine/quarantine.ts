@@ -100,7 +100,11 @@ function safeString(value: unknown): string {
   try {
     return String(value);
   } catch {
-    return Object.prototype.toString.call(value);
+    try {
+      return Object.prototype.toString.call(value);
+    } catch {
+      return `a ${typeof value} that cannot be read`;
+    }
   }
 }
 

@@ -71,7 +71,6 @@ export function createRuntime(options: {
       if (!Number.isFinite(poll) || poll <= 0) {
         throw new RangeError(`start: pollIntervalMs must be a positive number of milliseconds, got ${poll}`);
       }
-      current.signal?.addEventListener('abort', () => void this.stop(), { once: true });
       loop = run(current);
     },
     /** Something is due at `at`: wake sooner than the poll if that is earlier. */

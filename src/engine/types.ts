@@ -141,7 +141,7 @@ export interface CommandOptions {
  * ```
  */
 export interface RuntimeOptions {
-  /** Stops the runtime when aborted (same as `stop()`). */
+  /** Stops the engine when aborted, exactly as `stop()` does (graceful: in-flight work drains). */
   readonly signal?: AbortSignal;
   /**
    * The longest pause between two rounds (ms). Rounds also start early when this engine commits

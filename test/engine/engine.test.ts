@@ -291,9 +291,13 @@ describe('engine: robustness', () => {
     const first = setup({ storage, idBlockSize: 10 });
     await first.engine.ingest(rawLead(first.clock.now()));
     const second = setup({ storage, start: '2026-03-02T10:05:00', idBlockSize: 10 });
-    const next = await second.engine.ingest(rawLead(second.clock.now(), { contact: { phone: '13400000000' } }));
+    const next = await second.engine.ingest(
+      rawLead(second.clock.now(), { contact: { phone: '13400000000' } }),
+    );
     expect(next).toMatchObject({ status: 'accepted', leadId: 'lead-0000011' });
-    const again = await first.engine.ingest(rawLead(first.clock.now(), { contact: { phone: '13500000000' } }));
+    const again = await first.engine.ingest(
+      rawLead(first.clock.now(), { contact: { phone: '13500000000' } }),
+    );
     expect(again).toMatchObject({ status: 'accepted', leadId: 'lead-0000002' });
   });
 });
