@@ -249,6 +249,11 @@ export interface RunSimulationOptions {
   readonly onAction?: (action: SimulationAction) => void;
   /** Extensions of the simulated world (see {@link SimulationExtension}). */
   readonly extensions?: readonly SimulationExtension[];
+  /**
+   * Cancel the run: it stops at the next step and rejects with an `EngineError` coded `ABORTED`
+   * (the playground's cancel button, a CLI's Ctrl-C).
+   */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -1741,7 +1746,13 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
       options.onProgress?.(day, days);
     }
   };
+  const signal = options.signal;
   for (;;) {
+    if (signal?.aborted) {
+      throw new EngineError('ABORTED', `runSimulation: cancelled on day ${day + 1} of ${days}`, {
+        cause: signal.reason,
+      });
+    }
     const upcoming = peekArrival();
     const arrivalAt = upcoming !== undefined ? Math.max(upcoming.at, start) : Number.POSITIVE_INFINITY;
     const taskAt = agenda.peekAt();
@@ -1751,12 +1762,12 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
     const now = clock.now();
     const limit = Math.min(now + MAX_ADVANCE, start + (day + 1) * DAY, end);
     if (at > limit || at >= end) {
-      if (limit > now) await engine.advanceTo(limit);
+      if (limit > now) await engine.advanceTo(limit, signal ? { signal } : undefined);
       closeDaysUntil(limit);
       if (limit >= end) break;
       continue;
     }
-    if (at > now) await engine.advanceTo(at);
+    if (at > now) await engine.advanceTo(at, signal ? { signal } : undefined);
     closeDaysUntil(at);
     if (arrivalAt <= taskAt) {
       arrival = upcoming!;
@@ -1784,6 +1795,7 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
   }
   const afterEnd = explicit ? explicit.length - ingested : 0;
   closeDaysUntil(end);
+  await engine.idle(); // every delivery round of the run has finished before counting
   // Computed once: targets, the stalled TOP5 and department rows all read the engine's own figures.
   const metrics = await engine.metrics();
 

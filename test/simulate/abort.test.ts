@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { zhikongPreset } from '../../src/rules/presets/zhikong.js';
+import { runSimulation } from '../../src/simulate/run.js';
+import { calendar, staffed } from './helpers.js';
+
+describe('runSimulation: cancel', () => {
+  it('stops at the next step once its signal fires, with ABORTED naming the day', async () => {
+    const controller = new AbortController();
+    const days: number[] = [];
+    const run = runSimulation({
+      ruleSet: zhikongPreset.ruleSet,
+      team: staffed,
+      calendar,
+      seed: 7,
+      start: Date.parse('2026-03-02T00:00:00+08:00'),
+      days: 20,
+      leadsPerMonth: 1_000,
+      signal: controller.signal,
+      onProgress: (day) => {
+        days.push(day);
+        if (day === 2) controller.abort();
+      },
+    });
+    await expect(run).rejects.toMatchObject({
+      code: 'ABORTED',
+      message: expect.stringMatching(/day 3 of 20/),
+    });
+    expect(Math.max(...days)).toBeLessThan(4);
+  });
+
+  it('an aborted signal before the start runs nothing', async () => {
+    const run = runSimulation({
+      ruleSet: zhikongPreset.ruleSet,
+      team: staffed,
+      calendar,
+      seed: 7,
+      start: Date.parse('2026-03-02T00:00:00+08:00'),
+      days: 5,
+      signal: AbortSignal.abort(),
+    });
+    await expect(run).rejects.toMatchObject({ code: 'ABORTED' });
+  });
+});
