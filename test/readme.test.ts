@@ -58,3 +58,40 @@ it("the README's opportunity snippet runs after the quick start and does what it
     warn.mockRestore();
   }
 });
+
+it("the README's production host runs as written: the runtime, idempotent webhooks, a graceful stop", async () => {
+  const readme = readFileSync(join(here, '..', 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## A production host'));
+  const code = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+  expect(code).toBeDefined();
+  expect(code).toContain('clock: systemClock');
+  // The same code on a clock that flows in real time from a working Monday the calendar covers.
+  const anchored = code!.replace(
+    'clock: systemClock,',
+    "clock: ((origin) => ({ now: () => Date.parse('2026-03-02T10:00:00+08:00') + (Date.now() - origin) }))(Date.now()),",
+  );
+  const dir = join(here, '.generated');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'readme-production.ts');
+  writeFileSync(file, anchored);
+  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+  try {
+    const host = await import(file);
+    const body = {
+      receivedAt: Date.parse('2026-03-02T10:00:00+08:00'),
+      channel: 'website_form',
+      company: { name: '苏州精工', region: '江苏', park: '苏州工业园区', industry: '汽车零部件' },
+      contact: { name: '刘经理', phone: '13800000000' },
+      need: '需要一套产线自动化改造方案，下季度采购',
+    };
+    const first = await host.onLeadWebhook(body, 'd-1');
+    const redelivered = await host.onLeadWebhook(body, 'd-1');
+    expect(first).toMatchObject({ status: 200, body: { status: 'accepted', leadId: 'lead-0000001' } });
+    expect(redelivered).toEqual(first);
+    expect(await host.onLeadWebhook({ channel: 'fax' }, 'd-2')).toMatchObject({ status: 422 });
+    await host.engine.stop();
+    await expect(host.onLeadWebhook(body, 'd-3')).rejects.toMatchObject({ code: 'ENGINE_STOPPED' });
+  } finally {
+    log.mockRestore();
+  }
+});
