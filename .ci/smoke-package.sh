@@ -37,7 +37,33 @@ const list = occurrences('FREQ=WEEKLY;COUNT=3', { start: Date.parse('2025-03-03T
 if (list.length !== 3) throw new Error('CJS smoke failed');
 console.log('CJS ok:', Object.keys(leadflow).length, 'exports');
 JS
+cat > engine.mjs <<'JS'
+// The production-host engine from the built package: two engines on one storage, the runtime,
+// idempotent intake, a graceful stop.
+import { chinaCalendar, createEngine, memoryNotifier, memoryStorage, zhikongPreset } from 'leadflow';
+const origin = Date.now();
+const clock = { now: () => Date.parse('2026-03-02T10:00:00+08:00') + (Date.now() - origin) };
+const storage = memoryStorage();
+const notifier = memoryNotifier();
+const make = () => createEngine({ ...zhikongPreset, calendar: chinaCalendar({ years: [2026] }), clock, storage, notifier });
+const [a, b] = [make(), make()];
+a.start({ pollIntervalMs: 20 });
+b.start({ pollIntervalMs: 20 });
+const lead = (i) => ({ receivedAt: clock.now(), channel: 'website_form', company: { name: `厂${i}`, region: '上海', industry: '机械制造' }, contact: { phone: `1380000${String(i).padStart(4, '0')}` }, need: '需要产线自动化改造方案' });
+const results = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).ingest(lead(i), { idempotencyKey: `k${i}` })));
+const again = await a.ingest(lead(0), { idempotencyKey: 'k0' });
+const ids = new Set(results.map((r) => r.leadId));
+if (ids.size !== 40 || again.leadId !== results[0].leadId) throw new Error('engine smoke: ids');
+await Promise.all([a.stop(), b.stop()]);
+const stored = await storage.list('lead');
+if (stored.length !== 40) throw new Error(`engine smoke: ${stored.length} leads stored`);
+let threw = false;
+try { createEngine({ ...zhikongPreset, calendar: chinaCalendar({ years: [2026] }) }); } catch (e) { threw = e.code === 'ENGINE_INVALID'; }
+if (!threw) throw new Error('engine smoke: an engine without a notifier must be refused');
+console.log('engine ok: 2 engines, 40 leads, unique ids, idempotent repeat, graceful stop');
+JS
 node esm.mjs
+node engine.mjs
 node cjs.cjs
 node -e "const p = require('leadflow/package.json'); console.log('package.json export ok:', p.name, p.version)"
 
