@@ -1,41 +1,27 @@
 import { EventEmitter } from 'eventemitter3';
 import type { Notifier } from '../adapters/notify/port.js';
 import { memoryStorage } from '../adapters/storage/memory.js';
-import {
-  type CommitInput,
-  DEFAULT_LEASE_MS,
-  type EventInput,
-  type StoredTimer,
-} from '../adapters/storage/port.js';
+import type { CommitInput, EventInput } from '../adapters/storage/port.js';
 import { cloneLeadContext, leadMachine } from '../machines/lead.js';
 import { slaSummary } from '../machines/sla.js';
 import { createStepper } from '../machines/xstate-step.js';
 import { computeLeadMetrics, LEAD_METRICS_EVENT_TYPES } from '../metrics/lead-metrics.js';
 import { computeMetrics, METRICS_EVENT_TYPES } from '../metrics/metrics.js';
-import type { Customer } from '../model/customer.js';
 import { parseTeam, type Team, type TeamInput } from '../model/team.js';
 import { type CompiledRuleSet, compileRuleSet } from '../rules/compile.js';
-import { evaluateCustomerRules } from '../rules/customer-rules.js';
 import type { RuleSetInput } from '../rules/ruleset.js';
 import { type Clock, systemClock, type VirtualClock } from '../scheduler/clock.js';
-import {
-  customerKeyState,
-  duplicateEntryPlan,
-  groupMembers,
-  groupTree,
-  parseCustomerInput,
-  reviewPlan,
-  upsertPlan,
-} from './customer-steps.js';
+import { createCustomerOperations } from './customer-ops.js';
 import { createDelivery, dropAllNotifier } from './delivery.js';
 import { EngineError } from './errors.js';
 import type { EngineEvents } from './events.js';
-import { checkHandover, handoverPlan, type OwnedItems } from './handover-plan.js';
+import { checkHandover, handoverPlan, ownedBy } from './handover-plan.js';
 import { createLeadOperations } from './lead-ops.js';
 import { createLeadSteps, type LeadStepResult } from './lead-step.js';
-import { createRepository, customerKeys } from './repository.js';
+import { createRepository } from './repository.js';
 import { createRuntime } from './runtime.js';
-import type { CustomerGroup, Engine, EngineOptions, RuntimeOptions } from './types.js';
+import { createTimerRunner } from './timers.js';
+import type { Engine, EngineOptions } from './types.js';
 import { createUnitOfWork } from './unit-of-work.js';
 import { createWorkOperations } from './work-ops.js';
 import { createWorkSteps } from './work-steps.js';
@@ -44,8 +30,6 @@ export type { DispatchableLeadEvent, FollowUpRequest, LeadRecord } from './lead-
 export type * from './types.js';
 
 type Emit = LeadStepResult['effects']['emits'][number];
-
-const CLAIM_ONE = Object.freeze({ limit: 1 });
 
 /**
  * Create a lead engine: the one place that wires the rule set, the lifecycle machine, the SLA
@@ -108,7 +92,7 @@ export function createEngine(options: EngineOptions): Engine {
     clock,
     round: async (settings) => {
       try {
-        await runDueRound(settings);
+        await timers.runDue(settings);
       } catch (error) {
         emitter.emit('runtime.error', { error });
       }
@@ -166,6 +150,15 @@ export function createEngine(options: EngineOptions): Engine {
     tell: (name, payload) => emitter.emit(name, payload),
   });
   const workOps = createWorkOperations({ repo, work, repsById, committed });
+  const customers = createCustomerOperations({
+    storage,
+    repo,
+    compiled,
+    team,
+    repsById,
+    localDay,
+    committed: (commit) => committed(commit, []),
+  });
 
   // Domain operations run one at a time per engine; delivery runs beside them.
   let queue: Promise<unknown> = Promise.resolve();
@@ -178,95 +171,22 @@ export function createEngine(options: EngineOptions): Engine {
     return result;
   }
 
-  /** Fire one claimed timer (a domain operation: call it inside the queue). */
-  function fireTimer(timer: StoredTimer): Promise<'fired' | 'stale'> {
-    const entity = (timer.payload as { entity?: unknown } | undefined)?.entity;
-    return unit.run('fire', `${timer.entityId}/${timer.timerKey}`, undefined, (attempt) =>
-      entity === 'opportunity' || entity === 'task'
-        ? workOps.fire(entity, timer, attempt)
-        : leads.fire(timer, attempt),
-    );
-  }
-
-  async function runDueRound(settings: RuntimeOptions = {}) {
-    const limit = settings.timerBatchSize ?? 20;
-    const leaseMs = settings.timerLeaseMs ?? DEFAULT_LEASE_MS;
-    let fired = 0;
-    let stale = 0;
-    let failed = 0;
-    for (;;) {
-      const timers = await storage.claimDueTimers(clock.now(), { limit, leaseMs });
-      for (const timer of timers) {
-        try {
-          if ((await serial(() => fireTimer(timer))) === 'fired') fired++;
-          else stale++;
-        } catch (error) {
-          if (error instanceof EngineError && error.code === 'ENGINE_STOPPED')
-            return { fired, stale, failed };
-          failed++;
-          emitter.emit('timer.failed', {
-            entityId: timer.entityId,
-            timerKey: timer.timerKey,
-            attempts: timer.attempts,
-            error,
-          });
-        }
-      }
-      if (timers.length < limit) break;
-    }
-    return { fired, stale, failed };
-  }
-
-  async function upsertCustomer(input: unknown, attempt: { at: number }) {
-    const { customer, warnings } = parseCustomerInput(input, compiled.source.customers.allowPilotUscc);
-    const keyVersions = new Map<string, number>();
-    for (const { key, value } of customerKeys(customer)) {
-      const [existingId] = await storage.lookup('customer', key, value, { limit: 1 });
-      if (existingId !== undefined && existingId !== customer.id) {
-        const existing = await repo.get('customer', existingId);
-        return duplicateEntryPlan({ ...existing, id: existingId }, key, customer.id, attempt.at);
-      }
-      // Claimed in the commit, so two engines entering the same key at once cannot both create.
-      const stateKey = customerKeyState(key, value);
-      keyVersions.set(stateKey, (await storage.loadState(stateKey))?.version ?? 0);
-    }
-    return upsertPlan(customer, warnings, await repo.find('customer', customer.id), keyVersions, attempt.at);
-  }
-
-  async function customerGroup(customerIdOrGroupId: string): Promise<CustomerGroup> {
-    const asCustomer = await repo.find('customer', customerIdOrGroupId);
-    const groupId = asCustomer?.record.customer.groupId ?? customerIdOrGroupId;
-    const ids = new Set(await repo.lookup('customer', 'group', groupId));
-    if (asCustomer) ids.add(customerIdOrGroupId);
-    const customers: Customer[] = [];
-    for (const id of [...ids].sort()) {
-      const found = await repo.find('customer', id);
-      if (found) customers.push(found.record.customer);
-    }
-    return groupTree(groupId, customers);
-  }
-
-  async function ownedBy(repId: string): Promise<OwnedItems> {
-    const load = async <K extends 'lead' | 'customer' | 'opportunity' | 'task'>(kind: K) => {
-      const out = [];
-      for (const id of await repo.lookup(kind, 'owner', repId)) {
-        const found = await repo.find(kind, id);
-        if (found) out.push({ ...found, id });
-      }
-      return out;
-    };
-    const opportunities = [];
-    for (const item of await load('opportunity')) {
-      const groupId = await workOps.groupOf(item.record);
-      opportunities.push(groupId === undefined ? item : { ...item, groupId });
-    }
-    return {
-      leads: await load('lead'),
-      customers: await load('customer'),
-      opportunities,
-      tasks: await load('task'),
-    };
-  }
+  const timers = createTimerRunner({
+    storage,
+    clock,
+    unit,
+    leads,
+    work: workOps,
+    delivery: autoDeliver ? delivery : undefined,
+    serial,
+    failed: (timer, error) =>
+      emitter.emit('timer.failed', {
+        entityId: timer.entityId,
+        timerKey: timer.timerKey,
+        attempts: timer.attempts,
+        error,
+      }),
+  });
 
   /** A KPI window: everything up to now unless given; `to` is exclusive. */
   function metricsWindow(window: { from?: number | Date; to?: number | Date }) {
@@ -334,7 +254,7 @@ export function createEngine(options: EngineOptions): Engine {
     findLead: (query) => leads.findByExternalId(query.externalId),
     runDue: async () => {
       if (stopped) throw new EngineError('ENGINE_STOPPED', 'the engine was stopped (stop())');
-      const result = await runDueRound();
+      const result = await timers.runDue();
       if (autoDeliver) await delivery.deliver();
       return result;
     },
@@ -342,35 +262,7 @@ export function createEngine(options: EngineOptions): Engine {
       serial(async () => {
         if (!isVirtual(clock))
           throw new EngineError('CLOCK_NOT_VIRTUAL', 'advanceTo needs a virtual clock (createVirtualClock)');
-        const signal = advance?.signal;
-        const target = toMs(instant);
-        let fired = 0;
-        let stale = 0;
-        /** Deliver what is due now before time moves on (a replay sends each message on time). */
-        const settle = async () => {
-          if (autoDeliver && delivery.due(clock.now())) await delivery.deliver(signal);
-          await delivery.idle();
-        };
-        for (;;) {
-          throwIfAborted(signal, 'advanceTo');
-          // Stop at a known retry before the target as if it were a timer.
-          const retryAt = autoDeliver ? delivery.nextRetryAt() : undefined;
-          const horizon = retryAt !== undefined && retryAt < target ? Math.max(retryAt, clock.now()) : target;
-          const next = (await storage.claimDueTimers(horizon, CLAIM_ONE))[0];
-          if (next === undefined) {
-            if (horizon >= target) break;
-            clock.advanceTo(horizon);
-            await settle();
-            continue;
-          }
-          if (next.dueAt > clock.now()) clock.advanceTo(next.dueAt);
-          if ((await fireTimer(next)) === 'fired') fired++;
-          else stale++;
-          await settle();
-        }
-        if (target > clock.now()) clock.advanceTo(target);
-        await settle();
-        return { fired, stale };
+        return timers.replayTo(clock, toMs(instant), advance?.signal);
       }),
     deliver: async (deliverOptions) => {
       const result = await delivery.deliver(deliverOptions?.signal);
@@ -421,14 +313,14 @@ export function createEngine(options: EngineOptions): Engine {
     },
     quarantined: (page) => storage.listQuarantine(page),
     upsertCustomer: (input, command) =>
-      serial(() => unit.run('upsertCustomer', '', command, (attempt) => upsertCustomer(input, attempt))),
+      serial(() => unit.run('upsertCustomer', '', command, (attempt) => customers.upsert(input, attempt))),
     getCustomer: async (customerId) => (await repo.find('customer', customerId))?.record,
-    customerGroup,
+    customerGroup: customers.group,
     handover: (fromRepId, to, command) =>
       serial(() =>
         unit.run('handover', fromRepId, command, async (attempt) => {
           checkHandover(repsById, fromRepId, to);
-          const items = await ownedBy(fromRepId);
+          const items = await ownedBy(repo, fromRepId, workOps.groupOf);
           const context = { compiled, team, repsById, steps, work };
           const plan = handoverPlan(
             context,
@@ -477,25 +369,9 @@ export function createEngine(options: EngineOptions): Engine {
     },
     reviewCustomer: (customerId, knowledge, command) =>
       serial(() =>
-        unit.run('reviewCustomer', customerId, command, async (attempt) => {
-          const { record } = await repo.get('customer', customerId);
-          const effects = evaluateCustomerRules(compiled, record.customer, attempt.at, knowledge);
-          const members =
-            record.customer.groupId === undefined
-              ? undefined
-              : groupMembers(await customerGroup(record.customer.groupId));
-          const { events, outbox } = reviewPlan(
-            { compiled, team, repsById },
-            record,
-            effects,
-            members,
-            attempt.at,
-            localDay(attempt.at),
-          );
-          if (events.length === 0) return { result: effects };
-          const commit = { events, outbox };
-          return { commit, result: effects, after: () => committed(commit, []) };
-        }),
+        unit.run('reviewCustomer', customerId, command, (attempt) =>
+          customers.review(customerId, knowledge, attempt),
+        ),
       ),
     leadMetrics: async (window = {}) => {
       const span = metricsWindow(window);
@@ -520,14 +396,6 @@ function requireNotifier(
     'ENGINE_INVALID',
     "createEngine: notifier is required — a Notifier, a router (channel) => Notifier, or 'dropAll' to drop every message on purpose",
   );
-}
-
-function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
-  if (signal?.aborted) {
-    throw new EngineError('ABORTED', `${what}: aborted (what committed before stays committed)`, {
-      cause: signal.reason,
-    });
-  }
 }
 
 function positiveInteger(value: number, name: string): number {

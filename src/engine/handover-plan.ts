@@ -23,7 +23,14 @@ import type { EngineEvents } from './events.js';
 import { type HandoverResult, type HandoverRow, handoverCsv } from './handover.js';
 import { collapseTimers, type LeadRecord, type LeadSteps, TERMINAL_LEAD_STATES } from './lead-step.js';
 import { resolveRecipients } from './recipients.js';
-import { customerLookups, isOpenWork, type Loaded, leadLookups, workEntity } from './repository.js';
+import {
+  customerLookups,
+  isOpenWork,
+  type Loaded,
+  leadLookups,
+  type Repository,
+  workEntity,
+} from './repository.js';
 import type { CustomerRecord } from './types.js';
 import type { Plan } from './unit-of-work.js';
 import type { OpportunityRecord, TaskRecord, WorkSteps } from './work-steps.js';
@@ -37,6 +44,33 @@ export interface OwnedItems {
     readonly groupId?: string;
   })[];
   readonly tasks: readonly (Loaded<TaskRecord> & { readonly id: string })[];
+}
+
+/** Load everything `repId` owns (opportunities with their customer's group). */
+export async function ownedBy(
+  repo: Repository,
+  repId: string,
+  groupOf: (record: OpportunityRecord) => Promise<string | undefined>,
+): Promise<OwnedItems> {
+  const load = async <K extends 'lead' | 'customer' | 'opportunity' | 'task'>(kind: K) => {
+    const out = [];
+    for (const id of await repo.lookup(kind, 'owner', repId)) {
+      const found = await repo.find(kind, id);
+      if (found) out.push({ ...found, id });
+    }
+    return out;
+  };
+  const opportunities = [];
+  for (const item of await load('opportunity')) {
+    const groupId = await groupOf(item.record);
+    opportunities.push(groupId === undefined ? item : { ...item, groupId });
+  }
+  return {
+    leads: await load('lead'),
+    customers: await load('customer'),
+    opportunities,
+    tasks: await load('task'),
+  };
 }
 
 /** What the handover step needs besides the items. */

@@ -55,7 +55,8 @@ export function createRuntime(options: {
   async function run(current: RuntimeOptions): Promise<void> {
     const poll = current.pollIntervalMs ?? DEFAULT_POLL_MS;
     while (!stopping) {
-      wakeAt = Number.POSITIVE_INFINITY;
+      // A wake-up still ahead survives the round (a timer may fire a millisecond early).
+      if (wakeAt <= clock.now()) wakeAt = Number.POSITIVE_INFINITY;
       await options.round(current);
       if (stopping) break;
       const now = clock.now();

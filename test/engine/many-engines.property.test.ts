@@ -4,6 +4,7 @@ import { memoryStorage } from '../../src/adapters/storage/memory.js';
 import type { StorageAdapter } from '../../src/adapters/storage/port.js';
 import { createEngine } from '../../src/engine/engine.js';
 import { EngineError } from '../../src/engine/errors.js';
+import { dedupeKeys } from '../../src/engine/lead-step.js';
 import type { Engine, IngestResult } from '../../src/engine/types.js';
 import { parseTeam } from '../../src/model/team.js';
 import { compileRuleSet } from '../../src/rules/compile.js';
@@ -124,12 +125,19 @@ function outcomeCounts(results: readonly IngestResult[]) {
   return counts;
 }
 
-async function leadContents(engine: Engine, results: readonly IngestResult[]): Promise<string[]> {
+/**
+ * What identifies each accepted lead: its dedupe keys (of two payloads for one customer arriving
+ * at once, either may become the lead — the other merges), or its content when it has none.
+ */
+async function leadIdentities(engine: Engine, results: readonly IngestResult[]): Promise<string[]> {
   const out: string[] = [];
   for (const result of results) {
     if (result.status !== 'accepted') continue;
     const lead = (await engine.getLead(result.leadId))!.lead;
-    out.push(JSON.stringify([lead.receivedAt, lead.channel, lead.company, lead.contact]));
+    const keys = dedupeKeys(lead);
+    out.push(
+      JSON.stringify(keys.length > 0 ? keys : [lead.receivedAt, lead.channel, lead.company, lead.contact]),
+    );
   }
   return out.sort();
 }
@@ -142,8 +150,8 @@ describe('many engines on one storage', () => {
       const many = await run(input, input.engines);
       expect(many.unexpected).toEqual([]);
       expect(outcomeCounts(many.results)).toEqual(outcomeCounts(one.results));
-      expect(await leadContents(many.engines[0]!, many.results)).toEqual(
-        await leadContents(one.engines[0]!, one.results),
+      expect(await leadIdentities(many.engines[0]!, many.results)).toEqual(
+        await leadIdentities(one.engines[0]!, one.results),
       );
       // Ids are unique across engines (a collision would have been a refused create).
       const ids = many.results.flatMap((r) => (r.status === 'accepted' ? [r.leadId] : []));

@@ -1,0 +1,106 @@
+/**
+ * Customer operations: load what the pure customer steps need and plan the commit. A new
+ * customer claims its dedupe keys (USCC, phone, e-mail) in engine state in the same commit, so two
+ * engines entering the same company at once make one customer and count one duplicate entry.
+ *
+ * @module
+ */
+import type { CommitInput, StorageAdapter } from '../adapters/storage/port.js';
+import type { Customer } from '../model/customer.js';
+import type { Rep } from '../model/rep.js';
+import type { Team } from '../model/team.js';
+import type { CompiledRuleSet } from '../rules/compile.js';
+import {
+  type CustomerKnowledge,
+  type CustomerRuleEffect,
+  evaluateCustomerRules,
+} from '../rules/customer-rules.js';
+import {
+  customerKeyState,
+  duplicateEntryPlan,
+  groupMembers,
+  groupTree,
+  parseCustomerInput,
+  reviewPlan,
+  upsertPlan,
+} from './customer-steps.js';
+import { customerKeys, type Repository } from './repository.js';
+import type { CustomerGroup, CustomerUpsertResult } from './types.js';
+import type { Attempt, Plan } from './unit-of-work.js';
+
+/** What the customer operations need from the engine. */
+export interface CustomerOpsContext {
+  readonly storage: StorageAdapter;
+  readonly repo: Repository;
+  readonly compiled: CompiledRuleSet;
+  readonly team: Team;
+  readonly repsById: ReadonlyMap<string, Rep>;
+  readonly localDay: (at: number) => string;
+  /** After a commit: start delivery of what it enqueued. */
+  readonly committed: (commit: Omit<CommitInput, 'at'>) => void;
+}
+
+/**
+ * Build the plans of customer operations.
+ *
+ * @example
+ * ```ts
+ * const customers = createCustomerOperations({ storage, repo, compiled, team, repsById, localDay, committed });
+ * await unitOfWork.run('upsertCustomer', '', undefined, (attempt) => customers.upsert(input, attempt));
+ * ```
+ */
+export function createCustomerOperations(ctx: CustomerOpsContext) {
+  const { storage, repo, compiled } = ctx;
+
+  async function upsert(input: unknown, attempt: Attempt): Promise<Plan<CustomerUpsertResult>> {
+    const { customer, warnings } = parseCustomerInput(input, compiled.source.customers.allowPilotUscc);
+    const keyVersions = new Map<string, number>();
+    for (const { key, value } of customerKeys(customer)) {
+      const [existingId] = await storage.lookup('customer', key, value, { limit: 1 });
+      if (existingId !== undefined && existingId !== customer.id) {
+        const existing = await repo.get('customer', existingId);
+        return duplicateEntryPlan({ ...existing, id: existingId }, key, customer.id, attempt.at);
+      }
+      const stateKey = customerKeyState(key, value);
+      keyVersions.set(stateKey, (await storage.loadState(stateKey))?.version ?? 0);
+    }
+    return upsertPlan(customer, warnings, await repo.find('customer', customer.id), keyVersions, attempt.at);
+  }
+
+  async function group(customerIdOrGroupId: string): Promise<CustomerGroup> {
+    const asCustomer = await repo.find('customer', customerIdOrGroupId);
+    const groupId = asCustomer?.record.customer.groupId ?? customerIdOrGroupId;
+    const ids = new Set(await repo.lookup('customer', 'group', groupId));
+    if (asCustomer) ids.add(customerIdOrGroupId);
+    const customers: Customer[] = [];
+    for (const id of [...ids].sort()) {
+      const found = await repo.find('customer', id);
+      if (found) customers.push(found.record.customer);
+    }
+    return groupTree(groupId, customers);
+  }
+
+  async function review(
+    customerId: string,
+    knowledge: CustomerKnowledge | undefined,
+    attempt: Attempt,
+  ): Promise<Plan<CustomerRuleEffect[]>> {
+    const { record } = await repo.get('customer', customerId);
+    const effects = evaluateCustomerRules(compiled, record.customer, attempt.at, knowledge);
+    const groupId = record.customer.groupId;
+    const members = groupId === undefined ? undefined : groupMembers(await group(groupId));
+    const { events, outbox } = reviewPlan(
+      ctx,
+      record,
+      effects,
+      members,
+      attempt.at,
+      ctx.localDay(attempt.at),
+    );
+    if (events.length === 0) return { result: effects };
+    const commit = { events, outbox };
+    return { commit, result: effects, after: () => ctx.committed(commit) };
+  }
+
+  return { upsert, group, review };
+}
