@@ -6,6 +6,7 @@
  * @module
  */
 import type { Clock } from '../scheduler/clock.js';
+import { EngineError } from './errors.js';
 import type { RuntimeOptions } from './types.js';
 
 const DEFAULT_POLL_MS = 1_000;
@@ -37,16 +38,24 @@ export function createRuntime(options: {
   let sleepUntil = Number.POSITIVE_INFINITY;
 
   function sleep(ms: number): Promise<void> {
-    sleepUntil = clock.now() + ms;
     return new Promise((resolve) => {
       resolveSleep = resolve;
-      timer = setTimeout(resolve, Math.max(0, ms));
+      arm(clock.now() + ms);
     });
   }
 
+  /** (Re)set the end of the current sleep. */
+  function arm(until: number): void {
+    if (timer !== undefined) clearTimeout(timer);
+    sleepUntil = until;
+    timer = setTimeout(interrupt, Math.max(0, until - clock.now()));
+  }
+
+  /** End the current sleep now. */
   function interrupt(): void {
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
+    sleepUntil = Number.POSITIVE_INFINITY;
     const resolve = resolveSleep;
     resolveSleep = undefined;
     resolve?.();
@@ -70,7 +79,10 @@ export function createRuntime(options: {
       if (loop || stopping) return;
       const poll = current.pollIntervalMs ?? DEFAULT_POLL_MS;
       if (!Number.isFinite(poll) || poll <= 0) {
-        throw new RangeError(`start: pollIntervalMs must be a positive number of milliseconds, got ${poll}`);
+        throw new EngineError(
+          'ENGINE_INVALID',
+          `start: pollIntervalMs must be a positive number of milliseconds, got ${poll}`,
+        );
       }
       loop = run(current);
     },
@@ -78,12 +90,7 @@ export function createRuntime(options: {
     wake(at: number): void {
       if (!loop || stopping) return;
       if (at < wakeAt) wakeAt = at;
-      if (resolveSleep && at < sleepUntil) {
-        // End the sleep at the new due time instead.
-        if (timer !== undefined) clearTimeout(timer);
-        sleepUntil = at;
-        timer = setTimeout(resolveSleep, Math.max(0, at - clock.now()));
-      }
+      if (resolveSleep && at < sleepUntil) arm(at);
     },
     get running(): boolean {
       return loop !== undefined && !stopping;
