@@ -20,10 +20,11 @@ const calendar = chinaCalendar({ years: [2026] });
 const compiled = compileRuleSet(zhikongPreset.ruleSet, { team: zhikongPreset.team });
 const team = zhikongPreset.team;
 // ~1 lead per 30 s keeps 100,000 leads inside the calendar's covered year.
-const raws = generateRawLeads(LEADS, 11, START).map((raw, index) => ({
-  ...(raw as Record<string, unknown>),
-  receivedAt: START + index * 30_000,
-}));
+// The generator's `id` is the source system's id of the lead: `externalId` to the engine.
+const raws = generateRawLeads(LEADS, 11, START).map((raw, index) => {
+  const { id, ...rest } = raw as Record<string, unknown>;
+  return { ...rest, externalId: id, receivedAt: START + index * 30_000 };
+});
 const SETTLE_MS = 14 * 86_400_000;
 
 async function runOurs(count: number): Promise<number> {

@@ -46,6 +46,35 @@ describe('replayMemoryStorage specifics', () => {
     expect((await s.load('lead', 'l-1'))?.snapshot).toBe(snapshot);
   });
 
+  it('checks a snapshot built from the stored one only where it changed', async () => {
+    const s = replayMemoryStorage();
+    const contact = { name: '王工', phones: ['13800000000'] };
+    await s.commit({
+      at: T0,
+      entities: [{ kind: 'lead', id: 'l-1', expectedVersion: 0, snapshot: { contact, status: 'new' } }],
+    });
+    const stored = (await s.load('lead', 'l-1'))!.snapshot as { contact: typeof contact; status: string };
+    // A new part is checked, however deep …
+    await expect(
+      s.commit({
+        at: T0,
+        entities: [
+          {
+            kind: 'lead',
+            id: 'l-1',
+            expectedVersion: 1,
+            snapshot: { ...stored, contact: { ...contact, score: Number.NaN } },
+          },
+        ],
+      }),
+    ).rejects.toThrow('commit.entities[0].snapshot.contact.score must be a finite number');
+    // … a part that is the stored one (checked when it was written, never mutated since) is not.
+    const next = { ...stored, status: 'assigned', owner: 'rep-1' };
+    await s.commit({ at: T0, entities: [{ kind: 'lead', id: 'l-1', expectedVersion: 1, snapshot: next }] });
+    expect((await s.load('lead', 'l-1'))?.snapshot).toBe(next);
+    expect((next as typeof stored).contact).toBe(contact);
+  });
+
   it('names the offending field of invalid input', async () => {
     const s = replayMemoryStorage();
     await expect(

@@ -1,9 +1,7 @@
 /**
- * `memoryStorage`: the plain in-memory {@link StorageAdapter} — the engine's default store, the
- * one for tests and the playground, and the reference the tuned `replayMemoryStorage` is checked
- * against (`test/adapters/replay-memory.diff.test.ts`). Written to be read: plain `Map`s, every
- * value deep-copied in (`toJsonValue`, which also refuses what is not plain JSON) and out
- * (`structuredClone`), sorting done when a list is read.
+ * `memoryStorage`, the plain in-memory store and the reference the tuned `replayMemoryStorage` is
+ * held to (`test/adapters/replay-memory.diff.test.ts`). Written to be read: plain `Map`s, deep
+ * copies in (`toJsonValue`) and out (`structuredClone`), sorting when a list is read.
  *
  * @module
  */
@@ -37,6 +35,7 @@ import {
   type StoredState,
   type StoredTimer,
   type TimerRecord,
+  type TimerRef,
   toJsonValue,
   VersionConflictError,
 } from './port.js';
@@ -114,8 +113,12 @@ const sortedKeys = (map: ReadonlyMap<string, unknown>): string[] => [...map.keys
 export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapter {
   /** kind → id → entity. */
   const entities = new Map<string, Map<string, EntityRow>>();
-  /** keyOf(kind, lookup key, value) → ids of the entities of that kind with that lookup value. */
-  const lookupIndex = new Map<string, Set<string>>();
+  /**
+   * keyOf(kind, lookup key) → value → ids of the entities of that kind with that lookup value. The
+   * values of one key get their own map: a value emptied and filled again and again (a `status`)
+   * then churns a small map, not one holding every phone number.
+   */
+  const lookupIndex = new Map<string, Map<string, Set<string>>>();
   /** The event log; an event's seq is its index + 1. */
   const events: StoredEvent[] = [];
   /** keyOf(entityId, timerKey) → timer. */
@@ -146,22 +149,27 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
     return out;
   }
 
+  /** The lookup index of one key of one kind: value → ids. */
+  function valuesOf(kind: string, key: string): Map<string, Set<string>> {
+    const index = keyOf(kind, key);
+    const values = lookupIndex.get(index) ?? new Map<string, Set<string>>();
+    lookupIndex.set(index, values);
+    return values;
+  }
+
   /** Move an entity's entries in the lookup index from its old lookups to `next`. */
   function replaceLookups(kind: string, id: string, row: EntityRow, next: Map<string, string[]>): void {
     for (const [key, values] of row.lookups) {
+      const index = valuesOf(kind, key);
       for (const value of values) {
-        const index = keyOf(kind, key, value);
-        const ids = lookupIndex.get(index);
+        const ids = index.get(value);
         ids?.delete(id);
-        if (ids?.size === 0) lookupIndex.delete(index);
+        if (ids?.size === 0) index.delete(value);
       }
     }
     for (const [key, values] of next) {
-      for (const value of values) {
-        const index = keyOf(kind, key, value);
-        const ids = lookupIndex.get(index) ?? new Set<string>();
-        lookupIndex.set(index, ids.add(id));
-      }
+      const index = valuesOf(kind, key);
+      for (const value of values) index.set(value, (index.get(value) ?? new Set<string>()).add(id));
     }
     row.lookups = next;
   }
@@ -204,7 +212,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
     async lookup(kind, key, value, page) {
       assertOpen();
       checkPage(page, 'lookup(options)');
-      const ids = lookupIndex.get(keyOf(kind, key, value));
+      const ids = lookupIndex.get(keyOf(kind, key))?.get(value);
       return ids ? pageOf([...ids].sort(compareIds), page) : [];
     },
 
@@ -257,26 +265,21 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
         };
       });
 
+      const timerRef = (ref: TimerRef, path: string): TimerRef => ({
+        entityId: requireString(ref?.entityId, `${path}.entityId`),
+        timerKey: requireString(ref.timerKey, `${path}.timerKey`),
+      });
       const complete = (input.timers?.complete ?? []).map((ref, i) => {
         const path = `commit.timers.complete[${i}]`;
-        return {
-          entityId: requireString(ref?.entityId, `${path}.entityId`),
-          timerKey: requireString(ref.timerKey, `${path}.timerKey`),
-          generation: requireVersion(ref.generation, `${path}.generation`),
-        };
+        return { ...timerRef(ref, path), generation: requireVersion(ref.generation, `${path}.generation`) };
       });
-      const cancel = (input.timers?.cancel ?? []).map((ref, i) => {
-        const path = `commit.timers.cancel[${i}]`;
-        return {
-          entityId: requireString(ref?.entityId, `${path}.entityId`),
-          timerKey: requireString(ref.timerKey, `${path}.timerKey`),
-        };
-      });
+      const cancel = (input.timers?.cancel ?? []).map((ref, i) =>
+        timerRef(ref, `commit.timers.cancel[${i}]`),
+      );
       const schedule = (input.timers?.schedule ?? []).map((timer, i) => {
         const path = `commit.timers.schedule[${i}]`;
         const record: TimerRecord = {
-          entityId: requireString(timer?.entityId, `${path}.entityId`),
-          timerKey: requireString(timer.timerKey, `${path}.timerKey`),
+          ...timerRef(timer, path),
           generation: requireVersion(timer.generation, `${path}.generation`),
           dueAt: requireTime(timer.dueAt, `${path}.dueAt`),
         };

@@ -227,10 +227,12 @@ function requireVersionAt(value: unknown, section: string, index: number, field:
 
 /**
  * `value` itself once it is known to be plain JSON (as {@link toJsonValue} defines it); otherwise
- * the `STORAGE_INVALID` error of `toJsonValue`, naming the offending path. Never copies.
+ * the `STORAGE_INVALID` error of `toJsonValue`, naming the offending path. Never copies. The parts
+ * `value` shares with `previous` (the stored value it replaces) were checked when written and are
+ * skipped: the engine builds a snapshot from the last one, so most of it is shared.
  */
-function checkJson(value: unknown, path: string): JsonValue {
-  if (!isJsonConvertible(value)) toJsonValue(value, path);
+function checkJson(value: unknown, path: string, previous?: JsonValue): JsonValue {
+  if (!isJsonConvertible(value, previous)) toJsonValue(value, path);
   return value as JsonValue;
 }
 
@@ -243,7 +245,9 @@ function checkJson(value: unknown, path: string): JsonValue {
  * - the JSON values written (entity snapshots, event data, timer and outbox payloads, quarantined
  *   raw input, state values, delivery results) are checked to be plain JSON — what a database
  *   refuses, it refuses too, with the same `STORAGE_INVALID` message — but stored as the very
- *   objects given, and reads return those same objects;
+ *   objects given, and reads return those same objects. A new snapshot or state value is checked
+ *   only where it differs from the stored one: the parts it shares with it (`===`) were checked
+ *   when they were written;
  * - so the caller must never mutate an object after writing it or after reading it. The engine
  *   never does (it replaces committed objects instead), which is why a replay can use it; host
  *   code that edits what it loads should use `memoryStorage`.
@@ -518,7 +522,7 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
           kind,
           id,
           expectedVersion,
-          snapshot: checkJson(write.snapshot, `${section}[${i}].snapshot`),
+          snapshot: checkJson(write.snapshot, `${section}[${i}].snapshot`, entityRow(kind, id)?.snapshot),
           // Hosts often rewrite unchanged lookups: then keep the stored ones, index sets untouched.
           lookups:
             write.lookups === undefined || sameAsStoredLookups(entityRow(kind, id), write.lookups)
@@ -540,7 +544,8 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
           write.expectedVersion === undefined
             ? undefined
             : requireVersionAt(write.expectedVersion, section, i, 'expectedVersion');
-        return { key, expectedVersion, value: checkJson(write.value, `${section}[${i}].value`) };
+        const value = checkJson(write.value, `${section}[${i}].value`, state.get(key)?.value);
+        return { key, expectedVersion, value };
       });
 
       // Events are checked here and written column by column when applied.
