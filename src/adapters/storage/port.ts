@@ -71,42 +71,44 @@ export function toJsonValue(value: unknown, path: string): JsonValue {
  * ```
  */
 export function isJsonConvertible(value: unknown, previous?: unknown): boolean {
-  return isJson(value, previous, 0);
+  return typeof value === 'object' ? isJsonObject(value, previous, 0) : isJsonLeaf(value);
 }
 
-function isJson(value: unknown, previous: unknown, depth: number): boolean {
-  if (value === null) return true;
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return true;
-    case 'number':
-      return Number.isFinite(value);
-    case 'object': {
-      if (value === previous) return true;
-      if (depth >= MAX_JSON_DEPTH) return false;
-      const before =
-        typeof previous === 'object' && previous !== null ? (previous as Record<string, unknown>) : undefined;
-      if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) {
-          const item: unknown = value[i];
-          if (item === undefined || !isJson(item, before?.[i], depth + 1)) return false;
-        }
-        return true;
-      }
-      const proto: unknown = Object.getPrototypeOf(value);
-      if (proto !== Object.prototype && proto !== null) return false;
-      // for…in: no array of keys per object; the prototype is Object.prototype or null, so these
-      // are the own keys.
-      for (const key in value) {
-        const item: unknown = (value as Record<string, unknown>)[key];
-        if (item !== undefined && !isJson(item, before?.[key], depth + 1)) return false;
-      }
-      return true;
+/** A JSON string, boolean or finite number. */
+function isJsonLeaf(value: unknown): boolean {
+  return typeof value === 'number'
+    ? Number.isFinite(value)
+    : typeof value === 'string' || typeof value === 'boolean';
+}
+
+/** `value` is `null`, an array or an object; leaves are tested inline, without a call each. */
+function isJsonObject(value: object | null, previous: unknown, depth: number): boolean {
+  if (value === null || value === previous) return true;
+  if (depth >= MAX_JSON_DEPTH) return false;
+  const before =
+    typeof previous === 'object' && previous !== null ? (previous as Record<string, unknown>) : undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (typeof item === 'object' ? !isJsonObject(item, before?.[i], depth + 1) : !isJsonLeaf(item))
+        return false;
     }
-    default:
+    return true;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  // for…in: no array of keys per object; the prototype is Object.prototype or null, so these are
+  // the own keys.
+  for (const key in value) {
+    const item: unknown = (value as Record<string, unknown>)[key];
+    if (
+      typeof item === 'object'
+        ? !isJsonObject(item, before?.[key], depth + 1)
+        : item !== undefined && !isJsonLeaf(item)
+    )
       return false;
   }
+  return true;
 }
 
 function copyJson(value: unknown, path: string, depth: number): JsonValue {
