@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { replayMemoryStorage } from '../adapters/storage/replay-memory.js';
 import type { StoredEvent } from '../adapters/storage/port.js';
+import { replayMemoryStorage } from '../adapters/storage/replay-memory.js';
 import { createEngine, type Engine, type IngestResult } from '../engine/engine.js';
 import { stateValueToString } from '../machines/xstate-step.js';
 import { parseTeam, type Team, type TeamInput } from '../model/team.js';
