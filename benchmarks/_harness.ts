@@ -51,3 +51,17 @@ export function report(result: {
   );
   console.log(JSON.stringify(rounded));
 }
+
+/**
+ * How every benchmark is bundled before it runs under plain node (run.ts), and what a benchmark
+ * that bundles a baseline beside it must use too, so both sides are the same kind of code.
+ */
+export const BENCH_BUILD_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: 'inline',
+  logLevel: 'error',
+} as const;

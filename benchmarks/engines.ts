@@ -47,7 +47,7 @@ import { zhikongPreset } from '../src/rules/presets/zhikong.js';
 import { chinaCalendar } from '../src/scheduler/calendar.js';
 import { createVirtualClock, type VirtualClock } from '../src/scheduler/clock.js';
 import { generateLeadStream } from '../src/simulate/generate.js';
-import { collectGarbage, report } from './_harness.js';
+import { BENCH_BUILD_OPTIONS, collectGarbage, report } from './_harness.js';
 
 const BASELINE_COMMIT = '5328030';
 const LEADS = 4_000;
@@ -121,13 +121,7 @@ function prepareBaseline(): string {
       loader: 'ts',
     },
     outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    sourcemap: 'inline',
-    logLevel: 'error',
+    ...BENCH_BUILD_OPTIONS,
   });
   return outfile;
 }

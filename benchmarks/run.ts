@@ -12,6 +12,7 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
+import { BENCH_BUILD_OPTIONS } from './_harness.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const available = readdirSync(here)
@@ -34,13 +35,7 @@ for (const name of requested.length > 0 ? requested : available) {
   buildSync({
     entryPoints: [join(here, `${name}.ts`)],
     outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    sourcemap: 'inline',
-    logLevel: 'error',
+    ...BENCH_BUILD_OPTIONS,
   });
   const result = spawnSync(process.execPath, ['--expose-gc', '--enable-source-maps', outfile], {
     stdio: 'inherit',

@@ -3,16 +3,21 @@ import { zhikongPreset } from '../../src/rules/presets/zhikong.js';
 import { runSimulation } from '../../src/simulate/run.js';
 import { calendar, staffed } from './helpers.js';
 
+/** A small staffed zhikong run; each test adds its length and signal. */
+const run = {
+  ruleSet: zhikongPreset.ruleSet,
+  team: staffed,
+  calendar,
+  seed: 7,
+  start: Date.parse('2026-03-02T00:00:00+08:00'),
+};
+
 describe('runSimulation: cancel', () => {
   it('stops at the next step once its signal fires, with ABORTED naming the day', async () => {
     const controller = new AbortController();
     const days: number[] = [];
-    const run = runSimulation({
-      ruleSet: zhikongPreset.ruleSet,
-      team: staffed,
-      calendar,
-      seed: 7,
-      start: Date.parse('2026-03-02T00:00:00+08:00'),
+    const cancelled = runSimulation({
+      ...run,
       days: 20,
       leadsPerMonth: 1_000,
       signal: controller.signal,
@@ -21,7 +26,7 @@ describe('runSimulation: cancel', () => {
         if (day === 2) controller.abort();
       },
     });
-    await expect(run).rejects.toMatchObject({
+    await expect(cancelled).rejects.toMatchObject({
       code: 'ABORTED',
       message: expect.stringMatching(/day 3 of 20/),
     });
@@ -29,15 +34,7 @@ describe('runSimulation: cancel', () => {
   });
 
   it('an aborted signal before the start runs nothing', async () => {
-    const run = runSimulation({
-      ruleSet: zhikongPreset.ruleSet,
-      team: staffed,
-      calendar,
-      seed: 7,
-      start: Date.parse('2026-03-02T00:00:00+08:00'),
-      days: 5,
-      signal: AbortSignal.abort(),
-    });
-    await expect(run).rejects.toMatchObject({ code: 'ABORTED' });
+    const cancelled = runSimulation({ ...run, days: 5, signal: AbortSignal.abort() });
+    await expect(cancelled).rejects.toMatchObject({ code: 'ABORTED' });
   });
 });
