@@ -60,6 +60,8 @@ export {
   type TimerRecord,
   type TimerRef,
   toJsonValue,
+  UniqueConflictError,
+  unstorableStringReason,
   type VersionConflict,
   VersionConflictError,
 } from './adapters/storage/port.js';

@@ -109,6 +109,7 @@ describe('error codes as literal unions', () => {
           return 'configuration';
         case 'STORAGE_INVALID':
         case 'STORAGE_VERSION_CONFLICT':
+        case 'STORAGE_UNIQUE_CONFLICT':
         case 'STORAGE_CLOSED':
         case 'STORAGE_UNAVAILABLE':
           return 'storage';

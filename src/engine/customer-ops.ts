@@ -1,7 +1,8 @@
 /**
  * Customer operations: load what the pure customer steps need and plan the commit. A new
- * customer claims its dedupe keys (USCC, phone, e-mail) in engine state in the same commit, so two
- * engines entering the same company at once make one customer and count one duplicate entry.
+ * customer holds its dedupe keys (USCC, phone, e-mail) as unique lookups, so two engines entering
+ * the same company at once make one customer and count one duplicate entry: the second commit is
+ * refused, and its retry finds the first customer.
  *
  * @module
  */
@@ -16,7 +17,6 @@ import {
   evaluateCustomerRules,
 } from '../rules/customer-rules.js';
 import {
-  customerKeyState,
   duplicateEntryPlan,
   groupMembers,
   groupTree,
@@ -54,17 +54,14 @@ export function createCustomerOperations(ctx: CustomerOpsContext) {
 
   async function upsert(input: unknown, attempt: Attempt): Promise<Plan<CustomerUpsertResult>> {
     const { customer, warnings } = parseCustomerInput(input, compiled.source.customers.allowPilotUscc);
-    const keyVersions = new Map<string, number>();
     for (const { key, value } of customerKeys(customer)) {
       const [existingId] = await storage.lookup('customer', key, value, { limit: 1 });
       if (existingId !== undefined && existingId !== customer.id) {
         const existing = await repo.get('customer', existingId);
         return duplicateEntryPlan({ ...existing, id: existingId }, key, customer.id, attempt.at);
       }
-      const stateKey = customerKeyState(key, value);
-      keyVersions.set(stateKey, (await storage.loadState(stateKey))?.version ?? 0);
     }
-    return upsertPlan(customer, warnings, await repo.find('customer', customer.id), keyVersions, attempt.at);
+    return upsertPlan(customer, warnings, await repo.find('customer', customer.id), attempt.at);
   }
 
   async function group(customerIdOrGroupId: string): Promise<CustomerGroup> {

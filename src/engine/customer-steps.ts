@@ -14,7 +14,7 @@ import type { CompiledRuleSet } from '../rules/compile.js';
 import { type CustomerRuleEffect, groupCrossSellSuggestions } from '../rules/customer-rules.js';
 import { EngineError } from './errors.js';
 import { resolveRecipients } from './recipients.js';
-import { customerLookups, type Loaded } from './repository.js';
+import { customerKeys, customerLookups, type Loaded, uniqueLookups } from './repository.js';
 import { renderTemplate } from './templates.js';
 import type { CustomerGroup, CustomerGroupNode, CustomerRecord, CustomerUpsertResult } from './types.js';
 import type { Plan } from './unit-of-work.js';
@@ -60,11 +60,6 @@ export function parseCustomerInput(
   );
 }
 
-/** The engine-state key that says which customer holds a dedupe key (`uscc:9132…`). */
-export function customerKeyState(key: string, value: string): string {
-  return `customer.key/${key}:${value}`;
-}
-
 /** Someone entered an existing customer again: count it on the existing record. */
 export function duplicateEntryPlan(
   existing: Loaded<CustomerRecord> & { readonly id: string },
@@ -106,14 +101,13 @@ export function duplicateEntryPlan(
 }
 
 /**
- * Create or update a customer. `keyVersions` are the versions of the dedupe-key holders read
- * before (0: free), so two engines entering the same USCC at once cannot both create it.
+ * Create or update a customer, holding its dedupe keys as unique lookups: two engines entering
+ * the same USCC at once cannot both create it.
  */
 export function upsertPlan(
   customer: Customer,
   warnings: string[],
   previous: Loaded<CustomerRecord> | undefined,
-  keyVersions: ReadonlyMap<string, number>,
   at: number,
 ): Plan<CustomerUpsertResult> {
   const record: CustomerRecord = {
@@ -130,6 +124,7 @@ export function upsertPlan(
           expectedVersion: previous?.version ?? 0,
           snapshot: record as unknown as JsonValue,
           lookups: customerLookups(customer),
+          unique: uniqueLookups(customerKeys(customer)),
         },
       ],
       events: [
@@ -141,7 +136,6 @@ export function upsertPlan(
           data: { warnings },
         },
       ],
-      state: [...keyVersions].map(([key, expectedVersion]) => ({ key, value: customer.id, expectedVersion })),
     },
     result: { status: previous ? 'updated' : 'created', customerId: customer.id, warnings },
   };

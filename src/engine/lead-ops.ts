@@ -1,8 +1,8 @@
 /**
  * Lead operations: load what a lead step needs, run the pure step, and hand the unit of work a
- * plan. Dedupe keys (phone, e-mail, USCC, the host's `externalId`) are claimed in engine state in
- * the same commit that creates the lead, so two engines receiving the same customer at once make
- * one lead, not two.
+ * plan. A lead holds its dedupe keys (phone, e-mail, USCC, the host's `externalId`) as unique
+ * lookups from the commit that creates it, so two engines receiving the same customer at once
+ * make one lead: the second commit is refused, and its retry finds the first lead and merges.
  *
  * @module
  */
@@ -11,21 +11,19 @@ import type {
   EntityWrite,
   JsonValue,
   StorageAdapter,
-  StoredState,
   StoredTimer,
 } from '../adapters/storage/port.js';
 import type { AssignmentState } from '../rules/decide.js';
 import type { EngineEvents } from './events.js';
 import {
   collapseTimers,
-  dedupeKeys,
   type LeadRecord,
   type LeadStepResult,
   type LeadSteps,
   sameLookups,
 } from './lead-step.js';
 import { quarantineRecord, readLead } from './quarantine.js';
-import { externalKey, isOpenLead, leadKeyState, leadLookups, type Repository } from './repository.js';
+import { isOpenLead, leadDedupeKeys, leadLookups, type Repository, uniqueLookups } from './repository.js';
 import type { IngestResult } from './types.js';
 import type { Attempt, Plan } from './unit-of-work.js';
 
@@ -66,7 +64,6 @@ export function createLeadOperations(ctx: LeadOpsContext) {
     version: number,
     previous: LeadRecord | undefined,
     value: R,
-    extraState: CommitInput['state'] = undefined,
   ): Plan<R> {
     const entity: EntityWrite = {
       kind: 'lead',
@@ -74,15 +71,17 @@ export function createLeadOperations(ctx: LeadOpsContext) {
       expectedVersion: version,
       snapshot: result.record as unknown as JsonValue,
     };
-    // Lookups change rarely (owner); storage keeps them when omitted.
-    if (previous === undefined || !sameLookups(previous, result.record))
+    // Lookups change rarely (owner; dedupe keys released on close); storage keeps them when omitted.
+    if (previous === undefined || !sameLookups(previous, result.record)) {
       entity.lookups = leadLookups(result.record);
+      const open = isOpenLead(result.record, steps.stateOf);
+      entity.unique = uniqueLookups(leadDedupeKeys(result.record.lead, open));
+    }
     const commit: Omit<CommitInput, 'at'> = {
       entities: [entity],
       events: result.effects.events,
       timers: collapseTimers(result.effects),
       outbox: result.effects.outbox,
-      ...(extraState ? { state: extraState } : {}),
     };
     return {
       commit,
@@ -90,11 +89,6 @@ export function createLeadOperations(ctx: LeadOpsContext) {
       result: value,
       after: () => ctx.committed(commit, result.effects.emits),
     };
-  }
-
-  /** Which lead holds each key now (a held key of a closed lead is free, but for external ids). */
-  async function holders(keys: readonly string[]): Promise<(StoredState | undefined)[]> {
-    return Promise.all(keys.map((key) => storage.loadState(leadKeyState(key))));
   }
 
   async function ingest(raw: unknown, attempt: Attempt): Promise<Plan<IngestResult>> {
@@ -132,18 +126,14 @@ export function createLeadOperations(ctx: LeadOpsContext) {
       };
     }
     const lead = parsed.lead;
-    const keys = dedupeKeys(lead);
-    if (lead.externalId !== undefined) keys.unshift(externalKey(lead.externalId));
-    const held = await holders(keys);
-    for (let i = 0; i < keys.length; i++) {
-      const holder = held[i]?.value;
-      if (typeof holder !== 'string') continue;
+    for (const { key, value } of leadDedupeKeys(lead)) {
+      const [holder] = await storage.lookup('lead', key, value, { limit: 1 });
+      if (holder === undefined) continue;
       const found = await repo.find('lead', holder);
       if (!found) continue;
-      const isExternal = lead.externalId !== undefined && i === 0;
-      // A redelivery of the host's id always finds its lead; a phone only finds an open lead.
-      if (!isExternal && !isOpenLead(found.record, steps.stateOf)) continue;
-      const matchedOn = isExternal ? 'externalId' : keys[i]!.slice(0, keys[i]!.indexOf(':'));
+      // A redelivery of the host's id always finds its lead; a phone is only held by an open one.
+      if (key !== 'externalId' && !isOpenLead(found.record, steps.stateOf)) continue;
+      const matchedOn = key;
       const result = steps.mergeDuplicate(found.record, lead, matchedOn, at, assignment);
       return stepPlan(holder, result, found.version, found.record, {
         status: 'merged',
@@ -154,25 +144,13 @@ export function createLeadOperations(ctx: LeadOpsContext) {
     }
     const leadId = leadIdOf(attempt.newId());
     const result = steps.receive(lead, leadId, at, assignment);
-    const claims = keys.map((key, i) => ({
-      key: leadKeyState(key),
-      value: leadId,
-      expectedVersion: held[i]?.version ?? 0,
-    }));
-    return stepPlan(
+    return stepPlan(leadId, result, 0, undefined, {
+      status: 'accepted',
       leadId,
-      result,
-      0,
-      undefined,
-      {
-        status: 'accepted',
-        leadId,
-        state: steps.stateOf(result.record),
-        decision: result.record.decisions.at(-1)!.decision,
-        tags: result.record.tags,
-      },
-      claims,
-    );
+      state: steps.stateOf(result.record),
+      decision: result.record.decisions.at(-1)!.decision,
+      tags: result.record.tags,
+    });
   }
 
   /** A command on an existing lead. */
@@ -205,8 +183,8 @@ export function createLeadOperations(ctx: LeadOpsContext) {
 
   /** The lead made from a host's `externalId`. */
   async function findByExternalId(externalId: string): Promise<LeadRecord | undefined> {
-    const holder = (await storage.loadState(leadKeyState(externalKey(externalId))))?.value;
-    if (typeof holder !== 'string') return undefined;
+    const [holder] = await storage.lookup('lead', 'externalId', externalId, { limit: 1 });
+    if (holder === undefined) return undefined;
     return (await repo.find('lead', holder))?.record;
   }
 

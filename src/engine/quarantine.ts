@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { JsonValue, QuarantineRecord } from '../adapters/storage/port.js';
+import { type JsonValue, jsonRefusal, type QuarantineRecord } from '../adapters/storage/port.js';
 import { type Lead, parseLead } from '../model/lead.js';
 
 /** Characters of a refused payload's JSON kept in the quarantine. */
@@ -27,7 +27,12 @@ export function readLead(
   raw: unknown,
 ): { ok: true; lead: Lead } | { ok: false; issues: readonly IntakeIssue[] } {
   try {
-    return parseLead(raw);
+    const parsed = parseLead(raw);
+    if (!parsed.ok) return parsed;
+    // A lead the model accepts but no storage can hold (a NUL in a name) is refused here, by field.
+    const refusal = jsonRefusal(parsed.lead);
+    if (refusal === undefined) return parsed;
+    return { ok: false, issues: [{ path: refusal.path.replace(/^\./, ''), message: refusal.reason }] };
   } catch (error) {
     return { ok: false, issues: [{ path: '', message: `the payload cannot be read: ${describe(error)}` }] };
   }
@@ -35,12 +40,14 @@ export function readLead(
 
 /**
  * What of a refused payload is kept: the payload itself as JSON when storage can hold it;
- * otherwise a bounded text form (`{ unserializable | tooDeep | truncated, … }`) saying why.
+ * otherwise a bounded text form (`{ unserializable | tooDeep | truncated | unstorable, … }`)
+ * saying why.
  *
  * @example
  * ```ts
  * keptPayload({ a: 1 }); // { a: 1 }
  * keptPayload(10n); // { unserializable: 'Do not know how to serialize a BigInt', text: '10' }
+ * keptPayload({ name: 'a\u0000' }); // { unstorable: '.name contains a NUL character (U+0000)', text: '{"name":"a\\u0000"}' }
  * ```
  */
 export function keptPayload(raw: unknown): JsonValue {
@@ -58,6 +65,9 @@ export function keptPayload(raw: unknown): JsonValue {
   if (depthOver(parsed, MAX_KEPT_DEPTH)) {
     return { tooDeep: true, maxDepth: MAX_KEPT_DEPTH, text };
   }
+  // JSON text escapes NUL and lone surrogates, so the text form keeps what the value cannot.
+  const refusal = jsonRefusal(parsed);
+  if (refusal !== undefined) return { unstorable: `${refusal.path || '(root)'} ${refusal.reason}`, text };
   return parsed;
 }
 

@@ -7,6 +7,7 @@
  */
 import type { EntityWrite, JsonValue, Lookups, StorageAdapter } from '../adapters/storage/port.js';
 import type { Customer } from '../model/customer.js';
+import type { Lead } from '../model/lead.js';
 import { EngineError } from './errors.js';
 import { type LeadRecord, TERMINAL_LEAD_STATES } from './lead-step.js';
 import type { CustomerRecord } from './types.js';
@@ -64,19 +65,41 @@ export function createRepository(storage: StorageAdapter) {
 
 export type Repository = ReturnType<typeof createRepository>;
 
-/** The engine-state key that says which lead holds a dedupe key (`phone:138…`) or an external id. */
-export function leadKeyState(key: string): string {
-  return `lead.key/${key}`;
-}
-
-/** The dedupe key of a host's own lead id. */
-export function externalKey(externalId: string): string {
-  return `external:${externalId}`;
-}
-
 /** Lookups of a lead: its owner while it has one. */
 export function leadLookups(record: LeadRecord): Lookups {
   return { owner: record.machine.context.ownerId ?? [] };
+}
+
+/** A key a lead or customer is deduplicated on, as a unique lookup. */
+export interface DedupeKey {
+  readonly key: 'externalId' | 'uscc' | 'phone' | 'email';
+  readonly value: string;
+}
+
+/**
+ * The keys a lead holds as unique lookups, in match order: the host's `externalId` (held for
+ * good: a redelivery finds its lead even once closed), then, while the lead is open, its USCC,
+ * phone and lower-cased e-mail (released when it closes, so a returning customer makes a new lead).
+ */
+export function leadDedupeKeys(lead: Lead, open = true): DedupeKey[] {
+  const keys: DedupeKey[] = [];
+  if (lead.externalId !== undefined) keys.push({ key: 'externalId', value: lead.externalId });
+  if (!open) return keys;
+  if (lead.company.uscc) keys.push({ key: 'uscc', value: lead.company.uscc });
+  if (lead.contact.phone) keys.push({ key: 'phone', value: lead.contact.phone });
+  if (lead.contact.email) keys.push({ key: 'email', value: lead.contact.email.toLowerCase() });
+  return keys;
+}
+
+/** Dedupe keys as the `unique` lookups of an entity write. */
+export function uniqueLookups(keys: readonly DedupeKey[]): Lookups {
+  const unique: Record<string, string[]> = {};
+  for (const { key, value } of keys) {
+    const values = unique[key];
+    if (values) values.push(value);
+    else unique[key] = [value];
+  }
+  return unique;
 }
 
 /** Whether a lead is still open (not converted, disqualified or merged). */
@@ -95,17 +118,9 @@ export function customerKeys(customer: Customer): { key: 'uscc' | 'phone' | 'ema
   return keys;
 }
 
-/** Lookups of a customer: its dedupe keys, owner, group and parent. */
+/** Lookups of a customer: owner, group and parent (its dedupe keys are unique lookups). */
 export function customerLookups(customer: Customer): Lookups {
-  const lookups: Record<'uscc' | 'phone' | 'email' | 'owner' | 'group' | 'parent', string[]> = {
-    uscc: [],
-    phone: [],
-    email: [],
-    owner: [],
-    group: [],
-    parent: [],
-  };
-  for (const { key, value } of customerKeys(customer)) lookups[key].push(value);
+  const lookups: Record<'owner' | 'group' | 'parent', string[]> = { owner: [], group: [], parent: [] };
   if (customer.ownerRepId) lookups.owner.push(customer.ownerRepId);
   if (customer.groupId) lookups.group.push(customer.groupId);
   if (customer.parentId) lookups.parent.push(customer.parentId);

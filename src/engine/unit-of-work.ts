@@ -12,6 +12,7 @@ import {
   type JsonValue,
   type StateWrite,
   type StorageAdapter,
+  UniqueConflictError,
   VersionConflictError,
 } from '../adapters/storage/port.js';
 import { type AssignmentState, emptyAssignmentState } from '../rules/decide.js';
@@ -169,7 +170,8 @@ export function createUnitOfWork(options: UnitOfWorkOptions) {
       try {
         committed = await storage.commit({ at: attempt.at, ...plan.commit, state });
       } catch (error) {
-        if (!(error instanceof VersionConflictError)) throw error;
+        // Another engine committed first: the versions it moved, or a dedupe key it claimed.
+        if (!(error instanceof VersionConflictError || error instanceof UniqueConflictError)) throw error;
         if (tries >= options.maxConflictRetries) {
           throw new EngineError(
             'ENGINE_CONTENDED',

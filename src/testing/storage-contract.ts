@@ -9,6 +9,7 @@ import {
   StorageError,
   type StoredTimer,
   type TimerRecord,
+  UniqueConflictError,
   VersionConflictError,
 } from '../adapters/storage/port.js';
 import { LeadflowError } from '../errors.js';
@@ -474,6 +475,47 @@ export function runStorageContract(
         expect(await s.list('lead')).toEqual([]);
       });
 
+      test('refuses strings PostgreSQL cannot store (NUL, unpaired surrogates) anywhere, naming the path', async (s) => {
+        const nul = 'a\u0000b';
+        const lone = 'x\ud800y';
+        const cases: [CommitInput, RegExp][] = [
+          [
+            create('lead', 'l-1', { contact: { name: nul } }),
+            /commit\.entities\[0\]\.snapshot\.contact\.name .*NUL/,
+          ],
+          [
+            create('lead', 'l-1', { tags: ['ok', lone] }),
+            /commit\.entities\[0\]\.snapshot\.tags\[1\] .*surrogate/,
+          ],
+          [create('lead', 'l-1', { [nul]: 1 }), /commit\.entities\[0\]\.snapshot has a key that .*NUL/],
+          [create('lead', `l-${nul}`, {}), /commit\.entities\[0\]\.id .*NUL/],
+          [create('lead', 'l-1', {}, { owner: lone }), /commit\.entities\[0\]\.lookups\.owner .*surrogate/],
+          [
+            { at: T0, events: [{ entityId: 'l-1', kind: 'lead', type: 'x', at: T0, data: { note: nul } }] },
+            /commit\.events\[0\]\.data\.note .*NUL/,
+          ],
+          [{ at: T0, state: [{ key: 'k', value: [lone] }] }, /commit\.state\[0\]\.value\[0\] .*surrogate/],
+          [
+            {
+              at: T0,
+              outbox: [{ id: 'm-1', channel: 'sms', to: ['rep-1'], payload: { text: nul } }],
+            },
+            /commit\.outbox\[0\]\.payload\.text .*NUL/,
+          ],
+        ];
+        for (const [input, message] of cases) {
+          const error = await failure(s.commit(input));
+          expect(error).toMatchObject({ code: 'STORAGE_INVALID' });
+          expect((error as Error).message).toMatch(message);
+        }
+        expect(await s.list('lead')).toEqual([]);
+        expect(await s.readEvents()).toEqual([]);
+        expect(await s.listOutbox()).toEqual([]);
+        // Paired surrogates (emoji) and other control characters are fine.
+        await s.commit(create('lead', 'l-1', { note: '😀\u0001\t' }));
+        expect((await s.load('lead', 'l-1'))?.snapshot).toEqual({ note: '😀\u0001\t' });
+      });
+
       test('refuses the same entity twice in one commit', async (s) => {
         const error = await failure(
           s.commit({
@@ -677,6 +719,174 @@ export function runStorageContract(
         expect(await s.lookup('lead', 'owner', 'rep-1', { limit: 2 })).toEqual(['a', 'b']);
         expect(await s.lookup('lead', 'owner', 'rep-1', { afterId: 'b', limit: 2 })).toEqual(['c', 'd']);
         expect(await s.lookup('lead', 'owner', 'rep-1', { afterId: 'd' })).toEqual(['e']);
+      });
+    });
+
+    describe('unique lookups', () => {
+      const claim = (
+        id: string,
+        expectedVersion: number,
+        unique?: EntityWrite['unique'],
+        lookups?: EntityWrite['lookups'],
+      ) => ({
+        kind: 'lead',
+        id,
+        expectedVersion,
+        snapshot: { id },
+        ...(unique === undefined ? {} : { unique }),
+        ...(lookups === undefined ? {} : { lookups }),
+      });
+
+      test('a value held by one entity is refused to another, naming both; nothing of that commit is written', async (s) => {
+        await s.commit({ at: T0, entities: [claim('l-1', 0, { phone: '138', uscc: 'U1' })] });
+        const error = await failure(
+          s.commit({
+            at: T0,
+            entities: [claim('l-2', 0, { phone: ['139', '138'] })],
+            events: [{ entityId: 'l-2', kind: 'lead', type: 'lead.received', at: T0 }],
+            state: [{ key: 'k', value: 1 }],
+          }),
+        );
+        expect(error).toBeInstanceOf(UniqueConflictError);
+        expect(error).toMatchObject({
+          code: 'STORAGE_UNIQUE_CONFLICT',
+          kind: 'lead',
+          key: 'phone',
+          value: '138',
+          holder: 'l-1',
+          id: 'l-2',
+        });
+        expect(await s.load('lead', 'l-2')).toBeUndefined();
+        expect(await s.readEvents()).toEqual([]);
+        expect(await s.loadState('k')).toBeUndefined();
+        expect(await s.lookup('lead', 'phone', '139')).toEqual([]);
+        // Another kind, another key or another value is free.
+        await s.commit({
+          at: T0,
+          entities: [
+            { kind: 'customer', id: 'c-1', expectedVersion: 0, snapshot: {}, unique: { phone: '138' } },
+            claim('l-3', 0, { email: '138', phone: '1380' }),
+          ],
+        });
+        expect(await s.lookup('customer', 'phone', '138')).toEqual(['c-1']);
+      });
+
+      test('two writes of one commit claiming one value conflict; the holder rewriting it keeps it', async (s) => {
+        const error = await failure(
+          s.commit({
+            at: T0,
+            entities: [claim('l-1', 0, { phone: '138' }), claim('l-2', 0, { phone: '138' })],
+          }),
+        );
+        expect(error).toMatchObject({ code: 'STORAGE_UNIQUE_CONFLICT', holder: 'l-1', id: 'l-2' });
+        expect(await s.list('lead')).toEqual([]);
+        await s.commit({ at: T0, entities: [claim('l-1', 0, { phone: '138' })] });
+        await s.commit({ at: T0, entities: [claim('l-1', 1, { phone: '138' })] });
+        await s.commit({ at: T0, entities: [claim('l-1', 2)] }); // omitted: kept
+        expect(await s.lookup('lead', 'phone', '138')).toEqual(['l-1']);
+        await expect(s.commit({ at: T0, entities: [claim('l-2', 0, { phone: '138' })] })).rejects.toThrow(
+          UniqueConflictError,
+        );
+        // The holder keeping the value while another claims it in the same commit still conflicts.
+        await expect(
+          s.commit({
+            at: T0,
+            entities: [claim('l-2', 0, { phone: '138' }), claim('l-1', 3, { phone: '138' })],
+          }),
+        ).rejects.toThrow(UniqueConflictError);
+        expect((await s.load('lead', 'l-1'))?.version).toBe(3);
+      });
+
+      test('given unique lookups replace the old ones: a released value is free, also within the same commit', async (s) => {
+        await s.commit({ at: T0, entities: [claim('l-1', 0, { phone: '138', external: 'x-1' })] });
+        await s.commit({ at: T0, entities: [claim('l-1', 1, { external: 'x-1' })] }); // a closed lead
+        expect(await s.lookup('lead', 'phone', '138')).toEqual([]);
+        await s.commit({ at: T0, entities: [claim('l-2', 0, { phone: '138' })] });
+        expect(await s.lookup('lead', 'phone', '138')).toEqual(['l-2']);
+        // One commit moves a value, in either order of its writes.
+        await s.commit({ at: T0, entities: [claim('l-3', 0, { external: 'x-1' }), claim('l-1', 2, {})] });
+        expect(await s.lookup('lead', 'external', 'x-1')).toEqual(['l-3']);
+        await s.commit({ at: T0, entities: [claim('l-3', 1, {}), claim('l-1', 3, { external: 'x-1' })] });
+        expect(await s.lookup('lead', 'external', 'x-1')).toEqual(['l-1']);
+        // A refused claim leaves the holder's release unwritten too.
+        await expect(
+          s.commit({
+            at: T0,
+            entities: [claim('l-1', 4, {}), claim('l-4', 0, { phone: '138', external: 'x-1' })],
+          }),
+        ).rejects.toThrow(UniqueConflictError);
+        expect(await s.lookup('lead', 'external', 'x-1')).toEqual(['l-1']);
+      });
+
+      test('lookup finds unique and plain lookups together, in id order; a bad value names its path', async (s) => {
+        await s.commit({
+          at: T0,
+          entities: [
+            claim('l-2', 0, undefined, { phone: '138' }),
+            claim('l-1', 0, { phone: '138' }, { phone: '138' }),
+          ],
+        });
+        expect(await s.lookup('lead', 'phone', '138')).toEqual(['l-1', 'l-2']);
+        expect(await s.lookup('lead', 'phone', '138', { afterId: 'l-1' })).toEqual(['l-2']);
+        const error = await failure(
+          s.commit({ at: T0, entities: [claim('l-3', 0, { phone: 7 } as unknown as EntityWrite['unique'])] }),
+        );
+        expect(error).toMatchObject({ code: 'STORAGE_INVALID' });
+        expect(String((error as Error).message)).toMatch(
+          /commit\.entities\[0\]\.unique\.phone must be a string/,
+        );
+      });
+
+      test('property: whatever the writes, no value is ever held by two entities', async (s) => {
+        const ids = ['a', 'b', 'c'];
+        const values = ['1', '2', '3'];
+        let run = 0; // each run its own kind: the storage is shared by the runs
+        await fc.assert(
+          fc.asyncProperty(
+            fc.array(
+              fc.array(
+                fc.record({
+                  id: fc.constantFrom(...ids),
+                  unique: fc.option(fc.subarray(values), { nil: undefined }),
+                }),
+                { minLength: 1, maxLength: 3 },
+              ),
+              { maxLength: 12 },
+            ),
+            async (commits) => {
+              const kind = `kind-${++run}`;
+              const model = new Map<string, string[]>();
+              for (const writes of commits) {
+                const distinct = [...new Map(writes.map((w) => [w.id, w])).values()];
+                const entities = await Promise.all(
+                  distinct.map(async (w) => ({
+                    kind,
+                    id: w.id,
+                    expectedVersion: (await s.load(kind, w.id))?.version ?? 0,
+                    snapshot: {},
+                    ...(w.unique === undefined ? {} : { unique: { v: w.unique } }),
+                  })),
+                );
+                // The model: what each entity would hold after the commit, and whether two collide.
+                const next = new Map(model);
+                for (const w of distinct) if (w.unique !== undefined) next.set(w.id, w.unique);
+                const held = [...next.values()].flat();
+                const collides = new Set(held).size !== held.length;
+                const outcome = await s.commit({ at: T0, entities }).then(
+                  () => 'ok',
+                  (error: unknown) => (error instanceof UniqueConflictError ? 'conflict' : error),
+                );
+                expect(outcome).toBe(collides ? 'conflict' : 'ok');
+                if (!collides) for (const [id, v] of next) model.set(id, v);
+                for (const value of values) {
+                  const holders = [...model].filter(([, v]) => v.includes(value)).map(([id]) => id);
+                  expect(await s.lookup(kind, 'v', value)).toEqual(holders.sort());
+                }
+              }
+            },
+          ),
+          { numRuns: 60 },
+        );
       });
     });
 

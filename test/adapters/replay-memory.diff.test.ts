@@ -101,6 +101,13 @@ const commitSpec = fc.record(
           { weight: 1, arbitrary: fc.record({ derive: fc.constant(true as const), extra: value }) },
         ),
         lookups: fc.option(lookups, { nil: undefined }),
+        unique: fc.option(
+          fc.record(
+            { phone: fc.subarray([...PHONES]), uscc: fc.constantFrom(...REPS) },
+            { requiredKeys: [] },
+          ),
+          { nil: undefined },
+        ),
       }),
       (w) => `${w.kind}/${w.id}`,
       3,
@@ -324,6 +331,7 @@ async function commitInput(
         expectedVersion: await resolve(w.version, () => reference.load(w.kind, w.id)),
         snapshot: await snapshotOf(w.snapshot, () => tuned.load(w.kind, w.id)),
         ...(w.lookups === undefined ? {} : { lookups: w.lookups }),
+        ...(w.unique === undefined ? {} : { unique: w.unique }),
       })),
     );
   }
@@ -420,6 +428,7 @@ async function dump(s: StorageAdapter): Promise<unknown> {
       KINDS.flatMap((k) => [
         ...REPS.map((r) => s.lookup(k, 'owner', r)),
         ...PHONES.map((p) => s.lookup(k, 'phone', p)),
+        ...REPS.map((r) => s.lookup(k, 'uscc', r)),
       ]),
     ),
     events: await s.readEvents(),
@@ -522,6 +531,7 @@ describe('replayMemoryStorage ≡ memoryStorage (differential)', () => {
             version: 'current' as const,
             snapshot: { round, i },
             lookups: { owner: REPS[(round + i) % (round % 3 === 0 ? 1 : 3)]!, phone: [PHONES[i % 3]!] },
+            unique: undefined,
           })),
           schedule: ENTITY_IDS.map((id, i) => ({
             entityId: id,

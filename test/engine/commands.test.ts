@@ -88,6 +88,24 @@ describe('host ids live in their own namespace (externalId)', () => {
     expect((await engine.findLead({ externalId: 'crm-881' }))?.lead.id).toBe(first.leadId);
     expect(await engine.findLead({ externalId: 'unknown' })).toBeUndefined();
   });
+
+  it('a closed lead frees its phone for a new lead; the phone of an open lead merges', async () => {
+    const storage = memoryStorage();
+    const { engine, clock } = setup({ storage });
+    const first = await engine.ingest(rawLead(clock.now(), { contact: { phone: '13700000002' } }));
+    if (first.status !== 'accepted') throw new Error('fixture');
+    const open = await engine.ingest(rawLead(clock.now() + HOUR, { contact: { phone: '13700000002' } }));
+    expect(open).toMatchObject({ status: 'merged', duplicateOf: first.leadId, matchedOn: 'phone' });
+    await engine.dispatch(first.leadId, { type: 'DISQUALIFY', reason: 'test' });
+    expect(await storage.lookup('lead', 'phone', '13700000002')).toEqual([]);
+    const returning = await engine.ingest(
+      rawLead(clock.now() + 2 * HOUR, { contact: { phone: '13700000002' } }),
+    );
+    expect(returning.status).toBe('accepted');
+    expect(await storage.lookup('lead', 'phone', '13700000002')).toEqual([
+      (returning as { leadId: string }).leadId,
+    ]);
+  });
 });
 
 describe('bad input stays input', () => {
@@ -114,6 +132,8 @@ describe('bad input stays input', () => {
     ['a throwing getter', throwing, 'unserializable'],
     ['a revoked proxy', revoked.proxy, 'unserializable'],
     ['a function', () => 1, 'unserializable'],
+    ['a NUL character, which no storage holds', { receivedAt: 1, note: 'a\u0000b' }, 'unstorable'],
+    ['an unpaired surrogate in a key', { receivedAt: 1, '\ud800': 1 }, 'unstorable'],
   ])('%s is quarantined with its reason, never thrown', async (_name, payload, kept) => {
     const { engine } = setup();
     const result = await engine.ingest(payload);
@@ -123,8 +143,26 @@ describe('bad input stays input', () => {
     expect(record?.issues.length).toBeGreaterThan(0);
   });
 
+  it('a valid lead with a NUL in a field is quarantined by that field, its payload kept as text', async () => {
+    const { engine, clock } = setup();
+    const result = await engine.ingest(rawLead(clock.now(), { contact: { name: '刘\u0000经理' } }));
+    expect(result.status).toBe('quarantined');
+    const [record] = await engine.quarantined();
+    expect(record?.issues).toEqual([{ path: 'contact.name', message: 'contains a NUL character (U+0000)' }]);
+    expect(JSON.parse((record!.raw as { text: string }).text).contact.name).toBe('刘\u0000经理');
+  });
+
   test.prop(
-    [fc.anything({ withBigInt: true, withMap: true, withSet: true, withTypedArray: true, withDate: true })],
+    [
+      fc.anything({
+        withBigInt: true,
+        withMap: true,
+        withSet: true,
+        withTypedArray: true,
+        withDate: true,
+        stringUnit: 'binary',
+      }),
+    ],
     {
       numRuns: 200,
     },

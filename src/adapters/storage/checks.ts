@@ -15,6 +15,8 @@ import {
   type QuarantineIssue,
   type QuarantineRecord,
   StorageError,
+  UniqueConflictError,
+  unstorableStringReason,
 } from './port.js';
 
 /**
@@ -42,7 +44,8 @@ export function invalid(message: string): StorageError {
 }
 
 /**
- * Whether `value` is a non-empty string (an id, a kind, a key).
+ * Whether `value` is a non-empty string every adapter can store (an id, a kind, a key): no NUL,
+ * no unpaired surrogate (see `unstorableStringReason`).
  *
  * @internal
  * @example
@@ -51,7 +54,7 @@ export function invalid(message: string): StorageError {
  * ```
  */
 export const isNonEmptyString = (value: unknown): value is string =>
-  typeof value === 'string' && value.length > 0;
+  typeof value === 'string' && value.length > 0 && unstorableStringReason(value) === undefined;
 
 /**
  * Whether `value` is an instant: a finite epoch-ms number.
@@ -75,7 +78,10 @@ export const isInstant = (value: unknown): value is number =>
  * ```
  */
 export function requireString(value: unknown, path: string): string {
-  if (!isNonEmptyString(value)) throw invalid(`${path} must be a non-empty string`);
+  if (!isNonEmptyString(value)) {
+    const reason = typeof value === 'string' && value.length > 0 ? unstorableStringReason(value) : undefined;
+    throw invalid(`${path} must be a non-empty string${reason ? `; it ${reason}` : ''}`);
+  }
   return value;
 }
 
@@ -179,17 +185,75 @@ export function prepareLookups(lookups: unknown, path: string): Map<string, stri
   const out = new Map<string, string[]>();
   for (const [key, raw] of Object.entries(lookups)) {
     if (key.length === 0) throw invalid(`${path} has an empty key`);
+    const keyReason = unstorableStringReason(key);
+    if (keyReason !== undefined) throw invalid(`${path} has a key that ${keyReason}`);
     const values: unknown[] = Array.isArray(raw) ? raw : [raw];
     const unique = new Set<string>();
     values.forEach((value, i) => {
-      if (typeof value !== 'string') {
-        throw invalid(`${path}.${key}${Array.isArray(raw) ? `[${i}]` : ''} must be a string`);
-      }
+      const at = `${path}.${key}${Array.isArray(raw) ? `[${i}]` : ''}`;
+      if (typeof value !== 'string') throw invalid(`${at} must be a string`);
+      const reason = unstorableStringReason(value);
+      if (reason !== undefined) throw invalid(`${at} must be a string every storage can hold; it ${reason}`);
       unique.add(value);
     });
     out.set(key, [...unique]);
   }
   return out;
+}
+
+/** An entity write of a commit as {@link checkUniqueClaims} sees it. */
+export interface UniqueClaims {
+  readonly kind: string;
+  readonly id: string;
+  /** The unique lookups the write gives its entity (they replace the stored ones), or `undefined`: kept. */
+  readonly unique: ReadonlyMap<string, readonly string[]> | undefined;
+}
+
+/**
+ * Refuse a commit that would give a unique lookup value to two entities of one kind: two writes
+ * of the commit claiming it, or a write claiming what a stored entity holds and keeps (that
+ * entity is not rewritten with new unique lookups in the same commit).
+ *
+ * @internal
+ * @example
+ * ```ts
+ * checkUniqueClaims(writes, (kind, key, value) => index.get(`${kind}/${key}/${value}`)); // throws UniqueConflictError
+ * ```
+ */
+export function checkUniqueClaims(
+  writes: readonly UniqueClaims[],
+  holderOf: (kind: string, key: string, value: string) => string | undefined,
+): void {
+  let rewritten: Set<string> | undefined;
+  const claimed = new Map<string, string>();
+  for (const write of writes) {
+    if (write.unique === undefined || write.unique.size === 0) continue;
+    for (const [key, values] of write.unique) {
+      for (const value of values) {
+        const claim = `${write.kind}\u0000${key}\u0000${value}`;
+        let holder = claimed.get(claim);
+        if (holder === undefined) {
+          holder = holderOf(write.kind, key, value);
+          if (holder !== undefined && holder !== write.id) {
+            // A holder rewritten in this commit gives up what its new unique lookups leave out
+            // (and a value it keeps is claimed twice, caught above when its write comes first).
+            rewritten ??= new Set(
+              writes.filter((w) => w.unique !== undefined).map((w) => `${w.kind}\u0000${w.id}`),
+            );
+            const releasing = rewritten.has(`${write.kind}\u0000${holder}`);
+            const keeps = writes.some(
+              (w) => w.kind === write.kind && w.id === holder && w.unique?.get(key)?.includes(value),
+            );
+            if (releasing && !keeps) holder = undefined;
+          }
+        }
+        if (holder !== undefined && holder !== write.id) {
+          throw new UniqueConflictError({ kind: write.kind, key, value, holder, id: write.id });
+        }
+        claimed.set(claim, write.id);
+      }
+    }
+  }
 }
 
 /**

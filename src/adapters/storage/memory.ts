@@ -10,6 +10,7 @@ import {
   checkLease,
   checkLimit,
   checkPage,
+  checkUniqueClaims,
   compareIds,
   invalid,
   pageOf,
@@ -64,6 +65,8 @@ interface EntityRow {
   updatedAt: number;
   /** Lookup key → its values (no duplicates), as last written. */
   lookups: Map<string, string[]>;
+  /** Unique lookup key → its values, as last written. */
+  unique: Map<string, string[]>;
 }
 
 interface TimerRow {
@@ -73,8 +76,11 @@ interface TimerRow {
   workerId?: string;
 }
 
-/** One map key for several strings; JSON keeps `('a', 'b|c')` and `('a|b', 'c')` apart. */
-const keyOf = (...parts: string[]): string => JSON.stringify(parts);
+/**
+ * One map key for several strings, joined by NUL: no stored string holds one (the port refuses
+ * them), so `('a', 'b')` and `('a\u0000b')` cannot meet.
+ */
+const keyOf = (...parts: string[]): string => parts.join('\u0000');
 
 /** A copy for the caller of a value the store holds (plain JSON, so `structuredClone` is exact). */
 const copy = <T>(value: T): T => structuredClone(value);
@@ -119,6 +125,8 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
    * then churns a small map, not one holding every phone number.
    */
   const lookupIndex = new Map<string, Map<string, Set<string>>>();
+  /** keyOf(kind, unique lookup key, value) → the one entity holding it. */
+  const uniqueIndex = new Map<string, string>();
   /** The event log; an event's seq is its index + 1. */
   const events: StoredEvent[] = [];
   /** keyOf(entityId, timerKey) → timer. */
@@ -174,6 +182,22 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
     row.lookups = next;
   }
 
+  /** Drop an entity's unique lookups from the index (before any write of the commit claims). */
+  function releaseUnique(kind: string, id: string, row: EntityRow): void {
+    for (const [key, values] of row.unique) {
+      for (const value of values) {
+        const claim = keyOf(kind, key, value);
+        if (uniqueIndex.get(claim) === id) uniqueIndex.delete(claim);
+      }
+    }
+  }
+
+  function claimUnique(kind: string, id: string, row: EntityRow, next: Map<string, string[]>): void {
+    for (const [key, values] of next)
+      for (const value of values) uniqueIndex.set(keyOf(kind, key, value), id);
+    row.unique = next;
+  }
+
   /** Schedule a timer, replacing the one with the same `(entityId, timerKey)`: lease and attempts reset. */
   function putTimer(record: TimerRecord): void {
     const key = keyOf(record.entityId, record.timerKey);
@@ -212,8 +236,10 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
     async lookup(kind, key, value, page) {
       assertOpen();
       checkPage(page, 'lookup(options)');
-      const ids = lookupIndex.get(keyOf(kind, key))?.get(value);
-      return ids ? pageOf([...ids].sort(compareIds), page) : [];
+      const ids = new Set(lookupIndex.get(keyOf(kind, key))?.get(value));
+      const holder = uniqueIndex.get(keyOf(kind, key, value));
+      if (holder !== undefined) ids.add(holder);
+      return pageOf([...ids].sort(compareIds), page);
     },
 
     async commit(input: CommitInput): Promise<CommitResult> {
@@ -238,6 +264,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
           expectedVersion,
           snapshot: toJsonValue(write.snapshot, `${path}.snapshot`),
           lookups: write.lookups === undefined ? undefined : prepareLookups(write.lookups, `${path}.lookups`),
+          unique: write.unique === undefined ? undefined : prepareLookups(write.unique, `${path}.unique`),
         };
       });
 
@@ -309,19 +336,32 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
           throw new VersionConflictError({ scope: 'state', kind: 'state', id, expected, actual });
         }
       }
+      checkUniqueClaims(entityWrites, (kind, key, value) => uniqueIndex.get(keyOf(kind, key, value)));
 
       // ---- 3. write (nothing below throws) ----
       const versions = entityWrites.map((write) => {
         const rows = entities.get(write.kind) ?? new Map<string, EntityRow>();
         entities.set(write.kind, rows);
-        const row = rows.get(write.id) ?? { version: 0, snapshot: null, updatedAt: at, lookups: new Map() };
+        const row = rows.get(write.id) ?? {
+          version: 0,
+          snapshot: null,
+          updatedAt: at,
+          lookups: new Map(),
+          unique: new Map(),
+        };
         rows.set(write.id, row);
         row.version += 1;
         row.snapshot = write.snapshot;
         row.updatedAt = at;
         if (write.lookups) replaceLookups(write.kind, write.id, row, write.lookups);
+        if (write.unique) releaseUnique(write.kind, write.id, row);
         return row.version;
       });
+      // Claimed after every write released its own: one commit may move a value between entities.
+      for (const write of entityWrites) {
+        if (write.unique)
+          claimUnique(write.kind, write.id, entities.get(write.kind)!.get(write.id)!, write.unique);
+      }
 
       const stateVersions = stateWrites.map((write) => {
         const version = (state.get(write.key)?.version ?? 0) + 1;

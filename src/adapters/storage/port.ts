@@ -50,35 +50,79 @@ const MAX_JSON_DEPTH = 256;
  * ```
  */
 export function toJsonValue(value: unknown, path: string): JsonValue {
-  return copyJson(value, path, 0);
+  try {
+    return copyJson(value, 0);
+  } catch (error) {
+    if (error instanceof JsonRefusal) throw new StorageError(`${path}${error.path()} ${error.reason}`);
+    throw error;
+  }
 }
 
 /**
- * Whether {@link toJsonValue} accepts `value`, checked without copying anything: for an adapter
- * that keeps values by reference but must refuse what a database refuses. Follows the same rules
- * (object properties whose value is `undefined` are allowed); call `toJsonValue` on a `false` to
- * get the error naming the offending path.
+ * Why storage would refuse `value`, and where: `undefined` when {@link toJsonValue} accepts it.
+ * The path is relative to `value` (`.contact.name`, `[2]`; `''` for the value itself), for
+ * callers that report it in their own terms (the intake's field paths).
  *
- * `previous` is a value checked before that `value` may share parts with — the entity's stored
- * snapshot, when the writer built the new one from it. A part of `value` that *is* (`===`) the
- * part of `previous` at the same place is not walked again. Sound only while nobody mutates a
- * value once it was written: the by-reference adapter's rule.
- *
- * @internal
  * @example
  * ```ts
- * if (!isJsonConvertible(next, stored.snapshot)) toJsonValue(next, 'commit.entities[0].snapshot'); // throws
+ * import { jsonRefusal } from 'leadflow';
+ * jsonRefusal({ contact: { name: 'a\u0000' } }); // { path: '.contact.name', reason: 'contains a NUL character (U+0000)' }
  * ```
+ */
+export function jsonRefusal(value: unknown): { path: string; reason: string } | undefined {
+  if (isJsonConvertible(value)) return undefined;
+  try {
+    copyJson(value, 0);
+    return undefined;
+  } catch (error) {
+    if (error instanceof JsonRefusal) return { path: error.path(), reason: error.reason };
+    throw error;
+  }
+}
+
+/** NUL or any surrogate: one regex scan passes nearly every string; the rest (emoji) get a closer look. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding NUL is the point
+const SUSPECT_CHARACTER = /[\u0000\ud800-\udfff]/;
+const isStorableString = (value: string): boolean =>
+  !SUSPECT_CHARACTER.test(value) || (value.isWellFormed() && !value.includes('\u0000'));
+
+/**
+ * Why a string cannot be stored, or `undefined` when it can: every adapter refuses what
+ * PostgreSQL refuses (`jsonb` and `text` hold no NUL; `jsonb` no unpaired UTF-16 surrogate), so
+ * a value the memory store accepts is one every store accepts.
+ *
+ * @example
+ * ```ts
+ * import { unstorableStringReason } from 'leadflow';
+ * unstorableStringReason('a\u0000b'); // 'contains a NUL character (U+0000)'
+ * unstorableStringReason('苏州'); // undefined
+ * ```
+ */
+export function unstorableStringReason(value: string): string | undefined {
+  if (isStorableString(value)) return undefined;
+  return value.includes('\u0000')
+    ? 'contains a NUL character (U+0000)'
+    : 'contains an unpaired UTF-16 surrogate (not valid Unicode)';
+}
+
+/**
+ * Whether `value` is plain JSON as {@link toJsonValue} defines it, without copying. Parts that are
+ * the same object as in `previous` (a stored value being rewritten) were checked when written and
+ * are skipped.
+ *
+ * @internal
  */
 export function isJsonConvertible(value: unknown, previous?: unknown): boolean {
   return typeof value === 'object' ? isJsonObject(value, previous, 0) : isJsonLeaf(value);
 }
 
-/** A JSON string, boolean or finite number. */
+/** A storable JSON string, boolean or finite number. */
 function isJsonLeaf(value: unknown): boolean {
   return typeof value === 'number'
     ? Number.isFinite(value)
-    : typeof value === 'string' || typeof value === 'boolean';
+    : typeof value === 'string'
+      ? isStorableString(value)
+      : typeof value === 'boolean';
 }
 
 /** `value` is `null`, an array or an object; leaves are tested inline, without a call each. */
@@ -107,47 +151,80 @@ function isJsonObject(value: object | null, previous: unknown, depth: number): b
         : item !== undefined && !isJsonLeaf(item)
     )
       return false;
+    if (!isStorableString(key)) return false;
   }
   return true;
 }
 
-function copyJson(value: unknown, path: string, depth: number): JsonValue {
+/**
+ * Why {@link copyJson} refused a value; each level it unwinds through adds its key, so the path
+ * is only built when a value is refused, not for every value copied.
+ */
+class JsonRefusal extends Error {
+  private readonly segments: string[] = [];
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+  /** Record the key of the level being unwound and rethrow. */
+  within(segment: string): never {
+    this.segments.push(segment);
+    throw this;
+  }
+  path(): string {
+    return this.segments.reverse().join('');
+  }
+}
+
+function copyJson(value: unknown, depth: number): JsonValue {
   if (value === null) return null;
   switch (typeof value) {
-    case 'string':
+    case 'string': {
+      const reason = isStorableString(value) ? undefined : unstorableStringReason(value);
+      if (reason !== undefined) throw new JsonRefusal(reason);
+      return value;
+    }
     case 'boolean':
       return value;
     case 'number':
       if (!Number.isFinite(value)) {
-        throw new StorageError(`${path} must be a finite number (JSON has no NaN or Infinity), got ${value}`);
+        throw new JsonRefusal(`must be a finite number (JSON has no NaN or Infinity), got ${value}`);
       }
       return value;
     case 'object': {
-      if (depth >= MAX_JSON_DEPTH) {
-        throw new StorageError(`${path} is nested deeper than ${MAX_JSON_DEPTH} levels (a cycle?)`);
-      }
+      if (depth >= MAX_JSON_DEPTH)
+        throw new JsonRefusal(`is nested deeper than ${MAX_JSON_DEPTH} levels (a cycle?)`);
       if (Array.isArray(value)) {
         const out: JsonValue[] = new Array(value.length);
         for (let i = 0; i < value.length; i++) {
           const item: unknown = value[i];
-          if (item === undefined) {
-            throw new StorageError(
-              `${path}[${i}] is undefined (or a hole); JSON arrays cannot hold undefined`,
-            );
+          try {
+            if (item === undefined) {
+              throw new JsonRefusal('is undefined (or a hole); JSON arrays cannot hold undefined');
+            }
+            out[i] = copyJson(item, depth + 1);
+          } catch (error) {
+            if (error instanceof JsonRefusal) error.within(`[${i}]`);
+            throw error;
           }
-          out[i] = copyJson(item, `${path}[${i}]`, depth + 1);
         }
         return out;
       }
       const proto: unknown = Object.getPrototypeOf(value);
       if (proto !== Object.prototype && proto !== null) {
         const name = (value as { constructor?: { name?: string } }).constructor?.name ?? 'unknown';
-        throw new StorageError(`${path} must be plain JSON, got an instance of ${name}`);
+        throw new JsonRefusal(`must be plain JSON, got an instance of ${name}`);
       }
       const out: { [key: string]: JsonValue } = {};
       for (const [key, item] of Object.entries(value)) {
         if (item === undefined) continue;
-        const copied = copyJson(item, `${path}.${key}`, depth + 1);
+        if (!isStorableString(key)) throw new JsonRefusal(`has a key that ${unstorableStringReason(key)}`);
+        let copied: JsonValue;
+        try {
+          copied = copyJson(item, depth + 1);
+        } catch (error) {
+          if (error instanceof JsonRefusal) error.within(`.${key}`);
+          throw error;
+        }
         if (key === '__proto__') {
           Object.defineProperty(out, key, {
             value: copied,
@@ -162,7 +239,7 @@ function copyJson(value: unknown, path: string, depth: number): JsonValue {
       return out;
     }
     default:
-      throw new StorageError(`${path} must be JSON, got a ${typeof value}`);
+      throw new JsonRefusal(`must be JSON, got a ${typeof value}`);
   }
 }
 
@@ -173,7 +250,8 @@ function copyJson(value: unknown, path: string, depth: number): JsonValue {
 /**
  * Stable codes of {@link StorageError}: `STORAGE_INVALID` (malformed input: a non-JSON value, an
  * empty id, a duplicate entity in one commit…), `STORAGE_VERSION_CONFLICT` (see
- * {@link VersionConflictError}), `STORAGE_CLOSED` (used after `close()`), `STORAGE_UNAVAILABLE`
+ * {@link VersionConflictError}), `STORAGE_UNIQUE_CONFLICT` (see {@link UniqueConflictError}),
+ * `STORAGE_CLOSED` (used after `close()`), `STORAGE_UNAVAILABLE`
  * (the backend failed; the `cause` carries the driver error).
  *
  * @example
@@ -185,6 +263,7 @@ function copyJson(value: unknown, path: string, depth: number): JsonValue {
 export type StorageErrorCode =
   | 'STORAGE_INVALID'
   | 'STORAGE_VERSION_CONFLICT'
+  | 'STORAGE_UNIQUE_CONFLICT'
   | 'STORAGE_CLOSED'
   | 'STORAGE_UNAVAILABLE';
 
@@ -269,6 +348,44 @@ export class VersionConflictError extends StorageError implements VersionConflic
     this.id = conflict.id;
     this.expected = conflict.expected;
     this.actual = conflict.actual;
+  }
+}
+
+/**
+ * A {@link StorageAdapter.commit} would give a unique lookup value ({@link EntityWrite.unique}) to
+ * a second entity of the kind. Nothing of the commit was written; reload (the holder is now
+ * visible through `lookup`) and retry the step. Code `STORAGE_UNIQUE_CONFLICT`.
+ *
+ * @example
+ * ```ts
+ * import { UniqueConflictError } from 'leadflow';
+ * try {
+ *   await storage.commit({ at: now, entities: [{ kind: 'lead', id: 'lead-2', expectedVersion: 0, snapshot, unique: { phone: '13800000000' } }] });
+ * } catch (error) {
+ *   if (error instanceof UniqueConflictError) console.log(`${error.key}=${error.value} is held by ${error.holder}`);
+ * }
+ * ```
+ */
+export class UniqueConflictError extends StorageError {
+  readonly kind: string;
+  readonly key: string;
+  readonly value: string;
+  /** The entity that holds the value (another write of the same commit, or a stored entity). */
+  readonly holder: string;
+  /** The entity whose write was refused. */
+  readonly id: string;
+
+  constructor(conflict: { kind: string; key: string; value: string; holder: string; id: string }) {
+    super(
+      `unique conflict: ${conflict.kind} "${conflict.id}" claims ${conflict.key} "${conflict.value}", ` +
+        `held by ${conflict.kind} "${conflict.holder}"`,
+      { code: 'STORAGE_UNIQUE_CONFLICT' },
+    );
+    this.kind = conflict.kind;
+    this.key = conflict.key;
+    this.value = conflict.value;
+    this.holder = conflict.holder;
+    this.id = conflict.id;
   }
 }
 
@@ -377,6 +494,15 @@ export interface EntityWrite {
   snapshot: JsonValue;
   /** Replaces the entity's lookup keys when given; leaves them unchanged when omitted. */
   lookups?: Lookups;
+  /**
+   * Unique lookups: found by {@link StorageAdapter.lookup} like `lookups`, replaced when given and
+   * kept when omitted, but no two entities of the same kind may hold the same key and value at
+   * once. A commit that would give a value to a second entity fails with
+   * {@link UniqueConflictError} and writes nothing; a value released and claimed in one commit is
+   * fine. Engines claim dedupe keys this way (an open lead's phone): two processes creating the
+   * same customer at once make one. A SQL adapter keeps them under a unique index.
+   */
+  unique?: Lookups;
 }
 
 /**
@@ -902,8 +1028,8 @@ export interface StorageAdapter {
   /** Entities of one kind in id order. */
   list(kind: EntityKind, options?: PageOptions): Promise<StoredEntity[]>;
   /**
-   * Ids (in id order) of the entities of `kind` whose lookup `key` has `value`, e.g.
-   * `lookup('lead', 'owner', 'rep-1')` for a handover, `lookup('lead', 'openPhone', '138…')` for
+   * Ids (in id order) of the entities of `kind` whose lookup or unique lookup `key` has `value`,
+   * e.g. `lookup('lead', 'owner', 'rep-1')` for a handover, `lookup('lead', 'phone', '138…')` for
    * dedupe.
    */
   lookup(kind: EntityKind, key: string, value: string, options?: PageOptions): Promise<string[]>;

@@ -11,6 +11,7 @@ import {
   checkLease,
   checkLimit,
   checkPage,
+  checkUniqueClaims,
   compareIds,
   invalid,
   isInstant,
@@ -74,6 +75,8 @@ interface EntityRow {
   updatedAt: number;
   /** key → values (deduplicated). */
   lookups: Map<string, string[]>;
+  /** Unique lookups: key → values (deduplicated). */
+  unique: Map<string, string[]>;
   /** Its id's slot once known: the events and timers a commit writes for the entity it writes. */
   ids: IdSlot | undefined;
 }
@@ -111,6 +114,7 @@ interface PreparedEntity {
   expectedVersion: number;
   snapshot: JsonValue;
   lookups: Map<string, string[]> | undefined;
+  unique: Map<string, string[]> | undefined;
 }
 
 /**
@@ -268,6 +272,9 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
   const entityIds = new Map<string, SortedKeys>();
   /** kind → key → value → ids */
   const lookupIndex = new Map<string, Map<string, Map<string, IndexedIds>>>();
+  /** kind SEP unique lookup key SEP value → the one entity holding it. */
+  const uniqueIndex = new Map<string, string>();
+  const uniqueClaim = (kind: string, key: string, value: string) => `${kind}${SEP}${key}${SEP}${value}`;
 
   // The event log, one column per field (seq = index + 1): no object per stored event — a
   // simulated year keeps over a million — and the times unboxed in a double array.
@@ -404,6 +411,21 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
     return true;
   }
 
+  function releaseUnique(kind: string, id: string, row: EntityRow): void {
+    for (const [key, values] of row.unique) {
+      for (const value of values) {
+        const claim = uniqueClaim(kind, key, value);
+        if (uniqueIndex.get(claim) === id) uniqueIndex.delete(claim);
+      }
+    }
+  }
+
+  function claimUnique(kind: string, id: string, row: EntityRow, next: Map<string, string[]>): void {
+    for (const [key, values] of next)
+      for (const value of values) uniqueIndex.set(uniqueClaim(kind, key, value), id);
+    row.unique = next;
+  }
+
   function setLookups(kind: string, id: string, row: EntityRow, next: Map<string, string[]>): void {
     const byKey = lookupIndex.get(kind);
     for (const [key, values] of row.lookups) {
@@ -494,6 +516,11 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
       assertOpen();
       checkPage(page, 'lookup(options)');
       const ids = lookupIds(kind, key, value);
+      const holder = uniqueIndex.get(uniqueClaim(kind, key, value));
+      if (holder !== undefined) {
+        const all = new Set(ids === undefined ? [] : typeof ids === 'string' ? [ids] : ids.page(undefined));
+        return pageOf([...all.add(holder)].sort(compareIds), page);
+      }
       if (ids === undefined) return [];
       return typeof ids === 'string' ? pageOf([ids], page) : ids.page(page);
     },
@@ -528,6 +555,8 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
             write.lookups === undefined || sameAsStoredLookups(entityRow(kind, id), write.lookups)
               ? undefined
               : prepareLookups(write.lookups, `${section}[${i}].lookups`),
+          unique:
+            write.unique === undefined ? undefined : prepareLookups(write.unique, `${section}[${i}].unique`),
         };
       });
 
@@ -615,6 +644,10 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
         }
       }
 
+      checkUniqueClaims(preparedEntities, (kind, key, value) =>
+        uniqueIndex.get(uniqueClaim(kind, key, value)),
+      );
+
       // ---- 3. apply (nothing below throws) ----
       const versions = preparedEntities.map((write) => {
         let rows = entities.get(write.kind);
@@ -625,7 +658,14 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
         }
         let row = entityRow(write.kind, write.id);
         if (!row) {
-          row = { version: 0, snapshot: null, updatedAt: at, lookups: new Map(), ids: undefined };
+          row = {
+            version: 0,
+            snapshot: null,
+            updatedAt: at,
+            lookups: new Map(),
+            unique: new Map(),
+            ids: undefined,
+          };
           rows.set(write.id, row);
           lastRowKind = write.kind;
           lastRowId = write.id;
@@ -636,8 +676,14 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
         row.snapshot = write.snapshot;
         row.updatedAt = at;
         if (write.lookups) setLookups(write.kind, write.id, row, write.lookups);
+        if (write.unique) releaseUnique(write.kind, write.id, row);
         return row.version;
       });
+      // Claimed after every write released its own: one commit may move a value between entities.
+      for (let i = 0; i < preparedEntities.length; i++) {
+        const write = preparedEntities[i]!;
+        if (write.unique) claimUnique(write.kind, write.id, entityRow(write.kind, write.id)!, write.unique);
+      }
 
       const stateVersions = preparedState.map((write) => {
         const version = (state.get(write.key)?.version ?? 0) + 1;
