@@ -30,7 +30,7 @@ export type ReachedRecipients = Map<string, string | undefined>;
  * ```ts
  * import { createDeliveryLedger } from './notifier-kit.js';
  * const ledger = createDeliveryLedger('sms', 10_000);
- * const result = await ledger.run('k1', signal, async (reached) => ({ ok: true }));
+ * const result = await ledger.run('k1', AbortSignal.timeout(10_000), async (_reached) => ({ ok: true }));
  * ```
  */
 export interface DeliveryLedger {
@@ -152,7 +152,8 @@ export function abortedResult(name: string, signal: AbortSignal, mayHaveSent: bo
  * @example
  * ```ts
  * import { raceSignal } from './notifier-kit.js';
- * const result = await raceSignal(transport.send(mail), context?.signal, 'email');
+ * const never = new Promise<never>(() => {});
+ * const result = await raceSignal(never, AbortSignal.timeout(5_000), 'email'); // settles after 5 s
  * ```
  */
 export function raceSignal(

@@ -73,9 +73,20 @@ export interface Acs3Request {
  *
  * @example
  * ```ts
+ * import { randomUUID } from 'node:crypto';
  * import { signAcs3, type Acs3Signed } from 'leadflow/notify/aliyun-sms';
- * const signed: Acs3Signed = signAcs3(request);
- * await fetch(`https://${request.host}/?${signed.queryString}`, { method: 'POST', headers: signed.headers });
+ * const signed: Acs3Signed = signAcs3({
+ *   method: 'POST',
+ *   host: 'dysmsapi.aliyuncs.com',
+ *   action: 'QuerySendDetails',
+ *   version: '2017-05-25',
+ *   query: { PhoneNumber: '13800000000', SendDate: '20260302', PageSize: '50', CurrentPage: '1' },
+ *   date: `${new Date().toISOString().slice(0, 19)}Z`,
+ *   nonce: randomUUID(),
+ *   accessKeyId: process.env.ALIYUN_AK_ID ?? '',
+ *   accessKeySecret: process.env.ALIYUN_AK_SECRET ?? '',
+ * });
+ * await fetch(`https://dysmsapi.aliyuncs.com/?${signed.queryString}`, { method: 'POST', headers: signed.headers });
  * ```
  */
 export interface Acs3Signed {

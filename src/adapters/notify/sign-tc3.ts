@@ -69,8 +69,19 @@ export interface Tc3Request {
  * @example
  * ```ts
  * import { signTc3, type Tc3Signed } from 'leadflow/notify/tencent-sms';
- * const signed: Tc3Signed = signTc3(request);
- * await fetch(`https://${request.host}/`, { method: 'POST', headers: signed.headers, body: request.payload });
+ * const payload = JSON.stringify({ SmsSdkAppId: '1400787878', Limit: 10, Offset: 0 });
+ * const signed: Tc3Signed = signTc3({
+ *   secretId: process.env.TENCENT_SECRET_ID ?? '',
+ *   secretKey: process.env.TENCENT_SECRET_KEY ?? '',
+ *   service: 'sms',
+ *   host: 'sms.tencentcloudapi.com',
+ *   action: 'DescribeSmsSignList',
+ *   version: '2021-01-11',
+ *   region: 'ap-guangzhou',
+ *   timestamp: Math.floor(Date.now() / 1000),
+ *   payload,
+ * });
+ * await fetch('https://sms.tencentcloudapi.com/', { method: 'POST', headers: signed.headers, body: payload });
  * ```
  */
 export interface Tc3Signed {

@@ -158,7 +158,7 @@ function defaultData(message: NotifyMessage): JsonValue {
  * @example
  * ```ts
  * import { webhookNotifier } from 'leadflow/notify/webhook';
- * const hook = webhookNotifier({ url: 'https://crm.example.com/hooks/leadflow', secret: process.env.WEBHOOK_SECRET ?? '' });
+ * const hook = webhookNotifier({ url: 'https://crm.example.com/hooks/leadflow', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' });
  * await hook.send({ idempotencyKey: 'lead-1/sla.unopened/1', channel: 'webhook', to: ['crm'], text: 'Lead lead-1 waiting' });
  * ```
  */
