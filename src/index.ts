@@ -55,6 +55,7 @@ export {
   type StoredEvent,
   type StoredState,
   type StoredTimer,
+  storableText,
   type TimerCommands,
   type TimerCompletion,
   type TimerRecord,

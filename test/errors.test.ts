@@ -110,6 +110,7 @@ describe('error codes as literal unions', () => {
         case 'STORAGE_INVALID':
         case 'STORAGE_VERSION_CONFLICT':
         case 'STORAGE_UNIQUE_CONFLICT':
+        case 'STORAGE_FENCED':
         case 'STORAGE_CLOSED':
         case 'STORAGE_UNAVAILABLE':
           return 'storage';

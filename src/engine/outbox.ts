@@ -4,6 +4,7 @@ import {
   DEFAULT_LEASE_MS,
   type OutboxMessage,
   type StorageAdapter,
+  storableText,
 } from '../adapters/storage/port.js';
 import { EngineError } from './errors.js';
 
@@ -443,19 +444,20 @@ export async function deliverOutbox(options: DeliverOutboxOptions): Promise<Deli
   const claimed = await storage.claimOutbox(now, { limit: options.limit ?? DEFAULT_CLAIM_LIMIT, leaseMs });
   result.claimed = claimed.length;
 
+  // A provider's text is kept as it came, made storable (a NUL in an error must not lose the row).
   const dead = async (message: OutboxMessage, error: string) => {
-    await storage.markDead(message.id, error);
+    await storage.markDead(message.id, storableText(error));
     result.dead += 1;
     result.outcomes.push({ id: message.id, status: 'dead', attempt: message.attempts, error });
   };
   const retry = async (message: OutboxMessage, error: string, retryAt: number) => {
-    await storage.markFailed(message.id, { error, retryAt });
+    await storage.markFailed(message.id, { error: storableText(error), retryAt });
     result.retried += 1;
     result.outcomes.push({ id: message.id, status: 'retry', attempt: message.attempts, error, retryAt });
   };
   const release = async (messages: readonly OutboxMessage[], error: string) => {
     for (const message of messages) {
-      await storage.markFailed(message.id, { error, retryAt: now });
+      await storage.markFailed(message.id, { error: storableText(error), retryAt: now });
       result.released += 1;
       result.outcomes.push({
         id: message.id,
@@ -520,7 +522,7 @@ export async function deliverOutbox(options: DeliverOutboxOptions): Promise<Deli
       await storage.markSent(
         message.id,
         now,
-        attempt.providerId === undefined ? undefined : { providerId: attempt.providerId },
+        attempt.providerId === undefined ? undefined : { providerId: storableText(attempt.providerId) },
       );
       result.sent += 1;
       const sent: DeliveryOutcome = { id: message.id, status: 'sent', attempt: message.attempts };

@@ -116,6 +116,23 @@ export function requireVersion(value: unknown, path: string): number {
 }
 
 /**
+ * `value` if it is a string every adapter can store (it may be empty), else a `STORAGE_INVALID`
+ * error naming `path`.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * const reason = requireText(record.reason, 'quarantine(record).reason');
+ * ```
+ */
+export function requireText(value: unknown, path: string): string {
+  if (typeof value !== 'string') throw invalid(`${path} must be a string`);
+  const reason = unstorableStringReason(value);
+  if (reason !== undefined) throw invalid(`${path} must be a string every storage can hold; it ${reason}`);
+  return value;
+}
+
+/**
  * Check a `limit`: absent, or an integer ≥ `min` (`Infinity` allowed).
  *
  * @internal
@@ -190,11 +207,7 @@ export function prepareLookups(lookups: unknown, path: string): Map<string, stri
     const values: unknown[] = Array.isArray(raw) ? raw : [raw];
     const unique = new Set<string>();
     values.forEach((value, i) => {
-      const at = `${path}.${key}${Array.isArray(raw) ? `[${i}]` : ''}`;
-      if (typeof value !== 'string') throw invalid(`${at} must be a string`);
-      const reason = unstorableStringReason(value);
-      if (reason !== undefined) throw invalid(`${at} must be a string every storage can hold; it ${reason}`);
-      unique.add(value);
+      unique.add(requireText(value, `${path}.${key}${Array.isArray(raw) ? `[${i}]` : ''}`));
     });
     out.set(key, [...unique]);
   }
@@ -275,10 +288,7 @@ export function prepareOutboxMessage(
   const id = requireString(msg?.id, `${path}.id`);
   const channel = requireString(msg.channel, `${path}.channel`);
   if (!Array.isArray(msg.to)) throw invalid(`${path}.to must be an array of strings`);
-  const to = msg.to.map((recipient, j) => {
-    if (typeof recipient !== 'string') throw invalid(`${path}.to[${j}] must be a string`);
-    return recipient;
-  });
+  const to = msg.to.map((recipient, j) => requireText(recipient, `${path}.to[${j}]`));
   const createdAt = msg.createdAt === undefined ? at : requireTime(msg.createdAt, `${path}.createdAt`);
   const nextAttemptAt =
     msg.nextAttemptAt === undefined ? at : requireTime(msg.nextAttemptAt, `${path}.nextAttemptAt`);
@@ -311,11 +321,13 @@ export function prepareQuarantine(
 ): QuarantineRecord {
   if (!Array.isArray(record?.issues)) throw invalid(`${path}.issues must be an array`);
   const issues: QuarantineIssue[] = record.issues.map((issue, i) => {
-    if (typeof issue?.path !== 'string') throw invalid(`${path}.issues[${i}].path must be a string`);
-    if (typeof issue.message !== 'string') throw invalid(`${path}.issues[${i}].message must be a string`);
-    return { path: issue.path, message: issue.message };
+    if (typeof issue !== 'object' || issue === null) throw invalid(`${path}.issues[${i}] must be an object`);
+    return {
+      path: requireText(issue.path, `${path}.issues[${i}].path`),
+      message: requireText(issue.message, `${path}.issues[${i}].message`),
+    };
   });
-  if (typeof record.reason !== 'string') throw invalid(`${path}.reason must be a string`);
+  requireText(record.reason, `${path}.reason`);
   return {
     id: requireString(record.id, `${path}.id`),
     receivedAt: requireTime(record.receivedAt, `${path}.receivedAt`),

@@ -18,6 +18,7 @@ import {
   prepareOutboxMessage,
   prepareQuarantine,
   requireString,
+  requireText,
   requireTime,
   requireVersion,
 } from './checks.js';
@@ -478,7 +479,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
 
     async markFailed(id, failure) {
       assertOpen();
-      if (typeof failure?.error !== 'string') throw invalid('markFailed(failure).error must be a string');
+      requireText(failure?.error, 'markFailed(failure).error');
       const retryAt = requireTime(failure.retryAt, 'markFailed(failure).retryAt');
       const message = outbox.get(id);
       if (message?.status !== 'pending') return false;
@@ -490,7 +491,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
 
     async markDead(id, error) {
       assertOpen();
-      if (typeof error !== 'string') throw invalid('markDead(error) must be a string');
+      requireText(error, 'markDead(error)');
       const message = outbox.get(id);
       if (message?.status !== 'pending') return false;
       message.status = 'dead';

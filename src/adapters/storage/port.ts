@@ -106,6 +106,20 @@ export function unstorableStringReason(value: string): string | undefined {
 }
 
 /**
+ * `value` made storable: each NUL and unpaired surrogate replaced by U+FFFD. For text that is
+ * kept, not judged — a provider's error message, say — where refusing it would lose the record.
+ *
+ * @example
+ * ```ts
+ * import { storableText } from 'leadflow';
+ * storableText('HTTP 500\u0000'); // 'HTTP 500\ufffd'
+ * ```
+ */
+export function storableText(value: string): string {
+  return isStorableString(value) ? value : value.toWellFormed().replaceAll('\u0000', '\ufffd');
+}
+
+/**
  * Whether `value` is plain JSON as {@link toJsonValue} defines it, without copying. Parts that are
  * the same object as in `previous` (a stored value being rewritten) were checked when written and
  * are skipped.
@@ -251,6 +265,7 @@ function copyJson(value: unknown, depth: number): JsonValue {
  * Stable codes of {@link StorageError}: `STORAGE_INVALID` (malformed input: a non-JSON value, an
  * empty id, a duplicate entity in one commit…), `STORAGE_VERSION_CONFLICT` (see
  * {@link VersionConflictError}), `STORAGE_UNIQUE_CONFLICT` (see {@link UniqueConflictError}),
+ * `STORAGE_FENCED` (a worker that lost its shard lease tried to commit; nothing was written),
  * `STORAGE_CLOSED` (used after `close()`), `STORAGE_UNAVAILABLE`
  * (the backend failed; the `cause` carries the driver error).
  *
@@ -264,6 +279,7 @@ export type StorageErrorCode =
   | 'STORAGE_INVALID'
   | 'STORAGE_VERSION_CONFLICT'
   | 'STORAGE_UNIQUE_CONFLICT'
+  | 'STORAGE_FENCED'
   | 'STORAGE_CLOSED'
   | 'STORAGE_UNAVAILABLE';
 

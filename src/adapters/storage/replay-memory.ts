@@ -21,6 +21,7 @@ import {
   prepareOutboxMessage,
   prepareQuarantine,
   requireString,
+  requireText,
   requireTime,
   requireVersion,
 } from './checks.js';
@@ -847,7 +848,7 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
 
     async markFailed(id, failure) {
       assertOpen();
-      if (typeof failure?.error !== 'string') throw invalid('markFailed(failure).error must be a string');
+      requireText(failure?.error, 'markFailed(failure).error');
       const retryAt = requireTime(failure.retryAt, 'markFailed(failure).retryAt');
       const message = outbox.get(id);
       if (message?.status !== 'pending') return false;
@@ -859,7 +860,7 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
 
     async markDead(id, error) {
       assertOpen();
-      if (typeof error !== 'string') throw invalid('markDead(error) must be a string');
+      requireText(error, 'markDead(error)');
       const message = outbox.get(id);
       if (message?.status !== 'pending') return false;
       message.status = 'dead';
