@@ -1,4 +1,5 @@
 import type { Notifier } from '../adapters/notify/port.js';
+import type { StorageAdapter } from '../adapters/storage/port.js';
 import { replayMemoryStorage } from '../adapters/storage/replay-memory.js';
 import { createEngine, type Engine } from '../engine/engine.js';
 import { EngineError } from '../engine/errors.js';
@@ -254,6 +255,12 @@ export interface RunSimulationOptions {
    * (the playground's cancel button, a CLI's Ctrl-C).
    */
   readonly signal?: AbortSignal;
+  /**
+   * Where the replay's engine keeps its state: a fresh, empty storage (a replay starts from
+   * nothing). A durable one (`postgresStorage`) replays into the database a host runs on.
+   * @default replayMemoryStorage()
+   */
+  readonly storage?: StorageAdapter;
 }
 
 /**
@@ -766,7 +773,7 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
     team,
     calendar,
     clock,
-    storage: replayMemoryStorage(),
+    storage: options.storage ?? replayMemoryStorage(),
     notifier: countingNotifier,
     trace: false,
   });

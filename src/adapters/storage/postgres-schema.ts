@@ -19,7 +19,9 @@ export interface PostgresMigration {
 
 /**
  * The migrations, oldest first. Ids and ordering columns are `COLLATE "C"` (binary order, as the
- * port sorts ids); times are epoch-ms `bigint`s passed in by the caller, never `now()`.
+ * port sorts ids); times are epoch-ms `double precision` (the port's instants are any finite
+ * number — a replay's are fractional — and a double holds every one exactly), always passed in
+ * by the caller, never `now()`.
  */
 export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   {
@@ -31,8 +33,8 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
         kind text COLLATE "C" NOT NULL,
         id text COLLATE "C" NOT NULL,
         version integer NOT NULL,
-        snapshot jsonb NOT NULL,
-        updated_at bigint NOT NULL,
+        snapshot json NOT NULL,
+        updated_at double precision NOT NULL,
         PRIMARY KEY (tenant, kind, id))`,
       `CREATE TABLE {schema}.lookup (
         tenant text COLLATE "C" NOT NULL,
@@ -64,8 +66,8 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
         entity_id text COLLATE "C" NOT NULL,
         kind text COLLATE "C" NOT NULL,
         type text COLLATE "C" NOT NULL,
-        at bigint NOT NULL,
-        data jsonb NOT NULL,
+        at double precision NOT NULL,
+        data json NOT NULL,
         PRIMARY KEY (tenant, seq))`,
       'CREATE INDEX event_by_entity ON {schema}.event (tenant, entity_id, seq)',
       // Ties in claim order follow the order rows became eligible: a sequence, never reused.
@@ -75,12 +77,12 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
         entity_id text COLLATE "C" NOT NULL,
         timer_key text COLLATE "C" NOT NULL,
         generation bigint NOT NULL,
-        due_at bigint NOT NULL,
-        payload jsonb,
+        due_at double precision NOT NULL,
+        payload json,
         attempts integer NOT NULL DEFAULT 0,
-        eligible_at bigint NOT NULL,
+        eligible_at double precision NOT NULL,
         eligible_seq bigint NOT NULL,
-        lease_until bigint,
+        lease_until double precision,
         worker_id text,
         PRIMARY KEY (tenant, entity_id, timer_key))`,
       'CREATE INDEX timer_claim ON {schema}.timer (tenant, eligible_at, eligible_seq)',
@@ -89,32 +91,32 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
         id text COLLATE "C" NOT NULL,
         channel text NOT NULL,
         recipients text[] NOT NULL,
-        payload jsonb NOT NULL,
-        created_at bigint NOT NULL,
+        payload json NOT NULL,
+        created_at double precision NOT NULL,
         attempts integer NOT NULL DEFAULT 0,
-        next_attempt_at bigint NOT NULL,
+        next_attempt_at double precision NOT NULL,
         eligible_seq bigint NOT NULL,
         status text NOT NULL CHECK (status IN ('pending', 'sent', 'dead')),
         last_error text,
-        sent_at bigint,
-        result jsonb,
+        sent_at double precision,
+        result json,
         PRIMARY KEY (tenant, id))`,
       `CREATE INDEX outbox_claim ON {schema}.outbox (tenant, next_attempt_at, eligible_seq)
         WHERE status = 'pending'`,
       `CREATE TABLE {schema}.quarantine (
         tenant text COLLATE "C" NOT NULL,
         id text COLLATE "C" NOT NULL,
-        received_at bigint NOT NULL,
-        raw jsonb NOT NULL,
-        issues jsonb NOT NULL,
+        received_at double precision NOT NULL,
+        raw json NOT NULL,
+        issues json NOT NULL,
         reason text NOT NULL,
         PRIMARY KEY (tenant, id))`,
       `CREATE TABLE {schema}.state (
         tenant text COLLATE "C" NOT NULL,
         key text COLLATE "C" NOT NULL,
         version integer NOT NULL,
-        value jsonb NOT NULL,
-        updated_at bigint NOT NULL,
+        value json NOT NULL,
+        updated_at double precision NOT NULL,
         PRIMARY KEY (tenant, key))`,
     ],
   },
@@ -173,7 +175,7 @@ export async function migratePostgres(
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`leadflow:migrate:${schema}`]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoted}`);
     await client.query(
-      `CREATE TABLE IF NOT EXISTS ${quoted}.migration (id integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)`,
+      `CREATE TABLE IF NOT EXISTS ${quoted}.migration (id integer PRIMARY KEY, name text NOT NULL, applied_at double precision NOT NULL)`,
     );
     const { rows } = await client.query<{ id: number }>(`SELECT id FROM ${quoted}.migration`);
     const applied = new Set(rows.map((row) => row.id));

@@ -3,8 +3,8 @@
  * A commit is one transaction: optimistic versions checked by conditional `UPDATE`s, unique
  * lookups under a primary key, event seqs from a per-tenant counter row (gap-free in commit
  * order), timers upserted and completed by generation. Timers and outbox messages are claimed
- * with `FOR UPDATE SKIP LOCKED` and a lease. Time is always passed in (epoch-ms `bigint`s),
- * never `now()`, so a virtual-clock replay is as deterministic here as in memory.
+ * with `FOR UPDATE SKIP LOCKED` and a lease. Time is always passed in (epoch ms, as
+ * `double precision`: exact for any instant the port takes), never `now()`, so a virtual-clock replay is as deterministic here as in memory.
  *
  * @module
  */
@@ -102,7 +102,9 @@ const num = (value: unknown): number => Number(value);
 /**
  * A {@link StorageAdapter} on PostgreSQL 13+ for one tenant. Passes `runStorageContract`
  * unchanged; refuses (with the field's path) every value the memory adapters refuse, including
- * strings `jsonb` cannot hold, before any SQL runs.
+ * strings PostgreSQL cannot hold (NUL, unpaired surrogates), before any SQL runs. Values are
+ * `json` columns, not `jsonb`: a value reads back exactly as written, key order included (replays
+ * that iterate a stored object stay byte-identical to memory), and nothing queries inside them.
  *
  * @param options - pool or connection string, tenant, schema, migration mode, fence
  * @example
@@ -192,7 +194,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
       dueAt: num(row.due_at),
       attempts: row.attempts as number,
     };
-    // SQL NULL is "no payload"; a JSON null payload is kept as jsonb 'null'.
+    // SQL NULL is "no payload"; a JSON null payload is kept as json 'null'.
     if (!row.payload_absent) timer.payload = row.payload as JsonValue;
     if (row.lease_until !== null) timer.leaseUntil = num(row.lease_until);
     if (row.worker_id !== null) timer.workerId = row.worker_id as string;
@@ -421,7 +423,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
         eventSeqs = events.map((_, i) => last - events.length + 1 + i);
         await client.query(
           `INSERT INTO ${s}.event (tenant, seq, entity_id, kind, type, at, data)
-           SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::jsonb[])`,
+           SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::json[])`,
           [
             tenant,
             eventSeqs,
@@ -455,7 +457,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
           `INSERT INTO ${s}.timer AS t (tenant, entity_id, timer_key, generation, due_at, payload, attempts,
              eligible_at, eligible_seq, lease_until, worker_id)
            SELECT $1, entity_id, timer_key, generation, due_at, payload, 0, due_at, nextval('${s}.eligible_seq'), NULL, NULL
-           FROM (SELECT * FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::jsonb[])
+           FROM (SELECT * FROM unnest($2::text[], $3::text[], $4::bigint[], $5::float8[], $6::json[])
                    WITH ORDINALITY AS u(entity_id, timer_key, generation, due_at, payload, ord)
                  ORDER BY ord) AS ordered
            ON CONFLICT (tenant, entity_id, timer_key) DO UPDATE SET
@@ -731,7 +733,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
       const copied = result === undefined ? null : json(toJsonValue(result, 'markSent(result)'));
       const rows = await query(
         'markSent',
-        `UPDATE ${s}.outbox SET status = 'sent', sent_at = $3, result = COALESCE($4::jsonb, result)
+        `UPDATE ${s}.outbox SET status = 'sent', sent_at = $3, result = COALESCE($4::json, result)
          WHERE tenant = $1 AND id = $2 AND status <> 'sent' RETURNING 1`,
         [tenant, id, at, copied],
       );

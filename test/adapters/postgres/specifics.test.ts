@@ -15,7 +15,7 @@ describe('postgresStorage migrations', () => {
       const applied = await Promise.all(pools.map((pool) => migratePostgres(pool, { schema, at: T0 })));
       expect(applied.flat()).toEqual([1]);
       const { rows } = await db.pool.query(`SELECT id, applied_at FROM "${schema}".migration`);
-      expect(rows).toEqual([{ id: 1, applied_at: String(T0) }]);
+      expect(rows).toEqual([{ id: 1, applied_at: T0 }]);
       expect(await migratePostgres(db.pool, { schema })).toEqual([]);
     } finally {
       await Promise.all(pools.map((pool) => pool.end()));
