@@ -11,7 +11,8 @@ trap 'rm -rf "$scratch"' EXIT
 tarball="$(npm pack --silent --pack-destination "$scratch" | tail -n 1)"
 cd "$scratch"
 npm init -y >/dev/null
-npm install --prefer-offline --no-audit --no-fund "$scratch/$tarball" >/dev/null
+# pg: the optional peer dependency a host installs to use leadflow/adapters/postgres.
+npm install --prefer-offline --no-audit --no-fund "$scratch/$tarball" pg@8 >/dev/null
 
 cat > esm.mjs <<'JS'
 import * as leadflow from 'leadflow';
@@ -62,7 +63,58 @@ try { createEngine({ ...zhikongPreset, calendar: chinaCalendar({ years: [2026] }
 if (!threw) throw new Error('engine smoke: an engine without a notifier must be refused');
 console.log('engine ok: 2 engines, 40 leads, unique ids, idempotent repeat, graceful stop');
 JS
+cat > subpaths.mjs <<'JS'
+// Every subpath export loads under plain Node, ESM and CJS, and makes what it names.
+import { createRequire } from 'node:module';
+import { postgresStorage, postgresSchemaSql } from 'leadflow/adapters/postgres';
+const require = createRequire(import.meta.url);
+const notifiers = {
+  'wecom-robot': 'wecomRobotNotifier', 'wecom-app': 'wecomAppNotifier', 'dingtalk-robot': 'dingtalkRobotNotifier',
+  'feishu-robot': 'feishuRobotNotifier', 'aliyun-sms': 'aliyunSmsNotifier', 'tencent-sms': 'tencentSmsNotifier',
+  email: 'emailNotifier', webhook: 'webhookNotifier',
+};
+for (const [path, factory] of Object.entries(notifiers)) {
+  const esm = await import(`leadflow/notify/${path}`);
+  const cjs = require(`leadflow/notify/${path}`);
+  if (typeof esm[factory] !== 'function' || typeof cjs[factory] !== 'function') throw new Error(`leadflow/notify/${path}: no ${factory}`);
+}
+if (typeof postgresStorage !== 'function' || typeof require('leadflow/adapters/postgres').postgresStorage !== 'function')
+  throw new Error('leadflow/adapters/postgres: no postgresStorage');
+if (!postgresSchemaSql('leadflow').some((sql) => sql.includes('"leadflow".entity'))) throw new Error('postgresSchemaSql');
+console.log('subpaths ok: adapters/postgres and', Object.keys(notifiers).length, 'notifiers, ESM and CJS');
+JS
+cat > postgres.mjs <<'JS'
+// The engine on PostgreSQL from the built package: leads and their SLA timers survive the
+// engine, a second engine on the same tenant fires them, then the schema is dropped.
+import pg from 'pg';
+import { chinaCalendar, createEngine, createVirtualClock, memoryNotifier, zhikongPreset } from 'leadflow';
+import { postgresStorage } from 'leadflow/adapters/postgres';
+const pool = new pg.Pool({ connectionString: process.env.LEADFLOW_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' });
+const schema = `lf_smoke_${process.pid}`;
+try {
+  const clock = createVirtualClock(Date.parse('2026-03-02T10:00:00+08:00'));
+  const make = () => createEngine({ ...zhikongPreset, calendar: chinaCalendar({ years: [2026] }), clock,
+    storage: postgresStorage({ pool, schema, tenant: 'smoke' }), notifier: memoryNotifier() });
+  const first = make();
+  const lead = { receivedAt: clock.now(), channel: 'website_form', company: { name: '苏州精工', region: '江苏', industry: '机械制造' }, contact: { phone: '13800000001' }, need: '需要产线自动化改造方案' };
+  const accepted = await first.ingest(lead);
+  await first.stop();
+  const second = make();
+  const again = await second.ingest(lead);
+  if (accepted.status !== 'accepted' || again.status !== 'merged' || again.leadId !== accepted.leadId) throw new Error('postgres smoke: dedupe across engines');
+  await second.advanceTo(clock.now() + 3 * 86_400_000);
+  const explained = await second.explain(accepted.leadId);
+  if (explained.events.length < 3) throw new Error('postgres smoke: no timer fired');
+  await second.stop();
+  console.log('postgres ok: a lead kept across engines,', explained.events.length, 'events after 3 days');
+} finally {
+  await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await pool.end();
+}
+JS
 node esm.mjs
+node subpaths.mjs
+node postgres.mjs
 node engine.mjs
 node cjs.cjs
 node -e "const p = require('leadflow/package.json'); console.log('package.json export ok:', p.name, p.version)"
