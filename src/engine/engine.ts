@@ -252,9 +252,16 @@ export function createEngine(options: EngineOptions): Engine {
         ),
       ),
     findLead: (query) => leads.findByExternalId(query.externalId),
-    runDue: async () => {
+    runDue: async (options) => {
       if (stopped) throw new EngineError('ENGINE_STOPPED', 'the engine was stopped (stop())');
-      const result = await timers.runDue();
+      const limit = options?.limit ?? Number.POSITIVE_INFINITY;
+      if (!(limit === Number.POSITIVE_INFINITY || (Number.isSafeInteger(limit) && limit > 0))) {
+        throw new EngineError(
+          'ENGINE_INVALID',
+          `runDue(options).limit must be a positive integer, got ${String(limit)}`,
+        );
+      }
+      const result = await timers.runDue({}, limit);
       if (autoDeliver) await delivery.deliver();
       return result;
     },

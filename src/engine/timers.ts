@@ -54,28 +54,34 @@ export function createTimerRunner(ctx: TimerRunnerContext) {
   }
 
   /** Fire every timer due now, each in the queue (other operations interleave between them). */
-  async function runDue(settings: RuntimeOptions = {}) {
-    const limit = settings.timerBatchSize ?? 20;
+  async function runDue(settings: RuntimeOptions = {}, max = Number.POSITIVE_INFINITY) {
+    const batch = settings.timerBatchSize ?? 20;
     const leaseMs = settings.timerLeaseMs ?? DEFAULT_LEASE_MS;
     let fired = 0;
     let stale = 0;
     let failed = 0;
+    let claimed = 0;
+    let more = false;
     for (;;) {
+      const limit = Math.min(batch, max - claimed);
+      if (limit <= 0) break;
       const timers = await storage.claimDueTimers(clock.now(), { limit, leaseMs });
+      claimed += timers.length;
       for (const timer of timers) {
         try {
           if ((await ctx.serial(() => fire(timer))) === 'fired') fired++;
           else stale++;
         } catch (error) {
           if (error instanceof EngineError && error.code === 'ENGINE_STOPPED')
-            return { fired, stale, failed };
+            return { fired, stale, failed, more: true };
           failed++;
           ctx.failed(timer, error);
         }
       }
-      if (timers.length < limit) break;
+      more = timers.length === limit;
+      if (!more) break;
     }
-    return { fired, stale, failed };
+    return { fired, stale, failed, more };
   }
 
   /**

@@ -359,8 +359,16 @@ export interface Engine {
   /**
    * Fire every timer due at the clock's current time (and start a delivery round). A timer whose
    * step fails is reported on `timer.failed` and comes back after its lease; the others still fire.
+   * `limit` bounds how many are claimed in this call (a worker serving many tenants takes a
+   * batch from each in turn, so one tenant's burst cannot starve the others); `more` says
+   * whether the last claim was full, i.e. more may be due.
    */
-  runDue(): Promise<{ readonly fired: number; readonly stale: number; readonly failed: number }>;
+  runDue(options?: { readonly limit?: number }): Promise<{
+    readonly fired: number;
+    readonly stale: number;
+    readonly failed: number;
+    readonly more: boolean;
+  }>;
   /**
    * Virtual clocks only: move time forward to `instant`, firing each timer at its own due time and
    * delivering what is due at each instant (including retries) before moving on — a replay sees

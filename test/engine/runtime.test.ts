@@ -199,3 +199,27 @@ describe('storage the engine shares', () => {
     expect(breaches).toHaveLength(1);
   });
 });
+
+describe('runDue with a limit (a worker taking a batch per tenant in turn)', () => {
+  it('claims at most `limit`, says whether more may be due, and the rest fire on the next call', async () => {
+    const storage = memoryStorage();
+    const { engine, clock } = setup({ storage });
+    const now = clock.now();
+    await storage.commit({
+      at: now,
+      timers: {
+        schedule: Array.from({ length: 5 }, (_, i) => ({
+          entityId: `lead-gone-${i}`,
+          timerKey: 'sla.x',
+          generation: 1,
+          dueAt: now - 1,
+        })),
+      },
+    });
+    expect(await engine.runDue({ limit: 2 })).toEqual({ fired: 0, stale: 2, failed: 0, more: true });
+    expect(await engine.runDue({ limit: 3 })).toEqual({ fired: 0, stale: 3, failed: 0, more: true });
+    expect(await engine.runDue()).toEqual({ fired: 0, stale: 0, failed: 0, more: false });
+    expect(await storage.listTimers()).toEqual([]);
+    await expect(engine.runDue({ limit: 0 })).rejects.toMatchObject({ code: 'ENGINE_INVALID' });
+  });
+});
