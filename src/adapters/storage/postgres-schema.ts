@@ -120,6 +120,45 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
         PRIMARY KEY (tenant, key))`,
     ],
   },
+  {
+    id: 2,
+    name: 'workers: tenants by shard, shard leases with fencing tokens, the durable inbox',
+    statements: [
+      `CREATE TABLE {schema}.tenant (
+        tenant text COLLATE "C" NOT NULL,
+        shard integer NOT NULL,
+        registered_at double precision NOT NULL,
+        PRIMARY KEY (tenant))`,
+      'CREATE INDEX tenant_by_shard ON {schema}.tenant (shard, tenant)',
+      // Coordination, not tenant data (a Citus reference table): who runs which shard until
+      // when, and the fencing token every commit of that shard's tenants checks. Lease times
+      // are the database server's clock (liveness, not domain time).
+      `CREATE TABLE {schema}.shard_lease (
+        shard integer NOT NULL,
+        owner text,
+        fence bigint NOT NULL DEFAULT 0,
+        lease_until double precision NOT NULL DEFAULT 0,
+        PRIMARY KEY (shard))`,
+      // Raw payloads appended by whoever receives them; the shard's owner ingests them in seq
+      // order, exactly once (the ingest carries the idempotency key inbox/<seq>).
+      `CREATE TABLE {schema}.inbox (
+        tenant text COLLATE "C" NOT NULL,
+        seq bigint GENERATED ALWAYS AS IDENTITY,
+        key text COLLATE "C",
+        received_at double precision NOT NULL,
+        payload json NOT NULL,
+        processed_at double precision,
+        result json,
+        PRIMARY KEY (tenant, seq))`,
+      'CREATE UNIQUE INDEX inbox_by_key ON {schema}.inbox (tenant, key) WHERE key IS NOT NULL',
+      'CREATE INDEX inbox_pending ON {schema}.inbox (tenant, seq) WHERE processed_at IS NULL',
+      // Live workers (a heartbeat per round): a fair share is the shards over these.
+      `CREATE TABLE {schema}.worker (
+        id text NOT NULL,
+        alive_until double precision NOT NULL,
+        PRIMARY KEY (id))`,
+    ],
+  },
 ];
 
 /** A schema name as a quoted SQL identifier (refusing what is not a plain name). */

@@ -43,6 +43,7 @@ import {
   UniqueConflictError,
   VersionConflictError,
 } from './port.js';
+import { wakeChannel } from './postgres-inbox.js';
 import { migratePostgres, quoteSchema } from './postgres-schema.js';
 
 /**
@@ -79,6 +80,13 @@ export interface PostgresStorageOptions {
    * lease cannot write. Receives the transaction's client.
    */
   fence?: (client: pg.PoolClient) => Promise<boolean>;
+  /**
+   * Wake the schema's workers (NOTIFY on `wakeChannel(schema)`, sent when the transaction commits)
+   * when a commit schedules a timer due within `withinMs` of its `at` — sooner than their next
+   * poll. For processes that commit to a tenant they do not run (a host calling engine commands
+   * directly); a worker's own engines need not. Polling stays the backstop.
+   */
+  wake?: { readonly withinMs: number };
   /**
    * Adapter name reported by `storage.name`.
    * @default 'postgres'
@@ -474,6 +482,9 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
           ],
         );
       }
+
+      const soon = options.wake && [...schedule.values()].some((t) => t.dueAt <= at + options.wake!.withinMs);
+      if (soon) await client.query('SELECT pg_notify($1, $2)', [wakeChannel(schema), tenant]);
 
       if (messages.length > 0) {
         // One row per message: each id once (a repeat in the commit is skipped, as in memory).
