@@ -60,6 +60,12 @@ export interface PostgresWorkerOptions {
   /** Aborting it stops the worker, as `stop()` does. */
   readonly signal?: AbortSignal;
   /**
+   * Called at the start of every round, before anything reads the clock: a host whose clock
+   * must be refreshed (a replay's virtual time kept in the database) does it here, so one round
+   * sees one time.
+   */
+  readonly beforeRound?: () => Promise<void>;
+  /**
    * `false`: no loop and no LISTEN; rounds run only when `round()` is called (tests, or a host
    * with its own scheduler).
    * @default true
@@ -196,11 +202,24 @@ export async function startPostgresWorker(options: PostgresWorkerOptions): Promi
       );
       for (const row of taken.rows)
         owned.set(row.shard as number, { shard: row.shard as number, fence: row.fence as string });
+      if (taken.rows.length > 0) await reclaimTimers(taken.rows.map((row) => row.shard as number));
     } else if (owned.size > share) {
       // Others joined: hand the extra shards back, highest first, after stopping their engines.
       const extra = [...owned.keys()].sort((a, b) => b - a).slice(0, owned.size - share);
       for (const shard of extra) await releaseShard(shard);
     }
+  }
+
+  /**
+   * Timers a previous owner of these shards claimed but never completed come back now, not when
+   * their lease runs out: that owner is fenced, so nothing it still does can commit.
+   */
+  async function reclaimTimers(shards: number[]): Promise<void> {
+    await pool.query(
+      `UPDATE ${s}.timer t SET eligible_at = t.due_at, lease_until = NULL, worker_id = NULL
+       FROM ${s}.tenant n WHERE n.shard = ANY($1::int[]) AND t.tenant = n.tenant AND t.lease_until IS NOT NULL`,
+      [shards],
+    );
   }
 
   async function stopEnginesOf(shard: number): Promise<void> {
@@ -258,9 +277,10 @@ export async function startPostgresWorker(options: PostgresWorkerOptions): Promi
   async function serveTenant(tenant: string, shard: number) {
     const engine = await engineOf(tenant, shard);
     const pending = await pool.query(
-      `SELECT i.seq::text AS seq, i.payload FROM ${s}.inbox i WHERE i.tenant = $1 AND i.processed_at IS NULL
-       ORDER BY i.seq LIMIT $2`,
-      [tenant, inboxBatch],
+      // Not before it was received on the engines' clock (a replay's virtual time).
+      `SELECT i.seq::text AS seq, i.payload FROM ${s}.inbox i
+       WHERE i.tenant = $1 AND i.processed_at IS NULL AND i.received_at <= $3 ORDER BY i.seq LIMIT $2`,
+      [tenant, inboxBatch, clock.now()],
     );
     let ingested = 0;
     for (const row of pending.rows) {
@@ -273,11 +293,13 @@ export async function startPostgresWorker(options: PostgresWorkerOptions): Promi
       );
       ingested++;
     }
+    // runDue also delivers what is due (retries come due without a commit to start them).
     const due = await engine.runDue({ limit: timerBatch });
     return { ingested, fired: due.fired, more: pending.rows.length === inboxBatch || due.more };
   }
 
   async function runRound(): Promise<WorkerRound> {
+    await options.beforeRound?.();
     await maintainLeases();
     const shards = [...owned.keys()];
     const rows =
