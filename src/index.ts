@@ -20,12 +20,18 @@ export {
   type MemoryNotifierOptions,
   memoryNotifier,
 } from './adapters/notify/memory.js';
-export type {
-  Notifier,
-  NotifyChannel,
-  NotifyContext,
-  NotifyMessage,
-  NotifyResult,
+export {
+  failureKind,
+  type Notifier,
+  type NotifyChannel,
+  type NotifyContext,
+  type NotifyFailure,
+  type NotifyFailureKind,
+  type NotifyMessage,
+  type NotifyRejection,
+  type NotifyResult,
+  type NotifySuccess,
+  type SendLimit,
 } from './adapters/notify/port.js';
 export { type MemoryStorageOptions, memoryStorage } from './adapters/storage/memory.js';
 export {

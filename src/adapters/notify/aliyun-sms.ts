@@ -153,6 +153,25 @@ export function classifyAliyunSmsCode(code: string, httpStatus: number): AliyunS
 }
 
 /**
+ * How long to wait after a retryable Dysmsapi code: per-number flow control
+ * (`isv.BUSINESS_LIMIT_CONTROL`) names its window in the message — `分钟级` (a minute),
+ * `小时级` (an hour), `天级` (a day); `Throttling*` (the API's own QPS) a second.
+ *
+ * @example
+ * ```ts
+ * import { aliyunRetryAfterMs } from 'leadflow/notify/aliyun-sms';
+ * aliyunRetryAfterMs('isv.BUSINESS_LIMIT_CONTROL', '触发小时级流控Permits:5'); // 3600000
+ * ```
+ */
+export function aliyunRetryAfterMs(code: string, message: string): number | undefined {
+  if (code.startsWith('Throttling')) return 1_000;
+  if (code !== 'isv.BUSINESS_LIMIT_CONTROL') return undefined;
+  if (message.includes('天级')) return 86_400_000;
+  if (message.includes('小时级')) return 3_600_000;
+  return 60_000;
+}
+
+/**
  * The `OutId` sent for an idempotency key: the key itself when it is shorter than 256 bytes,
  * else `sha256:` + its hex digest. Stable per key, so `QuerySendDetails` can find a message by it.
  *
@@ -198,6 +217,7 @@ interface Doubt {
   outId: string;
   dates: Set<string>;
   why: string;
+  code?: string;
 }
 
 /**
@@ -228,8 +248,8 @@ interface Doubt {
  * port's at-least-once caveat).
  *
  * Codes are sorted by {@link classifyAliyunSmsCode}; error texts read
- * `aliyun-sms: <Code> <Message> (HTTP <status>, RequestId <id>)`, with `configuration error: `
- * before codes of the host's setup.
+ * `aliyun-sms: <Code> <Message> (HTTP <status>, RequestId <id>)`; the result carries the `Code`
+ * as `providerCode` and `kind: 'config'` for codes of the host's setup.
  *
  * @example
  * ```ts
@@ -317,23 +337,46 @@ export function aliyunSmsNotifier(options: AliyunSmsNotifierOptions): Notifier {
 
   function unknownResult(doubt: Doubt): NotifyResult {
     const text = `${name}: outcome unknown (${doubt.why}); SendSms is not idempotent`;
+    const providerCode = doubt.code === undefined ? {} : { providerCode: doubt.code };
     return unknownOutcome === 'verify'
       ? {
           ok: false,
           retryable: true,
+          kind: 'retryable',
+          unknown: true,
+          ...providerCode,
           error: `${text}, so the next attempt first looks for OutId "${doubt.outId}" in QuerySendDetails`,
         }
       : {
           ok: false,
           retryable: false,
+          kind: 'permanent',
+          unknown: true,
+          ...providerCode,
           error: `${text}: look for OutId "${doubt.outId}" in QuerySendDetails before sending it again`,
         };
   }
 
-  function failure(outcome: AliyunSmsOutcome, detail: string): NotifyResult {
-    if (outcome === 'retryable') return { ok: false, retryable: true, error: `${name}: ${detail}` };
-    const prefix = outcome === 'config' ? 'configuration error: ' : '';
-    return { ok: false, retryable: false, error: `${name}: ${prefix}${detail}` };
+  function failure(outcome: AliyunSmsOutcome, detail: string, code?: string): NotifyResult {
+    const providerCode = code === undefined || code === '' ? {} : { providerCode: code };
+    if (outcome === 'retryable') {
+      const hint = code === undefined ? undefined : aliyunRetryAfterMs(code, detail);
+      return {
+        ok: false,
+        retryable: true,
+        kind: 'retryable',
+        ...providerCode,
+        ...(hint === undefined ? {} : { retryAfterMs: hint }),
+        error: `${name}: ${detail}`,
+      };
+    }
+    return {
+      ok: false,
+      retryable: false,
+      kind: outcome === 'config' ? 'config' : 'permanent',
+      ...providerCode,
+      error: `${name}: ${detail}`,
+    };
   }
 
   /**
@@ -370,7 +413,7 @@ export function aliyunSmsNotifier(options: AliyunSmsNotifierOptions): Notifier {
           if (code !== 'OK') {
             const outcome = code === undefined ? 'unknown' : classifyAliyunSmsCode(code, answer.status);
             const detail = `could not check an earlier unknown outcome (QuerySendDetails: ${code === undefined ? `HTTP ${answer.status} ${snippet(answer.text)}` : describe(answer)}); nothing sent`;
-            return failure(outcome === 'config' ? 'config' : 'retryable', detail);
+            return failure(outcome === 'config' ? 'config' : 'retryable', detail, code);
           }
           const container = answer.body?.SmsSendDetailDTOs as { SmsSendDetailDTO?: unknown } | undefined;
           const records = Array.isArray(container?.SmsSendDetailDTO) ? container.SmsSendDetailDTO : [];
@@ -471,7 +514,12 @@ export function aliyunSmsNotifier(options: AliyunSmsNotifierOptions): Notifier {
     } catch (error) {
       if (fetchNeverSent(error) && !signal?.aborted) {
         uncertain.delete(key);
-        return { ok: false, retryable: true, error: `${name}: not sent (${errorText(error)})` };
+        return {
+          ok: false,
+          retryable: true,
+          kind: 'retryable',
+          error: `${name}: not sent (${errorText(error)})`,
+        };
       }
       current.dates.add(chinaDate(clock.now()));
       current.why = signal?.aborted ? `aborted: ${errorText(signal.reason)}` : errorText(error);
@@ -485,6 +533,7 @@ export function aliyunSmsNotifier(options: AliyunSmsNotifierOptions): Notifier {
     const outcome = classifyAliyunSmsCode(code, answer.status);
     if (outcome === 'unknown') {
       current.why = describe(answer);
+      current.code = code;
       return unknownResult(current);
     }
     uncertain.delete(key);
@@ -493,7 +542,7 @@ export function aliyunSmsNotifier(options: AliyunSmsNotifierOptions): Notifier {
       for (const number of pending) reached.set(number, bizId);
       return bizId === undefined ? { ok: true } : { ok: true, providerId: bizId };
     }
-    return failure(outcome, describe(answer));
+    return failure(outcome, describe(answer), code);
   }
 
   return {

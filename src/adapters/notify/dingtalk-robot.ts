@@ -14,10 +14,10 @@
  * @module
  */
 import { createHmac } from 'node:crypto';
-import { createDeliveredKeys } from './delivered-keys.js';
 import { errcodeOf, type JsonReply, notifyFailure, providerMessage, requestJson } from './http.js';
 import { isMobileNumber, looksLikeMarkdown, truncateUtf8 } from './message-text.js';
-import type { Notifier, NotifyContext, NotifyMessage, NotifyResult } from './port.js';
+import { createDeliveryLedger } from './notifier-kit.js';
+import type { Notifier, NotifyContext, NotifyMessage, NotifyResult, SendLimit } from './port.js';
 import { createRateLimiter, type RateLimiter, type RateWindow } from './rate-limit.js';
 
 /**
@@ -53,7 +53,7 @@ export interface DingtalkRobotNotifierOptions {
   format?: 'auto' | 'text' | 'markdown';
   /**
    * Client-side send limit, or `false` for none. When full, `send` returns a retryable failure
-   * ending in `(retryAfterMs=<n>)` at once and sends nothing — exceeding DingTalk's limit would
+   * with `retryAfterMs` at once and sends nothing — exceeding DingTalk's limit would
    * silence the robot for 10 minutes.
    * @default { limit: 20, windowMs: 61_000 }
    */
@@ -135,16 +135,15 @@ export function dingtalkRobotNotifier(options: DingtalkRobotNotifierOptions): No
   const name = options.name ?? 'dingtalk-robot';
   const url = webhookUrlOf(name, options);
   const now = options.now ?? Date.now;
-  const limiter =
-    options.limiter ??
-    (options.rateLimit === false
-      ? undefined
-      : createRateLimiter(options.rateLimit ?? { limit: 20, windowMs: 61_000 }, now));
-  const keys = createDeliveredKeys(name, options.rememberKeys ?? 10_000);
+  const windows = options.rateLimit === false ? [] : [options.rateLimit ?? { limit: 20, windowMs: 61_000 }];
+  const limiter = options.limiter ?? (windows.length > 0 ? createRateLimiter(windows, now) : undefined);
+  const ledger = createDeliveryLedger(name, options.rememberKeys ?? 10_000);
 
   async function deliver(message: NotifyMessage, signal: AbortSignal | undefined): Promise<NotifyResult> {
     const wait = limiter?.take() ?? 0;
-    if (wait > 0) return notifyFailure(name, 'rate limited locally (robot limit reached)', true, wait);
+    if (wait > 0) {
+      return notifyFailure(name, 'rate limited locally (robot limit reached)', true, { retryAfterMs: wait });
+    }
     const target = new URL(url);
     if (options.secret) {
       const timestamp = now();
@@ -164,10 +163,10 @@ export function dingtalkRobotNotifier(options: DingtalkRobotNotifierOptions): No
 
   return {
     name,
-    async send(message, context?: NotifyContext) {
+    sendLimits: windows.map((w): SendLimit => ({ limit: w.limit, windowMs: w.windowMs })),
+    send(message, context?: NotifyContext) {
       const signal = context?.signal;
-      if (signal?.aborted) return notifyFailure(name, 'aborted before sending', true);
-      return keys.once(message.idempotencyKey, () => deliver(message, signal), signal);
+      return ledger.run(message.idempotencyKey, signal, () => deliver(message, signal));
     },
   };
 }
@@ -224,18 +223,18 @@ export function dingtalkRobotBody(
 function dingtalkResult(name: string, reply: JsonReply): NotifyResult {
   if (!reply.ok) return reply.failure;
   const code = errcodeOf(reply.body);
-  if (code === undefined) return notifyFailure(name, 'answer without an errcode', true);
+  if (code === undefined) return notifyFailure(name, 'answer without an errcode', true, { unknown: true });
   if (code === 0) return { ok: true };
   const text = `errcode ${code} ${providerMessage(reply.body, 'errmsg')}`;
+  const providerCode = code;
   // 130101 "send too fast, exceed 20 times per minute": the robot is throttled for 10 minutes.
-  if (code === 130101) return notifyFailure(name, text, true, 600_000);
-  if (code === -1) return notifyFailure(name, text, true);
+  if (code === 130101) return notifyFailure(name, text, true, { retryAfterMs: 600_000, providerCode });
+  if (code === -1) return notifyFailure(name, text, true, { providerCode });
   if (CONFIG_CODES.has(code)) {
-    return notifyFailure(
-      name,
-      `${text} — configuration error, check the token, secret, keywords or IP list`,
-      false,
-    );
+    return notifyFailure(name, `${text} — check the token, secret, keywords or IP list`, false, {
+      kind: 'config',
+      providerCode,
+    });
   }
-  return notifyFailure(name, text, false);
+  return notifyFailure(name, text, false, { providerCode });
 }

@@ -198,6 +198,25 @@ function defaultSubject(message: NotifyMessage): string {
   return line.length > 78 ? `${line.slice(0, 77)}…` : line;
 }
 
+/** The SMTP reply code (`550`) or nodemailer's error code (`EAUTH`) of an error, if any. */
+function smtpCode(error: unknown): string | undefined {
+  const { code, responseCode } = (error ?? {}) as { code?: unknown; responseCode?: unknown };
+  if (typeof responseCode === 'number') return String(responseCode);
+  return typeof code === 'string' && code !== '' ? code : undefined;
+}
+
+/**
+ * Whether a failed send may still have been delivered: an abort or a connection lost once the
+ * message was being transmitted (nodemailer does not say how far it got, so any connection
+ * error counts; an SMTP reply or an envelope refusal means the server refused it).
+ */
+function mayHaveDelivered(error: unknown, signal: AbortSignal | undefined): boolean {
+  if (signal?.aborted) return true;
+  const { code, responseCode } = (error ?? {}) as { code?: unknown; responseCode?: unknown };
+  if (typeof responseCode === 'number') return false;
+  return code === 'ETIMEDOUT' || code === 'ESOCKET' || code === 'ECONNECTION' || code === 'EABORT';
+}
+
 function describe(error: unknown): string {
   const { code, response } = (error ?? {}) as { code?: unknown; response?: unknown };
   const reply = typeof response === 'string' && response.length > 0 ? response : errorText(error);
@@ -213,7 +232,8 @@ function describe(error: unknown): string {
  * **Per recipient.** The SMTP server answers each `RCPT TO` separately: recipients it accepted are
  * remembered for the key and never sent to again; recipients refused with 4yz (and 503) make the
  * send a retryable failure whose retry goes only to them; 5yz refusals are permanent failures
- * naming each address and reply (with the addresses that were reached). A failure of the whole
+ * naming each address and reply — or, when other addresses were reached, a success listing the
+ * refused ones in `rejected`. A failure of the whole
  * message (the reply to `DATA`, a lost connection) is classified by {@link classifySmtpError}.
  *
  * **Idempotency.** Delivered keys are remembered (the last `rememberKeys`) and a repeat is
@@ -308,7 +328,7 @@ export function emailNotifier(options: EmailNotifierOptions): EmailNotifier {
     };
 
     const retry: string[] = [];
-    const permanent: string[] = [];
+    const permanent: { address: string; line: string; reason: string }[] = [];
     let info: EmailSendInfo | undefined;
     try {
       info = await (await transporter()).sendMail(mail);
@@ -323,9 +343,16 @@ export function emailNotifier(options: EmailNotifierOptions): EmailNotifier {
       } else {
         const outcome = signal?.aborted ? 'retryable' : classifySmtpError(error);
         const why = signal?.aborted ? `aborted (${errorText(signal.reason)})` : describe(error);
-        if (outcome === 'retryable') return { ok: false, retryable: true, error: `${name}: ${why}` };
-        const prefix = outcome === 'config' ? 'configuration error: ' : '';
-        return { ok: false, retryable: false, error: `${name}: ${prefix}${why}` };
+        const code = smtpCode(error);
+        return {
+          ok: false,
+          retryable: outcome === 'retryable',
+          kind: outcome,
+          ...(code === undefined ? {} : { providerCode: code }),
+          // Once DATA may have been accepted, a lost connection or an abort leaves it unknown.
+          ...(outcome === 'retryable' && mayHaveDelivered(error, signal) ? { unknown: true } : {}),
+          error: `${name}: ${why}`,
+        };
       }
     }
     const accepted = new Set((info.accepted ?? []).map(addressOf));
@@ -341,25 +368,39 @@ export function emailNotifier(options: EmailNotifierOptions): EmailNotifier {
         continue;
       }
       const error = errors.get(key);
-      const line = `${address} ${error ? describe(error) : 'not accepted'}`;
-      if (error && classifySmtpError(error) !== 'retryable') permanent.push(line);
+      const reason = error ? describe(error) : 'not accepted';
+      const line = `${address} ${reason}`;
+      if (error && classifySmtpError(error) !== 'retryable') permanent.push({ address, line, reason });
       else retry.push(line);
     }
     const reachedNow = recipients.filter((r) => reached.has(r.toLowerCase()));
     const reachedText = reachedNow.length > 0 ? `; reached ${reachedNow.join(', ')} (not sent again)` : '';
     if (retry.length > 0) {
-      const also = permanent.length > 0 ? `; refused for good: ${permanent.join('; ')}` : '';
+      const also =
+        permanent.length > 0 ? `; refused for good: ${permanent.map((p) => p.line).join('; ')}` : '';
       return {
         ok: false,
         retryable: true,
+        kind: 'retryable',
         error: `${name}: ${retry.length} of ${recipients.length} recipients to retry: ${retry.join('; ')}${also}${reachedText}`,
       };
     }
     if (permanent.length > 0) {
+      // Partly delivered: a success naming the addresses that were refused for good.
+      if (reachedNow.length > 0) {
+        return {
+          ok: true,
+          providerId: messageId,
+          rejected: permanent.map((p) => ({ recipient: p.address, reason: p.reason })),
+        };
+      }
+      const code = smtpCode(errors.get(permanent[0]!.address.toLowerCase()));
       return {
         ok: false,
         retryable: false,
-        error: `${name}: ${permanent.length} of ${recipients.length} recipients refused: ${permanent.join('; ')}${reachedText}`,
+        kind: 'permanent',
+        ...(code === undefined ? {} : { providerCode: code }),
+        error: `${name}: ${permanent.length} of ${recipients.length} recipients refused: ${permanent.map((p) => p.line).join('; ')}`,
       };
     }
     return { ok: true, providerId: messageId };

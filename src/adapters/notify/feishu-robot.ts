@@ -18,10 +18,10 @@
  * @module
  */
 import { createHmac } from 'node:crypto';
-import { createDeliveredKeys } from './delivered-keys.js';
 import { errcodeOf, type JsonReply, notifyFailure, providerMessage, requestJson } from './http.js';
 import { looksLikeMarkdown, truncateUtf8 } from './message-text.js';
-import type { Notifier, NotifyContext, NotifyMessage, NotifyResult } from './port.js';
+import { createDeliveryLedger } from './notifier-kit.js';
+import type { Notifier, NotifyContext, NotifyMessage, NotifyResult, SendLimit } from './port.js';
 import { createRateLimiter, type RateLimiter, type RateWindow } from './rate-limit.js';
 
 /**
@@ -57,7 +57,7 @@ export interface FeishuRobotNotifierOptions {
   format?: 'auto' | 'text' | 'card';
   /**
    * Client-side send limit, or `false` for none; several windows apply at once. When full,
-   * `send` returns a retryable failure ending in `(retryAfterMs=<n>)` at once and sends nothing.
+   * `send` returns a retryable failure with `retryAfterMs` at once and sends nothing.
    * @default [{ limit: 100, windowMs: 61_000 }, { limit: 5, windowMs: 1_100 }]
    */
   rateLimit?: RateWindow | RateWindow[] | false;
@@ -139,22 +139,25 @@ export function feishuRobotNotifier(options: FeishuRobotNotifierOptions): Notifi
   const name = options.name ?? 'feishu-robot';
   const url = webhookUrlOf(name, options);
   const now = options.now ?? Date.now;
-  const limiter =
-    options.limiter ??
-    (options.rateLimit === false
-      ? undefined
-      : createRateLimiter(
-          options.rateLimit ?? [
-            { limit: 100, windowMs: 61_000 },
-            { limit: 5, windowMs: 1_100 },
-          ],
-          now,
-        ));
-  const keys = createDeliveredKeys(name, options.rememberKeys ?? 10_000);
+  const windows: readonly RateWindow[] =
+    options.rateLimit === false
+      ? []
+      : Array.isArray(options.rateLimit)
+        ? options.rateLimit
+        : options.rateLimit
+          ? [options.rateLimit]
+          : [
+              { limit: 100, windowMs: 61_000 },
+              { limit: 5, windowMs: 1_100 },
+            ];
+  const limiter = options.limiter ?? (windows.length > 0 ? createRateLimiter(windows, now) : undefined);
+  const ledger = createDeliveryLedger(name, options.rememberKeys ?? 10_000);
 
   async function deliver(message: NotifyMessage, signal: AbortSignal | undefined): Promise<NotifyResult> {
     const wait = limiter?.take() ?? 0;
-    if (wait > 0) return notifyFailure(name, 'rate limited locally (bot limit reached)', true, wait);
+    if (wait > 0) {
+      return notifyFailure(name, 'rate limited locally (bot limit reached)', true, { retryAfterMs: wait });
+    }
     const body = feishuRobotBody(message, options.format ?? 'auto');
     if (options.secret) {
       const timestamp = Math.floor(now() / 1000);
@@ -173,10 +176,10 @@ export function feishuRobotNotifier(options: FeishuRobotNotifierOptions): Notifi
 
   return {
     name,
-    async send(message, context?: NotifyContext) {
+    sendLimits: windows.map((w): SendLimit => ({ limit: w.limit, windowMs: w.windowMs })),
+    send(message, context?: NotifyContext) {
       const signal = context?.signal;
-      if (signal?.aborted) return notifyFailure(name, 'aborted before sending', true);
-      return keys.once(message.idempotencyKey, () => deliver(message, signal), signal);
+      return ledger.run(message.idempotencyKey, signal, () => deliver(message, signal));
     },
   };
 }
@@ -232,16 +235,22 @@ export function feishuRobotBody(
 function feishuResult(name: string, reply: JsonReply): NotifyResult {
   if (!reply.ok) return reply.failure;
   const code = errcodeOf(reply.body, 'code') ?? errcodeOf(reply.body, 'StatusCode');
-  if (code === undefined) return notifyFailure(name, 'answer without a code', true);
+  if (code === undefined) return notifyFailure(name, 'answer without a code', true, { unknown: true });
   if (code === 0) return { ok: true };
   const text = `code ${code} ${providerMessage(reply.body, 'msg') || providerMessage(reply.body, 'StatusMessage')}`;
-  if (RETRYABLE_CODES.has(code)) return notifyFailure(name, text, true, 1_000);
+  const providerCode = code;
+  if (RETRYABLE_CODES.has(code))
+    return notifyFailure(name, text, true, { retryAfterMs: 1_000, providerCode });
   if (CONFIG_CODES.has(code)) {
     return notifyFailure(
       name,
-      `${text} — configuration error, check the webhook, secret (and clock), keywords or IP list`,
+      `${text} — check the webhook, secret (and clock), keywords or IP list`,
       false,
+      {
+        kind: 'config',
+        providerCode,
+      },
     );
   }
-  return notifyFailure(name, text, false);
+  return notifyFailure(name, text, false, { providerCode });
 }

@@ -9,57 +9,60 @@
  *
  * @module
  */
-import type { NotifyResult } from './port.js';
+import { fetchNeverSent } from './notifier-kit.js';
+import type { NotifyFailure, NotifyFailureKind } from './port.js';
+
+export type { NotifyFailure } from './port.js';
 
 /**
- * A failed {@link NotifyResult}.
+ * What a failure says beyond its text: see {@link NotifyFailure}.
  *
  * @example
  * ```ts
- * import type { NotifyFailure } from 'leadflow/notify/http';
- * const busy: NotifyFailure = { ok: false, retryable: true, error: 'wecom-robot: errcode -1 system busy' };
+ * import type { FailureDetails } from 'leadflow/notify/http';
+ * const details: FailureDetails = { providerCode: '45009', retryAfterMs: 60_000 };
  * ```
  */
-export type NotifyFailure = Extract<NotifyResult, { ok: false }>;
-
-const RETRY_AFTER = /retryAfterMs=(\d+)/;
+export interface FailureDetails {
+  retryAfterMs?: number | undefined;
+  providerCode?: string | number | undefined;
+  /** @default `'retryable'` when retryable, else `'permanent'` */
+  kind?: NotifyFailureKind | undefined;
+  unknown?: boolean | undefined;
+}
 
 /**
- * Build a failure whose `error` reads `<name>: <error>`, with ` (retryAfterMs=<n>)` appended
- * when the provider (or a local rate limit) says how long to wait. {@link retryAfterMsOf} reads
- * the hint back: the port's `NotifyResult` has no field for it.
+ * Build a failure whose `error` reads `<name>: <error>`, with the details as fields (a
+ * retry-after hint rounded up to whole milliseconds, the provider's code as a string).
  *
  * @example
  * ```ts
  * import { notifyFailure } from 'leadflow/notify/http';
- * notifyFailure('wecom-robot', 'errcode 45009 api freq out of limit', true, 60_000);
- * // { ok: false, retryable: true, error: 'wecom-robot: errcode 45009 api freq out of limit (retryAfterMs=60000)' }
+ * notifyFailure('wecom-robot', 'errcode 45009 api freq out of limit', true, { retryAfterMs: 60_000, providerCode: 45009 });
+ * // { ok: false, retryable: true, kind: 'retryable', error: 'wecom-robot: errcode 45009 api freq out of limit',
+ * //   retryAfterMs: 60000, providerCode: '45009' }
  * ```
  */
 export function notifyFailure(
   name: string,
   error: string,
   retryable: boolean,
-  retryAfterMs?: number,
+  details: FailureDetails = {},
 ): NotifyFailure {
-  const hint = retryAfterMs !== undefined ? ` (retryAfterMs=${Math.max(0, Math.ceil(retryAfterMs))})` : '';
-  return { ok: false, retryable, error: `${name}: ${error}${hint}` };
-}
-
-/**
- * The retry-after hint (ms) carried in a failure's `error` text, if any — see
- * {@link notifyFailure}. Lets an outbox honour a provider's back-off until the port has a field.
- *
- * @example
- * ```ts
- * import { retryAfterMsOf } from 'leadflow/notify/http';
- * retryAfterMsOf('dingtalk-robot: errcode 130101 send too fast (retryAfterMs=600000)'); // 600000
- * retryAfterMsOf('HTTP 503'); // undefined
- * ```
- */
-export function retryAfterMsOf(error: string): number | undefined {
-  const match = RETRY_AFTER.exec(error);
-  return match ? Number(match[1]) : undefined;
+  const failure: NotifyFailure = {
+    ok: false,
+    retryable,
+    kind: details.kind ?? (retryable ? 'retryable' : 'permanent'),
+    error: `${name}: ${error}`,
+  };
+  if (details.retryAfterMs !== undefined && Number.isFinite(details.retryAfterMs)) {
+    failure.retryAfterMs = Math.max(0, Math.ceil(details.retryAfterMs));
+  }
+  if (details.providerCode !== undefined && details.providerCode !== '') {
+    failure.providerCode = String(details.providerCode);
+  }
+  if (details.unknown) failure.unknown = true;
+  return failure;
 }
 
 /**
@@ -135,15 +138,32 @@ export async function requestJson(name: string, request: JsonRequest): Promise<J
     retryAfterHeader = response.headers.get('retry-after');
     text = await response.text();
   } catch (error) {
-    return { ok: false, failure: notifyFailure(name, transportError(error, request, timeout), true) };
+    // Unless the request provably never left (connection refused, DNS), its outcome is unknown.
+    return {
+      ok: false,
+      failure: notifyFailure(name, transportError(error, request, timeout), true, {
+        unknown: !fetchNeverSent(error),
+      }),
+    };
   }
   if (status === 429 || status >= 500) {
     const seconds = Number(retryAfterHeader);
     const wait = retryAfterHeader && Number.isFinite(seconds) ? seconds * 1000 : undefined;
-    return { ok: false, failure: notifyFailure(name, `HTTP ${status}${snippet(text)}`, true, wait) };
+    return {
+      ok: false,
+      failure: notifyFailure(name, `HTTP ${status}${snippet(text)}`, true, {
+        retryAfterMs: wait,
+        providerCode: `HTTP ${status}`,
+      }),
+    };
   }
   if (status < 200 || status >= 300) {
-    return { ok: false, failure: notifyFailure(name, `HTTP ${status}${snippet(text)}`, false) };
+    return {
+      ok: false,
+      failure: notifyFailure(name, `HTTP ${status}${snippet(text)}`, false, {
+        providerCode: `HTTP ${status}`,
+      }),
+    };
   }
   let body: unknown;
   try {
@@ -154,7 +174,9 @@ export async function requestJson(name: string, request: JsonRequest): Promise<J
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return {
       ok: false,
-      failure: notifyFailure(name, `malformed JSON answer (HTTP ${status})${snippet(text)}`, true),
+      failure: notifyFailure(name, `malformed JSON answer (HTTP ${status})${snippet(text)}`, true, {
+        unknown: true,
+      }),
     };
   }
   return { ok: true, status, body: body as Record<string, unknown> };

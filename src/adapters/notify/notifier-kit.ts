@@ -1,8 +1,14 @@
 /**
- * Plumbing shared by the network notifiers (SMS, e-mail, webhook): one delivery per idempotency
- * key (remembered keys, concurrent sends of one key joined, recipients already reached not sent
- * again), cancellation, and reading errors of `fetch`. Internal: not re-exported from the
- * package root.
+ * Plumbing shared by every network notifier (chat robots, SMS, e-mail, webhook): one delivery
+ * per idempotency key (remembered keys, concurrent sends of one key joined, recipients already
+ * reached not sent again), cancellation, and reading errors of `fetch`. Internal: not
+ * re-exported from the package root.
+ *
+ * The record of delivered keys lives in the process: it stops a retry of this process from
+ * reaching people twice, not a retry from another process after a crash — that needs the
+ * provider's own deduplication (WeCom application messages, Aliyun's `OutId` lookup, a webhook
+ * receiver deduplicating on `webhook-id`) or the outbox recording the delivery before its lease
+ * runs out.
  *
  * @module
  */
@@ -102,6 +108,7 @@ export function createDeliveryLedger(name: string, rememberKeys: number): Delive
           (error: unknown): NotifyResult => ({
             ok: false,
             retryable: true,
+            kind: 'retryable',
             error: `${name}: ${errorText(error)}`,
           }),
         )
@@ -131,7 +138,7 @@ function duplicateOf(providerId: string | undefined): NotifyResult {
  * ```ts
  * import { abortedResult } from './notifier-kit.js';
  * abortedResult('webhook', AbortSignal.abort(new Error('timed out')), true);
- * // { ok: false, retryable: true, error: 'webhook: aborted (timed out); outcome unknown' }
+ * // { ok: false, retryable: true, kind: 'retryable', error: 'webhook: aborted (timed out); outcome unknown', unknown: true }
  * ```
  */
 export function abortedResult(name: string, signal: AbortSignal, mayHaveSent: boolean): NotifyResult {
@@ -140,7 +147,9 @@ export function abortedResult(name: string, signal: AbortSignal, mayHaveSent: bo
   return {
     ok: false,
     retryable: true,
+    kind: 'retryable',
     error: `${name}: ${why}${mayHaveSent ? '; outcome unknown' : ' before sending'}`,
+    ...(mayHaveSent ? { unknown: true } : {}),
   };
 }
 

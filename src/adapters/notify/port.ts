@@ -54,21 +54,125 @@ export interface NotifyMessage {
 }
 
 /**
+ * How a failed send failed: `retryable` (trying again later can help: a timeout, a 5xx, rate
+ * limiting), `permanent` (it never will for this message: an unknown recipient, a rejected
+ * template) or `config` (permanent, and the host's setup is wrong: a bad key or secret, an IP not
+ * allowed, an exhausted balance — worth an alert, every other message of the channel fails too).
+ *
+ * @example
+ * ```ts
+ * import type { NotifyFailureKind } from 'leadflow';
+ * const page = (kind: NotifyFailureKind | undefined) => kind === 'config';
+ * ```
+ */
+export type NotifyFailureKind = 'retryable' | 'permanent' | 'config';
+
+/**
+ * A recipient a send did not reach, with why (a partial delivery: WeCom's `invaliduser`, an SMS
+ * number refused, an SMTP `RCPT` answered 5yz). The others were reached.
+ *
+ * @example
+ * ```ts
+ * import type { NotifyRejection } from 'leadflow';
+ * const r: NotifyRejection = { recipient: 'zhangsan', reason: 'invalid or unlicensed user (invaliduser)' };
+ * ```
+ */
+export interface NotifyRejection {
+  recipient: string;
+  reason: string;
+}
+
+/**
+ * A successful {@link NotifyResult}: at least one recipient was reached (or the key had already
+ * been delivered: `duplicate: true`, nothing was sent now). `rejected` lists the recipients that
+ * were not reached — for good; the outbox reports them (or routes them to a fallback channel)
+ * instead of retrying the message.
+ *
+ * @example
+ * ```ts
+ * import type { NotifySuccess } from 'leadflow';
+ * const partly: NotifySuccess = { ok: true, providerId: 'msg-1', rejected: [{ recipient: 'lisi', reason: 'invaliduser' }] };
+ * ```
+ */
+export interface NotifySuccess {
+  ok: true;
+  providerId?: string;
+  duplicate?: boolean;
+  rejected?: NotifyRejection[];
+}
+
+/**
+ * A failed {@link NotifyResult}. `retryable` decides what the outbox does; the optional fields
+ * say more, for the outbox and for people reading its dead letters:
+ *
+ * - `kind`: see {@link NotifyFailureKind} (absent: `retryable` → `'retryable'`, else
+ *   `'permanent'`); `config` failures raise the engine's `delivery.configError` event;
+ * - `retryAfterMs`: the provider's (or a local limiter's) hint — the retry comes no earlier;
+ * - `providerCode`: the provider's own code (`45009`, `isv.BUSINESS_LIMIT_CONTROL`, `EAUTH`,
+ *   `HTTP 503`), kept in the outbox row's `lastError`;
+ * - `unknown`: the outcome is unknown — the request may have been delivered (a timeout after it
+ *   left, a lost answer); a retry may reach people twice unless the provider deduplicates.
+ *
+ * @example
+ * ```ts
+ * import type { NotifyFailure } from 'leadflow';
+ * const busy: NotifyFailure = { ok: false, retryable: true, kind: 'retryable', providerCode: '45009', retryAfterMs: 60_000, error: 'wecom-robot: errcode 45009 api freq out of limit' };
+ * ```
+ */
+export interface NotifyFailure {
+  ok: false;
+  retryable: boolean;
+  error: string;
+  kind?: NotifyFailureKind;
+  retryAfterMs?: number;
+  providerCode?: string;
+  unknown?: boolean;
+}
+
+/**
  * Outcome of {@link Notifier.send}. On failure, `retryable` tells the outbox whether trying again
  * later can help (a timeout, a 5xx, rate limiting) or not (an unknown recipient, a rejected
  * template). `duplicate: true` means the key had already been delivered and nothing was sent now.
+ * Every field beyond `ok`, `retryable` and `error` is optional, so a notifier written against the
+ * first version of the port still conforms; see {@link NotifySuccess} and {@link NotifyFailure}.
  *
  * @example
  * ```ts
  * import type { NotifyResult } from 'leadflow';
  * const ok: NotifyResult = { ok: true, providerId: 'msg-93f1' };
- * const later: NotifyResult = { ok: false, retryable: true, error: 'wecom: 45009 api freq out of limit' };
+ * const later: NotifyResult = { ok: false, retryable: true, error: 'wecom: 45009 api freq out of limit', retryAfterMs: 60_000 };
  * const never: NotifyResult = { ok: false, retryable: false, error: 'sms: invalid phone number' };
+ * const alert: NotifyResult = { ok: false, retryable: false, kind: 'config', providerCode: '93000', error: 'wecom-robot: invalid webhook url' };
  * ```
  */
-export type NotifyResult =
-  | { ok: true; providerId?: string; duplicate?: boolean }
-  | { ok: false; retryable: boolean; error: string };
+export type NotifyResult = NotifySuccess | NotifyFailure;
+
+/**
+ * The kind of a failure: its `kind`, or what `retryable` implies when it has none.
+ *
+ * @example
+ * ```ts
+ * import { failureKind } from 'leadflow';
+ * failureKind({ ok: false, retryable: false, error: 'HTTP 404' }); // 'permanent'
+ * ```
+ */
+export function failureKind(failure: Pick<NotifyFailure, 'retryable' | 'kind'>): NotifyFailureKind {
+  return failure.kind ?? (failure.retryable ? 'retryable' : 'permanent');
+}
+
+/**
+ * A send limit: at most `limit` sends in any interval of `windowMs` milliseconds.
+ *
+ * @example
+ * ```ts
+ * import type { SendLimit } from 'leadflow';
+ * const wecomRobot: SendLimit = { limit: 20, windowMs: 60_000 };
+ * ```
+ */
+export interface SendLimit {
+  readonly limit: number;
+  readonly windowMs: number;
+}
 
 /**
  * The second argument of {@link Notifier.send}.
@@ -128,6 +232,12 @@ export interface NotifyContext {
 export interface Notifier {
   /** Short name for diagnostics, e.g. `wecom`, `console`, `memory`. */
   readonly name: string;
+  /**
+   * What the provider accepts per destination (a WeCom robot: 20 per minute), if the notifier
+   * knows: an engine paces the channel by it, so messages wait their turn in the outbox instead
+   * of being refused. Each entry holds at once: at most `limit` sends in any `windowMs`.
+   */
+  readonly sendLimits?: readonly SendLimit[];
   /**
    * Deliver `message` once per `idempotencyKey`. Must not mutate `message`. `context` is
    * optional so that callers other than the outbox (and notifiers written before it existed)

@@ -117,6 +117,26 @@ export function classifyTencentSmsCode(code: string): TencentSmsOutcome {
 }
 
 /**
+ * How long to wait after a retryable Tencent code: the per-number limits name their window
+ * (`…ThirtySecondLimit` 30 s, `…OneHourLimit` an hour, `…DailyLimit` a day);
+ * `RequestLimitExceeded*` (the API's own frequency) a second.
+ *
+ * @example
+ * ```ts
+ * import { tencentRetryAfterMs } from 'leadflow/notify/tencent-sms';
+ * tencentRetryAfterMs('LimitExceeded.PhoneNumberThirtySecondLimit'); // 30000
+ * ```
+ */
+export function tencentRetryAfterMs(code: string): number | undefined {
+  if (code.startsWith('RequestLimitExceeded')) return 1_000;
+  if (!code.startsWith('LimitExceeded')) return undefined;
+  if (code.includes('ThirtySecond')) return 30_000;
+  if (code.includes('OneHour')) return 3_600_000;
+  if (code.includes('Daily')) return 86_400_000;
+  return 60_000;
+}
+
+/**
  * The `SessionContext` sent for an idempotency key: the key itself when it fits Tencent's 512
  * bytes, else `sha256:` + its hex digest. Tencent echoes it in the answer and in delivery
  * receipts.
@@ -157,7 +177,8 @@ interface SendStatus {
  * `Ok` are remembered for the key and never sent again; if others failed with a retryable code
  * (`LimitExceeded.*`), the send is a retryable failure and its retry goes only to the numbers
  * not reached; if only permanent codes remain (`FailedOperation.*`, `InvalidParameterValue.*`),
- * a permanent failure naming each number and its code (and the numbers that were reached).
+ * a success listing them in `rejected` when other numbers were reached, else a permanent failure
+ * naming each number and its code.
  *
  * **Idempotency.** `SessionContext` = the idempotency key ({@link tencentSessionContext}),
  * echoed in receipts; delivered keys are remembered (the last `rememberKeys`) and a repeat is
@@ -203,21 +224,37 @@ export function tencentSmsNotifier(options: TencentSmsNotifierOptions): Notifier
   const templateParams = options.templateParams ?? defaultTemplateParams;
   const ledger = createDeliveryLedger(name, options.rememberKeys ?? 10_000);
 
-  const unknown = (why: string): NotifyResult => ({
+  const unknown = (why: string, code?: string): NotifyResult => ({
     ok: false,
     retryable: true,
+    kind: 'retryable',
+    unknown: true,
+    ...(code === undefined ? {} : { providerCode: code }),
     error: `${name}: outcome unknown (${why}); SendSms is not idempotent, so a retry may deliver a second copy`,
   });
 
   function requestFailure(code: string, message: string, requestId: string): NotifyResult {
     const outcome = classifyTencentSmsCode(code);
     const detail = `${code} ${message}${requestId ? ` (RequestId ${requestId})` : ''}`;
-    if (outcome === 'unknown') return unknown(detail);
+    if (outcome === 'unknown') return unknown(detail, code);
     if (outcome === 'retryable' || outcome === 'ok') {
-      return { ok: false, retryable: true, error: `${name}: ${detail}` };
+      const hint = tencentRetryAfterMs(code);
+      return {
+        ok: false,
+        retryable: true,
+        kind: 'retryable',
+        providerCode: code,
+        ...(hint === undefined ? {} : { retryAfterMs: hint }),
+        error: `${name}: ${detail}`,
+      };
     }
-    const prefix = outcome === 'config' ? 'configuration error: ' : '';
-    return { ok: false, retryable: false, error: `${name}: ${prefix}${detail}` };
+    return {
+      ok: false,
+      retryable: false,
+      kind: outcome === 'config' ? 'config' : 'permanent',
+      providerCode: code,
+      error: `${name}: ${detail}`,
+    };
   }
 
   async function attempt(
@@ -289,7 +326,12 @@ export function tencentSmsNotifier(options: TencentSmsNotifierOptions): Notifier
       text = await response.text();
     } catch (error) {
       if (fetchNeverSent(error) && !signal?.aborted) {
-        return { ok: false, retryable: true, error: `${name}: not sent (${errorText(error)})` };
+        return {
+          ok: false,
+          retryable: true,
+          kind: 'retryable',
+          error: `${name}: not sent (${errorText(error)})`,
+        };
       }
       return unknown(signal?.aborted ? `aborted: ${errorText(signal.reason)}` : errorText(error));
     }
@@ -316,7 +358,8 @@ export function tencentSmsNotifier(options: TencentSmsNotifierOptions): Notifier
 
     const statuses = answer.SendStatusSet as SendStatus[];
     const retry: string[] = [];
-    const permanent: string[] = [];
+    const retryCodes: string[] = [];
+    const permanent: { number: string; line: string; code: string; config: boolean }[] = [];
     let unknownNumbers = 0;
     for (const number of pending) {
       const entry = statuses.find((s) => s?.PhoneNumber === number);
@@ -330,8 +373,10 @@ export function tencentSmsNotifier(options: TencentSmsNotifierOptions): Notifier
         reached.set(number, typeof entry.SerialNo === 'string' ? entry.SerialNo : undefined);
       } else {
         const line = `${number} ${entry.Code} ${String(entry.Message ?? '')}`.trim();
-        if (outcome === 'retryable' || outcome === 'unknown') retry.push(line);
-        else permanent.push(outcome === 'config' ? `${line} (configuration error)` : line);
+        if (outcome === 'retryable' || outcome === 'unknown') {
+          retry.push(line);
+          retryCodes.push(entry.Code);
+        } else permanent.push({ number, line, code: entry.Code, config: outcome === 'config' });
       }
     }
     const reachedNow = numbers.filter((n) => reached.has(n));
@@ -340,22 +385,43 @@ export function tencentSmsNotifier(options: TencentSmsNotifierOptions): Notifier
     if (retry.length > 0) {
       const risk =
         unknownNumbers > 0 ? '; a retry may deliver a second copy to numbers without a status' : '';
-      const also = permanent.length > 0 ? `; permanently failed: ${permanent.join('; ')}` : '';
+      const also =
+        permanent.length > 0 ? `; permanently failed: ${permanent.map((p) => p.line).join('; ')}` : '';
+      const hints = retryCodes.map(tencentRetryAfterMs).filter((ms): ms is number => ms !== undefined);
       return {
         ok: false,
         retryable: true,
+        kind: 'retryable',
+        ...(retryCodes[0] === undefined ? {} : { providerCode: retryCodes[0] }),
+        ...(hints.length > 0 ? { retryAfterMs: Math.min(...hints) } : {}),
+        ...(unknownNumbers > 0 ? { unknown: true } : {}),
         error: `${name}: ${retry.length} of ${numbers.length} numbers to retry: ${retry.join('; ')}${also}${reachedText}${risk}${requestText}`,
       };
     }
+    const serials = numbers.map((n) => reached.get(n)).filter((s): s is string => typeof s === 'string');
+    const providerId = serials.length > 0 ? { providerId: serials.join(',') } : {};
     if (permanent.length > 0) {
+      // Partly delivered: a success naming the numbers that never will be reached.
+      if (reachedNow.length > 0) {
+        return {
+          ok: true,
+          ...providerId,
+          rejected: permanent.map((p) => ({
+            recipient: message.to.find((raw) => `+86${mainlandMobile(String(raw))}` === p.number) ?? p.number,
+            reason: p.line.slice(p.number.length + 1) + (p.config ? ' (configuration)' : ''),
+          })),
+        };
+      }
+      const config = permanent.every((p) => p.config);
       return {
         ok: false,
         retryable: false,
-        error: `${name}: ${permanent.length} of ${numbers.length} numbers failed: ${permanent.join('; ')}${reachedText}${requestText}`,
+        kind: config ? 'config' : 'permanent',
+        providerCode: permanent[0]!.code,
+        error: `${name}: ${permanent.length} of ${numbers.length} numbers failed: ${permanent.map((p) => p.line).join('; ')}${requestText}`,
       };
     }
-    const serials = numbers.map((n) => reached.get(n)).filter((s): s is string => typeof s === 'string');
-    return serials.length > 0 ? { ok: true, providerId: serials.join(',') } : { ok: true };
+    return { ok: true, ...providerId };
   }
 
   return {

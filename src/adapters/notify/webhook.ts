@@ -8,7 +8,14 @@
 import { createHmac } from 'node:crypto';
 import { type Clock, systemClock } from '../../scheduler/clock.js';
 import type { JsonValue } from '../storage/port.js';
-import { createDeliveryLedger, errorText, keyOrDigest, retryAfterSeconds, snippet } from './notifier-kit.js';
+import {
+  createDeliveryLedger,
+  errorText,
+  fetchNeverSent,
+  keyOrDigest,
+  retryAfterSeconds,
+  snippet,
+} from './notifier-kit.js';
 import type { Notifier, NotifyContext, NotifyMessage, NotifyResult } from './port.js';
 
 /**
@@ -148,9 +155,8 @@ function defaultData(message: NotifyMessage): JsonValue {
  * Outcomes: 2xx → delivered (`providerId` = the `webhook-id`); redirects are not followed (the
  * specification says so) and are permanent failures; 410 Gone is permanent (disable the
  * endpoint); 408, 429 and 5xx are retryable, with the `Retry-After` delay (seconds or an HTTP
- * date) appended as `(retryAfterMs=<n>)` — the same marker the chat-robot notifiers use, until
- * the port has a field for it (`webhook: HTTP 429 Too Many Requests: slow down (retryAfterMs=30000)`);
- * any other 4xx is permanent; a network
+ * date) as the result's `retryAfterMs`, and `HTTP <status>` as its `providerCode`; any other 4xx
+ * is permanent; a network
  * error or a timeout is retryable (receivers dedupe on `webhook-id`, so a retry after an unknown
  * outcome is safe by design). Delivered keys are also remembered here (the last `rememberKeys`),
  * so a repeat is acknowledged as a duplicate without a request.
@@ -215,10 +221,19 @@ export function webhookNotifier(options: WebhookNotifierOptions): Notifier {
       text = await response.text().catch(() => '');
     } catch (error) {
       const why = signal?.aborted ? `aborted: ${errorText(signal.reason)}` : errorText(error);
-      return { ok: false, retryable: true, error: `${name}: ${why}` };
+      // Unless it provably never left, the receiver may have it (it dedupes on webhook-id).
+      const unknown = signal?.aborted || !fetchNeverSent(error);
+      return {
+        ok: false,
+        retryable: true,
+        kind: 'retryable',
+        ...(unknown ? { unknown } : {}),
+        error: `${name}: ${why}`,
+      };
     }
     const status = response.status;
     if (status >= 200 && status < 300) return { ok: true, providerId: id };
+    const providerCode = `HTTP ${status}`;
     const label = `HTTP ${status}${response.statusText ? ` ${response.statusText}` : ''}`;
     const detail = snippet(text);
     const tail = detail ? `: ${detail}` : '';
@@ -227,6 +242,8 @@ export function webhookNotifier(options: WebhookNotifierOptions): Notifier {
       return {
         ok: false,
         retryable: false,
+        kind: 'config',
+        providerCode,
         error: `${name}: ${label}, redirect not followed${location ? ` (to ${location})` : ''}; point the url at the final endpoint`,
       };
     }
@@ -234,15 +251,31 @@ export function webhookNotifier(options: WebhookNotifierOptions): Notifier {
       return {
         ok: false,
         retryable: false,
+        kind: 'config',
+        providerCode,
         error: `${name}: ${label}, the endpoint is gone: disable it${tail}`,
       };
     }
     if (status === 408 || status === 429 || status >= 500) {
       const after = retryAfterSeconds(response.headers.get('retry-after'), clock.now());
-      const hint = after === undefined ? '' : ` (retryAfterMs=${after * 1000})`;
-      return { ok: false, retryable: true, error: `${name}: ${label}${tail}${hint}` };
+      return {
+        ok: false,
+        retryable: true,
+        kind: 'retryable',
+        providerCode,
+        ...(after === undefined ? {} : { retryAfterMs: after * 1000 }),
+        error: `${name}: ${label}${tail}`,
+      };
     }
-    return { ok: false, retryable: false, error: `${name}: ${label}${tail}` };
+    // 401/403 (signature or credentials refused), 404 (no such endpoint): the host's setup.
+    const config = status === 401 || status === 403 || status === 404;
+    return {
+      ok: false,
+      retryable: false,
+      kind: config ? 'config' : 'permanent',
+      providerCode,
+      error: `${name}: ${label}${tail}`,
+    };
   }
 
   return {

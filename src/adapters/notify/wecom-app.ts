@@ -22,7 +22,6 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { createDeliveredKeys } from './delivered-keys.js';
 import {
   abortedFailure,
   errcodeOf,
@@ -34,7 +33,8 @@ import {
   settleOnAbort,
 } from './http.js';
 import { looksLikeMarkdown, truncateUtf8 } from './message-text.js';
-import type { Notifier, NotifyContext, NotifyMessage, NotifyResult } from './port.js';
+import { createDeliveryLedger } from './notifier-kit.js';
+import type { Notifier, NotifyContext, NotifyMessage, NotifyRejection, NotifyResult } from './port.js';
 
 /**
  * Options of {@link wecomAppNotifier}.
@@ -120,17 +120,21 @@ export interface WecomAppNotifierOptions {
 }
 
 /**
- * Outcome of a WeCom application send: a {@link NotifyResult}, plus `rejected` on success when
- * some recipients were reported invalid or unlicensed (`invaliduser` / `unlicenseduser`) and got
- * nothing — a permanent failure for those recipients only. The port has no field for this yet.
+ * Outcome of a WeCom application send: a {@link NotifyResult} whose `rejected`, on success,
+ * lists the recipients reported invalid or unlicensed (`invaliduser` / `unlicenseduser`) that got
+ * nothing — a permanent failure for those recipients only.
  *
  * @example
  * ```ts
  * import type { WecomAppNotifyResult } from 'leadflow/notify/wecom-app';
- * const partly: WecomAppNotifyResult = { ok: true, providerId: 'msg-1', rejected: ['left-the-company'] };
+ * const partly: WecomAppNotifyResult = {
+ *   ok: true,
+ *   providerId: 'msg-1',
+ *   rejected: [{ recipient: 'left-the-company', reason: 'invalid user (invaliduser)' }],
+ * };
  * ```
  */
-export type WecomAppNotifyResult = NotifyResult & { rejected?: string[] };
+export type WecomAppNotifyResult = NotifyResult;
 
 /**
  * A WeCom application {@link Notifier}; its results may carry `rejected` recipients.
@@ -140,7 +144,7 @@ export type WecomAppNotifyResult = NotifyResult & { rejected?: string[] };
  * import type { WecomAppNotifier } from 'leadflow/notify/wecom-app';
  * const report = async (notifier: WecomAppNotifier) => {
  *   const result = await notifier.send({ idempotencyKey: 'k', channel: 'wecom', to: ['zhangsan'], text: 'New lead' });
- *   if (result.ok && result.rejected) console.warn('not reached:', result.rejected);
+ *   if (result.ok && result.rejected) console.warn('not reached:', result.rejected.map((r) => r.recipient));
  * };
  * ```
  */
@@ -198,7 +202,7 @@ export function wecomAppNotifier(options: WecomAppNotifierOptions): WecomAppNoti
       `${name}: duplicateCheckIntervalSeconds must be an integer from 1 to 14400 (got ${interval})`,
     );
   }
-  const keys = createDeliveredKeys(name, options.rememberKeys ?? 10_000);
+  const ledger = createDeliveryLedger(name, options.rememberKeys ?? 10_000);
   let cached: { token: string; expiresAt: number } | undefined;
   let fetching: Promise<TokenOutcome> | undefined;
 
@@ -269,10 +273,9 @@ export function wecomAppNotifier(options: WecomAppNotifierOptions): WecomAppNoti
 
   return {
     name,
-    async send(message, context?: NotifyContext) {
+    send(message, context?: NotifyContext) {
       const signal = context?.signal;
-      if (signal?.aborted) return notifyFailure(name, 'aborted before sending', true);
-      return keys.once(message.idempotencyKey, () => deliver(message, signal), signal);
+      return ledger.run(message.idempotencyKey, signal, () => deliver(message, signal));
     },
   };
 }
@@ -332,14 +335,24 @@ function keyMarker(key: string): string {
 function sendResult(name: string, reply: JsonReply, to: readonly string[]): WecomAppNotifyResult {
   if (!reply.ok) return reply.failure;
   const code = errcodeOf(reply.body);
-  const unreached = [...listOf(reply.body.invaliduser), ...listOf(reply.body.unlicenseduser)].map((id) =>
-    id.toLowerCase(),
-  );
+  const invalid = listOf(reply.body.invaliduser).map((id) => id.toLowerCase());
+  const unlicensed = listOf(reply.body.unlicenseduser).map((id) => id.toLowerCase());
   if (code === 0) {
     // `invaliduser` comes back lower-cased: match case-insensitively, report the ids as given.
-    const rejected = to.filter((id) => id !== '@all' && unreached.includes(id.toLowerCase()));
+    const rejected: NotifyRejection[] = [];
+    for (const id of to) {
+      if (id === '@all') continue;
+      const lower = id.toLowerCase();
+      if (invalid.includes(lower)) rejected.push({ recipient: id, reason: 'invalid user (invaliduser)' });
+      else if (unlicensed.includes(lower))
+        rejected.push({ recipient: id, reason: 'no WeCom licence (unlicenseduser)' });
+    }
     if (rejected.length > 0 && rejected.length === to.length) {
-      return notifyFailure(name, `no recipient reached: invalid or unlicensed ${rejected.join(', ')}`, false);
+      return notifyFailure(
+        name,
+        `no recipient reached: invalid or unlicensed ${rejected.map((r) => r.recipient).join(', ')}`,
+        false,
+      );
     }
     const msgid = reply.body.msgid;
     const providerId = typeof msgid === 'string' && msgid ? msgid : undefined;
@@ -350,25 +363,30 @@ function sendResult(name: string, reply: JsonReply, to: readonly string[]): Weco
     };
   }
   if (code === 81013) {
+    const unreached = [...invalid, ...unlicensed];
     const who = unreached.length > 0 ? ` (invalid: ${unreached.join(', ')})` : '';
-    return notifyFailure(name, `errcode 81013 ${providerMessage(reply.body, 'errmsg')}${who}`, false);
+    return notifyFailure(name, `errcode 81013 ${providerMessage(reply.body, 'errmsg')}${who}`, false, {
+      providerCode: code,
+    });
   }
   return codeFailure(name, reply.body, code);
 }
 
 function codeFailure(name: string, body: Record<string, unknown>, code: number | undefined): NotifyFailure {
-  if (code === undefined) return notifyFailure(name, 'answer without an errcode', true);
+  if (code === undefined) return notifyFailure(name, 'answer without an errcode', true, { unknown: true });
   const text = `errcode ${code} ${providerMessage(body, 'errmsg')}`;
-  if (code === 45009) return notifyFailure(name, text, true, 60_000);
-  if (RETRYABLE_CODES.has(code)) return notifyFailure(name, text, true);
+  const providerCode = code;
+  if (code === 45009) return notifyFailure(name, text, true, { retryAfterMs: 60_000, providerCode });
+  if (RETRYABLE_CODES.has(code)) return notifyFailure(name, text, true, { providerCode });
   if (CONFIG_CODES.has(code))
-    return notifyFailure(
-      name,
-      `${text} — configuration error, check corpId/corpSecret/agentId and the app's trusted IPs`,
-      false,
-    );
-  if (TOKEN_CODES.has(code)) return notifyFailure(name, `${text} (still after fetching a new token)`, true);
-  return notifyFailure(name, text, false);
+    return notifyFailure(name, `${text} — check corpId/corpSecret/agentId and the app's trusted IPs`, false, {
+      kind: 'config',
+      providerCode,
+    });
+  if (TOKEN_CODES.has(code)) {
+    return notifyFailure(name, `${text} (still after fetching a new token)`, true, { providerCode });
+  }
+  return notifyFailure(name, text, false, { providerCode });
 }
 
 function listOf(value: unknown): string[] {

@@ -11,10 +11,10 @@
  *
  * @module
  */
-import { createDeliveredKeys } from './delivered-keys.js';
 import { errcodeOf, type JsonReply, notifyFailure, providerMessage, requestJson } from './http.js';
 import { hasMarkdownTable, isMobileNumber, looksLikeMarkdown, truncateUtf8 } from './message-text.js';
-import type { Notifier, NotifyContext, NotifyMessage, NotifyResult } from './port.js';
+import { createDeliveryLedger } from './notifier-kit.js';
+import type { Notifier, NotifyContext, NotifyMessage, NotifyResult, SendLimit } from './port.js';
 import { createRateLimiter, type RateLimiter, type RateWindow } from './rate-limit.js';
 
 /**
@@ -62,9 +62,10 @@ export interface WecomRobotNotifierOptions {
   format?: WecomRobotFormat;
   /**
    * Client-side send limit of this robot, or `false` for none. When it is full, `send` returns at
-   * once a retryable failure whose error ends in `(retryAfterMs=<n>)` (see `retryAfterMsOf`)
-   * rather than waiting — waiting would hold the outbox's lease and race its send timeout — and
-   * nothing is sent, so the robot never answers 45009. The extra second absorbs network jitter.
+   * once a retryable failure with `retryAfterMs` rather than waiting — waiting would hold the
+   * outbox's lease and race its send timeout — and nothing is sent, so the robot never answers
+   * 45009. The extra second absorbs network jitter. The notifier also publishes it as its
+   * `sendLimits`, which an engine paces the channel by (so this guard rarely trips).
    * @default { limit: 20, windowMs: 61_000 }
    */
   rateLimit?: RateWindow | false;
@@ -133,17 +134,16 @@ export function wecomRobotNotifier(options: WecomRobotNotifierOptions): Notifier
   const name = options.name ?? 'wecom-robot';
   const url = webhookUrlOf(name, options);
   const now = options.now ?? Date.now;
-  const limiter =
-    options.limiter ??
-    (options.rateLimit === false
-      ? undefined
-      : createRateLimiter(options.rateLimit ?? { limit: 20, windowMs: 61_000 }, now));
-  const keys = createDeliveredKeys(name, options.rememberKeys ?? 10_000);
+  const windows = options.rateLimit === false ? [] : [options.rateLimit ?? { limit: 20, windowMs: 61_000 }];
+  const limiter = options.limiter ?? (windows.length > 0 ? createRateLimiter(windows, now) : undefined);
+  const ledger = createDeliveryLedger(name, options.rememberKeys ?? 10_000);
   const timeoutMs = options.timeoutMs ?? 10_000;
 
   async function deliver(message: NotifyMessage, signal: AbortSignal | undefined): Promise<NotifyResult> {
     const wait = limiter?.take() ?? 0;
-    if (wait > 0) return notifyFailure(name, 'rate limited locally (robot limit reached)', true, wait);
+    if (wait > 0) {
+      return notifyFailure(name, 'rate limited locally (robot limit reached)', true, { retryAfterMs: wait });
+    }
     const reply = await requestJson(name, {
       method: 'POST',
       url,
@@ -157,10 +157,10 @@ export function wecomRobotNotifier(options: WecomRobotNotifierOptions): Notifier
 
   return {
     name,
-    async send(message, context?: NotifyContext) {
+    sendLimits: windows.map((w): SendLimit => ({ limit: w.limit, windowMs: w.windowMs })),
+    send(message, context?: NotifyContext) {
       const signal = context?.signal;
-      if (signal?.aborted) return notifyFailure(name, 'aborted before sending', true);
-      return keys.once(message.idempotencyKey, () => deliver(message, signal), signal);
+      return ledger.run(message.idempotencyKey, signal, () => deliver(message, signal));
     },
   };
 }
@@ -238,13 +238,16 @@ const RETRYABLE = new Set([45009, 45033, -1]);
 function wecomRobotResult(name: string, reply: JsonReply): NotifyResult {
   if (!reply.ok) return reply.failure;
   const code = errcodeOf(reply.body);
-  if (code === undefined) return notifyFailure(name, 'answer without an errcode', true);
+  if (code === undefined) return notifyFailure(name, 'answer without an errcode', true, { unknown: true });
   if (code === 0) return { ok: true };
   const text = `errcode ${reply.body.errcode} ${providerMessage(reply.body, 'errmsg')}`;
+  const providerCode = code;
   // 45009: "api freq out of limit" — back off at least a minute (WecomTeam/wecom-openclaw-plugin#48).
-  if (code === 45009) return notifyFailure(name, text, true, 60_000);
-  if (RETRYABLE.has(code)) return notifyFailure(name, text, true);
+  if (code === 45009) return notifyFailure(name, text, true, { retryAfterMs: 60_000, providerCode });
+  if (RETRYABLE.has(code)) return notifyFailure(name, text, true, { providerCode });
   // 93000 "invalid webhook url": a wrong or deleted key (zema1/watchvuln#146, qd-today/qd#586).
-  if (code === 93000) return notifyFailure(name, `${text} — configuration error, check the robot key`, false);
-  return notifyFailure(name, text, false);
+  if (code === 93000) {
+    return notifyFailure(name, `${text} — check the robot key`, false, { kind: 'config', providerCode });
+  }
+  return notifyFailure(name, text, false, { providerCode });
 }

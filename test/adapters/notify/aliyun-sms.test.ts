@@ -154,14 +154,18 @@ describe('aliyunSmsNotifier: codes', () => {
   it('a wrong secret, an unknown AccessKey and a skewed clock are configuration errors', async () => {
     const server = await fake();
     const wrongSecret = await notifierFor(server, { accessKeySecret: 'nope' }).send(sms());
-    expect(wrongSecret).toMatchObject({ ok: false, retryable: false });
+    expect(wrongSecret).toMatchObject({
+      ok: false,
+      retryable: false,
+      kind: 'config',
+      providerCode: 'SignatureDoesNotMatch',
+    });
     expect(wrongSecret.ok === false && wrongSecret.error).toMatch(
-      /^aliyun-sms: configuration error: SignatureDoesNotMatch .*HTTP 400/,
+      /^aliyun-sms: SignatureDoesNotMatch .*HTTP 400/,
     );
     const unknownKey = await notifierFor(server, { accessKeyId: 'LTAI-other' }).send(sms());
-    expect(unknownKey.ok === false && unknownKey.error).toContain(
-      'configuration error: InvalidAccessKeyId.NotFound',
-    );
+    expect(unknownKey).toMatchObject({ kind: 'config', providerCode: 'InvalidAccessKeyId.NotFound' });
+    expect(unknownKey.ok === false && unknownKey.error).toContain('InvalidAccessKeyId.NotFound');
     const skewed = createVirtualClock(Date.now() - 20 * 60_000);
     const late = await notifierFor(server, { clock: skewed }).send(sms());
     expect(late.ok === false && !late.retryable && late.error).toContain('InvalidTimeStamp.Expired');

@@ -1,12 +1,12 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { createDeliveredKeys } from '../../../src/adapters/notify/delivered-keys.js';
-import { notifyFailure, retryAfterMsOf } from '../../../src/adapters/notify/http.js';
+import { notifyFailure } from '../../../src/adapters/notify/http.js';
 import {
   hasMarkdownTable,
   looksLikeMarkdown,
   truncateUtf8,
 } from '../../../src/adapters/notify/message-text.js';
+import { createDeliveryLedger } from '../../../src/adapters/notify/notifier-kit.js';
 import { createRateLimiter, type RateWindow } from '../../../src/adapters/notify/rate-limit.js';
 
 const windowArb = fc.record({
@@ -97,21 +97,25 @@ describe('createRateLimiter', () => {
   });
 });
 
-describe('createDeliveredKeys', () => {
+describe('createDeliveryLedger (the one delivered-key record of every notifier)', () => {
   it('acknowledges a delivered key as a duplicate with the first provider id, and forgets the oldest', async () => {
-    const keys = createDeliveredKeys('t', 2);
+    const ledger = createDeliveryLedger('t', 2);
     let sends = 0;
     const deliver = async () => ({ ok: true as const, providerId: `p-${++sends}` });
-    expect(await keys.once('a', deliver)).toEqual({ ok: true, providerId: 'p-1' });
-    expect(await keys.once('a', deliver)).toEqual({ ok: true, providerId: 'p-1', duplicate: true });
-    await keys.once('b', deliver);
-    await keys.once('c', deliver);
-    expect(keys.has('a')).toBe(false);
-    expect(keys.size).toBe(2);
+    expect(await ledger.run('a', undefined, deliver)).toEqual({ ok: true, providerId: 'p-1' });
+    expect(await ledger.run('a', undefined, deliver)).toEqual({
+      ok: true,
+      providerId: 'p-1',
+      duplicate: true,
+    });
+    await ledger.run('b', undefined, deliver);
+    await ledger.run('c', undefined, deliver);
+    expect(ledger.delivered('a')).toBe(false);
+    expect(ledger.delivered('c')).toBe(true);
   });
 
   it('joins concurrent sends of one key; a failure is not remembered; a throw is a retryable failure', async () => {
-    const keys = createDeliveredKeys('t', 10);
+    const ledger = createDeliveryLedger('t', 10);
     let calls = 0;
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
@@ -120,47 +124,71 @@ describe('createDeliveredKeys', () => {
       await gate;
       return { ok: true as const };
     };
-    const both = Promise.all([keys.once('k', slow), keys.once('k', slow)]);
+    const both = Promise.all([ledger.run('k', undefined, slow), ledger.run('k', undefined, slow)]);
     release();
     expect(await both).toEqual([{ ok: true }, { ok: true, duplicate: true }]);
     expect(calls).toBe(1);
 
     expect(
-      await keys.once('f', async () => ({ ok: false, retryable: true, error: 'HTTP 503' })),
-    ).toMatchObject({
-      ok: false,
-    });
-    expect(keys.has('f')).toBe(false);
+      await ledger.run('f', undefined, async () => ({ ok: false, retryable: true, error: 'HTTP 503' })),
+    ).toMatchObject({ ok: false });
+    expect(ledger.delivered('f')).toBe(false);
     expect(
-      await keys.once('t', async () => {
+      await ledger.run('t', undefined, async () => {
         throw new Error('boom');
       }),
-    ).toEqual({ ok: false, retryable: true, error: 't: boom' });
+    ).toEqual({ ok: false, retryable: true, kind: 'retryable', error: 't: boom' });
   });
 
   it('a send joining one in flight stops waiting when its own signal fires; the first one carries on', async () => {
-    const keys = createDeliveredKeys('t', 10);
+    const ledger = createDeliveryLedger('t', 10);
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const first = keys.once('k', async () => {
+    const first = ledger.run('k', undefined, async () => {
       await gate;
       return { ok: true as const };
     });
     const controller = new AbortController();
-    const joined = keys.once('k', async () => ({ ok: true as const }), controller.signal);
+    const joined = ledger.run('k', controller.signal, async () => ({ ok: true as const }));
     controller.abort(new Error('outbox send timeout'));
-    expect(await joined).toEqual({ ok: false, retryable: true, error: 't: aborted: outbox send timeout' });
+    expect(await joined).toMatchObject({ ok: false, retryable: true, unknown: true });
     release();
     expect(await first).toEqual({ ok: true });
-    expect(keys.has('k')).toBe(true);
+    expect(ledger.delivered('k')).toBe(true);
+  });
+
+  it('an already-aborted send settles at once and sends nothing', async () => {
+    const ledger = createDeliveryLedger('t', 10);
+    let calls = 0;
+    const result = await ledger.run('k', AbortSignal.abort(new Error('late')), async () => {
+      calls += 1;
+      return { ok: true as const };
+    });
+    expect(result).toEqual({
+      ok: false,
+      retryable: true,
+      kind: 'retryable',
+      error: 't: aborted (late) before sending',
+    });
+    expect(calls).toBe(0);
   });
 });
 
 describe('failure texts and message text', () => {
-  test.prop([fc.string(), fc.nat({ max: 10_000_000 })])('a retry-after hint reads back', (error, ms) => {
-    const failure = notifyFailure('x', error.replace(/retryAfterMs=/g, ''), true, ms);
-    expect(retryAfterMsOf(failure.error)).toBe(ms);
-  });
+  test.prop([fc.string(), fc.double({ min: 0, max: 10_000_000, noNaN: true }), fc.boolean()])(
+    'a failure carries its hint (whole ms, rounded up), its code as text and its kind; the text is left as given',
+    (error, ms, retryable) => {
+      const failure = notifyFailure('x', error, retryable, { retryAfterMs: ms, providerCode: 45009 });
+      expect(failure).toEqual({
+        ok: false,
+        retryable,
+        kind: retryable ? 'retryable' : 'permanent',
+        error: `x: ${error}`,
+        retryAfterMs: Math.ceil(ms),
+        providerCode: '45009',
+      });
+    },
+  );
 
   test.prop([fc.string({ unit: 'grapheme', maxLength: 400 }), fc.integer({ min: 3, max: 600 })])(
     'truncateUtf8 stays within the byte limit and keeps a prefix',

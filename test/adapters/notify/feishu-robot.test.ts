@@ -6,7 +6,6 @@ import {
   feishuRobotNotifier,
   feishuSign,
 } from '../../../src/adapters/notify/feishu-robot.js';
-import { retryAfterMsOf } from '../../../src/adapters/notify/http.js';
 import type { NotifyMessage } from '../../../src/adapters/notify/port.js';
 import { runNotifierContract } from '../../../src/testing/notifier-contract.js';
 import { expectedFeishuSign, type FeishuRobotFake, startFeishuRobotFake } from './fakes/feishu-robot.js';
@@ -113,9 +112,8 @@ describe('feishuRobotNotifier: errors and limits', () => {
     const wrong = await feishuRobotNotifier({ hookId: HOOK, secret: 'other', baseUrl: fake.url }).send(
       message(),
     );
-    expect(wrong).toMatchObject({ ok: false, retryable: false });
-    if (!wrong.ok)
-      expect(wrong.error).toMatch(/^feishu-robot: code 19021 sign match fail.*configuration error/);
+    expect(wrong).toMatchObject({ ok: false, retryable: false, kind: 'config', providerCode: '19021' });
+    if (!wrong.ok) expect(wrong.error).toMatch(/^feishu-robot: code 19021 sign match fail.*check the/);
     const skewed = feishuRobotNotifier({
       hookId: HOOK,
       secret: SECRET,
@@ -150,7 +148,7 @@ describe('feishuRobotNotifier: errors and limits', () => {
     for (let i = 0; i < 6; i++) results.push(await notifier.send(message()));
     const sixth = results[5]!;
     expect(sixth).toMatchObject({ ok: false, retryable: true });
-    if (!sixth.ok) expect(retryAfterMsOf(sixth.error)).toBe(1_000);
+    if (!sixth.ok) expect(sixth.retryAfterMs).toBe(1_000);
     expect(fake.rejected).toBe(1);
   });
 
@@ -164,7 +162,7 @@ describe('feishuRobotNotifier: errors and limits', () => {
       const next = pending[0]!;
       const result = await notifier.send(next);
       if (result.ok) pending.shift();
-      else t += retryAfterMsOf(result.error) ?? 1_000;
+      else t += result.retryAfterMs ?? 1_000;
     }
     expect(fake.delivered).toHaveLength(130);
     expect(fake.rejected).toBe(0);

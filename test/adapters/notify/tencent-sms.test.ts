@@ -118,17 +118,31 @@ describe('tencentSmsNotifier: per-number results', () => {
     expect(await notifier.send(message)).toMatchObject({ ok: true, duplicate: true });
   });
 
-  it('FailedOperation.* and InvalidParameterValue.* for a number are permanent, naming each number', async () => {
+  it('FailedOperation.* and InvalidParameterValue.* for a number are permanent for it: a partial delivery naming each', async () => {
     const server = await fake();
     server.rejectNumber('+8613900139000', 'FailedOperation.PhoneNumberInBlacklist', '手机号在免打扰名单库中');
     server.rejectNumber('+8613700137000', 'InvalidParameterValue.IncorrectPhoneNumber', '手机号格式错误');
     const result = await notifierFor(server).send(sms({ to: ['13800138000', '13900139000', '13700137000'] }));
-    expect(result).toMatchObject({ ok: false, retryable: false });
-    const error = result.ok === false ? result.error : '';
-    expect(error).toContain('2 of 3 numbers failed');
-    expect(error).toContain('+8613900139000 FailedOperation.PhoneNumberInBlacklist');
-    expect(error).toContain('+8613700137000 InvalidParameterValue.IncorrectPhoneNumber');
-    expect(error).toContain('reached +8613800138000');
+    expect(result).toMatchObject({ ok: true });
+    expect(result.ok && result.rejected).toEqual([
+      { recipient: '13900139000', reason: 'FailedOperation.PhoneNumberInBlacklist 手机号在免打扰名单库中' },
+      { recipient: '13700137000', reason: 'InvalidParameterValue.IncorrectPhoneNumber 手机号格式错误' },
+    ]);
+  });
+
+  it('every number refused for good is a permanent failure naming each', async () => {
+    const server = await fake();
+    server.rejectNumber('+8613900139000', 'FailedOperation.PhoneNumberInBlacklist', '手机号在免打扰名单库中');
+    const result = await notifierFor(server).send(sms({ to: ['13900139000'] }));
+    expect(result).toMatchObject({
+      ok: false,
+      retryable: false,
+      kind: 'permanent',
+      providerCode: 'FailedOperation.PhoneNumberInBlacklist',
+    });
+    expect(result.ok === false && result.error).toContain(
+      '1 of 1 numbers failed: +8613900139000 FailedOperation',
+    );
   });
 
   it('classifies the documented codes', () => {
@@ -165,8 +179,8 @@ describe('tencentSmsNotifier: request-level errors and transport trouble', () =>
     ];
     for (const [extra, code] of cases) {
       const result = await notifierFor(server, extra).send(sms());
-      expect(result).toMatchObject({ ok: false, retryable: false });
-      expect(result.ok === false && result.error).toContain(`configuration error: ${code}`);
+      expect(result).toMatchObject({ ok: false, retryable: false, kind: 'config', providerCode: code });
+      expect(result.ok === false && result.error).toContain(code);
     }
     expect(server.deliveries()).toBe(0);
   });

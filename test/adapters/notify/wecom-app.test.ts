@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
-import { retryAfterMsOf } from '../../../src/adapters/notify/http.js';
 import type { NotifyMessage } from '../../../src/adapters/notify/port.js';
 import {
   type WecomAppNotifierOptions,
@@ -114,9 +113,8 @@ describe('wecomAppNotifier: access token', () => {
     const { notifier, fake } = await setup();
     for (const options of [{ corpId: 'ww-wrong' }, { corpSecret: 'wrong' }]) {
       const result = await notifier(options).send(message());
-      expect(result).toMatchObject({ ok: false, retryable: false });
-      if (!result.ok)
-        expect(result.error).toMatch(/^wecom-app gettoken: errcode 400(13|01) .*configuration error/);
+      expect(result).toMatchObject({ ok: false, retryable: false, kind: 'config' });
+      if (!result.ok) expect(result.error).toMatch(/^wecom-app gettoken: errcode 400(13|01) .*check corpId/);
     }
     const n = notifier();
     fake.server.fail('http-503', { path: '/cgi-bin/gettoken' });
@@ -142,7 +140,7 @@ describe('wecomAppNotifier: access token', () => {
     expect(await stuck).toMatchObject({
       ok: false,
       retryable: true,
-      error: 'wecom-app: aborted: outbox send timeout',
+      error: expect.stringContaining('wecom-app: aborted (outbox send timeout)'),
     });
     expect(await waiting).toMatchObject({ ok: false, retryable: true });
     expect(await n.send(message())).toMatchObject({ ok: true });
@@ -154,7 +152,10 @@ describe('wecomAppNotifier: recipients', () => {
   it('sends to user ids joined by |; invalid ones are reported (case-insensitively) while the rest get it', async () => {
     const { fake, notifier } = await setup();
     const result = await notifier().send(message({ to: ['ZhangSan', 'left-the-company', 'LISI'] }));
-    expect(result).toMatchObject({ ok: true, rejected: ['left-the-company'] });
+    expect(result).toMatchObject({
+      ok: true,
+      rejected: [{ recipient: 'left-the-company', reason: 'invalid user (invaliduser)' }],
+    });
     expect(result.ok && result.providerId).toBe(fake.delivered[0]?.msgid);
     expect(fake.delivered[0]?.to).toEqual(['ZhangSan', 'lisi']);
     expect(fake.delivered[0]?.body.touser).toBe('ZhangSan|left-the-company|LISI');
@@ -252,7 +253,7 @@ describe('wecomAppNotifier: errors', () => {
     fake.server.fail({ json: { errcode: 45009, errmsg: 'api freq out of limit' } }, { path: send });
     const limited = await n.send(message());
     expect(limited).toMatchObject({ ok: false, retryable: true });
-    if (!limited.ok) expect(retryAfterMsOf(limited.error)).toBe(60_000);
+    if (!limited.ok) expect(limited.retryAfterMs).toBe(60_000);
     fake.server.fail(
       { json: { errcode: 60020, errmsg: 'not allow to access from your ip' } },
       { path: send },

@@ -1,6 +1,5 @@
 import { fc, test } from '@fast-check/vitest';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
-import { retryAfterMsOf } from '../../../src/adapters/notify/http.js';
 import type { NotifyMessage } from '../../../src/adapters/notify/port.js';
 import { wecomRobotBody, wecomRobotNotifier } from '../../../src/adapters/notify/wecom-robot.js';
 import { runNotifierContract } from '../../../src/testing/notifier-contract.js';
@@ -114,7 +113,7 @@ describe('wecomRobotNotifier: 20 messages per minute per robot', () => {
     expect(refused).toHaveLength(5);
     for (const r of refused) {
       expect(r).toMatchObject({ ok: false, retryable: true });
-      if (!r.ok) expect(retryAfterMsOf(r.error)).toBe(61_000);
+      if (!r.ok) expect(r.retryAfterMs).toBe(61_000);
     }
     expect(fake.server.requests).toHaveLength(20); // refused ones never left the process
     t += 61_000;
@@ -176,9 +175,9 @@ describe('wecomRobotNotifier: errors', () => {
     const notifier = wecomRobotNotifier({ key: KEY, baseUrl: fake.url });
     fake.revokeKey(KEY);
     const result = await notifier.send(message());
-    expect(result).toMatchObject({ ok: false, retryable: false });
+    expect(result).toMatchObject({ ok: false, retryable: false, kind: 'config', providerCode: '93000' });
     if (!result.ok)
-      expect(result.error).toMatch(/^wecom-robot: errcode 93000 invalid webhook url.*configuration error/);
+      expect(result.error).toMatch(/^wecom-robot: errcode 93000 invalid webhook url.*robot key/);
   });
 
   it('45009 is retryable with a one-minute hint; 45033 and -1 retryable; 40008 and 44004 permanent', async () => {
@@ -195,7 +194,7 @@ describe('wecomRobotNotifier: errors', () => {
       fake.server.fail({ json: { errcode, errmsg: `simulated ${errcode}` } });
       const result = await notifier.send(message());
       expect(result).toMatchObject({ ok: false, retryable });
-      if (!result.ok && errcode === 45009) expect(retryAfterMsOf(result.error)).toBe(60_000);
+      if (!result.ok && errcode === 45009) expect(result.retryAfterMs).toBe(60_000);
     }
     expect(fake.delivered).toHaveLength(0);
   });

@@ -1,10 +1,11 @@
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import { startLoopbackServer } from './loopback-server.js';
 
 /**
- * The loopback HTTP server under the chat-robot fakes (WeCom, DingTalk, Feishu): node:http on
- * 127.0.0.1 and a free port, one provider handler, and injectable faults that pre-empt it (the
- * provider never sees a faulted request). `close()` destroys open connections, hung ones too.
+ * The chat-robot fakes' layer (WeCom, DingTalk, Feishu) over the one loopback server
+ * (loopback-server.ts): requests parsed and recorded, one provider handler, and injectable faults
+ * that pre-empt it (the provider never sees a faulted request). `close()` destroys open
+ * connections, hung ones too.
  */
 
 /** A request as the provider handler sees it. */
@@ -59,57 +60,51 @@ export async function startChatFakeServer(handle: FakeHandler): Promise<ChatFake
     return entry.fault;
   }
 
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      let json: unknown;
-      try {
-        json = text ? JSON.parse(text) : undefined;
-      } catch {
-        json = undefined;
-      }
-      const request: FakeRequest = {
-        method: req.method ?? 'GET',
-        url: new URL(req.url ?? '/', 'http://127.0.0.1'),
-        headers: req.headers,
-        text,
-        json,
-      };
-      requests.push(request);
-      if (stalled) return; // never answered; close() destroys the socket
-      const fault = takeFault(request.url.pathname);
-      if (fault === 'hang') return;
-      if (fault === 'reset') {
-        req.socket.destroy();
-        return;
-      }
-      if (fault === 'http-500' || fault === 'http-502' || fault === 'http-503') {
-        send(res, { status: Number(fault.slice(5)), text: '<html><body>Bad Gateway</body></html>' });
-        return;
-      }
-      if (fault === 'malformed-json') {
-        send(res, { status: 200, text: '{"errcode":0,"errmsg":"ok"' });
-        return;
-      }
-      if (fault) {
-        send(res, fault);
-        return;
-      }
-      Promise.resolve()
-        .then(() => handle(request))
-        .then(
-          (answer) => send(res, answer),
-          (error: unknown) => send(res, { status: 500, text: `fake crashed: ${String(error)}` }),
-        );
-    });
+  const server = await startLoopbackServer((req, res, body) => {
+    const text = body.toString('utf8');
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    const request: FakeRequest = {
+      method: req.method ?? 'GET',
+      url: new URL(req.url ?? '/', 'http://127.0.0.1'),
+      headers: req.headers,
+      text,
+      json,
+    };
+    requests.push(request);
+    if (stalled) return; // never answered; close() destroys the socket
+    const fault = takeFault(request.url.pathname);
+    if (fault === 'hang') return;
+    if (fault === 'reset') {
+      req.socket.destroy();
+      return;
+    }
+    if (fault === 'http-500' || fault === 'http-502' || fault === 'http-503') {
+      send(res, { status: Number(fault.slice(5)), text: '<html><body>Bad Gateway</body></html>' });
+      return;
+    }
+    if (fault === 'malformed-json') {
+      send(res, { status: 200, text: '{"errcode":0,"errmsg":"ok"' });
+      return;
+    }
+    if (fault) {
+      send(res, fault);
+      return;
+    }
+    return Promise.resolve()
+      .then(() => handle(request))
+      .then(
+        (answer) => send(res, answer),
+        (error: unknown) => send(res, { status: 500, text: `fake crashed: ${String(error)}` }),
+      );
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     requests,
     fail(fault, options = {}) {
       faults.push({ fault, times: options.times ?? 1, path: options.path });
@@ -120,11 +115,7 @@ export async function startChatFakeServer(handle: FakeHandler): Promise<ChatFake
     resume() {
       stalled = false;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => server.close(),
   };
 }
 
