@@ -76,6 +76,7 @@ export interface PostgresWorkerOptions {
 /** What one round did. */
 export interface WorkerRound {
   readonly shards: number;
+  /** Tenants served: those of its shards with something to do. */
   readonly tenants: number;
   readonly ingested: number;
   readonly fired: number;
@@ -298,26 +299,39 @@ export async function startPostgresWorker(options: PostgresWorkerOptions): Promi
     return { ingested, fired: due.fired, more: pending.rows.length === inboxBatch || due.more };
   }
 
+  /**
+   * The owned tenants with something to do now — inbox payloads received, timers or outbox
+   * messages due — found with three index probes, not one visit per tenant: a worker holding
+   * thousands of quiet tenants does work in proportion to the busy ones.
+   */
+  async function busyTenants(
+    shards: readonly number[],
+    now: number,
+  ): Promise<{ tenant: string; shard: number }[]> {
+    const { rows } = await pool.query(
+      `WITH owned AS (SELECT tenant, shard FROM ${s}.tenant WHERE shard = ANY($1::int[]))
+       SELECT o.tenant, o.shard FROM owned o
+       WHERE EXISTS (SELECT 1 FROM ${s}.inbox i WHERE i.tenant = o.tenant AND i.processed_at IS NULL AND i.received_at <= $2)
+          OR EXISTS (SELECT 1 FROM ${s}.timer t WHERE t.tenant = o.tenant AND t.eligible_at <= $2)
+          OR EXISTS (SELECT 1 FROM ${s}.outbox m WHERE m.tenant = o.tenant AND m.status = 'pending' AND m.next_attempt_at <= $2)
+       ORDER BY o.tenant`,
+      [shards, now],
+    );
+    return rows as { tenant: string; shard: number }[];
+  }
+
   async function runRound(): Promise<WorkerRound> {
     await options.beforeRound?.();
     await maintainLeases();
     const shards = [...owned.keys()];
-    const rows =
-      shards.length === 0
-        ? []
-        : (
-            await pool.query(
-              `SELECT tenant, shard FROM ${s}.tenant WHERE shard = ANY($1::int[]) ORDER BY tenant`,
-              [shards],
-            )
-          ).rows;
+    const rows = shards.length === 0 ? [] : await busyTenants(shards, clock.now());
     let ingested = 0;
     let fired = 0;
     let more = false;
     // Rotate the starting tenant so the first one is not always served first.
     const start = rows.length === 0 ? 0 : turn++ % rows.length;
     for (let i = 0; i < rows.length && !stopping; i++) {
-      const { tenant, shard } = rows[(start + i) % rows.length] as { tenant: string; shard: number };
+      const { tenant, shard } = rows[(start + i) % rows.length]!;
       if (!owned.has(shard)) continue;
       try {
         const served = await serveTenant(tenant, shard);

@@ -15,7 +15,9 @@ export function testDatabase(options: { max?: number } = {}) {
   const pool = new pg.Pool({ connectionString: DATABASE_URL, max: options.max ?? 4 });
   const schemas: string[] = [];
   afterAll(async () => {
-    for (const schema of schemas) await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    if (!process.env.LEADFLOW_KILL_KEEP) {
+      for (const schema of schemas) await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    }
     await pool.end();
   });
   return {
