@@ -9,6 +9,14 @@ export default defineConfig({
         find: /^leadflow\/testing$/,
         replacement: fileURLToPath(new URL('./src/testing/index.ts', import.meta.url)),
       },
+      {
+        find: /^leadflow\/adapters\/postgres$/,
+        replacement: fileURLToPath(new URL('./src/adapters/postgres.ts', import.meta.url)),
+      },
+      {
+        find: /^leadflow\/notify\/(.+)$/,
+        replacement: fileURLToPath(new URL('./src/adapters/notify/$1.ts', import.meta.url)),
+      },
       { find: /^leadflow$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
     ],
   },

@@ -95,3 +95,45 @@ it("the README's production host runs as written: the runtime, idempotent webhoo
     log.mockRestore();
   }
 });
+
+it("the README's PostgreSQL section runs as written: one company's engine, the inbox and a worker", async () => {
+  const { DATABASE_URL } = await import('./adapters/postgres/helpers.js');
+  const readme = readFileSync(join(here, '..', 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Run it in production (PostgreSQL)'));
+  const code = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+  expect(code).toBeDefined();
+  const dir = join(here, '.generated');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'readme-postgres.ts');
+  // The same code on the test database (its default schema, "leadflow"), on a working Monday,
+  // the worker's rounds run by hand.
+  const monday = "{ now: () => Date.parse('2026-03-02T10:00:00+08:00') }";
+  const adapted = code!
+    .replace('clock: systemClock,', `clock: ${monday},`)
+    .replace('startPostgresWorker({ pool,', `startPostgresWorker({ pool, run: false, clock: ${monday},`)
+    .replace('receivedAt: Date.now()', "receivedAt: Date.parse('2026-03-02T10:00:00+08:00')");
+  writeFileSync(file, `${adapted}\nexport { pool };\n`);
+  const pg = (await import('pg')).default;
+  const admin = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
+  await admin.query('DROP SCHEMA IF EXISTS leadflow CASCADE');
+  process.env.DATABASE_URL = DATABASE_URL;
+  const host = await import(file);
+  try {
+    const lead = {
+      receivedAt: Date.parse('2026-03-02T10:00:00+08:00'),
+      channel: 'website_form',
+      company: { name: '苏州精工', region: '江苏', industry: '汽车零部件' },
+      contact: { phone: '13800000000' },
+    };
+    expect(await host.engine.ingest(lead)).toMatchObject({ status: 'accepted', leadId: 'lead-0000001' });
+    await host.engine.stop();
+    expect(await host.receive('hengrui', lead)).toMatchObject({ duplicate: false });
+    const worker = await host.startWorker();
+    expect(await worker.round()).toMatchObject({ ingested: 1 });
+    await worker.stop();
+  } finally {
+    await host.pool.end();
+    await admin.query('DROP SCHEMA IF EXISTS leadflow CASCADE');
+    await admin.end();
+  }
+});
