@@ -74,6 +74,13 @@ export {
 } from './adapters/storage/port.js';
 export { type ReplayMemoryStorageOptions, replayMemoryStorage } from './adapters/storage/replay-memory.js';
 export {
+  type AddressLookup,
+  CONTACT_FIELDS,
+  type ContactField,
+  createRecipientDirectory,
+  type RecipientDirectory,
+} from './engine/directory.js';
+export {
   type CommandOptions,
   type CustomerGroup,
   type CustomerGroupNode,
@@ -283,6 +290,12 @@ export {
 } from './model/lead.js';
 export { MODEL_LIMITS } from './model/limits.js';
 export {
+  type ContactPoint,
+  contactPointSchema,
+  mainlandMobile,
+  mainlandMobileSchema,
+} from './model/primitives.js';
+export {
   isOnLeave,
   type LeaveRange,
   leaveOn,
@@ -324,6 +337,7 @@ export {
 export {
   type CompiledRuleSet,
   type CompileRuleSetOptions,
+  channelsOf,
   compileRuleSet,
   type ResolvedStrategy,
   RuleSetError,
@@ -427,6 +441,14 @@ export {
   type StageGates,
   stageGatesSchema,
 } from './rules/stages.js';
+export {
+  formatBehaviourSnapshot,
+  MESSAGE_LANGUAGES,
+  MESSAGE_TEMPLATES,
+  type MessageLanguage,
+  type MessageTemplate,
+  spokenDuration,
+} from './rules/templates.js';
 export {
   type BusinessCalendar,
   type CalendarOptions,

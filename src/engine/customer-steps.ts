@@ -10,7 +10,7 @@ import { type Customer, parseCustomer } from '../model/customer.js';
 import type { Rep } from '../model/rep.js';
 import type { Team } from '../model/team.js';
 import { validateUscc } from '../model/uscc.js';
-import type { CompiledRuleSet } from '../rules/compile.js';
+import { type CompiledRuleSet, channelsOf } from '../rules/compile.js';
 import { type CustomerRuleEffect, groupCrossSellSuggestions } from '../rules/customer-rules.js';
 import { EngineError } from './errors.js';
 import { resolveRecipients } from './recipients.js';
@@ -205,28 +205,35 @@ export function reviewPlan(
       },
     });
     const template = effect.template ? ctx.compiled.source.templates[effect.template] : undefined;
-    outbox.push({
-      id: `${customer.id}:${effect.ruleId}:${day}`,
-      channel: 'wecom',
-      to: resolveRecipients(ctx.team, ctx.repsById, effect.to, {
-        ownerId: customer.ownerRepId,
-        supervisorId: ctx.compiled.assignment.fallback.supervisorId,
-      }),
-      createdAt: at,
-      nextAttemptAt: at,
-      payload: {
-        text: template
-          ? renderTemplate(template.text, { customer, facts: effect.facts, details: effect.details })
-          : `${effect.kind}: ${customer.name}`,
-        ...(effect.template ? { template: effect.template } : {}),
-        data: {
-          customerId: customer.id,
-          ruleId: effect.ruleId,
-          kind: effect.kind,
-          details: effect.details as JsonValue,
-        },
-      },
+    const to = resolveRecipients(ctx.team, ctx.repsById, effect.to, {
+      ownerId: customer.ownerRepId,
+      supervisorId: ctx.compiled.assignment.fallback.supervisorId,
     });
+    const payload: JsonValue = {
+      text: template
+        ? renderTemplate(template.text, { customer, facts: effect.facts, details: effect.details })
+        : `${effect.kind}: ${customer.name}`,
+      ...(effect.template ? { template: effect.template } : {}),
+      data: {
+        customerId: customer.id,
+        ruleId: effect.ruleId,
+        kind: effect.kind,
+        details: effect.details as JsonValue,
+      },
+    };
+    for (const channel of channelsOf(ctx.compiled, effect.template ?? effect.kind, 'wecom')) {
+      outbox.push({
+        id:
+          channel === 'wecom'
+            ? `${customer.id}:${effect.ruleId}:${day}`
+            : `${customer.id}:${effect.ruleId}:${day}:${channel}`,
+        channel,
+        to: to.length > 0 ? to : ['unrouted'],
+        createdAt: at,
+        nextAttemptAt: at,
+        payload,
+      });
+    }
   }
   for (const suggestion of groupMembersOfCustomer
     ? groupCrossSellSuggestions(groupMembersOfCustomer, at)

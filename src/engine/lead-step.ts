@@ -27,7 +27,7 @@ import type { Lead } from '../model/lead.js';
 import { MODEL_LIMITS } from '../model/limits.js';
 import { leaveOn, type Rep } from '../model/rep.js';
 import type { Team } from '../model/team.js';
-import type { CompiledRuleSet } from '../rules/compile.js';
+import { type CompiledRuleSet, channelsOf } from '../rules/compile.js';
 import {
   type AssignmentDecision,
   type AssignmentState,
@@ -37,6 +37,7 @@ import {
   recordAssignment,
 } from '../rules/decide.js';
 import type { SlaEvent } from '../rules/ruleset.js';
+import { formatBehaviourSnapshot, spokenDuration } from '../rules/templates.js';
 import type { BusinessCalendar } from '../scheduler/calendar.js';
 import { EngineError } from './errors.js';
 import type { EngineEvents } from './events.js';
@@ -178,7 +179,6 @@ export interface LeadStepContext {
  */
 export const TERMINAL_LEAD_STATES: ReadonlySet<string> = new Set(['converted', 'disqualified', 'merged']);
 const TERMINAL_STATES = TERMINAL_LEAD_STATES;
-const DAY_MS = 86_400_000;
 
 /** A shallow copy of a record, written out: a spread of it costs far more in this hot path. */
 function copyRecord(current: LeadRecord): MutableRecord {
@@ -553,7 +553,7 @@ export function createLeadSteps(ctx: LeadStepContext) {
       if (behaviour.type === 'video_watch') videoSeconds += behaviour.seconds;
       if (behaviour.type === 'download') downloads.push(behaviour.asset);
     }
-    return `浏览 ${pages} 页; 视频 ${Math.round(videoSeconds)} 秒; 下载 ${downloads.length ? downloads.join('、') : '无'}`;
+    return formatBehaviourSnapshot({ pages, videoSeconds, downloads }, compiled.source.language);
   }
 
   function applySlaAction(
@@ -600,29 +600,32 @@ export function createLeadSteps(ctx: LeadStepContext) {
           owner: owner ? { id: owner.id, name: owner.name } : {},
           policy: {
             id: action.policyId,
-            target: policy ? formatMinutes(policy.target) : '',
-            warnBefore: policy?.warnBefore ? formatMinutes(policy.warnBefore) : '',
+            target: policy ? spokenDuration(policy.target, compiled.source.language) : '',
+            warnBefore: policy?.warnBefore ? spokenDuration(policy.warnBefore, compiled.source.language) : '',
           },
           snapshot: action.includeBehaviourSnapshot ? behaviourSnapshot(rec.lead) : '',
         };
-        pending.outbox.push({
-          id: `${leadId}:${action.policyId}:${cycle}:${action.phase}:${action.channel}:${action.to}`,
-          channel: action.channel,
-          to: to.length > 0 ? to : ['unrouted'],
-          createdAt: at,
-          nextAttemptAt: at,
-          payload: {
-            ...(template?.subject !== undefined ? { subject: template.subject } : {}),
-            text: template ? renderTemplate(template.text, data) : `${action.policyId} ${action.phase}`,
-            template: action.template,
-            data: {
-              leadId,
-              policyId: action.policyId,
-              phase: action.phase,
-              ...(action.includeBehaviourSnapshot ? { behaviourSnapshot: data.snapshot } : {}),
-            },
-          } as unknown as JsonValue,
-        });
+        const payload = {
+          ...(template?.subject !== undefined ? { subject: template.subject } : {}),
+          text: template ? renderTemplate(template.text, data) : `${action.policyId} ${action.phase}`,
+          template: action.template,
+          data: {
+            leadId,
+            policyId: action.policyId,
+            phase: action.phase,
+            ...(action.includeBehaviourSnapshot ? { behaviourSnapshot: data.snapshot } : {}),
+          },
+        } as unknown as JsonValue;
+        for (const channel of channelsOf(compiled, action.template, action.channel)) {
+          pending.outbox.push({
+            id: `${leadId}:${action.policyId}:${cycle}:${action.phase}:${channel}:${action.to}`,
+            channel,
+            to: to.length > 0 ? to : ['unrouted'],
+            createdAt: at,
+            nextAttemptAt: at,
+            payload,
+          });
+        }
         break;
       }
       case 'raisePriority': {
@@ -957,12 +960,6 @@ export function createLeadSteps(ctx: LeadStepContext) {
  * ```
  */
 export type LeadSteps = ReturnType<typeof createLeadSteps>;
-
-function formatMinutes(ms: number): string {
-  if (ms % DAY_MS === 0) return `${ms / DAY_MS} 天`;
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} 小时`;
-  return `${Math.round(ms / 60_000)} 分钟`;
-}
 
 function describeGuard(event: DispatchableLeadEvent, rec: MutableRecord): string {
   const context = rec.machine.context;

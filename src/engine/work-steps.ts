@@ -27,9 +27,10 @@ import {
   type TimerCommand,
 } from '../machines/xstate-step.js';
 import type { Team } from '../model/team.js';
-import type { CompiledRuleSet } from '../rules/compile.js';
+import { type CompiledRuleSet, channelsOf } from '../rules/compile.js';
 import type { SlaEvent } from '../rules/ruleset.js';
 import { OPPORTUNITY_STAGE_IDS, type OpportunityStageId, resolveStageGates } from '../rules/stages.js';
+import { spokenDuration } from '../rules/templates.js';
 import type { BusinessCalendar } from '../scheduler/calendar.js';
 import { EngineError } from './errors.js';
 import { GateNotMetError } from './gate-error.js';
@@ -184,24 +185,32 @@ export function createWorkSteps(ctx: { compiled: CompiledRuleSet; team: Team; ca
       } else if (effect.type === 'notify') {
         const template = compiled.source.templates[effect.template];
         const stage = context.stage;
-        out.outbox.push({
-          id: `${entityId}:${effect.policyId}:${record.sla.clocks[effect.policyId]?.cycle ?? 0}:${effect.phase}:${effect.channel}:${effect.to}`,
-          channel: effect.channel,
-          to: recipients(context.ownerId, effect.to),
-          createdAt: at,
-          nextAttemptAt: at,
-          payload: {
-            ...(template?.subject !== undefined ? { subject: template.subject } : {}),
-            text: template
-              ? renderTemplate(template.text, {
-                  opportunity: { name: context.name, stage },
-                  policy: { id: effect.policyId },
-                })
-              : `${effect.policyId} ${effect.phase}`,
-            template: effect.template,
-            data: { opportunityId: entityId, policyId: effect.policyId, phase: effect.phase },
-          },
-        });
+        const policy = compiled.sla.byId.get(effect.policyId);
+        const payload = {
+          ...(template?.subject !== undefined ? { subject: template.subject } : {}),
+          text: template
+            ? renderTemplate(template.text, {
+                opportunity: { name: context.name, stage },
+                policy: {
+                  id: effect.policyId,
+                  target: policy ? spokenDuration(policy.target, compiled.source.language) : '',
+                },
+              })
+            : `${effect.policyId} ${effect.phase}`,
+          template: effect.template,
+          data: { opportunityId: entityId, policyId: effect.policyId, phase: effect.phase },
+        };
+        const to = recipients(context.ownerId, effect.to);
+        for (const channel of channelsOf(compiled, effect.template, effect.channel)) {
+          out.outbox.push({
+            id: `${entityId}:${effect.policyId}:${record.sla.clocks[effect.policyId]?.cycle ?? 0}:${effect.phase}:${channel}:${effect.to}`,
+            channel,
+            to: to.length > 0 ? to : ['unrouted'],
+            createdAt: at,
+            nextAttemptAt: at,
+            payload,
+          });
+        }
       }
     }
   }
@@ -249,18 +258,24 @@ export function createWorkSteps(ctx: { compiled: CompiledRuleSet; team: Team; ca
         if (fires) out.tasks.push(createTask(id, context, trigger.kind as TaskKind, at, out));
       }
       if (emitted.type === 'opportunity.deliveryDelayFlagged') {
-        out.outbox.push({
-          id: `${id}:delivery-delay:${at}`,
-          channel: 'wecom',
-          to: recipients(context.ownerId, 'owner'),
-          createdAt: at,
-          nextAttemptAt: at,
-          payload: {
-            text: `商机「${context.name}」交付被标记延期风险，请启动客户安抚预案。`,
-            template: 'delivery-delay',
-            data: { opportunityId: id },
-          },
-        });
+        const template = compiled.source.templates['opportunity-delivery-delay'];
+        const to = recipients(context.ownerId, 'owner');
+        for (const channel of channelsOf(compiled, 'opportunity-delivery-delay', 'wecom')) {
+          out.outbox.push({
+            id: channel === 'wecom' ? `${id}:delivery-delay:${at}` : `${id}:delivery-delay:${at}:${channel}`,
+            channel,
+            to: to.length > 0 ? to : ['unrouted'],
+            createdAt: at,
+            nextAttemptAt: at,
+            payload: {
+              text: template
+                ? renderTemplate(template.text, { opportunity: { name: context.name, stage: context.stage } })
+                : `商机「${context.name}」交付被标记延期风险，请启动客户安抚预案。`,
+              template: 'delivery-delay',
+              data: { opportunityId: id },
+            },
+          });
+        }
       }
     }
   }
@@ -486,18 +501,25 @@ export function createWorkSteps(ctx: { compiled: CompiledRuleSet; team: Team; ca
           at,
           data: { departmentHead: head, dueAt: context.dueAt },
         });
-        effects.outbox.push({
-          id: `${timer.entityId}:overdue`,
-          channel: 'wecom',
-          to: [head],
-          createdAt: at,
-          nextAttemptAt: at,
-          payload: {
-            text: `${context.label}（商机 ${context.opportunityId ?? ''}）已超时未完成，请部门负责人跟进。`,
-            template: 'task-overdue',
-            data: { taskId: timer.entityId },
-          },
-        });
+        const template = compiled.source.templates['task-overdue'];
+        for (const channel of channelsOf(compiled, 'task-overdue', 'wecom')) {
+          effects.outbox.push({
+            id: channel === 'wecom' ? `${timer.entityId}:overdue` : `${timer.entityId}:overdue:${channel}`,
+            channel,
+            to: [head],
+            createdAt: at,
+            nextAttemptAt: at,
+            payload: {
+              text: template
+                ? renderTemplate(template.text, {
+                    task: { label: context.label, opportunityId: context.opportunityId ?? '' },
+                  })
+                : `${context.label}（商机 ${context.opportunityId ?? ''}）已超时未完成，请部门负责人跟进。`,
+              template: 'task-overdue',
+              data: { taskId: timer.entityId },
+            },
+          });
+        }
         return { record, effects, stale: false };
       }
       const opportunity = current as OpportunityRecord;

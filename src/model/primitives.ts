@@ -239,18 +239,97 @@ export const emailSchema = z
 export const wecomIdSchema = requiredText(MODEL_LIMITS.wecomIdLength);
 
 /**
- * Ways to reach a person: optional phone, e-mail and WeCom id (blank strings count as absent).
+ * A mainland China mobile number, normalised to its 11 digits: accepts `13800138000`,
+ * `+86 138 0013 8000`, `0086-13800138000` (spaces and dashes ignored); the first digit must be 1
+ * and the second 3–9 — what SMS providers send to.
+ *
+ * @example
+ * ```ts
+ * import { mainlandMobileSchema } from 'leadflow';
+ * mainlandMobileSchema.parse('+86 138-0013-8000'); // '13800138000'
+ * mainlandMobileSchema.safeParse('021-68888888').success; // false: a landline
+ * ```
+ */
+export const mainlandMobileSchema = z
+  .string()
+  .max(MODEL_LIMITS.phoneLength, { abort: true })
+  .transform((value, ctx) => {
+    const digits = mainlandMobile(value);
+    if (digits === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be a mainland China mobile number: 11 digits starting 13–19, optionally +86',
+      });
+      return z.NEVER;
+    }
+    return digits;
+  });
+
+/**
+ * The 11 digits of a mainland China mobile number written as `13800138000`, `+8613800138000`,
+ * `008613800138000` or `86 138 0013 8000` (spaces and dashes ignored), or `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { mainlandMobile } from 'leadflow';
+ * mainlandMobile('+86 138-0013-8000'); // '13800138000'
+ * mainlandMobile('12800000000'); // undefined
+ * ```
+ */
+export function mainlandMobile(raw: string): string | undefined {
+  const compact = raw.trim().replace(/[\s-]/g, '');
+  const match = /^(?:\+86|0086|86)?(1[3-9]\d{9})$/.exec(compact);
+  return match?.[1];
+}
+
+/**
+ * A DingTalk user id (`userid` of the organisation, as `at.atUserIds` takes it): trimmed, 1–64
+ * characters.
+ *
+ * @example
+ * ```ts
+ * import { dingtalkUserIdSchema } from 'leadflow';
+ * dingtalkUserIdSchema.parse('manager4220');
+ * ```
+ */
+export const dingtalkUserIdSchema = requiredText(MODEL_LIMITS.wecomIdLength);
+
+/**
+ * A Feishu / Lark open id: `ou_` then letters and digits (what a bot mentions with
+ * `<at user_id="ou_…">`).
+ *
+ * @example
+ * ```ts
+ * import { feishuOpenIdSchema } from 'leadflow';
+ * feishuOpenIdSchema.parse('ou_7d8a6e6df7621556ce0d21922b676706ccs');
+ * ```
+ */
+export const feishuOpenIdSchema = z
+  .string()
+  .max(MODEL_LIMITS.wecomIdLength, { abort: true })
+  .trim()
+  .regex(/^ou_[A-Za-z0-9]+$/, 'must be a Feishu open id: ou_ followed by letters and digits');
+
+/**
+ * Ways to reach a person — where notifications find them (blank strings count as absent):
+ * - `phone`: any phone number as typed (a landline too);
+ * - `mobile`: a mainland China mobile number for SMS, normalised to 11 digits (`+86 138…` → `138…`);
+ * - `email`; `wecomId`: the WeCom (企业微信) user id; `dingtalkUserId`; `feishuOpenId` (`ou_…`).
  *
  * @example
  * ```ts
  * import { contactPointSchema } from 'leadflow';
  * contactPointSchema.parse({ wecomId: 'ZhangWei', email: '' }); // { wecomId: 'ZhangWei' }
+ * contactPointSchema.parse({ mobile: '+86 138 0013 8000' }); // { mobile: '13800138000' }
  * ```
  */
 export const contactPointSchema = z.strictObject({
   phone: blankAsAbsent(phoneSchema),
+  mobile: blankAsAbsent(mainlandMobileSchema),
   email: blankAsAbsent(emailSchema),
   wecomId: blankAsAbsent(wecomIdSchema),
+  dingtalkUserId: blankAsAbsent(dingtalkUserIdSchema),
+  feishuOpenId: blankAsAbsent(feishuOpenIdSchema),
 });
 
 /**

@@ -13,6 +13,7 @@ import {
   type SlaEvent,
   type SlaPolicy,
 } from './ruleset.js';
+import { MESSAGE_TEMPLATES } from './templates.js';
 
 /**
  * One problem found in a rule set, with the JSON path of the offending value.
@@ -139,6 +140,31 @@ export interface CompiledRuleSet {
   };
   readonly crossSell: readonly (CustomerRule & { readonly compiled: CompiledCondition })[];
   readonly risk: readonly (CustomerRule & { readonly compiled: CompiledCondition })[];
+  /** The rule set's `routing`: channels per message kind, fallbacks per channel. */
+  readonly routing: {
+    readonly kinds: ReadonlyMap<string, readonly string[]>;
+    readonly fallbacks: ReadonlyMap<string, readonly string[]>;
+  };
+}
+
+/**
+ * The channels a message of `kind` goes to: the rule set's `routing.kinds` entry, or
+ * `defaultChannel` (the one the SLA action or the built-in message names).
+ *
+ * @example
+ * ```ts
+ * import { channelsOf, compileRuleSet } from 'leadflow';
+ * const compiled = compileRuleSet({ id: 'r', version: '1', assignment: {}, routing: { kinds: { 'unassigned-escalation': ['sms', 'board'] } } });
+ * channelsOf(compiled, 'unassigned-escalation', 'sms'); // ['sms', 'board']
+ * channelsOf(compiled, 'follow-up-warning', 'wecom'); // ['wecom']
+ * ```
+ */
+export function channelsOf(
+  compiled: Pick<CompiledRuleSet, 'routing'>,
+  kind: string,
+  defaultChannel: string,
+): readonly string[] {
+  return compiled.routing.kinds.get(kind) ?? [defaultChannel];
 }
 
 /**
@@ -377,13 +403,53 @@ export function tryCompileRuleSet(
     });
   }
 
-  // --- SLA policies and templates
+  // --- templates: the built-in ones of the language, overridden by the rule set's own
+  const templates: RuleSet['templates'] = Object.assign(
+    Object.create(null) as RuleSet['templates'],
+    MESSAGE_TEMPLATES[rules.language],
+    rules.templates,
+  );
+
+  // --- routing
+  const ruleKinds = new Set([...rules.crossSell, ...rules.risk].map((rule) => rule.effect.kind));
+  for (const [kind, channels] of Object.entries(rules.routing.kinds)) {
+    if (!Object.hasOwn(templates, kind) && !ruleKinds.has(kind)) {
+      problems.push({
+        path: `routing.kinds.${kind}`,
+        message: `unknown message kind "${kind}" (a template id or a cross-sell/risk kind: ${[...Object.keys(templates), ...ruleKinds].sort().join(', ')})`,
+      });
+    }
+    channels.forEach((channel, index) => {
+      if (channels.indexOf(channel) !== index) {
+        problems.push({
+          path: `routing.kinds.${kind}[${index}]`,
+          message: `channel "${channel}" is listed twice`,
+        });
+      }
+    });
+  }
+  for (const [channel, next] of Object.entries(rules.routing.fallbacks)) {
+    next.forEach((fallback, index) => {
+      if (fallback === channel) {
+        problems.push({
+          path: `routing.fallbacks.${channel}[${index}]`,
+          message: `channel "${channel}" cannot fall back to itself`,
+        });
+      } else if (next.indexOf(fallback) !== index) {
+        problems.push({
+          path: `routing.fallbacks.${channel}[${index}]`,
+          message: `channel "${fallback}" is listed twice`,
+        });
+      }
+    });
+  }
+
+  // --- SLA policies
   requireUnique(
     rules.sla.policies.map((policy) => policy.id),
     (index) => `sla.policies[${index}].id`,
     'SLA policy',
   );
-  const templates = rules.templates;
   rules.sla.policies.forEach((policy, index) => {
     const path = `sla.policies[${index}]`;
     if (policy.entity === 'task') {
@@ -475,7 +541,7 @@ export function tryCompileRuleSet(
     return map;
   };
   const compiled: CompiledRuleSet = {
-    source: rules,
+    source: { ...rules, templates: { ...templates } },
     tagging: {
       channelTag: rules.tagging.channelTag,
       budgetBands: rules.tagging.budgetBands,
@@ -498,6 +564,10 @@ export function tryCompileRuleSet(
     },
     crossSell,
     risk,
+    routing: {
+      kinds: new Map(Object.entries(rules.routing.kinds)),
+      fallbacks: new Map(Object.entries(rules.routing.fallbacks)),
+    },
   };
   return { ok: true, ruleSet: compiled };
 }

@@ -3,6 +3,7 @@ import { TASK_KINDS } from '../machines/task.js';
 import { conditionSchema } from './conditions.js';
 import { durationSchema } from './duration.js';
 import { OPPORTUNITY_STAGE_IDS, stageGatesSchema } from './stages.js';
+import { MESSAGE_LANGUAGES } from './templates.js';
 
 /**
  * Size limits a rule set must respect (checked by {@link compileRuleSet}). Rule sets come from
@@ -225,6 +226,23 @@ const templateSchema = z.strictObject({
   text: z.string().min(1).max(RULE_SET_LIMITS.templateLength),
 });
 
+/** A channel name: what a notifier is registered under (`wecom`, `sms`, `board`, …). */
+const channelName = z.string().min(1).max(40);
+
+const routingSchema = z.strictObject({
+  /**
+   * The channels of each message kind (a template id, e.g. `unassigned-escalation`), in order: one
+   * message per channel. Replaces the `channel` the SLA action (or the built-in message) names.
+   */
+  kinds: z.record(id, z.array(channelName).min(1).max(5)).default({}),
+  /**
+   * Channels to try next, in order, when a message fails for good on a channel: a permanent or
+   * configuration error, retries exhausted, or recipients without an address there (e.g.
+   * `{ "wecom": ["sms"] }`: WeCom app down → SMS).
+   */
+  fallbacks: z.record(channelName, z.array(channelName).min(1).max(5)).default({}),
+});
+
 const followUpOutcomeSchema = z.strictObject({
   id,
   label: z.string().max(100),
@@ -286,7 +304,15 @@ export const ruleSetSchema = z.strictObject({
   pools: z.array(poolSchema).max(RULE_SET_LIMITS.pools).default([]),
   assignment: assignmentSchema,
   sla: z.strictObject({ policies: z.array(slaPolicySchema).max(100).default([]) }).default({ policies: [] }),
+  /**
+   * Language of the built-in message templates, durations and behaviour snapshots.
+   * @default "zh-CN"
+   */
+  language: z.enum(MESSAGE_LANGUAGES).default('zh-CN'),
+  /** Message templates by id; they override the built-in ones of `language` (`MESSAGE_TEMPLATES`). */
   templates: z.record(id, templateSchema).default({}),
+  /** Which channels each message kind goes to, and where a failing channel falls back to. */
+  routing: routingSchema.default({ kinds: {}, fallbacks: {} }),
   followUp: z
     .strictObject({ outcomes: z.array(followUpOutcomeSchema).max(50).default([]) })
     .default({ outcomes: [] }),

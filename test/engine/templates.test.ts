@@ -1,6 +1,9 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { renderTemplate } from '../../src/engine/templates.js';
+import { zhikongPreset } from '../../src/rules/presets/zhikong.js';
+import { spokenDuration } from '../../src/rules/templates.js';
+import { MIN, rawLead, setup } from './helpers.js';
 
 /** The one-pass definition: every placeholder replaced where it stands. */
 function referenceRender(text: string, data: Readonly<Record<string, unknown>>): string {
@@ -64,4 +67,48 @@ describe('renderTemplate', () => {
       expect(renderTemplate(text, data)).toBe(referenceRender(text, data));
     },
   );
+});
+
+describe('messages people read', () => {
+  it('Chinese by default: the unopened reminder names the lead, the wait and the behaviour snapshot', async () => {
+    const { engine, clock, notifier } = setup();
+    const result = await engine.ingest(
+      rawLead(clock.now(), {
+        company: { name: '苏州精工', park: '苏州工业园区', industry: '汽车零部件' },
+        behaviours: [
+          { type: 'page_view', at: clock.now() - 60_000, url: '/products/plc' },
+          { type: 'download', at: clock.now() - 30_000, asset: '选型白皮书' },
+        ],
+      }),
+    );
+    expect(result.status).toBe('accepted');
+    await engine.advanceTo(clock.now() + 40 * MIN);
+    const reminder = notifier.sent.find((m) => m.template === 'unopened-reminder');
+    expect(reminder?.subject).toBe('线索未查看提醒');
+    expect(reminder?.text).toBe(
+      '您有一条线索「苏州精工」分配后 30 分钟 未查看。客户行为：浏览 1 页; 视频 0 秒; 下载 选型白皮书',
+    );
+  });
+
+  it('English with language: "en" — templates, durations and the snapshot', async () => {
+    const { engine, clock, notifier } = setup({ ruleSet: { ...zhikongPreset.ruleSet, language: 'en' } });
+    await engine.ingest(
+      rawLead(clock.now(), {
+        company: { name: 'Suzhou Precision', park: '苏州工业园区', industry: '汽车零部件' },
+      }),
+    );
+    await engine.advanceTo(clock.now() + 40 * MIN);
+    const reminder = notifier.sent.find((m) => m.template === 'unopened-reminder');
+    expect(reminder?.subject).toBe('Lead not opened yet');
+    expect(reminder?.text).toBe(
+      'A lead assigned to you, "Suzhou Precision", has not been opened for 30 minutes. Customer activity: 0 pages viewed; video 0 s; downloads: none',
+    );
+  });
+
+  it('spokenDuration writes whole days, hours or minutes in either language', () => {
+    expect(spokenDuration(15 * MIN, 'zh-CN')).toBe('15 分钟');
+    expect(spokenDuration(24 * 60 * MIN, 'en')).toBe('1 day');
+    expect(spokenDuration(2 * 60 * MIN, 'en')).toBe('2 hours');
+    expect(spokenDuration(MIN, 'en')).toBe('1 minute');
+  });
 });

@@ -233,3 +233,55 @@ describe('parseTeam', () => {
     ]);
   });
 });
+
+describe('contacts (where notifications find people)', () => {
+  it('normalises mainland mobile numbers and keeps the other addresses', () => {
+    const team = parseTeam({
+      reps: [
+        rep('a', {
+          contact: {
+            mobile: '+86 138-0013-8000',
+            email: 'a@example.cn',
+            wecomId: 'ZhangWei',
+            dingtalkUserId: 'manager4220',
+            feishuOpenId: 'ou_7d8a6e6df7621556ce0d21922b676706ccs',
+          },
+        }),
+      ],
+      supervisors: [{ id: 's', name: 'S', contact: { mobile: '008613900139000', phone: '' } }],
+      staff: [{ id: 'e', name: 'E', contact: { email: 'e@example.cn' } }],
+    });
+    expect(team.reps[0]!.contact).toEqual({
+      mobile: '13800138000',
+      email: 'a@example.cn',
+      wecomId: 'ZhangWei',
+      dingtalkUserId: 'manager4220',
+      feishuOpenId: 'ou_7d8a6e6df7621556ce0d21922b676706ccs',
+    });
+    expect(team.supervisors[0]!.contact).toEqual({ mobile: '13900139000' });
+  });
+
+  it('refuses a landline as mobile, a bad e-mail and a malformed Feishu id, naming each field', () => {
+    expect(
+      teamIssues({
+        reps: [rep('a', { contact: { mobile: '021-68888888', email: 'not-an-email' } })],
+        supervisors: [{ id: 's', name: 'S', contact: { feishuOpenId: 'zhangsan' } }],
+        staff: [{ id: 'e', name: 'E', contact: { mobile: '12800000000' } }],
+      }),
+    ).toEqual([
+      {
+        path: 'reps[0].contact.mobile',
+        message: 'must be a mainland China mobile number: 11 digits starting 13–19, optionally +86',
+      },
+      { path: 'reps[0].contact.email', message: 'must be an e-mail address' },
+      {
+        path: 'supervisors[0].contact.feishuOpenId',
+        message: 'must be a Feishu open id: ou_ followed by letters and digits',
+      },
+      {
+        path: 'staff[0].contact.mobile',
+        message: 'must be a mainland China mobile number: 11 digits starting 13–19, optionally +86',
+      },
+    ]);
+  });
+});

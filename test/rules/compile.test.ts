@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileRuleSet, RuleSetError, tryCompileRuleSet } from '../../src/rules/compile.js';
+import { channelsOf, compileRuleSet, RuleSetError, tryCompileRuleSet } from '../../src/rules/compile.js';
 import { zhikongPreset } from '../../src/rules/presets/zhikong.js';
 import { RULE_SET_LIMITS, ruleSetJsonSchema } from '../../src/rules/ruleset.js';
 
@@ -200,5 +200,52 @@ describe('compileRuleSet on task SLA policies', () => {
     expect(result.ok).toBe(false);
     if (!result.ok)
       expect(result.problems).toEqual([expect.objectContaining({ path: 'sla.policies[0].entity' })]);
+  });
+});
+
+describe('routing and language', () => {
+  const base = { id: 'r', version: '1', assignment: {} };
+
+  it('checks routing with JSON paths: known message kinds, no channel twice, no fallback to itself', () => {
+    const problems = problemsOf({
+      ...base,
+      routing: {
+        kinds: { 'unopened-reminder': ['wecom', 'wecom'], 'no-such-kind': ['sms'] },
+        fallbacks: { wecom: ['sms', 'wecom'], sms: ['email', 'email'] },
+      },
+    });
+    expect(problems.map((p) => p.path)).toEqual([
+      'routing.kinds.unopened-reminder[1]',
+      'routing.kinds.no-such-kind',
+      'routing.fallbacks.wecom[1]',
+      'routing.fallbacks.sms[1]',
+    ]);
+    expect(problems[1]!.message).toMatch(/^unknown message kind "no-such-kind" \(a template id/);
+    expect(problems[2]!.message).toBe('channel "wecom" cannot fall back to itself');
+  });
+
+  it('refuses an empty channel list and an unknown language through the schema', () => {
+    const problems = problemsOf({ ...base, language: 'fr', routing: { kinds: { 'unopened-reminder': [] } } });
+    expect(problems.map((p) => p.path)).toEqual(['language', 'routing.kinds.unopened-reminder']);
+  });
+
+  it('starts from the built-in templates of its language, its own templates win', () => {
+    const zh = compileRuleSet({ ...base, templates: { 'unopened-reminder': { text: '自定义' } } });
+    expect(zh.source.language).toBe('zh-CN');
+    expect(zh.source.templates['unopened-reminder']).toEqual({ text: '自定义' });
+    expect(zh.source.templates['unassigned-escalation']?.subject).toBe('线索超时未分配');
+    const en = compileRuleSet({ ...base, language: 'en' });
+    expect(en.source.templates['unassigned-escalation']?.subject).toBe('Lead not assigned in time');
+    expect(en.source.templates['task-overdue']?.text).toContain('is overdue');
+  });
+
+  it('routes a kind to its channels and leaves others on the channel their action names', () => {
+    const compiled = compileRuleSet({
+      ...base,
+      routing: { kinds: { 'unassigned-escalation': ['sms', 'board'] }, fallbacks: { wecom: ['sms'] } },
+    });
+    expect(channelsOf(compiled, 'unassigned-escalation', 'sms')).toEqual(['sms', 'board']);
+    expect(channelsOf(compiled, 'unopened-reminder', 'wecom')).toEqual(['wecom']);
+    expect(compiled.routing.fallbacks.get('wecom')).toEqual(['sms']);
   });
 });

@@ -9,7 +9,6 @@ import {
   SEED_QUALIFICATION,
   SEED_RISK,
   SEED_TAGGING_RULES,
-  SEED_TEMPLATES,
   STAGE_STALLED_5D,
   UNASSIGNED_15M,
   UNOPENED_30M,
@@ -68,7 +67,9 @@ const hengruiRuleSet = {
     fallback: { type: 'supervisorQueue', supervisorId: 'hr-sup-chen' },
   },
   sla: { policies: [UNASSIGNED_15M, UNOPENED_30M, FIRST_FOLLOW_UP_24H, STAGE_STALLED_5D] },
-  templates: SEED_TEMPLATES,
+  // Templates: the built-in Chinese ones (MESSAGE_TEMPLATES['zh-CN']); `language: 'en'` switches.
+  // WeCom down (a configuration error, retries exhausted, a rep without a WeCom id) → SMS.
+  routing: { fallbacks: { wecom: ['sms'] } },
   followUp: SEED_FOLLOW_UP_OUTCOMES,
   crossSell: SEED_CROSS_SELL,
   risk: SEED_RISK,

@@ -2,7 +2,7 @@ import { LEAD_CHANNELS } from '../../model/lead.js';
 import type { RuleSetInput, SlaPolicyInput } from '../ruleset.js';
 
 /**
- * Pieces both shipped presets use: the seeds' SLA policies, message templates, follow-up
+ * Pieces both shipped presets use: the seeds' SLA policies, follow-up
  * outcomes, budget bands and the cross-sell / risk rules. Presets are plain JSON-shaped data.
  */
 
@@ -24,40 +24,6 @@ const TOUCHED_OR_CLOSED = [
   'lead.converted',
   'lead.recycled',
 ];
-
-export const SEED_TEMPLATES: Section<'templates'> = {
-  'unassigned-escalation': {
-    subject: '线索超时未分配',
-    text: '线索「{{lead.company.name}}」({{lead.channel}}) 已超过 {{policy.target}} 未分配，请在主管看板处理。',
-  },
-  'unopened-reminder': {
-    subject: '线索未查看提醒',
-    text: '您有一条线索「{{lead.company.name}}」分配后 {{policy.target}} 未查看。客户行为：{{snapshot}}',
-  },
-  'follow-up-warning': {
-    text: '线索「{{lead.company.name}}」距首次跟进时限还剩 {{policy.warnBefore}}。',
-  },
-  'follow-up-breach': {
-    subject: '首次跟进超时',
-    text: '线索「{{lead.company.name}}」分配后 {{policy.target}} 内无首次跟进记录，负责人 {{owner.name}}。',
-  },
-  'stage-stalled': {
-    subject: '商机阶段停滞',
-    text: '商机「{{opportunity.name}}」在阶段 {{opportunity.stage}} 停留超过 {{policy.target}}。',
-  },
-  'extended-warranty': {
-    text: '客户「{{customer.name}}」已第 3 次采购型号 {{facts.topModel}}，建议推荐延保服务。',
-  },
-  'receivables-risk': {
-    text: '客户「{{customer.name}}」应收账款逾期 {{facts.oldestUnpaidReceivableDays}} 天且技术联系频次下降，列为高风险。',
-  },
-  'renewal-intervention': {
-    text: '客户「{{customer.name}}」已连续 {{facts.consecutiveDeclinedRenewals}} 次拒绝续费方案，请服务团队介入。',
-  },
-  'delivery-delay': {
-    text: '客户「{{customer.name}}」交付被标记延期风险，请启动客户安抚预案。',
-  },
-};
 
 /** Unassigned 15 min (business time) → supervisor board + SMS (恒锐机械). */
 export const UNASSIGNED_15M: SlaPolicyInput = {
