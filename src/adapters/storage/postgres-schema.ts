@@ -8,6 +8,7 @@
  */
 import type { Pool, PoolClient } from 'pg';
 import { StorageError } from './port.js';
+import { COMMIT_FUNCTION_SQL } from './postgres-commit-sql.js';
 
 /** One migration: applied once per schema, in `id` order, each in its own transaction. */
 export interface PostgresMigration {
@@ -158,6 +159,11 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
         alive_until double precision NOT NULL,
         PRIMARY KEY (id))`,
     ],
+  },
+  {
+    id: 3,
+    name: 'the commit as one server-side function (one round trip per commit)',
+    statements: [COMMIT_FUNCTION_SQL],
   },
 ];
 

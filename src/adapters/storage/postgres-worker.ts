@@ -260,15 +260,8 @@ export async function startPostgresWorker(options: PostgresWorkerOptions): Promi
       schema,
       tenant,
       migrate: 'manual',
-      // FOR SHARE: a takeover's UPDATE waits until this commit ends, so nothing slips in after it.
-      fence: async (client) =>
-        (
-          await client.query(
-            `SELECT 1 FROM ${s}.shard_lease WHERE shard = $1 AND owner = $2 AND fence = $3::bigint
-               AND lease_until > ${DB_NOW} FOR SHARE`,
-            [shard, id, lease.fence],
-          )
-        ).rows.length > 0,
+      // Checked in every commit (FOR SHARE: a takeover's UPDATE waits until that commit ends).
+      fence: { shard, owner: id, token: lease.fence },
     });
     const engine = createEngine({ ...(await options.engineFor(tenant)), storage, clock });
     tenants.set(tenant, { shard, engine });

@@ -75,11 +75,20 @@ export interface PostgresStorageOptions {
    */
   migrate?: 'auto' | 'manual';
   /**
-   * Checked inside every commit's transaction before anything is written (a worker's shard
-   * lease): returning `false` aborts the commit with `STORAGE_FENCED`, so a worker that lost its
-   * lease cannot write. Receives the transaction's client.
+   * A worker's shard lease, checked inside every commit before anything is written (the lease
+   * row locked `FOR SHARE`, so a takeover waits for the commit): when the row no longer has this
+   * owner and token, or its lease ran out, the commit fails with `STORAGE_FENCED` and writes
+   * nothing. Set by `startPostgresWorker`.
    */
-  fence?: (client: pg.PoolClient) => Promise<boolean>;
+  fence?: ShardFence;
+  /**
+   * How a commit reaches the server: `'function'` sends the whole commit as one JSON argument to
+   * the schema's `commit` function (one round trip, plans cached on the server); `'statements'`
+   * runs it statement by statement in a transaction (the plain reference; the storage contract
+   * runs on both).
+   * @default 'function'
+   */
+  commitVia?: 'function' | 'statements';
   /**
    * Wake the schema's workers (NOTIFY on `wakeChannel(schema)`, sent when the transaction commits)
    * when a commit schedules a timer due within `withinMs` of its `at` — sooner than their next
@@ -94,6 +103,22 @@ export interface PostgresStorageOptions {
   name?: string;
 }
 
+/**
+ * A shard lease as a commit checks it.
+ *
+ * @example
+ * ```ts
+ * import type { ShardFence } from 'leadflow/adapters/postgres';
+ * const fence: ShardFence = { shard: 12, owner: 'host-a/4711/1f2e', token: '7' };
+ * ```
+ */
+export interface ShardFence {
+  readonly shard: number;
+  readonly owner: string;
+  /** The lease's fencing token (a bigint, as text). */
+  readonly token: string;
+}
+
 /** A {@link StorageAdapter} on PostgreSQL, with what a host needs beyond the port. */
 export interface PostgresStorage extends StorageAdapter {
   readonly tenant: string;
@@ -105,6 +130,26 @@ export interface PostgresStorage extends StorageAdapter {
 }
 
 type Row = Record<string, unknown>;
+
+/** A commit checked and converted, ready for either path. */
+interface PreparedCommit {
+  readonly at: number;
+  readonly entities: readonly {
+    kind: string;
+    id: string;
+    expectedVersion: number;
+    snapshot: JsonValue;
+    lookups: Map<string, string[]> | undefined;
+    unique: Map<string, string[]> | undefined;
+  }[];
+  readonly state: readonly { key: string; expectedVersion: number | undefined; value: JsonValue }[];
+  readonly events: readonly { entityId: string; kind: string; type: string; at: number; data: JsonValue }[];
+  readonly complete: readonly (TimerRef & { generation: number })[];
+  readonly cancel: readonly TimerRef[];
+  readonly schedule: readonly TimerRecord[];
+  readonly messages: readonly OutboxMessage[];
+  readonly records: readonly QuarantineRecord[];
+}
 const num = (value: unknown): number => Number(value);
 
 /**
@@ -261,7 +306,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
         kind,
         id,
         expectedVersion,
-        snapshot: json(toJsonValue(write.snapshot, `${path}.snapshot`)),
+        snapshot: toJsonValue(write.snapshot, `${path}.snapshot`),
         lookups: write.lookups === undefined ? undefined : prepareLookups(write.lookups, `${path}.lookups`),
         unique: write.unique === undefined ? undefined : prepareLookups(write.unique, `${path}.unique`),
       };
@@ -279,7 +324,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
         write.expectedVersion === undefined
           ? undefined
           : requireVersion(write.expectedVersion, `${path}.expectedVersion`);
-      return { key, expectedVersion, value: json(toJsonValue(write.value, `${path}.value`)) };
+      return { key, expectedVersion, value: toJsonValue(write.value, `${path}.value`) };
     });
 
     const events = (input.events ?? []).map((event, i) => {
@@ -289,7 +334,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
         kind: requireString(event.kind, `${path}.kind`),
         type: requireString(event.type, `${path}.type`),
         at: requireTime(event.at, `${path}.at`),
-        data: json(event.data === undefined ? null : toJsonValue(event.data, `${path}.data`)),
+        data: event.data === undefined ? null : toJsonValue(event.data, `${path}.data`),
       };
     });
 
@@ -323,13 +368,28 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
       prepareQuarantine(record, `commit.quarantine[${i}]`, toJsonValue),
     );
 
+    const prepared = {
+      at,
+      entities,
+      state,
+      events,
+      complete,
+      cancel,
+      schedule: [...schedule.values()],
+      messages,
+      records,
+    };
+    if (options.commitVia !== 'statements') return commitByFunction(prepared);
+
     // ---- 2. one transaction: versions and unique claims first, then the rest ----
     return transaction('commit', async (client) => {
-      if (options.fence && !(await options.fence(client))) {
-        throw new StorageError(
-          `storage for tenant "${tenant}" is fenced: this process no longer holds its lease; nothing was written`,
-          { code: 'STORAGE_FENCED' },
+      if (options.fence) {
+        const lease = await client.query(
+          `SELECT 1 FROM ${s}.shard_lease WHERE shard = $1 AND owner = $2 AND fence = $3::bigint
+             AND lease_until > (extract(epoch from clock_timestamp()) * 1000) FOR SHARE`,
+          [options.fence.shard, options.fence.owner, options.fence.token],
         );
+        if (lease.rows.length === 0) throw fenced();
       }
       const versions: number[] = [];
       for (const write of entities) {
@@ -338,12 +398,12 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
             ? await client.query(
                 `INSERT INTO ${s}.entity (tenant, kind, id, version, snapshot, updated_at)
                  VALUES ($1, $2, $3, 1, $4, $5) ON CONFLICT DO NOTHING RETURNING version`,
-                [tenant, write.kind, write.id, write.snapshot, at],
+                [tenant, write.kind, write.id, json(write.snapshot), at],
               )
             : await client.query(
                 `UPDATE ${s}.entity SET version = version + 1, snapshot = $4, updated_at = $5
                  WHERE tenant = $1 AND kind = $2 AND id = $3 AND version = $6 RETURNING version`,
-                [tenant, write.kind, write.id, write.snapshot, at, write.expectedVersion],
+                [tenant, write.kind, write.id, json(write.snapshot), at, write.expectedVersion],
               );
         if (written.rows.length === 0) {
           const stored = await client.query(
@@ -370,18 +430,18 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
                 `INSERT INTO ${s}.state AS st (tenant, key, version, value, updated_at) VALUES ($1, $2, 1, $3, $4)
                  ON CONFLICT (tenant, key) DO UPDATE SET version = st.version + 1, value = $3, updated_at = $4
                  RETURNING version`,
-                [tenant, write.key, write.value, at],
+                [tenant, write.key, json(write.value), at],
               )
             : write.expectedVersion === 0
               ? await client.query(
                   `INSERT INTO ${s}.state (tenant, key, version, value, updated_at) VALUES ($1, $2, 1, $3, $4)
                    ON CONFLICT DO NOTHING RETURNING version`,
-                  [tenant, write.key, write.value, at],
+                  [tenant, write.key, json(write.value), at],
                 )
               : await client.query(
                   `UPDATE ${s}.state SET version = version + 1, value = $3, updated_at = $4
                    WHERE tenant = $1 AND key = $2 AND version = $5 RETURNING version`,
-                  [tenant, write.key, write.value, at, write.expectedVersion],
+                  [tenant, write.key, json(write.value), at, write.expectedVersion],
                 );
         if (written.rows.length === 0) {
           const stored = await client.query(`SELECT version FROM ${s}.state WHERE tenant = $1 AND key = $2`, [
@@ -439,7 +499,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
             events.map((e) => e.kind),
             events.map((e) => e.type),
             events.map((e) => e.at),
-            events.map((e) => e.data),
+            events.map((e) => json(e.data)),
           ],
         );
       }
@@ -483,8 +543,8 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
         );
       }
 
-      const soon = options.wake && [...schedule.values()].some((t) => t.dueAt <= at + options.wake!.withinMs);
-      if (soon) await client.query('SELECT pg_notify($1, $2)', [wakeChannel(schema), tenant]);
+      if (wakes([...schedule.values()], at))
+        await client.query('SELECT pg_notify($1, $2)', [wakeChannel(schema), tenant]);
 
       if (messages.length > 0) {
         // One row per message: each id once (a repeat in the commit is skipped, as in memory).
@@ -509,6 +569,101 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
       for (const record of records) await insertQuarantine(client, record);
       return { versions, eventSeqs, stateVersions };
     });
+  }
+
+  /** The whole commit in one call of the schema's `commit` function (see postgres-commit-sql.ts). */
+  async function commitByFunction(c: PreparedCommit): Promise<CommitResult> {
+    const pairs = (lookups: Map<string, string[]> | undefined) =>
+      lookups === undefined
+        ? undefined
+        : [...lookups].flatMap(([key, values]) => values.map((value) => [key, value]));
+    let claims = 0;
+    const argument = {
+      ...(options.fence ? { fence: options.fence } : {}),
+      entities: c.entities.map((write) => {
+        const u = pairs(write.unique);
+        claims += u?.length ?? 0;
+        return {
+          k: write.kind,
+          i: write.id,
+          v: write.expectedVersion,
+          s: write.snapshot,
+          l: pairs(write.lookups),
+          u,
+        };
+      }),
+      claims: claims > 0 ? claims : undefined,
+      state: c.state.map((write) => ({ k: write.key, v: write.expectedVersion ?? null, x: write.value })),
+      events: c.events.map((e) => ({ e: e.entityId, k: e.kind, t: e.type, a: e.at, d: e.data })),
+      complete: c.complete.map((t) => ({ e: t.entityId, k: t.timerKey, g: t.generation })),
+      cancel: c.cancel.map((t) => ({ e: t.entityId, k: t.timerKey })),
+      schedule: c.schedule.map((t) => ({
+        e: t.entityId,
+        k: t.timerKey,
+        g: t.generation,
+        d: t.dueAt,
+        p: t.payload,
+      })),
+      wake: wakes(c.schedule, c.at),
+      channel: wakeChannel(schema),
+      outbox: c.messages.map((m) => ({
+        i: m.id,
+        c: m.channel,
+        to: m.to,
+        p: m.payload,
+        ca: m.createdAt,
+        na: m.nextAttemptAt,
+      })),
+      quarantine: c.records.map((r) => ({
+        i: r.id,
+        r: r.receivedAt,
+        raw: r.raw,
+        iss: r.issues,
+        why: r.reason,
+      })),
+    };
+    await open();
+    let row: Row;
+    try {
+      // A named statement: its plan is kept per connection; the function's own plans too.
+      const result = await pool.query({
+        name: `leadflow.commit.${schema}`,
+        text: `SELECT ${s}.commit($1, $2, $3::json) AS r`,
+        values: [tenant, c.at, JSON.stringify(argument)],
+      });
+      row = result.rows[0]!.r as Row;
+    } catch (error) {
+      throw conflictOf(error) ?? unavailable('commit', error);
+    }
+    const last = num(row.lastSeq);
+    return {
+      versions: row.versions as number[],
+      stateVersions: row.stateVersions as number[],
+      eventSeqs: c.events.map((_, i) => last - c.events.length + 1 + i),
+    };
+  }
+
+  /** Whether a commit schedules a timer the workers should hear of before their next poll. */
+  function wakes(timers: readonly TimerRecord[], at: number): boolean {
+    return options.wake !== undefined && timers.some((t) => t.dueAt <= at + options.wake!.withinMs);
+  }
+
+  function fenced(): StorageError {
+    return new StorageError(
+      `storage for tenant "${tenant}" is fenced: this process no longer holds its lease; nothing was written`,
+      { code: 'STORAGE_FENCED' },
+    );
+  }
+
+  /** The port's error for a conflict the commit function raised, if it is one. */
+  function conflictOf(error: unknown): StorageError | undefined {
+    const code = (error as { code?: unknown })?.code;
+    if (code === 'LF403') return fenced();
+    if (code !== 'LF409' && code !== 'LF410') return undefined;
+    const detail = JSON.parse((error as Error).message);
+    return code === 'LF409'
+      ? new VersionConflictError(detail, { cause: error })
+      : new UniqueConflictError(detail);
   }
 
   /**

@@ -13,11 +13,12 @@ describe('postgresStorage migrations', () => {
     const pools = Array.from({ length: 5 }, () => new pg.Pool({ connectionString: DATABASE_URL, max: 1 }));
     try {
       const applied = await Promise.all(pools.map((pool) => migratePostgres(pool, { schema, at: T0 })));
-      expect(applied.flat()).toEqual([1, 2]);
+      expect(applied.flat()).toEqual([1, 2, 3]);
       const { rows } = await db.pool.query(`SELECT id, applied_at FROM "${schema}".migration ORDER BY id`);
       expect(rows).toEqual([
         { id: 1, applied_at: T0 },
         { id: 2, applied_at: T0 },
+        { id: 3, applied_at: T0 },
       ]);
       expect(await migratePostgres(db.pool, { schema })).toEqual([]);
     } finally {
@@ -101,21 +102,31 @@ describe('postgresStorage tenants and lifecycle', () => {
     await storage.close();
   });
 
-  it('a fence that no longer holds refuses the commit and writes nothing', async () => {
-    let holds = true;
-    const storage = postgresStorage({
-      pool: db.pool,
-      schema: db.schema(),
-      tenant: 'acme',
-      fence: async () => holds,
-    });
-    await storage.commit({ at: T0, state: [{ key: 'k', value: 1 }] });
-    holds = false;
-    await expect(storage.commit({ at: T0, state: [{ key: 'k', value: 2 }] })).rejects.toMatchObject({
-      code: 'STORAGE_FENCED',
-    });
-    expect((await storage.loadState('k'))?.value).toBe(1);
-  });
+  it.each(['function', 'statements'] as const)(
+    'a lease taken over or run out fences the commit (commitVia %s): nothing is written',
+    async (commitVia) => {
+      const schema = db.schema();
+      await migratePostgres(db.pool, { schema });
+      await db.pool.query(
+        `INSERT INTO "${schema}".shard_lease (shard, owner, fence, lease_until) VALUES (3, 'me', 7, $1)`,
+        [Date.now() + 60_000],
+      );
+      const fence = { shard: 3, owner: 'me', token: '7' };
+      const storage = postgresStorage({ pool: db.pool, schema, tenant: 'acme', fence, commitVia });
+      await storage.commit({ at: T0, state: [{ key: 'k', value: 1 }] });
+      await db.pool.query(`UPDATE "${schema}".shard_lease SET owner = 'other', fence = 8`);
+      const write = {
+        at: T0,
+        state: [{ key: 'k', value: 2 }],
+        events: [{ entityId: 'e', kind: 'lead', type: 'x', at: T0 }],
+      };
+      await expect(storage.commit(write)).rejects.toMatchObject({ code: 'STORAGE_FENCED' });
+      await db.pool.query(`UPDATE "${schema}".shard_lease SET owner = 'me', fence = 7, lease_until = 0`);
+      await expect(storage.commit(write)).rejects.toMatchObject({ code: 'STORAGE_FENCED' });
+      expect((await storage.loadState('k'))?.value).toBe(1);
+      expect(await storage.readEvents()).toEqual([]);
+    },
+  );
 
   it('concurrent commits on one tenant get gap-free event seqs in commit order', async () => {
     const storage = postgresStorage({ pool: db.pool, schema: db.schema(), tenant: 'acme' });
