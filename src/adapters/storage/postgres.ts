@@ -131,6 +131,20 @@ export interface PostgresStorage extends StorageAdapter {
 
 type Row = Record<string, unknown>;
 
+/**
+ * A query as a named statement: parsed and planned once per connection, not on every call. The
+ * name follows from the text (the schema is in it), so one name never stands for two texts.
+ */
+const statementNames = new Map<string, string>();
+function named(text: string, values: unknown[]): pg.QueryConfig {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `leadflow.${statementNames.size + 1}`;
+    statementNames.set(text, name);
+  }
+  return { name, text, values };
+}
+
 /** A commit checked and converted, ready for either path. */
 interface PreparedCommit {
   readonly at: number;
@@ -203,7 +217,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
   async function query(operation: string, text: string, values: unknown[]): Promise<Row[]> {
     await open();
     try {
-      return (await pool.query(text, values)).rows;
+      return (await pool.query(named(text, values))).rows;
     } catch (error) {
       throw unavailable(operation, error);
     }
@@ -578,6 +592,9 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
         ? undefined
         : [...lookups].flatMap(([key, values]) => values.map((value) => [key, value]));
     let claims = 0;
+    // The stored values go beside the shape, as written; the shape refers to them by index.
+    const values: string[] = [];
+    const value = (v: JsonValue) => values.push(JSON.stringify(v));
     const argument = {
       ...(options.fence ? { fence: options.fence } : {}),
       entities: c.entities.map((write) => {
@@ -587,14 +604,18 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
           k: write.kind,
           i: write.id,
           v: write.expectedVersion,
-          s: write.snapshot,
+          s: value(write.snapshot),
           l: pairs(write.lookups),
           u,
         };
       }),
       claims: claims > 0 ? claims : undefined,
-      state: c.state.map((write) => ({ k: write.key, v: write.expectedVersion ?? null, x: write.value })),
-      events: c.events.map((e) => ({ e: e.entityId, k: e.kind, t: e.type, a: e.at, d: e.data })),
+      state: c.state.map((write) => ({
+        k: write.key,
+        v: write.expectedVersion ?? null,
+        x: value(write.value),
+      })),
+      events: c.events.map((e) => ({ e: e.entityId, k: e.kind, t: e.type, a: e.at, d: value(e.data) })),
       complete: c.complete.map((t) => ({ e: t.entityId, k: t.timerKey, g: t.generation })),
       cancel: c.cancel.map((t) => ({ e: t.entityId, k: t.timerKey })),
       schedule: c.schedule.map((t) => ({
@@ -602,7 +623,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
         k: t.timerKey,
         g: t.generation,
         d: t.dueAt,
-        p: t.payload,
+        ...(t.payload === undefined ? {} : { p: value(t.payload) }),
       })),
       wake: wakes(c.schedule, c.at),
       channel: wakeChannel(schema),
@@ -610,15 +631,15 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
         i: m.id,
         c: m.channel,
         to: m.to,
-        p: m.payload,
+        p: value(m.payload),
         ca: m.createdAt,
         na: m.nextAttemptAt,
       })),
       quarantine: c.records.map((r) => ({
         i: r.id,
         r: r.receivedAt,
-        raw: r.raw,
-        iss: r.issues,
+        raw: value(r.raw),
+        iss: value(r.issues as unknown as JsonValue),
         why: r.reason,
       })),
     };
@@ -628,8 +649,8 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
       // A named statement: its plan is kept per connection; the function's own plans too.
       const result = await pool.query({
         name: `leadflow.commit.${schema}`,
-        text: `SELECT ${s}.commit($1, $2, $3::json) AS r`,
-        values: [tenant, c.at, JSON.stringify(argument)],
+        text: `SELECT ${s}.commit($1, $2, $3::jsonb, $4::json[]) AS r`,
+        values: [tenant, c.at, JSON.stringify(argument), values],
       });
       row = result.rows[0]!.r as Row;
     } catch (error) {
@@ -733,10 +754,12 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     const key = isTimer ? 'entity_id, timer_key' : 'id';
     return transaction(isTimer ? 'claimDueTimers' : 'claimOutbox', async (client) => {
       const picked = await client.query(
-        `SELECT ${key} FROM ${s}.${table}
+        named(
+          `SELECT ${key} FROM ${s}.${table}
          WHERE tenant = $1 AND ${due} <= $2 ${isTimer ? '' : "AND status = 'pending'"}
          ORDER BY ${due}, eligible_seq LIMIT $3 FOR UPDATE SKIP LOCKED`,
-        [tenant, now, Number.isFinite(limit) ? limit : null],
+          [tenant, now, Number.isFinite(limit) ? limit : null],
+        ),
       );
       if (picked.rows.length === 0) return [];
       const seqs = await client.query(
