@@ -37,7 +37,7 @@ BEGIN
     END IF;
   END IF;
 
-  FOR e IN SELECT * FROM jsonb_array_elements(p->'entities') LOOP
+  FOR e IN SELECT * FROM jsonb_array_elements(coalesce(p->'entities', '[]')) LOOP
     IF (e->>'v')::int = 0 THEN
       INSERT INTO {schema}.entity (tenant, kind, id, version, snapshot, updated_at)
         VALUES (p_tenant, e->>'k', e->>'i', 1, p_values[(e->>'s')::int], p_at)
@@ -56,7 +56,7 @@ BEGIN
     v_version := NULL;
   END LOOP;
 
-  FOR w IN SELECT * FROM jsonb_array_elements(p->'state') LOOP
+  FOR w IN SELECT * FROM jsonb_array_elements(coalesce(p->'state', '[]')) LOOP
     IF jsonb_typeof(w->'v') = 'null' THEN
       INSERT INTO {schema}.state AS st (tenant, key, version, value, updated_at) VALUES (p_tenant, w->>'k', 1, p_values[(w->>'x')::int], p_at)
         ON CONFLICT (tenant, key) DO UPDATE SET version = st.version + 1, value = excluded.value, updated_at = p_at
@@ -78,18 +78,25 @@ BEGIN
   END LOOP;
 
   -- Lookups and unique lookups of the entities that give them: the old rows go, the new come.
-  -- A created entity has none yet, so only rewrites delete.
+  -- A created entity has none yet, so only rewrites delete. (Each section runs only when it has
+  -- rows: an empty statement still costs its executor start.)
+  IF p ? 'relookup' THEN
   DELETE FROM {schema}.lookup l USING jsonb_array_elements(p->'entities') x
     WHERE jsonb_typeof(x->'l') = 'array' AND (x->>'v')::int > 0
       AND l.tenant = p_tenant AND l.kind = x->>'k' AND l.id = x->>'i';
+  END IF;
+  IF p ? 'lookups' THEN
   INSERT INTO {schema}.lookup (tenant, kind, key, value, id)
     SELECT p_tenant, x->>'k', kv->>0, kv->>1, x->>'i'
     FROM jsonb_array_elements(p->'entities') x, jsonb_array_elements(x->'l') kv
     WHERE jsonb_typeof(x->'l') = 'array'
     ON CONFLICT DO NOTHING;
+  END IF;
+  IF p ? 'reclaim' THEN
   DELETE FROM {schema}.unique_lookup l USING jsonb_array_elements(p->'entities') x
     WHERE jsonb_typeof(x->'u') = 'array' AND (x->>'v')::int > 0
       AND l.tenant = p_tenant AND l.kind = x->>'k' AND l.id = x->>'i';
+  END IF;
   IF p->>'claims' IS NOT NULL THEN
     INSERT INTO {schema}.unique_lookup (tenant, kind, key, value, id)
       SELECT p_tenant, x->>'k', kv->>0, kv->>1, x->>'i'
@@ -111,7 +118,7 @@ BEGIN
     END IF;
   END IF;
 
-  v_n := jsonb_array_length(p->'events');
+  v_n := coalesce(jsonb_array_length(p->'events'), 0);
   IF v_n > 0 THEN
     INSERT INTO {schema}.counter AS c (tenant, event_seq) VALUES (p_tenant, v_n)
       ON CONFLICT (tenant) DO UPDATE SET event_seq = c.event_seq + v_n RETURNING event_seq INTO v_last;
@@ -121,10 +128,15 @@ BEGIN
   END IF;
 
   -- Complete, then cancel, then schedule: a fired timer's successor may reuse its key.
+  IF p ? 'complete' THEN
   DELETE FROM {schema}.timer t USING jsonb_array_elements(p->'complete') x
     WHERE t.tenant = p_tenant AND t.entity_id = x->>'e' AND t.timer_key = x->>'k' AND t.generation = (x->>'g')::bigint;
+  END IF;
+  IF p ? 'cancel' THEN
   DELETE FROM {schema}.timer t USING jsonb_array_elements(p->'cancel') x
     WHERE t.tenant = p_tenant AND t.entity_id = x->>'e' AND t.timer_key = x->>'k';
+  END IF;
+  IF p ? 'schedule' THEN
   INSERT INTO {schema}.timer AS t (tenant, entity_id, timer_key, generation, due_at, payload, attempts,
       eligible_at, eligible_seq, lease_until, worker_id)
     SELECT p_tenant, o.j->>'e', o.j->>'k', (o.j->>'g')::bigint, (o.j->>'d')::double precision,
@@ -134,20 +146,25 @@ BEGIN
     ON CONFLICT (tenant, entity_id, timer_key) DO UPDATE SET
       generation = excluded.generation, due_at = excluded.due_at, payload = excluded.payload, attempts = 0,
       eligible_at = excluded.due_at, eligible_seq = excluded.eligible_seq, lease_until = NULL, worker_id = NULL;
+  END IF;
   IF (p->>'wake')::boolean THEN
     PERFORM pg_notify(p->>'channel', p_tenant);
   END IF;
 
+  IF p ? 'outbox' THEN
   INSERT INTO {schema}.outbox (tenant, id, channel, recipients, payload, created_at, attempts, next_attempt_at,
       eligible_seq, status)
     SELECT p_tenant, o.j->>'i', o.j->>'c', ARRAY(SELECT jsonb_array_elements_text(o.j->'to')), p_values[(o.j->>'p')::int],
       (o.j->>'ca')::double precision, 0, (o.j->>'na')::double precision, nextval('{schema}.eligible_seq'), 'pending'
     FROM (SELECT x.j, x.ord FROM jsonb_array_elements(p->'outbox') WITH ORDINALITY AS x(j, ord) ORDER BY x.ord) o
     ON CONFLICT DO NOTHING;
+  END IF;
+  IF p ? 'quarantine' THEN
   INSERT INTO {schema}.quarantine (tenant, id, received_at, raw, issues, reason)
     SELECT p_tenant, x->>'i', (x->>'r')::double precision, p_values[(x->>'raw')::int], p_values[(x->>'iss')::int], x->>'why'
     FROM jsonb_array_elements(p->'quarantine') x
     ON CONFLICT DO NOTHING;
+  END IF;
 
   RETURN json_build_object('versions', to_json(v_versions), 'stateVersions', to_json(v_state), 'lastSeq', v_last);
 END

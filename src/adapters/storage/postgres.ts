@@ -595,39 +595,48 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     // The stored values go beside the shape, as written; the shape refers to them by index.
     const values: string[] = [];
     const value = (v: JsonValue) => values.push(JSON.stringify(v));
+    const entities = c.entities.map((write) => {
+      const u = pairs(write.unique);
+      claims += u?.length ?? 0;
+      return {
+        k: write.kind,
+        i: write.id,
+        v: write.expectedVersion,
+        s: value(write.snapshot),
+        l: pairs(write.lookups),
+        u,
+      };
+    });
+    /** A section only when it has items: the function skips the statements of absent ones. */
+    const some = <T, U>(items: readonly T[], map: (item: T) => U) =>
+      items.length > 0 ? items.map(map) : undefined;
+    const rewrites = (field: 'lookups' | 'unique') =>
+      c.entities.some((w) => w[field] !== undefined && w.expectedVersion > 0) ? true : undefined;
     const argument = {
-      ...(options.fence ? { fence: options.fence } : {}),
-      entities: c.entities.map((write) => {
-        const u = pairs(write.unique);
-        claims += u?.length ?? 0;
-        return {
-          k: write.kind,
-          i: write.id,
-          v: write.expectedVersion,
-          s: value(write.snapshot),
-          l: pairs(write.lookups),
-          u,
-        };
-      }),
+      fence: options.fence,
+      entities: entities.length > 0 ? entities : undefined,
+      relookup: rewrites('lookups'),
+      lookups: c.entities.some((w) => (w.lookups?.size ?? 0) > 0) ? true : undefined,
+      reclaim: rewrites('unique'),
       claims: claims > 0 ? claims : undefined,
-      state: c.state.map((write) => ({
+      state: some(c.state, (write) => ({
         k: write.key,
         v: write.expectedVersion ?? null,
         x: value(write.value),
       })),
-      events: c.events.map((e) => ({ e: e.entityId, k: e.kind, t: e.type, a: e.at, d: value(e.data) })),
-      complete: c.complete.map((t) => ({ e: t.entityId, k: t.timerKey, g: t.generation })),
-      cancel: c.cancel.map((t) => ({ e: t.entityId, k: t.timerKey })),
-      schedule: c.schedule.map((t) => ({
+      events: some(c.events, (e) => ({ e: e.entityId, k: e.kind, t: e.type, a: e.at, d: value(e.data) })),
+      complete: some(c.complete, (t) => ({ e: t.entityId, k: t.timerKey, g: t.generation })),
+      cancel: some(c.cancel, (t) => ({ e: t.entityId, k: t.timerKey })),
+      schedule: some(c.schedule, (t) => ({
         e: t.entityId,
         k: t.timerKey,
         g: t.generation,
         d: t.dueAt,
         ...(t.payload === undefined ? {} : { p: value(t.payload) }),
       })),
-      wake: wakes(c.schedule, c.at),
+      wake: wakes(c.schedule, c.at) ? true : undefined,
       channel: wakeChannel(schema),
-      outbox: c.messages.map((m) => ({
+      outbox: some(c.messages, (m) => ({
         i: m.id,
         c: m.channel,
         to: m.to,
@@ -635,7 +644,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
         ca: m.createdAt,
         na: m.nextAttemptAt,
       })),
-      quarantine: c.records.map((r) => ({
+      quarantine: some(c.records, (r) => ({
         i: r.id,
         r: r.receivedAt,
         raw: value(r.raw),
