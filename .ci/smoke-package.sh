@@ -106,7 +106,16 @@ try {
   const explained = await second.explain(accepted.leadId);
   if (explained.events.length < 3) throw new Error('postgres smoke: no timer fired');
   await second.stop();
-  console.log('postgres ok: a lead kept across engines,', explained.events.length, 'events after 3 days');
+  // Many tenants: the inbox and a worker from the built package.
+  const { appendToInbox, startPostgresWorker } = await import('leadflow/adapters/postgres');
+  const monday = clock.now();
+  const worker = await startPostgresWorker({ pool, schema, shards: 4, run: false, clock,
+    engineFor: () => ({ ...zhikongPreset, calendar: chinaCalendar({ years: [2026] }), notifier: memoryNotifier() }) });
+  await appendToInbox(pool, { tenant: 'second', payload: { ...lead, receivedAt: monday }, receivedAt: monday }, { schema, shards: 4 });
+  const round = await worker.round();
+  await worker.stop();
+  if (round.ingested !== 1) throw new Error(`postgres smoke: the worker ingested ${round.ingested}`);
+  console.log('postgres ok: a lead kept across engines,', explained.events.length, 'events after 3 days; a worker ingested the inbox');
 } finally {
   await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   await pool.end();
