@@ -220,7 +220,7 @@ describe('workers killed at random', () => {
       );
       expect(inboxLeft.rows[0].n).toBe(0);
       console.log(
-        `kill test: ${TENANTS} tenants, ${arrivals.length} arrivals, ${leads} leads, ${events} events, ${kills} workers killed`,
+        `kill test: ${TENANTS} tenants, ${arrivals.length} arrivals, ${leads} leads, ${events} events, ${kills} workers killed, ${absorbed} repeated sends absorbed by the idempotent notifier`,
       );
     },
     15 * 60_000,
