@@ -45,6 +45,8 @@ export {
   type EventInput,
   type JsonValue,
   type ListOutboxOptions,
+  type LookupQuery,
+  type Lookups,
   type OutboxEnqueue,
   type OutboxFailure,
   type OutboxMessage,
@@ -73,6 +75,20 @@ export {
   VersionConflictError,
 } from './adapters/storage/port.js';
 export { type ReplayMemoryStorageOptions, replayMemoryStorage } from './adapters/storage/replay-memory.js';
+export {
+  type ChannelOptions,
+  createOutboxRouting,
+  type DigestOptions,
+  type LinkBuilder,
+  type OutboxRouting,
+  type OutboxRoutingOptions,
+} from './engine/channels.js';
+export {
+  listDeadLetters,
+  type RedeliverOptions,
+  type RedeliverResult,
+  redeliver,
+} from './engine/dead-letters.js';
 export {
   type AddressLookup,
   CONTACT_FIELDS,
@@ -131,9 +147,18 @@ export {
   type DeliverOutboxResult,
   type DeliveryOutcome,
   defaultBackoff,
+  deferralsOf,
   deliverOutbox,
+  describeFailure,
   toNotifyMessage,
 } from './engine/outbox.js';
+export {
+  createSendPacer,
+  type PacedDestination,
+  type SendPacer,
+  type SendPacerOptions,
+  sendLimitProblem,
+} from './engine/pacing.js';
 export { renderTemplate } from './engine/templates.js';
 export type {
   TimerOp,

@@ -54,9 +54,11 @@ export function createCustomerOperations(ctx: CustomerOpsContext) {
 
   async function upsert(input: unknown, attempt: Attempt): Promise<Plan<CustomerUpsertResult>> {
     const { customer, warnings } = parseCustomerInput(input, compiled.source.customers.allowPilotUscc);
-    for (const { key, value } of customerKeys(customer)) {
-      const [existingId] = await storage.lookup('customer', key, value, { limit: 1 });
-      if (existingId !== undefined && existingId !== customer.id) {
+    const keys = customerKeys(customer);
+    const holders = keys.length === 0 ? [] : await storage.lookupMany('customer', keys);
+    for (const [i, { key }] of keys.entries()) {
+      const existingId = holders[i]!.find((id) => id !== customer.id);
+      if (existingId !== undefined) {
         const existing = await repo.get('customer', existingId);
         return duplicateEntryPlan({ ...existing, id: existingId }, key, customer.id, attempt.at);
       }

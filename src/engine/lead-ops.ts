@@ -126,8 +126,11 @@ export function createLeadOperations(ctx: LeadOpsContext) {
       };
     }
     const lead = parsed.lead;
-    for (const { key, value } of leadDedupeKeys(lead)) {
-      const [holder] = await storage.lookup('lead', key, value, { limit: 1 });
+    // Every key in one read; the first that an open lead (or, for externalId, any lead) holds wins.
+    const keys = leadDedupeKeys(lead);
+    const holders = keys.length === 0 ? [] : await storage.lookupMany('lead', keys);
+    for (const [i, { key }] of keys.entries()) {
+      const holder = holders[i]![0];
       if (holder === undefined) continue;
       const found = await repo.find('lead', holder);
       if (!found) continue;

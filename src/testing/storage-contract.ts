@@ -705,6 +705,45 @@ export function runStorageContract(
         expect((await s.load('customer', 'c-1'))?.version).toBe(version);
       });
 
+      test('lookupMany answers several lookups at once, each as lookup would, in order', async (s) => {
+        await s.commit({
+          at: T0,
+          entities: [
+            {
+              kind: 'lead',
+              id: 'l-2',
+              expectedVersion: 0,
+              snapshot: {},
+              lookups: { owner: 'rep-1' },
+              unique: { phone: '138' },
+            },
+            {
+              kind: 'lead',
+              id: 'l-1',
+              expectedVersion: 0,
+              snapshot: {},
+              lookups: { owner: 'rep-1', phone: '138' },
+            },
+            { kind: 'task', id: 't-1', expectedVersion: 0, snapshot: {}, lookups: { owner: 'rep-1' } },
+          ],
+        });
+        const queries = [
+          { key: 'phone', value: '138' },
+          { key: 'owner', value: 'rep-9' },
+          { key: 'owner', value: 'rep-1' },
+          { key: 'phone', value: '138' },
+        ];
+        const many = await s.lookupMany('lead', queries);
+        expect(many).toEqual([['l-1', 'l-2'], [], ['l-1', 'l-2'], ['l-1', 'l-2']]);
+        for (const [i, q] of queries.entries())
+          expect(many[i]).toEqual(await s.lookup('lead', q.key, q.value));
+        expect(await s.lookupMany('task', [{ key: 'owner', value: 'rep-1' }])).toEqual([['t-1']]);
+        expect(await s.lookupMany('lead', [])).toEqual([]);
+        await expect(s.lookupMany('lead', [{ key: 'phone' } as never])).rejects.toMatchObject({
+          code: 'STORAGE_INVALID',
+        });
+      });
+
       test('pages with afterId and limit', async (s) => {
         await s.commit({
           at: T0,

@@ -214,6 +214,25 @@ export function prepareLookups(lookups: unknown, path: string): Map<string, stri
   return out;
 }
 
+/**
+ * The queries of a `lookupMany`, checked: an array of `{ key, value }` strings.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * checkLookupQueries([{ key: 'phone', value: '138' }]); // the same array
+ * ```
+ */
+export function checkLookupQueries(queries: unknown): readonly { key: string; value: string }[] {
+  if (!Array.isArray(queries)) throw invalid('lookupMany(queries) must be an array of { key, value }');
+  queries.forEach((query, i) => {
+    if (typeof query?.key !== 'string' || typeof query.value !== 'string') {
+      throw invalid(`lookupMany(queries)[${i}] must be { key: string, value: string }`);
+    }
+  });
+  return queries;
+}
+
 /** An entity write of a commit as {@link checkUniqueClaims} sees it. */
 export interface UniqueClaims {
   readonly kind: string;

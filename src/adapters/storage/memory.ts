@@ -9,6 +9,7 @@ import { createTimerQueue } from '../../scheduler/timer-queue.js';
 import {
   checkLease,
   checkLimit,
+  checkLookupQueries,
   checkPage,
   checkUniqueClaims,
   compareIds,
@@ -183,6 +184,14 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
     row.lookups = next;
   }
 
+  /** The ids whose lookup or unique lookup `key` is `value`, in id order. */
+  function lookupSorted(kind: string, key: string, value: string): string[] {
+    const ids = new Set(lookupIndex.get(keyOf(kind, key))?.get(value));
+    const holder = uniqueIndex.get(keyOf(kind, key, value));
+    if (holder !== undefined) ids.add(holder);
+    return [...ids].sort(compareIds);
+  }
+
   /** Drop an entity's unique lookups from the index (before any write of the commit claims). */
   function releaseUnique(kind: string, id: string, row: EntityRow): void {
     for (const [key, values] of row.unique) {
@@ -237,10 +246,12 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
     async lookup(kind, key, value, page) {
       assertOpen();
       checkPage(page, 'lookup(options)');
-      const ids = new Set(lookupIndex.get(keyOf(kind, key))?.get(value));
-      const holder = uniqueIndex.get(keyOf(kind, key, value));
-      if (holder !== undefined) ids.add(holder);
-      return pageOf([...ids].sort(compareIds), page);
+      return pageOf(lookupSorted(kind, key, value), page);
+    },
+
+    async lookupMany(kind, queries) {
+      assertOpen();
+      return checkLookupQueries(queries).map((query) => lookupSorted(kind, query.key, query.value));
     },
 
     async commit(input: CommitInput): Promise<CommitResult> {

@@ -522,6 +522,20 @@ export interface EntityWrite {
 }
 
 /**
+ * One lookup of {@link StorageAdapter.lookupMany}.
+ *
+ * @example
+ * ```ts
+ * import type { LookupQuery } from 'leadflow';
+ * const queries: LookupQuery[] = [{ key: 'phone', value: '13800000000' }, { key: 'email', value: 'liu@example.cn' }];
+ * ```
+ */
+export interface LookupQuery {
+  readonly key: string;
+  readonly value: string;
+}
+
+/**
  * Paging of id-ordered reads ({@link StorageAdapter.list}, {@link StorageAdapter.lookup},
  * {@link StorageAdapter.listOutbox}, {@link StorageAdapter.listQuarantine}). Ids are compared
  * as strings in binary order (JavaScript `<`; SQL `COLLATE "C"`), so prefer ASCII ids.
@@ -1049,6 +1063,12 @@ export interface StorageAdapter {
    * dedupe.
    */
   lookup(kind: EntityKind, key: string, value: string, options?: PageOptions): Promise<string[]>;
+  /**
+   * Several lookups of one kind in one read: for each `{ key, value }`, in order, the ids (in id
+   * order) that `lookup` would return — e.g. every dedupe key of an incoming lead at once, one
+   * round trip on a database instead of one per key.
+   */
+  lookupMany(kind: EntityKind, queries: readonly LookupQuery[]): Promise<string[][]>;
 
   /** Write everything atomically; see {@link CommitInput}. */
   commit(input: CommitInput): Promise<CommitResult>;

@@ -12,6 +12,7 @@ import pg from 'pg';
 import {
   checkLease,
   checkLimit,
+  checkLookupQueries,
   checkPage,
   checkUniqueClaims,
   invalid,
@@ -844,6 +845,24 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
         values,
       );
       return rows.map((row) => row.id as string);
+    },
+
+    async lookupMany(kind, queries) {
+      const checked = checkLookupQueries(queries);
+      if (checked.length === 0) return [];
+      // One read for all: each query's ids from both lookup tables, grouped by the query's index.
+      const rows = await query(
+        'lookupMany',
+        `SELECT q.n, ids.id FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS q(key, value, n)
+         CROSS JOIN LATERAL (
+           SELECT id FROM ${s}.lookup l WHERE l.tenant = $1 AND l.kind = $2 AND l.key = q.key AND l.value = q.value
+           UNION SELECT id FROM ${s}.unique_lookup u WHERE u.tenant = $1 AND u.kind = $2 AND u.key = q.key AND u.value = q.value
+         ) AS ids ORDER BY q.n, ids.id`,
+        [tenant, kind, checked.map((q) => q.key), checked.map((q) => q.value)],
+      );
+      const ids: string[][] = checked.map(() => []);
+      for (const row of rows) ids[Number(row.n) - 1]!.push(row.id as string);
+      return ids;
     },
 
     commit,

@@ -10,6 +10,7 @@ import { createSlotHeap, createTimerQueue } from '../../scheduler/timer-queue.js
 import {
   checkLease,
   checkLimit,
+  checkLookupQueries,
   checkPage,
   checkUniqueClaims,
   compareIds,
@@ -412,6 +413,18 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
     return true;
   }
 
+  /** The ids whose lookup or unique lookup `key` is `value`, in id order, paged. */
+  function lookupPage(kind: string, key: string, value: string, page: PageOptions | undefined): string[] {
+    const ids = lookupIds(kind, key, value);
+    const holder = uniqueIndex.get(uniqueClaim(kind, key, value));
+    if (holder !== undefined) {
+      const all = new Set(ids === undefined ? [] : typeof ids === 'string' ? [ids] : ids.page(undefined));
+      return pageOf([...all.add(holder)].sort(compareIds), page);
+    }
+    if (ids === undefined) return [];
+    return typeof ids === 'string' ? pageOf([ids], page) : ids.page(page);
+  }
+
   function releaseUnique(kind: string, id: string, row: EntityRow): void {
     for (const [key, values] of row.unique) {
       for (const value of values) {
@@ -516,14 +529,12 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
     async lookup(kind, key, value, page) {
       assertOpen();
       checkPage(page, 'lookup(options)');
-      const ids = lookupIds(kind, key, value);
-      const holder = uniqueIndex.get(uniqueClaim(kind, key, value));
-      if (holder !== undefined) {
-        const all = new Set(ids === undefined ? [] : typeof ids === 'string' ? [ids] : ids.page(undefined));
-        return pageOf([...all.add(holder)].sort(compareIds), page);
-      }
-      if (ids === undefined) return [];
-      return typeof ids === 'string' ? pageOf([ids], page) : ids.page(page);
+      return lookupPage(kind, key, value, page);
+    },
+
+    async lookupMany(kind, queries) {
+      assertOpen();
+      return checkLookupQueries(queries).map((query) => lookupPage(kind, query.key, query.value, undefined));
     },
 
     async commit(input: CommitInput): Promise<CommitResult> {
