@@ -9,8 +9,16 @@
 import type { Notifier } from '../adapters/notify/port.js';
 import type { StorageAdapter } from '../adapters/storage/port.js';
 import type { Clock } from '../scheduler/clock.js';
+import type { OutboxRouting } from './channels.js';
 import { EngineError } from './errors.js';
-import { DEFAULT_MAX_ATTEMPTS, DEFAULT_SEND_TIMEOUT_MS, defaultBackoff, deliverOutbox } from './outbox.js';
+import type { EngineEvents } from './events.js';
+import {
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_SEND_TIMEOUT_MS,
+  type DeliveryOutcome,
+  defaultBackoff,
+  deliverOutbox,
+} from './outbox.js';
 import type { DeliveryOptions } from './types.js';
 
 /** What {@link EngineDelivery.deliver} reports. */
@@ -18,6 +26,48 @@ export interface DeliveryCounts {
   readonly sent: number;
   readonly retried: number;
   readonly dead: number;
+  /** Put back for a send slot or a digest window (not failed). */
+  readonly deferred: number;
+}
+
+type DeliveryEvents = Pick<
+  EngineEvents,
+  'delivery.configError' | 'delivery.dead' | 'delivery.forwarded' | 'delivery.undeliverable'
+>;
+
+/** The events one outcome is worth telling the host. */
+function tellOutcome(
+  outcome: DeliveryOutcome,
+  at: number,
+  emit: <K extends keyof DeliveryEvents>(name: K, payload: DeliveryEvents[K]) => void,
+): void {
+  const { id: messageId, channel, to } = outcome;
+  if (outcome.kind === 'config') {
+    emit('delivery.configError', {
+      messageId,
+      channel,
+      error: outcome.error ?? '',
+      providerCode: outcome.providerCode,
+      at,
+    });
+  }
+  if (outcome.status === 'dead') {
+    if (outcome.forwardedTo !== undefined) {
+      emit('delivery.forwarded', { messageId, channel, copyId: outcome.forwardedTo, recipients: to, at });
+    } else emit('delivery.dead', { messageId, channel, to, error: outcome.error ?? '', at });
+  }
+  if (outcome.forwarded) {
+    emit('delivery.forwarded', {
+      messageId,
+      channel,
+      copyId: outcome.forwarded.to,
+      recipients: outcome.forwarded.recipients,
+      at,
+    });
+  }
+  for (const { recipient, reason } of outcome.undeliverable ?? []) {
+    emit('delivery.undeliverable', { messageId, channel, recipient, reason, at });
+  }
 }
 
 const DEFAULT_BATCH = 100;
@@ -44,6 +94,10 @@ export function createDelivery(options: {
   readonly clock: Clock;
   readonly notifier: Notifier | ((channel: string) => Notifier | undefined);
   readonly settings?: DeliveryOptions;
+  /** Channels with addresses, pacing, digests and fallbacks (`createEngine`'s `channels`). */
+  readonly routing?: OutboxRouting;
+  /** Tell the host about configuration errors, dead letters, fallbacks, unreachable recipients. */
+  readonly emit?: <K extends keyof DeliveryEvents>(name: K, payload: DeliveryEvents[K]) => void;
   /** A round failed on storage (its messages come back after their lease). */
   readonly onError: (error: unknown) => void;
   /** A retry was scheduled for `at` (so the runtime can wake for it). */
@@ -66,12 +120,14 @@ export function createDelivery(options: {
   const retries: number[] = [];
   /** Messages were enqueued since the last round started. */
   let fresh = false;
+
   let running: Promise<DeliveryCounts> | undefined;
 
   async function round(signal: AbortSignal | undefined): Promise<DeliveryCounts> {
     let sent = 0;
     let retried = 0;
     let dead = 0;
+    let deferred = 0;
     for (;;) {
       fresh = false;
       const now = clock.now();
@@ -86,19 +142,24 @@ export function createDelivery(options: {
         backoff: settings.backoff ?? defaultBackoff,
         sendTimeoutMs,
         ...(signal ? { signal } : {}),
+        ...(options.routing ? { routing: options.routing } : {}),
       });
       sent += result.sent;
       retried += result.retried;
       dead += result.dead;
+      deferred += result.deferred;
       for (const outcome of result.outcomes) {
-        if (outcome.status === 'retry' && outcome.retryAt !== undefined) remember(outcome.retryAt);
+        if ((outcome.status === 'retry' || outcome.status === 'deferred') && outcome.retryAt !== undefined) {
+          remember(outcome.retryAt);
+        }
+        if (options.emit) tellOutcome(outcome, now, options.emit);
       }
       if (signal?.aborted || result.aborted) break;
       // A full batch may have left more behind, slow sends may have released some unsent, new
       // messages may have come in meanwhile.
-      if (result.claimed < batchSize && result.released === 0 && !fresh) break;
+      if (result.claimed < batchSize && result.released === 0 && result.forwarded === 0 && !fresh) break;
     }
-    return { sent, retried, dead };
+    return { sent, retried, dead, deferred };
   }
 
   function remember(at: number): void {

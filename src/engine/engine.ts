@@ -11,7 +11,9 @@ import { parseTeam, type Team, type TeamInput } from '../model/team.js';
 import { type CompiledRuleSet, compileRuleSet } from '../rules/compile.js';
 import type { RuleSetInput } from '../rules/ruleset.js';
 import { type Clock, systemClock, type VirtualClock } from '../scheduler/clock.js';
+import { createOutboxRouting } from './channels.js';
 import { createCustomerOperations } from './customer-ops.js';
+import { listDeadLetters, redeliver } from './dead-letters.js';
 import { createDelivery, dropAllNotifier } from './delivery.js';
 import { EngineError } from './errors.js';
 import type { EngineEvents } from './events.js';
@@ -57,7 +59,18 @@ export function createEngine(options: EngineOptions): Engine {
   const calendar = options.calendar;
   const clock = options.clock ?? systemClock;
   const storage = options.storage ?? memoryStorage();
-  const notifier = requireNotifier(options.notifier);
+  const notifier = requireNotifier(options.notifier, options.channels !== undefined);
+  const routing =
+    options.channels !== undefined || options.links !== undefined
+      ? createOutboxRouting({
+          channels: options.channels ?? {},
+          team,
+          fallbacks: compiled.routing.fallbacks,
+          otherChannels: (name) => pickLegacy(notifier, name) !== undefined,
+          language: compiled.source.language,
+          ...(options.links ? { links: options.links } : {}),
+        })
+      : undefined;
   const autoDeliver = options.autoDeliver ?? true;
   const emitter = new EventEmitter();
   const repsById = new Map(team.reps.map((rep) => [rep.id, rep]));
@@ -85,6 +98,8 @@ export function createEngine(options: EngineOptions): Engine {
     clock,
     notifier,
     ...(options.delivery ? { settings: options.delivery } : {}),
+    ...(routing ? { routing } : {}),
+    emit: (name, payload) => emitter.emit(name, payload),
     onError: (error) => emitter.emit('delivery.failed', { error }),
     onRetry: (at) => runtime.wake(at),
   });
@@ -273,7 +288,14 @@ export function createEngine(options: EngineOptions): Engine {
       }),
     deliver: async (deliverOptions) => {
       const result = await delivery.deliver(deliverOptions?.signal);
-      return { sent: result.sent, retried: result.retried, dead: result.dead };
+      return { sent: result.sent, retried: result.retried, dead: result.dead, deferred: result.deferred };
+    },
+    deadLetters: (page) => listDeadLetters(storage, page),
+    redeliver: async (messageId, redeliverOptions) => {
+      if (stopped) throw new EngineError('ENGINE_STOPPED', 'the engine was stopped (stop())');
+      const result = await redeliver(storage, messageId, clock.now(), redeliverOptions);
+      if (result.status === 'enqueued' && autoDeliver) delivery.enqueued();
+      return result;
     },
     start: (runtimeOptions) => {
       if (stopped)
@@ -395,14 +417,29 @@ export function createEngine(options: EngineOptions): Engine {
 
 function requireNotifier(
   notifier: EngineOptions['notifier'] | undefined,
+  hasChannels: boolean,
 ): Notifier | ((channel: string) => Notifier | undefined) {
   if (notifier === 'dropAll') return dropAllNotifier;
   if (typeof notifier === 'function') return notifier;
   if (notifier && typeof notifier === 'object' && typeof notifier.send === 'function') return notifier;
+  if (notifier === undefined && hasChannels) return () => undefined;
   throw new EngineError(
     'ENGINE_INVALID',
-    "createEngine: notifier is required — a Notifier, a router (channel) => Notifier, or 'dropAll' to drop every message on purpose",
+    "createEngine: notifier is required — a Notifier, a router (channel) => Notifier, 'dropAll' to drop every message on purpose, or channels",
   );
+}
+
+/** The plain notifier's answer for a channel (a router may throw: then none). */
+function pickLegacy(
+  notifier: Notifier | ((channel: string) => Notifier | undefined),
+  channel: string,
+): Notifier | undefined {
+  if (typeof notifier !== 'function') return notifier;
+  try {
+    return notifier(channel) ?? undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function positiveInteger(value: number, name: string): number {

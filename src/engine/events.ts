@@ -84,4 +84,43 @@ export interface EngineEvents {
   'runtime.error': { error: unknown };
   /** A delivery round failed on storage; its claimed messages come back after their lease. */
   'delivery.failed': { error: unknown };
+  /**
+   * A notifier reported a configuration error (a wrong key or secret, an IP not allowed, a
+   * balance used up, no notifier for the channel): every message of the channel fails until the
+   * host fixes it — page someone. `providerCode` is the provider's own code.
+   */
+  'delivery.configError': {
+    messageId: string;
+    channel: string;
+    error: string;
+    providerCode: string | undefined;
+    at: number;
+  };
+  /**
+   * A message was dead-lettered (see `engine.deadLetters()`; `engine.redeliver(id)` sends it
+   * again). Not emitted when a fallback channel took it over (`delivery.forwarded`).
+   */
+  'delivery.dead': { messageId: string; channel: string; to: readonly string[]; error: string; at: number };
+  /**
+   * A message (or some of its recipients) went on to the next channel of the rule set's
+   * `routing.fallbacks`, as the outbox message `copyId`.
+   */
+  'delivery.forwarded': {
+    messageId: string;
+    channel: string;
+    copyId: string;
+    recipients: readonly string[];
+    at: number;
+  };
+  /**
+   * A recipient the message could not reach — no address on the channel, or refused by the
+   * provider — and no fallback channel took. The rest of the message went out.
+   */
+  'delivery.undeliverable': {
+    messageId: string;
+    channel: string;
+    recipient: string;
+    reason: string;
+    at: number;
+  };
 }

@@ -1,6 +1,8 @@
 import type { Notifier } from '../adapters/notify/port.js';
 import type {
   JsonValue,
+  OutboxMessage,
+  PageOptions,
   QuarantineRecord,
   StorageAdapter,
   StoredEvent,
@@ -19,6 +21,8 @@ import type { AssignmentDecision } from '../rules/decide.js';
 import type { RuleSetInput } from '../rules/ruleset.js';
 import type { BusinessCalendar } from '../scheduler/calendar.js';
 import type { Clock } from '../scheduler/clock.js';
+import type { ChannelOptions, LinkBuilder } from './channels.js';
+import type { RedeliverOptions, RedeliverResult } from './dead-letters.js';
 import type { EngineEvents } from './events.js';
 import type { HandoverResult } from './handover.js';
 import type { DispatchableLeadEvent, FollowUpRequest, LeadRecord } from './lead-step.js';
@@ -57,11 +61,35 @@ export interface EngineOptions {
   /**
    * Where outbox messages go: one notifier, or a router by channel (`sms`, `wecom`, `email`,
    * …) returning `undefined` for channels you do not deliver (they are retried, then
-   * dead-lettered). Required: an engine without one would mark messages sent to nowhere. Pass
-   * `'dropAll'` to say so explicitly (messages are marked sent with the result `{ dropped: true }`
-   * and stay listable in storage).
+   * dead-lettered). Pass `'dropAll'` to say so explicitly (messages are marked sent with the
+   * result `{ dropped: true }` and stay listable in storage). Messages go to it with their `to`
+   * as enqueued (rep ids). Required unless `channels` is given (then it delivers the channels
+   * `channels` does not name): an engine without either would mark messages sent to nowhere.
    */
-  readonly notifier: Notifier | ((channel: string) => Notifier | undefined) | 'dropAll';
+  readonly notifier?: Notifier | ((channel: string) => Notifier | undefined) | 'dropAll';
+  /**
+   * The channels this engine delivers, by name (`wecom`, `sms`, `board`, …): a notifier, or
+   * {@link ChannelOptions} — how a recipient's address is found in the team's contacts, send
+   * limits (paced, so nothing is refused for rate), digest mode, when to give up for the fallback
+   * channel. Addresses are resolved at delivery time, so a fixed contact reaches the retries.
+   * A recipient without an address is reported (`delivery.undeliverable`) or sent on to the rule
+   * set's fallback channel; a message that reaches nobody is a dead letter saying why.
+   *
+   * @example
+   * ```ts
+   * import { memoryNotifier, type EngineOptions } from 'leadflow';
+   * const channels: EngineOptions['channels'] = {
+   *   wecom: memoryNotifier(), // contact.wecomId
+   *   sms: { notifier: memoryNotifier(), limits: [{ limit: 1, windowMs: 60_000 }] }, // contact.mobile, 1/min per number
+   * };
+   * ```
+   */
+  readonly channels?: Readonly<Record<string, ChannelOptions | Notifier>>;
+  /**
+   * A link back to the host's page for what a message is about (lead, opportunity, task,
+   * customer), added to every message as a line (`查看详情：…`) and as `data.link`.
+   */
+  readonly links?: LinkBuilder;
   /**
    * Start a delivery round (in the background, outside the queue of domain operations) after
    * every operation that enqueued messages. With `false`, only `deliver()`, `advanceTo` and the
@@ -383,9 +411,24 @@ export interface Engine {
    * Deliver due outbox messages now and wait for it (a round already running is waited for
    * first, never run twice at once). Sends time out per message (`delivery.sendTimeoutMs`).
    */
-  deliver(options?: {
-    readonly signal?: AbortSignal;
-  }): Promise<{ readonly sent: number; readonly retried: number; readonly dead: number }>;
+  deliver(options?: { readonly signal?: AbortSignal }): Promise<{
+    readonly sent: number;
+    readonly retried: number;
+    readonly dead: number;
+    /** Put back for a send slot or a digest window (not failed). */
+    readonly deferred: number;
+  }>;
+  /**
+   * Dead letters in id order: outbox messages that gave up, each with `lastError`
+   * (`[config 93000] wecom-robot: …`).
+   */
+  deadLetters(page?: PageOptions): Promise<OutboxMessage[]>;
+  /**
+   * Send a dead letter again, as a copy with the same idempotency key (optionally on another
+   * channel), and start a delivery round. Idempotent: while the copy is pending, or once it was
+   * delivered (which marks the original sent too), calling again changes nothing.
+   */
+  redeliver(messageId: string, options?: RedeliverOptions): Promise<RedeliverResult>;
   /**
    * Run the engine for a production host: fire due timers and deliver the outbox on the clock,
    * polling every `pollIntervalMs` and waking early when this engine commits something due

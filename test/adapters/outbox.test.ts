@@ -16,6 +16,8 @@ import {
 } from '../../src/engine/outbox.js';
 
 const T0 = Date.UTC(2026, 2, 2, 1, 0, 0);
+/** The channel and recipients of `msg` in outcomes. */
+const W1 = { channel: 'wecom', to: ['rep-1'] };
 const SECOND = 1_000;
 const HOUR = 3_600_000;
 
@@ -89,8 +91,8 @@ describe('deliverOutbox', () => {
     const result = await deliverOutbox({ storage, notifier, now: T0 });
     expect(result).toMatchObject({ claimed: 2, sent: 2, retried: 0, dead: 0, released: 0, aborted: false });
     expect(result.outcomes).toEqual([
-      { id: 'm-1', status: 'sent', attempt: 1, providerId: 'memory-1' },
-      { id: 'm-2', status: 'sent', attempt: 1, providerId: 'memory-2' },
+      { id: 'm-1', channel: 'wecom', to: ['rep-1'], status: 'sent', attempt: 1, providerId: 'memory-1' },
+      { id: 'm-2', channel: 'wecom', to: ['rep-1'], status: 'sent', attempt: 1, providerId: 'memory-2' },
     ]);
     expect(notifier.sent[0]).toEqual({
       idempotencyKey: 'm-1',
@@ -127,7 +129,7 @@ describe('deliverOutbox', () => {
     expect((await storage.listOutbox())[0]).toMatchObject({
       status: 'sent',
       attempts: 4,
-      lastError: 'HTTP 503',
+      lastError: '[retryable] HTTP 503',
     });
   });
 
@@ -149,7 +151,11 @@ describe('deliverOutbox', () => {
     }
     expect(statuses).toEqual(['retry', 'retry', 'dead']);
     expect(await storage.listOutbox({ status: 'dead' })).toEqual([
-      expect.objectContaining({ id: 'm-1', attempts: 3, lastError: 'gave up after 3 attempts: wecom down' }),
+      expect.objectContaining({
+        id: 'm-1',
+        attempts: 3,
+        lastError: '[retryable] gave up after 3 attempts: wecom down',
+      }),
     ]);
     expect((await deliverOutbox({ storage, notifier, now: now + 24 * HOUR })).claimed).toBe(0);
     expect(notifier.sent).toEqual([]);
@@ -163,7 +169,10 @@ describe('deliverOutbox', () => {
     });
     const round = await deliverOutbox({ storage, notifier, now: T0 });
     expect(round).toMatchObject({ dead: 1, retried: 0 });
-    expect((await storage.listOutbox())[0]).toMatchObject({ status: 'dead', lastError: 'invalid recipient' });
+    expect((await storage.listOutbox())[0]).toMatchObject({
+      status: 'dead',
+      lastError: '[permanent] invalid recipient',
+    });
   });
 
   it('counts a thrown error as a retryable failure', async () => {
@@ -309,8 +318,8 @@ describe('deliverOutbox', () => {
         expect(delivered).toBe(1);
       } else {
         expect(delivered).toBeLessThanOrEqual(1);
-        const gaveUp = m.lastError?.startsWith('gave up after') && m.attempts >= c.maxAttempts;
-        expect(gaveUp || m.lastError === 'rejected').toBe(true);
+        const gaveUp = m.lastError?.startsWith('[retryable] gave up after') && m.attempts >= c.maxAttempts;
+        expect(gaveUp || m.lastError === '[permanent] rejected').toBe(true);
       }
     }
   });
@@ -351,14 +360,19 @@ describe('deliverOutbox: a notifier that never answers', () => {
       sent: 0,
       retried: 2,
       dead: 0,
+      deferred: 0,
+      forwarded: 0,
       released: 0,
       aborted: false,
       outcomes: ['m-1', 'm-2'].map((id) => ({
         id,
+        channel: 'wecom',
+        to: ['rep-1'],
         status: 'retry',
         attempt: 1,
         error: 'stuck did not answer within 20 ms',
         retryAt: T0 + 30 * SECOND,
+        kind: 'retryable',
       })),
     });
     expect(signals.map((signal) => signal.aborted)).toEqual([true, true]);
@@ -375,9 +389,12 @@ describe('deliverOutbox: a notifier that never answers', () => {
     expect((await deliverOutbox({ ...options, now: T0 })).outcomes[0]).toMatchObject({ status: 'retry' });
     expect((await deliverOutbox({ ...options, now: T0 + SECOND })).outcomes[0]).toEqual({
       id: 'm-1',
+      channel: 'wecom',
+      to: ['rep-1'],
       status: 'dead',
       attempt: 2,
       error: 'gave up after 2 attempts: stuck did not answer within 5 ms',
+      kind: 'retryable',
     });
   });
 
@@ -524,10 +541,29 @@ function isNotifyResult(value: unknown): boolean {
   if (v.ok === true) {
     return (
       (v.providerId === undefined || typeof v.providerId === 'string') &&
-      (v.duplicate === undefined || typeof v.duplicate === 'boolean')
+      (v.duplicate === undefined || typeof v.duplicate === 'boolean') &&
+      (v.rejected === undefined ||
+        (Array.isArray(v.rejected) &&
+          v.rejected.every(
+            (r) =>
+              typeof r === 'object' &&
+              r !== null &&
+              typeof (r as Record<string, unknown>).recipient === 'string' &&
+              typeof (r as Record<string, unknown>).reason === 'string',
+          )))
     );
   }
-  return v.ok === false && typeof v.retryable === 'boolean' && typeof v.error === 'string' && v.error !== '';
+  return (
+    v.ok === false &&
+    typeof v.retryable === 'boolean' &&
+    typeof v.error === 'string' &&
+    v.error !== '' &&
+    (v.kind === undefined || v.kind === 'retryable' || v.kind === 'permanent' || v.kind === 'config') &&
+    (v.retryAfterMs === undefined ||
+      (typeof v.retryAfterMs === 'number' && v.retryAfterMs >= 0 && Number.isFinite(v.retryAfterMs))) &&
+    (v.providerCode === undefined || typeof v.providerCode === 'string') &&
+    (v.unknown === undefined || typeof v.unknown === 'boolean')
+  );
 }
 
 /** Longest error text the outbox may build from a foreign value: a name, a bounded quote, a reason. */
@@ -676,6 +712,15 @@ describe('deliverOutbox: a notifier that answers garbage', () => {
       duplicate: fc.oneof(fc.boolean(), anything),
       retryable: fc.oneof(fc.boolean(), anything),
       error: fc.oneof(fc.string(), anything),
+      kind: fc.oneof(fc.constantFrom('retryable', 'permanent', 'config', 'fatal'), anything),
+      retryAfterMs: fc.oneof(fc.integer({ min: -5, max: 100_000 }), fc.double(), anything),
+      providerCode: fc.oneof(fc.string(), fc.integer(), anything),
+      unknown: fc.oneof(fc.boolean(), anything),
+      rejected: fc.oneof(
+        fc.array(fc.record({ recipient: fc.string(), reason: fc.string() }), { maxLength: 3 }),
+        fc.array(anything, { maxLength: 2 }),
+        anything,
+      ),
     },
     { requiredKeys: ['ok'] },
   );
@@ -693,7 +738,9 @@ describe('deliverOutbox: a notifier that answers garbage', () => {
         expect(outcome).toMatchObject({ status: 'sent' });
         expect(outcome?.providerId).toBe(v.providerId);
       } else if (!reject && isNotifyResult(value) && v.retryable === false) {
-        expect(outcome).toEqual({ id: 'm-1', status: 'dead', attempt: 1, error: v.error });
+        expect(outcome).toMatchObject({ id: 'm-1', status: 'dead', attempt: 1, error: v.error });
+        const kind = (value as { kind?: string }).kind ?? 'permanent';
+        expect(outcome?.kind).toBe(kind);
       } else if (!reject && isNotifyResult(value)) {
         expect(outcome).toMatchObject({ status: 'retry', error: v.error });
       } else {
@@ -724,12 +771,15 @@ describe('deliverOutbox: misbehaving pickers and renderers', () => {
     expect(round.outcomes).toEqual([
       {
         id: 'm-1',
+        channel: 'wecom',
+        to: ['rep-1'],
         status: 'retry',
         attempt: 1,
         error: 'the notifier picker threw: wecom is not configured',
         retryAt: T0 + 30 * SECOND,
+        kind: 'retryable',
       },
-      { id: 'm-2', status: 'sent', attempt: 1, providerId: 'memory-1' },
+      { id: 'm-2', channel: 'sms', to: ['rep-1'], status: 'sent', attempt: 1, providerId: 'memory-1' },
     ]);
   });
 
@@ -788,6 +838,8 @@ describe('deliverOutbox: AbortSignal', () => {
       sent: 0,
       retried: 0,
       dead: 0,
+      deferred: 0,
+      forwarded: 0,
       released: 0,
       aborted: true,
       outcomes: [],
@@ -812,19 +864,37 @@ describe('deliverOutbox: AbortSignal', () => {
       sent: 1,
       retried: 1,
       dead: 0,
+      deferred: 0,
+      forwarded: 0,
       released: 2,
       aborted: true,
       outcomes: [
-        { id: 'm-1', status: 'sent', attempt: 1, providerId: 'memory-1' },
+        { id: 'm-1', channel: 'wecom', to: ['rep-1'], status: 'sent', attempt: 1, providerId: 'memory-1' },
         {
           id: 'm-2',
+          channel: 'wecom',
+          to: ['rep-1'],
           status: 'retry',
           attempt: 1,
           error: 'delivery aborted while memory was sending',
           retryAt: T0,
         },
-        { id: 'm-3', status: 'released', attempt: 1, error: 'delivery aborted before sending', retryAt: T0 },
-        { id: 'm-4', status: 'released', attempt: 1, error: 'delivery aborted before sending', retryAt: T0 },
+        {
+          id: 'm-3',
+          ...W1,
+          status: 'released',
+          attempt: 1,
+          error: 'delivery aborted before sending',
+          retryAt: T0,
+        },
+        {
+          id: 'm-4',
+          ...W1,
+          status: 'released',
+          attempt: 1,
+          error: 'delivery aborted before sending',
+          retryAt: T0,
+        },
       ],
     });
     // The notifier's own signal carried the round's reason.
@@ -854,6 +924,7 @@ describe('deliverOutbox: AbortSignal', () => {
     expect(round.outcomes).toEqual([
       {
         id: 'm-1',
+        ...W1,
         status: 'retry',
         attempt: 1,
         error: 'delivery aborted while deaf was sending',
@@ -971,7 +1042,7 @@ describe('deliverOutbox: properties', () => {
             expect(m).toMatchObject({
               status: 'pending',
               nextAttemptAt: outcome.retryAt,
-              lastError: 'memory threw: boom',
+              lastError: '[retryable] memory threw: boom',
             });
           } else if (outcome.status === 'dead') {
             expect(outcome.attempt).toBe(c.maxAttempts);

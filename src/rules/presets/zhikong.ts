@@ -84,7 +84,9 @@ const zhikongRuleSet = {
 
 /**
  * The `zhikong` preset: a rule set and a sample team for 杭州智控科技, the industrial-automation
- * company of seed 003. Use it as a starting point or in tests.
+ * company of seed 003. Use it as a starting point or in tests. The sample people carry contacts
+ * (WeCom ids, mobile numbers; 销售D has no WeCom account, so her WeCom messages fall back to
+ * SMS) for trying notification channels.
  *
  * @example
  * ```ts
@@ -103,6 +105,7 @@ export const zhikongPreset: { readonly ruleSet: RuleSetInput; readonly team: Tea
         industries: ['汽车零部件', '机械制造'],
         dailyCapacity: 8,
         manager: 'sup-wang',
+        contact: { wecomId: 'ZhangWei', mobile: '13800138001', email: 'zhangwei@zhikong.example.cn' },
         recentWins: [
           { date: '2026-01-12', industry: '汽车零部件', region: '江苏', amount: 1_200_000 },
           { date: '2025-12-03', industry: '汽车零部件', region: '江苏', amount: 800_000 },
@@ -115,6 +118,7 @@ export const zhikongPreset: { readonly ruleSet: RuleSetInput; readonly team: Tea
         industries: ['汽车零部件', '电子制造'],
         dailyCapacity: 10,
         manager: 'sup-wang',
+        contact: { wecomId: 'LiNa', mobile: '13800138002' },
         recentWins: [{ date: '2026-02-20', industry: '电子制造', region: '浙江', amount: 450_000 }],
       },
       {
@@ -124,6 +128,7 @@ export const zhikongPreset: { readonly ruleSet: RuleSetInput; readonly team: Tea
         industries: ['新能源', '机械制造'],
         dailyCapacity: 10,
         manager: 'sup-wang',
+        contact: { wecomId: 'WangQiang', mobile: '13800138003' },
         recentWins: [{ date: '2026-03-05', industry: '新能源', region: '上海', amount: 2_000_000 }],
       },
       {
@@ -133,6 +138,7 @@ export const zhikongPreset: { readonly ruleSet: RuleSetInput; readonly team: Tea
         industries: ['教育'],
         dailyCapacity: 10,
         manager: 'sup-wang',
+        contact: { mobile: '13800138004' },
       },
       {
         id: 'rep-e',
@@ -141,6 +147,7 @@ export const zhikongPreset: { readonly ruleSet: RuleSetInput; readonly team: Tea
         industries: ['化工', '食品饮料'],
         dailyCapacity: 12,
         manager: 'sup-wang',
+        contact: { wecomId: 'LiuYang', mobile: '13800138005' },
         recentWins: [{ date: '2026-01-28', industry: '化工', region: '浙江', amount: 600_000 }],
       },
       {
@@ -150,13 +157,31 @@ export const zhikongPreset: { readonly ruleSet: RuleSetInput; readonly team: Tea
         industries: ['电子制造', '机械制造'],
         dailyCapacity: 12,
         manager: 'sup-wang',
+        contact: { wecomId: 'ZhaoMin', mobile: '13800138006' },
       },
     ],
-    supervisors: [{ id: 'sup-wang', name: '销售总监 王主管' }],
+    supervisors: [
+      { id: 'sup-wang', name: '销售总监 王主管', contact: { wecomId: 'WangZhuguan', mobile: '13900139000' } },
+    ],
     staff: [
-      { id: 'eng-sun', name: '孙工', title: '技术支持' },
-      { id: 'plan-zhou', name: '周经理', title: '生产计划' },
-      { id: 'svc-wu', name: '吴经理', title: '售后服务' },
+      {
+        id: 'eng-sun',
+        name: '孙工',
+        title: '技术支持',
+        contact: { wecomId: 'SunGong', mobile: '13700137001' },
+      },
+      {
+        id: 'plan-zhou',
+        name: '周经理',
+        title: '生产计划',
+        contact: { wecomId: 'ZhouJingli', mobile: '13700137002' },
+      },
+      {
+        id: 'svc-wu',
+        name: '吴经理',
+        title: '售后服务',
+        contact: { wecomId: 'WuJingli', mobile: '13700137003' },
+      },
     ],
     departments: {
       technical: { id: 'dept-tech', name: '技术部', headId: 'eng-sun', memberIds: ['eng-sun'] },
