@@ -856,12 +856,17 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
         `SELECT q.n, ids.id FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS q(key, value, n)
          CROSS JOIN LATERAL (
            SELECT id FROM ${s}.lookup l WHERE l.tenant = $1 AND l.kind = $2 AND l.key = q.key AND l.value = q.value
-           UNION SELECT id FROM ${s}.unique_lookup u WHERE u.tenant = $1 AND u.kind = $2 AND u.key = q.key AND u.value = q.value
+           UNION ALL
+           SELECT id FROM ${s}.unique_lookup u WHERE u.tenant = $1 AND u.kind = $2 AND u.key = q.key AND u.value = q.value
          ) AS ids ORDER BY q.n, ids.id`,
         [tenant, kind, checked.map((q) => q.key), checked.map((q) => q.value)],
       );
+      // An id in both tables for one query comes twice, adjacent (ordered): kept once.
       const ids: string[][] = checked.map(() => []);
-      for (const row of rows) ids[Number(row.n) - 1]!.push(row.id as string);
+      for (const row of rows) {
+        const list = ids[Number(row.n) - 1]!;
+        if (list.at(-1) !== row.id) list.push(row.id as string);
+      }
       return ids;
     },
 
