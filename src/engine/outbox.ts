@@ -448,7 +448,8 @@ function attemptSend(
     };
     const timer = setTimeout(() => {
       const text = `${name} did not answer within ${timeoutMs} ms`;
-      finish({ ok: false, retryable: true, error: text });
+      // It may have been delivered meanwhile: the outcome is unknown.
+      finish({ ok: false, retryable: true, unknown: true, error: text });
       controller.abort(Object.assign(new Error(text), { name: 'TimeoutError' }));
     }, timeoutMs);
     round?.addEventListener('abort', onRoundAbort, { once: true });

@@ -373,6 +373,7 @@ describe('deliverOutbox: a notifier that never answers', () => {
         error: 'stuck did not answer within 20 ms',
         retryAt: T0 + 30 * SECOND,
         kind: 'retryable',
+        unknown: true,
       })),
     });
     expect(signals.map((signal) => signal.aborted)).toEqual([true, true]);
@@ -395,6 +396,7 @@ describe('deliverOutbox: a notifier that never answers', () => {
       attempt: 2,
       error: 'gave up after 2 attempts: stuck did not answer within 5 ms',
       kind: 'retryable',
+      unknown: true,
     });
   });
 
