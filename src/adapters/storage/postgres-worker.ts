@@ -145,9 +145,10 @@ export async function startPostgresWorker(options: PostgresWorkerOptions): Promi
       throw invalid(`startPostgresWorker(options).${name} must be a positive integer, got ${String(value)}`);
     }
   }
-  if (pollIntervalMs >= leaseMs) {
+  if (pollIntervalMs * 3 > leaseMs) {
+    // Leases are renewed once a round: at least three rounds per lease leave room for a slow one.
     throw invalid(
-      `startPostgresWorker: pollIntervalMs (${pollIntervalMs}) must be shorter than leaseMs (${leaseMs})`,
+      `startPostgresWorker: pollIntervalMs (${pollIntervalMs}) must be at most a third of leaseMs (${leaseMs})`,
     );
   }
   const id = options.workerId ?? `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
@@ -313,6 +314,32 @@ export async function startPostgresWorker(options: PostgresWorkerOptions): Promi
     return rows as { tenant: string; shard: number }[];
   }
 
+  /**
+   * How long to sleep: until the earliest timer or outbox retry of the owned tenants, at most a
+   * poll interval (a commit elsewhere that schedules something sooner NOTIFYs, when asked to).
+   */
+  async function untilNextDue(): Promise<number> {
+    const shards = [...owned.keys()];
+    if (shards.length === 0 || stopping) return pollIntervalMs;
+    try {
+      const { rows } = await pool.query(
+        `SELECT min(next) AS next FROM ${s}.tenant n CROSS JOIN LATERAL (
+           (SELECT eligible_at AS next FROM ${s}.timer t WHERE t.tenant = n.tenant ORDER BY eligible_at LIMIT 1)
+           UNION ALL
+           (SELECT next_attempt_at FROM ${s}.outbox m WHERE m.tenant = n.tenant AND m.status = 'pending'
+            ORDER BY next_attempt_at LIMIT 1)
+         ) AS due WHERE n.shard = ANY($1::int[])`,
+        [shards],
+      );
+      const next = rows[0]?.next;
+      if (next === null || next === undefined) return pollIntervalMs;
+      return Math.min(pollIntervalMs, Math.max(0, Math.ceil(Number(next) - clock.now())));
+    } catch (error) {
+      report(error, { step: 'finding the next due time' });
+      return pollIntervalMs;
+    }
+  }
+
   async function runRound(): Promise<WorkerRound> {
     await options.beforeRound?.();
     await maintainLeases();
@@ -403,7 +430,7 @@ export async function startPostgresWorker(options: PostgresWorkerOptions): Promi
         report(error, { step: 'round' });
       }
       if (!listener && !stopping) await listen();
-      if (!more) await sleep(pollIntervalMs);
+      if (!more) await sleep(await untilNextDue());
     }
   }
 

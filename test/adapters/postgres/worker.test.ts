@@ -231,6 +231,35 @@ describe('shards and leases', () => {
 });
 
 describe('wake-ups', () => {
+  it('a commit elsewhere that schedules a timer sooner than the poll wakes the worker, which fires it on time', async () => {
+    const schema = db.schema();
+    // A clock that flows in real time: the worker sleeps until the timer is due, not a whole poll.
+    const origin = Date.now();
+    const clock = { now: () => START + (Date.now() - origin) };
+    const worker = await startPostgresWorker({
+      ...workerOptions(schema),
+      clock,
+      pollIntervalMs: 60_000,
+      leaseMs: 300_000,
+    });
+    try {
+      await registerTenant(db.pool, 'acme', { schema, shards: 8 });
+      // Another process (a host calling the storage directly) schedules a timer due in 300 ms.
+      const host = postgresStorage({ pool: db.pool, schema, tenant: 'acme', wake: { withinMs: 60_000 } });
+      await until(async () => worker.shards().length === 8, 'the worker to take its shards');
+      await host.commit({
+        at: clock.now(),
+        timers: {
+          schedule: [{ entityId: 'lead-gone', timerKey: 'sla.x', generation: 1, dueAt: clock.now() + 300 }],
+        },
+      });
+      // Fired (a timer of a lead that does not exist is completed as stale) long before 60 s.
+      await until(async () => (await host.listTimers()).length === 0, 'the timer to fire');
+    } finally {
+      await worker.stop();
+    }
+  });
+
   it('NOTIFY wakes a sleeping worker; with its LISTEN connection killed, polling still fires timers', async () => {
     const schema = db.schema();
     const clock = createVirtualClock(START);
@@ -239,7 +268,7 @@ describe('wake-ups', () => {
       worker = await startPostgresWorker({
         ...workerOptions(schema, clock),
         pollIntervalMs: 60_000,
-        leaseMs: 120_000,
+        leaseMs: 200_000,
       });
       const storage = postgresStorage({ pool: db.pool, schema, tenant: 'acme' });
       await appendToInbox(
