@@ -107,6 +107,9 @@ interface Tenant {
   readonly engine: Engine;
 }
 
+/** The shortest sleep between rounds that found nothing more to do (ms). */
+const MIN_SLEEP_MS = 25;
+
 /** The database server's clock in epoch ms, as SQL (leases are about processes, not domain time). */
 const DB_NOW = '(extract(epoch from clock_timestamp()) * 1000)';
 
@@ -333,7 +336,9 @@ export async function startPostgresWorker(options: PostgresWorkerOptions): Promi
       );
       const next = rows[0]?.next;
       if (next === null || next === undefined) return pollIntervalMs;
-      return Math.min(pollIntervalMs, Math.max(0, Math.ceil(Number(next) - clock.now())));
+      // Never a busy loop: something due that a round could not take (a tenant whose engine
+      // keeps failing) is retried after a short pause, not at once.
+      return Math.min(pollIntervalMs, Math.max(MIN_SLEEP_MS, Math.ceil(Number(next) - clock.now())));
     } catch (error) {
       report(error, { step: 'finding the next due time' });
       return pollIntervalMs;
