@@ -47,6 +47,15 @@ export interface AliyunSmsFakeOptions {
   /** Template code → required variable names. @default { SMS_465890123: [] } */
   templates?: Record<string, string[]>;
   clock?: Clock;
+  /**
+   * Flow control, on `clock`: per number (answered `isv.BUSINESS_LIMIT_CONTROL` "触发分钟级流控")
+   * and for the account's `SendSms` calls (answered `Throttling.User`); each refusal counted in
+   * `rejected`.
+   */
+  limits?: {
+    perNumber?: { limit: number; windowMs: number };
+    total?: { limit: number; windowMs: number };
+  };
 }
 
 export interface AliyunSmsFake {
@@ -57,6 +66,8 @@ export interface AliyunSmsFake {
   readonly requests: { action: string; code: string }[];
   /** Accepted `SendSms` calls. */
   deliveries(): number;
+  /** Calls refused by the flow control of `limits`. */
+  readonly rejected: number;
   /** Behaviours for the next `SendSms` calls, in order. */
   queue(...behaviours: AliyunBehaviour[]): void;
   /** Behaviours for the next `QuerySendDetails` calls, in order. */
@@ -144,7 +155,20 @@ export async function startAliyunSmsFake(options: AliyunSmsFakeOptions = {}): Pr
   const queryQueue: AliyunBehaviour[] = [];
   const rejected = new Map<string, { code: string; message: string }>();
   let accepted = 0;
+  let refused = 0;
   let stalled = false;
+  /** Send times within the flow-control windows, per number and for the account. */
+  const windows = new Map<string, number[]>();
+  const admit = (key: string, limit: { limit: number; windowMs: number } | undefined): boolean => {
+    if (!limit) return true;
+    const now = clock.now();
+    const times = (windows.get(key) ?? []).filter((at) => at + limit.windowMs > now);
+    windows.set(key, times);
+    return times.length < limit.limit;
+  };
+  const count = (key: string, limit: { limit: number; windowMs: number } | undefined): void => {
+    if (limit) windows.get(key)?.push(clock.now());
+  };
   let bizCounter = 0;
   let hostHeader = '';
 
@@ -308,6 +332,18 @@ export async function startAliyunSmsFake(options: AliyunSmsFakeOptions = {}): Pr
       const rule = rejected.get(phone);
       if (rule) return rule;
     }
+    if (!admit('\u0000total', options.limits?.total)) {
+      refused += 1;
+      return { code: 'Throttling.User', message: 'Request was denied due to user flow control.' };
+    }
+    for (const phone of normalized) {
+      if (!admit(phone, options.limits?.perNumber)) {
+        refused += 1;
+        return { code: 'isv.BUSINESS_LIMIT_CONTROL', message: '触发分钟级流控Permits:1' };
+      }
+    }
+    count('\u0000total', options.limits?.total);
+    for (const phone of normalized) count(phone, options.limits?.perNumber);
     let bizId = '';
     for (const phone of normalized) bizId = record(phone, params, templateParam).bizId;
     accepted += 1;
@@ -420,6 +456,9 @@ export async function startAliyunSmsFake(options: AliyunSmsFakeOptions = {}): Pr
     sent,
     requests,
     deliveries: () => accepted,
+    get rejected() {
+      return refused;
+    },
     queue: (...behaviours) => sendQueue.push(...behaviours),
     queueQuery: (...behaviours) => queryQueue.push(...behaviours),
     stall: () => {
