@@ -18,6 +18,10 @@ export default defineConfig({
         replacement: fileURLToPath(new URL('./src/adapters/notify/$1.ts', import.meta.url)),
       },
       { find: /^leadflow$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+      {
+        find: /^leadflow\/notify\/([a-z-]+)$/,
+        replacement: `${fileURLToPath(new URL('./src/adapters/notify/', import.meta.url))}$1.ts`,
+      },
     ],
   },
   test: {

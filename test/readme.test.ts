@@ -137,3 +137,70 @@ it("the README's PostgreSQL section runs as written: one company's engine, the i
     await admin.end();
   }
 });
+
+it("the README's notification section runs as written: WeCom for the owner, SMS when there is no WeCom id", async () => {
+  const { startWecomAppFake } = await import('./adapters/notify/fakes/wecom-app.js');
+  const { startAliyunSmsFake } = await import('./adapters/notify/fakes/aliyun-sms.js');
+  const { createVirtualClock } = await import('../src/scheduler/clock.js');
+  const readme = readFileSync(join(here, '..', 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Notifications: WeCom and SMS'));
+  const code = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+  expect(code).toBeDefined();
+  const wecom = await startWecomAppFake({
+    corpId: 'ww2e0000000000000a',
+    corpSecret: 'wecom-secret',
+    agentId: 1000002,
+    users: ['ZhangWei', 'WangZhuguan'],
+  });
+  const sms = await startAliyunSmsFake();
+  const clock = createVirtualClock(Date.parse('2026-03-02T10:00:00+08:00'));
+  Object.assign(process.env, {
+    WECOM_SECRET: 'wecom-secret',
+    ALIYUN_AK_ID: 'LTAI-test',
+    ALIYUN_AK_SECRET: 'test-secret',
+  });
+  (globalThis as { readmeClock?: unknown }).readmeClock = clock;
+  // The same code against the loopback fakes of the two APIs, on a virtual Monday morning.
+  const adapted = code!
+    .replace('clock: systemClock,', 'clock: (globalThis as { readmeClock?: never }).readmeClock!,')
+    .replace('agentId: 1000002 })', `agentId: 1000002, baseUrl: '${wecom.url}' })`)
+    .replace("templateCode: 'SMS_465890123',", `templateCode: 'SMS_465890123', endpoint: '${sms.url}',`);
+  expect(adapted).not.toBe(code);
+  const dir = join(here, '.generated');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'readme-notifications.ts');
+  writeFileSync(file, adapted);
+  const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+  try {
+    const { engine } = await import(file);
+    const at = clock.now();
+    // Suzhou Industrial Park + auto parts → rep A (张伟, WeCom ZhangWei).
+    await engine.ingest({
+      receivedAt: at,
+      channel: 'website_form',
+      company: { name: '苏州精工', region: '江苏', park: '苏州工业园区', industry: '汽车零部件' },
+      contact: { name: '刘经理', phone: '13800000000' },
+      need: '需要一套产线自动化改造方案，下季度采购',
+    });
+    // Education → rep D (陈静), who has no WeCom account: her reminder goes on by SMS.
+    await engine.ingest({
+      receivedAt: at,
+      channel: 'hotline_400',
+      company: { name: '某职业学院', region: '浙江', industry: '教育' },
+      contact: { name: '周老师', phone: '13900000001' },
+      need: '实训室设备采购',
+      priority: 'normal',
+    });
+    await engine.advanceTo(at + 31 * 60_000);
+    expect(wecom.delivered.map((d) => d.to)).toContainEqual(['ZhangWei']);
+    const reminder = wecom.delivered.find((d) => d.content.includes('未查看'));
+    expect(reminder?.content).toMatch(/查看详情：https:\/\/crm\.example\.com\/leads\/lead-0000001/);
+    expect(sms.sent.map((m) => m.phone)).toEqual(['13800138004']);
+    expect(error).not.toHaveBeenCalled();
+    await engine.stop();
+  } finally {
+    error.mockRestore();
+    await wecom.close();
+    await sms.close();
+  }
+});
