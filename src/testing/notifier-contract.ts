@@ -102,18 +102,36 @@ function expectResultShape(result: NotifyResult): void {
   if (result.ok) {
     if (result.providerId !== undefined) expect(typeof result.providerId).toBe('string');
     if (result.duplicate !== undefined) expect(typeof result.duplicate).toBe('boolean');
+    if (result.rejected !== undefined) {
+      expect(Array.isArray(result.rejected)).toBe(true);
+      for (const r of result.rejected) {
+        expect(typeof r.recipient).toBe('string');
+        expect(typeof r.reason).toBe('string');
+      }
+    }
   } else {
     expect(typeof result.retryable).toBe('boolean');
     expect(typeof result.error).toBe('string');
     expect(result.error.length).toBeGreaterThan(0);
+    if (result.kind !== undefined) {
+      expect(['retryable', 'permanent', 'config']).toContain(result.kind);
+      // A kind that contradicts retryable is a notifier bug.
+      expect(result.kind === 'retryable').toBe(result.retryable);
+    }
+    if (result.retryAfterMs !== undefined) {
+      expect(Number.isFinite(result.retryAfterMs) && result.retryAfterMs >= 0).toBe(true);
+    }
+    if (result.providerCode !== undefined) expect(typeof result.providerCode).toBe('string');
+    if (result.unknown !== undefined) expect(typeof result.unknown).toBe('boolean');
   }
 }
 
 /**
  * The conformance suite of the notifier port. Each test gets a fresh notifier from `factory`
  * (which should succeed at delivering: point it at a mocked transport). Checks: a name, result
- * shapes, no mutation of the message, idempotency — the same key sent twice (one after the
- * other, or concurrently) is acknowledged both times and, when the harness can count deliveries,
+ * shapes (optional fields of the right types, a `kind` agreeing with `retryable`), no mutation
+ * of the message, idempotency — the same key sent twice (one after the other, or concurrently)
+ * is acknowledged both times and, when the harness can count deliveries,
  * delivered once, while different keys are delivered separately — and cancellation: a send whose
  * signal has already fired settles (resolving or rejecting) and a later send of the same key still
  * delivers it exactly once; with a harness that can `stall`, a hung send settles once its signal
