@@ -7,6 +7,7 @@
  * @module
  */
 import {
+  type CommitInput,
   DEFAULT_LEASE_MS,
   type JsonValue,
   type OutboxEnqueue,
@@ -15,6 +16,9 @@ import {
   type QuarantineIssue,
   type QuarantineRecord,
   StorageError,
+  type TimerRecord,
+  type TimerRef,
+  toJsonValue,
   UniqueConflictError,
   unstorableStringReason,
 } from './port.js';
@@ -286,6 +290,137 @@ export function checkUniqueClaims(
       }
     }
   }
+}
+
+/** A commit checked and copied by {@link prepareCommit}: what an adapter applies. */
+export interface PreparedCommit {
+  readonly at: number;
+  readonly entities: readonly {
+    readonly kind: string;
+    readonly id: string;
+    readonly expectedVersion: number;
+    readonly snapshot: JsonValue;
+    readonly lookups: Map<string, string[]> | undefined;
+    readonly unique: Map<string, string[]> | undefined;
+  }[];
+  readonly state: readonly {
+    readonly key: string;
+    readonly expectedVersion: number | undefined;
+    readonly value: JsonValue;
+  }[];
+  readonly events: readonly {
+    readonly entityId: string;
+    readonly kind: string;
+    readonly type: string;
+    readonly at: number;
+    readonly data: JsonValue;
+  }[];
+  readonly complete: readonly (TimerRef & { readonly generation: number })[];
+  readonly cancel: readonly TimerRef[];
+  /** In input order; a key scheduled twice is applied twice (the last wins). */
+  readonly schedule: readonly TimerRecord[];
+  readonly messages: readonly OutboxMessage[];
+  readonly records: readonly QuarantineRecord[];
+}
+
+/**
+ * Check a whole {@link CommitInput} and deep-copy its values (`toJsonValue`), naming the first
+ * offending field: the first step of the plain adapters' commits (memory, PostgreSQL), so that
+ * nothing is written before everything has passed. (The by-reference replay store checks without
+ * copying, in its own tuned loop.)
+ *
+ * @internal
+ * @example
+ * ```ts
+ * const { at, entities, events } = prepareCommit(input); // throws StorageError: commit.events[0].at must be …
+ * ```
+ */
+export function prepareCommit(input: CommitInput): PreparedCommit {
+  if (typeof input !== 'object' || input === null) throw invalid('commit(input) needs an object');
+  const at = requireTime(input.at, 'commit.at');
+
+  const writtenEntities = new Set<string>();
+  const entityWrites = (input.entities ?? []).map((write, i) => {
+    const path = `commit.entities[${i}]`;
+    const kind = requireString(write?.kind, `${path}.kind`);
+    const id = requireString(write.id, `${path}.id`);
+    const expectedVersion = requireVersion(write.expectedVersion, `${path}.expectedVersion`);
+    if (writtenEntities.has(`${kind}\u0000${id}`)) {
+      throw invalid(`${path}: ${kind} "${id}" is written twice in one commit`);
+    }
+    writtenEntities.add(`${kind}\u0000${id}`);
+    return {
+      kind,
+      id,
+      expectedVersion,
+      snapshot: toJsonValue(write.snapshot, `${path}.snapshot`),
+      lookups: write.lookups === undefined ? undefined : prepareLookups(write.lookups, `${path}.lookups`),
+      unique: write.unique === undefined ? undefined : prepareLookups(write.unique, `${path}.unique`),
+    };
+  });
+
+  const writtenKeys = new Set<string>();
+  const stateWrites = (input.state ?? []).map((write, i) => {
+    const path = `commit.state[${i}]`;
+    const key = requireString(write?.key, `${path}.key`);
+    if (writtenKeys.has(key)) throw invalid(`${path}: state key "${key}" is written twice in one commit`);
+    writtenKeys.add(key);
+    const expectedVersion =
+      write.expectedVersion === undefined
+        ? undefined
+        : requireVersion(write.expectedVersion, `${path}.expectedVersion`);
+    return { key, expectedVersion, value: toJsonValue(write.value, `${path}.value`) };
+  });
+
+  const newEvents = (input.events ?? []).map((event, i) => {
+    const path = `commit.events[${i}]`;
+    return {
+      entityId: requireString(event?.entityId, `${path}.entityId`),
+      kind: requireString(event.kind, `${path}.kind`),
+      type: requireString(event.type, `${path}.type`),
+      at: requireTime(event.at, `${path}.at`),
+      data: event.data === undefined ? null : toJsonValue(event.data, `${path}.data`),
+    };
+  });
+
+  const timerRef = (ref: TimerRef, path: string): TimerRef => ({
+    entityId: requireString(ref?.entityId, `${path}.entityId`),
+    timerKey: requireString(ref.timerKey, `${path}.timerKey`),
+  });
+  const complete = (input.timers?.complete ?? []).map((ref, i) => {
+    const path = `commit.timers.complete[${i}]`;
+    return { ...timerRef(ref, path), generation: requireVersion(ref.generation, `${path}.generation`) };
+  });
+  const cancel = (input.timers?.cancel ?? []).map((ref, i) => timerRef(ref, `commit.timers.cancel[${i}]`));
+  const schedule = (input.timers?.schedule ?? []).map((timer, i) => {
+    const path = `commit.timers.schedule[${i}]`;
+    const record: TimerRecord = {
+      ...timerRef(timer, path),
+      generation: requireVersion(timer.generation, `${path}.generation`),
+      dueAt: requireTime(timer.dueAt, `${path}.dueAt`),
+    };
+    if (timer.payload !== undefined) record.payload = toJsonValue(timer.payload, `${path}.payload`);
+    return record;
+  });
+
+  const messages = (input.outbox ?? []).map((message, i) =>
+    prepareOutboxMessage(message, `commit.outbox[${i}]`, at, toJsonValue),
+  );
+  const records = (input.quarantine ?? []).map((record, i) =>
+    prepareQuarantine(record, `commit.quarantine[${i}]`, toJsonValue),
+  );
+
+  return {
+    at,
+    entities: entityWrites,
+    state: stateWrites,
+    events: newEvents,
+    complete,
+    cancel,
+    schedule,
+    messages,
+    records,
+  };
 }
 
 /**

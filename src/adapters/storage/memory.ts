@@ -13,15 +13,11 @@ import {
   checkPage,
   checkUniqueClaims,
   compareIds,
-  invalid,
   pageOf,
-  prepareLookups,
-  prepareOutboxMessage,
+  prepareCommit,
   prepareQuarantine,
-  requireString,
   requireText,
   requireTime,
-  requireVersion,
 } from './checks.js';
 import {
   type ClaimedTimer,
@@ -38,7 +34,6 @@ import {
   type StoredState,
   type StoredTimer,
   type TimerRecord,
-  type TimerRef,
   toJsonValue,
   VersionConflictError,
 } from './port.js';
@@ -257,81 +252,17 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
     async commit(input: CommitInput): Promise<CommitResult> {
       assertOpen();
       // ---- 1. check and copy everything; nothing is written before every check has passed ----
-      if (typeof input !== 'object' || input === null) throw invalid('commit(input) needs an object');
-      const at = requireTime(input.at, 'commit.at');
-
-      const writtenEntities = new Set<string>();
-      const entityWrites = (input.entities ?? []).map((write, i) => {
-        const path = `commit.entities[${i}]`;
-        const kind = requireString(write?.kind, `${path}.kind`);
-        const id = requireString(write.id, `${path}.id`);
-        const expectedVersion = requireVersion(write.expectedVersion, `${path}.expectedVersion`);
-        if (writtenEntities.has(keyOf(kind, id))) {
-          throw invalid(`${path}: ${kind} "${id}" is written twice in one commit`);
-        }
-        writtenEntities.add(keyOf(kind, id));
-        return {
-          kind,
-          id,
-          expectedVersion,
-          snapshot: toJsonValue(write.snapshot, `${path}.snapshot`),
-          lookups: write.lookups === undefined ? undefined : prepareLookups(write.lookups, `${path}.lookups`),
-          unique: write.unique === undefined ? undefined : prepareLookups(write.unique, `${path}.unique`),
-        };
-      });
-
-      const writtenKeys = new Set<string>();
-      const stateWrites = (input.state ?? []).map((write, i) => {
-        const path = `commit.state[${i}]`;
-        const key = requireString(write?.key, `${path}.key`);
-        if (writtenKeys.has(key)) throw invalid(`${path}: state key "${key}" is written twice in one commit`);
-        writtenKeys.add(key);
-        const expectedVersion =
-          write.expectedVersion === undefined
-            ? undefined
-            : requireVersion(write.expectedVersion, `${path}.expectedVersion`);
-        return { key, expectedVersion, value: toJsonValue(write.value, `${path}.value`) };
-      });
-
-      const newEvents = (input.events ?? []).map((event, i) => {
-        const path = `commit.events[${i}]`;
-        return {
-          entityId: requireString(event?.entityId, `${path}.entityId`),
-          kind: requireString(event.kind, `${path}.kind`),
-          type: requireString(event.type, `${path}.type`),
-          at: requireTime(event.at, `${path}.at`),
-          data: event.data === undefined ? null : toJsonValue(event.data, `${path}.data`),
-        };
-      });
-
-      const timerRef = (ref: TimerRef, path: string): TimerRef => ({
-        entityId: requireString(ref?.entityId, `${path}.entityId`),
-        timerKey: requireString(ref.timerKey, `${path}.timerKey`),
-      });
-      const complete = (input.timers?.complete ?? []).map((ref, i) => {
-        const path = `commit.timers.complete[${i}]`;
-        return { ...timerRef(ref, path), generation: requireVersion(ref.generation, `${path}.generation`) };
-      });
-      const cancel = (input.timers?.cancel ?? []).map((ref, i) =>
-        timerRef(ref, `commit.timers.cancel[${i}]`),
-      );
-      const schedule = (input.timers?.schedule ?? []).map((timer, i) => {
-        const path = `commit.timers.schedule[${i}]`;
-        const record: TimerRecord = {
-          ...timerRef(timer, path),
-          generation: requireVersion(timer.generation, `${path}.generation`),
-          dueAt: requireTime(timer.dueAt, `${path}.dueAt`),
-        };
-        if (timer.payload !== undefined) record.payload = toJsonValue(timer.payload, `${path}.payload`);
-        return record;
-      });
-
-      const messages = (input.outbox ?? []).map((message, i) =>
-        prepareOutboxMessage(message, `commit.outbox[${i}]`, at, toJsonValue),
-      );
-      const records = (input.quarantine ?? []).map((record, i) =>
-        prepareQuarantine(record, `commit.quarantine[${i}]`, toJsonValue),
-      );
+      const {
+        at,
+        entities: entityWrites,
+        state: stateWrites,
+        events: newEvents,
+        complete,
+        cancel,
+        schedule,
+        messages,
+        records,
+      } = prepareCommit(input);
 
       // ---- 2. optimistic versions: one conflict and nothing is written ----
       for (const write of entityWrites) {

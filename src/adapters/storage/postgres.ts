@@ -16,13 +16,12 @@ import {
   checkPage,
   checkUniqueClaims,
   invalid,
-  prepareLookups,
-  prepareOutboxMessage,
+  type PreparedCommit,
+  prepareCommit,
   prepareQuarantine,
   requireString,
   requireText,
   requireTime,
-  requireVersion,
 } from './checks.js';
 import {
   type ClaimedTimer,
@@ -39,7 +38,6 @@ import {
   type StoredState,
   type StoredTimer,
   type TimerRecord,
-  type TimerRef,
   toJsonValue,
   UniqueConflictError,
   VersionConflictError,
@@ -146,25 +144,6 @@ function named(text: string, values: unknown[]): pg.QueryConfig {
   return { name, text, values };
 }
 
-/** A commit checked and converted, ready for either path. */
-interface PreparedCommit {
-  readonly at: number;
-  readonly entities: readonly {
-    kind: string;
-    id: string;
-    expectedVersion: number;
-    snapshot: JsonValue;
-    lookups: Map<string, string[]> | undefined;
-    unique: Map<string, string[]> | undefined;
-  }[];
-  readonly state: readonly { key: string; expectedVersion: number | undefined; value: JsonValue }[];
-  readonly events: readonly { entityId: string; kind: string; type: string; at: number; data: JsonValue }[];
-  readonly complete: readonly (TimerRef & { generation: number })[];
-  readonly cancel: readonly TimerRef[];
-  readonly schedule: readonly TimerRecord[];
-  readonly messages: readonly OutboxMessage[];
-  readonly records: readonly QuarantineRecord[];
-}
 const num = (value: unknown): number => Number(value);
 
 /**
@@ -305,95 +284,19 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
 
   async function commit(input: CommitInput): Promise<CommitResult> {
     if (closed) throw new StorageError('storage is closed', { code: 'STORAGE_CLOSED' });
-    // ---- 1. check and convert everything; no SQL runs before every check has passed ----
-    if (typeof input !== 'object' || input === null) throw invalid('commit(input) needs an object');
-    const at = requireTime(input.at, 'commit.at');
-    const seen = new Set<string>();
-    const entities = (input.entities ?? []).map((write, i) => {
-      const path = `commit.entities[${i}]`;
-      const kind = requireString(write?.kind, `${path}.kind`);
-      const id = requireString(write.id, `${path}.id`);
-      const expectedVersion = requireVersion(write.expectedVersion, `${path}.expectedVersion`);
-      const key = `${kind}\u0000${id}`;
-      if (seen.has(key)) throw invalid(`${path}: ${kind} "${id}" is written twice in one commit`);
-      seen.add(key);
-      return {
-        kind,
-        id,
-        expectedVersion,
-        snapshot: toJsonValue(write.snapshot, `${path}.snapshot`),
-        lookups: write.lookups === undefined ? undefined : prepareLookups(write.lookups, `${path}.lookups`),
-        unique: write.unique === undefined ? undefined : prepareLookups(write.unique, `${path}.unique`),
-      };
-    });
+    // ---- 1. check and copy everything; no SQL runs before every check has passed ----
+    const checked = prepareCommit(input);
     // Two writes of this commit claiming one value; stored holders are the primary key's job.
-    checkUniqueClaims(entities, () => undefined);
-
-    const stateKeys = new Set<string>();
-    const state = (input.state ?? []).map((write, i) => {
-      const path = `commit.state[${i}]`;
-      const key = requireString(write?.key, `${path}.key`);
-      if (stateKeys.has(key)) throw invalid(`${path}: state key "${key}" is written twice in one commit`);
-      stateKeys.add(key);
-      const expectedVersion =
-        write.expectedVersion === undefined
-          ? undefined
-          : requireVersion(write.expectedVersion, `${path}.expectedVersion`);
-      return { key, expectedVersion, value: toJsonValue(write.value, `${path}.value`) };
-    });
-
-    const events = (input.events ?? []).map((event, i) => {
-      const path = `commit.events[${i}]`;
-      return {
-        entityId: requireString(event?.entityId, `${path}.entityId`),
-        kind: requireString(event.kind, `${path}.kind`),
-        type: requireString(event.type, `${path}.type`),
-        at: requireTime(event.at, `${path}.at`),
-        data: event.data === undefined ? null : toJsonValue(event.data, `${path}.data`),
-      };
-    });
-
-    const timerRef = (ref: TimerRef, path: string): TimerRef => ({
-      entityId: requireString(ref?.entityId, `${path}.entityId`),
-      timerKey: requireString(ref.timerKey, `${path}.timerKey`),
-    });
-    const complete = (input.timers?.complete ?? []).map((ref, i) => {
-      const path = `commit.timers.complete[${i}]`;
-      return { ...timerRef(ref, path), generation: requireVersion(ref.generation, `${path}.generation`) };
-    });
-    const cancel = (input.timers?.cancel ?? []).map((ref, i) => timerRef(ref, `commit.timers.cancel[${i}]`));
-    // The last schedule of a key wins, as when applied one by one.
-    const schedule = new Map<string, TimerRecord>();
-    (input.timers?.schedule ?? []).forEach((timer, i) => {
-      const path = `commit.timers.schedule[${i}]`;
-      const record: TimerRecord = {
-        ...timerRef(timer, path),
-        generation: requireVersion(timer.generation, `${path}.generation`),
-        dueAt: requireTime(timer.dueAt, `${path}.dueAt`),
-      };
-      if (timer.payload !== undefined) record.payload = toJsonValue(timer.payload, `${path}.payload`);
-      const key = `${record.entityId}\u0000${record.timerKey}`;
-      schedule.delete(key); // re-inserted last: claim ties follow the order of scheduling
-      schedule.set(key, record);
-    });
-    const messages = (input.outbox ?? []).map((message, i) =>
-      prepareOutboxMessage(message, `commit.outbox[${i}]`, at, toJsonValue),
-    );
-    const records = (input.quarantine ?? []).map((record, i) =>
-      prepareQuarantine(record, `commit.quarantine[${i}]`, toJsonValue),
-    );
-
-    const prepared = {
-      at,
-      entities,
-      state,
-      events,
-      complete,
-      cancel,
-      schedule: [...schedule.values()],
-      messages,
-      records,
-    };
+    checkUniqueClaims(checked.entities, () => undefined);
+    // The last schedule of a key wins, as when applied one by one; claim ties follow the order.
+    const latest = new Map<string, TimerRecord>();
+    for (const timer of checked.schedule) {
+      const key = `${timer.entityId}\u0000${timer.timerKey}`;
+      latest.delete(key);
+      latest.set(key, timer);
+    }
+    const prepared: PreparedCommit = { ...checked, schedule: [...latest.values()] };
+    const { at, entities, state, events, complete, cancel, schedule, messages, records } = prepared;
     if (options.commitVia !== 'statements') return commitByFunction(prepared);
 
     // ---- 2. one transaction: versions and unique claims first, then the rest ----
@@ -534,8 +437,8 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
           [tenant, ...columnsOf(cancel, ['entityId', 'timerKey'])],
         );
       }
-      if (schedule.size > 0) {
-        const timers = [...schedule.values()];
+      if (schedule.length > 0) {
+        const timers = schedule;
         await client.query(
           `INSERT INTO ${s}.timer AS t (tenant, entity_id, timer_key, generation, due_at, payload, attempts,
              eligible_at, eligible_seq, lease_until, worker_id)
@@ -558,8 +461,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
         );
       }
 
-      if (wakes([...schedule.values()], at))
-        await client.query('SELECT pg_notify($1, $2)', [wakeChannel(schema), tenant]);
+      if (wakes(schedule, at)) await client.query('SELECT pg_notify($1, $2)', [wakeChannel(schema), tenant]);
 
       if (messages.length > 0) {
         // One row per message: each id once (a repeat in the commit is skipped, as in memory).
