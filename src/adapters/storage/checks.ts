@@ -9,6 +9,7 @@
 import {
   type CommitInput,
   DEFAULT_LEASE_MS,
+  isJsonConvertible,
   type JsonValue,
   type OutboxEnqueue,
   type OutboxMessage,
@@ -292,6 +293,22 @@ export function checkUniqueClaims(
   }
 }
 
+/**
+ * `value` itself once it is known to be plain JSON as `toJsonValue` defines it, else its
+ * `STORAGE_INVALID` error naming the path: a check without the copy, for an adapter that
+ * serialises the value at once.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * const snapshot = checkJsonValue(write.snapshot, 'commit.entities[0].snapshot');
+ * ```
+ */
+export function checkJsonValue(value: unknown, path: string): JsonValue {
+  if (!isJsonConvertible(value)) toJsonValue(value, path);
+  return value as JsonValue;
+}
+
 /** A commit checked and copied by {@link prepareCommit}: what an adapter applies. */
 export interface PreparedCommit {
   readonly at: number;
@@ -324,9 +341,11 @@ export interface PreparedCommit {
 }
 
 /**
- * Check a whole {@link CommitInput} and deep-copy its values (`toJsonValue`), naming the first
- * offending field: the first step of the plain adapters' commits (memory, PostgreSQL), so that
- * nothing is written before everything has passed. (The by-reference replay store checks without
+ * Check a whole {@link CommitInput} and take its values with `takeJson` (by default
+ * `toJsonValue`: checked and deep-copied), naming the first offending field: the first step of the
+ * plain adapters' commits (memory, PostgreSQL), so that nothing is written before everything has
+ * passed. An adapter that serialises the values before it returns to the caller (PostgreSQL) may
+ * check without copying: `checkJsonValue`. (The by-reference replay store checks without
  * copying, in its own tuned loop.)
  *
  * @internal
@@ -335,7 +354,7 @@ export interface PreparedCommit {
  * const { at, entities, events } = prepareCommit(input); // throws StorageError: commit.events[0].at must be …
  * ```
  */
-export function prepareCommit(input: CommitInput): PreparedCommit {
+export function prepareCommit(input: CommitInput, takeJson: TakeJson = toJsonValue): PreparedCommit {
   if (typeof input !== 'object' || input === null) throw invalid('commit(input) needs an object');
   const at = requireTime(input.at, 'commit.at');
 
@@ -353,7 +372,7 @@ export function prepareCommit(input: CommitInput): PreparedCommit {
       kind,
       id,
       expectedVersion,
-      snapshot: toJsonValue(write.snapshot, `${path}.snapshot`),
+      snapshot: takeJson(write.snapshot, `${path}.snapshot`),
       lookups: write.lookups === undefined ? undefined : prepareLookups(write.lookups, `${path}.lookups`),
       unique: write.unique === undefined ? undefined : prepareLookups(write.unique, `${path}.unique`),
     };
@@ -369,7 +388,7 @@ export function prepareCommit(input: CommitInput): PreparedCommit {
       write.expectedVersion === undefined
         ? undefined
         : requireVersion(write.expectedVersion, `${path}.expectedVersion`);
-    return { key, expectedVersion, value: toJsonValue(write.value, `${path}.value`) };
+    return { key, expectedVersion, value: takeJson(write.value, `${path}.value`) };
   });
 
   const newEvents = (input.events ?? []).map((event, i) => {
@@ -379,7 +398,7 @@ export function prepareCommit(input: CommitInput): PreparedCommit {
       kind: requireString(event.kind, `${path}.kind`),
       type: requireString(event.type, `${path}.type`),
       at: requireTime(event.at, `${path}.at`),
-      data: event.data === undefined ? null : toJsonValue(event.data, `${path}.data`),
+      data: event.data === undefined ? null : takeJson(event.data, `${path}.data`),
     };
   });
 
@@ -399,7 +418,7 @@ export function prepareCommit(input: CommitInput): PreparedCommit {
       generation: requireVersion(timer.generation, `${path}.generation`),
       dueAt: requireTime(timer.dueAt, `${path}.dueAt`),
     };
-    if (timer.payload !== undefined) record.payload = toJsonValue(timer.payload, `${path}.payload`);
+    if (timer.payload !== undefined) record.payload = takeJson(timer.payload, `${path}.payload`);
     return record;
   });
 

@@ -10,6 +10,7 @@
  */
 import pg from 'pg';
 import {
+  checkJsonValue,
   checkLease,
   checkLimit,
   checkLookupQueries,
@@ -285,7 +286,9 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
   async function commit(input: CommitInput): Promise<CommitResult> {
     if (closed) throw new StorageError('storage is closed', { code: 'STORAGE_CLOSED' });
     // ---- 1. check and copy everything; no SQL runs before every check has passed ----
-    const checked = prepareCommit(input);
+    // The function path serialises every value before this call first yields, so it checks
+    // without copying; the statement path writes after awaits, so it takes copies.
+    const checked = prepareCommit(input, options.commitVia === 'statements' ? toJsonValue : checkJsonValue);
     // Two writes of this commit claiming one value; stored holders are the primary key's job.
     checkUniqueClaims(checked.entities, () => undefined);
     // The last schedule of a key wins, as when applied one by one; claim ties follow the order.
