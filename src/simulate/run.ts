@@ -1754,7 +1754,14 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
     }
   };
   const signal = options.signal;
+  // With a signal, give the event loop a turn at each new day: a cancel message (in a Web Worker,
+  // an abort from another task) is handled mid-run, not only when the run has finished.
+  let yieldedDay = 0;
   for (;;) {
+    if (signal !== undefined && day > yieldedDay) {
+      yieldedDay = day;
+      await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    }
     if (signal?.aborted) {
       throw new EngineError('ABORTED', `runSimulation: cancelled on day ${day + 1} of ${days}`, {
         cause: signal.reason,

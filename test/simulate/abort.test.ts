@@ -33,6 +33,24 @@ describe('runSimulation: cancel', () => {
     expect(Math.max(...days)).toBeLessThan(4);
   });
 
+  it('a cancel from another task (a timer, a worker message) lands mid-run, not after it', async () => {
+    const controller = new AbortController();
+    let lastDay = 0;
+    const cancelled = runSimulation({
+      ...run,
+      days: 60,
+      leadsPerMonth: 1_000,
+      signal: controller.signal,
+      onProgress: (day) => {
+        lastDay = day;
+        // Not from inside the run: as a worker's message handler would, on a later turn.
+        if (day === 1) setTimeout(() => controller.abort(), 0);
+      },
+    });
+    await expect(cancelled).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(lastDay).toBeLessThan(60);
+  });
+
   it('an aborted signal before the start runs nothing', async () => {
     const cancelled = runSimulation({ ...run, days: 5, signal: AbortSignal.abort() });
     await expect(cancelled).rejects.toMatchObject({ code: 'ABORTED' });
