@@ -82,6 +82,8 @@ export {
   type LinkBuilder,
   type OutboxRouting,
   type OutboxRoutingOptions,
+  type ResolvedChannel,
+  type RoutedMessage,
 } from './engine/channels.js';
 export {
   listDeadLetters,

@@ -118,7 +118,15 @@ export type LinkBuilder = (target: {
   readonly id: string;
 }) => string | undefined;
 
-/** A channel after {@link createOutboxRouting}: options checked, defaults filled. */
+/**
+ * A channel after {@link createOutboxRouting}: options checked, defaults filled.
+ *
+ * @example
+ * ```ts
+ * import type { ResolvedChannel } from 'leadflow';
+ * const paced = (channel: ResolvedChannel) => channel.limits.length > 0 || channel.channelLimits.length > 0;
+ * ```
+ */
 export interface ResolvedChannel {
   readonly name: string;
   readonly notifier: Notifier;
@@ -135,6 +143,12 @@ export interface ResolvedChannel {
 /**
  * What routing makes of one claimed message: the notification on its channel's addresses, who
  * could not be addressed, and how its send is paced and grouped.
+ *
+ * @example
+ * ```ts
+ * import type { RoutedMessage } from 'leadflow';
+ * const missing = (routed: RoutedMessage) => routed.unresolved.map((u) => `${u.recipient}: ${u.reason}`);
+ * ```
  */
 export interface RoutedMessage {
   readonly channel: ResolvedChannel;
@@ -149,7 +163,14 @@ export interface RoutedMessage {
 }
 
 /**
- * The routing `deliverOutbox` applies (see {@link createOutboxRouting}).
+ * The routing `deliverOutbox` applies (see {@link createOutboxRouting}). It holds the state that
+ * outlives a round: the pacer's booked slots and the digest windows used.
+ *
+ * @example
+ * ```ts
+ * import type { OutboxRouting } from 'leadflow';
+ * const hasChannel = (routing: OutboxRouting, name: string) => routing.channel(name) !== undefined;
+ * ```
  */
 export interface OutboxRouting {
   /** The channel setup of `name`, if the routing has one. */
@@ -223,7 +244,11 @@ function invalid(name: string, message: string): never {
   throw new EngineError('ENGINE_INVALID', `createEngine: channels.${name}${message}`);
 }
 
-/** Check and fill in one channel's options. */
+/**
+ * Check and fill in one channel's options.
+ *
+ * @internal
+ */
 export function resolveChannel(name: string, value: ChannelOptions | Notifier): ResolvedChannel {
   const options: ChannelOptions = isNotifier(value) ? { notifier: value } : value;
   if (!options || typeof options.notifier?.send !== 'function') {
@@ -280,7 +305,11 @@ export function resolveChannel(name: string, value: ChannelOptions | Notifier): 
   };
 }
 
-/** The routing fields an outbox payload may carry beside `{ text, subject, template, data }`. */
+/**
+ * The routing fields an outbox payload may carry beside `{ text, subject, template, data }`.
+ *
+ * @internal
+ */
 export interface PayloadRouting {
   /** Channels already tried (a fallback copy's chain). */
   readonly tried: readonly string[];
@@ -288,7 +317,11 @@ export interface PayloadRouting {
   readonly copyOf: readonly string[];
 }
 
-/** The routing fields of a payload (absent ones empty). */
+/**
+ * The routing fields of a payload (absent ones empty).
+ *
+ * @internal
+ */
 export function payloadRouting(payload: JsonValue): PayloadRouting {
   const fields = typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? payload : {};
   const strings = (value: JsonValue | undefined): string[] =>
@@ -296,7 +329,11 @@ export function payloadRouting(payload: JsonValue): PayloadRouting {
   return { tried: strings(fields.tried), copyOf: strings(fields.copyOf) };
 }
 
-/** FNV-1a (32 bits) of a string, as 8 hex digits: a short stable name for a set of ids. */
+/**
+ * FNV-1a (32 bits) of a string, as 8 hex digits: a short stable name for a set of ids.
+ *
+ * @internal
+ */
 export function fnv1a(text: string): string {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {

@@ -800,8 +800,12 @@ export async function deliverOutbox(options: DeliverOutboxOptions): Promise<Deli
       const wait = Math.max(0, backoff(Math.max(1, failures)), attempt.retryAfterMs ?? 0);
       entry = await retry(message, text, now + wait, attempt);
     }
-    // Those without an address here go on now; the others' retry does not wait for them.
-    if (routed) await unreached(message, entry, routed.unresolved, '~unresolved');
+    // Those without an address here go on at the first attempt (the others' retry does not wait
+    // for them) and again when the message is done — the copy's id makes that a no-op unless
+    // the first time was lost.
+    if (routed && (failures <= 1 || entry.status === 'dead')) {
+      await unreached(message, entry, routed.unresolved, '~unresolved');
+    }
   };
 
   /** Render, route and pick the notifier of one claimed message; `undefined` when it is settled already. */
