@@ -402,7 +402,8 @@ describe('properties', () => {
     (id, name) => {
       const text = douyinPushText
         .replace('7301234567890123456', id.toString())
-        .replace('"王总"', JSON.stringify(name));
+        // A function, not a string: a name such as "$&" must not read as a replacement pattern.
+        .replace('"王总"', () => JSON.stringify(name));
       const parsed = parseJsonText(text);
       expect(parsed.ok).toBe(true);
       const result = douyinLead((parsed as { value: unknown }).value, at);
