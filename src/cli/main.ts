@@ -6,6 +6,7 @@
  * leadflow simulate [--preset zhikong|hengrui] [--rules file.json] [--team file.json]
  *                   [--leads file.json|file.csv] [--days 30] [--leads-per-month 12000]
  *                   [--seed 42] [--start 2026-03-02] [--json] [--out report.json] [--fail-on-miss]
+ * leadflow playground [--port 5178] [--host 127.0.0.1] [--open]
  * ```
  *
  * `leadflow simulate` with no options replays 30 days from Monday 2026-03-02 (Asia/Shanghai) of
@@ -16,6 +17,10 @@
  * response times, the top escalations and the stalled TOP5. On a terminal a progress bar
  * over simulated days goes to stderr. `--json` prints the JSON report (with its per-day
  * `timeline`) on stdout instead; `--out` also writes it to a file.
+ *
+ * `leadflow playground` serves the browser app shipped in the package (`dist/playground/`) on
+ * localhost, prints its URL and runs until Ctrl-C (`--port 0` picks a free port); see
+ * `./playground.ts`.
  *
  * Exit codes:
  * - `0` — done (targets met, or missed without `--fail-on-miss`);
@@ -39,6 +44,7 @@ import { chinaCalendar } from '../scheduler/calendar.js';
 import { CHINA_HOLIDAYS } from '../scheduler/china-holidays.js';
 import { DEFAULT_SIMULATION_START, runSimulation, simulationPeriod } from '../simulate/run.js';
 import { compileRulesFile, InputError, loadLeads, loadTeam, readJsonFile } from './inputs.js';
+import { DEFAULT_PLAYGROUND_PORT, type PlaygroundOptions, playgroundCommand } from './playground.js';
 import { renderReport } from './render.js';
 
 /**
@@ -57,6 +63,8 @@ export interface CliIo {
   readonly stderr: { write(chunk: string): unknown };
   /** Whether stderr is an interactive terminal (shows the progress bar). */
   readonly isTTY: boolean;
+  /** Stops a long-running command (`playground`); without it, SIGINT/SIGTERM do. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -252,6 +260,7 @@ async function simulate(options: SimulateOptions, io: CliIo): Promise<number> {
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   let code: number = EXIT_CODES.ok;
+  let command = 'simulate';
   const program = new Command('leadflow')
     .description('leadflow — lead workflow engine tools')
     .exitOverride()
@@ -302,7 +311,25 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .action(async (options: SimulateOptions) => {
       code = await simulate(options, io);
     });
-  program.addHelpText('after', '\nRun `leadflow simulate --help` for the options and exit codes.\n');
+  program
+    .command('playground')
+    .description('Serve the playground (the browser app shipped in the package) on localhost until Ctrl-C')
+    .option(
+      '--port <n>',
+      'port to listen on (0 picks a free one)',
+      integer('--port', 0, 65_535),
+      DEFAULT_PLAYGROUND_PORT,
+    )
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--open', 'open the page in the default browser')
+    .action(async (options: PlaygroundOptions) => {
+      command = 'playground';
+      code = await playgroundCommand(options, io, io.signal !== undefined ? { signal: io.signal } : {});
+    });
+  program.addHelpText(
+    'after',
+    '\nRun `leadflow simulate --help` for the options and exit codes, `leadflow playground --help` for the server.\n',
+  );
 
   try {
     await program.parseAsync([...argv], { from: 'user' });
@@ -316,7 +343,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return EXIT_CODES.badInput;
     }
     if (error instanceof InputError) {
-      io.stderr.write(`leadflow simulate: ${error.message}\n`);
+      io.stderr.write(`leadflow ${command}: ${error.message}\n`);
       return EXIT_CODES.badInput;
     }
     io.stderr.write(`leadflow: internal error: ${(error as Error)?.stack ?? String(error)}\n`);
