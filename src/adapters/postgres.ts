@@ -4,7 +4,12 @@
  *
  * @module
  */
-export { type PostgresStorage, type PostgresStorageOptions, postgresStorage } from './storage/postgres.js';
+export {
+  type PostgresStorage,
+  type PostgresStorageOptions,
+  postgresStorage,
+  type ShardFence,
+} from './storage/postgres.js';
 export {
   appendToInbox,
   DEFAULT_SHARDS,

@@ -40,10 +40,20 @@ import {
   type StoredTimer,
   type TimerRecord,
   toJsonValue,
-  UniqueConflictError,
-  VersionConflictError,
 } from './port.js';
-import { wakeChannel } from './postgres-inbox.js';
+import {
+  type CommitTarget,
+  commitByStatements,
+  conflictOf,
+  functionCall,
+  functionResult,
+  insertQuarantine,
+  named,
+  num,
+  type Row,
+  type ShardFence,
+  unavailable,
+} from './postgres-commit.js';
 import { migratePostgres, quoteSchema } from './postgres-schema.js';
 
 /**
@@ -103,21 +113,7 @@ export interface PostgresStorageOptions {
   name?: string;
 }
 
-/**
- * A shard lease as a commit checks it.
- *
- * @example
- * ```ts
- * import type { ShardFence } from 'leadflow/adapters/postgres';
- * const fence: ShardFence = { shard: 12, owner: 'host-a/4711/1f2e', token: '7' };
- * ```
- */
-export interface ShardFence {
-  readonly shard: number;
-  readonly owner: string;
-  /** The lease's fencing token (a bigint, as text). */
-  readonly token: string;
-}
+export type { ShardFence } from './postgres-commit.js';
 
 /** A {@link StorageAdapter} on PostgreSQL, with what a host needs beyond the port. */
 export interface PostgresStorage extends StorageAdapter {
@@ -128,24 +124,6 @@ export interface PostgresStorage extends StorageAdapter {
   /** Delete every row of this tenant (tests, a tenant leaving). Other tenants are untouched. */
   dropTenant(): Promise<void>;
 }
-
-type Row = Record<string, unknown>;
-
-/**
- * A query as a named statement: parsed and planned once per connection, not on every call. The
- * name follows from the text (the schema is in it), so one name never stands for two texts.
- */
-const statementNames = new Map<string, string>();
-function named(text: string, values: unknown[]): pg.QueryConfig {
-  let name = statementNames.get(text);
-  if (name === undefined) {
-    name = `leadflow.${statementNames.size + 1}`;
-    statementNames.set(text, name);
-  }
-  return { name, text, values };
-}
-
-const num = (value: unknown): number => Number(value);
 
 /**
  * A {@link StorageAdapter} on PostgreSQL 13+ for one tenant. Passes `runStorageContract`
@@ -172,6 +150,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
   if (!options.pool && !options.connectionString) {
     throw invalid('postgresStorage(options) needs a pool or a connectionString');
   }
+  const target: CommitTarget = { s, schema, tenant, fence: options.fence, wake: options.wake };
   const ownPool = options.pool === undefined;
   const pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString });
   const autoMigrate = options.migrate !== 'manual';
@@ -299,357 +278,21 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
       latest.set(key, timer);
     }
     const prepared: PreparedCommit = { ...checked, schedule: [...latest.values()] };
-    const { at, entities, state, events, complete, cancel, schedule, messages, records } = prepared;
     if (options.commitVia !== 'statements') return commitByFunction(prepared);
 
     // ---- 2. one transaction: versions and unique claims first, then the rest ----
-    return transaction('commit', async (client) => {
-      if (options.fence) {
-        const lease = await client.query(
-          `SELECT 1 FROM ${s}.shard_lease WHERE shard = $1 AND owner = $2 AND fence = $3::bigint
-             AND lease_until > (extract(epoch from clock_timestamp()) * 1000) FOR SHARE`,
-          [options.fence.shard, options.fence.owner, options.fence.token],
-        );
-        if (lease.rows.length === 0) throw fenced();
-      }
-      const versions: number[] = [];
-      for (const write of entities) {
-        const written =
-          write.expectedVersion === 0
-            ? await client.query(
-                `INSERT INTO ${s}.entity (tenant, kind, id, version, snapshot, updated_at)
-                 VALUES ($1, $2, $3, 1, $4, $5) ON CONFLICT DO NOTHING RETURNING version`,
-                [tenant, write.kind, write.id, json(write.snapshot), at],
-              )
-            : await client.query(
-                `UPDATE ${s}.entity SET version = version + 1, snapshot = $4, updated_at = $5
-                 WHERE tenant = $1 AND kind = $2 AND id = $3 AND version = $6 RETURNING version`,
-                [tenant, write.kind, write.id, json(write.snapshot), at, write.expectedVersion],
-              );
-        if (written.rows.length === 0) {
-          const stored = await client.query(
-            `SELECT version FROM ${s}.entity WHERE tenant = $1 AND kind = $2 AND id = $3`,
-            [tenant, write.kind, write.id],
-          );
-          const { kind, id, expectedVersion: expected } = write;
-          throw new VersionConflictError({
-            scope: 'entity',
-            kind,
-            id,
-            expected,
-            actual: (stored.rows[0]?.version as number | undefined) ?? 0,
-          });
-        }
-        versions.push(written.rows[0]!.version as number);
-      }
-
-      const stateVersions: number[] = [];
-      for (const write of state) {
-        const written =
-          write.expectedVersion === undefined
-            ? await client.query(
-                `INSERT INTO ${s}.state AS st (tenant, key, version, value, updated_at) VALUES ($1, $2, 1, $3, $4)
-                 ON CONFLICT (tenant, key) DO UPDATE SET version = st.version + 1, value = $3, updated_at = $4
-                 RETURNING version`,
-                [tenant, write.key, json(write.value), at],
-              )
-            : write.expectedVersion === 0
-              ? await client.query(
-                  `INSERT INTO ${s}.state (tenant, key, version, value, updated_at) VALUES ($1, $2, 1, $3, $4)
-                   ON CONFLICT DO NOTHING RETURNING version`,
-                  [tenant, write.key, json(write.value), at],
-                )
-              : await client.query(
-                  `UPDATE ${s}.state SET version = version + 1, value = $3, updated_at = $4
-                   WHERE tenant = $1 AND key = $2 AND version = $5 RETURNING version`,
-                  [tenant, write.key, json(write.value), at, write.expectedVersion],
-                );
-        if (written.rows.length === 0) {
-          const stored = await client.query(`SELECT version FROM ${s}.state WHERE tenant = $1 AND key = $2`, [
-            tenant,
-            write.key,
-          ]);
-          throw new VersionConflictError({
-            scope: 'state',
-            kind: 'state',
-            id: write.key,
-            expected: write.expectedVersion!,
-            actual: (stored.rows[0]?.version as number | undefined) ?? 0,
-          });
-        }
-        stateVersions.push(written.rows[0]!.version as number);
-      }
-
-      await writeLookups(client, 'lookup', entities, 'lookups');
-      // Released before claimed: one commit may move a value between its entities.
-      const claims = await writeLookups(client, 'unique_lookup', entities, 'unique');
-      if (claims.length > 0) {
-        const taken = await client.query(
-          `INSERT INTO ${s}.unique_lookup (tenant, kind, key, value, id)
-           SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[])
-           ON CONFLICT DO NOTHING RETURNING kind, key, value`,
-          [tenant, ...columns(claims, 4)],
-        );
-        if (taken.rows.length < claims.length) {
-          const got = new Set(taken.rows.map((row) => `${row.kind}\u0000${row.key}\u0000${row.value}`));
-          const [kind, key, value, id] = claims.find((c) => !got.has(`${c[0]}\u0000${c[1]}\u0000${c[2]}`))!;
-          const holder = await client.query(
-            `SELECT id FROM ${s}.unique_lookup WHERE tenant = $1 AND kind = $2 AND key = $3 AND value = $4`,
-            [tenant, kind, key, value],
-          );
-          throw new UniqueConflictError({ kind, key, value, id, holder: holder.rows[0]?.id as string });
-        }
-      }
-
-      let eventSeqs: number[] = [];
-      if (events.length > 0) {
-        const counter = await client.query(
-          `INSERT INTO ${s}.counter AS c (tenant, event_seq) VALUES ($1, $2)
-           ON CONFLICT (tenant) DO UPDATE SET event_seq = c.event_seq + $2 RETURNING event_seq`,
-          [tenant, events.length],
-        );
-        const last = num(counter.rows[0]!.event_seq);
-        eventSeqs = events.map((_, i) => last - events.length + 1 + i);
-        await client.query(
-          `INSERT INTO ${s}.event (tenant, seq, entity_id, kind, type, at, data)
-           SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::json[])`,
-          [
-            tenant,
-            eventSeqs,
-            events.map((e) => e.entityId),
-            events.map((e) => e.kind),
-            events.map((e) => e.type),
-            events.map((e) => e.at),
-            events.map((e) => json(e.data)),
-          ],
-        );
-      }
-
-      // Complete, then cancel, then schedule: a fired timer's successor may reuse its key.
-      if (complete.length > 0) {
-        await client.query(
-          `DELETE FROM ${s}.timer t USING unnest($2::text[], $3::text[], $4::bigint[]) AS c(entity_id, timer_key, generation)
-           WHERE t.tenant = $1 AND t.entity_id = c.entity_id AND t.timer_key = c.timer_key AND t.generation = c.generation`,
-          [tenant, ...columnsOf(complete, ['entityId', 'timerKey', 'generation'])],
-        );
-      }
-      if (cancel.length > 0) {
-        await client.query(
-          `DELETE FROM ${s}.timer t USING unnest($2::text[], $3::text[]) AS c(entity_id, timer_key)
-           WHERE t.tenant = $1 AND t.entity_id = c.entity_id AND t.timer_key = c.timer_key`,
-          [tenant, ...columnsOf(cancel, ['entityId', 'timerKey'])],
-        );
-      }
-      if (schedule.length > 0) {
-        const timers = schedule;
-        await client.query(
-          `INSERT INTO ${s}.timer AS t (tenant, entity_id, timer_key, generation, due_at, payload, attempts,
-             eligible_at, eligible_seq, lease_until, worker_id)
-           SELECT $1, entity_id, timer_key, generation, due_at, payload, 0, due_at, nextval('${s}.eligible_seq'), NULL, NULL
-           FROM (SELECT * FROM unnest($2::text[], $3::text[], $4::bigint[], $5::float8[], $6::json[])
-                   WITH ORDINALITY AS u(entity_id, timer_key, generation, due_at, payload, ord)
-                 ORDER BY ord) AS ordered
-           ON CONFLICT (tenant, entity_id, timer_key) DO UPDATE SET
-             generation = excluded.generation, due_at = excluded.due_at, payload = excluded.payload,
-             attempts = 0, eligible_at = excluded.due_at, eligible_seq = excluded.eligible_seq,
-             lease_until = NULL, worker_id = NULL`,
-          [
-            tenant,
-            timers.map((t) => t.entityId),
-            timers.map((t) => t.timerKey),
-            timers.map((t) => t.generation),
-            timers.map((t) => t.dueAt),
-            timers.map((t) => (t.payload === undefined ? null : json(t.payload))),
-          ],
-        );
-      }
-
-      if (wakes(schedule, at)) await client.query('SELECT pg_notify($1, $2)', [wakeChannel(schema), tenant]);
-
-      if (messages.length > 0) {
-        // One row per message: each id once (a repeat in the commit is skipped, as in memory).
-        for (const message of messages) {
-          await client.query(
-            `INSERT INTO ${s}.outbox (tenant, id, channel, recipients, payload, created_at, attempts,
-               next_attempt_at, eligible_seq, status)
-             VALUES ($1, $2, $3, $4, $5, $6, 0, $7, nextval('${s}.eligible_seq'), 'pending')
-             ON CONFLICT DO NOTHING`,
-            [
-              tenant,
-              message.id,
-              message.channel,
-              message.to,
-              json(message.payload),
-              message.createdAt,
-              message.nextAttemptAt,
-            ],
-          );
-        }
-      }
-      for (const record of records) await insertQuarantine(client, record);
-      return { versions, eventSeqs, stateVersions };
-    });
+    return transaction('commit', (client) => commitByStatements(client, target, prepared));
   }
 
   /** The whole commit in one call of the schema's `commit` function (see postgres-commit-sql.ts). */
   async function commitByFunction(c: PreparedCommit): Promise<CommitResult> {
-    const pairs = (lookups: Map<string, string[]> | undefined) =>
-      lookups === undefined
-        ? undefined
-        : [...lookups].flatMap(([key, values]) => values.map((value) => [key, value]));
-    let claims = 0;
-    // The stored values go beside the shape, as written; the shape refers to them by index.
-    const values: string[] = [];
-    const value = (v: JsonValue) => values.push(JSON.stringify(v));
-    const entities = c.entities.map((write) => {
-      const u = pairs(write.unique);
-      claims += u?.length ?? 0;
-      return {
-        k: write.kind,
-        i: write.id,
-        v: write.expectedVersion,
-        s: value(write.snapshot),
-        l: pairs(write.lookups),
-        u,
-      };
-    });
-    /** A section only when it has items: the function skips the statements of absent ones. */
-    const some = <T, U>(items: readonly T[], map: (item: T) => U) =>
-      items.length > 0 ? items.map(map) : undefined;
-    const rewrites = (field: 'lookups' | 'unique') =>
-      c.entities.some((w) => w[field] !== undefined && w.expectedVersion > 0) ? true : undefined;
-    const argument = {
-      fence: options.fence,
-      entities: entities.length > 0 ? entities : undefined,
-      relookup: rewrites('lookups'),
-      lookups: c.entities.some((w) => (w.lookups?.size ?? 0) > 0) ? true : undefined,
-      reclaim: rewrites('unique'),
-      claims: claims > 0 ? claims : undefined,
-      state: some(c.state, (write) => ({
-        k: write.key,
-        v: write.expectedVersion ?? null,
-        x: value(write.value),
-      })),
-      events: some(c.events, (e) => ({ e: e.entityId, k: e.kind, t: e.type, a: e.at, d: value(e.data) })),
-      complete: some(c.complete, (t) => ({ e: t.entityId, k: t.timerKey, g: t.generation })),
-      cancel: some(c.cancel, (t) => ({ e: t.entityId, k: t.timerKey })),
-      schedule: some(c.schedule, (t) => ({
-        e: t.entityId,
-        k: t.timerKey,
-        g: t.generation,
-        d: t.dueAt,
-        ...(t.payload === undefined ? {} : { p: value(t.payload) }),
-      })),
-      wake: wakes(c.schedule, c.at) ? true : undefined,
-      channel: wakeChannel(schema),
-      outbox: some(c.messages, (m) => ({
-        i: m.id,
-        c: m.channel,
-        to: m.to,
-        p: value(m.payload),
-        ca: m.createdAt,
-        na: m.nextAttemptAt,
-      })),
-      quarantine: some(c.records, (r) => ({
-        i: r.id,
-        r: r.receivedAt,
-        raw: value(r.raw),
-        iss: value(r.issues as unknown as JsonValue),
-        why: r.reason,
-      })),
-    };
+    const call = functionCall(target, c);
     await open();
-    let row: Row;
     try {
-      // A named statement: its plan is kept per connection; the function's own plans too.
-      const result = await pool.query({
-        name: `leadflow.commit.${schema}`,
-        text: `SELECT ${s}.commit($1, $2, $3::jsonb, $4::json[]) AS r`,
-        values: [tenant, c.at, JSON.stringify(argument), values],
-      });
-      row = result.rows[0]!.r as Row;
+      return functionResult((await pool.query(call)).rows[0]!.r as Row, c);
     } catch (error) {
-      throw conflictOf(error) ?? unavailable('commit', error);
+      throw conflictOf(error, tenant) ?? unavailable('commit', error);
     }
-    const last = num(row.lastSeq);
-    return {
-      versions: row.versions as number[],
-      stateVersions: row.stateVersions as number[],
-      eventSeqs: c.events.map((_, i) => last - c.events.length + 1 + i),
-    };
-  }
-
-  /** Whether a commit schedules a timer the workers should hear of before their next poll. */
-  function wakes(timers: readonly TimerRecord[], at: number): boolean {
-    return options.wake !== undefined && timers.some((t) => t.dueAt <= at + options.wake!.withinMs);
-  }
-
-  function fenced(): StorageError {
-    return new StorageError(
-      `storage for tenant "${tenant}" is fenced: this process no longer holds its lease; nothing was written`,
-      { code: 'STORAGE_FENCED' },
-    );
-  }
-
-  /** The port's error for a conflict the commit function raised, if it is one. */
-  function conflictOf(error: unknown): StorageError | undefined {
-    const code = (error as { code?: unknown })?.code;
-    if (code === 'LF403') return fenced();
-    if (code !== 'LF409' && code !== 'LF410') return undefined;
-    const detail = JSON.parse((error as Error).message);
-    return code === 'LF409'
-      ? new VersionConflictError(detail, { cause: error })
-      : new UniqueConflictError(detail);
-  }
-
-  /**
-   * Replace the (unique) lookups of the entities that give them: delete the old rows; for plain
-   * lookups insert the new ones too; for unique ones return the claims to insert (the caller
-   * inserts them and names a conflict). Rows are `[kind, key, value, id]`.
-   */
-  async function writeLookups(
-    client: pg.PoolClient,
-    table: 'lookup' | 'unique_lookup',
-    entities: readonly {
-      kind: string;
-      id: string;
-      lookups: Map<string, string[]> | undefined;
-      unique: Map<string, string[]> | undefined;
-    }[],
-    field: 'lookups' | 'unique',
-  ): Promise<[string, string, string, string][]> {
-    const given = entities.filter((write) => write[field] !== undefined);
-    if (given.length === 0) return [];
-    await client.query(
-      `DELETE FROM ${s}.${table} l USING unnest($2::text[], $3::text[]) AS e(kind, id)
-       WHERE l.tenant = $1 AND l.kind = e.kind AND l.id = e.id`,
-      [tenant, given.map((w) => w.kind), given.map((w) => w.id)],
-    );
-    const rows: [string, string, string, string][] = [];
-    for (const write of given) {
-      for (const [key, values] of write[field]!) {
-        for (const value of values) rows.push([write.kind, key, value, write.id]);
-      }
-    }
-    if (table === 'unique_lookup' || rows.length === 0) return rows;
-    await client.query(
-      `INSERT INTO ${s}.lookup (tenant, kind, key, value, id)
-       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) ON CONFLICT DO NOTHING`,
-      [tenant, ...columns(rows, 4)],
-    );
-    return rows;
-  }
-
-  async function insertQuarantine(
-    client: pg.PoolClient | pg.Pool,
-    record: QuarantineRecord,
-  ): Promise<boolean> {
-    const inserted = await client.query(
-      `INSERT INTO ${s}.quarantine (tenant, id, received_at, raw, issues, reason)
-       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-      [tenant, record.id, record.receivedAt, json(record.raw), JSON.stringify(record.issues), record.reason],
-    );
-    return (inserted.rowCount ?? 0) > 0;
   }
 
   /**
@@ -911,7 +554,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
       const prepared = prepareQuarantine(record, 'quarantine(record)', toJsonValue);
       await open();
       try {
-        return await insertQuarantine(pool, prepared);
+        return await insertQuarantine(pool, target, prepared);
       } catch (error) {
         throw unavailable('quarantine', error);
       }
@@ -977,28 +620,4 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
       if (ownPool) await pool.end();
     },
   };
-}
-
-/** Columns of `[a, b, c, …]` rows, as the arrays `unnest` takes. */
-function columns(rows: readonly (readonly unknown[])[], width: number): unknown[][] {
-  return Array.from({ length: width }, (_, i) => rows.map((row) => row[i]));
-}
-
-function columnsOf<T>(items: readonly T[], fields: readonly (keyof T)[]): unknown[][] {
-  return fields.map((field) => items.map((item) => item[field]));
-}
-
-/** A driver or server failure, with the driver error as its cause. */
-function unavailable(operation: string, error: unknown): StorageError {
-  if (error instanceof StorageError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  // 42P01 undefined_table: a schema nobody migrated (migrate: 'manual').
-  const hint =
-    (error as { code?: unknown })?.code === '42P01'
-      ? ' (the schema is not migrated: run migratePostgres() or storage.migrate() first)'
-      : '';
-  return new StorageError(`postgres ${operation} failed: ${message}${hint}`, {
-    code: 'STORAGE_UNAVAILABLE',
-    cause: error,
-  });
 }
