@@ -6,7 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
 scratch="$(mktemp -d)"
-trap 'rm -rf "$scratch"' EXIT
+playground_pid=''
+cleanup() {
+  # The playground server runs in its own process group (npm exec does not pass SIGTERM on).
+  if [ -n "$playground_pid" ]; then kill -TERM -- "-$playground_pid" 2>/dev/null || true; fi
+  rm -rf "$scratch"
+}
+trap cleanup EXIT
 
 tarball="$(npm pack --silent --pack-destination "$scratch" | tail -n 1)"
 cd "$scratch"
@@ -145,3 +151,50 @@ if [ "$bad_rc" -ne 2 ] || ! grep -q 'sla.policies\[0\]' bad.txt; then
   echo "CLI: an invalid rule set must exit 2 and list problems with JSON paths (got $bad_rc)"; cat bad.txt; exit 1
 fi
 echo "CLI bad-input cases ok (exit 2, file and JSON paths named)"
+
+# The playground from the packed package: `leadflow playground --port 0` serves the built app;
+# its page (with the app's title) and the scripts it references load; SIGTERM stops it cleanly.
+title="$(node -e "const m = /<title>([^<]*)<\/title>/.exec(require('fs').readFileSync(process.argv[1], 'utf8')); console.log(m[1])" "$root/playground/index.html")"
+set -m # its own process group, so the server under npm exec gets the signal too
+npx --no-install leadflow playground --port 0 > playground.log 2>&1 &
+playground_pid=$!
+set +m
+url=''
+for _ in $(seq 1 300); do
+  url="$(grep -o 'http://127\.0\.0\.1:[0-9]*/' playground.log | head -n 1 || true)"
+  if [ -n "$url" ] || ! kill -0 "$playground_pid" 2>/dev/null; then break; fi
+  sleep 0.1
+done
+if [ -z "$url" ]; then echo "playground: no URL printed"; cat playground.log; exit 1; fi
+cat > playground.mjs <<'JS'
+const [url, title] = process.argv.slice(2);
+const get = async (path) => {
+  const res = await fetch(new URL(path, url));
+  if (res.status !== 200) throw new Error(`playground: GET ${path} → ${res.status}`);
+  return { type: res.headers.get('content-type'), text: await res.text() };
+};
+const page = await get('./');
+if (!page.type.startsWith('text/html') || !page.text.includes(`<title>${title}</title>`))
+  throw new Error(`playground: / is not the playground's index.html (${page.type})`);
+const scripts = [...page.text.matchAll(/src="(\.\/assets\/[^"]+\.js)"/g)].map((m) => m[1]);
+if (scripts.length === 0) throw new Error('playground: index.html references no script under ./assets/');
+const app = await get(scripts[0]);
+if (!app.type.startsWith('text/javascript') || app.text.length === 0) throw new Error(`playground: ${scripts[0]} (${app.type})`);
+// The Web Worker that runs the simulation, referenced by the app's script.
+const worker = /sim\.worker-[\w-]+\.js/.exec(app.text);
+if (worker === null) throw new Error('playground: the app references no sim.worker script');
+const workerScript = await get(`./assets/${worker[0]}`);
+if (!workerScript.type.startsWith('text/javascript')) throw new Error(`playground: ${worker[0]} (${workerScript.type})`);
+const missing = await fetch(new URL('./no-such-file.js', url));
+if (missing.status !== 404) throw new Error(`playground: a missing file → ${missing.status}`);
+console.log(`playground ok: ${url} serves "${title}", ${scripts[0]} and ${worker[0]}`);
+JS
+node playground.mjs "$url" "$title"
+kill -TERM -- "-$playground_pid"
+wait "$playground_pid" 2>/dev/null || true
+playground_pid=''
+for _ in $(seq 1 50); do grep -q 'leadflow playground: stopped' playground.log && break; sleep 0.1; done
+if ! grep -q 'leadflow playground: stopped' playground.log; then
+  echo "playground: did not stop cleanly on SIGTERM"; cat playground.log; exit 1
+fi
+echo "playground stopped cleanly on SIGTERM"
