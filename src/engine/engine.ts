@@ -22,8 +22,9 @@ import { createLeadOperations } from './lead-ops.js';
 import { createLeadSteps, type LeadStepResult } from './lead-step.js';
 import { createRepository } from './repository.js';
 import { createRuntime } from './runtime.js';
+import { createStagedStorage } from './staged-storage.js';
 import { createTimerRunner } from './timers.js';
-import type { Engine, EngineOptions } from './types.js';
+import type { Engine, EngineOptions, IngestResult } from './types.js';
 import { createUnitOfWork } from './unit-of-work.js';
 import { createWorkOperations } from './work-ops.js';
 import { createWorkSteps } from './work-steps.js';
@@ -58,7 +59,8 @@ export function createEngine(options: EngineOptions): Engine {
     : compileRuleSet(options.ruleSet, { team });
   const calendar = options.calendar;
   const clock = options.clock ?? systemClock;
-  const storage = options.storage ?? memoryStorage();
+  // Staged: a batch of intake can be written as one commit (ingestMany); otherwise a pass-through.
+  const storage = createStagedStorage(options.storage ?? memoryStorage());
   const notifier = requireNotifier(options.notifier, options.channels !== undefined);
   const routing =
     options.channels !== undefined || options.links !== undefined
@@ -140,8 +142,20 @@ export function createEngine(options: EngineOptions): Engine {
     }
   }
 
+  /** While a batch is staged, what its commits will tell once it is written (dropped if it is not). */
+  let deferred: (() => void)[] | undefined;
+
   /** After every commit: listeners, then wake the runtime for new timers and deliver new messages. */
   function committed(
+    commit: Omit<CommitInput, 'at'>,
+    emits: readonly Emit[],
+    workEvents: readonly EventInput[] = [],
+  ) {
+    if (deferred) deferred.push(() => tellCommitted(commit, emits, workEvents));
+    else tellCommitted(commit, emits, workEvents);
+  }
+
+  function tellCommitted(
     commit: Omit<CommitInput, 'at'>,
     emits: readonly Emit[],
     workEvents: readonly EventInput[] = [],
@@ -247,6 +261,37 @@ export function createEngine(options: EngineOptions): Engine {
     },
     ingest: (raw: unknown, command?: { idempotencyKey?: string }) =>
       serial(() => unit.run('ingest', '', command, (attempt) => leads.ingest(raw, attempt))),
+    ingestMany: (items) =>
+      serial(async () => {
+        const checked = [...items];
+        const ingestOne = (item: (typeof checked)[number]) =>
+          unit.run('ingest', '', item.idempotencyKey === undefined ? undefined : item, (attempt) =>
+            leads.ingest(item.payload, attempt),
+          );
+        if (checked.length <= 1) return Promise.all(checked.map(ingestOne));
+        storage.stage();
+        deferred = [];
+        try {
+          const results: IngestResult[] = [];
+          for (const item of checked) results.push(await ingestOne(item));
+          await storage.flush();
+          const told = deferred;
+          deferred = undefined;
+          // The cached engine state moved by a whole batch in one stored write: read it again.
+          unit.invalidate();
+          for (const tell of told) tell();
+          return results;
+        } catch {
+          // Nothing of the batch was written (another engine committed meanwhile, or a step
+          // failed): run it again one operation at a time, each committed on its own.
+          storage.discard();
+          deferred = undefined;
+          unit.forget();
+          const results: IngestResult[] = [];
+          for (const item of checked) results.push(await ingestOne(item));
+          return results;
+        }
+      }),
     dispatch: (leadId, event, command) =>
       serial(() =>
         unit.run(`dispatch:${event.type}`, leadId, command, (attempt) =>

@@ -370,6 +370,16 @@ export interface Engine {
    */
   ingest(lead: LeadInput, options?: CommandOptions): Promise<IngestResult>;
   ingest(raw: unknown, options?: CommandOptions): Promise<IngestResult>;
+  /**
+   * Ingest several payloads in order, exactly as `ingest` one after another would, but written
+   * as ONE storage commit (one round trip on a database): a worker's batch of inbox payloads,
+   * a bulk import. If that commit fails (another engine committed meanwhile), nothing of it was
+   * written and the batch runs again one payload at a time. Listeners hear of the batch once it
+   * is written.
+   */
+  ingestMany(
+    items: readonly { readonly payload: unknown; readonly idempotencyKey?: string }[],
+  ): Promise<IngestResult[]>;
   /** Send any lifecycle event to a lead (`at` is stamped from the clock). */
   dispatch(leadId: string, event: DispatchableLeadEvent, options?: CommandOptions): Promise<LeadRecord>;
   /** The owner opened the lead card. */

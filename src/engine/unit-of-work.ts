@@ -225,6 +225,15 @@ export function createUnitOfWork(options: UnitOfWorkOptions) {
     invalidate(): void {
       loaded = false;
     },
+    /**
+     * Forget the cache and the id block too: commits this engine counted on were not written
+     * (a staged batch was discarded), so the block's reservation may not be stored either.
+     */
+    forget(): void {
+      loaded = false;
+      next = 1;
+      end = 0;
+    },
   };
 }
 
