@@ -1,24 +1,16 @@
-import {
-  failureKind,
-  type Notifier,
-  type NotifyFailure,
-  type NotifyFailureKind,
-  type NotifyMessage,
-  type NotifyRejection,
-  type NotifyResult,
-} from '../adapters/notify/port.js';
+import type { Notifier, NotifyFailureKind, NotifyMessage, NotifyRejection } from '../adapters/notify/port.js';
 import {
   DEFAULT_CLAIM_LIMIT,
   DEFAULT_LEASE_MS,
-  type JsonValue,
-  type OutboxEnqueue,
   type OutboxMessage,
   type StorageAdapter,
-  storableText,
 } from '../adapters/storage/port.js';
-import { type OutboxRouting, payloadRouting, type ResolvedChannel, type RoutedMessage } from './channels.js';
+import type { OutboxRouting } from './channels.js';
 import { EngineError } from './errors.js';
-import { type Attempt, attemptSend, errorText, nameOf, preview } from './outbox-send.js';
+import { claimDue, deliverClaimed, deliverDigests, type Round, stopwatch } from './outbox-round.js';
+import { preview } from './outbox-send.js';
+
+export { deferralsOf, describeFailure } from './outbox-record.js';
 
 /**
  * Default number of delivery attempts before a message is dead-lettered.
@@ -250,63 +242,6 @@ export interface DeliverOutboxResult {
   outcomes: DeliveryOutcome[];
 }
 
-/**
- * A failure as the outbox row keeps it (`lastError`): `[<kind> <providerCode>, outcome unknown]
- * <the notifier's text>` — e.g. `[config 93000] wecom-robot: errcode 93000 invalid webhook url …`.
- *
- * @example
- * ```ts
- * import { describeFailure } from 'leadflow';
- * describeFailure({ ok: false, retryable: true, error: 'sms: timed out', unknown: true }); // '[retryable, outcome unknown] sms: timed out'
- * ```
- */
-export function describeFailure(failure: NotifyFailure): string {
-  return `${failureTag(failure)} ${failure.error}`;
-}
-
-/** `[<kind> <providerCode>, outcome unknown]` of a failure. */
-function failureTag(failure: NotifyFailure): string {
-  const code = failure.providerCode === undefined ? '' : ` ${failure.providerCode}`;
-  const doubt = failure.unknown ? ', outcome unknown' : '';
-  return `[${failureKind(failure)}${code}${doubt}]`;
-}
-
-/** What the outbox row keeps of a failure: its tag, then the text. */
-function stored(error: string, failure: NotifyFailure | undefined, deferrals: number): string {
-  return storableText(withDeferrals(failure ? `${failureTag(failure)} ${error}` : error, deferrals));
-}
-
-/** The marker of deferrals a message has had (pacing, digest windows): not failed attempts. */
-const DEFERRALS = / \(deferred (\d+)× by pacing\)$/;
-
-/**
- * How many times a message was deferred (put back for a send limit or a digest window), from the
- * marker its `lastError` ends with. The storage port counts every claim in `attempts`; the outbox
- * counts `attempts − deferrals` against `maxAttempts`, so waiting for a slot never kills a
- * message.
- *
- * @example
- * ```ts
- * import { deferralsOf } from 'leadflow';
- * deferralsOf({ lastError: 'waiting for a send slot of board (deferred 2× by pacing)' }); // 2
- * ```
- */
-export function deferralsOf(message: Pick<OutboxMessage, 'lastError'>): number {
-  const match = message.lastError === undefined ? null : DEFERRALS.exec(message.lastError);
-  return match ? Number(match[1]) : 0;
-}
-
-function withDeferrals(text: string, deferrals: number): string {
-  return deferrals > 0 ? `${text} (deferred ${deferrals}× by pacing)` : text;
-}
-
-/** Real elapsed milliseconds (for the lease budget only; `now` is host time and stays fixed). */
-function stopwatch(): () => number {
-  const clock = typeof performance === 'object' && performance !== null ? performance : Date;
-  const start = clock.now();
-  return () => clock.now() - start;
-}
-
 function checkOptions(options: DeliverOutboxOptions): { leaseMs: number; sendTimeoutMs: number } {
   const sendTimeoutMs = options.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
@@ -324,17 +259,6 @@ function checkOptions(options: DeliverOutboxOptions): { leaseMs: number; sendTim
     );
   }
   return { leaseMs, sendTimeoutMs };
-}
-
-/** A claimed message on its way through a round. */
-interface Pending {
-  readonly message: OutboxMessage;
-  readonly notifier: Notifier | undefined;
-  /** Why no notifier could be picked, if so. */
-  readonly pickError?: string;
-  readonly notification: NotifyMessage;
-  /** Set when routing handles the message. */
-  readonly routed?: RoutedMessage;
 }
 
 /**
@@ -391,440 +315,48 @@ interface Pending {
  * ```
  */
 export async function deliverOutbox(options: DeliverOutboxOptions): Promise<DeliverOutboxResult> {
-  const { storage, now, signal, routing } = options;
-  const { leaseMs, sendTimeoutMs } = checkOptions(options);
-  const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-  const backoff = options.backoff ?? defaultBackoff;
-  const render = options.render ?? toNotifyMessage;
-  const choice = options.notifier;
-  const pick = typeof choice === 'function' ? choice : () => choice;
-  const limit = options.limit ?? DEFAULT_CLAIM_LIMIT;
-
-  const result: DeliverOutboxResult = {
-    claimed: 0,
-    sent: 0,
-    retried: 0,
-    dead: 0,
-    deferred: 0,
-    released: 0,
-    forwarded: 0,
-    aborted: false,
-    outcomes: [],
-  };
-  if (signal?.aborted) {
-    result.aborted = true;
-    return result;
+  const round = openRound(options);
+  if (round.signal?.aborted) {
+    round.result.aborted = true;
+    return round.result;
   }
-
-  // Started before the claim: the leases run from (about) then.
-  const elapsed = stopwatch();
-  const queue = await storage.claimOutbox(now, { limit, leaseMs });
-  result.claimed = queue.length;
-  let lastClaimFull = queue.length === limit;
-
-  const outcome = (
-    message: OutboxMessage,
-    fields: Omit<DeliveryOutcome, 'id' | 'channel' | 'to' | 'attempt'>,
-  ) => {
-    const entry: DeliveryOutcome = {
-      id: message.id,
-      channel: message.channel,
-      to: [...message.to],
-      attempt: message.attempts,
-      ...fields,
-    };
-    result.outcomes.push(entry);
-    return entry;
-  };
-  const failureFields = (failure: NotifyFailure | undefined) => {
-    const fields: Partial<DeliveryOutcome> = {};
-    if (!failure) return fields;
-    fields.kind = failureKind(failure);
-    if (failure.providerCode !== undefined) fields.providerCode = failure.providerCode;
-    if (failure.unknown) fields.unknown = true;
-    return fields;
-  };
-  // A provider's text is kept as it came, made storable (a NUL in an error must not lose the row).
-  const dead = async (
-    message: OutboxMessage,
-    error: string,
-    failure?: NotifyFailure,
-    extra: Partial<DeliveryOutcome> = {},
-    note = '',
-  ) => {
-    await storage.markDead(message.id, stored(`${error}${note}`, failure, deferralsOf(message)));
-    routing?.pacer.release(message.id);
-    result.dead += 1;
-    return outcome(message, { status: 'dead', error, ...failureFields(failure), ...extra });
-  };
-  const retry = async (message: OutboxMessage, error: string, retryAt: number, failure?: NotifyFailure) => {
-    await storage.markFailed(message.id, { error: stored(error, failure, deferralsOf(message)), retryAt });
-    result.retried += 1;
-    return outcome(message, { status: 'retry', error, retryAt, ...failureFields(failure) });
-  };
-  const defer = async (message: OutboxMessage, why: string, retryAt: number) => {
-    const deferrals = deferralsOf(message) + 1;
-    await storage.markFailed(message.id, { error: storableText(withDeferrals(why, deferrals)), retryAt });
-    result.deferred += 1;
-    outcome(message, { status: 'deferred', error: why, retryAt });
-  };
-  const release = async (messages: readonly OutboxMessage[], error: string) => {
-    for (const message of messages) {
-      await storage.markFailed(message.id, {
-        error: storableText(withDeferrals(error, deferralsOf(message))),
-        retryAt: now,
-      });
-      result.released += 1;
-      outcome(message, { status: 'released', error, retryAt: now });
-    }
-  };
-
-  /**
-   * A copy of `message` on `channel` for `recipients`. Its id is the message's, the channel and
-   * what it carries (`~unresolved`: recipients without an address; `~rejected`: refused by the
-   * provider; none: the message itself), so a retry enqueues nothing twice and the three never
-   * overlap.
-   */
-  const forward = async (
-    message: OutboxMessage,
-    channel: string,
-    recipients: readonly string[],
-    why: string,
-    part: '' | '~unresolved' | '~rejected' = '',
-  ) => {
-    if (!storage.commit)
-      throw new EngineError('ENGINE_INVALID', 'deliverOutbox: routing with fallbacks needs storage.commit');
-    const payload =
-      typeof message.payload === 'object' && message.payload !== null && !Array.isArray(message.payload)
-        ? message.payload
-        : {};
-    const lineage = payloadRouting(message.payload);
-    const copy: OutboxEnqueue = {
-      id: `${message.id}>${channel}${part}`,
-      channel,
-      to: [...recipients],
-      createdAt: now,
-      nextAttemptAt: now,
-      payload: {
-        ...payload,
-        tried: [...lineage.tried, message.channel],
-        copyOf: [...lineage.copyOf, message.id],
-        forwardedBecause: storableText(why.length > 500 ? `${why.slice(0, 499)}…` : why),
-      },
-    };
-    delete (copy.payload as Record<string, JsonValue>).idempotencyKey;
-    await storage.commit({ at: now, outbox: [copy] });
-    result.forwarded += 1;
-    return copy.id;
-  };
-
-  /**
-   * A message that will not go out on its channel: on to the next one, or dead. The copy carries
-   * the recipients that have an address here (those without one go in their own copy).
-   */
-  const giveUp = async (
-    message: OutboxMessage,
-    error: string,
-    failure?: NotifyFailure,
-    routed?: RoutedMessage,
-  ) => {
-    const next = routing?.channel(message.channel) ? routing.fallbackFor(message) : undefined;
-    if (next === undefined) return dead(message, error, failure);
-    const without = new Set(routed?.unresolved.map((u) => u.recipient) ?? []);
-    const recipients = message.to.filter((recipient) => !without.has(recipient));
-    if (recipients.length === 0) return dead(message, error, failure);
-    const copyId = await forward(message, next, recipients, error);
-    return dead(message, error, failure, { forwardedTo: copyId }, ` → sent on to ${next} as ${copyId}`);
-  };
-
-  /** Recipients a message does not reach on its channel: a fallback copy for them, or reported. */
-  const unreached = async (
-    message: OutboxMessage,
-    entry: DeliveryOutcome,
-    missed: readonly NotifyRejection[],
-    part: '~unresolved' | '~rejected',
-  ) => {
-    if (missed.length === 0) return;
-    const next = routing?.fallbackFor(message);
-    if (next === undefined) {
-      entry.undeliverable = [...(entry.undeliverable ?? []), ...missed];
-      return;
-    }
-    const recipients = [...new Set(missed.map((m) => m.recipient))];
-    const why = missed.map((m) => `${m.recipient}: ${m.reason}`).join('; ');
-    const copyId = await forward(message, next, recipients, why, part);
-    entry.forwarded = { to: copyId, recipients: [...(entry.forwarded?.recipients ?? []), ...recipients] };
-  };
-
-  /** Mark the messages a delivered copy stands for as sent (a dead original comes back as sent). */
-  const ancestorsSent = async (message: OutboxMessage) => {
-    for (const original of payloadRouting(message.payload).copyOf) {
-      await storage.markSent(original, now, { deliveredAs: message.id });
-    }
-  };
-
-  /** Record one send's answer for one message (alone or in a digest). */
-  const settle = async (pending: Pending, attempt: NotifyResult, digest?: string) => {
-    const { message, routed } = pending;
-    if (attempt.ok) {
-      const stored: Record<string, JsonValue> = {};
-      if (attempt.providerId !== undefined) stored.providerId = storableText(attempt.providerId);
-      if (digest !== undefined) stored.digest = storableText(digest);
-      // Rejected addresses back to the recipients they stand for (a digest: only this message's).
-      const missed: NotifyRejection[] = [];
-      for (const rejection of attempt.rejected ?? []) {
-        const recipients = routed?.recipientsOf.get(rejection.recipient);
-        if (routed && !recipients) continue; // another message's address in the digest
-        for (const recipient of recipients ?? [rejection.recipient])
-          missed.push({ recipient, reason: rejection.reason });
-      }
-      if (missed.length > 0) {
-        stored.rejected = missed.map((m) => ({
-          recipient: storableText(m.recipient),
-          reason: storableText(m.reason),
-        }));
-      }
-      await storage.markSent(message.id, now, Object.keys(stored).length > 0 ? stored : undefined);
-      routing?.pacer.release(message.id);
-      result.sent += 1;
-      const entry = outcome(message, { status: 'sent' });
-      if (attempt.providerId !== undefined) entry.providerId = attempt.providerId;
-      if (digest !== undefined) entry.digest = digest;
-      if (routed) {
-        await ancestorsSent(message);
-        await unreached(message, entry, routed.unresolved, '~unresolved');
-        await unreached(message, entry, missed, '~rejected');
-      } else if (missed.length > 0) entry.undeliverable = missed;
-      return;
-    }
-    const text = attempt.error;
-    const failures = message.attempts - deferralsOf(message);
-    const fallbackAfter = routed?.channel.fallbackAfter;
-    let entry: DeliveryOutcome;
-    if (!attempt.retryable) {
-      entry = await giveUp(message, text, attempt, routed);
-    } else if (failures >= maxAttempts) {
-      entry = await giveUp(message, `gave up after ${failures} attempts: ${text}`, attempt, routed);
-    } else if (
-      fallbackAfter !== undefined &&
-      failures >= fallbackAfter &&
-      routing?.fallbackFor(message) !== undefined
-    ) {
-      entry = await giveUp(message, `still failing after ${failures} attempts: ${text}`, attempt, routed);
-    } else {
-      const wait = Math.max(0, backoff(Math.max(1, failures)), attempt.retryAfterMs ?? 0);
-      entry = await retry(message, text, now + wait, attempt);
-    }
-    // Those without an address here go on at the first attempt (the others' retry does not wait
-    // for them) and again when the message is done — the copy's id makes that a no-op unless
-    // the first time was lost.
-    if (routed && (failures <= 1 || entry.status === 'dead')) {
-      await unreached(message, entry, routed.unresolved, '~unresolved');
-    }
-  };
-
-  /** Render, route and pick the notifier of one claimed message; `undefined` when it is settled already. */
-  const prepare = async (message: OutboxMessage): Promise<Pending | undefined> => {
-    let notification: NotifyMessage;
-    try {
-      notification = render(message);
-    } catch (error) {
-      await dead(message, `cannot render: ${errorText(error)}`);
-      return undefined;
-    }
-    const channel: ResolvedChannel | undefined = routing?.channel(message.channel);
-    if (routing && channel) {
-      const routed = routing.route(message, routing.decorate(notification), channel);
-      if (routed.notification.to.length === 0 && !channel.group) {
-        const why =
-          routed.unresolved.length > 0
-            ? `no recipient has an address on ${channel.name}: ${routed.unresolved.map((u) => u.reason).join('; ')}`
-            : `no recipients (the message's to is empty)`;
-        const entry = await giveUp(message, why, {
-          ok: false,
-          retryable: false,
-          kind: 'permanent',
-          error: why,
-        });
-        if (entry.forwardedTo === undefined) entry.undeliverable = [...routed.unresolved];
-        return undefined;
-      }
-      return { message, notifier: channel.notifier, notification: routed.notification, routed };
-    }
-    if (routing) notification = routing.decorate(notification);
-    try {
-      const notifier = pick(message);
-      if (notifier !== undefined && notifier !== null && typeof notifier.send !== 'function') {
-        return {
-          message,
-          notifier: undefined,
-          notification,
-          pickError: `the notifier for channel "${message.channel}" has no send method: ${preview(notifier)}`,
-        };
-      }
-      return { message, notifier: notifier ?? undefined, notification };
-    } catch (error) {
-      return {
-        message,
-        notifier: undefined,
-        notification,
-        pickError: `the notifier picker threw: ${errorText(error)}`,
-      };
-    }
-  };
-
-  /** Send a prepared message's notification (or a digest): the notifier's answer, or a failure. */
-  const send = async (pending: Pending, notification: NotifyMessage): Promise<Attempt> => {
-    if (pending.pickError !== undefined) return { ok: false, retryable: true, error: pending.pickError };
-    if (!pending.notifier) {
-      return {
-        ok: false,
-        retryable: true,
-        kind: 'config',
-        error: `no notifier for channel "${pending.message.channel}"`,
-      };
-    }
-    return attemptSend(pending.notifier, notification, sendTimeoutMs, signal);
-  };
-
-  /** Digest groups forming in this round, by destination. */
-  const groups = new Map<string, { channel: ResolvedChannel; members: Pending[] }>();
-  const budgetLeft = () => elapsed() + sendTimeoutMs < leaseMs;
-  const heldInGroups = () => [...groups.values()].flatMap((group) => group.members.map((m) => m.message));
-
-  for (let index = 0; ; index++) {
-    if (index >= queue.length) {
-      // Keep claiming while digest groups form and claims come back full: what fell due together goes together.
-      const more =
-        groups.size > 0 &&
-        lastClaimFull &&
-        routing !== undefined &&
-        result.claimed < routing.digestClaimLimit &&
-        !signal?.aborted &&
-        budgetLeft();
-      if (!more) break;
-      const next = await storage.claimOutbox(now, {
-        limit: Math.min(limit, routing.digestClaimLimit - result.claimed),
-        leaseMs,
-      });
-      result.claimed += next.length;
-      lastClaimFull = next.length === limit;
-      if (next.length === 0) break;
-      queue.push(...next);
-    }
-    const message = queue[index]!;
-    if (signal?.aborted) {
-      result.aborted = true;
-      await release([...queue.slice(index), ...heldInGroups()], 'delivery aborted before sending');
-      groups.clear();
-      break;
-    }
-    if (!budgetLeft()) {
-      await release(
-        [...queue.slice(index), ...heldInGroups()],
-        `lease of ${leaseMs} ms would end before a send of up to ${sendTimeoutMs} ms; released unsent`,
-      );
-      groups.clear();
-      break;
-    }
-
-    const pending = await prepare(message);
-    if (!pending) continue;
-    const routed = pending.routed;
-    if (routed) {
-      if (routed.digestKey !== undefined) {
-        const group = groups.get(routed.digestKey);
-        if (group) group.members.push(pending);
-        else groups.set(routed.digestKey, { channel: routed.channel, members: [pending] });
-        continue;
-      }
-      const slot = routing!.pacer.book(message.id, routed.destinations, now);
-      if (slot > now) {
-        await defer(message, `waiting for a send slot of ${routed.channel.name}`, slot);
-        continue;
-      }
-    }
-    const attempt = await send(pending, pending.notification);
-    if ('aborted' in attempt) {
-      // Our shutdown, not the notifier's failure: retry at once and never dead-letter for it.
-      result.aborted = true;
-      await retry(
-        message,
-        `delivery aborted while ${pending.notifier ? nameOf(pending.notifier) : 'the notifier'} was sending`,
-        now,
-      );
-      await release([...queue.slice(index + 1), ...heldInGroups()], 'delivery aborted before sending');
-      groups.clear();
-      break;
-    }
-    await settle(pending, attempt);
-  }
-
-  // The digests: one send per destination (and window), for everything that fell due for it.
-  for (const [key, group] of groups) {
-    const members = group.members;
-    const messages = members.map((m) => m.message);
-    if (signal?.aborted || result.aborted) {
-      result.aborted = true;
-      await release(messages, 'delivery aborted before sending');
-      continue;
-    }
-    if (!budgetLeft()) {
-      await release(
-        messages,
-        `lease of ${leaseMs} ms would end before a send of up to ${sendTimeoutMs} ms; released unsent`,
-      );
-      continue;
-    }
-    const windowMs = group.channel.digest!.windowMs;
-    const window = Math.floor(now / windowMs);
-    if (routing!.lastWindow(key) === window) {
-      // This destination had its send of the window: the rest waits for the window's end.
-      for (const message of messages) {
-        await defer(
-          message,
-          `waiting for the digest of ${group.channel.name} at the end of its window`,
-          (window + 1) * windowMs,
-        );
-      }
-      continue;
-    }
-    const slot = routing!.pacer.book(
-      messages.map((m) => m.id),
-      mergeDestinations(members.map((m) => m.routed!)),
-      now,
-    );
-    if (slot > now) {
-      for (const message of messages)
-        await defer(message, `waiting for a send slot of ${group.channel.name}`, slot);
-      continue;
-    }
-    routing!.markWindow(key, window);
-    const single = members.length === 1;
-    const notification = single
-      ? members[0]!.notification
-      : routing!.digestOf(
-          group.channel,
-          key,
-          window,
-          members.map((m) => ({ message: m.message, routed: m.routed! })),
-        );
-    const attempt = await send(members[0]!, notification);
-    if ('aborted' in attempt) {
-      result.aborted = true;
-      for (const message of messages)
-        await retry(message, `delivery aborted while ${nameOf(group.channel.notifier)} was sending`, now);
-      continue;
-    }
-    for (const member of members)
-      await settle(member, attempt, single ? undefined : notification.idempotencyKey);
-  }
-  return result;
+  await claimDue(round);
+  await deliverClaimed(round);
+  await deliverDigests(round);
+  return round.result;
 }
 
-/** The destinations of a digest: each key once (one send counts once per destination). */
-function mergeDestinations(routed: readonly RoutedMessage[]) {
-  const byKey = new Map<string, RoutedMessage['destinations'][number]>();
-  for (const r of routed) for (const d of r.destinations) if (!byKey.has(d.key)) byKey.set(d.key, d);
-  return [...byKey.values()];
+/** A round's state from its options (checked first: invalid ones throw before anything is claimed). */
+function openRound(options: DeliverOutboxOptions): Round {
+  const { leaseMs, sendTimeoutMs } = checkOptions(options);
+  const choice = options.notifier;
+  return {
+    storage: options.storage,
+    now: options.now,
+    signal: options.signal,
+    routing: options.routing,
+    limit: options.limit ?? DEFAULT_CLAIM_LIMIT,
+    leaseMs,
+    sendTimeoutMs,
+    maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    backoff: options.backoff ?? defaultBackoff,
+    render: options.render ?? toNotifyMessage,
+    pick: typeof choice === 'function' ? choice : () => choice,
+    result: {
+      claimed: 0,
+      sent: 0,
+      retried: 0,
+      dead: 0,
+      deferred: 0,
+      released: 0,
+      forwarded: 0,
+      aborted: false,
+      outcomes: [],
+    },
+    // Started before the claim: the leases run from (about) then.
+    elapsed: stopwatch(),
+    queue: [],
+    lastClaimFull: false,
+    groups: new Map(),
+  };
 }
