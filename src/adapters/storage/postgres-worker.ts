@@ -6,7 +6,8 @@
  * a late commit from it is refused by the fence; another worker continues from what is stored.
  *
  * Each round visits the owned tenants in turn and takes a bounded batch from each — inbox
- * payloads, then due timers, then the outbox — so one tenant's 09:15 burst (every overnight
+ * payloads (ingested as one commit, `engine.ingestMany`), then due timers, then the outbox — so
+ * one tenant's 09:15 burst (every overnight
  * lead's timer due in the same second) cannot starve the others.
  *
  * @module
@@ -281,15 +282,23 @@ export async function startPostgresWorker(options: PostgresWorkerOptions): Promi
       [tenant, inboxBatch, clock.now()],
     );
     let ingested = 0;
-    for (const row of pending.rows) {
-      if (!owned.has(shard)) break;
-      // The key makes a repeat (a crash after the ingest, before the mark) return the first result.
-      const result = await engine.ingest(row.payload, { idempotencyKey: `inbox/${row.seq}` });
-      await pool.query(
-        `UPDATE ${s}.inbox SET processed_at = $3, result = $4 WHERE tenant = $1 AND seq = $2`,
-        [tenant, row.seq, clock.now(), JSON.stringify(summary(result))],
+    if (pending.rows.length > 0 && owned.has(shard)) {
+      // The whole batch as one commit; each payload keyed by its seq, so a repeat (a crash after
+      // the ingest, before the mark) returns the first result and changes nothing.
+      const results = await engine.ingestMany(
+        pending.rows.map((row) => ({ payload: row.payload, idempotencyKey: `inbox/${row.seq}` })),
       );
-      ingested++;
+      await pool.query(
+        `UPDATE ${s}.inbox i SET processed_at = $2, result = r.result
+         FROM unnest($3::bigint[], $4::json[]) AS r(seq, result) WHERE i.tenant = $1 AND i.seq = r.seq`,
+        [
+          tenant,
+          clock.now(),
+          pending.rows.map((row) => row.seq),
+          results.map((result) => JSON.stringify(summary(result))),
+        ],
+      );
+      ingested = results.length;
     }
     // runDue also delivers what is due (retries come due without a commit to start them).
     const due = await engine.runDue({ limit: timerBatch });

@@ -40,3 +40,49 @@ describe('the engine on postgresStorage', () => {
     expect(await storage.listQuarantine()).toEqual(await memory.listQuarantine());
   }, 180_000);
 });
+
+describe('engine.ingestMany on postgresStorage', () => {
+  it('batches written as one commit each store exactly what they store in memory', async () => {
+    const { createEngine } = await import('../../../src/engine/engine.js');
+    const { createVirtualClock } = await import('../../../src/scheduler/clock.js');
+    const { generateLeadStream } = await import('../../../src/simulate/generate.js');
+    const start = Date.parse('2026-03-02T09:00:00+08:00');
+    const stream = generateLeadStream({ seed: 33, start, days: 2, leadsPerMonth: 6_000, calendar }).slice(
+      0,
+      120,
+    );
+    const ingestAll = async (storage: import('../../../src/adapters/storage/port.js').StorageAdapter) => {
+      const clock = createVirtualClock(start);
+      const engine = createEngine({
+        ...zhikongPreset,
+        calendar,
+        clock,
+        storage,
+        notifier: 'dropAll',
+        trace: false,
+      });
+      const results = [];
+      for (let i = 0; i < stream.length; i += 20) {
+        const batch = stream.slice(i, i + 20);
+        clock.advanceTo(Math.max(clock.now(), batch.at(-1)!.at));
+        results.push(
+          ...(await engine.ingestMany(
+            batch.map((a, j) => ({ payload: a.payload, idempotencyKey: `k${i + j}` })),
+          )),
+        );
+      }
+      await engine.stop();
+      return results;
+    };
+    const memory = replayMemoryStorage();
+    const storage = postgresStorage({ pool: db.pool, schema: db.schema(), tenant: 'batch' });
+    expect(await ingestAll(storage)).toEqual(await ingestAll(memory));
+    const strip = (xs: { id: string; version: number; snapshot: unknown }[]) =>
+      xs.map(({ id, version, snapshot }) => ({ id, version, snapshot }));
+    expect(strip(await storage.list('lead'))).toEqual(strip(await memory.list('lead')));
+    expect(await storage.readEvents()).toEqual(await memory.readEvents());
+    expect(await storage.listTimers()).toEqual(await memory.listTimers());
+    expect(await storage.listQuarantine()).toEqual(await memory.listQuarantine());
+    expect(await storage.lookupMany('lead', [{ key: 'phone', value: '0' }])).toEqual([[]]);
+  }, 120_000);
+});
