@@ -165,6 +165,18 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
     name: 'the commit as one server-side function (one round trip per commit)',
     statements: [COMMIT_FUNCTION_SQL],
   },
+  {
+    id: 4,
+    name: 'lookup indexes by entity lead with the id, so lookups by key and value take the primary key',
+    // (tenant, kind, id) matched the (tenant, kind) prefix of every lookup too: on a young
+    // table without statistics the planner scanned all of a kind's rows through it.
+    statements: [
+      'DROP INDEX {schema}.lookup_by_entity',
+      'CREATE INDEX lookup_by_entity ON {schema}.lookup (tenant, id, kind)',
+      'DROP INDEX {schema}.unique_lookup_by_entity',
+      'CREATE INDEX unique_lookup_by_entity ON {schema}.unique_lookup (tenant, id, kind)',
+    ],
+  },
 ];
 
 /** A schema name as a quoted SQL identifier (refusing what is not a plain name). */

@@ -13,12 +13,13 @@ describe('postgresStorage migrations', () => {
     const pools = Array.from({ length: 5 }, () => new pg.Pool({ connectionString: DATABASE_URL, max: 1 }));
     try {
       const applied = await Promise.all(pools.map((pool) => migratePostgres(pool, { schema, at: T0 })));
-      expect(applied.flat()).toEqual([1, 2, 3]);
+      expect(applied.flat()).toEqual([1, 2, 3, 4]);
       const { rows } = await db.pool.query(`SELECT id, applied_at FROM "${schema}".migration ORDER BY id`);
       expect(rows).toEqual([
         { id: 1, applied_at: T0 },
         { id: 2, applied_at: T0 },
         { id: 3, applied_at: T0 },
+        { id: 4, applied_at: T0 },
       ]);
       expect(await migratePostgres(db.pool, { schema })).toEqual([]);
     } finally {
