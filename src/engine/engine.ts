@@ -272,6 +272,11 @@ export function createEngine(options: EngineOptions): Engine {
         storage.stage();
         deferred = [];
         try {
+          // Every payload's dedupe keys in one read: the batch then looks them up without a round trip each.
+          await storage.prefetch(
+            'lead',
+            checked.flatMap((item) => leads.dedupeQueries(item.payload)),
+          );
           const results: IngestResult[] = [];
           for (const item of checked) results.push(await ingestOne(item));
           await storage.flush();

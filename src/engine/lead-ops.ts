@@ -191,7 +191,13 @@ export function createLeadOperations(ctx: LeadOpsContext) {
     return (await repo.find('lead', holder))?.record;
   }
 
-  return { ingest, command, fire, findByExternalId };
+  /** The dedupe lookups an ingest of `raw` will make (none for a payload that will be quarantined). */
+  function dedupeQueries(raw: unknown): { key: string; value: string }[] {
+    const parsed = readLead(raw);
+    return parsed.ok ? leadDedupeKeys(parsed.lead) : [];
+  }
+
+  return { ingest, command, fire, findByExternalId, dedupeQueries };
 }
 
 export type LeadOperations = ReturnType<typeof createLeadOperations>;

@@ -13,7 +13,12 @@
  *
  * @module
  */
-import { checkUniqueClaims, type PreparedCommit, prepareCommit } from '../adapters/storage/checks.js';
+import {
+  checkJsonValue,
+  checkUniqueClaims,
+  type PreparedCommit,
+  prepareCommit,
+} from '../adapters/storage/checks.js';
 import {
   type CommitInput,
   type CommitResult,
@@ -69,6 +74,12 @@ export interface StagedStorage extends StorageAdapter {
   flush(): Promise<void>;
   /** Drop everything staged and stop staging. */
   discard(): void;
+  /**
+   * Read these lookups from the storage underneath in one go and keep the answers for the
+   * batch: the batch's own lookups of them then need no round trip (intake reads every payload's
+   * dedupe keys up front). Staging only; the staged writes still correct what is kept.
+   */
+  prefetch(kind: string, queries: readonly LookupQuery[]): Promise<void>;
 }
 
 const keyOf = (...parts: string[]) => parts.join('\u0000');
@@ -94,6 +105,8 @@ export function createStagedStorage(inner: StorageAdapter): StagedStorage {
   let outbox: OutboxEnqueue[] = [];
   let quarantine: QuarantineRecord[] = [];
   let lastAt = 0;
+  /** Stored answers of lookups read during the batch (the store underneath does not change). */
+  let storedLookups = new Map<string, string[]>();
 
   function reset(): void {
     staging = false;
@@ -103,6 +116,17 @@ export function createStagedStorage(inner: StorageAdapter): StagedStorage {
     timers = new Map();
     outbox = [];
     quarantine = [];
+    storedLookups = new Map();
+  }
+
+  /** The stored answers of `queries`, reading only those not kept yet, in one call. */
+  async function storedAnswers(kind: string, queries: readonly LookupQuery[]): Promise<string[][]> {
+    const missing = queries.filter((q) => !storedLookups.has(keyOf(kind, q.key, q.value)));
+    if (missing.length > 0) {
+      const answers = await inner.lookupMany(kind, missing);
+      for (const [i, q] of missing.entries()) storedLookups.set(keyOf(kind, q.key, q.value), answers[i]!);
+    }
+    return queries.map((q) => storedLookups.get(keyOf(kind, q.key, q.value))!);
   }
 
   /** Whether a staged entity holds `key = value` (given lookups and unique lookups together). */
@@ -142,7 +166,9 @@ export function createStagedStorage(inner: StorageAdapter): StagedStorage {
   }
 
   async function stagedCommit(input: CommitInput): Promise<CommitResult> {
-    const c = prepareCommit(input);
+    // Checked (a bad value fails the operation that wrote it, naming its path), not copied: the
+    // engine never changes what it has written, and the flush copies or serialises it anyway.
+    const c = prepareCommit(input, checkJsonValue);
     // Versions against what the batch staged (the stored ones are checked by the flush).
     for (const write of c.entities) {
       const staged = entities.get(keyOf(write.kind, write.id));
@@ -279,9 +305,12 @@ export function createStagedStorage(inner: StorageAdapter): StagedStorage {
       return page?.limit === undefined ? from : from.slice(0, page.limit);
     },
     async lookupMany(kind, queries: readonly LookupQuery[]) {
-      const stored = await inner.lookupMany(kind, queries);
-      if (!staging) return stored;
+      if (!staging) return inner.lookupMany(kind, queries);
+      const stored = await storedAnswers(kind, queries);
       return queries.map((q, i) => corrected(kind, q.key, q.value, stored[i]!));
+    },
+    async prefetch(kind, queries) {
+      if (staging && queries.length > 0) await storedAnswers(kind, queries);
     },
     async loadState(key): Promise<StoredState | undefined> {
       const staged = staging ? state.get(key) : undefined;
