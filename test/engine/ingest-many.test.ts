@@ -92,34 +92,24 @@ describe('engine.ingestMany', () => {
   it('writes a batch as one commit; when that commit fails, runs it again one by one and loses nothing', async () => {
     let commits = 0;
     let failNextBig = true;
-    const flaky = (inner: StorageAdapter): StorageAdapter => ({
-      ...inner,
-      list: inner.list.bind(inner),
-      load: inner.load.bind(inner),
-      lookup: inner.lookup.bind(inner),
-      lookupMany: inner.lookupMany.bind(inner),
-      loadState: inner.loadState.bind(inner),
-      readEvents: inner.readEvents.bind(inner),
-      claimDueTimers: inner.claimDueTimers.bind(inner),
-      completeTimer: inner.completeTimer.bind(inner),
-      listTimers: inner.listTimers.bind(inner),
-      claimOutbox: inner.claimOutbox.bind(inner),
-      markSent: inner.markSent.bind(inner),
-      markFailed: inner.markFailed.bind(inner),
-      markDead: inner.markDead.bind(inner),
-      listOutbox: inner.listOutbox.bind(inner),
-      quarantine: inner.quarantine.bind(inner),
-      listQuarantine: inner.listQuarantine.bind(inner),
-      close: inner.close.bind(inner),
-      async commit(input) {
-        commits++;
-        if (failNextBig && (input.entities?.length ?? 0) > 3) {
-          failNextBig = false;
-          throw new Error('the database went away for a moment');
-        }
-        return inner.commit(input);
-      },
-    });
+    // Every call passed through, but the batch's first big commit fails once.
+    const flaky = (inner: StorageAdapter): StorageAdapter =>
+      new Proxy(inner, {
+        get(target, property) {
+          if (property === 'commit') {
+            return async (input: Parameters<StorageAdapter['commit']>[0]) => {
+              commits++;
+              if (failNextBig && (input.entities?.length ?? 0) > 3) {
+                failNextBig = false;
+                throw new Error('the database went away for a moment');
+              }
+              return target.commit(input);
+            };
+          }
+          const value = Reflect.get(target, property);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
     const one = await run(40, [40], 'one', flaky);
     const sequentialCommits = commits;
     commits = 0;

@@ -423,10 +423,10 @@ export function prepareCommit(input: CommitInput, takeJson: TakeJson = toJsonVal
   });
 
   const messages = (input.outbox ?? []).map((message, i) =>
-    prepareOutboxMessage(message, `commit.outbox[${i}]`, at, toJsonValue),
+    prepareOutboxMessage(message, `commit.outbox[${i}]`, at, takeJson),
   );
   const records = (input.quarantine ?? []).map((record, i) =>
-    prepareQuarantine(record, `commit.quarantine[${i}]`, toJsonValue),
+    prepareQuarantine(record, `commit.quarantine[${i}]`, takeJson),
   );
 
   return {
