@@ -170,15 +170,21 @@ function Results() {
   const t = s.value;
   const report = done.report;
   const rows = targetRows(report, done.targets, lang.value);
-  const missed = rows.filter((r) => !r.passed).length;
+  const missed = rows.filter((r) => r.state === 'missed').length;
+  const undecided = rows.filter((r) => r.state === 'undecided').length;
   const breaches = breachRows(report, done.policies);
   return (
     <div class="results" data-testid="results">
       <section class="card">
         <div class="card-head">
           <h2>{t.targets}</h2>
-          <span class={`badge ${missed === 0 ? 'ok' : 'bad'}`} data-testid="verdict">
-            {missed === 0 ? `✔ ${t.passedAll}` : `✘ ${t.failedSome(missed)}`}
+          <span class={`badge ${missed > 0 ? 'bad' : undecided > 0 ? 'open' : 'ok'}`} data-testid="verdict">
+            {[
+              missed > 0 ? `✘ ${t.failedSome(missed)}` : undefined,
+              undecided > 0 ? `— ${t.undecidedSome(undecided)}` : undefined,
+            ]
+              .filter(Boolean)
+              .join(' · ') || `✔ ${t.passedAll}`}
           </span>
         </div>
         <p class="meta">
@@ -199,7 +205,12 @@ function Results() {
           </thead>
           <tbody>
             {rows.map((row) => (
-              <tr key={row.id} data-target={row.id} class={row.passed ? 'pass' : 'fail'}>
+              <tr
+                key={row.id}
+                data-target={row.id}
+                class={row.state === 'met' ? 'pass' : row.state === 'missed' ? 'fail' : 'undecided'}
+                title={row.state === 'undecided' ? t.undecidedHint : undefined}
+              >
                 <td class="mark">{row.mark}</td>
                 <td class="desc">{row.description}</td>
                 <td class="num">{row.target}</td>

@@ -33,7 +33,9 @@ export interface PlaygroundPolicy {
 export interface TargetRow {
   readonly id: SimulationReport['targets'][number]['id'];
   readonly passed: boolean;
-  readonly mark: '✔' | '✘';
+  /** Met or missed; `undecided` when no lead reached its deadline in the run (nothing to judge). */
+  readonly state: 'met' | 'missed' | 'undecided';
+  readonly mark: '✔' | '✘' | '—';
   readonly description: string;
   readonly target: string;
   readonly achieved: string;
@@ -83,16 +85,21 @@ export function targetRows(
       : id === 'followedUpWithin'
         ? s.targetFollowedUp(duration(config.firstFollowUpWithinMs, s))
         : s.targetAdvanced;
-  return report.targets.map((t) => ({
-    id: t.id,
-    passed: t.passed,
-    mark: t.passed ? '✔' : '✘',
-    description: describe(t.id),
-    target: `≥ ${percent(t.target)}`,
-    achieved: percent(t.achieved),
-    metDecided: `${integer(t.met)} / ${integer(t.met + t.missed)}`,
-    pending: integer(t.pending),
-  }));
+  return report.targets.map((t) => {
+    // Nothing decided is not "met": a short run must not show a target as held.
+    const state = t.achieved === null ? 'undecided' : t.passed ? 'met' : 'missed';
+    return {
+      id: t.id,
+      passed: t.passed,
+      state,
+      mark: state === 'undecided' ? '—' : state === 'met' ? '✔' : '✘',
+      description: describe(t.id),
+      target: `≥ ${percent(t.target)}`,
+      achieved: percent(t.achieved),
+      metDecided: `${integer(t.met)} / ${integer(t.met + t.missed)}`,
+      pending: integer(t.pending),
+    };
+  });
 }
 
 /** The headline counts of a report. */

@@ -51,6 +51,7 @@ describe('playground report shaping', () => {
       {
         id: 'assignedWithin',
         passed: true,
+        state: 'met',
         mark: '✔',
         description: '线索分配时效：5 分钟内完成分配（工作时间，节假日除外）',
         target: '≥ 95.0%',
@@ -61,6 +62,7 @@ describe('playground report shaping', () => {
       {
         id: 'followedUpWithin',
         passed: false,
+        state: 'missed',
         mark: '✘',
         description: '销售跟进动作：24 小时内完成首次跟进',
         target: '≥ 90.0%',
@@ -71,7 +73,9 @@ describe('playground report shaping', () => {
       {
         id: 'advancedOnTime',
         passed: false,
-        mark: '✘',
+        // Nothing decided: neither ✔ nor ✘, whatever the core's flag says.
+        state: 'undecided',
+        mark: '—',
         description: '阶段推进：在计划的下次联系时间前推进至少一个阶段',
         target: '≥ 85.0%',
         achieved: '—',
