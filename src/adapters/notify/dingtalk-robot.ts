@@ -18,7 +18,9 @@ import { errcodeOf, type JsonReply, notifyFailure, providerMessage, requestJson 
 import { isMobileNumber, looksLikeMarkdown, truncateUtf8 } from './message-text.js';
 import { createDeliveryLedger } from './notifier-kit.js';
 import type { Notifier, NotifyContext, NotifyMessage, NotifyResult, SendLimit } from './port.js';
-import { createRateLimiter, type RateLimiter, type RateWindow } from './rate-limit.js';
+import { createRateLimiter, type RateWindow, type RobotTransportOptions } from './rate-limit.js';
+
+export type { RobotTransportOptions } from './rate-limit.js';
 
 /**
  * Options of {@link dingtalkRobotNotifier}. Give `accessToken` or `webhookUrl`.
@@ -33,7 +35,7 @@ import { createRateLimiter, type RateLimiter, type RateWindow } from './rate-lim
  * const notifier = dingtalkRobotNotifier(options);
  * ```
  */
-export interface DingtalkRobotNotifierOptions {
+export interface DingtalkRobotNotifierOptions extends RobotTransportOptions {
   /** The robot's `access_token` (from its webhook URL). */
   accessToken?: string;
   /** The whole webhook URL (`…/robot/send?access_token=…`), instead of `accessToken`. */
@@ -58,31 +60,6 @@ export interface DingtalkRobotNotifierOptions {
    * @default { limit: 20, windowMs: 61_000 }
    */
   rateLimit?: RateWindow | false;
-  /** A limiter shared by notifiers of the same robot (overrides `rateLimit`). */
-  limiter?: RateLimiter;
-  /**
-   * Clock of the signature timestamp and the rate limit (epoch ms).
-   * @default Date.now
-   */
-  now?: () => number;
-  /** @default globalThis.fetch */
-  fetch?: typeof fetch;
-  /**
-   * Timeout of one request (ms), on top of the send's signal.
-   * @default 10000
-   */
-  timeoutMs?: number;
-  /**
-   * How many delivered idempotency keys to remember (the robot does not deduplicate; this
-   * in-process record does).
-   * @default 10000
-   */
-  rememberKeys?: number;
-  /**
-   * Name reported by `notifier.name` and prefixed to error texts.
-   * @default 'dingtalk-robot'
-   */
-  name?: string;
 }
 
 const CONTENT_MAX_BYTES = 18_000;

@@ -22,7 +22,9 @@ import { errcodeOf, type JsonReply, notifyFailure, providerMessage, requestJson 
 import { looksLikeMarkdown, truncateUtf8 } from './message-text.js';
 import { createDeliveryLedger } from './notifier-kit.js';
 import type { Notifier, NotifyContext, NotifyMessage, NotifyResult, SendLimit } from './port.js';
-import { createRateLimiter, type RateLimiter, type RateWindow } from './rate-limit.js';
+import { createRateLimiter, type RateWindow, type RobotTransportOptions } from './rate-limit.js';
+
+export type { RobotTransportOptions } from './rate-limit.js';
 
 /**
  * Options of {@link feishuRobotNotifier}. Give `webhookUrl` or `hookId`.
@@ -37,7 +39,7 @@ import { createRateLimiter, type RateLimiter, type RateWindow } from './rate-lim
  * const notifier = feishuRobotNotifier(options);
  * ```
  */
-export interface FeishuRobotNotifierOptions {
+export interface FeishuRobotNotifierOptions extends RobotTransportOptions {
   /** The whole webhook URL (`…/open-apis/bot/v2/hook/<id>`). */
   webhookUrl?: string;
   /** The `<id>` at the end of the webhook URL, instead of `webhookUrl`. */
@@ -61,31 +63,6 @@ export interface FeishuRobotNotifierOptions {
    * @default [{ limit: 100, windowMs: 61_000 }, { limit: 5, windowMs: 1_100 }]
    */
   rateLimit?: RateWindow | RateWindow[] | false;
-  /** A limiter shared by notifiers of the same bot (overrides `rateLimit`). */
-  limiter?: RateLimiter;
-  /**
-   * Clock of the signature timestamp and the rate limit (epoch ms).
-   * @default Date.now
-   */
-  now?: () => number;
-  /** @default globalThis.fetch */
-  fetch?: typeof fetch;
-  /**
-   * Timeout of one request (ms), on top of the send's signal.
-   * @default 10000
-   */
-  timeoutMs?: number;
-  /**
-   * How many delivered idempotency keys to remember (the bot does not deduplicate; this
-   * in-process record does).
-   * @default 10000
-   */
-  rememberKeys?: number;
-  /**
-   * Name reported by `notifier.name` and prefixed to error texts.
-   * @default 'feishu-robot'
-   */
-  name?: string;
 }
 
 /** The body must stay under 20 KB; leave room for the JSON around the text. */

@@ -86,3 +86,45 @@ export function createRateLimiter(
     },
   };
 }
+
+/**
+ * What every chat-robot notifier (WeCom, DingTalk, Feishu group robots) takes besides its own
+ * address, signature and format options.
+ *
+ * @example
+ * ```ts
+ * import type { RobotTransportOptions } from 'leadflow/notify/wecom-robot';
+ * const transport: RobotTransportOptions = { timeoutMs: 5_000, rememberKeys: 50_000 };
+ * ```
+ */
+export interface RobotTransportOptions {
+  /**
+   * A limiter shared by notifiers of the same robot (overrides `rateLimit`). One limiter per
+   * process: robots count per key across every sender.
+   */
+  limiter?: RateLimiter;
+  /**
+   * Clock of the rate limit and, for signed robots, of the signature timestamp (epoch ms).
+   * @default Date.now
+   */
+  now?: () => number;
+  /** @default globalThis.fetch */
+  fetch?: typeof fetch;
+  /**
+   * Timeout of one request (ms), on top of the send's signal.
+   * @default 10000
+   */
+  timeoutMs?: number;
+  /**
+   * How many delivered idempotency keys to remember (oldest forgotten first). A robot has no
+   * deduplication of its own, so this record is what makes a retried key a duplicate — within
+   * this process only.
+   * @default 10000
+   */
+  rememberKeys?: number;
+  /**
+   * Name reported by `notifier.name` and prefixed to error texts.
+   * @default the notifier's kind: 'wecom-robot', 'dingtalk-robot' or 'feishu-robot'
+   */
+  name?: string;
+}

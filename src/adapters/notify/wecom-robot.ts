@@ -15,7 +15,7 @@ import { errcodeOf, type JsonReply, notifyFailure, providerMessage, requestJson 
 import { hasMarkdownTable, isMobileNumber, looksLikeMarkdown, truncateUtf8 } from './message-text.js';
 import { createDeliveryLedger } from './notifier-kit.js';
 import type { Notifier, NotifyContext, NotifyMessage, NotifyResult, SendLimit } from './port.js';
-import { createRateLimiter, type RateLimiter, type RateWindow } from './rate-limit.js';
+import { createRateLimiter, type RateWindow, type RobotTransportOptions } from './rate-limit.js';
 
 /**
  * Message type of a WeCom robot message; `auto` picks one per message (see
@@ -29,6 +29,8 @@ import { createRateLimiter, type RateLimiter, type RateWindow } from './rate-lim
  */
 export type WecomRobotFormat = 'auto' | 'text' | 'markdown' | 'markdown_v2';
 
+export type { RobotTransportOptions } from './rate-limit.js';
+
 /**
  * Options of {@link wecomRobotNotifier}. Give `key` or `webhookUrl`.
  *
@@ -39,7 +41,7 @@ export type WecomRobotFormat = 'auto' | 'text' | 'markdown' | 'markdown_v2';
  * const notifier = wecomRobotNotifier(options);
  * ```
  */
-export interface WecomRobotNotifierOptions {
+export interface WecomRobotNotifierOptions extends RobotTransportOptions {
   /**
    * The robot's key: the `key=` value of its webhook URL, not the URL itself (pasting the URL
    * here is the usual cause of errcode 93000, so it is refused at creation).
@@ -69,35 +71,6 @@ export interface WecomRobotNotifierOptions {
    * @default { limit: 20, windowMs: 61_000 }
    */
   rateLimit?: RateWindow | false;
-  /**
-   * A limiter to share between notifiers of the same robot (overrides `rateLimit`). One limiter
-   * per process: robots count per key across every sender.
-   */
-  limiter?: RateLimiter;
-  /**
-   * Clock of the rate limit (epoch ms).
-   * @default Date.now
-   */
-  now?: () => number;
-  /** @default globalThis.fetch */
-  fetch?: typeof fetch;
-  /**
-   * Timeout of one request (ms), on top of the send's signal.
-   * @default 10000
-   */
-  timeoutMs?: number;
-  /**
-   * How many delivered idempotency keys to remember (oldest forgotten first). The robot has no
-   * deduplication of its own, so this record is what makes a retried key a duplicate — within
-   * this process only.
-   * @default 10000
-   */
-  rememberKeys?: number;
-  /**
-   * Name reported by `notifier.name` and prefixed to error texts.
-   * @default 'wecom-robot'
-   */
-  name?: string;
 }
 
 /** Text limits of the robot API (bytes). */
