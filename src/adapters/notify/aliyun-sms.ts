@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type Clock, systemClock } from '../../scheduler/clock.js';
+import { notifyFailure } from './http.js';
 import {
   createDeliveryLedger,
   errorText,
@@ -358,25 +359,14 @@ export function aliyunSmsNotifier(options: AliyunSmsNotifierOptions): Notifier {
   }
 
   function failure(outcome: AliyunSmsOutcome, detail: string, code?: string): NotifyResult {
-    const providerCode = code === undefined || code === '' ? {} : { providerCode: code };
     if (outcome === 'retryable') {
-      const hint = code === undefined ? undefined : aliyunRetryAfterMs(code, detail);
-      return {
-        ok: false,
-        retryable: true,
-        kind: 'retryable',
-        ...providerCode,
-        ...(hint === undefined ? {} : { retryAfterMs: hint }),
-        error: `${name}: ${detail}`,
-      };
+      const retryAfterMs = code === undefined ? undefined : aliyunRetryAfterMs(code, detail);
+      return notifyFailure(name, detail, true, { providerCode: code, retryAfterMs });
     }
-    return {
-      ok: false,
-      retryable: false,
+    return notifyFailure(name, detail, false, {
+      providerCode: code,
       kind: outcome === 'config' ? 'config' : 'permanent',
-      ...providerCode,
-      error: `${name}: ${detail}`,
-    };
+    });
   }
 
   /**

@@ -5,6 +5,7 @@
  * @module
  */
 import { type Clock, systemClock } from '../../scheduler/clock.js';
+import { notifyFailure } from './http.js';
 import {
   createDeliveryLedger,
   errorText,
@@ -238,23 +239,15 @@ export function tencentSmsNotifier(options: TencentSmsNotifierOptions): Notifier
     const detail = `${code} ${message}${requestId ? ` (RequestId ${requestId})` : ''}`;
     if (outcome === 'unknown') return unknown(detail, code);
     if (outcome === 'retryable' || outcome === 'ok') {
-      const hint = tencentRetryAfterMs(code);
-      return {
-        ok: false,
-        retryable: true,
-        kind: 'retryable',
+      return notifyFailure(name, detail, true, {
         providerCode: code,
-        ...(hint === undefined ? {} : { retryAfterMs: hint }),
-        error: `${name}: ${detail}`,
-      };
+        retryAfterMs: tencentRetryAfterMs(code),
+      });
     }
-    return {
-      ok: false,
-      retryable: false,
-      kind: outcome === 'config' ? 'config' : 'permanent',
+    return notifyFailure(name, detail, false, {
       providerCode: code,
-      error: `${name}: ${detail}`,
-    };
+      kind: outcome === 'config' ? 'config' : 'permanent',
+    });
   }
 
   async function attempt(
