@@ -238,6 +238,41 @@ export function checkLookupQueries(queries: unknown): readonly { key: string; va
   return queries;
 }
 
+/**
+ * The in-memory index of unique lookups: which entity holds each `(kind, key, value)`. Shared by
+ * the memory adapters; a commit releases every rewritten entity's values before any is claimed,
+ * so one commit may move a value between its entities.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * const unique = createUniqueIndex();
+ * unique.claim('lead', 'lead-1', new Map([['phone', ['138']]]));
+ * unique.holder('lead', 'phone', '138'); // 'lead-1'
+ * ```
+ */
+export function createUniqueIndex() {
+  const holders = new Map<string, string>();
+  const claimOf = (kind: string, key: string, value: string) => `${kind}\u0000${key}\u0000${value}`;
+  return {
+    holder: (kind: string, key: string, value: string): string | undefined =>
+      holders.get(claimOf(kind, key, value)),
+    /** Drop what `id` holds (values another entity holds now stay theirs). */
+    release(kind: string, id: string, unique: ReadonlyMap<string, readonly string[]>): void {
+      for (const [key, values] of unique) {
+        for (const value of values) {
+          const claim = claimOf(kind, key, value);
+          if (holders.get(claim) === id) holders.delete(claim);
+        }
+      }
+    },
+    claim(kind: string, id: string, unique: ReadonlyMap<string, readonly string[]>): void {
+      for (const [key, values] of unique)
+        for (const value of values) holders.set(claimOf(kind, key, value), id);
+    },
+  };
+}
+
 /** An entity write of a commit as {@link checkUniqueClaims} sees it. */
 export interface UniqueClaims {
   readonly kind: string;

@@ -13,6 +13,7 @@ import {
   checkPage,
   checkUniqueClaims,
   compareIds,
+  createUniqueIndex,
   pageOf,
   prepareCommit,
   prepareQuarantine,
@@ -122,8 +123,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
    * then churns a small map, not one holding every phone number.
    */
   const lookupIndex = new Map<string, Map<string, Set<string>>>();
-  /** keyOf(kind, unique lookup key, value) → the one entity holding it. */
-  const uniqueIndex = new Map<string, string>();
+  const uniqueIndex = createUniqueIndex();
   /** The event log; an event's seq is its index + 1. */
   const events: StoredEvent[] = [];
   /** keyOf(entityId, timerKey) → timer. */
@@ -182,25 +182,9 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
   /** The ids whose lookup or unique lookup `key` is `value`, in id order. */
   function lookupSorted(kind: string, key: string, value: string): string[] {
     const ids = new Set(lookupIndex.get(keyOf(kind, key))?.get(value));
-    const holder = uniqueIndex.get(keyOf(kind, key, value));
+    const holder = uniqueIndex.holder(kind, key, value);
     if (holder !== undefined) ids.add(holder);
     return [...ids].sort(compareIds);
-  }
-
-  /** Drop an entity's unique lookups from the index (before any write of the commit claims). */
-  function releaseUnique(kind: string, id: string, row: EntityRow): void {
-    for (const [key, values] of row.unique) {
-      for (const value of values) {
-        const claim = keyOf(kind, key, value);
-        if (uniqueIndex.get(claim) === id) uniqueIndex.delete(claim);
-      }
-    }
-  }
-
-  function claimUnique(kind: string, id: string, row: EntityRow, next: Map<string, string[]>): void {
-    for (const [key, values] of next)
-      for (const value of values) uniqueIndex.set(keyOf(kind, key, value), id);
-    row.unique = next;
   }
 
   /** Schedule a timer, replacing the one with the same `(entityId, timerKey)`: lease and attempts reset. */
@@ -279,7 +263,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
           throw new VersionConflictError({ scope: 'state', kind: 'state', id, expected, actual });
         }
       }
-      checkUniqueClaims(entityWrites, (kind, key, value) => uniqueIndex.get(keyOf(kind, key, value)));
+      checkUniqueClaims(entityWrites, uniqueIndex.holder);
 
       // ---- 3. write (nothing below throws) ----
       const versions = entityWrites.map((write) => {
@@ -297,13 +281,15 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
         row.snapshot = write.snapshot;
         row.updatedAt = at;
         if (write.lookups) replaceLookups(write.kind, write.id, row, write.lookups);
-        if (write.unique) releaseUnique(write.kind, write.id, row);
+        if (write.unique) uniqueIndex.release(write.kind, write.id, row.unique);
         return row.version;
       });
       // Claimed after every write released its own: one commit may move a value between entities.
       for (const write of entityWrites) {
-        if (write.unique)
-          claimUnique(write.kind, write.id, entities.get(write.kind)!.get(write.id)!, write.unique);
+        if (write.unique) {
+          uniqueIndex.claim(write.kind, write.id, write.unique);
+          entities.get(write.kind)!.get(write.id)!.unique = write.unique;
+        }
       }
 
       const stateVersions = stateWrites.map((write) => {

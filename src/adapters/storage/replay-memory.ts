@@ -14,6 +14,7 @@ import {
   checkPage,
   checkUniqueClaims,
   compareIds,
+  createUniqueIndex,
   invalid,
   isInstant,
   isNonEmptyString,
@@ -275,8 +276,7 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
   /** kind → key → value → ids */
   const lookupIndex = new Map<string, Map<string, Map<string, IndexedIds>>>();
   /** kind SEP unique lookup key SEP value → the one entity holding it. */
-  const uniqueIndex = new Map<string, string>();
-  const uniqueClaim = (kind: string, key: string, value: string) => `${kind}${SEP}${key}${SEP}${value}`;
+  const uniqueIndex = createUniqueIndex();
 
   // The event log, one column per field (seq = index + 1): no object per stored event — a
   // simulated year keeps over a million — and the times unboxed in a double array.
@@ -416,28 +416,13 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
   /** The ids whose lookup or unique lookup `key` is `value`, in id order, paged. */
   function lookupPage(kind: string, key: string, value: string, page: PageOptions | undefined): string[] {
     const ids = lookupIds(kind, key, value);
-    const holder = uniqueIndex.get(uniqueClaim(kind, key, value));
+    const holder = uniqueIndex.holder(kind, key, value);
     if (holder !== undefined) {
       const all = new Set(ids === undefined ? [] : typeof ids === 'string' ? [ids] : ids.page(undefined));
       return pageOf([...all.add(holder)].sort(compareIds), page);
     }
     if (ids === undefined) return [];
     return typeof ids === 'string' ? pageOf([ids], page) : ids.page(page);
-  }
-
-  function releaseUnique(kind: string, id: string, row: EntityRow): void {
-    for (const [key, values] of row.unique) {
-      for (const value of values) {
-        const claim = uniqueClaim(kind, key, value);
-        if (uniqueIndex.get(claim) === id) uniqueIndex.delete(claim);
-      }
-    }
-  }
-
-  function claimUnique(kind: string, id: string, row: EntityRow, next: Map<string, string[]>): void {
-    for (const [key, values] of next)
-      for (const value of values) uniqueIndex.set(uniqueClaim(kind, key, value), id);
-    row.unique = next;
   }
 
   function setLookups(kind: string, id: string, row: EntityRow, next: Map<string, string[]>): void {
@@ -656,9 +641,7 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
         }
       }
 
-      checkUniqueClaims(preparedEntities, (kind, key, value) =>
-        uniqueIndex.get(uniqueClaim(kind, key, value)),
-      );
+      checkUniqueClaims(preparedEntities, (kind, key, value) => uniqueIndex.holder(kind, key, value));
 
       // ---- 3. apply (nothing below throws) ----
       const versions = preparedEntities.map((write) => {
@@ -688,13 +671,16 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
         row.snapshot = write.snapshot;
         row.updatedAt = at;
         if (write.lookups) setLookups(write.kind, write.id, row, write.lookups);
-        if (write.unique) releaseUnique(write.kind, write.id, row);
+        if (write.unique) uniqueIndex.release(write.kind, write.id, row.unique);
         return row.version;
       });
       // Claimed after every write released its own: one commit may move a value between entities.
       for (let i = 0; i < preparedEntities.length; i++) {
         const write = preparedEntities[i]!;
-        if (write.unique) claimUnique(write.kind, write.id, entityRow(write.kind, write.id)!, write.unique);
+        if (write.unique) {
+          uniqueIndex.claim(write.kind, write.id, write.unique);
+          entityRow(write.kind, write.id)!.unique = write.unique;
+        }
       }
 
       const stateVersions = preparedState.map((write) => {
