@@ -263,22 +263,28 @@ export function createEngine(options: EngineOptions): Engine {
       serial(() => unit.run('ingest', '', command, (attempt) => leads.ingest(raw, attempt))),
     ingestMany: (items) =>
       serial(async () => {
-        const checked = [...items];
-        const ingestOne = (item: (typeof checked)[number]) =>
-          unit.run('ingest', '', item.idempotencyKey === undefined ? undefined : item, (attempt) =>
-            leads.ingest(item.payload, attempt),
+        const ingestOne = (item: (typeof items)[number]) =>
+          unit.run(
+            'ingest',
+            '',
+            item.idempotencyKey === undefined ? undefined : { idempotencyKey: item.idempotencyKey },
+            (attempt) => leads.ingest(item.payload, attempt),
           );
-        if (checked.length <= 1) return Promise.all(checked.map(ingestOne));
+        const oneByOne = async () => {
+          const results: IngestResult[] = [];
+          for (const item of items) results.push(await ingestOne(item));
+          return results;
+        };
+        if (items.length <= 1) return oneByOne();
         storage.stage();
         deferred = [];
         try {
           // Every payload's dedupe keys in one read: the batch then looks them up without a round trip each.
           await storage.prefetch(
             'lead',
-            checked.flatMap((item) => leads.dedupeQueries(item.payload)),
+            items.flatMap((item) => leads.dedupeQueries(item.payload)),
           );
-          const results: IngestResult[] = [];
-          for (const item of checked) results.push(await ingestOne(item));
+          const results = await oneByOne();
           await storage.flush();
           const told = deferred;
           deferred = undefined;
@@ -292,9 +298,7 @@ export function createEngine(options: EngineOptions): Engine {
           storage.discard();
           deferred = undefined;
           unit.forget();
-          const results: IngestResult[] = [];
-          for (const item of checked) results.push(await ingestOne(item));
-          return results;
+          return oneByOne();
         }
       }),
     dispatch: (leadId, event, command) =>

@@ -275,7 +275,6 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
   const entityIds = new Map<string, SortedKeys>();
   /** kind → key → value → ids */
   const lookupIndex = new Map<string, Map<string, Map<string, IndexedIds>>>();
-  /** kind SEP unique lookup key SEP value → the one entity holding it. */
   const uniqueIndex = createUniqueIndex();
 
   // The event log, one column per field (seq = index + 1): no object per stored event — a
