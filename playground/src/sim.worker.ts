@@ -28,7 +28,8 @@ scope.onmessage = async (event: MessageEvent<ToWorker>) => {
       signal: own.signal,
       onProgress: (day, totalDays) => post({ type: 'progress', day, totalDays }),
     });
-    post({ type: 'done', ...result, json: reportJson(result), ...describeRuleSet(ruleSet) });
+    const { report, timeline } = result;
+    post({ type: 'done', report, timeline, json: reportJson(result), ...describeRuleSet(ruleSet) });
   } catch (error) {
     if (own.signal.aborted) post({ type: 'cancelled' });
     else post({ type: 'error', message: error instanceof Error ? error.message : String(error) });

@@ -261,6 +261,13 @@ export interface RunSimulationOptions {
    * @default replayMemoryStorage()
    */
   readonly storage?: StorageAdapter;
+  /**
+   * Record condition traces and candidate verdicts in the decisions, so `result.engine.explain`
+   * can say after the run why a lead went to its rep and why the others were skipped. The report
+   * is the same either way; tracing costs time and memory.
+   * @default false
+   */
+  readonly trace?: boolean;
 }
 
 /**
@@ -275,6 +282,12 @@ export interface RunSimulationOptions {
 export interface SimulationResult {
   readonly report: SimulationReport;
   readonly timeline: SimulationTimeline;
+  /**
+   * The engine the run drove, at the end of the run, over `options.storage`: ask it to
+   * `explain` a lead, read its event log (`engine.storage.readEvents`) or its `metrics` for a
+   * window. Not part of the report (it is not JSON).
+   */
+  readonly engine: Engine;
 }
 
 // Lead states as the driver mirrors them from engine events.
@@ -775,7 +788,7 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
     clock,
     storage: options.storage ?? replayMemoryStorage(),
     notifier: countingNotifier,
-    trace: false,
+    trace: options.trace ?? false,
   });
   const compiled = engine.ruleSet;
   const market =
@@ -1930,7 +1943,7 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
         }
       : {}),
   };
-  return { report, timeline };
+  return { report, timeline, engine };
 }
 
 const TOP = 5;

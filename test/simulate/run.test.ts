@@ -22,6 +22,22 @@ describe('runSimulation', () => {
     expect(JSON.stringify(other.report)).not.toBe(JSON.stringify(first.report));
   });
 
+  it('traced or not, the same report; a traced run lets its engine explain every lead afterwards', async () => {
+    const plain = await runSimulation({ ...base, team: staffed, seed: 19 });
+    const traced = await runSimulation({ ...base, team: staffed, seed: 19, trace: true });
+    expect(JSON.stringify(traced.report)).toBe(JSON.stringify(plain.report));
+    expect(JSON.stringify(traced.timeline)).toBe(JSON.stringify(plain.timeline));
+    const assigned = await traced.engine.storage.readEvents({ types: ['lead.assigned'] });
+    expect(assigned.length).toBeGreaterThan(0);
+    const leadId = assigned[0]!.entityId;
+    const trail = await traced.engine.explain(leadId);
+    const rules = trail.decisions[0]!.explanation.assignment;
+    // Traced: the matching rule says which reps it weighed and why each was taken or skipped.
+    expect(rules.some((r) => r.matched && (r.candidates?.length ?? 0) > 0)).toBe(true);
+    const untraced = await plain.engine.explain(leadId);
+    expect(untraced.decisions[0]!.explanation.assignment.every((r) => r.conditions.length === 0)).toBe(true);
+  });
+
   it('loses nothing: received + quarantined + merged = generated, malformed payloads all quarantined', async () => {
     const seed = 5;
     const start = DEFAULT_SIMULATION_START;
