@@ -207,4 +207,9 @@ describe('rangeOfPath', () => {
     const text = '{ "routing": { "kinds": { "lead.warn": ["sms", "wecom"] } } }';
     expect(slice(text, rangeOfPath(text, 'routing.kinds.lead.warn[1]'))).toBe('"wecom"');
   });
+
+  it('a leading `$` is the document, unless the document has a `$` key', () => {
+    expect(slice('{ "all": [1, 2] }', rangeOfPath('{ "all": [1, 2] }', '$.all[1]'))).toBe('2');
+    expect(slice('{ "$": 7 }', rangeOfPath('{ "$": 7 }', '$'))).toBe('7');
+  });
 });

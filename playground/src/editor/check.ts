@@ -128,7 +128,7 @@ type PathToken =
  */
 function tokenize(path: string): PathToken[] {
   const tokens: PathToken[] = [];
-  let i = path.startsWith('$') ? 1 : 0;
+  let i = 0;
   while (i < path.length) {
     const char = path[i]!;
     if (char === '.') {
@@ -174,7 +174,8 @@ function locate(root: Node, path: string): { node: Node; found: boolean } {
     node = next;
     return true;
   };
-  for (const token of tokenize(path)) {
+  const tokens = tokenize(path);
+  for (const [at, token] of tokens.entries()) {
     if (token.kind === 'index') {
       const item = node.type === 'array' ? node.children?.[token.index] : undefined;
       if (!step(item)) return { node, found: false };
@@ -182,6 +183,8 @@ function locate(root: Node, path: string): { node: Node; found: boolean } {
       if (!step(propertyOf(node, token.key)?.children?.[1])) return { node, found: false };
     } else {
       const parts = token.text.split('.');
+      // Condition paths may start at `$` (the document), unless `$` is a key of it.
+      if (at === 0 && parts[0] === '$' && propertyOf(root, '$') === undefined) parts.shift();
       while (parts.length > 0) {
         let taken = 0;
         // Longest key first: `kinds.a.b` is the key `a.b` when the object has one.
