@@ -1,14 +1,15 @@
 /**
  * The playground's run inputs → `runSimulation` options, built exactly as `leadflow simulate`
- * builds them (src/cli/main.ts): the preset's rules compiled against its team, the default start
- * (2026-03-02 Asia/Shanghai), China's calendar for every year from the start to 14 days after the
- * end. The worker and the tests share this module, so the browser and Node run the same inputs.
+ * builds them (src/cli/main.ts): the preset's or the edited rules compiled against the preset's or
+ * the edited team, the default start (2026-03-02 Asia/Shanghai) or an opened leads file's period,
+ * China's calendar for every year from the start to 14 days after the end. The worker and the
+ * tests share this module, so the browser and Node run the same inputs.
  */
 
+import { CsvError, leadsFromCsv } from '../../src/cli/csv.js';
+import { parseTeam, type Team, TeamError } from '../../src/model/team.js';
 import type { CompiledRuleSet } from '../../src/rules/compile.js';
 import { tryCompileRuleSet } from '../../src/rules/compile.js';
-import { hengruiPreset } from '../../src/rules/presets/hengrui.js';
-import { zhikongPreset } from '../../src/rules/presets/zhikong.js';
 import { chinaCalendar } from '../../src/scheduler/calendar.js';
 import { CHINA_HOLIDAYS } from '../../src/scheduler/china-holidays.js';
 import {
@@ -16,6 +17,7 @@ import {
   type RunSimulationOptions,
   simulationPeriod,
 } from '../../src/simulate/run.js';
+import { presetOf } from './presets.js';
 import type { PlaygroundPolicy, PlaygroundTargetsConfig, RunParams } from './shape.js';
 
 const DAY = 86_400_000;
@@ -23,15 +25,32 @@ const DAY = 86_400_000;
 const CALENDAR_MARGIN_DAYS = 14;
 const ZONE_OFFSET = 8 * 3_600_000;
 
-/** A bad run input, with the field it concerns (shown next to the form). */
+/** What a run input concerns: a form field, the rule-set or team text, or the leads file. */
+export type RunInputField = keyof RunParams | 'ruleSet' | 'team' | 'leads';
+
+/** A bad run input, with the field it concerns (shown next to the form or editor). */
 export class RunInputError extends Error {
   constructor(
-    readonly field: keyof RunParams | 'ruleSet',
+    readonly field: RunInputField,
     message: string,
   ) {
     super(message);
     this.name = 'RunInputError';
   }
+}
+
+/**
+ * Everything a run reads: the form, and the texts the user edited or opened. `null` texts mean
+ * the preset's own rule set or team, and the generated stream instead of uploaded leads.
+ */
+export interface RunInputs {
+  readonly params: RunParams;
+  /** The rule set as JSON text, or null for the preset's. */
+  readonly ruleSet: string | null;
+  /** The team as JSON text, or null for the preset's. */
+  readonly team: string | null;
+  /** An opened leads file (CSV or JSON), replayed instead of the generated stream. */
+  readonly leads: { readonly name: string; readonly text: string } | null;
 }
 
 /** Years of China's holiday data a run needs; an error naming the first year not shipped. */
@@ -75,36 +94,90 @@ export function describeRuleSet(ruleSet: CompiledRuleSet): {
   };
 }
 
-/** `runSimulation` options for the form's inputs (no callbacks), plus the compiled rule set. */
-export function simulationInputs(params: RunParams): {
+function parseJsonText(text: string, field: 'ruleSet' | 'team' | 'leads', what: string): unknown {
+  try {
+    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  } catch (error) {
+    throw new RunInputError(field, `${what} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+const bullets = (items: readonly { path: string; message: string }[], whole: string) =>
+  items.map((item) => `- ${item.path === '' ? whole : item.path}: ${item.message}`).join('\n');
+
+/** The team a run uses: the preset's, or the edited text (every issue listed with its path). */
+export function runTeam(inputs: Pick<RunInputs, 'params' | 'team'>): Team {
+  if (inputs.team === null) return presetOf(inputs.params).team;
+  try {
+    return parseTeam(parseJsonText(inputs.team, 'team', 'the team'));
+  } catch (error) {
+    if (!(error instanceof TeamError)) throw error;
+    throw new RunInputError('team', bullets(error.issues, '(team)'));
+  }
+}
+
+/**
+ * Raw leads of an opened file, read as `leadflow simulate --leads` reads it: `.csv` by its
+ * documented columns, anything else as JSON (an array, or an object with a `leads` array).
+ */
+export function leadsOfFile(file: { readonly name: string; readonly text: string }): unknown[] {
+  if (file.name.toLowerCase().endsWith('.csv')) {
+    try {
+      return leadsFromCsv(file.text);
+    } catch (error) {
+      if (error instanceof CsvError) throw new RunInputError('leads', `${file.name}, ${error.message}`);
+      throw error;
+    }
+  }
+  const json = parseJsonText(file.text, 'leads', file.name);
+  if (Array.isArray(json)) return json;
+  if (typeof json === 'object' && json !== null && Array.isArray((json as { leads?: unknown }).leads))
+    return (json as { leads: unknown[] }).leads;
+  throw new RunInputError(
+    'leads',
+    `${file.name}: expected a JSON array of leads (or an object with a "leads" array)`,
+  );
+}
+
+/**
+ * `runSimulation` options for the inputs (no callbacks), plus the compiled rule set — built as
+ * `leadflow simulate [--preset p] [--rules r.json] [--team t.json] [--leads l.csv] --seed s`
+ * builds them: with a leads file, the period is the file's (local midnight before the first
+ * arrival to the day of the last), as the CLI does without `--days`.
+ */
+export function simulationInputs(inputs: RunInputs): {
   options: RunSimulationOptions;
   ruleSet: CompiledRuleSet;
 } {
+  const { params } = inputs;
   checkParams(params);
-  const preset = params.preset === 'hengrui' ? hengruiPreset : zhikongPreset;
-  const compiled = tryCompileRuleSet(preset.ruleSet, { team: preset.team });
-  if (!compiled.ok)
-    throw new RunInputError(
-      'ruleSet',
-      compiled.problems.map((p) => `${p.path || '(rule set)'}: ${p.message}`).join('\n'),
-    );
+  const team = runTeam(inputs);
+  const source =
+    inputs.ruleSet === null
+      ? presetOf(params).ruleSet
+      : parseJsonText(inputs.ruleSet, 'ruleSet', 'the rule set');
+  const compiled = tryCompileRuleSet(source, { team });
+  if (!compiled.ok) throw new RunInputError('ruleSet', bullets(compiled.problems, '(rule set)'));
+  const leads = inputs.leads === null ? undefined : leadsOfFile(inputs.leads);
+  if (leads !== undefined && leads.length === 0)
+    throw new RunInputError('leads', `${inputs.leads!.name}: holds no leads`);
   const period = simulationPeriod({
     zone: 'Asia/Shanghai',
-    start: DEFAULT_SIMULATION_START,
-    days: params.days,
+    ...(leads !== undefined ? { leads } : { start: DEFAULT_SIMULATION_START, days: params.days }),
   });
   const calendar = chinaCalendar({ years: calendarYears(period.start, period.end) });
   return {
     ruleSet: compiled.ruleSet,
     options: {
       ruleSet: compiled.ruleSet,
-      team: preset.team,
+      team,
       calendar,
       seed: params.seed,
       start: period.start,
       days: period.days,
       leadsPerMonth: params.leadsPerMonth,
       preset: params.preset,
+      ...(leads !== undefined ? { leads } : {}),
     },
   };
 }

@@ -137,3 +137,96 @@ export function breachRows(
       count: integer(count),
     }));
 }
+
+/** One target compared: the baseline (A) and the edited rule set (B) on the same stream. */
+export interface CompareTargetRow {
+  readonly id: TargetRow['id'];
+  readonly description: string;
+  readonly target: string;
+  readonly a: TargetRow;
+  readonly b: TargetRow;
+  /** B − A in percentage points (`+1.2 pp`), `—` when either is undecided. */
+  readonly delta: string;
+  /** Whether B is better, worse or the same as A on this target. */
+  readonly change: 'better' | 'worse' | 'same';
+}
+
+/** A headline count compared. */
+export interface CompareCountRow {
+  readonly key: string;
+  readonly label: string;
+  readonly a: string;
+  readonly b: string;
+  /** B − A with its sign (`+12`, `−3`, `0`). */
+  readonly delta: string;
+  /** Whether more of this count is good (assigned), bad (escalations) or neither (received). */
+  readonly change: 'better' | 'worse' | 'same';
+}
+
+/** A signed number as shown in a difference column (a real minus sign). */
+export function signed(value: number, digits = 0): string {
+  const text = Math.abs(value).toLocaleString('en-US', {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
+  if (Number(text.replaceAll(',', '')) === 0) return digits === 0 ? '0' : (0).toFixed(digits);
+  return `${value > 0 ? '+' : '−'}${text}`;
+}
+
+/** The targets of two runs side by side, with B − A. */
+export function compareTargets(
+  a: Pick<SimulationReport, 'targets'>,
+  b: Pick<SimulationReport, 'targets'>,
+  config: PlaygroundTargetsConfig,
+  lang: Lang,
+): CompareTargetRow[] {
+  const rowsA = targetRows(a, config, lang);
+  const rowsB = targetRows(b, config, lang);
+  return rowsB.map((rowB) => {
+    const rowA = rowsA.find((row) => row.id === rowB.id)!;
+    const shareA = a.targets.find((t) => t.id === rowB.id)!.achieved;
+    const shareB = b.targets.find((t) => t.id === rowB.id)!.achieved;
+    const points = shareA === null || shareB === null ? null : (shareB - shareA) * 100;
+    const shown = points === null ? '—' : `${signed(points, 1)} pp`;
+    return {
+      id: rowB.id,
+      description: rowB.description,
+      target: rowB.target,
+      a: rowA,
+      b: rowB,
+      delta: shown,
+      change: points === null || shown.startsWith('0') ? 'same' : points > 0 ? 'better' : 'worse',
+    };
+  });
+}
+
+/** Counts where more is better (+1) or worse (−1); the rest are neutral. */
+const COUNT_DIRECTION: Readonly<Record<string, 1 | -1>> = {
+  assigned: 1,
+  followedUp: 1,
+  converted: 1,
+  escalations: -1,
+  queuedAtEnd: -1,
+};
+
+/** The headline counts of two runs side by side, with B − A. */
+export function compareCounts(
+  a: Pick<SimulationReport, 'counts'>,
+  b: Pick<SimulationReport, 'counts'>,
+  lang: Lang,
+): CompareCountRow[] {
+  const itemsA = headline(a, lang);
+  return headline(b, lang).map((item, index) => {
+    const key = item.key as keyof SimulationReport['counts'];
+    const diff = (b.counts[key] as number) - (a.counts[key] as number);
+    const direction = COUNT_DIRECTION[item.key] ?? 0;
+    return {
+      key: item.key,
+      label: item.label,
+      a: itemsA[index]!.value,
+      b: item.value,
+      delta: signed(diff),
+      change: diff === 0 || direction === 0 ? 'same' : diff * direction > 0 ? 'better' : 'worse',
+    };
+  });
+}

@@ -155,9 +155,14 @@ describe('playground run inputs', () => {
   });
 
   it('a period past the shipped holiday data is refused with the year', () => {
-    expect(() => simulationInputs({ preset: 'zhikong', days: 366, leadsPerMonth: 600, seed: 1 })).toThrow(
-      /holiday data for 2027/,
-    );
+    expect(() =>
+      simulationInputs({
+        params: { preset: 'zhikong', days: 366, leadsPerMonth: 600, seed: 1 },
+        ruleSet: null,
+        team: null,
+        leads: null,
+      }),
+    ).toThrow(/holiday data for 2027/);
   });
 
   it("describes the preset's targets and SLA policies by their own descriptions", () => {

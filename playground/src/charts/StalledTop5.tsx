@@ -37,7 +37,12 @@ export function StalledTop5(props: {
             <tr key={row.opportunityId} data-opportunity={row.opportunityId}>
               <td>
                 {onLead && row.leadId !== null ? (
-                  <button type="button" class="link" onClick={() => onLead(row.leadId!)}>
+                  <button
+                    type="button"
+                    class="link"
+                    data-lead={row.leadId}
+                    onClick={() => onLead(row.leadId!)}
+                  >
                     {company}
                   </button>
                 ) : (

@@ -49,6 +49,7 @@ export function DayDetail(props: {
                     <button
                       type="button"
                       class="link"
+                      data-lead={b.leadId ?? undefined}
                       title={s.explain}
                       onClick={() => {
                         onBreach?.(b);
@@ -156,7 +157,13 @@ export function RepDetail(props: {
           {rep.leadIds.map((leadId) => (
             <li key={leadId}>
               {onLead ? (
-                <button type="button" class="link" title={s.explain} onClick={() => onLead(leadId)}>
+                <button
+                  type="button"
+                  class="link"
+                  data-lead={leadId}
+                  title={s.explain}
+                  onClick={() => onLead(leadId)}
+                >
                   {leadId}
                 </button>
               ) : (
