@@ -18,7 +18,6 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { build } from 'vite';
@@ -34,7 +33,8 @@ const inputs: RunInputs = {
   team: null,
   leads: null,
 };
-const root = fileURLToPath(new URL('../playground/', import.meta.url));
+// The benchmark runs bundled from node_modules/.cache; npm runs it from the package root.
+const root = join(process.cwd(), 'playground');
 
 function findChromium(): string {
   for (const candidate of ['/usr/bin/chromium', '/usr/bin/chromium-browser'])
