@@ -190,6 +190,7 @@ if (missing.status !== 404) throw new Error(`playground: a missing file → ${mi
 console.log(`playground ok: ${url} serves "${title}", ${scripts[0]} and ${worker[0]}`);
 JS
 node playground.mjs "$url" "$title"
+node "$root/.ci/playground-browser.mjs" "$url"
 kill -TERM -- "-$playground_pid"
 wait "$playground_pid" 2>/dev/null || true
 playground_pid=''

@@ -96,6 +96,7 @@ const zh = {
   } as Record<string, string>,
   explainById: '按线索 ID 查看解释',
   explainGo: '查看',
+  lineLabel: (line: number) => `第 ${line} 行`,
 };
 
 export type Strings = typeof zh;
@@ -193,6 +194,7 @@ const en: Strings = {
   },
   explainById: 'Explain a lead by id',
   explainGo: 'Explain',
+  lineLabel: (line) => `line ${line}`,
 };
 
 export const STRINGS: Readonly<Record<Lang, Strings>> = { 'zh-CN': zh, en };

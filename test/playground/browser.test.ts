@@ -184,6 +184,12 @@ describe.skipIf(executablePath === null && !process.env.CI)('playground in Chrom
     for (const chart of ['chart-funnel', 'chart-arrivals', 'chart-days', 'chart-reps', 'chart-departments'])
       await page.locator(`[data-testid=${chart}]`).waitFor();
     await page.screenshot({ path: join(generated, 'playground.png'), fullPage: true });
+    // The README's picture: the editors, the targets, the root cause and the funnel.
+    await page.screenshot({
+      path: join(generated, 'playground-readme.png'),
+      fullPage: true,
+      clip: { x: 0, y: 0, width: 1280, height: 1560 },
+    });
 
     // Click a rep, then one of its leads: the explanation says why this rep and why not the others.
     await page.locator('[data-testid=chart-reps] [data-rep]').first().click();
@@ -221,7 +227,13 @@ describe.skipIf(executablePath === null && !process.env.CI)('playground in Chrom
     await page.screenshot({ path: join(generated, 'playground-compare.png'), fullPage: true });
 
     // The address bar is a link to all of it: a fresh page restores the edited team and the baseline.
-    await expect.poll(() => page.evaluate(() => location.hash.startsWith('#s='))).toBe(true);
+    await expect
+      .poll(() =>
+        page.evaluate(() =>
+          (globalThis as unknown as { location: { hash: string } }).location.hash.startsWith('#s='),
+        ),
+      )
+      .toBe(true);
     const link = page.url();
     const again = await context.newPage();
     await again.goto(link);

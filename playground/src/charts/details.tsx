@@ -6,11 +6,14 @@ export function DayDetail(props: {
   insights: Insights;
   lang: ChartLang;
   date: string;
+  /** A policy's description for its id (the id itself when there is none). */
+  policyName?: (policyId: string) => string;
   onLead?: (leadId: string) => void;
   onBreach?: (breach: InsightBreach) => void;
   onClose: () => void;
 }) {
   const s = CHART_STRINGS[props.lang];
+  const policyName = props.policyName ?? ((id: string) => id);
   const day = props.insights.days.find((d) => d.date === props.date);
   if (day === undefined) return null;
   const total = day.breaches.lead + day.breaches.opportunity;
@@ -37,7 +40,7 @@ export function DayDetail(props: {
           <p class="meta">{s.breachesShown(breaches.length, total)}</p>
           <ul class="detail-list">
             {breaches.map((b) => {
-              const label = `${s.breachLine(time.format(b.at), b.policyId)} · ${s.entity[b.entity]} ${b.entityId}`;
+              const label = `${s.breachLine(time.format(b.at), policyName(b.policyId))} · ${s.entity[b.entity]} ${b.entityId}`;
               const clickable = b.leadId !== null && (onLead !== undefined || onBreach !== undefined);
               return (
                 <li

@@ -27,6 +27,8 @@ export function InsightsView(props: {
   onRep?: (repId: string) => void;
   onBreach?: (breach: InsightBreach) => void;
   onDay?: (date: string) => void;
+  /** A policy's description for its id, so breaches are named in words. */
+  policyName?: (policyId: string) => string;
 }) {
   const { insights, lang } = props;
   const s = CHART_STRINGS[lang];
@@ -63,6 +65,7 @@ export function InsightsView(props: {
             insights={insights}
             lang={lang}
             date={day}
+            {...(props.policyName ? { policyName: props.policyName } : {})}
             {...(props.onLead ? { onLead: props.onLead } : {})}
             {...(props.onBreach ? { onBreach: props.onBreach } : {})}
             onClose={() => setSelectedDate(null)}

@@ -54,6 +54,8 @@ export interface JsonEditorProps {
   /** `data-testid` of the editor; the problem list gets `${testId}-problems`. */
   testId: string;
   readOnly?: boolean;
+  /** How a problem's line is named in the list, in the page's language. @default `line N` */
+  lineLabel?: (line: number) => string;
 }
 
 interface ListedProblem extends EditorProblem {
@@ -62,6 +64,7 @@ interface ListedProblem extends EditorProblem {
 }
 
 const LINT_DELAY_MS = 300;
+const defaultLineLabel = (line: number) => `line ${line}`;
 /** Texts kept to recognise `value` echoes (the host lags a few renders at most). */
 const MAX_PENDING_ECHOES = 20;
 
@@ -154,7 +157,16 @@ function toDiagnostics(problems: readonly EditorProblem[], length: number): Diag
  * />
  * ```
  */
-export function JsonEditor({ value, onChange, check, completion, label, testId, readOnly }: JsonEditorProps) {
+export function JsonEditor({
+  value,
+  onChange,
+  check,
+  completion,
+  label,
+  testId,
+  readOnly,
+  lineLabel,
+}: JsonEditorProps) {
   const parent = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   const [problems, setProblems] = useState<ListedProblem[]>([]);
@@ -314,7 +326,7 @@ export function JsonEditor({ value, onChange, check, completion, label, testId, 
         {problems.map((problem, index) => (
           <li key={index} class={problem.severity} data-line={problem.line} data-path={problem.path}>
             <button type="button" onClick={() => reveal(problem)}>
-              line {problem.line}: {problem.message}
+              {(lineLabel ?? defaultLineLabel)(problem.line)}: {problem.message}
             </button>
           </li>
         ))}

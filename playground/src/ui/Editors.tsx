@@ -73,6 +73,7 @@ export function Editors() {
         testId={`editor-${tab}`}
         value={value}
         readOnly={running.value}
+        lineLabel={t.lineLabel}
         onChange={(text) => editText(tab, text)}
         check={async (text) => {
           const authoring = await loadAuthoring();

@@ -158,6 +158,7 @@ export function Results() {
         insights={outcome.insights}
         lang={lang.value}
         onLead={(leadId: string) => void explainLead(leadId)}
+        policyName={(id) => outcome.policies.find((p) => p.id === id)?.description ?? id}
       />
       <Breaches outcome={outcome} />
       <section class="card">
