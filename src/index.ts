@@ -491,6 +491,7 @@ export {
 } from './scheduler/calendar.js';
 export { CHINA_HOLIDAYS, type ChinaYearData } from './scheduler/china-holidays.js';
 export { type Clock, createVirtualClock, systemClock, type VirtualClock } from './scheduler/clock.js';
+export { dateOnlyInstant } from './scheduler/local-date.js';
 export { DEFAULT_OCCURRENCE_LIMIT, type OccurrenceOptions, occurrences } from './scheduler/recurrence.js';
 export {
   createTimerQueue,

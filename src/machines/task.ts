@@ -16,6 +16,7 @@
 import { assertEvent, assign, emit, setup } from 'xstate';
 import { checkRequiredFields, type FieldProblem, type FieldValues, type GateField } from '../rules/stages.js';
 import type { BusinessCalendar, Instant } from '../scheduler/calendar.js';
+import { dateOnlyInstant } from '../scheduler/local-date.js';
 import { occurrences } from '../scheduler/recurrence.js';
 
 /**
@@ -457,7 +458,8 @@ export function maintenanceReminders(rrule: string, options: MaintenanceReminder
 
 /**
  * Maintenance reminders of a completed after-sales task: its `maintenanceRrule` from
- * `result.maintenanceStart` (epoch ms or ISO date). Empty when the task has no rule, is not done,
+ * `result.maintenanceStart` (epoch ms, an ISO datetime with offset, or a date-only `YYYY-MM-DD`
+ * read as the start of that day in the calendar's zone). Empty when the task has no rule, is not done,
  * or has no usable start.
  *
  * @example
@@ -471,8 +473,8 @@ export function taskMaintenanceReminders(
   context: TaskContext,
   options: Omit<MaintenanceReminderOptions, 'start'>,
 ): number[] {
-  const raw = context.result?.maintenanceStart;
-  const start = typeof raw === 'number' ? raw : typeof raw === 'string' ? Date.parse(raw) : Number.NaN;
+  // A date-only start (`2026-01-31`) is that day in the calendar's zone, not UTC midnight.
+  const start = dateOnlyInstant(context.result?.maintenanceStart, options.zone ?? options.calendar.zone);
   if (context.maintenanceRrule === null || !Number.isFinite(start)) return [];
   return maintenanceReminders(context.maintenanceRrule, { ...options, start });
 }

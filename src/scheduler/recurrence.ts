@@ -138,6 +138,39 @@ function normalizeRule(input: unknown): { body: string; until?: { utc: boolean; 
   return until ? { body: parts.join(';'), until } : { body: parts.join(';') };
 }
 
+const SET_PARTS = ['BYDAY', 'BYSETPOS', 'BYYEARDAY', 'BYWEEKNO'];
+
+/**
+ * A monthly or yearly rule from a start on day 29–31 repeats "that day, or the month's last day
+ * when the month is shorter": RFC 5545 (and rrule) skip the months without that day, so a
+ * quarterly reminder from 31 January would lose April. Rewritten as `BYMONTHDAY=<day>,-1;
+ * BYSETPOS=1` — the first of {that day, the last day} in each period — which keeps exactly one
+ * occurrence per period. Rules that already pick days another way (`BYDAY`, `BYSETPOS`, several
+ * month days, several times of day) are left as written.
+ */
+function clampToMonthEnd(body: string, startLocal: DateTime): string {
+  const parts = new Map(body.split(';').map((part) => part.split('=') as [string, string]));
+  const freq = parts.get('FREQ');
+  if (freq !== 'MONTHLY' && freq !== 'YEARLY') return body;
+  if (SET_PARTS.some((key) => parts.has(key))) return body;
+  for (const key of ['BYHOUR', 'BYMINUTE', 'BYSECOND']) if (parts.get(key)?.includes(',')) return body;
+  const monthDay = parts.get('BYMONTHDAY');
+  let day: number;
+  if (monthDay === undefined) day = startLocal.day;
+  else if (/^\d+$/.test(monthDay)) day = Number(monthDay);
+  else return body;
+  if (day <= 28) return body;
+  if (freq === 'YEARLY') {
+    // One occurrence per year only when the year has one month: the start's, unless given.
+    const month = parts.get('BYMONTH') ?? String(startLocal.month);
+    if (month.includes(',')) return body;
+    parts.set('BYMONTH', month);
+  }
+  parts.set('BYMONTHDAY', `${day},-1`);
+  parts.set('BYSETPOS', '1');
+  return [...parts].map(([key, value]) => `${key}=${value}`).join(';');
+}
+
 function toMs(t: Instant, field: string): number {
   const ms = typeof t === 'number' ? t : t instanceof Date ? t.getTime() : Number.NaN;
   if (!Number.isFinite(ms))
@@ -175,6 +208,10 @@ function fromFloating(d: Date, zone: string): number {
  * across DST — because it is expanded by rrule in floating time and each result's wall fields are
  * converted back with luxon (rrule's own `tzid` is wrong near DST). A wall time inside a DST gap is
  * moved forward by the gap; an ambiguous one takes luxon's choice (the later offset).
+ * A monthly or yearly rule never skips a period: from a start on the 29th–31st (or with one
+ * `BYMONTHDAY` of 29–31), a month without that day gets its last day instead (31 Jan → 28 Feb →
+ * 31 Mar → 30 Apr; a yearly 29 Feb → 28 Feb in common years). Shifting (below) then moves it to
+ * a working time.
  * `UNTIL` ending in `Z` is an instant; without `Z` it is a wall time in `zone`; a date-only
  * `UNTIL` includes that whole local day.
  *
@@ -228,7 +265,9 @@ export function occurrences(rule: string, options: OccurrenceOptions): number[] 
     throw new RecurrenceError('rrule: could not load the RRule class from the "rrule" package');
   }
 
-  const { body, until } = normalizeRule(rule);
+  const normalized = normalizeRule(rule);
+  const { until } = normalized;
+  const body = clampToMonthEnd(normalized.body, DateTime.fromMillis(start, { zone }));
   let ruleSet: InstanceType<RRuleClass>;
   try {
     const parsed = RRuleCtor.parseString(body);
