@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { TASK_KINDS } from '../machines/task.js';
 import { conditionSchema } from './conditions.js';
 import { durationSchema } from './duration.js';
@@ -252,6 +252,17 @@ const followUpOutcomeSchema = z.strictObject({
   moveTo: z.enum(['contacted', 'nurturing', 'converted', 'disqualified']).default('contacted'),
 });
 
+/** A department task's answer window: `within` from the task's creation, counted on `clock`. */
+const taskWindowSchema = z.strictObject({
+  within: durationSchema,
+  /**
+   * `business`: `within` counts working time only (the calendar's hours, holidays and 调休 make-up
+   * days), so a task created Friday 16:00 with `48h` is due six working days later, never on a
+   * weekend; `wall`: plain elapsed time. @default "business"
+   */
+  clock: z.enum(['business', 'wall']).default('business'),
+});
+
 const customerRuleSchema = z.strictObject({
   id,
   description: z.string().max(500).optional(),
@@ -288,6 +299,8 @@ const targetsSchema = z.strictObject({
  * ```
  */
 export const ruleSetSchema = z.strictObject({
+  /** The JSON Schema an editor validates the file with (`ruleset.schema.json`); ignored. */
+  $schema: z.string().max(2_000).optional(),
   id,
   version: z.string().min(1).max(40),
   name: z.string().max(200).optional(),
@@ -322,6 +335,18 @@ export const ruleSetSchema = z.strictObject({
     .strictObject({
       /** Per-stage gate overrides (whole lists); stages not given keep the defaults. */
       gates: stageGatesSchema.optional(),
+      /**
+       * How long each department has to answer its task, and on which clock. A kind not given
+       * keeps its template's window (technical 48 h — seed: 限时48小时内反馈可行性 —, production
+       * 24 h, after-sales 72 h) on business time. Overdue → escalated to the department head.
+       */
+      taskWindows: z
+        .strictObject({
+          technicalFeasibility: taskWindowSchema.optional(),
+          productionPlanning: taskWindowSchema.optional(),
+          afterSalesFile: taskWindowSchema.optional(),
+        })
+        .optional(),
       /**
        * Department tasks opportunities start: on entering a stage, or when won.
        * @default technical feasibility on solution matching, production planning on delivery
@@ -435,6 +460,16 @@ export type SlaAction = SlaPolicy['onBreach'][number];
  * ```
  */
 export type CustomerRule = RuleSet['crossSell'][number];
+/**
+ * A department task's answer window (after parsing: `within` in ms).
+ *
+ * @example
+ * ```ts
+ * import type { TaskWindow } from 'leadflow';
+ * const technical: TaskWindow = { within: 48 * 3_600_000, clock: 'business' };
+ * ```
+ */
+export type TaskWindow = NonNullable<NonNullable<RuleSet['opportunity']['taskWindows']>['technicalFeasibility']>;
 
 /**
  * JSON Schema (draft 2020-12) of a rule set *as written*, for editors and the playground's
