@@ -406,7 +406,6 @@ export {
   type CandidateVerdict,
   type DecideContext,
   decideLead,
-  decideLeadWithReference,
   emptyAssignmentState,
   type LeadDecision,
   type RuleTrace,
@@ -436,11 +435,6 @@ export {
 } from './rules/paths.js';
 export { hengruiPreset } from './rules/presets/hengrui.js';
 export { zhikongPreset } from './rules/presets/zhikong.js';
-export {
-  createReferenceEvaluator,
-  evaluateReference,
-  type ReferenceEvaluator,
-} from './rules/reference-engine.js';
 export {
   type AssignmentStrategy,
   type CustomerRule,

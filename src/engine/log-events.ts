@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { StoredEvent } from '../adapters/storage/port.js';
 import { TASK_KINDS } from '../machines/task.js';
 import { formatIssuePath, type ModelIssue, type ModelParseResult, modelErrorMap } from '../model/issues.js';

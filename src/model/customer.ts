@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { fastParseCustomer } from './customer-fast.js';
 import { type ModelIssue, safeParseModel } from './issues.js';
 import { MODEL_LIMITS } from './limits.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type ModelIssue, safeParseModel } from './issues.js';
 import { fastParseLead } from './lead-fast.js';
 import { MODEL_LIMITS } from './limits.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MODEL_LIMITS } from './limits.js';
 import { CURRENCY_PATTERN, ID_PATTERN, PHONE_PATTERN } from './primitives.js';
 import { validateUscc } from './uscc.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { FORBIDDEN_KEY_NAMES } from './issues.js';
 import { MODEL_LIMITS } from './limits.js';
 

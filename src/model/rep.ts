@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ModelError } from './issues.js';
 import { leadChannelSchema } from './lead.js';
 import { MODEL_LIMITS } from './limits.js';

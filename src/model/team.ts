@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { LeadflowError } from '../errors.js';
 import { formatIssuePath, type ModelIssue, safeParseModel } from './issues.js';
 import { MODEL_LIMITS } from './limits.js';

@@ -28,7 +28,7 @@
  * @module
  */
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { LeadflowError } from '../errors.js';
 import {
   checkOperatorValue,
@@ -197,7 +197,8 @@ export interface ConditionProblem {
  *
  * @example
  * ```ts
- * import { ConditionError, evaluateReference } from 'leadflow';
+ * import { ConditionError } from 'leadflow';
+ * import { evaluateReference } from 'leadflow/testing';
  * try { await evaluateReference({ fact: 'x', operator: 'nope', value: 1 }, {}, { now: 0 }); }
  * catch (e) { if (e instanceof ConditionError) console.log(e.problems); }
  * ```

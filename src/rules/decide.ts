@@ -5,7 +5,6 @@ import type { Team } from '../model/team.js';
 import type { CompiledRuleSet, ResolvedStrategy } from './compile.js';
 import type { CompiledCondition, ConditionTraceEntry } from './conditions.js';
 import { leadFacts } from './facts.js';
-import { evaluateReference } from './reference-engine.js';
 
 /**
  * Assignment state that outlives a single decision: today's assignment counts per rep and the
@@ -216,8 +215,9 @@ const NEVER: ConditionOutcome = Object.freeze({ result: false, conditions: NO_TR
 
 /*
  * The decision logic is written once (decideCore) and asks an `answer` callback for every
- * condition. decideLead answers with the compiled closures; decideLeadWithReference answers
- * with json-rules-engine — so both make the same decisions by construction, differing only in
+ * condition. decideLead answers with the compiled closures; decideLeadWithReference
+ * (decide-reference.ts, exported by `leadflow/testing`) answers through decideLeadUsing with
+ * json-rules-engine — so both make the same decisions by construction, differing only in
  * how conditions are evaluated.
  */
 
@@ -477,53 +477,6 @@ export function decideLeadUsing(
   return decideCore(compiled, lead, team, state, { ...context, trace: false }, (condition, facts) =>
     answer(condition, facts) ? ALWAYS : NEVER,
   );
-}
-
-/**
- * The same decision as {@link decideLead}, with every condition evaluated by json-rules-engine
- * (the reference semantics) instead of the compiled closures. Slow — one engine run per
- * condition — and meant for auditing a rule set or differential testing. Condition traces are
- * not recorded on this path.
- *
- * @example
- * ```ts
- * import { decideLead, decideLeadWithReference } from 'leadflow';
- * const fast = decideLead(compiled, lead, team, state, context);
- * const reference = await decideLeadWithReference(compiled, lead, team, state, context);
- * // fast.decision deep-equals reference.decision
- * ```
- */
-export async function decideLeadWithReference(
-  compiled: CompiledRuleSet,
-  lead: Lead,
-  team: Pick<Team, 'reps' | 'supervisors'>,
-  state: AssignmentState,
-  context: DecideContext,
-): Promise<LeadDecision> {
-  const evaluation = { now: context.now };
-  // The questions a decision asks are determined by the earlier answers, so the i-th answer
-  // belongs to the i-th question: replay the (pure) decision, awaiting each new question.
-  const answers: boolean[] = [];
-  for (;;) {
-    let asked = 0;
-    let pending: { condition: CompiledCondition; facts: Record<string, unknown> } | undefined;
-    const result = decideCore(
-      compiled,
-      lead,
-      team,
-      state,
-      { ...context, trace: false },
-      (condition, facts) => {
-        if (pending !== undefined) return NEVER;
-        if (asked < answers.length) return answers[asked++]! ? ALWAYS : NEVER;
-        // Copy `tags`: the rest of this run still appends to it before we evaluate.
-        pending = { condition, facts: { ...facts, tags: [...(facts.tags as string[])] } };
-        return NEVER;
-      },
-    );
-    if (pending === undefined) return result;
-    answers.push(await evaluateReference(pending.condition.condition, pending.facts, evaluation));
-  }
 }
 
 const DAY_MS = 86_400_000;

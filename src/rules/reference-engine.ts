@@ -38,7 +38,7 @@ import { normalizePath } from './paths.js';
  *
  * @example
  * ```ts
- * import { createReferenceEvaluator } from 'leadflow';
+ * import { createReferenceEvaluator } from 'leadflow/testing';
  * const reference = createReferenceEvaluator();
  * await reference.evaluate({ fact: 'budget', operator: 'greaterThan', value: 1 }, { budget: 2 }, { now: 0 }); // true
  * ```
@@ -101,7 +101,7 @@ function referenceWithinLastDays(now: number) {
  *
  * @example
  * ```ts
- * import { toReferenceConditions } from 'leadflow';
+ * import { toReferenceConditions } from 'leadflow/testing';
  * toReferenceConditions({ fact: 'company', path: 'region', operator: 'equal', value: 'x' });
  * // { all: [{ fact: 'company', path: '$.region', operator: 'equal', value: 'x' }] }
  * ```
@@ -142,7 +142,7 @@ function referenceFacts(facts: FactValues): Record<string, unknown> {
  *
  * @example
  * ```ts
- * import { createReferenceEvaluator } from 'leadflow';
+ * import { createReferenceEvaluator } from 'leadflow/testing';
  * const reference = createReferenceEvaluator();
  * const ok = await reference.evaluate(
  *   { any: [{ fact: 'tags', operator: 'matchesAny', value: ['high-intent/*'] }] },
@@ -192,7 +192,7 @@ let shared: ReferenceEvaluator | undefined;
  *
  * @example
  * ```ts
- * import { evaluateReference } from 'leadflow';
+ * import { evaluateReference } from 'leadflow/testing';
  * await evaluateReference({ fact: 'region', operator: 'inRegion', value: ['江苏'] }, { region: '江苏/苏州' }, { now: 0 }); // true
  * ```
  */

@@ -1,7 +1,8 @@
 /**
  * `leadflow/testing` — helpers for a host's own test suite: the conformance suites every storage
  * adapter and notifier must pass (run them against your own adapters), and fast-check
- * arbitraries. Requires the optional peer dependencies `vitest` and `fast-check`.
+ * arbitraries, and the json-rules-engine reference semantics the compiled conditions are checked
+ * against. Requires the optional peer dependencies `vitest`, `fast-check` and `json-rules-engine`.
  *
  * @packageDocumentation
  */
@@ -13,6 +14,13 @@ export {
   ruleSetArbitrary,
   teamArbitrary,
 } from './arbitraries.js';
+export { decideLeadWithReference } from '../rules/decide-reference.js';
+export {
+  createReferenceEvaluator,
+  evaluateReference,
+  type ReferenceEvaluator,
+  toReferenceConditions,
+} from '../rules/reference-engine.js';
 export { driveStream, type RepBehaviour } from './drive.js';
 export { minuteSteppingChinaCalendar } from './minute-calendar.js';
 export {

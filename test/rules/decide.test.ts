@@ -3,12 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { type Lead, type LeadInput, parseLead } from '../../src/model/lead.js';
 import { parseTeam } from '../../src/model/team.js';
 import { compileRuleSet } from '../../src/rules/compile.js';
-import {
-  type AssignmentState,
-  decideLead,
-  decideLeadWithReference,
-  emptyAssignmentState,
-} from '../../src/rules/decide.js';
+import { type AssignmentState, decideLead, emptyAssignmentState } from '../../src/rules/decide.js';
+import { decideLeadWithReference } from '../../src/rules/decide-reference.js';
 import { hengruiPreset } from '../../src/rules/presets/hengrui.js';
 import { zhikongPreset } from '../../src/rules/presets/zhikong.js';
 
