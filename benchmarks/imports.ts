@@ -46,7 +46,8 @@ function baselineRoot(): string {
   if (!existsSync(join(dir, 'src', 'index.ts'))) {
     execFileSync('git', ['worktree', 'add', '--detach', dir, ref], { cwd: root, stdio: 'ignore' });
   }
-  if (!existsSync(join(dir, 'node_modules'))) symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+  if (!existsSync(join(dir, 'node_modules')))
+    symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
   return dir;
 }
 
@@ -56,14 +57,30 @@ function buildSide(sideRoot: string, label: string): { esm: string; cjs: string 
   const tsup = join(root, 'node_modules', 'tsup', 'dist', 'cli-default.js');
   execFileSync(
     process.execPath,
-    [tsup, 'src/index.ts', '--no-config', '--format', 'esm,cjs', '--target', 'node20', '--treeshake', '--out-dir', outDir],
-    { cwd: sideRoot, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NODE_ENV: 'production' } },
+    [
+      tsup,
+      'src/index.ts',
+      '--no-config',
+      '--format',
+      'esm,cjs',
+      '--target',
+      'node20',
+      '--treeshake',
+      '--out-dir',
+      outDir,
+    ],
+    {
+      cwd: sideRoot,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, NODE_ENV: 'production' },
+    },
   );
   return { esm: join(outDir, 'index.js'), cjs: join(outDir, 'index.cjs') };
 }
 
 const CONSUMERS = {
-  calendar: "import { chinaCalendar } from 'leadflow';\nexport const calendar = chinaCalendar({ years: [2026] });\n",
+  calendar:
+    "import { chinaCalendar } from 'leadflow';\nexport const calendar = chinaCalendar({ years: [2026] });\n",
   engine:
     "import { createEngine, memoryStorage, zhikongPreset } from 'leadflow';\nexport { createEngine, memoryStorage, zhikongPreset };\n",
 };
@@ -99,8 +116,14 @@ const base = buildSide(baselineRoot(), 'baseline');
 const ours = buildSide(root, 'ours');
 
 const sizes = {
-  calendar: { ours: await consumerBytes(ours.esm, CONSUMERS.calendar), base: await consumerBytes(base.esm, CONSUMERS.calendar) },
-  engine: { ours: await consumerBytes(ours.esm, CONSUMERS.engine), base: await consumerBytes(base.esm, CONSUMERS.engine) },
+  calendar: {
+    ours: await consumerBytes(ours.esm, CONSUMERS.calendar),
+    base: await consumerBytes(base.esm, CONSUMERS.calendar),
+  },
+  engine: {
+    ours: await consumerBytes(ours.esm, CONSUMERS.engine),
+    base: await consumerBytes(base.esm, CONSUMERS.engine),
+  },
 };
 const times: { ours: number[]; base: number[] } = { ours: [], base: [] };
 for (let i = 0; i < REQUIRE_RUNS; i += 1) {
@@ -113,14 +136,37 @@ const requireTime = { ours: median(times.ours), base: median(times.base) };
 const kb = (bytes: number) => `${(bytes / 1000).toFixed(1)} KB`;
 const ratio = (a: number, b: number) => a / b;
 const line = (what: string, o: string, b: string, r: number, budget: string, met: boolean) =>
-  console.log(`${what.padEnd(32)} ours ${o.padStart(10)}  baseline ${b.padStart(10)}  ratio ${r.toFixed(3)}  budget ${budget} ${met ? 'met' : 'MISSED'}`);
+  console.log(
+    `${what.padEnd(32)} ours ${o.padStart(10)}  baseline ${b.padStart(10)}  ratio ${r.toFixed(3)}  budget ${budget} ${met ? 'met' : 'MISSED'}`,
+  );
 
 const calendarMet = sizes.calendar.ours <= CALENDAR_BUDGET_BYTES;
 const engineRatio = ratio(sizes.engine.ours, sizes.engine.base);
 const requireRatio = ratio(requireTime.ours, requireTime.base);
-line('calendar-only consumer (min)', kb(sizes.calendar.ours), kb(sizes.calendar.base), ratio(sizes.calendar.ours, sizes.calendar.base), '≤ 150 KB', calendarMet);
-line('engine-only consumer (min)', kb(sizes.engine.ours), kb(sizes.engine.base), engineRatio, '≤ 0.60', engineRatio <= ENGINE_BUDGET_RATIO);
-line(`require('leadflow') (median of ${REQUIRE_RUNS})`, `${requireTime.ours.toFixed(1)} ms`, `${requireTime.base.toFixed(1)} ms`, requireRatio, '≤ 0.50', requireRatio <= REQUIRE_BUDGET_RATIO);
+line(
+  'calendar-only consumer (min)',
+  kb(sizes.calendar.ours),
+  kb(sizes.calendar.base),
+  ratio(sizes.calendar.ours, sizes.calendar.base),
+  '≤ 150 KB',
+  calendarMet,
+);
+line(
+  'engine-only consumer (min)',
+  kb(sizes.engine.ours),
+  kb(sizes.engine.base),
+  engineRatio,
+  '≤ 0.60',
+  engineRatio <= ENGINE_BUDGET_RATIO,
+);
+line(
+  `require('leadflow') (median of ${REQUIRE_RUNS})`,
+  `${requireTime.ours.toFixed(1)} ms`,
+  `${requireTime.base.toFixed(1)} ms`,
+  requireRatio,
+  '≤ 0.50',
+  requireRatio <= REQUIRE_BUDGET_RATIO,
+);
 
 report({
   name: 'imports',

@@ -228,13 +228,14 @@ export interface OutboxRoutingOptions {
 }
 
 /** Contact fields of the channel names leadflow ships notifiers for. */
-const DEFAULT_ADDRESS: Readonly<Record<string, readonly ContactField[]>> = Object.freeze({
-  wecom: ['wecomId'],
-  sms: ['mobile'],
-  email: ['email'],
-  dingtalk: ['dingtalkUserId'],
-  feishu: ['feishuOpenId'],
-});
+const DEFAULT_ADDRESS: Readonly<Record<string, readonly ContactField[]>> = /* @__PURE__ */ (() =>
+  Object.freeze({
+    wecom: ['wecomId'],
+    sms: ['mobile'],
+    email: ['email'],
+    dingtalk: ['dingtalkUserId'],
+    feishu: ['feishuOpenId'],
+  }))();
 
 function isNotifier(value: ChannelOptions | Notifier): value is Notifier {
   return typeof (value as Notifier).send === 'function';

@@ -74,10 +74,11 @@ const DEFAULT_BATCH = 100;
 const DEFAULT_DELIVERY_LEASE_MS = 5 * 60_000;
 
 /** A notifier that accepts and drops everything: what `notifier: 'dropAll'` asks for. */
-export const dropAllNotifier: Notifier = Object.freeze({
-  name: 'dropAll',
-  send: async () => ({ ok: true as const, providerId: 'dropped' }),
-});
+export const dropAllNotifier: Notifier = /* @__PURE__ */ (() =>
+  Object.freeze({
+    name: 'dropAll',
+    send: async () => ({ ok: true as const, providerId: 'dropped' }),
+  }))();
 
 /**
  * The delivery loop of one engine.

@@ -28,14 +28,8 @@ export type ContactField = 'wecomId' | 'mobile' | 'email' | 'dingtalkUserId' | '
  * CONTACT_FIELDS.includes('mobile'); // true
  * ```
  */
-export const CONTACT_FIELDS: readonly ContactField[] = Object.freeze([
-  'wecomId',
-  'mobile',
-  'email',
-  'dingtalkUserId',
-  'feishuOpenId',
-  'phone',
-]);
+export const CONTACT_FIELDS: readonly ContactField[] = /* @__PURE__ */ (() =>
+  Object.freeze(['wecomId', 'mobile', 'email', 'dingtalkUserId', 'feishuOpenId', 'phone']))();
 
 /**
  * What {@link RecipientDirectory.address} answers: the address, or why there is none.

@@ -535,7 +535,7 @@ function isCompiled(ruleSet: RuleSetInput | CompiledRuleSet): ruleSet is Compile
   return typeof ruleSet === 'object' && ruleSet !== null && 'source' in ruleSet && 'sla' in ruleSet;
 }
 
-const parsedTeams = new WeakMap<object, Team>();
+const parsedTeams = /* @__PURE__ */ (() => new WeakMap<object, Team>())();
 function parseTeamOnce(team: TeamInput | Team): Team {
   let parsed = parsedTeams.get(team);
   if (!parsed) {

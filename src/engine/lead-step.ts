@@ -177,7 +177,8 @@ export interface LeadStepContext {
  * TERMINAL_LEAD_STATES.has('converted'); // true
  * ```
  */
-export const TERMINAL_LEAD_STATES: ReadonlySet<string> = new Set(['converted', 'disqualified', 'merged']);
+export const TERMINAL_LEAD_STATES: ReadonlySet<string> = /* @__PURE__ */ (() =>
+  new Set(['converted', 'disqualified', 'merged']))();
 const TERMINAL_STATES = TERMINAL_LEAD_STATES;
 
 /** A shallow copy of a record, written out: a spread of it costs far more in this hot path. */

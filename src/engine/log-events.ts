@@ -97,34 +97,38 @@ export type LogEventType = (typeof LOG_EVENT_TYPES)[number];
 // ---------------------------------------------------------------------------------------------
 // Shapes shared by several types
 
-const text = z.string();
-const optionalText = z.string().nullable();
-const instant = z.number();
-const stage = z.enum(OPPORTUNITY_STAGE_IDS);
-const taskKind = z.enum(TASK_KINDS);
-const department = z.enum(['technical', 'production', 'afterSales']);
-const json = z.json();
+const text = /* @__PURE__ */ (() => z.string())();
+const optionalText = /* @__PURE__ */ (() => z.string().nullable())();
+const instant = /* @__PURE__ */ (() => z.number())();
+const stage = /* @__PURE__ */ (() => z.enum(OPPORTUNITY_STAGE_IDS))();
+const taskKind = /* @__PURE__ */ (() => z.enum(TASK_KINDS))();
+const department = /* @__PURE__ */ (() => z.enum(['technical', 'production', 'afterSales']))();
+const json = /* @__PURE__ */ (() => z.json())();
 
 /** A lead's state change with the machine's reason (`null` when it gave none). */
-const leadReason = z.strictObject({ reason: optionalText });
-const handedOver = z.strictObject({ from: text, to: text });
-const escalated = z.strictObject({ policyId: text, to: text, recipientIds: z.array(text) });
-const leadSla = z.strictObject({
-  policyId: text,
-  /** The clock's planned breach instant after the transition (`null` once breached, while paused). */
-  dueAt: instant.nullable(),
-  elapsedMs: z.number(),
-  cycle: z.number().int(),
-});
-const opportunitySla = z.strictObject({ policyId: text, dueAt: instant.nullable(), elapsedMs: z.number() });
+const leadReason = /* @__PURE__ */ (() => z.strictObject({ reason: optionalText }))();
+const handedOver = /* @__PURE__ */ (() => z.strictObject({ from: text, to: text }))();
+const escalated = /* @__PURE__ */ (() =>
+  z.strictObject({ policyId: text, to: text, recipientIds: z.array(text) }))();
+const leadSla = /* @__PURE__ */ (() =>
+  z.strictObject({
+    policyId: text,
+    /** The clock's planned breach instant after the transition (`null` once breached, while paused). */
+    dueAt: instant.nullable(),
+    elapsedMs: z.number(),
+    cycle: z.number().int(),
+  }))();
+const opportunitySla = /* @__PURE__ */ (() =>
+  z.strictObject({ policyId: text, dueAt: instant.nullable(), elapsedMs: z.number() }))();
 const sla = { lead: leadSla, opportunity: opportunitySla } as const;
-const customerWarnings = z.strictObject({ warnings: z.array(text) });
-const customerRule = z.strictObject({
-  ruleId: text,
-  kind: text,
-  severity: z.enum(['info', 'warning', 'high']),
-  details: z.record(z.string(), json),
-});
+const customerWarnings = /* @__PURE__ */ (() => z.strictObject({ warnings: z.array(text) }))();
+const customerRule = /* @__PURE__ */ (() =>
+  z.strictObject({
+    ruleId: text,
+    kind: text,
+    severity: z.enum(['info', 'warning', 'high']),
+    details: z.record(z.string(), json),
+  }))();
 
 /** Fields every event the opportunity machine emits repeats in `data`. */
 const opportunityEmitted = <T extends string>(type: T) => ({
@@ -177,165 +181,166 @@ const taskEmitted = <T extends string>(type: T) => ({
  * Object.keys(logEventDataSchemas['sla.breached']); // ['lead', 'opportunity']
  * ```
  */
-export const logEventDataSchemas = {
-  'lead.received': {
-    lead: z.strictObject({
-      channel: text,
-      /** When the lead arrived (its own `receivedAt`, not the ingest time `at`). */
-      receivedAt: instant,
-      /** Which fields sales needs are filled in (data-completeness KPI). */
-      complete: z.strictObject({
-        contactPoint: z.boolean(),
-        contactName: z.boolean(),
-        budget: z.boolean(),
-        need: z.boolean(),
-        city: z.boolean(),
-      }),
-      qualified: z.boolean(),
-      tags: z.array(text),
-    }),
-  },
-  'lead.duplicate': { lead: z.strictObject({ matchedOn: text, channel: text, count: z.number().int() }) },
-  'lead.assigned': { lead: z.strictObject({ repId: text, by: text }) },
-  'lead.offered': { lead: z.strictObject({ repIds: z.array(text), ruleId: optionalText }) },
-  'lead.queued': { lead: z.strictObject({ supervisorId: optionalText, reason: optionalText }) },
-  'lead.nurturing': { lead: z.strictObject({ until: instant.nullable(), reason: optionalText }) },
-  'lead.opened': { lead: z.strictObject({ repId: text }) },
-  'lead.followedUp': {
-    lead: z.strictObject({
-      repId: text,
-      status: text,
-      outcome: optionalText,
-      nextContactAt: instant,
-      /** The lead's first follow-up. */
-      first: z.boolean(),
-    }),
-  },
-  'lead.escalated': { lead: escalated },
-  'lead.converted': { lead: leadReason },
-  'lead.disqualified': { lead: leadReason },
-  'lead.recycled': { lead: leadReason },
-  'lead.merged': { lead: leadReason },
-  'lead.closed': { lead: z.strictObject({ state: z.enum(['converted', 'disqualified', 'merged']) }) },
-  'lead.handedOver': { lead: handedOver },
-  'lead.quarantined': { quarantine: z.strictObject({ issues: z.number().int() }) },
-  'sla.warning': sla,
-  'sla.breached': sla,
-  'sla.met': sla,
-  'sla.stopped': sla,
-  'sla.paused': sla,
-  'sla.resumed': sla,
-  'customer.created': { customer: customerWarnings },
-  'customer.updated': { customer: customerWarnings },
-  'customer.duplicateEntry': { customer: z.strictObject({ matchedOn: text, attemptedId: text }) },
-  'customer.handedOver': { customer: handedOver },
-  'customer.crossSell': {
-    customer: z.union([
-      customerRule,
-      z.strictObject({
-        ruleId: z.literal('group-cross-sell'),
-        kind: z.literal('group-cross-sell'),
-        details: z.strictObject({
-          groupId: text,
-          activeCustomerIds: z.array(text),
-          quietCustomerIds: z.array(text),
+export const logEventDataSchemas = /* @__PURE__ */ (() =>
+  ({
+    'lead.received': {
+      lead: z.strictObject({
+        channel: text,
+        /** When the lead arrived (its own `receivedAt`, not the ingest time `at`). */
+        receivedAt: instant,
+        /** Which fields sales needs are filled in (data-completeness KPI). */
+        complete: z.strictObject({
+          contactPoint: z.boolean(),
+          contactName: z.boolean(),
+          budget: z.boolean(),
+          need: z.boolean(),
+          city: z.boolean(),
         }),
+        qualified: z.boolean(),
+        tags: z.array(text),
       }),
-    ]),
-  },
-  'customer.risk': { customer: customerRule },
-  'opportunity.created': {
-    opportunity: z.strictObject({ customerId: text, leadId: optionalText, ownerId: optionalText }),
-  },
-  'opportunity.stageEntered': {
-    opportunity: z.strictObject({
-      ...opportunityEmitted('opportunity.stageEntered'),
-      stage,
-      from: stage.nullable(),
-      via: z.enum(['create', 'advance', 'rollback']),
-      at: instant.nullable(),
-    }),
-  },
-  'opportunity.stageLeft': {
-    opportunity: z.strictObject({
-      ...opportunityEmitted('opportunity.stageLeft'),
-      stage,
-      to: z.union([stage, z.enum(['won', 'lost'])]),
-      via: z.enum(['advance', 'rollback', 'won', 'lost']),
-      enteredAt: instant.nullable(),
-      dwellMs: z.number().nullable(),
-      at: instant,
-    }),
-  },
-  'opportunity.nextContactPlanned': { opportunity: z.strictObject({ stage, plannedAt: instant }) },
-  'opportunity.rolledBack': {
-    opportunity: z.strictObject({
-      ...opportunityEmitted('opportunity.rolledBack'),
-      from: stage,
-      to: stage,
-      reason: text,
-      /** Rollbacks from `from` so far, this one included. */
-      count: z.number().int(),
-      total: z.number().int(),
-      at: instant,
-    }),
-  },
-  'opportunity.won': {
-    opportunity: z.strictObject({
-      ...opportunityEmitted('opportunity.won'),
-      leadId: optionalText,
-      stage,
-      contractValue: z.number().nullable(),
-      at: instant,
-    }),
-  },
-  'opportunity.lost': {
-    opportunity: z.strictObject({
-      ...opportunityEmitted('opportunity.lost'),
-      leadId: optionalText,
-      stage,
-      reason: text,
-      at: instant,
-    }),
-  },
-  'opportunity.ownerChanged': {
-    opportunity: z.strictObject({
-      ...opportunityEmitted('opportunity.ownerChanged'),
-      from: optionalText,
-      to: text,
-      at: instant,
-    }),
-  },
-  'opportunity.escalated': { opportunity: escalated },
-  'opportunity.deliveryDelayFlagged': {
-    opportunity: z.strictObject({
-      ...opportunityEmitted('opportunity.deliveryDelayFlagged'),
-      stage: z.union([stage, z.literal('won')]),
-      reason: text,
-      at: instant,
-    }),
-  },
-  'task.created': {
-    task: z.strictObject({ kind: taskKind, opportunityId: text, department, dueAt: instant.nullable() }),
-  },
-  'task.acknowledged': { task: z.strictObject({ ...taskEmitted('task.acknowledged'), by: text }) },
-  'task.completed': {
-    task: z.strictObject({
-      ...taskEmitted('task.completed'),
-      result: z.record(z.string(), json),
-      /** Finished by `dueAt`; `null` when the task has no due time. */
-      onTime: z.boolean().nullable(),
-    }),
-  },
-  'task.overdue': { task: z.strictObject({ departmentHead: text, dueAt: instant.nullable() }) },
-  'task.escalated': {
-    task: z.strictObject({ ...taskEmitted('task.escalated'), to: text, policyId: optionalText }),
-  },
-  'task.reassigned': {
-    task: z.strictObject({ ...taskEmitted('task.reassigned'), from: optionalText, to: text }),
-  },
-  'task.cancelled': { task: z.strictObject({ ...taskEmitted('task.cancelled'), reason: text }) },
-} as const satisfies { readonly [T in LogEventType]: Readonly<Record<string, z.ZodType>> };
+    },
+    'lead.duplicate': { lead: z.strictObject({ matchedOn: text, channel: text, count: z.number().int() }) },
+    'lead.assigned': { lead: z.strictObject({ repId: text, by: text }) },
+    'lead.offered': { lead: z.strictObject({ repIds: z.array(text), ruleId: optionalText }) },
+    'lead.queued': { lead: z.strictObject({ supervisorId: optionalText, reason: optionalText }) },
+    'lead.nurturing': { lead: z.strictObject({ until: instant.nullable(), reason: optionalText }) },
+    'lead.opened': { lead: z.strictObject({ repId: text }) },
+    'lead.followedUp': {
+      lead: z.strictObject({
+        repId: text,
+        status: text,
+        outcome: optionalText,
+        nextContactAt: instant,
+        /** The lead's first follow-up. */
+        first: z.boolean(),
+      }),
+    },
+    'lead.escalated': { lead: escalated },
+    'lead.converted': { lead: leadReason },
+    'lead.disqualified': { lead: leadReason },
+    'lead.recycled': { lead: leadReason },
+    'lead.merged': { lead: leadReason },
+    'lead.closed': { lead: z.strictObject({ state: z.enum(['converted', 'disqualified', 'merged']) }) },
+    'lead.handedOver': { lead: handedOver },
+    'lead.quarantined': { quarantine: z.strictObject({ issues: z.number().int() }) },
+    'sla.warning': sla,
+    'sla.breached': sla,
+    'sla.met': sla,
+    'sla.stopped': sla,
+    'sla.paused': sla,
+    'sla.resumed': sla,
+    'customer.created': { customer: customerWarnings },
+    'customer.updated': { customer: customerWarnings },
+    'customer.duplicateEntry': { customer: z.strictObject({ matchedOn: text, attemptedId: text }) },
+    'customer.handedOver': { customer: handedOver },
+    'customer.crossSell': {
+      customer: z.union([
+        customerRule,
+        z.strictObject({
+          ruleId: z.literal('group-cross-sell'),
+          kind: z.literal('group-cross-sell'),
+          details: z.strictObject({
+            groupId: text,
+            activeCustomerIds: z.array(text),
+            quietCustomerIds: z.array(text),
+          }),
+        }),
+      ]),
+    },
+    'customer.risk': { customer: customerRule },
+    'opportunity.created': {
+      opportunity: z.strictObject({ customerId: text, leadId: optionalText, ownerId: optionalText }),
+    },
+    'opportunity.stageEntered': {
+      opportunity: z.strictObject({
+        ...opportunityEmitted('opportunity.stageEntered'),
+        stage,
+        from: stage.nullable(),
+        via: z.enum(['create', 'advance', 'rollback']),
+        at: instant.nullable(),
+      }),
+    },
+    'opportunity.stageLeft': {
+      opportunity: z.strictObject({
+        ...opportunityEmitted('opportunity.stageLeft'),
+        stage,
+        to: z.union([stage, z.enum(['won', 'lost'])]),
+        via: z.enum(['advance', 'rollback', 'won', 'lost']),
+        enteredAt: instant.nullable(),
+        dwellMs: z.number().nullable(),
+        at: instant,
+      }),
+    },
+    'opportunity.nextContactPlanned': { opportunity: z.strictObject({ stage, plannedAt: instant }) },
+    'opportunity.rolledBack': {
+      opportunity: z.strictObject({
+        ...opportunityEmitted('opportunity.rolledBack'),
+        from: stage,
+        to: stage,
+        reason: text,
+        /** Rollbacks from `from` so far, this one included. */
+        count: z.number().int(),
+        total: z.number().int(),
+        at: instant,
+      }),
+    },
+    'opportunity.won': {
+      opportunity: z.strictObject({
+        ...opportunityEmitted('opportunity.won'),
+        leadId: optionalText,
+        stage,
+        contractValue: z.number().nullable(),
+        at: instant,
+      }),
+    },
+    'opportunity.lost': {
+      opportunity: z.strictObject({
+        ...opportunityEmitted('opportunity.lost'),
+        leadId: optionalText,
+        stage,
+        reason: text,
+        at: instant,
+      }),
+    },
+    'opportunity.ownerChanged': {
+      opportunity: z.strictObject({
+        ...opportunityEmitted('opportunity.ownerChanged'),
+        from: optionalText,
+        to: text,
+        at: instant,
+      }),
+    },
+    'opportunity.escalated': { opportunity: escalated },
+    'opportunity.deliveryDelayFlagged': {
+      opportunity: z.strictObject({
+        ...opportunityEmitted('opportunity.deliveryDelayFlagged'),
+        stage: z.union([stage, z.literal('won')]),
+        reason: text,
+        at: instant,
+      }),
+    },
+    'task.created': {
+      task: z.strictObject({ kind: taskKind, opportunityId: text, department, dueAt: instant.nullable() }),
+    },
+    'task.acknowledged': { task: z.strictObject({ ...taskEmitted('task.acknowledged'), by: text }) },
+    'task.completed': {
+      task: z.strictObject({
+        ...taskEmitted('task.completed'),
+        result: z.record(z.string(), json),
+        /** Finished by `dueAt`; `null` when the task has no due time. */
+        onTime: z.boolean().nullable(),
+      }),
+    },
+    'task.overdue': { task: z.strictObject({ departmentHead: text, dueAt: instant.nullable() }) },
+    'task.escalated': {
+      task: z.strictObject({ ...taskEmitted('task.escalated'), to: text, policyId: optionalText }),
+    },
+    'task.reassigned': {
+      task: z.strictObject({ ...taskEmitted('task.reassigned'), from: optionalText, to: text }),
+    },
+    'task.cancelled': { task: z.strictObject({ ...taskEmitted('task.cancelled'), reason: text }) },
+  }) as const satisfies { readonly [T in LogEventType]: Readonly<Record<string, z.ZodType>> })();
 
 type Catalogue = typeof logEventDataSchemas;
 type KindOf<T extends LogEventType> = keyof Catalogue[T] & string;

@@ -23,7 +23,7 @@ const PLACEHOLDER = /\{\{\s*([\p{L}\p{N}_$.-]+)\s*\}\}/gu;
 
 /** Literal text and placeholder paths, alternating (text first and last); cached per template. */
 type TemplateParts = readonly (string | readonly string[])[];
-const compiledTemplates = new Map<string, TemplateParts>();
+const compiledTemplates = /* @__PURE__ */ (() => new Map<string, TemplateParts>())();
 /** Templates come from rule sets, so there are few; the cap only guards against unbounded text. */
 const MAX_CACHED_TEMPLATES = 1_000;
 

@@ -14,7 +14,7 @@ import type { RuntimeOptions } from './types.js';
 import type { UnitOfWork } from './unit-of-work.js';
 import type { WorkOperations } from './work-ops.js';
 
-const CLAIM_ONE = Object.freeze({ limit: 1 });
+const CLAIM_ONE = /* @__PURE__ */ (() => Object.freeze({ limit: 1 }))();
 
 /** What the timer runner needs from the engine. */
 export interface TimerRunnerContext {

@@ -456,258 +456,259 @@ const followUpTo = (to: FollowUpMove) => ({ type: 'followUpMovesTo' as const, pa
  * const tiny = leadSetup.createMachine({ id: 'tiny', context: ({ input }) => initialLeadContext(input) });
  * ```
  */
-export const leadSetup = setup({
-  types: {} as {
-    context: LeadContext;
-    events: LeadEvent;
-    input: LeadInput | undefined;
-    emitted: LeadEmitted;
-  },
-  guards: {
-    decidedAssign: ({ event }) => event.type === 'DECIDED' && event.decision.kind === 'assign',
-    decidedOffer: ({ event }) =>
-      event.type === 'DECIDED' && event.decision.kind === 'offer' && event.decision.repIds.length > 0,
-    decidedQueue: ({ event }) => event.type === 'DECIDED' && event.decision.kind === 'queue',
-    decidedNurture: ({ event }) => event.type === 'DECIDED' && event.decision.kind === 'nurture',
-    hasRepId: ({ event }) => 'repId' in event && typeof event.repId === 'string' && event.repId !== '',
-    isOfferedRep: ({ context, event }) => event.type === 'CLAIM' && context.offeredTo.includes(event.repId),
-    isOwner: ({ context, event }) =>
-      'repId' in event && context.ownerId !== null && event.repId === context.ownerId,
-    unowned: ({ context, event }) =>
-      context.ownerId === null && 'repId' in event && typeof event.repId === 'string' && event.repId !== '',
-    isNewOwner: ({ context, event }) =>
-      event.type === 'REASSIGN' &&
-      context.ownerId !== null &&
-      event.repId !== '' &&
-      event.repId !== context.ownerId,
-    hasOwner: ({ context }) => context.ownerId !== null,
-    validFollowUp: ({ event }) => isValidFollowUp(event),
-    followUpMovesTo: ({ event }, params: { to: FollowUpMove }) =>
-      event.type === 'FOLLOW_UP' && isValidFollowUp(event) && (event.moveTo ?? 'contacted') === params.to,
-    notQualified: ({ context }) => !context.qualified,
-    // Timer events are accepted only once their due time is reached: a stale timer from an
-    // earlier period (e.g. incubation before a new follow-up extended it) is refused even if
-    // the engine's generation check missed it.
-    offerDue: ({ context, event }) => context.offerExpiresAt !== null && event.at >= context.offerExpiresAt,
-    nextContactDue: ({ context, event }) =>
-      context.nextContactAt !== null && event.at >= context.nextContactAt,
-    incubationDue: ({ context, event }) =>
-      context.nurturingUntil !== null && event.at >= context.nurturingUntil,
-    canRaisePriority: ({ context, event }) =>
-      event.type === 'RAISE_PRIORITY' && raisedPriority(context.priority, event.to) !== undefined,
-    validMerge: ({ context, event }) =>
-      event.type === 'MERGE' && event.intoLeadId !== '' && event.intoLeadId !== context.leadId,
-  },
-  actions: {
-    emitOwnerChanged: emit(({ context, event }) => {
-      const incoming = incomingOwner(event);
-      return {
-        type: 'lead.ownerChanged' as const,
-        leadId: context.leadId,
-        from: context.ownerId,
-        to: incoming.to,
-        via: incoming.via,
-        at: event.at,
-      };
-    }),
-    applyAssign: assign(({ event }) => {
-      assertEvent(event, 'DECIDED');
-      const d = event.decision;
-      if (d.kind !== 'assign') return {};
-      return {
+export const leadSetup = /* @__PURE__ */ (() =>
+  setup({
+    types: {} as {
+      context: LeadContext;
+      events: LeadEvent;
+      input: LeadInput | undefined;
+      emitted: LeadEmitted;
+    },
+    guards: {
+      decidedAssign: ({ event }) => event.type === 'DECIDED' && event.decision.kind === 'assign',
+      decidedOffer: ({ event }) =>
+        event.type === 'DECIDED' && event.decision.kind === 'offer' && event.decision.repIds.length > 0,
+      decidedQueue: ({ event }) => event.type === 'DECIDED' && event.decision.kind === 'queue',
+      decidedNurture: ({ event }) => event.type === 'DECIDED' && event.decision.kind === 'nurture',
+      hasRepId: ({ event }) => 'repId' in event && typeof event.repId === 'string' && event.repId !== '',
+      isOfferedRep: ({ context, event }) => event.type === 'CLAIM' && context.offeredTo.includes(event.repId),
+      isOwner: ({ context, event }) =>
+        'repId' in event && context.ownerId !== null && event.repId === context.ownerId,
+      unowned: ({ context, event }) =>
+        context.ownerId === null && 'repId' in event && typeof event.repId === 'string' && event.repId !== '',
+      isNewOwner: ({ context, event }) =>
+        event.type === 'REASSIGN' &&
+        context.ownerId !== null &&
+        event.repId !== '' &&
+        event.repId !== context.ownerId,
+      hasOwner: ({ context }) => context.ownerId !== null,
+      validFollowUp: ({ event }) => isValidFollowUp(event),
+      followUpMovesTo: ({ event }, params: { to: FollowUpMove }) =>
+        event.type === 'FOLLOW_UP' && isValidFollowUp(event) && (event.moveTo ?? 'contacted') === params.to,
+      notQualified: ({ context }) => !context.qualified,
+      // Timer events are accepted only once their due time is reached: a stale timer from an
+      // earlier period (e.g. incubation before a new follow-up extended it) is refused even if
+      // the engine's generation check missed it.
+      offerDue: ({ context, event }) => context.offerExpiresAt !== null && event.at >= context.offerExpiresAt,
+      nextContactDue: ({ context, event }) =>
+        context.nextContactAt !== null && event.at >= context.nextContactAt,
+      incubationDue: ({ context, event }) =>
+        context.nurturingUntil !== null && event.at >= context.nurturingUntil,
+      canRaisePriority: ({ context, event }) =>
+        event.type === 'RAISE_PRIORITY' && raisedPriority(context.priority, event.to) !== undefined,
+      validMerge: ({ context, event }) =>
+        event.type === 'MERGE' && event.intoLeadId !== '' && event.intoLeadId !== context.leadId,
+    },
+    actions: {
+      emitOwnerChanged: emit(({ context, event }) => {
+        const incoming = incomingOwner(event);
+        return {
+          type: 'lead.ownerChanged' as const,
+          leadId: context.leadId,
+          from: context.ownerId,
+          to: incoming.to,
+          via: incoming.via,
+          at: event.at,
+        };
+      }),
+      applyAssign: assign(({ event }) => {
+        assertEvent(event, 'DECIDED');
+        const d = event.decision;
+        if (d.kind !== 'assign') return {};
+        return {
+          offeredTo: [],
+          offerRuleId: null,
+          offerExpiresAt: null,
+          ownerId: d.repId,
+          assignedBy: d.ruleId,
+          assignedAt: event.at,
+          openedAt: null,
+        };
+      }),
+      applyOffer: assign(({ event }) => {
+        assertEvent(event, 'DECIDED');
+        const d = event.decision;
+        if (d.kind !== 'offer') return {};
+        return {
+          offeredTo: [...d.repIds],
+          offerRuleId: d.ruleId,
+          offerExpiresAt: event.at + Math.max(0, d.claimTimeoutMs),
+        };
+      }),
+      applyQueue: assign(({ context, event }) => {
+        assertEvent(event, 'DECIDED');
+        const d = event.decision;
+        if (d.kind !== 'queue') return {};
+        return {
+          offeredTo: [],
+          offerRuleId: null,
+          offerExpiresAt: null,
+          supervisorId: d.supervisorId ?? context.supervisorId,
+          reason: d.reason,
+        };
+      }),
+      applyNurture: assign(({ event }) => {
+        assertEvent(event, 'DECIDED');
+        const d = event.decision;
+        if (d.kind !== 'nurture') return {};
+        return {
+          offeredTo: [],
+          offerRuleId: null,
+          offerExpiresAt: null,
+          nurturingUntil: d.untilMs,
+          reason: d.reason,
+        };
+      }),
+      applyClaim: assign(({ event }) => {
+        assertEvent(event, 'CLAIM');
+        return {
+          offeredTo: [],
+          offerRuleId: null,
+          offerExpiresAt: null,
+          ownerId: event.repId,
+          assignedBy: 'claim',
+          assignedAt: event.at,
+          openedAt: null,
+        };
+      }),
+      applyManualAssign: assign(({ event }) => {
+        assertEvent(event, 'ASSIGN');
+        return {
+          offeredTo: [],
+          offerRuleId: null,
+          offerExpiresAt: null,
+          ownerId: event.repId,
+          assignedBy: event.by,
+          assignedAt: event.at,
+          openedAt: null,
+        };
+      }),
+      /** Reassign an unopened / opened lead: the new owner has to open it again. */
+      applyReassign: assign(({ context, event }) => {
+        assertEvent(event, 'REASSIGN');
+        return {
+          ownerId: event.repId,
+          assignedBy: 'reassign',
+          assignedAt: event.at,
+          openedAt: null,
+          reason: event.reason,
+          counters: { ...context.counters, reassignments: context.counters.reassignments + 1 },
+        };
+      }),
+      /** Hand over a lead already in follow-up: the history and its timers stay. */
+      applyHandover: assign(({ context, event }) => {
+        assertEvent(event, 'REASSIGN');
+        return {
+          ownerId: event.repId,
+          assignedBy: 'reassign',
+          reason: event.reason,
+          counters: { ...context.counters, reassignments: context.counters.reassignments + 1 },
+        };
+      }),
+      expireOffer: assign(({ context }) => ({
         offeredTo: [],
         offerRuleId: null,
         offerExpiresAt: null,
-        ownerId: d.repId,
-        assignedBy: d.ruleId,
-        assignedAt: event.at,
+        skipRules:
+          context.offerRuleId === null || context.skipRules.includes(context.offerRuleId)
+            ? context.skipRules
+            : [...context.skipRules, context.offerRuleId],
+        counters: { ...context.counters, offersExpired: context.counters.offersExpired + 1 },
+      })),
+      markOpened: assign(({ event }) => ({ openedAt: event.at })),
+      recordFollowUp: assign(({ context, event }) => {
+        assertEvent(event, 'FOLLOW_UP');
+        const record: LeadFollowUpRecord = {
+          at: event.at,
+          status: event.status,
+          nextAction: event.nextAction,
+          nextContactAt: event.nextContactAt,
+          outcome: event.outcome ?? null,
+          moveTo: event.moveTo ?? 'contacted',
+        };
+        return {
+          followUps: [...context.followUps, record],
+          firstFollowUpAt: context.firstFollowUpAt ?? event.at,
+          // Following up without an explicit OPEN still means the owner opened the lead.
+          openedAt: context.openedAt ?? event.at,
+          nextContactAt: event.nextContactAt,
+          contactOverdue: false,
+        };
+      }),
+      nurtureFromFollowUp: assign(({ event }) => {
+        assertEvent(event, 'FOLLOW_UP');
+        return { nurturingUntil: event.nurtureUntil ?? event.nextContactAt };
+      }),
+      markContactOverdue: assign({ contactOverdue: true }),
+      qualify: assign(({ event }) => ({ qualified: true, qualifiedAt: event.at })),
+      recordEscalation: assign(({ context, event }) => {
+        assertEvent(event, 'ESCALATE');
+        return {
+          escalations: [...context.escalations, { policyId: event.policyId, to: event.to, at: event.at }],
+        };
+      }),
+      markEscalated: assign({ escalated: true }),
+      raisePriority: assign(({ context, event }) => {
+        assertEvent(event, 'RAISE_PRIORITY');
+        return { priority: raisedPriority(context.priority, event.to) ?? context.priority };
+      }),
+      convert: assign(({ event }) => ({
+        opportunityId: event.type === 'CONVERT' ? (event.opportunityId ?? null) : null,
+        closedAt: event.at,
+      })),
+      disqualify: assign(({ event }) => ({
+        reason:
+          event.type === 'DISQUALIFY'
+            ? event.reason
+            : event.type === 'FOLLOW_UP'
+              ? (event.outcome ?? event.status)
+              : null,
+        closedAt: event.at,
+      })),
+      merge: assign(({ event }) => {
+        assertEvent(event, 'MERGE');
+        return { mergedInto: event.intoLeadId, closedAt: event.at };
+      }),
+      recycle: assign(({ context, event }) => ({
+        offeredTo: [],
+        offerRuleId: null,
+        offerExpiresAt: null,
+        ownerId: null,
+        assignedBy: null,
         openedAt: null,
-      };
-    }),
-    applyOffer: assign(({ event }) => {
-      assertEvent(event, 'DECIDED');
-      const d = event.decision;
-      if (d.kind !== 'offer') return {};
-      return {
-        offeredTo: [...d.repIds],
-        offerRuleId: d.ruleId,
-        offerExpiresAt: event.at + Math.max(0, d.claimTimeoutMs),
-      };
-    }),
-    applyQueue: assign(({ context, event }) => {
-      assertEvent(event, 'DECIDED');
-      const d = event.decision;
-      if (d.kind !== 'queue') return {};
-      return {
-        offeredTo: [],
-        offerRuleId: null,
-        offerExpiresAt: null,
-        supervisorId: d.supervisorId ?? context.supervisorId,
-        reason: d.reason,
-      };
-    }),
-    applyNurture: assign(({ event }) => {
-      assertEvent(event, 'DECIDED');
-      const d = event.decision;
-      if (d.kind !== 'nurture') return {};
-      return {
-        offeredTo: [],
-        offerRuleId: null,
-        offerExpiresAt: null,
-        nurturingUntil: d.untilMs,
-        reason: d.reason,
-      };
-    }),
-    applyClaim: assign(({ event }) => {
-      assertEvent(event, 'CLAIM');
-      return {
-        offeredTo: [],
-        offerRuleId: null,
-        offerExpiresAt: null,
-        ownerId: event.repId,
-        assignedBy: 'claim',
-        assignedAt: event.at,
-        openedAt: null,
-      };
-    }),
-    applyManualAssign: assign(({ event }) => {
-      assertEvent(event, 'ASSIGN');
-      return {
-        offeredTo: [],
-        offerRuleId: null,
-        offerExpiresAt: null,
-        ownerId: event.repId,
-        assignedBy: event.by,
-        assignedAt: event.at,
-        openedAt: null,
-      };
-    }),
-    /** Reassign an unopened / opened lead: the new owner has to open it again. */
-    applyReassign: assign(({ context, event }) => {
-      assertEvent(event, 'REASSIGN');
-      return {
-        ownerId: event.repId,
-        assignedBy: 'reassign',
-        assignedAt: event.at,
-        openedAt: null,
-        reason: event.reason,
-        counters: { ...context.counters, reassignments: context.counters.reassignments + 1 },
-      };
-    }),
-    /** Hand over a lead already in follow-up: the history and its timers stay. */
-    applyHandover: assign(({ context, event }) => {
-      assertEvent(event, 'REASSIGN');
-      return {
-        ownerId: event.repId,
-        assignedBy: 'reassign',
-        reason: event.reason,
-        counters: { ...context.counters, reassignments: context.counters.reassignments + 1 },
-      };
-    }),
-    expireOffer: assign(({ context }) => ({
-      offeredTo: [],
-      offerRuleId: null,
-      offerExpiresAt: null,
-      skipRules:
-        context.offerRuleId === null || context.skipRules.includes(context.offerRuleId)
-          ? context.skipRules
-          : [...context.skipRules, context.offerRuleId],
-      counters: { ...context.counters, offersExpired: context.counters.offersExpired + 1 },
-    })),
-    markOpened: assign(({ event }) => ({ openedAt: event.at })),
-    recordFollowUp: assign(({ context, event }) => {
-      assertEvent(event, 'FOLLOW_UP');
-      const record: LeadFollowUpRecord = {
-        at: event.at,
-        status: event.status,
-        nextAction: event.nextAction,
-        nextContactAt: event.nextContactAt,
-        outcome: event.outcome ?? null,
-        moveTo: event.moveTo ?? 'contacted',
-      };
-      return {
-        followUps: [...context.followUps, record],
-        firstFollowUpAt: context.firstFollowUpAt ?? event.at,
-        // Following up without an explicit OPEN still means the owner opened the lead.
-        openedAt: context.openedAt ?? event.at,
-        nextContactAt: event.nextContactAt,
+        nurturingUntil: null,
         contactOverdue: false,
-      };
-    }),
-    nurtureFromFollowUp: assign(({ event }) => {
-      assertEvent(event, 'FOLLOW_UP');
-      return { nurturingUntil: event.nurtureUntil ?? event.nextContactAt };
-    }),
-    markContactOverdue: assign({ contactOverdue: true }),
-    qualify: assign(({ event }) => ({ qualified: true, qualifiedAt: event.at })),
-    recordEscalation: assign(({ context, event }) => {
-      assertEvent(event, 'ESCALATE');
-      return {
-        escalations: [...context.escalations, { policyId: event.policyId, to: event.to, at: event.at }],
-      };
-    }),
-    markEscalated: assign({ escalated: true }),
-    raisePriority: assign(({ context, event }) => {
-      assertEvent(event, 'RAISE_PRIORITY');
-      return { priority: raisedPriority(context.priority, event.to) ?? context.priority };
-    }),
-    convert: assign(({ event }) => ({
-      opportunityId: event.type === 'CONVERT' ? (event.opportunityId ?? null) : null,
-      closedAt: event.at,
-    })),
-    disqualify: assign(({ event }) => ({
-      reason:
-        event.type === 'DISQUALIFY'
-          ? event.reason
-          : event.type === 'FOLLOW_UP'
-            ? (event.outcome ?? event.status)
-            : null,
-      closedAt: event.at,
-    })),
-    merge: assign(({ event }) => {
-      assertEvent(event, 'MERGE');
-      return { mergedInto: event.intoLeadId, closedAt: event.at };
-    }),
-    recycle: assign(({ context, event }) => ({
-      offeredTo: [],
-      offerRuleId: null,
-      offerExpiresAt: null,
-      ownerId: null,
-      assignedBy: null,
-      openedAt: null,
-      nurturingUntil: null,
-      contactOverdue: false,
-      skipRules: [],
-      escalated: false,
-      reason: event.type === 'RECYCLE' ? event.reason : 'incubation expired',
-      counters: { ...context.counters, recycles: context.counters.recycles + 1 },
-    })),
-    scheduleOfferExpiry: raise(
-      ({ context }) => ({ type: 'OFFER_EXPIRED' as const, at: context.offerExpiresAt ?? 0 }),
-      {
-        id: LEAD_TIMER_KEYS.offerExpiry,
-        delay: ({ context, event }) => delayUntil(context.offerExpiresAt, event.at),
-      },
-    ),
-    cancelOfferExpiry: cancel(LEAD_TIMER_KEYS.offerExpiry),
-    scheduleNextContact: raise(
-      ({ context }) => ({ type: 'NEXT_CONTACT_DUE' as const, at: context.nextContactAt ?? 0 }),
-      {
-        id: LEAD_TIMER_KEYS.nextContact,
-        delay: ({ context, event }) => delayUntil(context.nextContactAt, event.at),
-      },
-    ),
-    cancelNextContact: cancel(LEAD_TIMER_KEYS.nextContact),
-    scheduleIncubation: raise(
-      ({ context }) => ({ type: 'INCUBATION_EXPIRED' as const, at: context.nurturingUntil ?? 0 }),
-      {
-        id: LEAD_TIMER_KEYS.incubation,
-        delay: ({ context, event }) => delayUntil(context.nurturingUntil, event.at),
-      },
-    ),
-    cancelIncubation: cancel(LEAD_TIMER_KEYS.incubation),
-  },
-});
+        skipRules: [],
+        escalated: false,
+        reason: event.type === 'RECYCLE' ? event.reason : 'incubation expired',
+        counters: { ...context.counters, recycles: context.counters.recycles + 1 },
+      })),
+      scheduleOfferExpiry: raise(
+        ({ context }) => ({ type: 'OFFER_EXPIRED' as const, at: context.offerExpiresAt ?? 0 }),
+        {
+          id: LEAD_TIMER_KEYS.offerExpiry,
+          delay: ({ context, event }) => delayUntil(context.offerExpiresAt, event.at),
+        },
+      ),
+      cancelOfferExpiry: cancel(LEAD_TIMER_KEYS.offerExpiry),
+      scheduleNextContact: raise(
+        ({ context }) => ({ type: 'NEXT_CONTACT_DUE' as const, at: context.nextContactAt ?? 0 }),
+        {
+          id: LEAD_TIMER_KEYS.nextContact,
+          delay: ({ context, event }) => delayUntil(context.nextContactAt, event.at),
+        },
+      ),
+      cancelNextContact: cancel(LEAD_TIMER_KEYS.nextContact),
+      scheduleIncubation: raise(
+        ({ context }) => ({ type: 'INCUBATION_EXPIRED' as const, at: context.nurturingUntil ?? 0 }),
+        {
+          id: LEAD_TIMER_KEYS.incubation,
+          delay: ({ context, event }) => delayUntil(context.nurturingUntil, event.at),
+        },
+      ),
+      cancelIncubation: cancel(LEAD_TIMER_KEYS.incubation),
+    },
+  }))();
 
 // Transition groups shared by several states (no root-level `on`: a root handler would also
 // match in final states, and a closed lead must not accept anything).
@@ -730,22 +731,23 @@ const DISQUALIFY = { target: '#lead.disqualified', actions: 'disqualify' } as co
 const MERGE = { guard: 'validMerge', target: '#lead.merged', actions: 'merge' } as const;
 const CONVERT = { guard: 'hasOwner', target: '#lead.converted', actions: 'convert' } as const;
 const RECYCLE = { target: '#lead.recycled', actions: 'recycle' } as const;
-const FOLLOW_UP = [
-  { guard: followUpTo('converted'), target: '#lead.converted', actions: ['recordFollowUp', 'convert'] },
-  {
-    guard: followUpTo('disqualified'),
-    target: '#lead.disqualified',
-    actions: ['recordFollowUp', 'disqualify'],
-  },
-  // reenter: a new follow-up restarts the incubation / next-contact timers.
-  {
-    guard: followUpTo('nurturing'),
-    target: '#lead.nurturing',
-    reenter: true,
-    actions: ['recordFollowUp', 'nurtureFromFollowUp'],
-  },
-  { guard: followUpTo('contacted'), target: '#lead.contacted', reenter: true, actions: 'recordFollowUp' },
-] as const;
+const FOLLOW_UP = /* @__PURE__ */ (() =>
+  [
+    { guard: followUpTo('converted'), target: '#lead.converted', actions: ['recordFollowUp', 'convert'] },
+    {
+      guard: followUpTo('disqualified'),
+      target: '#lead.disqualified',
+      actions: ['recordFollowUp', 'disqualify'],
+    },
+    // reenter: a new follow-up restarts the incubation / next-contact timers.
+    {
+      guard: followUpTo('nurturing'),
+      target: '#lead.nurturing',
+      reenter: true,
+      actions: ['recordFollowUp', 'nurtureFromFollowUp'],
+    },
+    { guard: followUpTo('contacted'), target: '#lead.contacted', reenter: true, actions: 'recordFollowUp' },
+  ] as const)();
 const UNASSIGNED_COMMON = {
   ESCALATE: ESCALATE_UNASSIGNED,
   RAISE_PRIORITY,
@@ -792,80 +794,89 @@ const OWNED_COMMON = {
  * next.snapshot.value; // 'assigned'
  * ```
  */
-export const leadMachine = leadSetup.createMachine({
-  id: 'lead',
-  initial: 'received',
-  context: ({ input }) => initialLeadContext(input),
-  states: {
-    received: {
-      on: { DECIDED, ASSIGN: ASSIGN_UNOWNED, ...UNASSIGNED_COMMON },
-    },
-    awaitingAssignment: {
-      initial: 'queued',
-      on: { ASSIGN: ASSIGN_UNOWNED, ...UNASSIGNED_COMMON },
-      states: {
-        offered: {
-          entry: 'scheduleOfferExpiry',
-          exit: 'cancelOfferExpiry',
-          on: {
-            CLAIM: {
-              guard: 'isOfferedRep',
-              target: '#lead.assigned',
-              actions: ['emitOwnerChanged', 'applyClaim'],
+export const leadMachine = /* @__PURE__ */ (() =>
+  leadSetup.createMachine({
+    id: 'lead',
+    initial: 'received',
+    context: ({ input }) => initialLeadContext(input),
+    states: {
+      received: {
+        on: { DECIDED, ASSIGN: ASSIGN_UNOWNED, ...UNASSIGNED_COMMON },
+      },
+      awaitingAssignment: {
+        initial: 'queued',
+        on: { ASSIGN: ASSIGN_UNOWNED, ...UNASSIGNED_COMMON },
+        states: {
+          offered: {
+            entry: 'scheduleOfferExpiry',
+            exit: 'cancelOfferExpiry',
+            on: {
+              CLAIM: {
+                guard: 'isOfferedRep',
+                target: '#lead.assigned',
+                actions: ['emitOwnerChanged', 'applyClaim'],
+              },
+              OFFER_EXPIRED: { guard: 'offerDue', target: '#lead.received', actions: 'expireOffer' },
             },
-            OFFER_EXPIRED: { guard: 'offerDue', target: '#lead.received', actions: 'expireOffer' },
+          },
+          queued: {
+            on: { DECIDED, RECYCLE },
           },
         },
-        queued: {
-          on: { DECIDED, RECYCLE },
+      },
+      assigned: {
+        on: {
+          OPEN: { guard: 'isOwner', target: 'opened', actions: 'markOpened' },
+          REASSIGN: {
+            guard: 'isNewOwner',
+            target: 'assigned',
+            reenter: true,
+            actions: ['emitOwnerChanged', 'applyReassign'],
+          },
+          ...OWNED_COMMON,
         },
       },
-    },
-    assigned: {
-      on: {
-        OPEN: { guard: 'isOwner', target: 'opened', actions: 'markOpened' },
-        REASSIGN: {
-          guard: 'isNewOwner',
-          target: 'assigned',
-          reenter: true,
-          actions: ['emitOwnerChanged', 'applyReassign'],
+      opened: {
+        on: {
+          REASSIGN: {
+            guard: 'isNewOwner',
+            target: 'assigned',
+            actions: ['emitOwnerChanged', 'applyReassign'],
+          },
+          ...OWNED_COMMON,
         },
-        ...OWNED_COMMON,
       },
-    },
-    opened: {
-      on: {
-        REASSIGN: { guard: 'isNewOwner', target: 'assigned', actions: ['emitOwnerChanged', 'applyReassign'] },
-        ...OWNED_COMMON,
+      contacted: {
+        entry: 'scheduleNextContact',
+        exit: 'cancelNextContact',
+        on: {
+          NEXT_CONTACT_DUE: { guard: 'nextContactDue', actions: 'markContactOverdue' },
+          REASSIGN: { guard: 'isNewOwner', actions: ['emitOwnerChanged', 'applyHandover'] },
+          ...OWNED_COMMON,
+        },
       },
-    },
-    contacted: {
-      entry: 'scheduleNextContact',
-      exit: 'cancelNextContact',
-      on: {
-        NEXT_CONTACT_DUE: { guard: 'nextContactDue', actions: 'markContactOverdue' },
-        REASSIGN: { guard: 'isNewOwner', actions: ['emitOwnerChanged', 'applyHandover'] },
-        ...OWNED_COMMON,
+      nurturing: {
+        entry: 'scheduleIncubation',
+        exit: 'cancelIncubation',
+        on: {
+          INCUBATION_EXPIRED: { guard: 'incubationDue', target: 'recycled', actions: 'recycle' },
+          ASSIGN: {
+            guard: 'unowned',
+            target: 'assigned',
+            actions: ['emitOwnerChanged', 'applyManualAssign'],
+          },
+          REASSIGN: { guard: 'isNewOwner', actions: ['emitOwnerChanged', 'applyHandover'] },
+          ...OWNED_COMMON,
+        },
       },
-    },
-    nurturing: {
-      entry: 'scheduleIncubation',
-      exit: 'cancelIncubation',
-      on: {
-        INCUBATION_EXPIRED: { guard: 'incubationDue', target: 'recycled', actions: 'recycle' },
-        ASSIGN: { guard: 'unowned', target: 'assigned', actions: ['emitOwnerChanged', 'applyManualAssign'] },
-        REASSIGN: { guard: 'isNewOwner', actions: ['emitOwnerChanged', 'applyHandover'] },
-        ...OWNED_COMMON,
+      recycled: {
+        on: { DECIDED, ASSIGN: ASSIGN_UNOWNED, ...UNASSIGNED_COMMON },
       },
+      converted: { type: 'final' },
+      disqualified: { type: 'final' },
+      merged: { type: 'final' },
     },
-    recycled: {
-      on: { DECIDED, ASSIGN: ASSIGN_UNOWNED, ...UNASSIGNED_COMMON },
-    },
-    converted: { type: 'final' },
-    disqualified: { type: 'final' },
-    merged: { type: 'final' },
-  },
-});
+  }))();
 
 /**
  * The lead machine's type.

@@ -56,7 +56,8 @@ export const OPPORTUNITY_TIMER_KEYS = { nextContact: 'nextContact' } as const;
  * OPPORTUNITY_STATES.at(-1); // 'lost'
  * ```
  */
-export const OPPORTUNITY_STATES = [...OPPORTUNITY_STAGE_IDS, 'won', 'lost'] as const;
+export const OPPORTUNITY_STATES = /* @__PURE__ */ (() =>
+  [...OPPORTUNITY_STAGE_IDS, 'won', 'lost'] as const)();
 
 /**
  * How a stage was entered.
@@ -302,7 +303,7 @@ export type OpportunityEmitted =
  */
 export type GateCheck = { ok: true } | { ok: false; missing: FieldProblem[] };
 
-const OK: GateCheck = Object.freeze({ ok: true });
+const OK: GateCheck = /* @__PURE__ */ (() => Object.freeze({ ok: true }))();
 
 /**
  * Check one stage's gate: are all its required fields filled in `fieldValues`? The machine's
@@ -485,242 +486,243 @@ const delayUntil = (due: number | null, at: number): number => Math.max(0, (due 
  * const tiny = opportunitySetup.createMachine({ id: 'tiny', context: ({ input }) => initialOpportunityContext(input) });
  * ```
  */
-export const opportunitySetup = setup({
-  types: {} as {
-    context: OpportunityContext;
-    events: OpportunityEvent;
-    input: OpportunityInput | undefined;
-    emitted: OpportunityEmitted;
-  },
-  guards: {
-    gatePasses: ({ context, event }, params: { stage: OpportunityStageId }) =>
-      event.type === 'ADVANCE' &&
-      fieldsAcceptable(event.fields) &&
-      checkGate(params.stage, mergeFields(context.fields, event.fields), context.gates).ok,
-    rollbackTo: ({ event }, params: { to: OpportunityStageId }) =>
-      event.type === 'ROLLBACK' && event.toStage === params.to && nonBlank(event.reason),
-    validFields: ({ event }) => event.type === 'UPDATE_FIELDS' && isRecord(event.fields),
-    validPlan: ({ event }) =>
-      event.type === 'PLAN_NEXT_CONTACT' &&
-      typeof event.plannedAt === 'number' &&
-      Number.isFinite(event.plannedAt),
-    // Accepted only once due: a timer of an earlier plan (re-planned later) is stale.
-    nextContactDue: ({ context, event }) =>
-      context.plannedNextContactAt !== null && event.at >= context.plannedNextContactAt,
-    canWin: ({ context, event }) =>
-      event.type === 'WIN' &&
-      fieldsAcceptable(event.fields) &&
-      (event.contractValue === undefined ||
-        (typeof event.contractValue === 'number' &&
-          Number.isFinite(event.contractValue) &&
-          event.contractValue >= 0)) &&
-      checkGate('deliveryKickoff', mergeFields(context.fields, event.fields), context.gates).ok,
-    validLoss: ({ event }) => event.type === 'LOSE' && nonBlank(event.reason),
-    isNewOwner: ({ context, event }) =>
-      event.type === 'REASSIGN' && nonBlank(event.repId) && event.repId !== context.ownerId,
-    validDelay: ({ event }) => event.type === 'FLAG_DELIVERY_DELAY' && nonBlank(event.reason),
-  },
-  actions: {
-    emitCreated: emit(({ context }) => ({
-      type: 'opportunity.stageEntered' as const,
-      opportunityId: context.opportunityId,
-      customerId: context.customerId,
-      ownerId: context.ownerId,
-      stage: context.stage,
-      from: null,
-      via: 'create' as const,
-      at: context.createdAt,
-    })),
-    emitStageLeft: emit(
-      ({ context, event }, params: { to: OpportunityStageId | 'won' | 'lost'; via: StageExitVia }) => {
-        const enteredAt = currentEnteredAt(context);
-        return {
-          type: 'opportunity.stageLeft' as const,
-          opportunityId: context.opportunityId,
-          customerId: context.customerId,
-          ownerId: context.ownerId,
-          stage: context.stage,
-          to: params.to,
-          via: params.via,
-          enteredAt,
-          dwellMs: enteredAt === null ? null : Math.max(0, event.at - enteredAt),
-          at: event.at,
-        };
-      },
-    ),
-    emitStageEntered: emit(
-      ({ context, event }, params: { from: OpportunityStageId; via: 'advance' | 'rollback' }) => ({
+export const opportunitySetup = /* @__PURE__ */ (() =>
+  setup({
+    types: {} as {
+      context: OpportunityContext;
+      events: OpportunityEvent;
+      input: OpportunityInput | undefined;
+      emitted: OpportunityEmitted;
+    },
+    guards: {
+      gatePasses: ({ context, event }, params: { stage: OpportunityStageId }) =>
+        event.type === 'ADVANCE' &&
+        fieldsAcceptable(event.fields) &&
+        checkGate(params.stage, mergeFields(context.fields, event.fields), context.gates).ok,
+      rollbackTo: ({ event }, params: { to: OpportunityStageId }) =>
+        event.type === 'ROLLBACK' && event.toStage === params.to && nonBlank(event.reason),
+      validFields: ({ event }) => event.type === 'UPDATE_FIELDS' && isRecord(event.fields),
+      validPlan: ({ event }) =>
+        event.type === 'PLAN_NEXT_CONTACT' &&
+        typeof event.plannedAt === 'number' &&
+        Number.isFinite(event.plannedAt),
+      // Accepted only once due: a timer of an earlier plan (re-planned later) is stale.
+      nextContactDue: ({ context, event }) =>
+        context.plannedNextContactAt !== null && event.at >= context.plannedNextContactAt,
+      canWin: ({ context, event }) =>
+        event.type === 'WIN' &&
+        fieldsAcceptable(event.fields) &&
+        (event.contractValue === undefined ||
+          (typeof event.contractValue === 'number' &&
+            Number.isFinite(event.contractValue) &&
+            event.contractValue >= 0)) &&
+        checkGate('deliveryKickoff', mergeFields(context.fields, event.fields), context.gates).ok,
+      validLoss: ({ event }) => event.type === 'LOSE' && nonBlank(event.reason),
+      isNewOwner: ({ context, event }) =>
+        event.type === 'REASSIGN' && nonBlank(event.repId) && event.repId !== context.ownerId,
+      validDelay: ({ event }) => event.type === 'FLAG_DELIVERY_DELAY' && nonBlank(event.reason),
+    },
+    actions: {
+      emitCreated: emit(({ context }) => ({
         type: 'opportunity.stageEntered' as const,
         opportunityId: context.opportunityId,
         customerId: context.customerId,
         ownerId: context.ownerId,
         stage: context.stage,
-        from: params.from,
-        via: params.via,
-        at: event.at,
-      }),
-    ),
-    advance: assign(({ context, event }, params: { to: OpportunityStageId }) => {
-      assertEvent(event, 'ADVANCE');
-      return {
-        fields: mergeFields(context.fields, event.fields),
-        stage: params.to,
-        stageHistory: [
-          ...closeLastVisit(context.stageHistory, event.at, 'advance'),
-          visit(params.to, event.at, 'advance'),
-        ],
-        plannedNextContactAt: null,
-        contactOverdue: false,
-      };
-    }),
-    // Runs before `rollback`, so `context.stage` is still the stage being left.
-    emitRolledBack: emit(({ context, event }, params: { to: OpportunityStageId }) => {
-      assertEvent(event, 'ROLLBACK');
-      return {
-        type: 'opportunity.rolledBack' as const,
-        opportunityId: context.opportunityId,
-        customerId: context.customerId,
-        ownerId: context.ownerId,
-        from: context.stage,
-        to: params.to,
-        reason: event.reason,
-        count: context.rollbacks.byStage[context.stage] + 1,
-        total: context.rollbacks.total + 1,
-        at: event.at,
-      };
-    }),
-    rollback: assign(({ context, event }, params: { to: OpportunityStageId }) => {
-      assertEvent(event, 'ROLLBACK');
-      const from = context.stage;
-      return {
-        stage: params.to,
-        stageHistory: [
-          ...closeLastVisit(context.stageHistory, event.at, 'rollback'),
-          visit(params.to, event.at, 'rollback'),
-        ],
-        plannedNextContactAt: null,
-        contactOverdue: false,
-        rollbacks: {
-          total: context.rollbacks.total + 1,
-          byStage: { ...context.rollbacks.byStage, [from]: context.rollbacks.byStage[from] + 1 },
+        from: null,
+        via: 'create' as const,
+        at: context.createdAt,
+      })),
+      emitStageLeft: emit(
+        ({ context, event }, params: { to: OpportunityStageId | 'won' | 'lost'; via: StageExitVia }) => {
+          const enteredAt = currentEnteredAt(context);
+          return {
+            type: 'opportunity.stageLeft' as const,
+            opportunityId: context.opportunityId,
+            customerId: context.customerId,
+            ownerId: context.ownerId,
+            stage: context.stage,
+            to: params.to,
+            via: params.via,
+            enteredAt,
+            dwellMs: enteredAt === null ? null : Math.max(0, event.at - enteredAt),
+            at: event.at,
+          };
         },
-        rollbackLog: [...context.rollbackLog, { from, to: params.to, reason: event.reason, at: event.at }],
-      };
-    }),
-    updateFields: assign(({ context, event }) => {
-      assertEvent(event, 'UPDATE_FIELDS');
-      return { fields: mergeFields(context.fields, event.fields) };
-    }),
-    planNextContact: assign(({ context, event }) => {
-      assertEvent(event, 'PLAN_NEXT_CONTACT');
-      const history = context.stageHistory;
-      const last = history[history.length - 1];
-      return {
-        plannedNextContactAt: event.plannedAt,
-        contactOverdue: false,
-        stageHistory:
-          last === undefined
-            ? history
-            : [
-                ...history.slice(0, -1),
-                {
-                  ...last,
-                  plannedNextContactAt: event.plannedAt,
-                  firstPlannedNextContactAt: last.firstPlannedNextContactAt ?? event.plannedAt,
-                },
-              ],
-      };
-    }),
-    scheduleNextContact: raise(
-      ({ context }) => ({ type: 'NEXT_CONTACT_DUE' as const, at: context.plannedNextContactAt ?? 0 }),
-      {
-        id: OPPORTUNITY_TIMER_KEYS.nextContact,
-        delay: ({ context, event }) => delayUntil(context.plannedNextContactAt, event.at),
-      },
-    ),
-    cancelNextContact: cancel(OPPORTUNITY_TIMER_KEYS.nextContact),
-    markContactOverdue: assign({ contactOverdue: true }),
-    win: assign(({ context, event }) => {
-      assertEvent(event, 'WIN');
-      return {
-        fields: mergeFields(context.fields, event.fields),
-        stageHistory: closeLastVisit(context.stageHistory, event.at, 'won'),
-        plannedNextContactAt: null,
-        contactOverdue: false,
-        outcome: 'won' as const,
-        contractValue: event.contractValue ?? null,
-        closedAt: event.at,
-      };
-    }),
-    emitWon: emit(({ context, event }) => ({
-      type: 'opportunity.won' as const,
-      opportunityId: context.opportunityId,
-      customerId: context.customerId,
-      ownerId: context.ownerId,
-      leadId: context.leadId,
-      stage: context.stage,
-      contractValue: context.contractValue,
-      at: event.at,
-    })),
-    lose: assign(({ context, event }) => {
-      assertEvent(event, 'LOSE');
-      return {
-        stageHistory: closeLastVisit(context.stageHistory, event.at, 'lost'),
-        plannedNextContactAt: null,
-        contactOverdue: false,
-        outcome: 'lost' as const,
-        lossReason: event.reason,
-        closedAt: event.at,
-      };
-    }),
-    emitLost: emit(({ context, event }) => ({
-      type: 'opportunity.lost' as const,
-      opportunityId: context.opportunityId,
-      customerId: context.customerId,
-      ownerId: context.ownerId,
-      leadId: context.leadId,
-      stage: context.stage,
-      reason: context.lossReason ?? '',
-      at: event.at,
-    })),
-    emitOwnerChanged: emit(({ context, event }) => {
-      assertEvent(event, 'REASSIGN');
-      return {
-        type: 'opportunity.ownerChanged' as const,
+      ),
+      emitStageEntered: emit(
+        ({ context, event }, params: { from: OpportunityStageId; via: 'advance' | 'rollback' }) => ({
+          type: 'opportunity.stageEntered' as const,
+          opportunityId: context.opportunityId,
+          customerId: context.customerId,
+          ownerId: context.ownerId,
+          stage: context.stage,
+          from: params.from,
+          via: params.via,
+          at: event.at,
+        }),
+      ),
+      advance: assign(({ context, event }, params: { to: OpportunityStageId }) => {
+        assertEvent(event, 'ADVANCE');
+        return {
+          fields: mergeFields(context.fields, event.fields),
+          stage: params.to,
+          stageHistory: [
+            ...closeLastVisit(context.stageHistory, event.at, 'advance'),
+            visit(params.to, event.at, 'advance'),
+          ],
+          plannedNextContactAt: null,
+          contactOverdue: false,
+        };
+      }),
+      // Runs before `rollback`, so `context.stage` is still the stage being left.
+      emitRolledBack: emit(({ context, event }, params: { to: OpportunityStageId }) => {
+        assertEvent(event, 'ROLLBACK');
+        return {
+          type: 'opportunity.rolledBack' as const,
+          opportunityId: context.opportunityId,
+          customerId: context.customerId,
+          ownerId: context.ownerId,
+          from: context.stage,
+          to: params.to,
+          reason: event.reason,
+          count: context.rollbacks.byStage[context.stage] + 1,
+          total: context.rollbacks.total + 1,
+          at: event.at,
+        };
+      }),
+      rollback: assign(({ context, event }, params: { to: OpportunityStageId }) => {
+        assertEvent(event, 'ROLLBACK');
+        const from = context.stage;
+        return {
+          stage: params.to,
+          stageHistory: [
+            ...closeLastVisit(context.stageHistory, event.at, 'rollback'),
+            visit(params.to, event.at, 'rollback'),
+          ],
+          plannedNextContactAt: null,
+          contactOverdue: false,
+          rollbacks: {
+            total: context.rollbacks.total + 1,
+            byStage: { ...context.rollbacks.byStage, [from]: context.rollbacks.byStage[from] + 1 },
+          },
+          rollbackLog: [...context.rollbackLog, { from, to: params.to, reason: event.reason, at: event.at }],
+        };
+      }),
+      updateFields: assign(({ context, event }) => {
+        assertEvent(event, 'UPDATE_FIELDS');
+        return { fields: mergeFields(context.fields, event.fields) };
+      }),
+      planNextContact: assign(({ context, event }) => {
+        assertEvent(event, 'PLAN_NEXT_CONTACT');
+        const history = context.stageHistory;
+        const last = history[history.length - 1];
+        return {
+          plannedNextContactAt: event.plannedAt,
+          contactOverdue: false,
+          stageHistory:
+            last === undefined
+              ? history
+              : [
+                  ...history.slice(0, -1),
+                  {
+                    ...last,
+                    plannedNextContactAt: event.plannedAt,
+                    firstPlannedNextContactAt: last.firstPlannedNextContactAt ?? event.plannedAt,
+                  },
+                ],
+        };
+      }),
+      scheduleNextContact: raise(
+        ({ context }) => ({ type: 'NEXT_CONTACT_DUE' as const, at: context.plannedNextContactAt ?? 0 }),
+        {
+          id: OPPORTUNITY_TIMER_KEYS.nextContact,
+          delay: ({ context, event }) => delayUntil(context.plannedNextContactAt, event.at),
+        },
+      ),
+      cancelNextContact: cancel(OPPORTUNITY_TIMER_KEYS.nextContact),
+      markContactOverdue: assign({ contactOverdue: true }),
+      win: assign(({ context, event }) => {
+        assertEvent(event, 'WIN');
+        return {
+          fields: mergeFields(context.fields, event.fields),
+          stageHistory: closeLastVisit(context.stageHistory, event.at, 'won'),
+          plannedNextContactAt: null,
+          contactOverdue: false,
+          outcome: 'won' as const,
+          contractValue: event.contractValue ?? null,
+          closedAt: event.at,
+        };
+      }),
+      emitWon: emit(({ context, event }) => ({
+        type: 'opportunity.won' as const,
         opportunityId: context.opportunityId,
         customerId: context.customerId,
         ownerId: context.ownerId,
-        from: context.ownerId,
-        to: event.repId,
+        leadId: context.leadId,
+        stage: context.stage,
+        contractValue: context.contractValue,
         at: event.at,
-      };
-    }),
-    reassign: assign(({ context, event }) => {
-      assertEvent(event, 'REASSIGN');
-      return { ownerId: event.repId, reassignments: context.reassignments + 1 };
-    }),
-    flagDeliveryDelay: assign(({ context, event }) => {
-      assertEvent(event, 'FLAG_DELIVERY_DELAY');
-      const stage = context.outcome === 'won' ? ('won' as const) : context.stage;
-      return {
-        deliveryDelays: [...context.deliveryDelays, { reason: event.reason, stage, at: event.at }],
-        deliveryDelayFlagged: true,
-      };
-    }),
-    emitDeliveryDelay: emit(({ context, event }) => {
-      assertEvent(event, 'FLAG_DELIVERY_DELAY');
-      return {
-        type: 'opportunity.deliveryDelayFlagged' as const,
+      })),
+      lose: assign(({ context, event }) => {
+        assertEvent(event, 'LOSE');
+        return {
+          stageHistory: closeLastVisit(context.stageHistory, event.at, 'lost'),
+          plannedNextContactAt: null,
+          contactOverdue: false,
+          outcome: 'lost' as const,
+          lossReason: event.reason,
+          closedAt: event.at,
+        };
+      }),
+      emitLost: emit(({ context, event }) => ({
+        type: 'opportunity.lost' as const,
         opportunityId: context.opportunityId,
         customerId: context.customerId,
         ownerId: context.ownerId,
-        stage: context.outcome === 'won' ? ('won' as const) : context.stage,
-        reason: event.reason,
+        leadId: context.leadId,
+        stage: context.stage,
+        reason: context.lossReason ?? '',
         at: event.at,
-      };
-    }),
-  },
-});
+      })),
+      emitOwnerChanged: emit(({ context, event }) => {
+        assertEvent(event, 'REASSIGN');
+        return {
+          type: 'opportunity.ownerChanged' as const,
+          opportunityId: context.opportunityId,
+          customerId: context.customerId,
+          ownerId: context.ownerId,
+          from: context.ownerId,
+          to: event.repId,
+          at: event.at,
+        };
+      }),
+      reassign: assign(({ context, event }) => {
+        assertEvent(event, 'REASSIGN');
+        return { ownerId: event.repId, reassignments: context.reassignments + 1 };
+      }),
+      flagDeliveryDelay: assign(({ context, event }) => {
+        assertEvent(event, 'FLAG_DELIVERY_DELAY');
+        const stage = context.outcome === 'won' ? ('won' as const) : context.stage;
+        return {
+          deliveryDelays: [...context.deliveryDelays, { reason: event.reason, stage, at: event.at }],
+          deliveryDelayFlagged: true,
+        };
+      }),
+      emitDeliveryDelay: emit(({ context, event }) => {
+        assertEvent(event, 'FLAG_DELIVERY_DELAY');
+        return {
+          type: 'opportunity.deliveryDelayFlagged' as const,
+          opportunityId: context.opportunityId,
+          customerId: context.customerId,
+          ownerId: context.ownerId,
+          stage: context.outcome === 'won' ? ('won' as const) : context.stage,
+          reason: event.reason,
+          at: event.at,
+        };
+      }),
+    },
+  }))();
 
 // Transition groups shared by the stage states (no root-level `on`: `lost` must accept nothing).
 const REASSIGN = { guard: 'isNewOwner', actions: ['emitOwnerChanged', 'reassign'] } as const;
@@ -790,66 +792,67 @@ const rollbacksFrom = (from: OpportunityStageId) =>
  * r.changed; // false — budgetRange and decisionTimeline are still missing
  * ```
  */
-export const opportunityMachine = opportunitySetup.createMachine({
-  id: 'opportunity',
-  initial: 'leadConfirmation',
-  context: ({ input }) => initialOpportunityContext(input),
-  entry: 'emitCreated',
-  states: {
-    leadConfirmation: {
-      exit: 'cancelNextContact',
-      on: { ADVANCE: advanceTo('leadConfirmation', 'needsDiagnosis'), ...OPEN_COMMON },
-    },
-    needsDiagnosis: {
-      exit: 'cancelNextContact',
-      on: {
-        ADVANCE: advanceTo('needsDiagnosis', 'solutionMatching'),
-        ROLLBACK: rollbacksFrom('needsDiagnosis'),
-        ...OPEN_COMMON,
+export const opportunityMachine = /* @__PURE__ */ (() =>
+  opportunitySetup.createMachine({
+    id: 'opportunity',
+    initial: 'leadConfirmation',
+    context: ({ input }) => initialOpportunityContext(input),
+    entry: 'emitCreated',
+    states: {
+      leadConfirmation: {
+        exit: 'cancelNextContact',
+        on: { ADVANCE: advanceTo('leadConfirmation', 'needsDiagnosis'), ...OPEN_COMMON },
       },
-    },
-    solutionMatching: {
-      exit: 'cancelNextContact',
-      on: {
-        ADVANCE: advanceTo('solutionMatching', 'sampleQuotation'),
-        ROLLBACK: rollbacksFrom('solutionMatching'),
-        ...OPEN_COMMON,
-      },
-    },
-    sampleQuotation: {
-      exit: 'cancelNextContact',
-      on: {
-        ADVANCE: advanceTo('sampleQuotation', 'contractReview'),
-        ROLLBACK: rollbacksFrom('sampleQuotation'),
-        ...OPEN_COMMON,
-      },
-    },
-    contractReview: {
-      exit: 'cancelNextContact',
-      on: {
-        ADVANCE: advanceTo('contractReview', 'deliveryKickoff'),
-        ROLLBACK: rollbacksFrom('contractReview'),
-        ...OPEN_COMMON,
-      },
-    },
-    deliveryKickoff: {
-      exit: 'cancelNextContact',
-      on: {
-        WIN: {
-          guard: 'canWin',
-          target: 'won',
-          actions: [{ type: 'emitStageLeft', params: { to: 'won', via: 'won' } }, 'win', 'emitWon'],
+      needsDiagnosis: {
+        exit: 'cancelNextContact',
+        on: {
+          ADVANCE: advanceTo('needsDiagnosis', 'solutionMatching'),
+          ROLLBACK: rollbacksFrom('needsDiagnosis'),
+          ...OPEN_COMMON,
         },
-        ROLLBACK: rollbacksFrom('deliveryKickoff'),
-        ...OPEN_COMMON,
       },
+      solutionMatching: {
+        exit: 'cancelNextContact',
+        on: {
+          ADVANCE: advanceTo('solutionMatching', 'sampleQuotation'),
+          ROLLBACK: rollbacksFrom('solutionMatching'),
+          ...OPEN_COMMON,
+        },
+      },
+      sampleQuotation: {
+        exit: 'cancelNextContact',
+        on: {
+          ADVANCE: advanceTo('sampleQuotation', 'contractReview'),
+          ROLLBACK: rollbacksFrom('sampleQuotation'),
+          ...OPEN_COMMON,
+        },
+      },
+      contractReview: {
+        exit: 'cancelNextContact',
+        on: {
+          ADVANCE: advanceTo('contractReview', 'deliveryKickoff'),
+          ROLLBACK: rollbacksFrom('contractReview'),
+          ...OPEN_COMMON,
+        },
+      },
+      deliveryKickoff: {
+        exit: 'cancelNextContact',
+        on: {
+          WIN: {
+            guard: 'canWin',
+            target: 'won',
+            actions: [{ type: 'emitStageLeft', params: { to: 'won', via: 'won' } }, 'win', 'emitWon'],
+          },
+          ROLLBACK: rollbacksFrom('deliveryKickoff'),
+          ...OPEN_COMMON,
+        },
+      },
+      won: {
+        on: { REASSIGN, FLAG_DELIVERY_DELAY },
+      },
+      lost: { type: 'final' },
     },
-    won: {
-      on: { REASSIGN, FLAG_DELIVERY_DELAY },
-    },
-    lost: { type: 'final' },
-  },
-});
+  }))();
 
 /**
  * The opportunity machine's type.

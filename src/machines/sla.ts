@@ -317,7 +317,8 @@ export function slaTimerKey(policyId: string, phase: SlaPhase): string {
   }
   return keys[phase];
 }
-const timerKeys = new Map<string, { readonly warn: string; readonly breach: string }>();
+const timerKeys = /* @__PURE__ */ (() =>
+  new Map<string, { readonly warn: string; readonly breach: string }>())();
 
 // ---------------------------------------------------------------------------------------------
 // Effects
@@ -783,7 +784,7 @@ function pendingOf(clock: SlaClockState): readonly SlaScheduleTimer[] {
   return pending;
 }
 
-const NO_TIMERS: readonly SlaScheduleTimer[] = Object.freeze([]);
+const NO_TIMERS: readonly SlaScheduleTimer[] = /* @__PURE__ */ (() => Object.freeze([]))();
 
 function scheduleCommand(clock: SlaClockState, phase: SlaPhase, dueAt: number): SlaScheduleTimer {
   return {
@@ -1100,7 +1101,8 @@ function resumeClock(draft: Draft, policyId: string, event: SlaEventInput): void
 }
 
 /** Deduplicated policies per index and event, computed once: every step asks four times. */
-const policiesOnCache = new WeakMap<ReadonlyMap<string, readonly SlaPolicy[]>, Map<string, SlaPolicy[]>>();
+const policiesOnCache = /* @__PURE__ */ (() =>
+  new WeakMap<ReadonlyMap<string, readonly SlaPolicy[]>, Map<string, SlaPolicy[]>>())();
 const NO_POLICIES: SlaPolicy[] = [];
 
 function policiesOn(map: ReadonlyMap<string, readonly SlaPolicy[]>, event: string): readonly SlaPolicy[] {
@@ -1281,13 +1283,13 @@ export function slaStopAll(
   return finish(draft);
 }
 
-const EMPTY_POLICIES: SlaContext['policies'] = {
+const EMPTY_POLICIES: SlaContext['policies'] = /* @__PURE__ */ (() => ({
   byId: new Map(),
   startingOn: new Map(),
   stoppingOn: new Map(),
   pausingOn: new Map(),
   resumingOn: new Map(),
-};
+}))();
 
 /**
  * The timers the state says are pending, as `schedule` commands: a breach timer for every running

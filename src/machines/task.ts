@@ -93,42 +93,48 @@ const HOUR_MS = 3_600_000;
  * DEFAULT_TASK_TEMPLATES.technicalFeasibility.answerWithinMs; // 172800000 (48 h)
  * ```
  */
-export const DEFAULT_TASK_TEMPLATES: Readonly<Record<TaskKind, TaskTemplate>> = Object.freeze({
-  technicalFeasibility: Object.freeze({
-    kind: 'technicalFeasibility',
-    department: 'technical',
-    label: '技术可行性评估',
-    answerWithinMs: 48 * HOUR_MS,
-    requiredResult: Object.freeze([
-      // A "no" is an answer too: any boolean passes.
-      Object.freeze({ field: 'feasible', label: '是否可行', kind: 'boolean', allowFalse: true } as const),
-      Object.freeze({ field: 'assessment', label: '评估结论', kind: 'text' } as const),
-    ]),
-    maintenanceRrule: null,
-  }),
-  productionPlanning: Object.freeze({
-    kind: 'productionPlanning',
-    department: 'production',
-    label: '生产排产',
-    answerWithinMs: 24 * HOUR_MS,
-    requiredResult: Object.freeze([
-      Object.freeze({ field: 'bom', label: 'BOM清单', kind: 'list', minItems: 1 } as const),
-      Object.freeze({ field: 'deliveryConstraints', label: '交期约束', kind: 'list', minItems: 1 } as const),
-    ]),
-    maintenanceRrule: null,
-  }),
-  afterSalesFile: Object.freeze({
-    kind: 'afterSalesFile',
-    department: 'afterSales',
-    label: '客户设备档案',
-    answerWithinMs: 72 * HOUR_MS,
-    requiredResult: Object.freeze([
-      Object.freeze({ field: 'equipmentList', label: '设备清单', kind: 'list', minItems: 1 } as const),
-      Object.freeze({ field: 'maintenanceStart', label: '首次保养时间', kind: 'date' } as const),
-    ]),
-    maintenanceRrule: 'FREQ=MONTHLY;INTERVAL=3',
-  }),
-});
+export const DEFAULT_TASK_TEMPLATES: Readonly<Record<TaskKind, TaskTemplate>> = /* @__PURE__ */ (() =>
+  Object.freeze({
+    technicalFeasibility: Object.freeze({
+      kind: 'technicalFeasibility',
+      department: 'technical',
+      label: '技术可行性评估',
+      answerWithinMs: 48 * HOUR_MS,
+      requiredResult: Object.freeze([
+        // A "no" is an answer too: any boolean passes.
+        Object.freeze({ field: 'feasible', label: '是否可行', kind: 'boolean', allowFalse: true } as const),
+        Object.freeze({ field: 'assessment', label: '评估结论', kind: 'text' } as const),
+      ]),
+      maintenanceRrule: null,
+    }),
+    productionPlanning: Object.freeze({
+      kind: 'productionPlanning',
+      department: 'production',
+      label: '生产排产',
+      answerWithinMs: 24 * HOUR_MS,
+      requiredResult: Object.freeze([
+        Object.freeze({ field: 'bom', label: 'BOM清单', kind: 'list', minItems: 1 } as const),
+        Object.freeze({
+          field: 'deliveryConstraints',
+          label: '交期约束',
+          kind: 'list',
+          minItems: 1,
+        } as const),
+      ]),
+      maintenanceRrule: null,
+    }),
+    afterSalesFile: Object.freeze({
+      kind: 'afterSalesFile',
+      department: 'afterSales',
+      label: '客户设备档案',
+      answerWithinMs: 72 * HOUR_MS,
+      requiredResult: Object.freeze([
+        Object.freeze({ field: 'equipmentList', label: '设备清单', kind: 'list', minItems: 1 } as const),
+        Object.freeze({ field: 'maintenanceStart', label: '首次保养时间', kind: 'date' } as const),
+      ]),
+      maintenanceRrule: 'FREQ=MONTHLY;INTERVAL=3',
+    }),
+  }))();
 
 const isTaskKind = (value: unknown): value is TaskKind =>
   typeof value === 'string' && (TASK_KINDS as readonly string[]).includes(value);
@@ -489,135 +495,136 @@ export function taskMaintenanceReminders(
  * const tiny = taskSetup.createMachine({ id: 'tiny', context: ({ input }) => initialTaskContext(input) });
  * ```
  */
-export const taskSetup = setup({
-  types: {} as {
-    context: TaskContext;
-    events: TaskEvent;
-    input: TaskInput | undefined;
-    emitted: TaskEmitted;
-  },
-  guards: {
-    validAcknowledge: ({ event }) => event.type === 'ACKNOWLEDGE' && nonBlank(event.by),
-    completeResult: ({ context, event }) =>
-      event.type === 'COMPLETE' &&
-      isRecord(event.result) &&
-      (event.by === undefined || nonBlank(event.by)) &&
-      checkRequiredFields(context.requiredResult, event.result).length === 0,
-    validEscalation: ({ event }) =>
-      event.type === 'ESCALATE' &&
-      nonBlank(event.to) &&
-      (event.policyId === undefined || typeof event.policyId === 'string'),
-    validCancel: ({ event }) => event.type === 'CANCEL' && nonBlank(event.reason),
-    isNewAssignee: ({ context, event }) =>
-      event.type === 'REASSIGN' && nonBlank(event.to) && event.to !== context.assigneeId,
-  },
-  actions: {
-    acknowledge: assign(({ event }) => {
-      assertEvent(event, 'ACKNOWLEDGE');
-      return { acknowledgedAt: event.at, acknowledgedBy: event.by };
-    }),
-    emitAcknowledged: emit(({ context, event }) => {
-      assertEvent(event, 'ACKNOWLEDGE');
-      return {
-        type: 'task.acknowledged' as const,
+export const taskSetup = /* @__PURE__ */ (() =>
+  setup({
+    types: {} as {
+      context: TaskContext;
+      events: TaskEvent;
+      input: TaskInput | undefined;
+      emitted: TaskEmitted;
+    },
+    guards: {
+      validAcknowledge: ({ event }) => event.type === 'ACKNOWLEDGE' && nonBlank(event.by),
+      completeResult: ({ context, event }) =>
+        event.type === 'COMPLETE' &&
+        isRecord(event.result) &&
+        (event.by === undefined || nonBlank(event.by)) &&
+        checkRequiredFields(context.requiredResult, event.result).length === 0,
+      validEscalation: ({ event }) =>
+        event.type === 'ESCALATE' &&
+        nonBlank(event.to) &&
+        (event.policyId === undefined || typeof event.policyId === 'string'),
+      validCancel: ({ event }) => event.type === 'CANCEL' && nonBlank(event.reason),
+      isNewAssignee: ({ context, event }) =>
+        event.type === 'REASSIGN' && nonBlank(event.to) && event.to !== context.assigneeId,
+    },
+    actions: {
+      acknowledge: assign(({ event }) => {
+        assertEvent(event, 'ACKNOWLEDGE');
+        return { acknowledgedAt: event.at, acknowledgedBy: event.by };
+      }),
+      emitAcknowledged: emit(({ context, event }) => {
+        assertEvent(event, 'ACKNOWLEDGE');
+        return {
+          type: 'task.acknowledged' as const,
+          taskId: context.taskId,
+          kind: context.kind,
+          department: context.department,
+          opportunityId: context.opportunityId,
+          assigneeId: context.assigneeId,
+          by: event.by,
+          at: event.at,
+        };
+      }),
+      complete: assign(({ context, event }) => {
+        assertEvent(event, 'COMPLETE');
+        const result = jsonRecord(event.result);
+        const by = event.by ?? null;
+        return {
+          // Answering without an explicit ACKNOWLEDGE still means the department responded.
+          acknowledgedAt: context.acknowledgedAt ?? event.at,
+          acknowledgedBy: context.acknowledgedBy ?? by,
+          doneAt: event.at,
+          completedBy: by,
+          result,
+          maintenanceRrule: nonBlank(result.maintenanceRrule)
+            ? result.maintenanceRrule
+            : context.maintenanceRrule,
+        };
+      }),
+      emitCompleted: emit(({ context, event }) => ({
+        type: 'task.completed' as const,
         taskId: context.taskId,
         kind: context.kind,
         department: context.department,
         opportunityId: context.opportunityId,
         assigneeId: context.assigneeId,
-        by: event.by,
+        result: context.result ?? {},
+        onTime: context.doneAt === null || context.dueAt === null ? null : context.doneAt <= context.dueAt,
         at: event.at,
-      };
-    }),
-    complete: assign(({ context, event }) => {
-      assertEvent(event, 'COMPLETE');
-      const result = jsonRecord(event.result);
-      const by = event.by ?? null;
-      return {
-        // Answering without an explicit ACKNOWLEDGE still means the department responded.
-        acknowledgedAt: context.acknowledgedAt ?? event.at,
-        acknowledgedBy: context.acknowledgedBy ?? by,
-        doneAt: event.at,
-        completedBy: by,
-        result,
-        maintenanceRrule: nonBlank(result.maintenanceRrule)
-          ? result.maintenanceRrule
-          : context.maintenanceRrule,
-      };
-    }),
-    emitCompleted: emit(({ context, event }) => ({
-      type: 'task.completed' as const,
-      taskId: context.taskId,
-      kind: context.kind,
-      department: context.department,
-      opportunityId: context.opportunityId,
-      assigneeId: context.assigneeId,
-      result: context.result ?? {},
-      onTime: context.doneAt === null || context.dueAt === null ? null : context.doneAt <= context.dueAt,
-      at: event.at,
-    })),
-    recordEscalation: assign(({ context, event }) => {
-      assertEvent(event, 'ESCALATE');
-      return {
-        escalated: true,
-        escalations: [
-          ...context.escalations,
-          { to: event.to, policyId: event.policyId ?? null, at: event.at },
-        ],
-      };
-    }),
-    emitEscalated: emit(({ context, event }) => {
-      assertEvent(event, 'ESCALATE');
-      return {
-        type: 'task.escalated' as const,
-        taskId: context.taskId,
-        kind: context.kind,
-        department: context.department,
-        opportunityId: context.opportunityId,
-        assigneeId: context.assigneeId,
-        to: event.to,
-        policyId: event.policyId ?? null,
-        at: event.at,
-      };
-    }),
-    markCancelled: assign(({ event }) => {
-      assertEvent(event, 'CANCEL');
-      return { cancelledAt: event.at, cancelReason: event.reason };
-    }),
-    emitCancelled: emit(({ context, event }) => {
-      assertEvent(event, 'CANCEL');
-      return {
-        type: 'task.cancelled' as const,
-        taskId: context.taskId,
-        kind: context.kind,
-        department: context.department,
-        opportunityId: context.opportunityId,
-        assigneeId: context.assigneeId,
-        reason: event.reason,
-        at: event.at,
-      };
-    }),
-    // Runs before `reassign`: `assigneeId` is still the previous assignee.
-    emitReassigned: emit(({ context, event }) => {
-      assertEvent(event, 'REASSIGN');
-      return {
-        type: 'task.reassigned' as const,
-        taskId: context.taskId,
-        kind: context.kind,
-        department: context.department,
-        opportunityId: context.opportunityId,
-        assigneeId: context.assigneeId,
-        from: context.assigneeId,
-        to: event.to,
-        at: event.at,
-      };
-    }),
-    reassign: assign(({ context, event }) => {
-      assertEvent(event, 'REASSIGN');
-      return { assigneeId: event.to, reassignments: context.reassignments + 1 };
-    }),
-  },
-});
+      })),
+      recordEscalation: assign(({ context, event }) => {
+        assertEvent(event, 'ESCALATE');
+        return {
+          escalated: true,
+          escalations: [
+            ...context.escalations,
+            { to: event.to, policyId: event.policyId ?? null, at: event.at },
+          ],
+        };
+      }),
+      emitEscalated: emit(({ context, event }) => {
+        assertEvent(event, 'ESCALATE');
+        return {
+          type: 'task.escalated' as const,
+          taskId: context.taskId,
+          kind: context.kind,
+          department: context.department,
+          opportunityId: context.opportunityId,
+          assigneeId: context.assigneeId,
+          to: event.to,
+          policyId: event.policyId ?? null,
+          at: event.at,
+        };
+      }),
+      markCancelled: assign(({ event }) => {
+        assertEvent(event, 'CANCEL');
+        return { cancelledAt: event.at, cancelReason: event.reason };
+      }),
+      emitCancelled: emit(({ context, event }) => {
+        assertEvent(event, 'CANCEL');
+        return {
+          type: 'task.cancelled' as const,
+          taskId: context.taskId,
+          kind: context.kind,
+          department: context.department,
+          opportunityId: context.opportunityId,
+          assigneeId: context.assigneeId,
+          reason: event.reason,
+          at: event.at,
+        };
+      }),
+      // Runs before `reassign`: `assigneeId` is still the previous assignee.
+      emitReassigned: emit(({ context, event }) => {
+        assertEvent(event, 'REASSIGN');
+        return {
+          type: 'task.reassigned' as const,
+          taskId: context.taskId,
+          kind: context.kind,
+          department: context.department,
+          opportunityId: context.opportunityId,
+          assigneeId: context.assigneeId,
+          from: context.assigneeId,
+          to: event.to,
+          at: event.at,
+        };
+      }),
+      reassign: assign(({ context, event }) => {
+        assertEvent(event, 'REASSIGN');
+        return { assigneeId: event.to, reassignments: context.reassignments + 1 };
+      }),
+    },
+  }))();
 
 const ACTIVE_COMMON = {
   COMPLETE: { guard: 'completeResult', target: '#task.done', actions: ['complete', 'emitCompleted'] },
@@ -647,26 +654,27 @@ const ACTIVE_COMMON = {
  * r.snapshot.value; // 'acknowledged'
  * ```
  */
-export const taskMachine = taskSetup.createMachine({
-  id: 'task',
-  initial: 'open',
-  context: ({ input }) => initialTaskContext(input),
-  states: {
-    open: {
-      on: {
-        ACKNOWLEDGE: {
-          guard: 'validAcknowledge',
-          target: 'acknowledged',
-          actions: ['acknowledge', 'emitAcknowledged'],
+export const taskMachine = /* @__PURE__ */ (() =>
+  taskSetup.createMachine({
+    id: 'task',
+    initial: 'open',
+    context: ({ input }) => initialTaskContext(input),
+    states: {
+      open: {
+        on: {
+          ACKNOWLEDGE: {
+            guard: 'validAcknowledge',
+            target: 'acknowledged',
+            actions: ['acknowledge', 'emitAcknowledged'],
+          },
+          ...ACTIVE_COMMON,
         },
-        ...ACTIVE_COMMON,
       },
+      acknowledged: { on: { ...ACTIVE_COMMON } },
+      done: { type: 'final' },
+      cancelled: { type: 'final' },
     },
-    acknowledged: { on: { ...ACTIVE_COMMON } },
-    done: { type: 'final' },
-    cancelled: { type: 'final' },
-  },
-});
+  }))();
 
 /**
  * The task machine's type.

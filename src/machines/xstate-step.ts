@@ -228,7 +228,7 @@ function normalizeTimers(commands: TimerCommand<EventObject>[]): TimerCommand<Ev
   return out;
 }
 
-const NONE: readonly never[] = Object.freeze([]);
+const NONE: readonly never[] = /* @__PURE__ */ (() => Object.freeze([]))();
 
 type LooseResult = StepResult<unknown, EventObject, unknown>;
 type LooseStepper = Stepper<unknown, EventObject, unknown, unknown>;
@@ -409,7 +409,8 @@ interface Compiled {
   delays: Record<string, unknown>;
 }
 
-const KNOWN_BUILTINS = new Set(['xstate.assign', 'xstate.raise', 'xstate.cancel', 'xstate.emit']);
+const KNOWN_BUILTINS = /* @__PURE__ */ (() =>
+  new Set(['xstate.assign', 'xstate.raise', 'xstate.cancel', 'xstate.emit']))();
 
 function refuse(message: string): never {
   throw new UnsupportedMachineError(`createStepper cannot compile this machine: ${message}`);

@@ -98,15 +98,16 @@ const HOUR = 3_600_000;
  * const report = computeLeadMetrics(events, { from, to, asOf, calendar, targets });
  * ```
  */
-export const LEAD_METRICS_EVENT_TYPES: readonly string[] = Object.freeze([
-  'lead.received',
-  'lead.assigned',
-  'lead.opened',
-  'lead.followedUp',
-  'lead.nurturing',
-  'lead.closed',
-  'sla.breached',
-]);
+export const LEAD_METRICS_EVENT_TYPES: readonly string[] = /* @__PURE__ */ (() =>
+  Object.freeze([
+    'lead.received',
+    'lead.assigned',
+    'lead.opened',
+    'lead.followedUp',
+    'lead.nurturing',
+    'lead.closed',
+    'sla.breached',
+  ]))();
 
 /**
  * The lead KPIs folded one event at a time, so {@link computeMetrics} reads the log once for its

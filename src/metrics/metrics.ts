@@ -136,28 +136,29 @@ const share = (part: number, whole: number): number | null => (whole === 0 ? nul
  * const report = computeMetrics(events, { from, to, asOf, calendar, targets });
  * ```
  */
-export const METRICS_EVENT_TYPES: readonly string[] = Object.freeze([
-  ...new Set([
-    ...LEAD_METRICS_EVENT_TYPES,
-    'lead.duplicate',
-    'opportunity.created',
-    'opportunity.stageEntered',
-    'opportunity.nextContactPlanned',
-    'opportunity.stageLeft',
-    'opportunity.rolledBack',
-    'opportunity.won',
-    'opportunity.lost',
-    'opportunity.ownerChanged',
-    'task.created',
-    'task.acknowledged',
-    'task.completed',
-    'task.overdue',
-    'customer.created',
-    'customer.duplicateEntry',
-    'customer.crossSell',
-    'customer.risk',
-  ]),
-]);
+export const METRICS_EVENT_TYPES: readonly string[] = /* @__PURE__ */ (() =>
+  Object.freeze([
+    ...new Set([
+      ...LEAD_METRICS_EVENT_TYPES,
+      'lead.duplicate',
+      'opportunity.created',
+      'opportunity.stageEntered',
+      'opportunity.nextContactPlanned',
+      'opportunity.stageLeft',
+      'opportunity.rolledBack',
+      'opportunity.won',
+      'opportunity.lost',
+      'opportunity.ownerChanged',
+      'task.created',
+      'task.acknowledged',
+      'task.completed',
+      'task.overdue',
+      'customer.created',
+      'customer.duplicateEntry',
+      'customer.crossSell',
+      'customer.risk',
+    ]),
+  ]))();
 
 /**
  * Compute {@link Metrics} from the event log (all kinds, in sequence order; those of

@@ -20,25 +20,26 @@ import {
  * A differential property test holds it to the schema. Every converted lead upserts a customer.
  */
 
-const CUSTOMER_KEYS = new Set([
-  'id',
-  'name',
-  'uscc',
-  'groupId',
-  'parentId',
-  'region',
-  'city',
-  'industry',
-  'ownerRepId',
-  'currency',
-  'contacts',
-  'purchases',
-  'receivables',
-  'technicalContacts',
-  'renewals',
-  'custom',
-]);
-const CONTACT_KEYS = new Set(['name', 'role', 'phone', 'email', 'wecomId']);
+const CUSTOMER_KEYS = /* @__PURE__ */ (() =>
+  new Set([
+    'id',
+    'name',
+    'uscc',
+    'groupId',
+    'parentId',
+    'region',
+    'city',
+    'industry',
+    'ownerRepId',
+    'currency',
+    'contacts',
+    'purchases',
+    'receivables',
+    'technicalContacts',
+    'renewals',
+    'custom',
+  ]))();
+const CONTACT_KEYS = /* @__PURE__ */ (() => new Set(['name', 'role', 'phone', 'email', 'wecomId']))();
 
 /** Absent, or an empty array (history the fast path does not validate). */
 function noHistory(value: unknown): boolean {

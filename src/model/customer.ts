@@ -18,7 +18,7 @@ import {
 } from './primitives.js';
 import { usccSchema } from './uscc.js';
 
-const labelSchema = requiredText(MODEL_LIMITS.labelLength);
+const labelSchema = /* @__PURE__ */ (() => requiredText(MODEL_LIMITS.labelLength))();
 
 /**
  * A contact person at a customer; `role` is free text (e.g. `采购总监`, `研发副总`).
@@ -29,13 +29,14 @@ const labelSchema = requiredText(MODEL_LIMITS.labelLength);
  * customerContactSchema.parse({ name: '韩梅梅', role: '采购总监', phone: '13900139000' });
  * ```
  */
-export const customerContactSchema = z.strictObject({
-  name: optionalText(MODEL_LIMITS.nameLength),
-  role: optionalText(MODEL_LIMITS.labelLength),
-  phone: blankAsAbsent(phoneSchema),
-  email: blankAsAbsent(emailSchema),
-  wecomId: blankAsAbsent(wecomIdSchema),
-});
+export const customerContactSchema = /* @__PURE__ */ (() =>
+  z.strictObject({
+    name: optionalText(MODEL_LIMITS.nameLength),
+    role: optionalText(MODEL_LIMITS.labelLength),
+    phone: blankAsAbsent(phoneSchema),
+    email: blankAsAbsent(emailSchema),
+    wecomId: blankAsAbsent(wecomIdSchema),
+  }))();
 
 /**
  * One purchase: product `model`, day, `quantity` (integer ≥ 1) and `amount` in the customer's
@@ -47,29 +48,33 @@ export const customerContactSchema = z.strictObject({
  * purchaseSchema.parse({ model: 'HR-2000', date: '2025-11-03', quantity: 2, amount: 96000 });
  * ```
  */
-export const purchaseSchema = z.strictObject({
-  model: labelSchema,
-  date: isoDateSchema,
-  quantity: z.number().int().min(1).max(1_000_000_000),
-  amount: amountSchema,
-});
+export const purchaseSchema = /* @__PURE__ */ (() =>
+  z.strictObject({
+    model: labelSchema,
+    date: isoDateSchema,
+    quantity: z.number().int().min(1).max(1_000_000_000),
+    amount: amountSchema,
+  }))();
 
 /**
- * An invoice receivable: due day and, once paid, the day it was paid. Feeds "receivables more than
- * 120 days overdue and technical contact frequency dropping → high-risk alert".
+ * An invoice receivable: the invoice day (optional), the due day and, once paid, the day it was
+ * paid. Feeds "receivables more than 120 days overdue and technical contact frequency dropping →
+ * high-risk alert": rules can read both days past due and days since the invoice.
  *
  * @example
  * ```ts
  * import { receivableSchema } from 'leadflow';
- * receivableSchema.parse({ invoiceId: 'INV-2025-0042', amount: 300000, dueDate: '2025-09-30' });
+ * receivableSchema.parse({ invoiceId: 'INV-2025-0042', amount: 300000, invoiceDate: '2025-08-31', dueDate: '2025-09-30' });
  * ```
  */
-export const receivableSchema = z.strictObject({
-  invoiceId: requiredText(MODEL_LIMITS.labelLength),
-  amount: amountSchema,
-  dueDate: isoDateSchema,
-  paidAt: blankAsAbsent(isoDateSchema),
-});
+export const receivableSchema = /* @__PURE__ */ (() =>
+  z.strictObject({
+    invoiceId: requiredText(MODEL_LIMITS.labelLength),
+    amount: amountSchema,
+    invoiceDate: blankAsAbsent(isoDateSchema),
+    dueDate: isoDateSchema,
+    paidAt: blankAsAbsent(isoDateSchema),
+  }))();
 
 /**
  * A technical contact event (the day of a technical exchange with the customer), with an
@@ -81,10 +86,11 @@ export const receivableSchema = z.strictObject({
  * technicalContactSchema.parse({ at: '2026-01-15', note: '热管理方案评审' });
  * ```
  */
-export const technicalContactSchema = z.strictObject({
-  at: isoDateSchema,
-  note: optionalText(MODEL_LIMITS.noteLength),
-});
+export const technicalContactSchema = /* @__PURE__ */ (() =>
+  z.strictObject({
+    at: isoDateSchema,
+    note: optionalText(MODEL_LIMITS.noteLength),
+  }))();
 
 /**
  * Outcomes of a renewal offer.
@@ -106,10 +112,11 @@ export const RENEWAL_OUTCOMES = ['accepted', 'declined'] as const;
  * renewalSchema.parse({ date: '2025-12-01', outcome: 'declined' });
  * ```
  */
-export const renewalSchema = z.strictObject({
-  date: isoDateSchema,
-  outcome: z.enum(RENEWAL_OUTCOMES),
-});
+export const renewalSchema = /* @__PURE__ */ (() =>
+  z.strictObject({
+    date: isoDateSchema,
+    outcome: z.enum(RENEWAL_OUTCOMES),
+  }))();
 
 /**
  * A customer (account). History lists may come in any order and default to `[]`; all dates are
@@ -127,29 +134,30 @@ export const renewalSchema = z.strictObject({
  * c.purchases; // []
  * ```
  */
-export const customerSchema = z
-  .strictObject({
-    id: idSchema,
-    name: requiredText(MODEL_LIMITS.nameLength),
-    uscc: blankAsAbsent(usccSchema),
-    groupId: blankAsAbsent(idSchema),
-    parentId: blankAsAbsent(idSchema),
-    region: labelSchema,
-    city: optionalText(MODEL_LIMITS.labelLength),
-    industry: labelSchema,
-    ownerRepId: blankAsAbsent(idSchema),
-    currency: currencySchema.default('CNY'),
-    contacts: boundedArray(customerContactSchema, MODEL_LIMITS.customerContacts).default([]),
-    purchases: boundedArray(purchaseSchema, MODEL_LIMITS.customerHistory).default([]),
-    receivables: boundedArray(receivableSchema, MODEL_LIMITS.customerHistory).default([]),
-    technicalContacts: boundedArray(technicalContactSchema, MODEL_LIMITS.customerHistory).default([]),
-    renewals: boundedArray(renewalSchema, MODEL_LIMITS.customerHistory).default([]),
-    custom: customFieldsSchema,
-  })
-  .refine((customer) => customer.parentId === undefined || customer.parentId !== customer.id, {
-    message: 'a customer cannot be its own parent',
-    path: ['parentId'],
-  });
+export const customerSchema = /* @__PURE__ */ (() =>
+  z
+    .strictObject({
+      id: idSchema,
+      name: requiredText(MODEL_LIMITS.nameLength),
+      uscc: blankAsAbsent(usccSchema),
+      groupId: blankAsAbsent(idSchema),
+      parentId: blankAsAbsent(idSchema),
+      region: labelSchema,
+      city: optionalText(MODEL_LIMITS.labelLength),
+      industry: labelSchema,
+      ownerRepId: blankAsAbsent(idSchema),
+      currency: currencySchema.default('CNY'),
+      contacts: boundedArray(customerContactSchema, MODEL_LIMITS.customerContacts).default([]),
+      purchases: boundedArray(purchaseSchema, MODEL_LIMITS.customerHistory).default([]),
+      receivables: boundedArray(receivableSchema, MODEL_LIMITS.customerHistory).default([]),
+      technicalContacts: boundedArray(technicalContactSchema, MODEL_LIMITS.customerHistory).default([]),
+      renewals: boundedArray(renewalSchema, MODEL_LIMITS.customerHistory).default([]),
+      custom: customFieldsSchema,
+    })
+    .refine((customer) => customer.parentId === undefined || customer.parentId !== customer.id, {
+      message: 'a customer cannot be its own parent',
+      path: ['parentId'],
+    }))();
 
 /**
  * What a host sends for a customer (before defaults).

@@ -65,7 +65,8 @@ export class ModelError extends LeadflowError {
  * FORBIDDEN_KEY_NAMES.has('__proto__'); // true
  * ```
  */
-export const FORBIDDEN_KEY_NAMES: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+export const FORBIDDEN_KEY_NAMES: ReadonlySet<string> = /* @__PURE__ */ (() =>
+  new Set(['__proto__', 'constructor', 'prototype']))();
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 const MAX_SEGMENT = 64;

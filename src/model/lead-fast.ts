@@ -22,27 +22,29 @@ import {
 
 const CHANNEL = /^[a-z][a-z0-9_]{0,39}$/;
 
-const PAGE_VIEW_KEYS = new Set(['type', 'at', 'url']);
-const DOWNLOAD_KEYS = new Set(['type', 'at', 'asset']);
-const VIDEO_KEYS = new Set(['type', 'at', 'seconds']);
-const FORM_KEYS = new Set(['type', 'at']);
-const BUDGET_KEYS = new Set(['amount', 'currency']);
-const LEAD_KEYS = new Set([
-  'externalId',
-  'receivedAt',
-  'channel',
-  'campaign',
-  'company',
-  'contact',
-  'budget',
-  'need',
-  'behaviours',
-  'priority',
-  'tags',
-  'custom',
-]);
-const COMPANY_KEYS = new Set(['name', 'uscc', 'region', 'city', 'park', 'industry', 'groupId']);
-const CONTACT_KEYS = new Set(['name', 'title', 'phone', 'email']);
+const PAGE_VIEW_KEYS = /* @__PURE__ */ (() => new Set(['type', 'at', 'url']))();
+const DOWNLOAD_KEYS = /* @__PURE__ */ (() => new Set(['type', 'at', 'asset']))();
+const VIDEO_KEYS = /* @__PURE__ */ (() => new Set(['type', 'at', 'seconds']))();
+const FORM_KEYS = /* @__PURE__ */ (() => new Set(['type', 'at']))();
+const BUDGET_KEYS = /* @__PURE__ */ (() => new Set(['amount', 'currency']))();
+const LEAD_KEYS = /* @__PURE__ */ (() =>
+  new Set([
+    'externalId',
+    'receivedAt',
+    'channel',
+    'campaign',
+    'company',
+    'contact',
+    'budget',
+    'need',
+    'behaviours',
+    'priority',
+    'tags',
+    'custom',
+  ]))();
+const COMPANY_KEYS = /* @__PURE__ */ (() =>
+  new Set(['name', 'uscc', 'region', 'city', 'park', 'industry', 'groupId']))();
+const CONTACT_KEYS = /* @__PURE__ */ (() => new Set(['name', 'title', 'phone', 'email']))();
 
 function instant(value: unknown): value is number {
   return (

@@ -99,10 +99,11 @@ export function isKnownLeadChannel(channel: string): channel is KnownLeadChannel
  * leadChannelSchema.parse('wechat_mp');
  * ```
  */
-export const leadChannelSchema = z
-  .string()
-  .max(40, { message: 'must be at most 40 characters', abort: true })
-  .regex(LEAD_CHANNEL_PATTERN, 'must be a snake_case channel name like "website_form" (a-z, 0-9, _)');
+export const leadChannelSchema = /* @__PURE__ */ (() =>
+  z
+    .string()
+    .max(40, { message: 'must be at most 40 characters', abort: true })
+    .regex(LEAD_CHANNEL_PATTERN, 'must be a snake_case channel name like "website_form" (a-z, 0-9, _)'))();
 
 /**
  * Priorities a source may give a lead. `urgent` is how an urgent tender (紧急标案) is expressed;
@@ -139,15 +140,16 @@ export type LeadPriority = (typeof LEAD_PRIORITIES)[number];
  * leadCompanySchema.parse({ name: '恒锐机械', region: 'Zhejiang', city: 'Taizhou', industry: 'auto_parts' });
  * ```
  */
-export const leadCompanySchema = z.strictObject({
-  name: requiredText(MODEL_LIMITS.nameLength),
-  uscc: blankAsAbsent(usccSchema),
-  region: requiredText(MODEL_LIMITS.labelLength),
-  city: optionalText(MODEL_LIMITS.labelLength),
-  park: optionalText(MODEL_LIMITS.labelLength),
-  industry: requiredText(MODEL_LIMITS.labelLength),
-  groupId: blankAsAbsent(idSchema),
-});
+export const leadCompanySchema = /* @__PURE__ */ (() =>
+  z.strictObject({
+    name: requiredText(MODEL_LIMITS.nameLength),
+    uscc: blankAsAbsent(usccSchema),
+    region: requiredText(MODEL_LIMITS.labelLength),
+    city: optionalText(MODEL_LIMITS.labelLength),
+    park: optionalText(MODEL_LIMITS.labelLength),
+    industry: requiredText(MODEL_LIMITS.labelLength),
+    groupId: blankAsAbsent(idSchema),
+  }))();
 
 /**
  * The person behind a lead. Every field is optional and no reachability is required here:
@@ -160,13 +162,14 @@ export const leadCompanySchema = z.strictObject({
  * leadContactSchema.parse({ name: '李雷', phone: '13800138000', email: '' }); // email dropped
  * ```
  */
-export const leadContactSchema = z.strictObject({
-  name: optionalText(MODEL_LIMITS.nameLength),
-  title: optionalText(MODEL_LIMITS.labelLength),
-  phone: blankAsAbsent(phoneSchema),
-  email: blankAsAbsent(emailSchema),
-  wecomId: blankAsAbsent(wecomIdSchema),
-});
+export const leadContactSchema = /* @__PURE__ */ (() =>
+  z.strictObject({
+    name: optionalText(MODEL_LIMITS.nameLength),
+    title: optionalText(MODEL_LIMITS.labelLength),
+    phone: blankAsAbsent(phoneSchema),
+    email: blankAsAbsent(emailSchema),
+    wecomId: blankAsAbsent(wecomIdSchema),
+  }))();
 
 /**
  * A stated budget: amount in currency units (≥ 0) and an ISO 4217 currency (default `CNY`).
@@ -177,10 +180,11 @@ export const leadContactSchema = z.strictObject({
  * budgetSchema.parse({ amount: 500000 }); // { amount: 500000, currency: 'CNY' }
  * ```
  */
-export const budgetSchema = z.strictObject({
-  amount: amountSchema,
-  currency: currencySchema.default('CNY'),
-});
+export const budgetSchema = /* @__PURE__ */ (() =>
+  z.strictObject({
+    amount: amountSchema,
+    currency: currencySchema.default('CNY'),
+  }))();
 
 /**
  * The behaviour event types a lead may carry.
@@ -207,29 +211,30 @@ export const LEAD_BEHAVIOUR_TYPES = ['page_view', 'download', 'video_watch', 'fo
  * leadBehaviourSchema.parse({ type: 'video_watch', at: 1772415000000, seconds: 190 });
  * ```
  */
-export const leadBehaviourSchema = z.discriminatedUnion('type', [
-  z.strictObject({
-    type: z.literal('page_view'),
-    at: instantSchema,
-    url: optionalText(MODEL_LIMITS.urlLength),
-  }),
-  z.strictObject({
-    type: z.literal('download'),
-    at: instantSchema,
-    asset: requiredText(MODEL_LIMITS.nameLength),
-  }),
-  z.strictObject({
-    type: z.literal('video_watch'),
-    at: instantSchema,
-    seconds: z.number().min(0).max(MODEL_LIMITS.maxVideoSeconds),
-    videoId: blankAsAbsent(idSchema),
-  }),
-  z.strictObject({
-    type: z.literal('form_submit'),
-    at: instantSchema,
-    formId: blankAsAbsent(idSchema),
-  }),
-]);
+export const leadBehaviourSchema = /* @__PURE__ */ (() =>
+  z.discriminatedUnion('type', [
+    z.strictObject({
+      type: z.literal('page_view'),
+      at: instantSchema,
+      url: optionalText(MODEL_LIMITS.urlLength),
+    }),
+    z.strictObject({
+      type: z.literal('download'),
+      at: instantSchema,
+      asset: requiredText(MODEL_LIMITS.nameLength),
+    }),
+    z.strictObject({
+      type: z.literal('video_watch'),
+      at: instantSchema,
+      seconds: z.number().min(0).max(MODEL_LIMITS.maxVideoSeconds),
+      videoId: blankAsAbsent(idSchema),
+    }),
+    z.strictObject({
+      type: z.literal('form_submit'),
+      at: instantSchema,
+      formId: blankAsAbsent(idSchema),
+    }),
+  ]))();
 
 /**
  * A parsed behaviour event (`at` in epoch ms).
@@ -251,7 +256,7 @@ export type LeadBehaviour = z.output<typeof leadBehaviourSchema>;
  * leadTagSchema.parse(' tender '); // 'tender'
  * ```
  */
-export const leadTagSchema = requiredText(MODEL_LIMITS.tagLength);
+export const leadTagSchema = /* @__PURE__ */ (() => requiredText(MODEL_LIMITS.tagLength))();
 
 /**
  * Schema of a lead at intake. Objects are strict: an unknown key is an issue (naming the key)
@@ -277,20 +282,21 @@ export const leadTagSchema = requiredText(MODEL_LIMITS.tagLength);
  * });
  * ```
  */
-export const leadInputSchema = z.strictObject({
-  externalId: blankAsAbsent(idSchema),
-  receivedAt: instantSchema,
-  channel: leadChannelSchema,
-  campaign: optionalText(MODEL_LIMITS.nameLength),
-  company: leadCompanySchema,
-  contact: leadContactSchema,
-  budget: budgetSchema.optional(),
-  need: optionalText(MODEL_LIMITS.needLength),
-  behaviours: boundedArray(leadBehaviourSchema, MODEL_LIMITS.behaviours).default([]),
-  priority: z.enum(LEAD_PRIORITIES).default('normal'),
-  tags: boundedArray(leadTagSchema, MODEL_LIMITS.tags).default([]),
-  custom: customFieldsSchema,
-});
+export const leadInputSchema = /* @__PURE__ */ (() =>
+  z.strictObject({
+    externalId: blankAsAbsent(idSchema),
+    receivedAt: instantSchema,
+    channel: leadChannelSchema,
+    campaign: optionalText(MODEL_LIMITS.nameLength),
+    company: leadCompanySchema,
+    contact: leadContactSchema,
+    budget: budgetSchema.optional(),
+    need: optionalText(MODEL_LIMITS.needLength),
+    behaviours: boundedArray(leadBehaviourSchema, MODEL_LIMITS.behaviours).default([]),
+    priority: z.enum(LEAD_PRIORITIES).default('normal'),
+    tags: boundedArray(leadTagSchema, MODEL_LIMITS.tags).default([]),
+    custom: customFieldsSchema,
+  }))();
 
 /**
  * What a source may send (before defaults and normalisation).

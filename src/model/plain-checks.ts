@@ -10,7 +10,7 @@ import { validateUscc } from './uscc.js';
  */
 
 /** As `emailSchema`. */
-const EMAIL = z.regexes.email;
+const EMAIL = /* @__PURE__ */ (() => z.regexes.email)();
 
 /** A plain object (literal or null-prototype): what the strict object schemas accept. */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {

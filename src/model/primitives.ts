@@ -37,14 +37,15 @@ export const PHONE_PATTERN: RegExp = /^\+?[0-9(][0-9 ()-]*[0-9]$/;
  * idSchema.parse(' rep-a '); // 'rep-a'
  * ```
  */
-export const idSchema = z
-  .string()
-  .max(MODEL_LIMITS.idLength, { abort: true })
-  .trim()
-  .min(1, { message: 'must not be empty', abort: true })
-  .regex(ID_PATTERN, {
-    message: 'must start with a letter or digit and contain only letters, digits and _ . : @ -',
-  });
+export const idSchema = /* @__PURE__ */ (() =>
+  z
+    .string()
+    .max(MODEL_LIMITS.idLength, { abort: true })
+    .trim()
+    .min(1, { message: 'must not be empty', abort: true })
+    .regex(ID_PATTERN, {
+      message: 'must start with a letter or digit and contain only letters, digits and _ . : @ -',
+    }))();
 
 /**
  * A required, trimmed, non-empty string of at most `max` characters (the raw length is checked
@@ -103,12 +104,13 @@ export function optionalText(max: number) {
  * isoDateSchema.parse('2026-05-01'); // '2026-05-01'
  * ```
  */
-export const isoDateSchema = z
-  .string()
-  .max(10, { message: 'must be an ISO date YYYY-MM-DD', abort: true })
-  .check(z.iso.date({ message: 'must be an ISO date YYYY-MM-DD' }));
+export const isoDateSchema = /* @__PURE__ */ (() =>
+  z
+    .string()
+    .max(10, { message: 'must be an ISO date YYYY-MM-DD', abort: true })
+    .check(z.iso.date({ message: 'must be an ISO date YYYY-MM-DD' })))();
 
-const isoDateTime = z.iso.datetime({ offset: true });
+const isoDateTime = /* @__PURE__ */ (() => z.iso.datetime({ offset: true }))();
 const INSTANT_HINT =
   'an ISO 8601 datetime with Z or an offset (e.g. 2026-03-02T09:30:00+08:00) or epoch milliseconds';
 
@@ -131,41 +133,45 @@ function describeInput(value: unknown): string {
  * instantSchema.parse(1772415000000);               // 1772415000000
  * ```
  */
-export const instantSchema = z
-  .custom<string | number>((value) => typeof value === 'string' || typeof value === 'number', {
-    error: (issue) =>
-      issue.input === undefined
-        ? `required (${INSTANT_HINT})`
-        : `expected ${INSTANT_HINT}, received ${describeInput(issue.input)}`,
-  })
-  .transform((value, ctx): number => {
-    let ms: number;
-    if (typeof value === 'number') {
-      if (!Number.isInteger(value)) {
-        ctx.addIssue({ code: 'custom', message: `epoch milliseconds must be an integer, received ${value}` });
+export const instantSchema = /* @__PURE__ */ (() =>
+  z
+    .custom<string | number>((value) => typeof value === 'string' || typeof value === 'number', {
+      error: (issue) =>
+        issue.input === undefined
+          ? `required (${INSTANT_HINT})`
+          : `expected ${INSTANT_HINT}, received ${describeInput(issue.input)}`,
+    })
+    .transform((value, ctx): number => {
+      let ms: number;
+      if (typeof value === 'number') {
+        if (!Number.isInteger(value)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `epoch milliseconds must be an integer, received ${value}`,
+          });
+          return z.NEVER;
+        }
+        ms = value;
+      } else {
+        ms = value.length <= 64 && isoDateTime.safeParse(value).success ? Date.parse(value) : Number.NaN;
+        if (!Number.isFinite(ms)) {
+          ctx.addIssue({ code: 'custom', message: `expected ${INSTANT_HINT}` });
+          return z.NEVER;
+        }
+      }
+      if (ms < MODEL_LIMITS.minInstantMs || ms >= MODEL_LIMITS.maxInstantMs) {
+        const seconds =
+          typeof value === 'number' &&
+          value * 1000 >= MODEL_LIMITS.minInstantMs &&
+          value * 1000 < MODEL_LIMITS.maxInstantMs;
+        ctx.addIssue({
+          code: 'custom',
+          message: `instant must fall between 2000-01-01 and 2100-01-01 UTC${seconds ? ' (epoch seconds sent instead of milliseconds?)' : ''}`,
+        });
         return z.NEVER;
       }
-      ms = value;
-    } else {
-      ms = value.length <= 64 && isoDateTime.safeParse(value).success ? Date.parse(value) : Number.NaN;
-      if (!Number.isFinite(ms)) {
-        ctx.addIssue({ code: 'custom', message: `expected ${INSTANT_HINT}` });
-        return z.NEVER;
-      }
-    }
-    if (ms < MODEL_LIMITS.minInstantMs || ms >= MODEL_LIMITS.maxInstantMs) {
-      const seconds =
-        typeof value === 'number' &&
-        value * 1000 >= MODEL_LIMITS.minInstantMs &&
-        value * 1000 < MODEL_LIMITS.maxInstantMs;
-      ctx.addIssue({
-        code: 'custom',
-        message: `instant must fall between 2000-01-01 and 2100-01-01 UTC${seconds ? ' (epoch seconds sent instead of milliseconds?)' : ''}`,
-      });
-      return z.NEVER;
-    }
-    return ms;
-  });
+      return ms;
+    }))();
 
 /**
  * A money amount in currency units (yuan, not fen), `0 ≤ amount ≤ 1e15`.
@@ -176,7 +182,7 @@ export const instantSchema = z
  * amountSchema.parse(120000.5); // 120000.5
  * ```
  */
-export const amountSchema = z.number().min(0).max(MODEL_LIMITS.maxAmount);
+export const amountSchema = /* @__PURE__ */ (() => z.number().min(0).max(MODEL_LIMITS.maxAmount))();
 
 /**
  * An ISO 4217 currency code; trimmed and upper-cased (`cny` → `CNY`).
@@ -187,12 +193,13 @@ export const amountSchema = z.number().min(0).max(MODEL_LIMITS.maxAmount);
  * currencySchema.parse('usd'); // 'USD'
  * ```
  */
-export const currencySchema = z
-  .string()
-  .max(16, { message: 'must be an ISO 4217 code of 3 letters, e.g. CNY', abort: true })
-  .trim()
-  .toUpperCase()
-  .regex(CURRENCY_PATTERN, 'must be an ISO 4217 code of 3 letters, e.g. CNY');
+export const currencySchema = /* @__PURE__ */ (() =>
+  z
+    .string()
+    .max(16, { message: 'must be an ISO 4217 code of 3 letters, e.g. CNY', abort: true })
+    .trim()
+    .toUpperCase()
+    .regex(CURRENCY_PATTERN, 'must be an ISO 4217 code of 3 letters, e.g. CNY'))();
 
 /**
  * A phone number as typed: digits with optional leading `+`, spaces, dashes and parentheses,
@@ -205,12 +212,13 @@ export const currencySchema = z
  * phoneSchema.parse('400-820-8820');
  * ```
  */
-export const phoneSchema = z
-  .string()
-  .max(MODEL_LIMITS.phoneLength, { abort: true })
-  .trim()
-  .min(3, { message: 'must be at least 3 characters', abort: true })
-  .regex(PHONE_PATTERN, 'must be a phone number: digits, optional leading +, spaces, - and ()');
+export const phoneSchema = /* @__PURE__ */ (() =>
+  z
+    .string()
+    .max(MODEL_LIMITS.phoneLength, { abort: true })
+    .trim()
+    .min(3, { message: 'must be at least 3 characters', abort: true })
+    .regex(PHONE_PATTERN, 'must be a phone number: digits, optional leading +, spaces, - and ()'))();
 
 /**
  * An e-mail address (trimmed, at most 254 characters).
@@ -221,11 +229,12 @@ export const phoneSchema = z
  * emailSchema.parse('li.lei@example.cn');
  * ```
  */
-export const emailSchema = z
-  .string()
-  .max(MODEL_LIMITS.emailLength, { abort: true })
-  .trim()
-  .regex(z.regexes.email, 'must be an e-mail address');
+export const emailSchema = /* @__PURE__ */ (() =>
+  z
+    .string()
+    .max(MODEL_LIMITS.emailLength, { abort: true })
+    .trim()
+    .regex(z.regexes.email, 'must be an e-mail address'))();
 
 /**
  * A WeCom (企业微信) user id: trimmed, 1–64 characters.
@@ -236,7 +245,7 @@ export const emailSchema = z
  * wecomIdSchema.parse('ZhangWei');
  * ```
  */
-export const wecomIdSchema = requiredText(MODEL_LIMITS.wecomIdLength);
+export const wecomIdSchema = /* @__PURE__ */ (() => requiredText(MODEL_LIMITS.wecomIdLength))();
 
 /**
  * A mainland China mobile number, normalised to its 11 digits: accepts `13800138000`,
@@ -250,20 +259,21 @@ export const wecomIdSchema = requiredText(MODEL_LIMITS.wecomIdLength);
  * mainlandMobileSchema.safeParse('021-68888888').success; // false: a landline
  * ```
  */
-export const mainlandMobileSchema = z
-  .string()
-  .max(MODEL_LIMITS.phoneLength, { abort: true })
-  .transform((value, ctx) => {
-    const digits = mainlandMobile(value);
-    if (digits === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'must be a mainland China mobile number: 11 digits starting 13–19, optionally +86',
-      });
-      return z.NEVER;
-    }
-    return digits;
-  });
+export const mainlandMobileSchema = /* @__PURE__ */ (() =>
+  z
+    .string()
+    .max(MODEL_LIMITS.phoneLength, { abort: true })
+    .transform((value, ctx) => {
+      const digits = mainlandMobile(value);
+      if (digits === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'must be a mainland China mobile number: 11 digits starting 13–19, optionally +86',
+        });
+        return z.NEVER;
+      }
+      return digits;
+    }))();
 
 /**
  * The 11 digits of a mainland China mobile number written as `13800138000`, `+8613800138000`,
@@ -292,7 +302,7 @@ export function mainlandMobile(raw: string): string | undefined {
  * dingtalkUserIdSchema.parse('manager4220');
  * ```
  */
-export const dingtalkUserIdSchema = requiredText(MODEL_LIMITS.wecomIdLength);
+export const dingtalkUserIdSchema = /* @__PURE__ */ (() => requiredText(MODEL_LIMITS.wecomIdLength))();
 
 /**
  * A Feishu / Lark open id: `ou_` then letters and digits (what a bot mentions with
@@ -304,11 +314,12 @@ export const dingtalkUserIdSchema = requiredText(MODEL_LIMITS.wecomIdLength);
  * feishuOpenIdSchema.parse('ou_7d8a6e6df7621556ce0d21922b676706ccs');
  * ```
  */
-export const feishuOpenIdSchema = z
-  .string()
-  .max(MODEL_LIMITS.wecomIdLength, { abort: true })
-  .trim()
-  .regex(/^ou_[A-Za-z0-9]+$/, 'must be a Feishu open id: ou_ followed by letters and digits');
+export const feishuOpenIdSchema = /* @__PURE__ */ (() =>
+  z
+    .string()
+    .max(MODEL_LIMITS.wecomIdLength, { abort: true })
+    .trim()
+    .regex(/^ou_[A-Za-z0-9]+$/, 'must be a Feishu open id: ou_ followed by letters and digits'))();
 
 /**
  * Ways to reach a person — where notifications find them (blank strings count as absent):
@@ -323,14 +334,15 @@ export const feishuOpenIdSchema = z
  * contactPointSchema.parse({ mobile: '+86 138 0013 8000' }); // { mobile: '13800138000' }
  * ```
  */
-export const contactPointSchema = z.strictObject({
-  phone: blankAsAbsent(phoneSchema),
-  mobile: blankAsAbsent(mainlandMobileSchema),
-  email: blankAsAbsent(emailSchema),
-  wecomId: blankAsAbsent(wecomIdSchema),
-  dingtalkUserId: blankAsAbsent(dingtalkUserIdSchema),
-  feishuOpenId: blankAsAbsent(feishuOpenIdSchema),
-});
+export const contactPointSchema = /* @__PURE__ */ (() =>
+  z.strictObject({
+    phone: blankAsAbsent(phoneSchema),
+    mobile: blankAsAbsent(mainlandMobileSchema),
+    email: blankAsAbsent(emailSchema),
+    wecomId: blankAsAbsent(wecomIdSchema),
+    dingtalkUserId: blankAsAbsent(dingtalkUserIdSchema),
+    feishuOpenId: blankAsAbsent(feishuOpenIdSchema),
+  }))();
 
 /**
  * Contact channels of a person, see {@link contactPointSchema}.
@@ -380,12 +392,16 @@ function hasControlCharacter(text: string): boolean {
  * recordKeySchema.safeParse('constructor').success; // false
  * ```
  */
-export const recordKeySchema = z
-  .string()
-  .max(MODEL_LIMITS.customKeyLength, { abort: true })
-  .min(1, { message: 'must not be empty', abort: true })
-  .refine((key) => !hasControlCharacter(key), 'must not contain control characters')
-  .refine((key) => !FORBIDDEN_KEY_NAMES.has(key), 'forbidden key (refused to prevent prototype pollution)');
+export const recordKeySchema = /* @__PURE__ */ (() =>
+  z
+    .string()
+    .max(MODEL_LIMITS.customKeyLength, { abort: true })
+    .min(1, { message: 'must not be empty', abort: true })
+    .refine((key) => !hasControlCharacter(key), 'must not contain control characters')
+    .refine(
+      (key) => !FORBIDDEN_KEY_NAMES.has(key),
+      'forbidden key (refused to prevent prototype pollution)',
+    ))();
 
 /**
  * A record schema hardened for untrusted input: more than `maxKeys` own keys is refused before
@@ -440,12 +456,8 @@ export function safeRecord<V extends z.ZodType>(
  * customValueSchema.parse(null); // null
  * ```
  */
-export const customValueSchema = z.union([
-  z.string().max(MODEL_LIMITS.customStringLength),
-  z.number(),
-  z.boolean(),
-  z.null(),
-]);
+export const customValueSchema = /* @__PURE__ */ (() =>
+  z.union([z.string().max(MODEL_LIMITS.customStringLength), z.number(), z.boolean(), z.null()]))();
 
 /**
  * A value of a free-form `custom` field.
@@ -468,7 +480,8 @@ export type CustomValue = z.output<typeof customValueSchema>;
  * customFieldsSchema.parse({ utm_source: 'baidu', score: 7 });
  * ```
  */
-export const customFieldsSchema = safeRecord(customValueSchema, MODEL_LIMITS.customKeys).default({});
+export const customFieldsSchema = /* @__PURE__ */ (() =>
+  safeRecord(customValueSchema, MODEL_LIMITS.customKeys).default({}))();
 
 /**
  * Free-form host fields after parsing.

@@ -13,7 +13,7 @@ import {
   requiredText,
 } from './primitives.js';
 
-const labelSchema = requiredText(MODEL_LIMITS.labelLength);
+const labelSchema = /* @__PURE__ */ (() => requiredText(MODEL_LIMITS.labelLength))();
 
 /**
  * A leave range of whole days, `from` and `to` inclusive (`YYYY-MM-DD`, read in the business
@@ -25,13 +25,17 @@ const labelSchema = requiredText(MODEL_LIMITS.labelLength);
  * leaveRangeSchema.parse({ from: '2026-05-01', to: '2026-05-05', reason: '年假' });
  * ```
  */
-export const leaveRangeSchema = z
-  .strictObject({
-    from: isoDateSchema,
-    to: isoDateSchema,
-    reason: optionalText(MODEL_LIMITS.labelLength),
-  })
-  .refine((range) => range.from <= range.to, { message: '`to` must not be before `from`', path: ['to'] });
+export const leaveRangeSchema = /* @__PURE__ */ (() =>
+  z
+    .strictObject({
+      from: isoDateSchema,
+      to: isoDateSchema,
+      reason: optionalText(MODEL_LIMITS.labelLength),
+    })
+    .refine((range) => range.from <= range.to, {
+      message: '`to` must not be before `from`',
+      path: ['to'],
+    }))();
 
 /**
  * A leave range after parsing.
@@ -54,13 +58,14 @@ export type LeaveRange = z.output<typeof leaveRangeSchema>;
  * recentWinSchema.parse({ date: '2026-02-10', industry: 'auto_parts', region: 'Jiangsu', amount: 820000 });
  * ```
  */
-export const recentWinSchema = z.strictObject({
-  date: isoDateSchema,
-  industry: labelSchema,
-  region: labelSchema,
-  amount: amountSchema,
-  customerId: blankAsAbsent(idSchema),
-});
+export const recentWinSchema = /* @__PURE__ */ (() =>
+  z.strictObject({
+    date: isoDateSchema,
+    industry: labelSchema,
+    region: labelSchema,
+    amount: amountSchema,
+    customerId: blankAsAbsent(idSchema),
+  }))();
 
 /**
  * A recent win after parsing.
@@ -91,20 +96,21 @@ export type RecentWin = z.output<typeof recentWinSchema>;
  * rep.active; // true
  * ```
  */
-export const repSchema = z.strictObject({
-  id: idSchema,
-  name: requiredText(MODEL_LIMITS.nameLength),
-  regions: boundedArray(labelSchema, MODEL_LIMITS.labelListLength).default([]),
-  industries: boundedArray(labelSchema, MODEL_LIMITS.labelListLength).default([]),
-  dailyCapacity: z.number().int().min(0).max(MODEL_LIMITS.maxDailyCapacity),
-  active: z.boolean().default(true),
-  leave: boundedArray(leaveRangeSchema, MODEL_LIMITS.leaveRanges).default([]),
-  manager: blankAsAbsent(idSchema),
-  recentWins: boundedArray(recentWinSchema, MODEL_LIMITS.recentWins).default([]),
-  channels: boundedArray(leadChannelSchema, MODEL_LIMITS.labelListLength).optional(),
-  skills: boundedArray(labelSchema, MODEL_LIMITS.labelListLength).default([]),
-  contact: contactPointSchema.optional(),
-});
+export const repSchema = /* @__PURE__ */ (() =>
+  z.strictObject({
+    id: idSchema,
+    name: requiredText(MODEL_LIMITS.nameLength),
+    regions: boundedArray(labelSchema, MODEL_LIMITS.labelListLength).default([]),
+    industries: boundedArray(labelSchema, MODEL_LIMITS.labelListLength).default([]),
+    dailyCapacity: z.number().int().min(0).max(MODEL_LIMITS.maxDailyCapacity),
+    active: z.boolean().default(true),
+    leave: boundedArray(leaveRangeSchema, MODEL_LIMITS.leaveRanges).default([]),
+    manager: blankAsAbsent(idSchema),
+    recentWins: boundedArray(recentWinSchema, MODEL_LIMITS.recentWins).default([]),
+    channels: boundedArray(leadChannelSchema, MODEL_LIMITS.labelListLength).optional(),
+    skills: boundedArray(labelSchema, MODEL_LIMITS.labelListLength).default([]),
+    contact: contactPointSchema.optional(),
+  }))();
 
 /**
  * What a host sends for a rep (before defaults).

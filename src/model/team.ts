@@ -13,7 +13,7 @@ import {
 } from './primitives.js';
 import { repSchema } from './rep.js';
 
-const labelSchema = requiredText(MODEL_LIMITS.labelLength);
+const labelSchema = /* @__PURE__ */ (() => requiredText(MODEL_LIMITS.labelLength))();
 
 /**
  * A supervisor: owns the supervisor queue (leads nobody could take) and receives escalations.
@@ -25,12 +25,13 @@ const labelSchema = requiredText(MODEL_LIMITS.labelLength);
  * supervisorSchema.parse({ id: 'sup-east', name: '王芳', regions: ['Shanghai'], contact: { wecomId: 'WangFang' } });
  * ```
  */
-export const supervisorSchema = z.strictObject({
-  id: idSchema,
-  name: requiredText(MODEL_LIMITS.nameLength),
-  regions: boundedArray(labelSchema, MODEL_LIMITS.labelListLength).default([]),
-  contact: contactPointSchema.optional(),
-});
+export const supervisorSchema = /* @__PURE__ */ (() =>
+  z.strictObject({
+    id: idSchema,
+    name: requiredText(MODEL_LIMITS.nameLength),
+    regions: boundedArray(labelSchema, MODEL_LIMITS.labelListLength).default([]),
+    contact: contactPointSchema.optional(),
+  }))();
 
 /**
  * A supervisor after parsing.
@@ -53,12 +54,13 @@ export type Supervisor = z.output<typeof supervisorSchema>;
  * staffMemberSchema.parse({ id: 'eng-1', name: '赵工', title: '技术总监' });
  * ```
  */
-export const staffMemberSchema = z.strictObject({
-  id: idSchema,
-  name: requiredText(MODEL_LIMITS.nameLength),
-  title: optionalText(MODEL_LIMITS.labelLength),
-  contact: contactPointSchema.optional(),
-});
+export const staffMemberSchema = /* @__PURE__ */ (() =>
+  z.strictObject({
+    id: idSchema,
+    name: requiredText(MODEL_LIMITS.nameLength),
+    title: optionalText(MODEL_LIMITS.labelLength),
+    contact: contactPointSchema.optional(),
+  }))();
 
 /**
  * A staff member after parsing.
@@ -81,11 +83,12 @@ export type StaffMember = z.output<typeof staffMemberSchema>;
  * poolSchema.parse({ id: 'shanghai', repIds: ['rep-a', 'rep-b', 'rep-c'] });
  * ```
  */
-export const poolSchema = z.strictObject({
-  id: idSchema,
-  name: optionalText(MODEL_LIMITS.nameLength),
-  repIds: boundedArray(idSchema, MODEL_LIMITS.groupMembers),
-});
+export const poolSchema = /* @__PURE__ */ (() =>
+  z.strictObject({
+    id: idSchema,
+    name: optionalText(MODEL_LIMITS.nameLength),
+    repIds: boundedArray(idSchema, MODEL_LIMITS.groupMembers),
+  }))();
 
 /**
  * A pool after parsing.
@@ -108,12 +111,13 @@ export type Pool = z.output<typeof poolSchema>;
  * departmentSchema.parse({ id: 'dept-tech', name: '技术部', headId: 'eng-1', memberIds: ['eng-2'] });
  * ```
  */
-export const departmentSchema = z.strictObject({
-  id: idSchema,
-  name: requiredText(MODEL_LIMITS.nameLength),
-  headId: idSchema,
-  memberIds: boundedArray(idSchema, MODEL_LIMITS.groupMembers).default([]),
-});
+export const departmentSchema = /* @__PURE__ */ (() =>
+  z.strictObject({
+    id: idSchema,
+    name: requiredText(MODEL_LIMITS.nameLength),
+    headId: idSchema,
+    memberIds: boundedArray(idSchema, MODEL_LIMITS.groupMembers).default([]),
+  }))();
 
 /**
  * A department after parsing.
@@ -149,9 +153,10 @@ export const KNOWN_DEPARTMENTS = ['technical', 'production', 'afterSales'] as co
  */
 export const DEPARTMENT_KEY_PATTERN: RegExp = /^[A-Za-z][A-Za-z0-9_]{0,39}$/;
 
-const departmentKeySchema = recordKeySchema.pipe(
-  z.string().regex(DEPARTMENT_KEY_PATTERN, 'must be a department key like "technical" or "afterSales"'),
-);
+const departmentKeySchema = /* @__PURE__ */ (() =>
+  recordKeySchema.pipe(
+    z.string().regex(DEPARTMENT_KEY_PATTERN, 'must be a department key like "technical" or "afterSales"'),
+  ))();
 
 type PersonRef = { readonly id: string; readonly path: (string | number)[] };
 
@@ -262,13 +267,14 @@ function checkReferences(team: TeamShape, ctx: z.core.$RefinementCtx<TeamShape>)
   }
 }
 
-const teamShapeSchema = z.strictObject({
-  reps: boundedArray(repSchema, MODEL_LIMITS.teamReps),
-  supervisors: boundedArray(supervisorSchema, MODEL_LIMITS.teamGroups).default([]),
-  staff: boundedArray(staffMemberSchema, MODEL_LIMITS.teamGroups).default([]),
-  pools: boundedArray(poolSchema, MODEL_LIMITS.teamGroups).default([]),
-  departments: safeRecord(departmentSchema, MODEL_LIMITS.teamGroups, departmentKeySchema).default({}),
-});
+const teamShapeSchema = /* @__PURE__ */ (() =>
+  z.strictObject({
+    reps: boundedArray(repSchema, MODEL_LIMITS.teamReps),
+    supervisors: boundedArray(supervisorSchema, MODEL_LIMITS.teamGroups).default([]),
+    staff: boundedArray(staffMemberSchema, MODEL_LIMITS.teamGroups).default([]),
+    pools: boundedArray(poolSchema, MODEL_LIMITS.teamGroups).default([]),
+    departments: safeRecord(departmentSchema, MODEL_LIMITS.teamGroups, departmentKeySchema).default({}),
+  }))();
 
 type TeamShape = z.output<typeof teamShapeSchema>;
 
@@ -289,7 +295,7 @@ type TeamShape = z.output<typeof teamShapeSchema>;
  * });
  * ```
  */
-export const teamSchema = teamShapeSchema.superRefine(checkReferences);
+export const teamSchema = /* @__PURE__ */ (() => teamShapeSchema.superRefine(checkReferences))();
 
 /**
  * What a host sends for a team (before defaults).

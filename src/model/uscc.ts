@@ -22,13 +22,14 @@ export const USCC_CHARSET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
  * USCC_WEIGHTS[3]; // 27
  * ```
  */
-export const USCC_WEIGHTS: readonly number[] = Object.freeze(
-  Array.from({ length: 17 }, (_, i) => {
-    let w = 1;
-    for (let k = 0; k < i; k++) w = (w * 3) % 31;
-    return w;
-  }),
-);
+export const USCC_WEIGHTS: readonly number[] = /* @__PURE__ */ (() =>
+  Object.freeze(
+    Array.from({ length: 17 }, (_, i) => {
+      let w = 1;
+      for (let k = 0; k < i; k++) w = (w * 3) % 31;
+      return w;
+    }),
+  ))();
 
 /**
  * One registration-management department of GB 32100 and the category codes it assigns.
@@ -58,63 +59,69 @@ export interface UsccDepartment {
  * USCC_DEPARTMENTS['9']?.categories['1']; // '企业'
  * ```
  */
-export const USCC_DEPARTMENTS: Readonly<Record<string, UsccDepartment>> = Object.freeze({
-  '1': {
-    name: '机构编制',
-    nameEn: 'institutional establishment',
-    categories: { '1': '机关', '2': '事业单位', '3': '中央编办直接管理机构编制的群众团体', '9': '其他' },
-  },
-  '2': { name: '外交', nameEn: 'foreign affairs', categories: { '1': '外国常住新闻机构', '9': '其他' } },
-  '3': {
-    name: '司法行政',
-    nameEn: 'judicial administration',
-    categories: {
-      '1': '律师执业机构',
-      '2': '公证处',
-      '3': '基层法律服务所',
-      '4': '司法鉴定机构',
-      '5': '仲裁委员会',
-      '9': '其他',
+export const USCC_DEPARTMENTS: Readonly<Record<string, UsccDepartment>> = /* @__PURE__ */ (() =>
+  Object.freeze({
+    '1': {
+      name: '机构编制',
+      nameEn: 'institutional establishment',
+      categories: { '1': '机关', '2': '事业单位', '3': '中央编办直接管理机构编制的群众团体', '9': '其他' },
     },
-  },
-  '4': { name: '文化', nameEn: 'culture', categories: { '1': '外国在华文化中心', '9': '其他' } },
-  '5': {
-    name: '民政',
-    nameEn: 'civil affairs',
-    categories: { '1': '社会团体', '2': '民办非企业单位', '3': '基金会', '9': '其他' },
-  },
-  '6': {
-    name: '旅游',
-    nameEn: 'tourism',
-    categories: {
-      '1': '外国旅游部门常驻代表机构',
-      '2': '港澳台地区旅游部门常驻内地（大陆）代表机构',
-      '9': '其他',
+    '2': { name: '外交', nameEn: 'foreign affairs', categories: { '1': '外国常住新闻机构', '9': '其他' } },
+    '3': {
+      name: '司法行政',
+      nameEn: 'judicial administration',
+      categories: {
+        '1': '律师执业机构',
+        '2': '公证处',
+        '3': '基层法律服务所',
+        '4': '司法鉴定机构',
+        '5': '仲裁委员会',
+        '9': '其他',
+      },
     },
-  },
-  '7': {
-    name: '宗教',
-    nameEn: 'religious affairs',
-    categories: { '1': '宗教活动场所', '2': '宗教院校', '9': '其他' },
-  },
-  '8': { name: '工会', nameEn: 'trade unions', categories: { '1': '基层工会', '9': '其他' } },
-  '9': {
-    name: '工商',
-    nameEn: 'industry and commerce (market regulation)',
-    categories: { '1': '企业', '2': '个体工商户', '3': '农民专业合作社' },
-  },
-  A: {
-    name: '中央军委改革和编制办公室',
-    nameEn: 'CMC reform and establishment office',
-    categories: { '1': '军队事业单位', '9': '其他' },
-  },
-  N: {
-    name: '农业',
-    nameEn: 'agriculture',
-    categories: { '1': '组级集体经济组织', '2': '村级集体经济组织', '3': '乡镇级集体经济组织', '9': '其他' },
-  },
-  Y: { name: '其他', nameEn: 'other', categories: { '1': '其他' } },
-});
+    '4': { name: '文化', nameEn: 'culture', categories: { '1': '外国在华文化中心', '9': '其他' } },
+    '5': {
+      name: '民政',
+      nameEn: 'civil affairs',
+      categories: { '1': '社会团体', '2': '民办非企业单位', '3': '基金会', '9': '其他' },
+    },
+    '6': {
+      name: '旅游',
+      nameEn: 'tourism',
+      categories: {
+        '1': '外国旅游部门常驻代表机构',
+        '2': '港澳台地区旅游部门常驻内地（大陆）代表机构',
+        '9': '其他',
+      },
+    },
+    '7': {
+      name: '宗教',
+      nameEn: 'religious affairs',
+      categories: { '1': '宗教活动场所', '2': '宗教院校', '9': '其他' },
+    },
+    '8': { name: '工会', nameEn: 'trade unions', categories: { '1': '基层工会', '9': '其他' } },
+    '9': {
+      name: '工商',
+      nameEn: 'industry and commerce (market regulation)',
+      categories: { '1': '企业', '2': '个体工商户', '3': '农民专业合作社' },
+    },
+    A: {
+      name: '中央军委改革和编制办公室',
+      nameEn: 'CMC reform and establishment office',
+      categories: { '1': '军队事业单位', '9': '其他' },
+    },
+    N: {
+      name: '农业',
+      nameEn: 'agriculture',
+      categories: {
+        '1': '组级集体经济组织',
+        '2': '村级集体经济组织',
+        '3': '乡镇级集体经济组织',
+        '9': '其他',
+      },
+    },
+    Y: { name: '其他', nameEn: 'other', categories: { '1': '其他' } },
+  }))();
 
 /**
  * Which rule of a USCC failed: `type` (not a string), `length`, `charset`, `department`
@@ -177,7 +184,8 @@ export interface UsccValidationOptions {
   readonly organizationCode?: boolean;
 }
 
-const CHAR_VALUES: ReadonlyMap<string, number> = new Map([...USCC_CHARSET].map((c, i) => [c, i]));
+const CHAR_VALUES: ReadonlyMap<string, number> = /* @__PURE__ */ (() =>
+  new Map([...USCC_CHARSET].map((c, i) => [c, i])))();
 const MAX_RAW_LENGTH = 64;
 
 function show(char: string): string {
@@ -328,12 +336,13 @@ export function usccCheckCharacter(first17: string): string {
  * usccSchema.parse(' 91350100m000100y43 '); // '91350100M000100Y43'
  * ```
  */
-export const usccSchema = z
-  .string()
-  .max(MAX_RAW_LENGTH, { message: 'invalid USCC: too long, expected 18 characters', abort: true })
-  .transform((value, ctx): string => {
-    const result = validateUscc(value, { structure: false });
-    if (result.valid) return result.normalized;
-    ctx.addIssue({ code: 'custom', message: `invalid USCC: ${result.reason}` });
-    return z.NEVER;
-  });
+export const usccSchema = /* @__PURE__ */ (() =>
+  z
+    .string()
+    .max(MAX_RAW_LENGTH, { message: 'invalid USCC: too long, expected 18 characters', abort: true })
+    .transform((value, ctx): string => {
+      const result = validateUscc(value, { structure: false });
+      if (result.valid) return result.normalized;
+      ctx.addIssue({ code: 'custom', message: `invalid USCC: ${result.reason}` });
+      return z.NEVER;
+    }))();

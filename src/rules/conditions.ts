@@ -48,16 +48,17 @@ import { compilePath, FORBIDDEN_PATH_KEYS, type PathAccessor, parsePath } from '
  * CONDITION_LIMITS.maxDepth; // 16
  * ```
  */
-export const CONDITION_LIMITS = Object.freeze({
-  /** Nesting levels; the root is level 1. */
-  maxDepth: 16,
-  /** Condition objects (boolean and leaf) in one tree. */
-  maxNodes: 500,
-  /** Items in one `value`, counting nested arrays' items too. */
-  maxArrayItems: 1_000,
-  /** Characters in any string (fact names, operators, paths, names, value strings). */
-  maxStringLength: 1_000,
-});
+export const CONDITION_LIMITS = /* @__PURE__ */ (() =>
+  Object.freeze({
+    /** Nesting levels; the root is level 1. */
+    maxDepth: 16,
+    /** Condition objects (boolean and leaf) in one tree. */
+    maxNodes: 500,
+    /** Items in one `value`, counting nested arrays' items too. */
+    maxArrayItems: 1_000,
+    /** Characters in any string (fact names, operators, paths, names, value strings). */
+    maxStringLength: 1_000,
+  }))();
 
 /**
  * A literal scalar in a condition value.
@@ -355,9 +356,10 @@ interface ValidationState {
 }
 
 const BOOLEAN_KEYS = ['all', 'any', 'not'] as const;
-const BOOLEAN_ALLOWED = new Set(['all', 'any', 'not', 'name', 'priority']);
-const LEAF_ALLOWED = new Set(['fact', 'operator', 'value', 'path', 'params', 'name', 'priority']);
-const REFERENCE_ALLOWED = new Set(['fact', 'path']);
+const BOOLEAN_ALLOWED = /* @__PURE__ */ (() => new Set(['all', 'any', 'not', 'name', 'priority']))();
+const LEAF_ALLOWED = /* @__PURE__ */ (() =>
+  new Set(['fact', 'operator', 'value', 'path', 'params', 'name', 'priority']))();
+const REFERENCE_ALLOWED = /* @__PURE__ */ (() => new Set(['fact', 'path']))();
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
@@ -675,11 +677,12 @@ export function validateCondition(input: unknown, options: CompileConditionOptio
  * rule.parse({ id: 'r1', conditions: { all: [{ fact: 'budget', operator: 'greaterThan', value: 1e5 }] } });
  * ```
  */
-export const conditionSchema: z.ZodType<Condition> = z.custom<Condition>().superRefine((value, ctx) => {
-  for (const problem of validateRaw(value, undefined)) {
-    ctx.addIssue({ code: 'custom', message: problem.message, path: [...problem.at] });
-  }
-});
+export const conditionSchema: z.ZodType<Condition> = /* @__PURE__ */ (() =>
+  z.custom<Condition>().superRefine((value, ctx) => {
+    for (const problem of validateRaw(value, undefined)) {
+      ctx.addIssue({ code: 'custom', message: problem.message, path: [...problem.at] });
+    }
+  }))();
 
 // ---------------------------------------------------------------------------------------------
 // compilation

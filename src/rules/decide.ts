@@ -196,7 +196,7 @@ export interface DecideContext {
   readonly trace?: boolean;
 }
 
-const NO_TRACE: readonly ConditionTraceEntry[] = Object.freeze([]);
+const NO_TRACE: readonly ConditionTraceEntry[] = /* @__PURE__ */ (() => Object.freeze([]))();
 
 /** How the decision logic gets a condition evaluated: by the compiled closures or a reference. */
 type Answer = (
@@ -210,8 +210,10 @@ interface ConditionOutcome {
   readonly conditions: readonly ConditionTraceEntry[];
 }
 
-const ALWAYS: ConditionOutcome = Object.freeze({ result: true, conditions: NO_TRACE });
-const NEVER: ConditionOutcome = Object.freeze({ result: false, conditions: NO_TRACE });
+const ALWAYS: ConditionOutcome = /* @__PURE__ */ (() =>
+  Object.freeze({ result: true, conditions: NO_TRACE }))();
+const NEVER: ConditionOutcome = /* @__PURE__ */ (() =>
+  Object.freeze({ result: false, conditions: NO_TRACE }))();
 
 /*
  * The decision logic is written once (decideCore) and asks an `answer` callback for every
@@ -221,7 +223,7 @@ const NEVER: ConditionOutcome = Object.freeze({ result: false, conditions: NO_TR
  * how conditions are evaluated.
  */
 
-const channelTags = new Map<string, string>();
+const channelTags = /* @__PURE__ */ (() => new Map<string, string>())();
 function channelTag(channel: string): string {
   let tag = channelTags.get(channel);
   if (tag === undefined) {
@@ -236,7 +238,7 @@ function addTag(tags: string[], tag: string): void {
   if (!tags.includes(tag)) tags.push(tag);
 }
 
-const repIndexCache = new WeakMap<readonly Rep[], ReadonlyMap<string, Rep>>();
+const repIndexCache = /* @__PURE__ */ (() => new WeakMap<readonly Rep[], ReadonlyMap<string, Rep>>())();
 function repsByIdOf(reps: readonly Rep[]): ReadonlyMap<string, Rep> {
   let index = repIndexCache.get(reps);
   if (index === undefined) {

@@ -14,11 +14,12 @@ const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as c
  * durationSchema.parse('15m'); // 900000
  * ```
  */
-export const durationSchema = z
-  .string()
-  .max(32)
-  .regex(DURATION_PATTERN, 'a duration such as "15m", "24h" or "5d" (units ms, s, m, h, d)')
-  .transform((text) => parseDuration(text));
+export const durationSchema = /* @__PURE__ */ (() =>
+  z
+    .string()
+    .max(32)
+    .regex(DURATION_PATTERN, 'a duration such as "15m", "24h" or "5d" (units ms, s, m, h, d)')
+    .transform((text) => parseDuration(text)))();
 
 /**
  * Parse a duration string (`15m`, `24h`, `5d`) to milliseconds; throws on anything else.

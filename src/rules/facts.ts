@@ -11,36 +11,37 @@ import type { Lead } from '../model/lead.js';
  * Object.keys(LEAD_FACTS); // ['channel', 'campaign', 'company', 'region', …]
  * ```
  */
-export const LEAD_FACTS = Object.freeze({
-  channel: 'intake channel, e.g. "douyin_live"',
-  campaign: 'campaign name, or undefined',
-  company: 'the company object: name, uscc, region, city, park, industry, groupId (use `path`)',
-  region: 'company.region',
-  city: 'company.city',
-  park: 'company.park, e.g. "苏州工业园区"',
-  industry: 'company.industry',
-  contact: 'the contact object: name, title, phone, email, wecomId (use `path`)',
-  hasPhone: 'whether a contact phone is present',
-  hasEmail: 'whether a contact e-mail is present',
-  hasContactPoint: 'whether any of phone, e-mail or WeCom id is present',
-  budget: 'budget amount (in its currency), or undefined',
-  budgetCurrency: 'budget currency, e.g. "CNY"',
-  need: 'the free intent text, or undefined',
-  needLength: 'characters of intent text (0 when absent)',
-  priority: '"normal" or "urgent"',
-  sourceTags: 'tags given by the source system',
-  tags: 'tags so far: source tags plus those added by tagging (assignment sees all of them)',
-  intentGrade: 'intent grade A/B/C (assignment and later; tagging sees undefined)',
-  qualified: 'whether the lead meets the valid-lead contract (assignment and later)',
-  pageViews: 'number of page_view behaviours',
-  downloads: 'number of download behaviours',
-  downloadedAssets: 'names of downloaded assets',
-  videoWatchSeconds: 'total seconds of video watched',
-  formSubmits: 'number of form_submit behaviours',
-  lastActivityAt: 'epoch ms of the latest behaviour, or undefined',
-  receivedAt: 'epoch ms the lead arrived',
-  custom: "the host's free custom fields (use `path`)",
-} as const);
+export const LEAD_FACTS = /* @__PURE__ */ (() =>
+  Object.freeze({
+    channel: 'intake channel, e.g. "douyin_live"',
+    campaign: 'campaign name, or undefined',
+    company: 'the company object: name, uscc, region, city, park, industry, groupId (use `path`)',
+    region: 'company.region',
+    city: 'company.city',
+    park: 'company.park, e.g. "苏州工业园区"',
+    industry: 'company.industry',
+    contact: 'the contact object: name, title, phone, email, wecomId (use `path`)',
+    hasPhone: 'whether a contact phone is present',
+    hasEmail: 'whether a contact e-mail is present',
+    hasContactPoint: 'whether any of phone, e-mail or WeCom id is present',
+    budget: 'budget amount (in its currency), or undefined',
+    budgetCurrency: 'budget currency, e.g. "CNY"',
+    need: 'the free intent text, or undefined',
+    needLength: 'characters of intent text (0 when absent)',
+    priority: '"normal" or "urgent"',
+    sourceTags: 'tags given by the source system',
+    tags: 'tags so far: source tags plus those added by tagging (assignment sees all of them)',
+    intentGrade: 'intent grade A/B/C (assignment and later; tagging sees undefined)',
+    qualified: 'whether the lead meets the valid-lead contract (assignment and later)',
+    pageViews: 'number of page_view behaviours',
+    downloads: 'number of download behaviours',
+    downloadedAssets: 'names of downloaded assets',
+    videoWatchSeconds: 'total seconds of video watched',
+    formSubmits: 'number of form_submit behaviours',
+    lastActivityAt: 'epoch ms of the latest behaviour, or undefined',
+    receivedAt: 'epoch ms the lead arrived',
+    custom: "the host's free custom fields (use `path`)",
+  } as const))();
 
 /**
  * Names of {@link LEAD_FACTS}.
@@ -61,7 +62,8 @@ export type LeadFactName = keyof typeof LEAD_FACTS;
  * LEAD_FACT_NAMES.has('park'); // true
  * ```
  */
-export const LEAD_FACT_NAMES: ReadonlySet<string> = new Set(Object.keys(LEAD_FACTS));
+export const LEAD_FACT_NAMES: ReadonlySet<string> = /* @__PURE__ */ (() =>
+  new Set(Object.keys(LEAD_FACTS)))();
 
 /**
  * Build the fact values a lead's conditions see. Pure; `tags`, `intentGrade` and `qualified`
@@ -142,24 +144,30 @@ export function leadFacts(lead: Lead): Record<LeadFactName, unknown> {
  * CUSTOMER_FACTS.oldestUnpaidReceivableDays;
  * ```
  */
-export const CUSTOMER_FACTS = Object.freeze({
-  industry: 'customer industry',
-  region: 'customer region',
-  groupId: 'group the customer belongs to, or undefined',
-  purchasesByModel: 'object: product model → units bought (use `path`)',
-  maxPurchasesOfOneModel: 'most purchases of any single model (count of purchase records)',
-  topModel: 'the model bought most often',
-  oldestUnpaidReceivableDays: 'age in days of the oldest unpaid receivable past its due date (0 if none)',
-  unpaidReceivables: 'total unpaid amount',
-  technicalContactsLast30Days: 'technical contacts in the last 30 days',
-  technicalContactsPrevious90Days: 'technical contacts in the 90 days before those 30',
-  technicalContactTrend:
-    'last-30-day contacts divided by the monthly average of the previous 90 days (1 = steady, < 1 dropping; 1 when no history)',
-  declinedRenewals: 'renewals declined in total',
-  consecutiveDeclinedRenewals: 'renewals declined in a row, most recent first',
-  deliveryDelayFlagged: 'whether a delivery delay is currently flagged',
-  tags: 'customer tags',
-} as const);
+export const CUSTOMER_FACTS = /* @__PURE__ */ (() =>
+  Object.freeze({
+    industry: 'customer industry',
+    region: 'customer region',
+    groupId: 'group the customer belongs to, or undefined',
+    purchasesByModel: 'object: product model → units bought (use `path`)',
+    maxPurchasesOfOneModel: 'most purchases of any single model (count of purchase records)',
+    topModel: 'the model bought most often',
+    lastModel: 'the model of the most recent purchase',
+    consecutivePurchasesOfLastModel:
+      'how many of the most recent purchases in a row are of `lastModel` ("连续3次采购同一型号" is ≥ 3)',
+    oldestUnpaidReceivableDays: 'age in days of the oldest unpaid receivable past its due date (0 if none)',
+    oldestUnpaidInvoiceDays:
+      'days since the invoice date of the oldest unpaid invoice (0 if none; receivables without an invoice date are not counted)',
+    unpaidReceivables: 'total unpaid amount',
+    technicalContactsLast30Days: 'technical contacts in the last 30 days',
+    technicalContactsPrevious90Days: 'technical contacts in the 90 days before those 30',
+    technicalContactTrend:
+      'last-30-day contacts divided by the monthly average of the previous 90 days (1 = steady, < 1 dropping; 1 when no history)',
+    declinedRenewals: 'renewals declined in total',
+    consecutiveDeclinedRenewals: 'renewals declined in a row, most recent first',
+    deliveryDelayFlagged: 'whether a delivery delay is currently flagged',
+    tags: 'customer tags',
+  } as const))();
 
 /**
  * Names of {@link CUSTOMER_FACTS}.
@@ -180,7 +188,8 @@ export type CustomerFactName = keyof typeof CUSTOMER_FACTS;
  * CUSTOMER_FACT_NAMES.has('topModel'); // true
  * ```
  */
-export const CUSTOMER_FACT_NAMES: ReadonlySet<string> = new Set(Object.keys(CUSTOMER_FACTS));
+export const CUSTOMER_FACT_NAMES: ReadonlySet<string> = /* @__PURE__ */ (() =>
+  new Set(Object.keys(CUSTOMER_FACTS)))();
 
 const DAY_MS = 86_400_000;
 
@@ -196,6 +205,7 @@ export type CustomerFactSource = Pick<Customer, 'industry' | 'region' | 'groupId
   readonly purchases?: readonly { readonly model: string; readonly date: string | number }[];
   readonly receivables?: readonly {
     readonly amount: number;
+    readonly invoiceDate?: string | number | undefined;
     readonly dueDate: string | number;
     readonly paidAt?: string | number | undefined;
   }[];
@@ -241,13 +251,28 @@ export function customerFacts(customer: CustomerFactSource, now: number): Record
       topModel = purchase.model;
     }
   }
+  // The most recent purchases in a row of one model (by date; same-day purchases in list order).
+  const byDate = [...(customer.purchases ?? [])]
+    .map((purchase, order) => ({ purchase, order, at: historyInstant(purchase.date) }))
+    .sort((a, b) => b.at - a.at || b.order - a.order);
+  const lastModel = byDate[0]?.purchase.model;
+  let consecutivePurchasesOfLastModel = 0;
+  for (const { purchase } of byDate) {
+    if (purchase.model !== lastModel) break;
+    consecutivePurchasesOfLastModel++;
+  }
   let oldestUnpaidReceivableDays = 0;
+  let oldestUnpaidInvoiceDays = 0;
   let unpaidReceivables = 0;
   for (const receivable of customer.receivables ?? []) {
     if (receivable.paidAt !== undefined) continue;
     unpaidReceivables += receivable.amount;
     const overdueDays = Math.floor((now - historyInstant(receivable.dueDate)) / DAY_MS);
     if (overdueDays > oldestUnpaidReceivableDays) oldestUnpaidReceivableDays = overdueDays;
+    if (receivable.invoiceDate !== undefined) {
+      const invoiceDays = Math.floor((now - historyInstant(receivable.invoiceDate)) / DAY_MS);
+      if (invoiceDays > oldestUnpaidInvoiceDays) oldestUnpaidInvoiceDays = invoiceDays;
+    }
   }
   let last30 = 0;
   let previous90 = 0;
@@ -274,7 +299,10 @@ export function customerFacts(customer: CustomerFactSource, now: number): Record
     purchasesByModel: { ...purchasesByModel },
     maxPurchasesOfOneModel,
     topModel,
+    lastModel,
+    consecutivePurchasesOfLastModel,
     oldestUnpaidReceivableDays,
+    oldestUnpaidInvoiceDays,
     unpaidReceivables,
     technicalContactsLast30Days: last30,
     technicalContactsPrevious90Days: previous90,

@@ -159,7 +159,7 @@ export type OperatorRegistry = Readonly<Record<OperatorName, OperatorDefinition>
 export type DecoratorRegistry = Readonly<Record<DecoratorName, DecoratorDefinition>>;
 
 /** Thrown internally where json-rules-engine would throw; caught by {@link resolveOperator}'s evaluator. */
-const NOT_APPLICABLE: unique symbol = Symbol('leadflow.operator.notApplicable');
+const NOT_APPLICABLE: unique symbol = /* @__PURE__ */ Symbol('leadflow.operator.notApplicable');
 
 /** Milliseconds per day, for `withinLastDays`. */
 const DAY_MS = 86_400_000;
@@ -195,7 +195,7 @@ function indexOfIn(haystack: unknown, needle: unknown): number {
 
 type ValueCheck = (value: unknown) => OperatorValueProblem | undefined;
 
-const NO_POSITION: readonly number[] = Object.freeze([]);
+const NO_POSITION: readonly number[] = /* @__PURE__ */ (() => Object.freeze([]))();
 
 function problem(message: string, at: readonly number[] = NO_POSITION): OperatorValueProblem {
   return { at, message };
@@ -367,90 +367,91 @@ const JRE = 'json-rules-engine';
  * OPERATORS.matchesAny.compare(['high-intent/price-sensitive'], ['high-intent/*'], { now: 0 }); // true
  * ```
  */
-export const OPERATORS: OperatorRegistry = Object.freeze({
-  equal: def('equal', JRE, 'fact === value', (a, b) => a === b, checkPrimitive('equal')),
-  notEqual: def('notEqual', JRE, 'fact !== value', (a, b) => a !== b, checkPrimitive('notEqual')),
-  in: def('in', JRE, 'the value list contains the fact', (a, b) => indexOfIn(b, a) > -1, checkArray('in')),
-  notIn: def(
-    'notIn',
-    JRE,
-    'the value list does not contain the fact',
-    (a, b) => indexOfIn(b, a) === -1,
-    checkArray('notIn'),
-  ),
-  contains: def(
-    'contains',
-    JRE,
-    'the (array) fact contains the value',
-    (a, b) => (a as unknown[]).indexOf(b) > -1,
-    checkPrimitive('contains'),
-    Array.isArray,
-  ),
-  doesNotContain: def(
-    'doesNotContain',
-    JRE,
-    'the (array) fact does not contain the value',
-    (a, b) => (a as unknown[]).indexOf(b) === -1,
-    checkPrimitive('doesNotContain'),
-    Array.isArray,
-  ),
-  lessThan: def(
-    'lessThan',
-    JRE,
-    'fact < value (numeric facts only)',
-    (a, b) => (a as number) < (b as number),
-    checkComparable('lessThan'),
-    numberValidator,
-  ),
-  lessThanInclusive: def(
-    'lessThanInclusive',
-    JRE,
-    'fact <= value (numeric facts only)',
-    (a, b) => (a as number) <= (b as number),
-    checkComparable('lessThanInclusive'),
-    numberValidator,
-  ),
-  greaterThan: def(
-    'greaterThan',
-    JRE,
-    'fact > value (numeric facts only)',
-    (a, b) => (a as number) > (b as number),
-    checkComparable('greaterThan'),
-    numberValidator,
-  ),
-  greaterThanInclusive: def(
-    'greaterThanInclusive',
-    JRE,
-    'fact >= value (numeric facts only)',
-    (a, b) => (a as number) >= (b as number),
-    checkComparable('greaterThanInclusive'),
-    numberValidator,
-  ),
-  inRegion: def(
-    'inRegion',
-    'leadflow',
-    "the region fact equals a listed region or lies below one ('江苏/苏州/工业园区' is in '江苏/苏州')",
-    inRegion,
-    checkList('inRegion', regionProblem),
-  ),
-  matchesAny: def(
-    'matchesAny',
-    'leadflow',
-    "some tag of the fact (a string or string array) matches a pattern; 'a/*' matches tags below 'a/'",
-    matchesAny,
-    checkList('matchesAny', patternProblem),
-  ),
-  withinLastDays: def(
-    'withinLastDays',
-    'leadflow',
-    'the instant fact (epoch ms, Date or ISO string) lies in [now - value days, now]',
-    withinLastDays,
-    (value) =>
-      typeof value === 'number' && value >= 0 && Number.isFinite(value)
-        ? undefined
-        : problem('withinLastDays needs a number of days >= 0'),
-  ),
-});
+export const OPERATORS: OperatorRegistry = /* @__PURE__ */ (() =>
+  Object.freeze({
+    equal: def('equal', JRE, 'fact === value', (a, b) => a === b, checkPrimitive('equal')),
+    notEqual: def('notEqual', JRE, 'fact !== value', (a, b) => a !== b, checkPrimitive('notEqual')),
+    in: def('in', JRE, 'the value list contains the fact', (a, b) => indexOfIn(b, a) > -1, checkArray('in')),
+    notIn: def(
+      'notIn',
+      JRE,
+      'the value list does not contain the fact',
+      (a, b) => indexOfIn(b, a) === -1,
+      checkArray('notIn'),
+    ),
+    contains: def(
+      'contains',
+      JRE,
+      'the (array) fact contains the value',
+      (a, b) => (a as unknown[]).indexOf(b) > -1,
+      checkPrimitive('contains'),
+      Array.isArray,
+    ),
+    doesNotContain: def(
+      'doesNotContain',
+      JRE,
+      'the (array) fact does not contain the value',
+      (a, b) => (a as unknown[]).indexOf(b) === -1,
+      checkPrimitive('doesNotContain'),
+      Array.isArray,
+    ),
+    lessThan: def(
+      'lessThan',
+      JRE,
+      'fact < value (numeric facts only)',
+      (a, b) => (a as number) < (b as number),
+      checkComparable('lessThan'),
+      numberValidator,
+    ),
+    lessThanInclusive: def(
+      'lessThanInclusive',
+      JRE,
+      'fact <= value (numeric facts only)',
+      (a, b) => (a as number) <= (b as number),
+      checkComparable('lessThanInclusive'),
+      numberValidator,
+    ),
+    greaterThan: def(
+      'greaterThan',
+      JRE,
+      'fact > value (numeric facts only)',
+      (a, b) => (a as number) > (b as number),
+      checkComparable('greaterThan'),
+      numberValidator,
+    ),
+    greaterThanInclusive: def(
+      'greaterThanInclusive',
+      JRE,
+      'fact >= value (numeric facts only)',
+      (a, b) => (a as number) >= (b as number),
+      checkComparable('greaterThanInclusive'),
+      numberValidator,
+    ),
+    inRegion: def(
+      'inRegion',
+      'leadflow',
+      "the region fact equals a listed region or lies below one ('江苏/苏州/工业园区' is in '江苏/苏州')",
+      inRegion,
+      checkList('inRegion', regionProblem),
+    ),
+    matchesAny: def(
+      'matchesAny',
+      'leadflow',
+      "some tag of the fact (a string or string array) matches a pattern; 'a/*' matches tags below 'a/'",
+      matchesAny,
+      checkList('matchesAny', patternProblem),
+    ),
+    withinLastDays: def(
+      'withinLastDays',
+      'leadflow',
+      'the instant fact (epoch ms, Date or ISO string) lies in [now - value days, now]',
+      withinLastDays,
+      (value) =>
+        typeof value === 'number' && value >= 0 && Number.isFinite(value)
+          ? undefined
+          : problem('withinLastDays needs a number of days >= 0'),
+    ),
+  }))();
 
 function dec(
   name: DecoratorName,
@@ -474,50 +475,51 @@ function dec(
  * if (r.ok) r.operator.evaluate([3, 4], 2, { now: 0 }); // true
  * ```
  */
-export const DECORATORS: DecoratorRegistry = Object.freeze({
-  someFact: dec(
-    'someFact',
-    'true when the operator holds for some element of the (array) fact',
-    (a, b, next, context) => {
-      const list = a as unknown[];
-      for (let i = 0; i < list.length; i++) if (i in list && next(list[i], b, context)) return true;
-      return false;
-    },
-    Array.isArray,
-  ),
-  someValue: dec(
-    'someValue',
-    'true when the operator holds for some element of the (array) value',
-    (a, b, next, context) => {
-      if (!Array.isArray(b)) throw NOT_APPLICABLE;
-      for (let i = 0; i < b.length; i++) if (i in b && next(a, b[i], context)) return true;
-      return false;
-    },
-  ),
-  everyFact: dec(
-    'everyFact',
-    'true when the operator holds for every element of the (array) fact',
-    (a, b, next, context) => {
-      const list = a as unknown[];
-      for (let i = 0; i < list.length; i++) if (i in list && !next(list[i], b, context)) return false;
-      return true;
-    },
-    Array.isArray,
-  ),
-  everyValue: dec(
-    'everyValue',
-    'true when the operator holds for every element of the (array) value',
-    (a, b, next, context) => {
-      if (!Array.isArray(b)) throw NOT_APPLICABLE;
-      for (let i = 0; i < b.length; i++) if (i in b && !next(a, b[i], context)) return false;
-      return true;
-    },
-  ),
-  swap: dec('swap', 'applies the operator with fact and value exchanged', (a, b, next, context) =>
-    next(b, a, context),
-  ),
-  not: dec('not', 'negates the operator', (a, b, next, context) => !next(a, b, context)),
-});
+export const DECORATORS: DecoratorRegistry = /* @__PURE__ */ (() =>
+  Object.freeze({
+    someFact: dec(
+      'someFact',
+      'true when the operator holds for some element of the (array) fact',
+      (a, b, next, context) => {
+        const list = a as unknown[];
+        for (let i = 0; i < list.length; i++) if (i in list && next(list[i], b, context)) return true;
+        return false;
+      },
+      Array.isArray,
+    ),
+    someValue: dec(
+      'someValue',
+      'true when the operator holds for some element of the (array) value',
+      (a, b, next, context) => {
+        if (!Array.isArray(b)) throw NOT_APPLICABLE;
+        for (let i = 0; i < b.length; i++) if (i in b && next(a, b[i], context)) return true;
+        return false;
+      },
+    ),
+    everyFact: dec(
+      'everyFact',
+      'true when the operator holds for every element of the (array) fact',
+      (a, b, next, context) => {
+        const list = a as unknown[];
+        for (let i = 0; i < list.length; i++) if (i in list && !next(list[i], b, context)) return false;
+        return true;
+      },
+      Array.isArray,
+    ),
+    everyValue: dec(
+      'everyValue',
+      'true when the operator holds for every element of the (array) value',
+      (a, b, next, context) => {
+        if (!Array.isArray(b)) throw NOT_APPLICABLE;
+        for (let i = 0; i < b.length; i++) if (i in b && !next(a, b[i], context)) return false;
+        return true;
+      },
+    ),
+    swap: dec('swap', 'applies the operator with fact and value exchanged', (a, b, next, context) =>
+      next(b, a, context),
+    ),
+    not: dec('not', 'negates the operator', (a, b, next, context) => !next(a, b, context)),
+  }))();
 
 /**
  * The base operator names, in table order.
@@ -528,9 +530,8 @@ export const DECORATORS: DecoratorRegistry = Object.freeze({
  * OPERATOR_NAMES.includes('inRegion'); // true
  * ```
  */
-export const OPERATOR_NAMES: readonly OperatorName[] = Object.freeze(
-  Object.keys(OPERATORS) as OperatorName[],
-);
+export const OPERATOR_NAMES: readonly OperatorName[] = /* @__PURE__ */ (() =>
+  Object.freeze(Object.keys(OPERATORS) as OperatorName[]))();
 
 /**
  * The decorator names, in table order.
@@ -541,9 +542,8 @@ export const OPERATOR_NAMES: readonly OperatorName[] = Object.freeze(
  * DECORATOR_NAMES; // ['someFact', 'someValue', 'everyFact', 'everyValue', 'swap', 'not']
  * ```
  */
-export const DECORATOR_NAMES: readonly DecoratorName[] = Object.freeze(
-  Object.keys(DECORATORS) as DecoratorName[],
-);
+export const DECORATOR_NAMES: readonly DecoratorName[] = /* @__PURE__ */ (() =>
+  Object.freeze(Object.keys(DECORATORS) as DecoratorName[]))();
 
 /**
  * leadflow's own operators (not in json-rules-engine); the reference adapter registers them.
@@ -554,9 +554,8 @@ export const DECORATOR_NAMES: readonly DecoratorName[] = Object.freeze(
  * CUSTOM_OPERATOR_NAMES; // ['inRegion', 'matchesAny', 'withinLastDays']
  * ```
  */
-export const CUSTOM_OPERATOR_NAMES: readonly OperatorName[] = Object.freeze(
-  OPERATOR_NAMES.filter((name) => OPERATORS[name].origin === 'leadflow'),
-);
+export const CUSTOM_OPERATOR_NAMES: readonly OperatorName[] = /* @__PURE__ */ (() =>
+  Object.freeze(OPERATOR_NAMES.filter((name) => OPERATORS[name].origin === 'leadflow')))();
 
 /**
  * An operator name resolved against the tables: base operator, decorators (outermost first) and
@@ -649,7 +648,7 @@ function withValidator(validator: ((factValue: unknown) => boolean) | undefined,
   return validator === undefined ? fn : (a, b, context) => validator(a) && fn(a, b, context);
 }
 
-const resolvedCache = new Map<string, ResolvedOperator>();
+const resolvedCache = /* @__PURE__ */ (() => new Map<string, ResolvedOperator>())();
 
 /**
  * Resolve an operator name — `equal`, or decorated like `not:someFact:inRegion` — against the

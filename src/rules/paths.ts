@@ -30,7 +30,8 @@ import { LeadflowError } from '../errors.js';
  * FORBIDDEN_PATH_KEYS.has('__proto__'); // true
  * ```
  */
-export const FORBIDDEN_PATH_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+export const FORBIDDEN_PATH_KEYS: ReadonlySet<string> = /* @__PURE__ */ (() =>
+  new Set(['__proto__', 'constructor', 'prototype']))();
 
 /** Longest path string accepted (same as the condition string limit). */
 const MAX_PATH_LENGTH = 1_000;

@@ -207,19 +207,19 @@ const DOCS: Readonly<Record<string, readonly [title: string, description: string
 };
 
 /** Paths (as in {@link DOCS}) where a condition over customer facts sits. */
-const CUSTOMER_CONDITIONS = new Set(['crossSell[].when', 'risk[].when']);
+const CUSTOMER_CONDITIONS = /* @__PURE__ */ (() => new Set(['crossSell[].when', 'risk[].when']))();
 /** Paths where a lead condition sits. */
-const LEAD_CONDITIONS = new Set([
-  'tagging.intentGrades[].when',
-  'tagging.rules[].when',
-  'qualification.credibleSource',
-  'qualification.completeInfo',
-  'qualification.explicitNeed',
-  'assignment.rules[].when',
-]);
-const SLA_EVENT_LISTS = new Set(
-  ['startOn', 'stopOn', 'pauseOn', 'resumeOn'].map((k) => `sla.policies[].${k}`),
-);
+const LEAD_CONDITIONS = /* @__PURE__ */ (() =>
+  new Set([
+    'tagging.intentGrades[].when',
+    'tagging.rules[].when',
+    'qualification.credibleSource',
+    'qualification.completeInfo',
+    'qualification.explicitNeed',
+    'assignment.rules[].when',
+  ]))();
+const SLA_EVENT_LISTS = /* @__PURE__ */ (() =>
+  new Set(['startOn', 'stopOn', 'pauseOn', 'resumeOn'].map((k) => `sla.policies[].${k}`)))();
 
 function conditionDefs(): Record<string, JsonSchema> {
   const meta = {

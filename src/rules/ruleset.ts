@@ -15,135 +15,147 @@ import { MESSAGE_LANGUAGES } from './templates.js';
  * console.log(`at most ${RULE_SET_LIMITS.rulesPerSection} rules per section`);
  * ```
  */
-export const RULE_SET_LIMITS = Object.freeze({
-  /** Serialized JSON size of a whole rule set, in UTF-16 code units. */
-  jsonChars: 1_000_000,
-  /** Rules in one section (tagging, assignment, cross-sell, risk), SLA policies, outcomes. */
-  rulesPerSection: 500,
-  /** Pools in one rule set; reps in one pool or candidate list. */
-  pools: 200,
-  poolMembers: 1_000,
-  /** Tags one tagging rule may add. */
-  tagsPerRule: 20,
-  /** Ids and tags: characters. */
-  idLength: 128,
-  /** Template text: characters. */
-  templateLength: 4_000,
-} as const);
+export const RULE_SET_LIMITS = /* @__PURE__ */ (() =>
+  Object.freeze({
+    /** Serialized JSON size of a whole rule set, in UTF-16 code units. */
+    jsonChars: 1_000_000,
+    /** Rules in one section (tagging, assignment, cross-sell, risk), SLA policies, outcomes. */
+    rulesPerSection: 500,
+    /** Pools in one rule set; reps in one pool or candidate list. */
+    pools: 200,
+    poolMembers: 1_000,
+    /** Tags one tagging rule may add. */
+    tagsPerRule: 20,
+    /** Ids and tags: characters. */
+    idLength: 128,
+    /** Template text: characters. */
+    templateLength: 4_000,
+  } as const))();
 
-const id = z
-  .string()
-  .min(1)
-  .max(RULE_SET_LIMITS.idLength)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:/-]*$/, 'an id of letters, digits and _ . : / -');
-const tag = z
-  .string()
-  .min(1)
-  .max(RULE_SET_LIMITS.idLength)
-  .regex(/^[^\s]+$/, 'a tag without spaces');
-const share = z.number().min(0).max(1);
+const id = /* @__PURE__ */ (() =>
+  z
+    .string()
+    .min(1)
+    .max(RULE_SET_LIMITS.idLength)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.:/-]*$/, 'an id of letters, digits and _ . : / -'))();
+const tag = /* @__PURE__ */ (() =>
+  z
+    .string()
+    .min(1)
+    .max(RULE_SET_LIMITS.idLength)
+    .regex(/^[^\s]+$/, 'a tag without spaces'))();
+const share = /* @__PURE__ */ (() => z.number().min(0).max(1))();
 
 /** A rule's optional condition: absent means "always" (a catch-all). */
-const when = conditionSchema.optional();
+const when = /* @__PURE__ */ (() => conditionSchema.optional())();
 
-const taggingRuleSchema = z.strictObject({
-  id,
-  description: z.string().max(500).optional(),
-  when,
-  tags: z.array(tag).min(1).max(RULE_SET_LIMITS.tagsPerRule),
-});
+const taggingRuleSchema = /* @__PURE__ */ (() =>
+  z.strictObject({
+    id,
+    description: z.string().max(500).optional(),
+    when,
+    tags: z.array(tag).min(1).max(RULE_SET_LIMITS.tagsPerRule),
+  }))();
 
-const budgetBandSchema = z.strictObject({
-  tag,
-  /** The band holds budgets strictly below this amount (in CNY); omit on the last band. */
-  below: z.number().positive().optional(),
-});
+const budgetBandSchema = /* @__PURE__ */ (() =>
+  z.strictObject({
+    tag,
+    /** The band holds budgets strictly below this amount (in CNY); omit on the last band. */
+    below: z.number().positive().optional(),
+  }))();
 
-const intentGradeSchema = z.strictObject({
-  grade: z.enum(['A', 'B', 'C']),
-  when,
-});
+const intentGradeSchema = /* @__PURE__ */ (() =>
+  z.strictObject({
+    grade: z.enum(['A', 'B', 'C']),
+    when,
+  }))();
 
-const taggingSchema = z.strictObject({
-  /** Add `channel/<channel>` to every lead. @default true */
-  channelTag: z.boolean().default(true),
-  /** Budget bands in ascending order; the first whose `below` exceeds the budget wins. */
-  budgetBands: z.array(budgetBandSchema).max(50).default([]),
-  /** Intent grades, first match wins; a lead matching none is graded C. */
-  intentGrades: z.array(intentGradeSchema).max(10).default([]),
-  rules: z.array(taggingRuleSchema).max(RULE_SET_LIMITS.rulesPerSection).default([]),
-});
+const taggingSchema = /* @__PURE__ */ (() =>
+  z.strictObject({
+    /** Add `channel/<channel>` to every lead. @default true */
+    channelTag: z.boolean().default(true),
+    /** Budget bands in ascending order; the first whose `below` exceeds the budget wins. */
+    budgetBands: z.array(budgetBandSchema).max(50).default([]),
+    /** Intent grades, first match wins; a lead matching none is graded C. */
+    intentGrades: z.array(intentGradeSchema).max(10).default([]),
+    rules: z.array(taggingRuleSchema).max(RULE_SET_LIMITS.rulesPerSection).default([]),
+  }))();
 
-const qualificationSchema = z.strictObject({
-  /** The "valid lead" contract: all three must hold. Each absent part holds trivially. */
-  credibleSource: when,
-  completeInfo: when,
-  explicitNeed: when,
-  /** Days an unqualified lead stays in incubation (nurturing) before it is recycled. @default 60 */
-  incubationDays: z.number().int().min(1).max(3650).default(60),
-  /** Whether leads that fail the contract are still assigned to sales. @default false */
-  assignUnqualified: z.boolean().default(false),
-});
+const qualificationSchema = /* @__PURE__ */ (() =>
+  z.strictObject({
+    /** The "valid lead" contract: all three must hold. Each absent part holds trivially. */
+    credibleSource: when,
+    completeInfo: when,
+    explicitNeed: when,
+    /** Days an unqualified lead stays in incubation (nurturing) before it is recycled. @default 60 */
+    incubationDays: z.number().int().min(1).max(3650).default(60),
+    /** Whether leads that fail the contract are still assigned to sales. @default false */
+    assignUnqualified: z.boolean().default(false),
+  }))();
 
-const poolSchema = z.strictObject({
-  id,
-  repIds: z.array(id).min(1).max(RULE_SET_LIMITS.poolMembers),
-});
+const poolSchema = /* @__PURE__ */ (() =>
+  z.strictObject({
+    id,
+    repIds: z.array(id).min(1).max(RULE_SET_LIMITS.poolMembers),
+  }))();
 
 /** Which lead attributes a candidate rep must cover (their `regions` / `industries` lists). */
-const matchFilterSchema = z
-  .strictObject({ region: z.boolean().default(false), industry: z.boolean().default(false) })
-  .optional();
+const matchFilterSchema = /* @__PURE__ */ (() =>
+  z.strictObject({ region: z.boolean().default(false), industry: z.boolean().default(false) }).optional())();
 
-const candidatesSchema = {
+const candidatesSchema = /* @__PURE__ */ (() => ({
   /** A pool id (from the rule set's `pools`, else the team's pools). */
   pool: id.optional(),
   /** Or the candidate reps inline, in preference order. */
   repIds: z.array(id).min(1).max(RULE_SET_LIMITS.poolMembers).optional(),
   match: matchFilterSchema,
-};
+}))();
 
-const strategySchema = z.discriminatedUnion('type', [
-  /** A fixed rep, with optional overflow reps in order when the first is unavailable. */
-  z.strictObject({ type: z.literal('owner'), repId: id, overflowTo: z.array(id).max(50).default([]) }),
-  z.strictObject({ type: z.literal('roundRobin'), ...candidatesSchema }),
-  z.strictObject({ type: z.literal('leastLoaded'), ...candidatesSchema }),
+const strategySchema = /* @__PURE__ */ (() =>
+  z.discriminatedUnion('type', [
+    /** A fixed rep, with optional overflow reps in order when the first is unavailable. */
+    z.strictObject({ type: z.literal('owner'), repId: id, overflowTo: z.array(id).max(50).default([]) }),
+    z.strictObject({ type: z.literal('roundRobin'), ...candidatesSchema }),
+    z.strictObject({ type: z.literal('leastLoaded'), ...candidatesSchema }),
+    z.strictObject({
+      type: z.literal('bestMatch'),
+      ...candidatesSchema,
+      /** Wins older than this many days do not count. @default 90 */
+      lookbackDays: z.number().int().min(1).max(3650).default(90),
+    }),
+    z.strictObject({
+      type: z.literal('broadcast'),
+      ...candidatesSchema,
+      /** How long the offer stays open before assignment falls through to the next rule. @default "10m" */
+      claimTimeout: durationSchema.default(600_000),
+    }),
+  ]))();
+
+const assignmentRuleSchema = /* @__PURE__ */ (() =>
   z.strictObject({
-    type: z.literal('bestMatch'),
-    ...candidatesSchema,
-    /** Wins older than this many days do not count. @default 90 */
-    lookbackDays: z.number().int().min(1).max(3650).default(90),
-  }),
+    id,
+    description: z.string().max(500).optional(),
+    when,
+    strategy: strategySchema,
+    /**
+     * What happens when no candidate is eligible (capacity, leave, inactive, mismatch):
+     * try the next rule, or go straight to the fallback. @default "nextRule"
+     */
+    onNoCandidate: z.enum(['nextRule', 'fallback']).optional(),
+  }))();
+
+const fallbackSchema = /* @__PURE__ */ (() =>
   z.strictObject({
-    type: z.literal('broadcast'),
-    ...candidatesSchema,
-    /** How long the offer stays open before assignment falls through to the next rule. @default "10m" */
-    claimTimeout: durationSchema.default(600_000),
-  }),
-]);
+    type: z.literal('supervisorQueue'),
+    /** A specific supervisor; default: the team's first supervisor. */
+    supervisorId: id.optional(),
+  }))();
 
-const assignmentRuleSchema = z.strictObject({
-  id,
-  description: z.string().max(500).optional(),
-  when,
-  strategy: strategySchema,
-  /**
-   * What happens when no candidate is eligible (capacity, leave, inactive, mismatch):
-   * try the next rule, or go straight to the fallback. @default "nextRule"
-   */
-  onNoCandidate: z.enum(['nextRule', 'fallback']).optional(),
-});
-
-const fallbackSchema = z.strictObject({
-  type: z.literal('supervisorQueue'),
-  /** A specific supervisor; default: the team's first supervisor. */
-  supervisorId: id.optional(),
-});
-
-const assignmentSchema = z.strictObject({
-  rules: z.array(assignmentRuleSchema).max(RULE_SET_LIMITS.rulesPerSection).default([]),
-  fallback: fallbackSchema.default({ type: 'supervisorQueue' }),
-});
+const assignmentSchema = /* @__PURE__ */ (() =>
+  z.strictObject({
+    rules: z.array(assignmentRuleSchema).max(RULE_SET_LIMITS.rulesPerSection).default([]),
+    fallback: fallbackSchema.default({ type: 'supervisorQueue' }),
+  }))();
 
 /**
  * Events SLA policies may start, stop, pause or resume on.
@@ -188,104 +200,113 @@ export const SLA_EVENTS = [
  */
 export type SlaEvent = (typeof SLA_EVENTS)[number];
 
-const recipient = z.enum(['owner', 'manager', 'supervisor', 'departmentHead', 'serviceTeam']);
+const recipient = /* @__PURE__ */ (() =>
+  z.enum(['owner', 'manager', 'supervisor', 'departmentHead', 'serviceTeam']))();
 
-const slaActionSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('escalate'), to: z.enum(['supervisor', 'manager', 'departmentHead']) }),
+const slaActionSchema = /* @__PURE__ */ (() =>
+  z.discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('escalate'), to: z.enum(['supervisor', 'manager', 'departmentHead']) }),
+    z.strictObject({
+      type: z.literal('notify'),
+      channel: z.string().min(1).max(40),
+      to: recipient,
+      template: id,
+      /** Attach the lead's behaviour snapshot (pages, downloads, video seconds). @default false */
+      includeBehaviourSnapshot: z.boolean().default(false),
+    }),
+    z.strictObject({ type: z.literal('reassign') }),
+    z.strictObject({ type: z.literal('raisePriority') }),
+  ]))();
+
+const slaPolicySchema = /* @__PURE__ */ (() =>
   z.strictObject({
-    type: z.literal('notify'),
-    channel: z.string().min(1).max(40),
-    to: recipient,
-    template: id,
-    /** Attach the lead's behaviour snapshot (pages, downloads, video seconds). @default false */
-    includeBehaviourSnapshot: z.boolean().default(false),
-  }),
-  z.strictObject({ type: z.literal('reassign') }),
-  z.strictObject({ type: z.literal('raisePriority') }),
-]);
+    id,
+    description: z.string().max(500).optional(),
+    entity: z.enum(['lead', 'opportunity', 'task']).default('lead'),
+    startOn: z.array(z.string()).min(1).max(10),
+    stopOn: z.array(z.string()).min(1).max(10),
+    pauseOn: z.array(z.string()).max(10).default([]),
+    resumeOn: z.array(z.string()).max(10).default([]),
+    target: durationSchema,
+    clock: z.enum(['business', 'wall']),
+    /** Warn this long before the breach. */
+    warnBefore: durationSchema.optional(),
+    onWarn: z.array(slaActionSchema).max(10).default([]),
+    onBreach: z.array(slaActionSchema).max(10).default([]),
+  }))();
 
-const slaPolicySchema = z.strictObject({
-  id,
-  description: z.string().max(500).optional(),
-  entity: z.enum(['lead', 'opportunity', 'task']).default('lead'),
-  startOn: z.array(z.string()).min(1).max(10),
-  stopOn: z.array(z.string()).min(1).max(10),
-  pauseOn: z.array(z.string()).max(10).default([]),
-  resumeOn: z.array(z.string()).max(10).default([]),
-  target: durationSchema,
-  clock: z.enum(['business', 'wall']),
-  /** Warn this long before the breach. */
-  warnBefore: durationSchema.optional(),
-  onWarn: z.array(slaActionSchema).max(10).default([]),
-  onBreach: z.array(slaActionSchema).max(10).default([]),
-});
-
-const templateSchema = z.strictObject({
-  subject: z.string().max(200).optional(),
-  /** Text with `{{dot.path}}` placeholders over the lead, rep and policy; no code runs. */
-  text: z.string().min(1).max(RULE_SET_LIMITS.templateLength),
-});
+const templateSchema = /* @__PURE__ */ (() =>
+  z.strictObject({
+    subject: z.string().max(200).optional(),
+    /** Text with `{{dot.path}}` placeholders over the lead, rep and policy; no code runs. */
+    text: z.string().min(1).max(RULE_SET_LIMITS.templateLength),
+  }))();
 
 /** A channel name: what a notifier is registered under (`wecom`, `sms`, `board`, …). */
-const channelName = z.string().min(1).max(40);
+const channelName = /* @__PURE__ */ (() => z.string().min(1).max(40))();
 
-const routingSchema = z.strictObject({
-  /**
-   * The channels of each message kind (a template id, e.g. `unassigned-escalation`), in order: one
-   * message per channel. Replaces the `channel` the SLA action (or the built-in message) names.
-   */
-  kinds: z.record(id, z.array(channelName).min(1).max(5)).default({}),
-  /**
-   * Channels to try next, in order, when a message fails for good on a channel: a permanent or
-   * configuration error, retries exhausted, or recipients without an address there (e.g.
-   * `{ "wecom": ["sms"] }`: WeCom app down → SMS).
-   */
-  fallbacks: z.record(channelName, z.array(channelName).min(1).max(5)).default({}),
-});
+const routingSchema = /* @__PURE__ */ (() =>
+  z.strictObject({
+    /**
+     * The channels of each message kind (a template id, e.g. `unassigned-escalation`), in order: one
+     * message per channel. Replaces the `channel` the SLA action (or the built-in message) names.
+     */
+    kinds: z.record(id, z.array(channelName).min(1).max(5)).default({}),
+    /**
+     * Channels to try next, in order, when a message fails for good on a channel: a permanent or
+     * configuration error, retries exhausted, or recipients without an address there (e.g.
+     * `{ "wecom": ["sms"] }`: WeCom app down → SMS).
+     */
+    fallbacks: z.record(channelName, z.array(channelName).min(1).max(5)).default({}),
+  }))();
 
-const followUpOutcomeSchema = z.strictObject({
-  id,
-  label: z.string().max(100),
-  /** Default next contact time after this outcome, if the rep gives none. */
-  nextContactIn: durationSchema,
-  /** Lead state this outcome moves to. @default "contacted" */
-  moveTo: z.enum(['contacted', 'nurturing', 'converted', 'disqualified']).default('contacted'),
-});
+const followUpOutcomeSchema = /* @__PURE__ */ (() =>
+  z.strictObject({
+    id,
+    label: z.string().max(100),
+    /** Default next contact time after this outcome, if the rep gives none. */
+    nextContactIn: durationSchema,
+    /** Lead state this outcome moves to. @default "contacted" */
+    moveTo: z.enum(['contacted', 'nurturing', 'converted', 'disqualified']).default('contacted'),
+  }))();
 
 /** A department task's answer window: `within` from the task's creation, counted on `clock`. */
-const taskWindowSchema = z.strictObject({
-  within: durationSchema,
-  /**
-   * `business`: `within` counts working time only (the calendar's hours, holidays and 调休 make-up
-   * days), so a task created Friday 16:00 with `48h` is due six working days later, never on a
-   * weekend; `wall`: plain elapsed time. @default "business"
-   */
-  clock: z.enum(['business', 'wall']).default('business'),
-});
+const taskWindowSchema = /* @__PURE__ */ (() =>
+  z.strictObject({
+    within: durationSchema,
+    /**
+     * `business`: `within` counts working time only (the calendar's hours, holidays and 调休 make-up
+     * days), so a task created Friday 16:00 with `48h` is due six working days later, never on a
+     * weekend; `wall`: plain elapsed time. @default "business"
+     */
+    clock: z.enum(['business', 'wall']).default('business'),
+  }))();
 
-const customerRuleSchema = z.strictObject({
-  id,
-  description: z.string().max(500).optional(),
-  when: conditionSchema,
-  effect: z.strictObject({
-    type: z.enum(['recommendation', 'alert', 'task']),
-    kind: id,
-    severity: z.enum(['info', 'warning', 'high']).default('info'),
-    to: recipient,
-    template: id.optional(),
-  }),
-});
+const customerRuleSchema = /* @__PURE__ */ (() =>
+  z.strictObject({
+    id,
+    description: z.string().max(500).optional(),
+    when: conditionSchema,
+    effect: z.strictObject({
+      type: z.enum(['recommendation', 'alert', 'task']),
+      kind: id,
+      severity: z.enum(['info', 'warning', 'high']).default('info'),
+      to: recipient,
+      template: id.optional(),
+    }),
+  }))();
 
-const targetsSchema = z.strictObject({
-  /** Share of leads assigned within `assignWithin` (business time). @default 0.95 */
-  assignedWithinShare: share.default(0.95),
-  assignWithin: durationSchema.default(300_000),
-  /** Share of leads with a first follow-up within `firstFollowUpWithin` (wall time). @default 0.9 */
-  followedUpWithinShare: share.default(0.9),
-  firstFollowUpWithin: durationSchema.default(86_400_000),
-  /** Share advanced at least one stage by the planned next-contact time. @default 0.85 */
-  advancedOnTimeShare: share.default(0.85),
-});
+const targetsSchema = /* @__PURE__ */ (() =>
+  z.strictObject({
+    /** Share of leads assigned within `assignWithin` (business time). @default 0.95 */
+    assignedWithinShare: share.default(0.95),
+    assignWithin: durationSchema.default(300_000),
+    /** Share of leads with a first follow-up within `firstFollowUpWithin` (wall time). @default 0.9 */
+    followedUpWithinShare: share.default(0.9),
+    firstFollowUpWithin: durationSchema.default(86_400_000),
+    /** Share advanced at least one stage by the planned next-contact time. @default 0.85 */
+    advancedOnTimeShare: share.default(0.85),
+  }))();
 
 /**
  * The zod schema of a rule set: JSON, versioned, with conditions in json-rules-engine syntax.
@@ -298,92 +319,95 @@ const targetsSchema = z.strictObject({
  * if (!parsed.success) console.log(parsed.error.issues);
  * ```
  */
-export const ruleSetSchema = z.strictObject({
-  /** The JSON Schema an editor validates the file with (`ruleset.schema.json`); ignored. */
-  $schema: z.string().max(2_000).optional(),
-  id,
-  version: z.string().min(1).max(40),
-  name: z.string().max(200).optional(),
-  description: z.string().max(2_000).optional(),
-  targets: targetsSchema.default({
-    assignedWithinShare: 0.95,
-    assignWithin: 300_000,
-    followedUpWithinShare: 0.9,
-    firstFollowUpWithin: 86_400_000,
-    advancedOnTimeShare: 0.85,
-  }),
-  tagging: taggingSchema.default({ channelTag: true, budgetBands: [], intentGrades: [], rules: [] }),
-  qualification: qualificationSchema.default({ incubationDays: 60, assignUnqualified: false }),
-  pools: z.array(poolSchema).max(RULE_SET_LIMITS.pools).default([]),
-  assignment: assignmentSchema,
-  sla: z.strictObject({ policies: z.array(slaPolicySchema).max(100).default([]) }).default({ policies: [] }),
-  /**
-   * Language of the built-in message templates, durations and behaviour snapshots.
-   * @default "zh-CN"
-   */
-  language: z.enum(MESSAGE_LANGUAGES).default('zh-CN'),
-  /** Message templates by id; they override the built-in ones of `language` (`MESSAGE_TEMPLATES`). */
-  templates: z.record(id, templateSchema).default({}),
-  /** Which channels each message kind goes to, and where a failing channel falls back to. */
-  routing: routingSchema.default({ kinds: {}, fallbacks: {} }),
-  followUp: z
-    .strictObject({ outcomes: z.array(followUpOutcomeSchema).max(50).default([]) })
-    .default({ outcomes: [] }),
-  crossSell: z.array(customerRuleSchema).max(RULE_SET_LIMITS.rulesPerSection).default([]),
-  risk: z.array(customerRuleSchema).max(RULE_SET_LIMITS.rulesPerSection).default([]),
-  opportunity: z
-    .strictObject({
-      /** Per-stage gate overrides (whole lists); stages not given keep the defaults. */
-      gates: stageGatesSchema.optional(),
-      /**
-       * How long each department has to answer its task, and on which clock. A kind not given
-       * keeps its template's window (technical 48 h — seed: 限时48小时内反馈可行性 —, production
-       * 24 h, after-sales 72 h) on business time. Overdue → escalated to the department head.
-       */
-      taskWindows: z
-        .strictObject({
-          technicalFeasibility: taskWindowSchema.optional(),
-          productionPlanning: taskWindowSchema.optional(),
-          afterSalesFile: taskWindowSchema.optional(),
-        })
-        .optional(),
-      /**
-       * Department tasks opportunities start: on entering a stage, or when won.
-       * @default technical feasibility on solution matching, production planning on delivery
-       * kickoff, the after-sales equipment file when won
-       */
-      tasks: z
-        .array(
-          z.strictObject({
-            on: z.enum(['stageEntered', 'won']),
-            stage: z.enum(OPPORTUNITY_STAGE_IDS as unknown as [string, ...string[]]).optional(),
-            kind: z.enum(TASK_KINDS),
-          }),
-        )
-        .max(50)
-        .default([
+export const ruleSetSchema = /* @__PURE__ */ (() =>
+  z.strictObject({
+    /** The JSON Schema an editor validates the file with (`ruleset.schema.json`); ignored. */
+    $schema: z.string().max(2_000).optional(),
+    id,
+    version: z.string().min(1).max(40),
+    name: z.string().max(200).optional(),
+    description: z.string().max(2_000).optional(),
+    targets: targetsSchema.default({
+      assignedWithinShare: 0.95,
+      assignWithin: 300_000,
+      followedUpWithinShare: 0.9,
+      firstFollowUpWithin: 86_400_000,
+      advancedOnTimeShare: 0.85,
+    }),
+    tagging: taggingSchema.default({ channelTag: true, budgetBands: [], intentGrades: [], rules: [] }),
+    qualification: qualificationSchema.default({ incubationDays: 60, assignUnqualified: false }),
+    pools: z.array(poolSchema).max(RULE_SET_LIMITS.pools).default([]),
+    assignment: assignmentSchema,
+    sla: z
+      .strictObject({ policies: z.array(slaPolicySchema).max(100).default([]) })
+      .default({ policies: [] }),
+    /**
+     * Language of the built-in message templates, durations and behaviour snapshots.
+     * @default "zh-CN"
+     */
+    language: z.enum(MESSAGE_LANGUAGES).default('zh-CN'),
+    /** Message templates by id; they override the built-in ones of `language` (`MESSAGE_TEMPLATES`). */
+    templates: z.record(id, templateSchema).default({}),
+    /** Which channels each message kind goes to, and where a failing channel falls back to. */
+    routing: routingSchema.default({ kinds: {}, fallbacks: {} }),
+    followUp: z
+      .strictObject({ outcomes: z.array(followUpOutcomeSchema).max(50).default([]) })
+      .default({ outcomes: [] }),
+    crossSell: z.array(customerRuleSchema).max(RULE_SET_LIMITS.rulesPerSection).default([]),
+    risk: z.array(customerRuleSchema).max(RULE_SET_LIMITS.rulesPerSection).default([]),
+    opportunity: z
+      .strictObject({
+        /** Per-stage gate overrides (whole lists); stages not given keep the defaults. */
+        gates: stageGatesSchema.optional(),
+        /**
+         * How long each department has to answer its task, and on which clock. A kind not given
+         * keeps its template's window (technical 48 h — seed: 限时48小时内反馈可行性 —, production
+         * 24 h, after-sales 72 h) on business time. Overdue → escalated to the department head.
+         */
+        taskWindows: z
+          .strictObject({
+            technicalFeasibility: taskWindowSchema.optional(),
+            productionPlanning: taskWindowSchema.optional(),
+            afterSalesFile: taskWindowSchema.optional(),
+          })
+          .optional(),
+        /**
+         * Department tasks opportunities start: on entering a stage, or when won.
+         * @default technical feasibility on solution matching, production planning on delivery
+         * kickoff, the after-sales equipment file when won
+         */
+        tasks: z
+          .array(
+            z.strictObject({
+              on: z.enum(['stageEntered', 'won']),
+              stage: z.enum(OPPORTUNITY_STAGE_IDS as unknown as [string, ...string[]]).optional(),
+              kind: z.enum(TASK_KINDS),
+            }),
+          )
+          .max(50)
+          .default([
+            { on: 'stageEntered', stage: 'solutionMatching', kind: 'technicalFeasibility' },
+            { on: 'stageEntered', stage: 'deliveryKickoff', kind: 'productionPlanning' },
+            { on: 'won', kind: 'afterSalesFile' },
+          ]),
+      })
+      .default({
+        tasks: [
           { on: 'stageEntered', stage: 'solutionMatching', kind: 'technicalFeasibility' },
           { on: 'stageEntered', stage: 'deliveryKickoff', kind: 'productionPlanning' },
           { on: 'won', kind: 'afterSalesFile' },
-        ]),
-    })
-    .default({
-      tasks: [
-        { on: 'stageEntered', stage: 'solutionMatching', kind: 'technicalFeasibility' },
-        { on: 'stageEntered', stage: 'deliveryKickoff', kind: 'productionPlanning' },
-        { on: 'won', kind: 'afterSalesFile' },
-      ],
-    }),
-  customers: z
-    .strictObject({
-      /**
-       * Accept customers whose USCC fails the GB 32100 checks (codes from the pilot era before
-       * the standard), with a warning instead of an error. @default false
-       */
-      allowPilotUscc: z.boolean().default(false),
-    })
-    .default({ allowPilotUscc: false }),
-});
+        ],
+      }),
+    customers: z
+      .strictObject({
+        /**
+         * Accept customers whose USCC fails the GB 32100 checks (codes from the pilot era before
+         * the standard), with a warning instead of an error. @default false
+         */
+        allowPilotUscc: z.boolean().default(false),
+      })
+      .default({ allowPilotUscc: false }),
+  }))();
 
 /**
  * A rule set as written (JSON input: durations as strings, defaults optional).
@@ -469,7 +493,9 @@ export type CustomerRule = RuleSet['crossSell'][number];
  * const technical: TaskWindow = { within: 48 * 3_600_000, clock: 'business' };
  * ```
  */
-export type TaskWindow = NonNullable<NonNullable<RuleSet['opportunity']['taskWindows']>['technicalFeasibility']>;
+export type TaskWindow = NonNullable<
+  NonNullable<RuleSet['opportunity']['taskWindows']>['technicalFeasibility']
+>;
 
 /**
  * JSON Schema (draft 2020-12) of a rule set *as written*, for editors and the playground's
@@ -481,7 +507,8 @@ export type TaskWindow = NonNullable<NonNullable<RuleSet['opportunity']['taskWin
  * writeFileSync('ruleset.schema.json', JSON.stringify(ruleSetJsonSchema, null, 2));
  * ```
  */
-export const ruleSetJsonSchema: Record<string, unknown> = z.toJSONSchema(ruleSetSchema, {
-  io: 'input',
-  unrepresentable: 'any',
-}) as Record<string, unknown>;
+export const ruleSetJsonSchema: Record<string, unknown> = /* @__PURE__ */ (() =>
+  z.toJSONSchema(ruleSetSchema, {
+    io: 'input',
+    unrepresentable: 'any',
+  }) as Record<string, unknown>)();

@@ -22,14 +22,15 @@ import * as z from 'zod';
  * OPPORTUNITY_STAGES.map((s) => s.label).join(' → '); // '线索确认 → 需求诊断 → … → 交付启动'
  * ```
  */
-export const OPPORTUNITY_STAGES = Object.freeze([
-  Object.freeze({ id: 'leadConfirmation', label: '线索确认' }),
-  Object.freeze({ id: 'needsDiagnosis', label: '需求诊断' }),
-  Object.freeze({ id: 'solutionMatching', label: '方案匹配' }),
-  Object.freeze({ id: 'sampleQuotation', label: '样件报价' }),
-  Object.freeze({ id: 'contractReview', label: '合同评审' }),
-  Object.freeze({ id: 'deliveryKickoff', label: '交付启动' }),
-] as const);
+export const OPPORTUNITY_STAGES = /* @__PURE__ */ (() =>
+  Object.freeze([
+    Object.freeze({ id: 'leadConfirmation', label: '线索确认' }),
+    Object.freeze({ id: 'needsDiagnosis', label: '需求诊断' }),
+    Object.freeze({ id: 'solutionMatching', label: '方案匹配' }),
+    Object.freeze({ id: 'sampleQuotation', label: '样件报价' }),
+    Object.freeze({ id: 'contractReview', label: '合同评审' }),
+    Object.freeze({ id: 'deliveryKickoff', label: '交付启动' }),
+  ] as const))();
 
 /**
  * Id of one of the six {@link OPPORTUNITY_STAGES}.
@@ -51,9 +52,8 @@ export type OpportunityStageId = (typeof OPPORTUNITY_STAGES)[number]['id'];
  * OPPORTUNITY_STAGE_IDS.indexOf('contractReview'); // 4
  * ```
  */
-export const OPPORTUNITY_STAGE_IDS: readonly OpportunityStageId[] = Object.freeze(
-  OPPORTUNITY_STAGES.map((s) => s.id),
-);
+export const OPPORTUNITY_STAGE_IDS: readonly OpportunityStageId[] = /* @__PURE__ */ (() =>
+  Object.freeze(OPPORTUNITY_STAGES.map((s) => s.id)))();
 
 /**
  * Whether `value` is one of the six stage ids.
@@ -177,44 +177,45 @@ const field = (spec: GateField): GateField => Object.freeze(spec);
  * // ['painPointsTop3', 'decisionChainRoles', 'competitorAlternatives']
  * ```
  */
-export const DEFAULT_STAGE_GATES: StageGates = Object.freeze({
-  leadConfirmation: Object.freeze([
-    field({ field: 'contactConfirmed', label: '联系人已确认', kind: 'boolean' }),
-    field({ field: 'budgetRange', label: '预算区间', kind: 'text' }),
-    field({ field: 'decisionTimeline', label: '预计决策时间', kind: 'date' }),
-  ]),
-  needsDiagnosis: Object.freeze([
-    field({ field: 'painPointsTop3', label: '客户痛点TOP3', kind: 'list', minItems: 3, maxItems: 3 }),
-    field({
-      field: 'decisionChainRoles',
-      label: '决策链角色图谱',
-      kind: 'list',
-      minItems: 1,
-      itemFields: Object.freeze(['role', 'name']),
-    }),
-    field({ field: 'competitorAlternatives', label: '竞品替代方案分析', kind: 'list', minItems: 1 }),
-  ]),
-  solutionMatching: Object.freeze([
-    field({ field: 'proposedSolutionId', label: '推荐方案', kind: 'text' }),
-    field({ field: 'technicalFeasibilityConfirmed', label: '技术可行性已确认', kind: 'boolean' }),
-    field({ field: 'fitScore', label: '方案匹配度', kind: 'number', min: 0, max: 100 }),
-  ]),
-  sampleQuotation: Object.freeze([
-    field({ field: 'sampleAccepted', label: '样件已确认', kind: 'boolean' }),
-    field({ field: 'quotationAmount', label: '报价金额', kind: 'number', min: 0 }),
-    field({ field: 'quotationValidUntil', label: '报价有效期', kind: 'date' }),
-  ]),
-  contractReview: Object.freeze([
-    field({ field: 'contractDraftId', label: '合同草案编号', kind: 'text' }),
-    field({ field: 'legalReviewDone', label: '法务评审完成', kind: 'boolean' }),
-    field({ field: 'paymentTerms', label: '付款条款', kind: 'text' }),
-  ]),
-  deliveryKickoff: Object.freeze([
-    field({ field: 'purchaseOrderNo', label: '客户采购订单号', kind: 'text' }),
-    field({ field: 'deliveryDate', label: '约定交期', kind: 'date' }),
-    field({ field: 'kickoffMeetingAt', label: '启动会时间', kind: 'date' }),
-  ]),
-});
+export const DEFAULT_STAGE_GATES: StageGates = /* @__PURE__ */ (() =>
+  Object.freeze({
+    leadConfirmation: Object.freeze([
+      field({ field: 'contactConfirmed', label: '联系人已确认', kind: 'boolean' }),
+      field({ field: 'budgetRange', label: '预算区间', kind: 'text' }),
+      field({ field: 'decisionTimeline', label: '预计决策时间', kind: 'date' }),
+    ]),
+    needsDiagnosis: Object.freeze([
+      field({ field: 'painPointsTop3', label: '客户痛点TOP3', kind: 'list', minItems: 3, maxItems: 3 }),
+      field({
+        field: 'decisionChainRoles',
+        label: '决策链角色图谱',
+        kind: 'list',
+        minItems: 1,
+        itemFields: Object.freeze(['role', 'name']),
+      }),
+      field({ field: 'competitorAlternatives', label: '竞品替代方案分析', kind: 'list', minItems: 1 }),
+    ]),
+    solutionMatching: Object.freeze([
+      field({ field: 'proposedSolutionId', label: '推荐方案', kind: 'text' }),
+      field({ field: 'technicalFeasibilityConfirmed', label: '技术可行性已确认', kind: 'boolean' }),
+      field({ field: 'fitScore', label: '方案匹配度', kind: 'number', min: 0, max: 100 }),
+    ]),
+    sampleQuotation: Object.freeze([
+      field({ field: 'sampleAccepted', label: '样件已确认', kind: 'boolean' }),
+      field({ field: 'quotationAmount', label: '报价金额', kind: 'number', min: 0 }),
+      field({ field: 'quotationValidUntil', label: '报价有效期', kind: 'date' }),
+    ]),
+    contractReview: Object.freeze([
+      field({ field: 'contractDraftId', label: '合同草案编号', kind: 'text' }),
+      field({ field: 'legalReviewDone', label: '法务评审完成', kind: 'boolean' }),
+      field({ field: 'paymentTerms', label: '付款条款', kind: 'text' }),
+    ]),
+    deliveryKickoff: Object.freeze([
+      field({ field: 'purchaseOrderNo', label: '客户采购订单号', kind: 'text' }),
+      field({ field: 'deliveryDate', label: '约定交期', kind: 'date' }),
+      field({ field: 'kickoffMeetingAt', label: '启动会时间', kind: 'date' }),
+    ]),
+  }))();
 
 /**
  * The table with the stages given in `overrides` replaced (whole lists, not merged field by
@@ -389,11 +390,15 @@ export function checkRequiredFields(specs: readonly GateField[], values: unknown
 // ---------------------------------------------------------------------------------------------
 // Schema (rule-set section)
 
-const fieldName = z
-  .string()
-  .min(1)
-  .max(64)
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a field name of letters, digits and _ (not starting with a digit)');
+const fieldName = /* @__PURE__ */ (() =>
+  z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(
+      /^[A-Za-z_][A-Za-z0-9_]*$/,
+      'a field name of letters, digits and _ (not starting with a digit)',
+    ))();
 
 /**
  * Schema of one {@link GateField}. Options must suit the kind (`minItems`/`maxItems`/`itemFields`
@@ -406,54 +411,56 @@ const fieldName = z
  * gateFieldSchema.parse({ field: 'fitScore', label: '方案匹配度', kind: 'number', min: 0, max: 100 });
  * ```
  */
-export const gateFieldSchema = z
-  .strictObject({
-    field: fieldName,
-    label: z.string().trim().min(1).max(100),
-    kind: z.enum(GATE_FIELD_KINDS),
-    minItems: z.number().int().min(0).max(1_000).optional(),
-    maxItems: z.number().int().min(1).max(1_000).optional(),
-    itemFields: z.array(fieldName).min(1).max(20).optional(),
-    min: z.number().optional(),
-    max: z.number().optional(),
-    allowFalse: z.boolean().optional(),
-  })
-  .superRefine((spec, ctx) => {
-    const only = (keys: readonly (keyof typeof spec)[], kind: GateFieldKind) => {
-      for (const key of keys) {
-        if (spec[key] !== undefined && spec.kind !== kind) {
-          ctx.addIssue({ code: 'custom', path: [key], message: `${key} applies to kind '${kind}' only` });
+export const gateFieldSchema = /* @__PURE__ */ (() =>
+  z
+    .strictObject({
+      field: fieldName,
+      label: z.string().trim().min(1).max(100),
+      kind: z.enum(GATE_FIELD_KINDS),
+      minItems: z.number().int().min(0).max(1_000).optional(),
+      maxItems: z.number().int().min(1).max(1_000).optional(),
+      itemFields: z.array(fieldName).min(1).max(20).optional(),
+      min: z.number().optional(),
+      max: z.number().optional(),
+      allowFalse: z.boolean().optional(),
+    })
+    .superRefine((spec, ctx) => {
+      const only = (keys: readonly (keyof typeof spec)[], kind: GateFieldKind) => {
+        for (const key of keys) {
+          if (spec[key] !== undefined && spec.kind !== kind) {
+            ctx.addIssue({ code: 'custom', path: [key], message: `${key} applies to kind '${kind}' only` });
+          }
         }
+      };
+      only(['minItems', 'maxItems', 'itemFields'], 'list');
+      only(['min', 'max'], 'number');
+      only(['allowFalse'], 'boolean');
+      if (spec.minItems !== undefined && spec.maxItems !== undefined && spec.minItems > spec.maxItems) {
+        ctx.addIssue({ code: 'custom', path: ['maxItems'], message: 'must not be below minItems' });
       }
-    };
-    only(['minItems', 'maxItems', 'itemFields'], 'list');
-    only(['min', 'max'], 'number');
-    only(['allowFalse'], 'boolean');
-    if (spec.minItems !== undefined && spec.maxItems !== undefined && spec.minItems > spec.maxItems) {
-      ctx.addIssue({ code: 'custom', path: ['maxItems'], message: 'must not be below minItems' });
-    }
-    if (spec.min !== undefined && spec.max !== undefined && spec.min > spec.max) {
-      ctx.addIssue({ code: 'custom', path: ['max'], message: 'must not be below min' });
-    }
-  });
+      if (spec.min !== undefined && spec.max !== undefined && spec.min > spec.max) {
+        ctx.addIssue({ code: 'custom', path: ['max'], message: 'must not be below min' });
+      }
+    }))();
 
-const stageGateListSchema = z
-  .array(gateFieldSchema)
-  .max(30)
-  .superRefine((list, ctx) => {
-    const seen = new Set<string>();
-    list.forEach((spec, i) => {
-      if (seen.has(spec.field)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [i, 'field'],
-          message: `field '${spec.field}' is listed twice in this stage`,
-        });
-      }
-      seen.add(spec.field);
-    });
-  })
-  .optional();
+const stageGateListSchema = /* @__PURE__ */ (() =>
+  z
+    .array(gateFieldSchema)
+    .max(30)
+    .superRefine((list, ctx) => {
+      const seen = new Set<string>();
+      list.forEach((spec, i) => {
+        if (seen.has(spec.field)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [i, 'field'],
+            message: `field '${spec.field}' is listed twice in this stage`,
+          });
+        }
+        seen.add(spec.field);
+      });
+    })
+    .optional())();
 
 /**
  * Schema of a rule set's gates section: per stage id, the list of required fields replacing the
@@ -469,14 +476,15 @@ const stageGateListSchema = z
  * const gates = resolveStageGates(section);
  * ```
  */
-export const stageGatesSchema = z.strictObject({
-  leadConfirmation: stageGateListSchema,
-  needsDiagnosis: stageGateListSchema,
-  solutionMatching: stageGateListSchema,
-  sampleQuotation: stageGateListSchema,
-  contractReview: stageGateListSchema,
-  deliveryKickoff: stageGateListSchema,
-});
+export const stageGatesSchema = /* @__PURE__ */ (() =>
+  z.strictObject({
+    leadConfirmation: stageGateListSchema,
+    needsDiagnosis: stageGateListSchema,
+    solutionMatching: stageGateListSchema,
+    sampleQuotation: stageGateListSchema,
+    contractReview: stageGateListSchema,
+    deliveryKickoff: stageGateListSchema,
+  }))();
 
 /**
  * A parsed gates section (see {@link stageGatesSchema}).

@@ -141,7 +141,7 @@ const en: Readonly<Record<string, MessageTemplate>> = {
  * ```
  */
 export const MESSAGE_TEMPLATES: Readonly<Record<MessageLanguage, Readonly<Record<string, MessageTemplate>>>> =
-  Object.freeze({ 'zh-CN': Object.freeze(zh), en: Object.freeze(en) });
+  /* @__PURE__ */ (() => Object.freeze({ 'zh-CN': Object.freeze(zh), en: Object.freeze(en) }))();
 
 /**
  * A duration for people, in whole days, hours or minutes: `15 分钟`, `24 小时`, `5 天` /

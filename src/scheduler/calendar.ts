@@ -9,8 +9,8 @@ const MAX_EMPTY_DAYS = 3 * 366;
 /** Day caches are dropped past this size so a long-running host cannot grow them forever. */
 const MAX_CACHED_DAYS = 20_000;
 /** Instants accepted: years 1000 to 9999. */
-const MIN_INSTANT = Date.UTC(1000, 0, 1);
-const MAX_INSTANT = Date.UTC(10_000, 0, 1) - 1;
+const MIN_INSTANT = /* @__PURE__ */ (() => Date.UTC(1000, 0, 1))();
+const MAX_INSTANT = /* @__PURE__ */ (() => Date.UTC(10_000, 0, 1) - 1)();
 const MAX_DURATION_MS = 100 * 365 * DAY_MS;
 
 const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
@@ -174,10 +174,11 @@ export function workweek(
  * const calendar = createCalendar({ zone: 'Asia/Shanghai', week: CHINA_DEFAULT_WEEK });
  * ```
  */
-export const CHINA_DEFAULT_WEEK: WeekHours = workweek([
-  ['09:00', '12:00'],
-  ['13:00', '18:00'],
-]);
+export const CHINA_DEFAULT_WEEK: WeekHours = /* @__PURE__ */ (() =>
+  workweek([
+    ['09:00', '12:00'],
+    ['13:00', '18:00'],
+  ]))();
 
 // ---------------------------------------------------------------------------------------------
 // Validation helpers
@@ -305,7 +306,8 @@ interface Day {
   readonly total: number;
 }
 
-const EMPTY_DAY: Day = Object.freeze({ iv: Object.freeze([]) as readonly number[], total: 0 });
+const EMPTY_DAY: Day = /* @__PURE__ */ (() =>
+  Object.freeze({ iv: Object.freeze([]) as readonly number[], total: 0 }))();
 
 /**
  * Create a {@link BusinessCalendar}. Validates everything up front; errors are

@@ -25,9 +25,10 @@ export interface Clock {
  * const startedAt = systemClock.now();
  * ```
  */
-export const systemClock: Clock = Object.freeze({
-  now: () => Date.now(),
-});
+export const systemClock: Clock = /* @__PURE__ */ (() =>
+  Object.freeze({
+    now: () => Date.now(),
+  }))();
 
 /**
  * A clock that only moves when told to. Used by simulations, replays and tests.

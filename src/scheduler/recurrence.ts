@@ -7,7 +7,8 @@ import type { BusinessCalendar, Instant } from './calendar.js';
 // module.exports object), bundlers and vitest expose named exports. Accept both shapes.
 type RRuleClass = typeof rrule.RRule;
 const rruleModule = rrule as unknown as { RRule?: RRuleClass; default?: { RRule?: RRuleClass } };
-const RRuleCtor: RRuleClass | undefined = rruleModule.RRule ?? rruleModule.default?.RRule;
+const RRuleCtor: RRuleClass | undefined = /* @__PURE__ */ (() =>
+  rruleModule.RRule ?? rruleModule.default?.RRule)();
 
 const HOUR_MS = 3_600_000;
 

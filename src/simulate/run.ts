@@ -61,7 +61,8 @@ const MAX_ADVANCE = 5 * MINUTE;
  * new Date(DEFAULT_SIMULATION_START).toISOString(); // '2026-03-01T16:00:00.000Z'
  * ```
  */
-export const DEFAULT_SIMULATION_START: number = Date.parse('2026-03-02T00:00:00+08:00');
+export const DEFAULT_SIMULATION_START: number = /* @__PURE__ */ (() =>
+  Date.parse('2026-03-02T00:00:00+08:00'))();
 
 /**
  * One host action the simulated people took through the engine's public API, as reported to
@@ -424,29 +425,33 @@ const LOSS_REASONS: readonly (readonly string[])[] = [
 const ROLLBACK_REASONS: readonly string[] = ['客户需求变更', '价格重新谈判', '样件需重新制作', '决策人变更'];
 const DELAY_REASONS: readonly string[] = ['模具返修', '原材料到货延迟', '产线排产冲突'];
 // Shared, frozen field values (memory storage keeps references, so shared values cost nothing).
-const PAIN_POINTS: readonly (readonly string[])[] = [
-  ['人工成本高', '良率不稳定', '换线时间长'],
-  ['交期不可控', '能耗偏高', '设备老化'],
-  ['质量追溯困难', '产能不足', '数据孤岛'],
-].map((list) => Object.freeze(list));
-const DECISION_CHAINS: readonly FieldValue[] = [
+const PAIN_POINTS: readonly (readonly string[])[] = /* @__PURE__ */ (() =>
   [
-    { role: '技术决策人', name: '王工' },
-    { role: '采购', name: '李经理' },
-  ],
+    ['人工成本高', '良率不稳定', '换线时间长'],
+    ['交期不可控', '能耗偏高', '设备老化'],
+    ['质量追溯困难', '产能不足', '数据孤岛'],
+  ].map((list) => Object.freeze(list)))();
+const DECISION_CHAINS: readonly FieldValue[] = /* @__PURE__ */ (() =>
   [
-    { role: '总经理', name: '陈总' },
-    { role: '生产总监', name: '赵总监' },
-    { role: '采购', name: '孙经理' },
-  ],
-].map((chain) => Object.freeze(chain.map((member) => Object.freeze(member))) as unknown as FieldValue);
-const COMPETITORS: readonly (readonly string[])[] = [['西门子'], ['汇川技术', '台达'], ['本地集成商']].map(
-  (list) => Object.freeze(list),
-);
+    [
+      { role: '技术决策人', name: '王工' },
+      { role: '采购', name: '李经理' },
+    ],
+    [
+      { role: '总经理', name: '陈总' },
+      { role: '生产总监', name: '赵总监' },
+      { role: '采购', name: '孙经理' },
+    ],
+  ].map((chain) => Object.freeze(chain.map((member) => Object.freeze(member))) as unknown as FieldValue))();
+const COMPETITORS: readonly (readonly string[])[] = /* @__PURE__ */ (() =>
+  [['西门子'], ['汇川技术', '台达'], ['本地集成商']].map((list) => Object.freeze(list)))();
 const PAYMENT_TERMS: readonly string[] = ['30%预付，60%发货前，10%质保金', '50%预付，50%验收后30天'];
-const BOM: readonly string[] = Object.freeze(['控制柜 x1', '伺服驱动 x4', '视觉检测单元 x1']);
-const DELIVERY_CONSTRAINTS: readonly string[] = Object.freeze(['伺服电机交期6周', '需客户现场停线2天']);
-const EQUIPMENT: readonly string[] = Object.freeze(['自动化产线控制系统', '视觉检测单元']);
+const BOM: readonly string[] = /* @__PURE__ */ (() =>
+  Object.freeze(['控制柜 x1', '伺服驱动 x4', '视觉检测单元 x1']))();
+const DELIVERY_CONSTRAINTS: readonly string[] = /* @__PURE__ */ (() =>
+  Object.freeze(['伺服电机交期6周', '需客户现场停线2天']))();
+const EQUIPMENT: readonly string[] = /* @__PURE__ */ (() =>
+  Object.freeze(['自动化产线控制系统', '视觉检测单元']))();
 
 /** A budget band as sales writes it. */
 function budgetBand(amount: number): string {

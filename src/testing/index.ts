@@ -7,13 +7,6 @@
  * @packageDocumentation
  */
 
-export {
-  arrivalStreamArbitrary,
-  followUpBehaviourArbitrary,
-  leadArbitrary,
-  ruleSetArbitrary,
-  teamArbitrary,
-} from './arbitraries.js';
 export { decideLeadWithReference } from '../rules/decide-reference.js';
 export {
   createReferenceEvaluator,
@@ -21,6 +14,13 @@ export {
   type ReferenceEvaluator,
   toReferenceConditions,
 } from '../rules/reference-engine.js';
+export {
+  arrivalStreamArbitrary,
+  followUpBehaviourArbitrary,
+  leadArbitrary,
+  ruleSetArbitrary,
+  teamArbitrary,
+} from './arbitraries.js';
 export { driveStream, type RepBehaviour } from './drive.js';
 export { minuteSteppingChinaCalendar } from './minute-calendar.js';
 export {

@@ -113,19 +113,21 @@ export interface AliyunSmsNotifierOptions {
  */
 export type AliyunSmsOutcome = 'ok' | 'retryable' | 'permanent' | 'config' | 'unknown';
 
-const RETRYABLE_CODES = new Set(['isv.BUSINESS_LIMIT_CONTROL', 'SignatureNonceUsed']);
-const CONFIG_CODES = new Set([
-  'SignatureDoesNotMatch',
-  'IncompleteSignature',
-  'InvalidAccessKeySecret',
-  'MissingSecurityToken',
-  'NoPermission',
-  'isv.ACCOUNT_NOT_EXISTS',
-  'isv.ACCOUNT_ABNORMAL',
-  'isv.OUT_OF_SERVICE',
-  'isv.AMOUNT_NOT_ENOUGH',
-  'isv.DENY_IP_RANGE',
-]);
+const RETRYABLE_CODES = /* @__PURE__ */ (() =>
+  new Set(['isv.BUSINESS_LIMIT_CONTROL', 'SignatureNonceUsed']))();
+const CONFIG_CODES = /* @__PURE__ */ (() =>
+  new Set([
+    'SignatureDoesNotMatch',
+    'IncompleteSignature',
+    'InvalidAccessKeySecret',
+    'MissingSecurityToken',
+    'NoPermission',
+    'isv.ACCOUNT_NOT_EXISTS',
+    'isv.ACCOUNT_ABNORMAL',
+    'isv.OUT_OF_SERVICE',
+    'isv.AMOUNT_NOT_ENOUGH',
+    'isv.DENY_IP_RANGE',
+  ]))();
 const CONFIG_PREFIXES = ['InvalidAccessKeyId', 'InvalidSecurityToken', 'InvalidTimeStamp', 'Forbidden'];
 
 /**

@@ -64,7 +64,7 @@ export interface DingtalkRobotNotifierOptions extends RobotTransportOptions {
 
 const CONTENT_MAX_BYTES = 18_000;
 /** 310000: signature, keyword or IP check failed; 300001/300005: no such token; 40035: missing parameter. */
-const CONFIG_CODES = new Set([310000, 300001, 300005, 40035]);
+const CONFIG_CODES = /* @__PURE__ */ (() => new Set([310000, 300001, 300005, 40035]))();
 
 /**
  * DingTalk's robot signature: `Base64(HMAC-SHA256(key = secret, message = timestamp + "\n" +

@@ -149,7 +149,8 @@ export function emailMessageId(idempotencyKey: string, domain: string): string {
  */
 export type SmtpOutcome = 'retryable' | 'permanent' | 'config';
 
-const CONFIG_CODES = new Set(['EAUTH', 'ENOAUTH', 'EOAUTH2', 'ECONFIG', 'EREQUIRETLS']);
+const CONFIG_CODES = /* @__PURE__ */ (() =>
+  new Set(['EAUTH', 'ENOAUTH', 'EOAUTH2', 'ECONFIG', 'EREQUIRETLS']))();
 
 /**
  * Sort a nodemailer error (or one entry of `rejectedErrors`): an SMTP reply 4yz → retryable,

@@ -68,9 +68,9 @@ export interface FeishuRobotNotifierOptions extends RobotTransportOptions {
 /** The body must stay under 20 KB; leave room for the JSON around the text. */
 const TEXT_MAX_BYTES = 18_000;
 /** 19001 invalid webhook, 19021 signature/timestamp, 19022 IP not allowed, 19024 keyword missing. */
-const CONFIG_CODES = new Set([19001, 19021, 19022, 19024]);
+const CONFIG_CODES = /* @__PURE__ */ (() => new Set([19001, 19021, 19022, 19024]))();
 /** 11232 / 11233 frequency limits; 9499 documented as Bad Request but answered for rate limits too. */
-const RETRYABLE_CODES = new Set([11232, 11233, 9499]);
+const RETRYABLE_CODES = /* @__PURE__ */ (() => new Set([11232, 11233, 9499]))();
 
 /**
  * Feishu's custom bot signature: `Base64(HMAC-SHA256(key = timestamp + "\n" + secret,

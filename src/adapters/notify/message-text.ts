@@ -6,7 +6,7 @@
  * @module
  */
 
-const encoder = new TextEncoder();
+const encoder = /* @__PURE__ */ (() => new TextEncoder())();
 
 /**
  * `text` cut to at most `maxBytes` UTF-8 bytes, ending in `…` when cut, never splitting a

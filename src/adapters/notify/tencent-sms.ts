@@ -83,13 +83,14 @@ export interface TencentSmsNotifierOptions {
  */
 export type TencentSmsOutcome = 'ok' | 'retryable' | 'permanent' | 'config' | 'unknown';
 
-const CONFIG_CODES = new Set([
-  'FailedOperation.SignatureIncorrectOrUnapproved',
-  'FailedOperation.TemplateIncorrectOrUnapproved',
-  'FailedOperation.InsufficientBalanceInSmsPackage',
-  'FailedOperation.MissingSignature',
-  'FailedOperation.MissingTemplateToModify',
-]);
+const CONFIG_CODES = /* @__PURE__ */ (() =>
+  new Set([
+    'FailedOperation.SignatureIncorrectOrUnapproved',
+    'FailedOperation.TemplateIncorrectOrUnapproved',
+    'FailedOperation.InsufficientBalanceInSmsPackage',
+    'FailedOperation.MissingSignature',
+    'FailedOperation.MissingTemplateToModify',
+  ]))();
 
 /**
  * Sort a Tencent Cloud SMS code (a request's `Error.Code` or a number's `SendStatusSet[].Code`)

@@ -155,12 +155,12 @@ export interface WecomAppNotifier extends Notifier {
 const CONTENT_MAX_BYTES = 2048;
 const MAX_RECIPIENTS = 1000;
 /** Token codes after which the token is fetched again and the send retried once. */
-const TOKEN_CODES = new Set([40014, 41001, 42001]);
+const TOKEN_CODES = /* @__PURE__ */ (() => new Set([40014, 41001, 42001]))();
 /** Configuration errors: 40013 invalid corp id, 40001 invalid secret, 40056 invalid agent id,
  * 48002 API forbidden for this app, 60020 IP not in the app's trusted IPs. */
-const CONFIG_CODES = new Set([40013, 40001, 40056, 48002, 60020]);
+const CONFIG_CODES = /* @__PURE__ */ (() => new Set([40013, 40001, 40056, 48002, 60020]))();
 /** Retryable: 45009 frequency limit, 45033 concurrency limit, -1 system busy. */
-const RETRYABLE_CODES = new Set([45009, 45033, -1]);
+const RETRYABLE_CODES = /* @__PURE__ */ (() => new Set([45009, 45033, -1]))();
 
 type TokenOutcome = { ok: true; token: string } | { ok: false; failure: NotifyFailure };
 

@@ -206,7 +206,7 @@ export function wecomRobotBody(message: NotifyMessage, format: WecomRobotFormat)
 }
 
 /** Retryable errcodes: 45009 frequency limit, 45033 concurrency limit, -1 system busy. */
-const RETRYABLE = new Set([45009, 45033, -1]);
+const RETRYABLE = /* @__PURE__ */ (() => new Set([45009, 45033, -1]))();
 
 function wecomRobotResult(name: string, reply: JsonReply): NotifyResult {
   if (!reply.ok) return reply.failure;

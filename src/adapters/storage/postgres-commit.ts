@@ -51,7 +51,7 @@ export type Row = Record<string, unknown>;
  * A query as a named statement: parsed and planned once per connection, not on every call. The
  * name follows from the text (the schema is in it), so one name never stands for two texts.
  */
-const statementNames = new Map<string, string>();
+const statementNames = /* @__PURE__ */ (() => new Map<string, string>())();
 export function named(text: string, values: unknown[]): pg.QueryConfig {
   let name = statementNames.get(text);
   if (name === undefined) {

@@ -185,7 +185,7 @@ class SortedKeys {
   }
 }
 
-const NO_ITEMS: readonly never[] = Object.freeze([]);
+const NO_ITEMS: readonly never[] = /* @__PURE__ */ (() => Object.freeze([]))();
 
 /** `items.map(fn)`, without allocating for an absent or empty commit section (most are). */
 function mapSection<T, U>(items: readonly T[] | undefined, fn: (item: T, index: number) => U): U[] {

@@ -85,63 +85,69 @@ const hengruiRuleSet = {
  * const compiled = compileRuleSet(hengruiPreset.ruleSet, { team: hengruiPreset.team });
  * ```
  */
-export const hengruiPreset: { readonly ruleSet: RuleSetInput; readonly team: Team } = {
-  ruleSet: hengruiRuleSet,
-  team: parseTeam({
-    reps: [
-      {
-        id: 'hr-zhao',
-        name: '赵磊',
-        regions: ['浙江'],
-        industries: ['汽车零部件', '摩托车配件'],
-        dailyCapacity: 10,
-        manager: 'hr-sup-chen',
-        recentWins: [{ date: '2026-02-10', industry: '汽车零部件', region: '浙江', amount: 900_000 }],
+export const hengruiPreset: { readonly ruleSet: RuleSetInput; readonly team: Team } =
+  /* @__PURE__ */ (() => ({
+    ruleSet: hengruiRuleSet,
+    team: parseTeam({
+      reps: [
+        {
+          id: 'hr-zhao',
+          name: '赵磊',
+          regions: ['浙江'],
+          industries: ['汽车零部件', '摩托车配件'],
+          dailyCapacity: 10,
+          manager: 'hr-sup-chen',
+          recentWins: [{ date: '2026-02-10', industry: '汽车零部件', region: '浙江', amount: 900_000 }],
+        },
+        {
+          id: 'hr-qian',
+          name: '钱芳',
+          regions: ['江苏', '上海'],
+          industries: ['汽车零部件', '工程机械'],
+          dailyCapacity: 10,
+          manager: 'hr-sup-chen',
+          recentWins: [{ date: '2026-01-15', industry: '工程机械', region: '江苏', amount: 1_500_000 }],
+        },
+        {
+          id: 'hr-sun',
+          name: '孙浩',
+          regions: ['浙江', '江苏', '上海'],
+          industries: ['新能源汽车', '汽车零部件'],
+          dailyCapacity: 12,
+          manager: 'hr-sup-chen',
+        },
+        {
+          id: 'hr-li',
+          name: '李娟',
+          regions: ['广东', '福建', '湖北'],
+          industries: ['汽车零部件', '家电'],
+          dailyCapacity: 10,
+          manager: 'hr-sup-chen',
+        },
+        {
+          id: 'hr-zhou',
+          name: '周斌',
+          regions: ['山东', '河北', '天津', '北京'],
+          industries: ['汽车零部件', '农机'],
+          dailyCapacity: 10,
+          manager: 'hr-sup-chen',
+        },
+      ],
+      supervisors: [{ id: 'hr-sup-chen', name: '陈总监' }],
+      staff: [
+        { id: 'hr-eng-ma', name: '马工', title: '技术可行性' },
+        { id: 'hr-plan-he', name: '何经理', title: '生产排产' },
+        { id: 'hr-svc-lin', name: '林经理', title: '售后' },
+      ],
+      departments: {
+        technical: { id: 'hr-dept-tech', name: '技术部', headId: 'hr-eng-ma', memberIds: ['hr-eng-ma'] },
+        production: { id: 'hr-dept-prod', name: '生产部', headId: 'hr-plan-he', memberIds: ['hr-plan-he'] },
+        afterSales: {
+          id: 'hr-dept-service',
+          name: '售后部',
+          headId: 'hr-svc-lin',
+          memberIds: ['hr-svc-lin'],
+        },
       },
-      {
-        id: 'hr-qian',
-        name: '钱芳',
-        regions: ['江苏', '上海'],
-        industries: ['汽车零部件', '工程机械'],
-        dailyCapacity: 10,
-        manager: 'hr-sup-chen',
-        recentWins: [{ date: '2026-01-15', industry: '工程机械', region: '江苏', amount: 1_500_000 }],
-      },
-      {
-        id: 'hr-sun',
-        name: '孙浩',
-        regions: ['浙江', '江苏', '上海'],
-        industries: ['新能源汽车', '汽车零部件'],
-        dailyCapacity: 12,
-        manager: 'hr-sup-chen',
-      },
-      {
-        id: 'hr-li',
-        name: '李娟',
-        regions: ['广东', '福建', '湖北'],
-        industries: ['汽车零部件', '家电'],
-        dailyCapacity: 10,
-        manager: 'hr-sup-chen',
-      },
-      {
-        id: 'hr-zhou',
-        name: '周斌',
-        regions: ['山东', '河北', '天津', '北京'],
-        industries: ['汽车零部件', '农机'],
-        dailyCapacity: 10,
-        manager: 'hr-sup-chen',
-      },
-    ],
-    supervisors: [{ id: 'hr-sup-chen', name: '陈总监' }],
-    staff: [
-      { id: 'hr-eng-ma', name: '马工', title: '技术可行性' },
-      { id: 'hr-plan-he', name: '何经理', title: '生产排产' },
-      { id: 'hr-svc-lin', name: '林经理', title: '售后' },
-    ],
-    departments: {
-      technical: { id: 'hr-dept-tech', name: '技术部', headId: 'hr-eng-ma', memberIds: ['hr-eng-ma'] },
-      production: { id: 'hr-dept-prod', name: '生产部', headId: 'hr-plan-he', memberIds: ['hr-plan-he'] },
-      afterSales: { id: 'hr-dept-service', name: '售后部', headId: 'hr-svc-lin', memberIds: ['hr-svc-lin'] },
-    },
-  }),
-};
+    }),
+  }))();

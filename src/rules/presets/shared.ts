@@ -41,7 +41,7 @@ export const UNASSIGNED_15M: SlaPolicyInput = {
 };
 
 /** Assigned but not opened in 30 min (business time) → WeCom reminder with behaviour snapshot (杭州智控). */
-export const UNOPENED_30M: SlaPolicyInput = {
+export const UNOPENED_30M: SlaPolicyInput = /* @__PURE__ */ (() => ({
   id: 'unopened-30m',
   description: '超 30 分钟未查看自动触发企业微信提醒，并推送客户历史行为快照',
   entity: 'lead',
@@ -58,7 +58,7 @@ export const UNOPENED_30M: SlaPolicyInput = {
       includeBehaviourSnapshot: true,
     },
   ],
-};
+}))();
 
 /** First follow-up within 24 h of assignment (wall time), warned 4 h before. */
 export const FIRST_FOLLOW_UP_24H: SlaPolicyInput = {
@@ -169,7 +169,7 @@ export const SEED_INTENT_GRADES: Section<'tagging'>['intentGrades'] = [
 ];
 
 /** The "valid lead" contract: credible source + complete info + explicit need (有效线索). */
-export const SEED_QUALIFICATION: Section<'qualification'> = {
+export const SEED_QUALIFICATION: Section<'qualification'> = /* @__PURE__ */ (() => ({
   // "api" is absent on purpose: a partner feed must be vetted before its leads count as valid.
   credibleSource: {
     all: [
@@ -188,7 +188,7 @@ export const SEED_QUALIFICATION: Section<'qualification'> = {
     ],
   },
   incubationDays: 60,
-};
+}))();
 
 export const SEED_CROSS_SELL: Section<'crossSell'> = [
   {

@@ -94,99 +94,104 @@ const zhikongRuleSet = {
  * const compiled = compileRuleSet(zhikongPreset.ruleSet, { team: zhikongPreset.team });
  * ```
  */
-export const zhikongPreset: { readonly ruleSet: RuleSetInput; readonly team: Team } = {
-  ruleSet: zhikongRuleSet,
-  team: parseTeam({
-    reps: [
-      {
-        id: 'rep-a',
-        name: '销售A 张伟',
-        regions: ['江苏', '上海'],
-        industries: ['汽车零部件', '机械制造'],
-        dailyCapacity: 8,
-        manager: 'sup-wang',
-        contact: { wecomId: 'ZhangWei', mobile: '13800138001', email: 'zhangwei@zhikong.example.cn' },
-        recentWins: [
-          { date: '2026-01-12', industry: '汽车零部件', region: '江苏', amount: 1_200_000 },
-          { date: '2025-12-03', industry: '汽车零部件', region: '江苏', amount: 800_000 },
-        ],
+export const zhikongPreset: { readonly ruleSet: RuleSetInput; readonly team: Team } =
+  /* @__PURE__ */ (() => ({
+    ruleSet: zhikongRuleSet,
+    team: parseTeam({
+      reps: [
+        {
+          id: 'rep-a',
+          name: '销售A 张伟',
+          regions: ['江苏', '上海'],
+          industries: ['汽车零部件', '机械制造'],
+          dailyCapacity: 8,
+          manager: 'sup-wang',
+          contact: { wecomId: 'ZhangWei', mobile: '13800138001', email: 'zhangwei@zhikong.example.cn' },
+          recentWins: [
+            { date: '2026-01-12', industry: '汽车零部件', region: '江苏', amount: 1_200_000 },
+            { date: '2025-12-03', industry: '汽车零部件', region: '江苏', amount: 800_000 },
+          ],
+        },
+        {
+          id: 'rep-b',
+          name: '销售B 李娜',
+          regions: ['江苏', '上海', '浙江'],
+          industries: ['汽车零部件', '电子制造'],
+          dailyCapacity: 10,
+          manager: 'sup-wang',
+          contact: { wecomId: 'LiNa', mobile: '13800138002' },
+          recentWins: [{ date: '2026-02-20', industry: '电子制造', region: '浙江', amount: 450_000 }],
+        },
+        {
+          id: 'rep-c',
+          name: '销售C 王强',
+          regions: ['上海', '浙江'],
+          industries: ['新能源', '机械制造'],
+          dailyCapacity: 10,
+          manager: 'sup-wang',
+          contact: { wecomId: 'WangQiang', mobile: '13800138003' },
+          recentWins: [{ date: '2026-03-05', industry: '新能源', region: '上海', amount: 2_000_000 }],
+        },
+        {
+          id: 'rep-d',
+          name: '销售D 陈静',
+          regions: [],
+          industries: ['教育'],
+          dailyCapacity: 10,
+          manager: 'sup-wang',
+          contact: { mobile: '13800138004' },
+        },
+        {
+          id: 'rep-e',
+          name: '销售E 刘洋',
+          regions: ['浙江', '安徽'],
+          industries: ['化工', '食品饮料'],
+          dailyCapacity: 12,
+          manager: 'sup-wang',
+          contact: { wecomId: 'LiuYang', mobile: '13800138005' },
+          recentWins: [{ date: '2026-01-28', industry: '化工', region: '浙江', amount: 600_000 }],
+        },
+        {
+          id: 'rep-f',
+          name: '销售F 赵敏',
+          regions: ['广东', '福建', '山东'],
+          industries: ['电子制造', '机械制造'],
+          dailyCapacity: 12,
+          manager: 'sup-wang',
+          contact: { wecomId: 'ZhaoMin', mobile: '13800138006' },
+        },
+      ],
+      supervisors: [
+        {
+          id: 'sup-wang',
+          name: '销售总监 王主管',
+          contact: { wecomId: 'WangZhuguan', mobile: '13900139000' },
+        },
+      ],
+      staff: [
+        {
+          id: 'eng-sun',
+          name: '孙工',
+          title: '技术支持',
+          contact: { wecomId: 'SunGong', mobile: '13700137001' },
+        },
+        {
+          id: 'plan-zhou',
+          name: '周经理',
+          title: '生产计划',
+          contact: { wecomId: 'ZhouJingli', mobile: '13700137002' },
+        },
+        {
+          id: 'svc-wu',
+          name: '吴经理',
+          title: '售后服务',
+          contact: { wecomId: 'WuJingli', mobile: '13700137003' },
+        },
+      ],
+      departments: {
+        technical: { id: 'dept-tech', name: '技术部', headId: 'eng-sun', memberIds: ['eng-sun'] },
+        production: { id: 'dept-prod', name: '生产计划部', headId: 'plan-zhou', memberIds: ['plan-zhou'] },
+        afterSales: { id: 'dept-service', name: '售后服务部', headId: 'svc-wu', memberIds: ['svc-wu'] },
       },
-      {
-        id: 'rep-b',
-        name: '销售B 李娜',
-        regions: ['江苏', '上海', '浙江'],
-        industries: ['汽车零部件', '电子制造'],
-        dailyCapacity: 10,
-        manager: 'sup-wang',
-        contact: { wecomId: 'LiNa', mobile: '13800138002' },
-        recentWins: [{ date: '2026-02-20', industry: '电子制造', region: '浙江', amount: 450_000 }],
-      },
-      {
-        id: 'rep-c',
-        name: '销售C 王强',
-        regions: ['上海', '浙江'],
-        industries: ['新能源', '机械制造'],
-        dailyCapacity: 10,
-        manager: 'sup-wang',
-        contact: { wecomId: 'WangQiang', mobile: '13800138003' },
-        recentWins: [{ date: '2026-03-05', industry: '新能源', region: '上海', amount: 2_000_000 }],
-      },
-      {
-        id: 'rep-d',
-        name: '销售D 陈静',
-        regions: [],
-        industries: ['教育'],
-        dailyCapacity: 10,
-        manager: 'sup-wang',
-        contact: { mobile: '13800138004' },
-      },
-      {
-        id: 'rep-e',
-        name: '销售E 刘洋',
-        regions: ['浙江', '安徽'],
-        industries: ['化工', '食品饮料'],
-        dailyCapacity: 12,
-        manager: 'sup-wang',
-        contact: { wecomId: 'LiuYang', mobile: '13800138005' },
-        recentWins: [{ date: '2026-01-28', industry: '化工', region: '浙江', amount: 600_000 }],
-      },
-      {
-        id: 'rep-f',
-        name: '销售F 赵敏',
-        regions: ['广东', '福建', '山东'],
-        industries: ['电子制造', '机械制造'],
-        dailyCapacity: 12,
-        manager: 'sup-wang',
-        contact: { wecomId: 'ZhaoMin', mobile: '13800138006' },
-      },
-    ],
-    supervisors: [
-      { id: 'sup-wang', name: '销售总监 王主管', contact: { wecomId: 'WangZhuguan', mobile: '13900139000' } },
-    ],
-    staff: [
-      {
-        id: 'eng-sun',
-        name: '孙工',
-        title: '技术支持',
-        contact: { wecomId: 'SunGong', mobile: '13700137001' },
-      },
-      {
-        id: 'plan-zhou',
-        name: '周经理',
-        title: '生产计划',
-        contact: { wecomId: 'ZhouJingli', mobile: '13700137002' },
-      },
-      {
-        id: 'svc-wu',
-        name: '吴经理',
-        title: '售后服务',
-        contact: { wecomId: 'WuJingli', mobile: '13700137003' },
-      },
-    ],
-    departments: {
-      technical: { id: 'dept-tech', name: '技术部', headId: 'eng-sun', memberIds: ['eng-sun'] },
-      production: { id: 'dept-prod', name: '生产计划部', headId: 'plan-zhou', memberIds: ['plan-zhou'] },
-      afterSales: { id: 'dept-service', name: '售后服务部', headId: 'svc-wu', memberIds: ['svc-wu'] },
-    },
-  }),
-};
+    }),
+  }))();
