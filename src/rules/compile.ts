@@ -1,7 +1,7 @@
 import { LeadflowError } from '../errors.js';
 import type { Team } from '../model/team.js';
 import { type CompiledCondition, compileCondition } from './conditions.js';
-import { CUSTOMER_FACT_NAMES, LEAD_FACT_NAMES } from './facts.js';
+import { CUSTOMER_FACT_NAMES, CUSTOMER_KNOWLEDGE_NAMES, LEAD_FACT_NAMES } from './facts.js';
 import {
   type AssignmentStrategy,
   type CustomerRule,
@@ -79,6 +79,8 @@ export type ResolvedStrategy =
       readonly repIds: readonly string[];
       readonly match: { readonly region: boolean; readonly industry: boolean };
       readonly lookbackDays: number;
+      /** The score a rep needs to be chosen; below it the rule falls through. */
+      readonly minScore: number;
     }
   | {
       readonly type: 'broadcast';
@@ -378,7 +380,13 @@ export function tryCompileRuleSet(
       const match = { region: strategy.match?.region ?? false, industry: strategy.match?.industry ?? false };
       resolved =
         strategy.type === 'bestMatch'
-          ? { type: 'bestMatch', repIds, match, lookbackDays: strategy.lookbackDays }
+          ? {
+              type: 'bestMatch',
+              repIds,
+              match,
+              lookbackDays: strategy.lookbackDays,
+              minScore: strategy.minScore,
+            }
           : strategy.type === 'broadcast'
             ? { type: 'broadcast', repIds, match, claimTimeoutMs: strategy.claimTimeout }
             : { type: strategy.type, repIds, match };
@@ -530,6 +538,13 @@ export function tryCompileRuleSet(
   };
   const crossSell = customerRules('crossSell');
   const risk = customerRules('risk');
+      rule.effect.carry.forEach((name, at) => {
+        if (!CUSTOMER_FACT_NAMES.has(name) && !(CUSTOMER_KNOWLEDGE_NAMES as readonly string[]).includes(name))
+          problems.push({
+            path: `${section}[${index}].effect.carry[${at}]`,
+            message: `unknown fact or knowledge "${name}" (customer facts: ${[...CUSTOMER_FACT_NAMES].join(', ')}; knowledge: ${CUSTOMER_KNOWLEDGE_NAMES.join(', ')})`,
+          });
+      });
 
   if (problems.length > 0) return { ok: false, problems };
 

@@ -11,7 +11,7 @@ import { type CustomerFactSource, customerFacts, historyInstant } from './facts.
  *
  * @example
  * ```ts
- * import type { CustomerRuleEffect } from 'leadflow';
+ * import type { CustomerRuleEffect } from 'leadflow/core';
  * const e: CustomerRuleEffect = { ruleId: 'extended-warranty', section: 'crossSell', type: 'recommendation', kind: 'extended-warranty', severity: 'info', to: 'owner', customerId: 'c-1', facts: {}, conditions: [], details: {} };
  * ```
  */
@@ -28,21 +28,28 @@ export interface CustomerRuleEffect {
   readonly facts: Readonly<Record<string, unknown>>;
   /** Each condition with the fact value seen. */
   readonly conditions: readonly ConditionTraceEntry[];
-  /** Extra data for the message, by kind (e.g. the model's failure interval, a service summary). */
+  /**
+   * What the rule's `effect.carry` names: customer facts by name, `failureInterval` (of the
+   * customer's `lastModel`) and `serviceHistory` when the host knows them.
+   */
   readonly details: Readonly<Record<string, unknown>>;
 }
 
 /**
- * Extra knowledge the rules' effects can carry: product failure intervals (for the extended
- * warranty offer) and each customer's service history (for the renewal intervention).
+ * Extra knowledge the rules' effects can carry (`effect.carry`): product failure intervals (for
+ * the extended warranty offer: "该型号近三年平均故障间隔为1,240小时") and each customer's service
+ * history (for the renewal intervention).
  *
  * @example
  * ```ts
- * const knowledge: CustomerKnowledge = { failureIntervalDays: { 'PLC-300': 540 } };
+ * import type { CustomerKnowledge } from 'leadflow/core';
+ * const knowledge: CustomerKnowledge = { failureIntervalHours: { 'PLC-300': 1240 } };
  * ```
  */
 export interface CustomerKnowledge {
-  /** Mean days between failures per product model. */
+  /** Mean time between failures per product model, in hours (MTBF as service teams quote it). */
+  readonly failureIntervalHours?: Readonly<Record<string, number>>;
+  /** Mean days between failures per product model (when known in days). */
   readonly failureIntervalDays?: Readonly<Record<string, number>>;
   /** Service history over the last 12 months per customer id. */
   readonly serviceHistory?: Readonly<
@@ -64,7 +71,8 @@ export interface CustomerKnowledge {
  *
  * @example
  * ```ts
- * import { compileRuleSet, evaluateCustomerRules, zhikongPreset } from 'leadflow';
+ * import { compileRuleSet, zhikongPreset } from 'leadflow';
+ * import { evaluateCustomerRules } from 'leadflow/core';
  * const compiled = compileRuleSet(zhikongPreset.ruleSet);
  * const effects = evaluateCustomerRules(compiled, customer, Date.parse('2026-06-01T00:00:00Z'));
  * effects.map((e) => e.kind); // ['extended-warranty', 'high-risk']
@@ -93,43 +101,35 @@ export function evaluateCustomerRules(
         customerId: customer.id,
         facts,
         conditions: explained.trace,
-        details: detailsFor(rule.effect.kind, facts, customer.id, knowledge),
+        details: carried(rule.effect.carry, facts, customer.id, knowledge),
       });
     }
   }
   return effects;
 }
 
-function detailsFor(
-  kind: string,
+/** The details an effect carries: exactly what its rule names, nothing by kind. */
+function carried(
+  names: readonly string[],
   facts: Record<string, unknown>,
   customerId: string,
   knowledge: CustomerKnowledge,
 ): Record<string, unknown> {
-  if (kind === 'extended-warranty') {
-    const model = facts.topModel as string | undefined;
-    const interval = model !== undefined ? ownValue(knowledge.failureIntervalDays, model) : undefined;
-    return {
-      model,
-      purchases: facts.maxPurchasesOfOneModel,
-      ...(interval !== undefined ? { failureIntervalDays: interval } : {}),
-    };
+  const details: Record<string, unknown> = {};
+  for (const name of names) {
+    if (name === 'failureInterval') {
+      const model = facts.lastModel as string | undefined;
+      if (model === undefined) continue;
+      const hours = ownValue(knowledge.failureIntervalHours, model);
+      const days = ownValue(knowledge.failureIntervalDays, model);
+      if (hours !== undefined) details.failureIntervalHours = hours;
+      if (days !== undefined) details.failureIntervalDays = days;
+    } else if (name === 'serviceHistory') {
+      const history = ownValue(knowledge.serviceHistory, customerId);
+      if (history !== undefined) details.serviceHistory = history;
+    } else if (Object.hasOwn(facts, name)) details[name] = facts[name];
   }
-  if (kind === 'service-intervention') {
-    const history = ownValue(knowledge.serviceHistory, customerId);
-    return {
-      declinedRenewalsInRow: facts.consecutiveDeclinedRenewals,
-      ...(history ? { serviceHistory: history } : {}),
-    };
-  }
-  if (kind === 'high-risk') {
-    return {
-      oldestUnpaidReceivableDays: facts.oldestUnpaidReceivableDays,
-      technicalContactsLast30Days: facts.technicalContactsLast30Days,
-      technicalContactsPrevious90Days: facts.technicalContactsPrevious90Days,
-    };
-  }
-  return {};
+  return details;
 }
 
 /**
@@ -153,7 +153,7 @@ export interface GroupCrossSellSuggestion {
  *
  * @example
  * ```ts
- * import { groupCrossSellSuggestions } from 'leadflow';
+ * import { groupCrossSellSuggestions } from 'leadflow/core';
  * groupCrossSellSuggestions(customers, Date.parse('2026-06-01T00:00:00Z'));
  * ```
  */

@@ -16,7 +16,7 @@ import { leadFacts } from './facts.js';
  *
  * @example
  * ```ts
- * import type { AssignmentState } from 'leadflow';
+ * import type { AssignmentState } from 'leadflow/core';
  * const state: AssignmentState = { day: '2026-03-02', assignedToday: { 'rep-a': 8 }, cursors: {} };
  * ```
  */
@@ -33,7 +33,7 @@ export interface AssignmentState {
  *
  * @example
  * ```ts
- * import { emptyAssignmentState } from 'leadflow';
+ * import { emptyAssignmentState } from 'leadflow/core';
  * const state = emptyAssignmentState('2026-03-02');
  * ```
  */
@@ -47,7 +47,7 @@ export function emptyAssignmentState(day: string): AssignmentState {
  *
  * @example
  * ```ts
- * import { assignmentsToday, emptyAssignmentState, recordAssignment } from 'leadflow';
+ * import { assignmentsToday, emptyAssignmentState, recordAssignment } from 'leadflow/core';
  * const state = recordAssignment(emptyAssignmentState('2026-03-02'), 'constructor', '2026-03-02');
  * assignmentsToday(state, 'constructor', '2026-03-02'); // 1
  * assignmentsToday(state, 'toString', '2026-03-02'); // 0
@@ -68,7 +68,7 @@ function countOf(counts: Readonly<Record<string, number>>, repId: string): numbe
  *
  * @example
  * ```ts
- * import { emptyAssignmentState, recordAssignment } from 'leadflow';
+ * import { emptyAssignmentState, recordAssignment } from 'leadflow/core';
  * const next = recordAssignment(emptyAssignmentState('2026-03-02'), 'rep-a', '2026-03-02');
  * next.assignedToday['rep-a']; // 1
  * ```
@@ -84,7 +84,7 @@ export function recordAssignment(state: AssignmentState, repId: string, day: str
  *
  * @example
  * ```ts
- * import type { CandidateVerdict } from 'leadflow';
+ * import type { CandidateVerdict } from 'leadflow/core';
  * const v: CandidateVerdict = { repId: 'rep-a', eligible: false, reasons: ['capacity 8/8'] };
  * ```
  */
@@ -95,6 +95,28 @@ export interface CandidateVerdict {
   readonly reasons: readonly string[];
   /** bestMatch score (similar wins in the lookback window). */
   readonly score?: number;
+  /** bestMatch: the wins that scored, newest first — which deal, when, and on what it matched. */
+  readonly scoredWins?: readonly ScoredWin[];
+}
+
+/**
+ * A rep's recent win that counted for a bestMatch score: +2 for the lead's industry, +1 for its
+ * region.
+ *
+ * @example
+ * ```ts
+ * import type { ScoredWin } from 'leadflow/core';
+ * const w: ScoredWin = { date: '2026-02-10', industry: '汽车零部件', region: '江苏', amount: 820000, customerId: 'c-9', matchedOn: ['industry', 'region'], points: 3 };
+ * ```
+ */
+export interface ScoredWin {
+  readonly date: string;
+  readonly industry: string;
+  readonly region: string;
+  readonly amount: number;
+  readonly customerId?: string;
+  readonly matchedOn: readonly ('industry' | 'region')[];
+  readonly points: number;
 }
 
 /**
@@ -102,7 +124,7 @@ export interface CandidateVerdict {
  *
  * @example
  * ```ts
- * import type { RuleTrace } from 'leadflow';
+ * import type { RuleTrace } from 'leadflow/core';
  * const t: RuleTrace = { ruleId: 'suzhou-auto-parts', matched: true, conditions: [] };
  * ```
  */
@@ -122,7 +144,7 @@ export interface RuleTrace {
  *
  * @example
  * ```ts
- * import type { AssignmentDecision } from 'leadflow';
+ * import type { AssignmentDecision } from 'leadflow/core';
  * function ownerOf(d: AssignmentDecision) { return d.kind === 'assign' ? d.repId : undefined; }
  * ```
  */
@@ -148,7 +170,7 @@ export type AssignmentDecision =
  *
  * @example
  * ```ts
- * import { decideLead } from 'leadflow';
+ * import { decideLead } from 'leadflow/core';
  * const { decision, state: nextState, explanation } = decideLead(compiled, lead, team, state, { now, day });
  * ```
  */
@@ -176,7 +198,7 @@ export interface LeadDecision {
  *
  * @example
  * ```ts
- * import type { DecideContext } from 'leadflow';
+ * import type { DecideContext } from 'leadflow/core';
  * const context: DecideContext = { now: Date.parse('2026-03-02T02:00:00Z'), day: '2026-03-02', trace: true };
  * ```
  */
@@ -368,7 +390,7 @@ function decideCore(
     const chosen = pick(strategy, eligibleIds, rule.id, state, counts, repsById, lead, context);
     // Candidate verdicts (with reasons) are only built for traced decisions.
     const candidates = trace
-      ? explainCandidates(strategy, repsById, lead, counts, context, chosen.scores)
+      ? explainCandidates(strategy, repsById, lead, counts, context, chosen.scores, chosen.sinceDay)
       : undefined;
     if (chosen.kind === 'none') {
       assignmentTrace.push({
@@ -376,7 +398,7 @@ function decideCore(
         matched: true,
         conditions,
         candidates,
-        outcome: 'no eligible candidate',
+        outcome: chosen.reason ?? 'no eligible candidate',
       });
       if (rule.onNoCandidate === 'fallback') break;
       continue;
@@ -435,7 +457,8 @@ function decideCore(
  *
  * @example
  * ```ts
- * import { compileRuleSet, decideLead, emptyAssignmentState, parseLead, zhikongPreset } from 'leadflow';
+ * import { compileRuleSet, parseLead, zhikongPreset } from 'leadflow';
+ * import { decideLead, emptyAssignmentState } from 'leadflow/core';
  * const compiled = compileRuleSet(zhikongPreset.ruleSet, { team: zhikongPreset.team });
  * const parsed = parseLead(raw);
  * if (parsed.ok) {
@@ -557,10 +580,36 @@ function utcDay(ms: number): string {
 }
 
 type Choice = (
-  | { kind: 'none' }
+  | { kind: 'none'; reason?: string }
   | { kind: 'assign'; repId: string; cursor?: number }
   | { kind: 'offer'; repIds: string[] }
 ) & { scores?: ReadonlyMap<string, number>; sinceDay?: string };
+
+/** A rep's bestMatch score over its wins since `sinceDay`; with `scored`, the wins that counted. */
+function winScore(rep: Rep, lead: Lead, sinceDay: string, scored?: ScoredWin[]): number {
+  let score = 0;
+  for (const win of rep.recentWins) {
+    if (win.date < sinceDay) continue;
+    const industry = win.industry === lead.company.industry;
+    const region = win.region === lead.company.region;
+    const points = (industry ? 2 : 0) + (region ? 1 : 0);
+    if (points === 0) continue;
+    score += points;
+    scored?.push({
+      date: win.date,
+      industry: win.industry,
+      region: win.region,
+      amount: win.amount,
+      ...(win.customerId !== undefined ? { customerId: win.customerId } : {}),
+      matchedOn: industry && region ? ['industry', 'region'] : industry ? ['industry'] : ['region'],
+      points,
+    });
+  }
+  return score;
+}
+
+const describeWin = (win: ScoredWin) =>
+  `${win.date} ${win.customerId ?? 'deal'} (${win.matchedOn.map((on) => (on === 'industry' ? win.industry : win.region)).join(', ')}) +${win.points}`;
 
 function explainCandidates(
   strategy: ResolvedStrategy,
@@ -569,13 +618,21 @@ function explainCandidates(
   counts: Readonly<Record<string, number>>,
   context: DecideContext,
   scores: ReadonlyMap<string, number> | undefined,
+  sinceDay: string | undefined,
 ): CandidateVerdict[] {
   return strategy.repIds.map((repId) => {
-    const verdict = judgeCandidate(repId, repsById.get(repId), strategy, lead, counts, context);
+    const rep = repsById.get(repId);
+    const verdict = judgeCandidate(repId, rep, strategy, lead, counts, context);
     const score = scores?.get(repId);
-    return score === undefined
-      ? verdict
-      : { ...verdict, score, reasons: [...verdict.reasons, `score ${score} (similar wins)`] };
+    if (score === undefined || rep === undefined || sinceDay === undefined) return verdict;
+    const scoredWins: ScoredWin[] = [];
+    winScore(rep, lead, sinceDay, scoredWins);
+    scoredWins.sort((a, b) => (a.date < b.date ? 1 : a.date > b.date ? -1 : 0));
+    const because =
+      scoredWins.length === 0
+        ? `score 0: no win in ${lead.company.industry} or ${lead.company.region} since ${sinceDay}`
+        : `score ${score}: ${scoredWins.map(describeWin).join('; ')}`;
+    return { ...verdict, score, scoredWins, reasons: [...verdict.reasons, because] };
   });
 }
 
@@ -616,12 +673,7 @@ function pick(
       let bestScore = -1;
       const scores = new Map<string, number>();
       for (const repId of eligible) {
-        let score = 0;
-        for (const win of repsById.get(repId)!.recentWins) {
-          if (win.date < sinceDay) continue;
-          if (win.industry === lead.company.industry) score += 2;
-          if (win.region === lead.company.region) score += 1;
-        }
+        const score = winScore(repsById.get(repId)!, lead, sinceDay);
         scores.set(repId, score);
         // Higher score wins; ties go to the lighter load today, then to candidate order.
         if (score > bestScore || (score === bestScore && countOf(counts, repId) < countOf(counts, best))) {
@@ -629,6 +681,14 @@ function pick(
           bestScore = score;
         }
       }
+      // Nobody similar enough: the rule did not find its rep, so it must not claim one.
+      if (bestScore < strategy.minScore)
+        return {
+          kind: 'none',
+          reason: `best similar-win score ${bestScore} is below the minimum ${strategy.minScore}`,
+          scores,
+          sinceDay,
+        };
       return { kind: 'assign', repId: best, scores, sinceDay };
     }
     case 'broadcast':

@@ -7,7 +7,7 @@ import type { Lead } from '../model/lead.js';
  *
  * @example
  * ```ts
- * import { LEAD_FACTS } from 'leadflow';
+ * import { LEAD_FACTS } from 'leadflow/core';
  * Object.keys(LEAD_FACTS); // ['channel', 'campaign', 'company', 'region', …]
  * ```
  */
@@ -48,7 +48,7 @@ export const LEAD_FACTS = /* @__PURE__ */ (() =>
  *
  * @example
  * ```ts
- * import type { LeadFactName } from 'leadflow';
+ * import type { LeadFactName } from 'leadflow/core';
  * const fact: LeadFactName = 'videoWatchSeconds';
  * ```
  */
@@ -71,7 +71,8 @@ export const LEAD_FACT_NAMES: ReadonlySet<string> = /* @__PURE__ */ (() =>
  *
  * @example
  * ```ts
- * import { leadFacts, parseLead } from 'leadflow';
+ * import { parseLead } from 'leadflow';
+ * import { leadFacts } from 'leadflow/core';
  * const parsed = parseLead(raw);
  * if (parsed.ok) leadFacts(parsed.lead).videoWatchSeconds;
  * ```
@@ -140,7 +141,7 @@ export function leadFacts(lead: Lead): Record<LeadFactName, unknown> {
  *
  * @example
  * ```ts
- * import { CUSTOMER_FACTS } from 'leadflow';
+ * import { CUSTOMER_FACTS } from 'leadflow/core';
  * CUSTOMER_FACTS.oldestUnpaidReceivableDays;
  * ```
  */
@@ -174,7 +175,7 @@ export const CUSTOMER_FACTS = /* @__PURE__ */ (() =>
  *
  * @example
  * ```ts
- * import type { CustomerFactName } from 'leadflow';
+ * import type { CustomerFactName } from 'leadflow/core';
  * const fact: CustomerFactName = 'oldestUnpaidReceivableDays';
  * ```
  */
@@ -190,6 +191,18 @@ export type CustomerFactName = keyof typeof CUSTOMER_FACTS;
  */
 export const CUSTOMER_FACT_NAMES: ReadonlySet<string> = /* @__PURE__ */ (() =>
   new Set(Object.keys(CUSTOMER_FACTS)))();
+
+/**
+ * What a customer rule's effect may carry besides customer facts (`effect.carry`): knowledge the
+ * host passes to `reviewCustomer` (see `CustomerKnowledge`).
+ *
+ * @example
+ * ```ts
+ * import { CUSTOMER_KNOWLEDGE_NAMES } from 'leadflow/core';
+ * CUSTOMER_KNOWLEDGE_NAMES.includes('failureInterval'); // true
+ * ```
+ */
+export const CUSTOMER_KNOWLEDGE_NAMES = ['failureInterval', 'serviceHistory'] as const;
 
 const DAY_MS = 86_400_000;
 
@@ -234,7 +247,7 @@ export function historyInstant(value: string | number): number {
  *
  * @example
  * ```ts
- * import { customerFacts } from 'leadflow';
+ * import { customerFacts } from 'leadflow/core';
  * const facts = customerFacts(customer, Date.parse('2026-06-01T00:00:00Z'));
  * if ((facts.oldestUnpaidReceivableDays as number) > 120) console.log('overdue');
  * ```

@@ -122,6 +122,12 @@ const strategySchema = /* @__PURE__ */ (() =>
       ...candidatesSchema,
       /** Wins older than this many days do not count. @default 90 */
       lookbackDays: z.number().int().min(1).max(3650).default(90),
+      /**
+       * The score a rep needs to be chosen (a win in the lead's industry scores 2, in its region 1).
+       * When no eligible rep reaches it, the rule has not matched anyone similar and the lead falls
+       * through to the next rule (or the fallback), as `onNoCandidate` says. @default 1
+       */
+      minScore: z.number().int().min(1).max(10_000).default(1),
     }),
     z.strictObject({
       type: z.literal('broadcast'),
@@ -293,6 +299,14 @@ const customerRuleSchema = /* @__PURE__ */ (() =>
       severity: z.enum(['info', 'warning', 'high']).default('info'),
       to: recipient,
       template: id.optional(),
+      /**
+       * What the message carries besides the customer: customer facts by name (their values at
+       * review time) and the knowledge a host passes to `reviewCustomer` — `failureInterval`
+       * (the mean time between failures of the customer's `lastModel`, in hours and/or days as
+       * known) and `serviceHistory` (the customer's last 12 months of service). They land in
+       * the effect's `details` under the same names. @default []
+       */
+      carry: z.array(id).max(40).default([]),
     }),
   }))();
 

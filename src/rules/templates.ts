@@ -19,7 +19,7 @@
  *
  * @example
  * ```ts
- * import type { MessageLanguage } from 'leadflow';
+ * import type { MessageLanguage } from 'leadflow/core';
  * const language: MessageLanguage = 'en';
  * ```
  */
@@ -30,7 +30,7 @@ export type MessageLanguage = 'zh-CN' | 'en';
  *
  * @example
  * ```ts
- * import { MESSAGE_LANGUAGES } from 'leadflow';
+ * import { MESSAGE_LANGUAGES } from 'leadflow/core';
  * MESSAGE_LANGUAGES; // ['zh-CN', 'en']
  * ```
  */
@@ -41,7 +41,7 @@ export const MESSAGE_LANGUAGES = ['zh-CN', 'en'] as const;
  *
  * @example
  * ```ts
- * import type { MessageTemplate } from 'leadflow';
+ * import type { MessageTemplate } from 'leadflow/core';
  * const t: MessageTemplate = { subject: '提醒', text: '线索「{{lead.company.name}}」待处理' };
  * ```
  */
@@ -71,7 +71,7 @@ const zh: Readonly<Record<string, MessageTemplate>> = {
     text: '商机「{{opportunity.name}}」在阶段 {{opportunity.stage}} 停留超过 {{policy.target}}。',
   },
   'extended-warranty': {
-    text: '客户「{{customer.name}}」已第 3 次采购型号 {{facts.topModel}}，建议推荐延保服务。',
+    text: '客户「{{customer.name}}」已连续 {{facts.consecutivePurchasesOfLastModel}} 次采购型号 {{facts.lastModel}}，建议推荐延保服务包。',
   },
   'receivables-risk': {
     text: '客户「{{customer.name}}」应收账款逾期 {{facts.oldestUnpaidReceivableDays}} 天且技术联系频次下降，列为高风险。',
@@ -111,7 +111,7 @@ const en: Readonly<Record<string, MessageTemplate>> = {
     text: 'Opportunity "{{opportunity.name}}" has been in stage {{opportunity.stage}} for more than {{policy.target}}.',
   },
   'extended-warranty': {
-    text: 'Customer "{{customer.name}}" bought model {{facts.topModel}} for the third time: offer the extended warranty.',
+    text: 'Customer "{{customer.name}}" bought model {{facts.lastModel}} {{facts.consecutivePurchasesOfLastModel}} times in a row: offer the extended warranty package.',
   },
   'receivables-risk': {
     text: 'Customer "{{customer.name}}": receivables {{facts.oldestUnpaidReceivableDays}} days overdue and fewer technical contacts — high risk.',
@@ -136,7 +136,7 @@ const en: Readonly<Record<string, MessageTemplate>> = {
  *
  * @example
  * ```ts
- * import { MESSAGE_TEMPLATES } from 'leadflow';
+ * import { MESSAGE_TEMPLATES } from 'leadflow/core';
  * MESSAGE_TEMPLATES.en['unopened-reminder']?.subject; // 'Lead not opened yet'
  * ```
  */
@@ -149,7 +149,7 @@ export const MESSAGE_TEMPLATES: Readonly<Record<MessageLanguage, Readonly<Record
  *
  * @example
  * ```ts
- * import { spokenDuration } from 'leadflow';
+ * import { spokenDuration } from 'leadflow/core';
  * spokenDuration(900_000, 'zh-CN'); // '15 分钟'
  * spokenDuration(86_400_000, 'en'); // '1 day'
  * ```
@@ -169,7 +169,7 @@ export function spokenDuration(ms: number, language: MessageLanguage): string {
  *
  * @example
  * ```ts
- * import { formatBehaviourSnapshot } from 'leadflow';
+ * import { formatBehaviourSnapshot } from 'leadflow/core';
  * formatBehaviourSnapshot({ pages: 7, videoSeconds: 190, downloads: ['选型白皮书'] }, 'zh-CN');
  * // '浏览 7 页; 视频 190 秒; 下载 选型白皮书'
  * ```

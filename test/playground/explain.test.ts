@@ -188,7 +188,16 @@ describe('why a lead was not assigned', () => {
   });
 
   it('a queued lead shows that every candidate was full', async () => {
-    const e = await findLead(crowded, 'lead.queued', (x) => x.decisions.at(-1)?.decision.kind === 'queue');
+    // Queued because every rule's candidates were full (not because nobody had a similar win).
+    const e = await findLead(
+      crowded,
+      'lead.queued',
+      (x) =>
+        x.decisions.at(-1)?.decision.kind === 'queue' &&
+        x.decisions
+          .at(-1)!
+          .explanation.assignment.every((r) => !r.matched || r.outcome === 'no eligible candidate'),
+    );
     const sections = explainSections(e, { ruleSet, team, lang: 'zh-CN' });
     const assignment = sections.filter((s) => s.id === 'assignment').at(-1)!;
     const decision = e.decisions.at(-1)!.decision;
@@ -230,7 +239,15 @@ describe('translateReason', () => {
       ['region mismatch (lead 浙江; rep covers 江苏, 上海)', '地区不符（线索：浙江；负责：江苏、上海）'],
       ['industry mismatch (lead 教育; rep covers none)', '行业不符（线索：教育；负责：无）'],
       ['channel douyin_live not handled', '不处理渠道 douyin_live'],
-      ['score 3 (similar wins)', '相似成交得分 3'],
+      ['score 3: 2026-02-10 c-9 (化工, 浙江) +3', '相似成交得分 3：2026-02-10 c-9 (化工, 浙江) +3'],
+      [
+        'score 0: no win in 化工 or 浙江 since 2025-12-02',
+        '相似成交得分 0：2025-12-02 以来没有 化工 行业或 浙江 地区的成交',
+      ],
+      [
+        'best similar-win score 0 is below the minimum 1',
+        '最高相似成交得分 0，低于要求的 1：不算匹配，转下一条规则',
+      ],
       ['inactive', '已停用'],
       ['not in the team', '不在团队中'],
       ['excluded (reassigning away)', '已排除（正在从该销售改派）'],

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseCustomer } from '../../src/model/customer.js';
-import { compileRuleSet } from '../../src/rules/compile.js';
+import { compileRuleSet, tryCompileRuleSet } from '../../src/rules/compile.js';
 import { evaluateCustomerRules, groupCrossSellSuggestions } from '../../src/rules/customer-rules.js';
+import { customerFacts } from '../../src/rules/facts.js';
 import { zhikongPreset } from '../../src/rules/presets/zhikong.js';
 
 const compiled = compileRuleSet(zhikongPreset.ruleSet, { team: zhikongPreset.team });
@@ -22,25 +23,104 @@ function customer(extra: Record<string, unknown>) {
 const kinds = (effects: ReturnType<typeof evaluateCustomerRules>) => effects.map((e) => e.kind);
 
 describe('cross-sell and risk rules (zhikong preset)', () => {
-  it('offers an extended warranty on the third purchase of the same model, with its failure interval', () => {
-    const purchase = (date: string) => ({ model: 'PLC-300', date, quantity: 2, amount: 80_000 });
+  it('offers an extended warranty on the third purchase of the same model in a row (连续3次), with its MTBF in hours', () => {
+    const purchase = (date: string, model = 'PLC-300') => ({ model, date, quantity: 2, amount: 80_000 });
     const twice = customer({ purchases: [purchase('2025-09-01'), purchase('2026-01-10')] });
     expect(kinds(evaluateCustomerRules(compiled, twice, NOW))).not.toContain('extended-warranty');
-    const thrice = customer({
-      purchases: [purchase('2025-09-01'), purchase('2026-01-10'), purchase('2026-05-20')],
+    // Three of one model, but not in a row: another model came between them.
+    const interrupted = customer({
+      purchases: [
+        purchase('2025-09-01'),
+        purchase('2025-11-01', 'HMI-7'),
+        purchase('2026-01-10'),
+        purchase('2026-05-20'),
+      ],
     });
-    const [offer] = evaluateCustomerRules(compiled, thrice, NOW, { failureIntervalDays: { 'PLC-300': 540 } });
+    expect(kinds(evaluateCustomerRules(compiled, interrupted, NOW))).not.toContain('extended-warranty');
+    // Listed out of order: the dates decide what "in a row" means.
+    const thrice = customer({
+      purchases: [
+        purchase('2026-05-20'),
+        purchase('2025-09-01'),
+        purchase('2025-07-01', 'HMI-7'),
+        purchase('2026-01-10'),
+      ],
+    });
+    const [offer] = evaluateCustomerRules(compiled, thrice, NOW, {
+      failureIntervalHours: { 'PLC-300': 1240 },
+    });
     expect(offer).toMatchObject({
       kind: 'extended-warranty',
       type: 'recommendation',
       to: 'owner',
-      details: { model: 'PLC-300', purchases: 3, failureIntervalDays: 540 },
+      // Exactly what the rule's effect.carry names.
+      details: { lastModel: 'PLC-300', consecutivePurchasesOfLastModel: 3, failureIntervalHours: 1240 },
     });
+    expect(Object.keys(offer!.details).sort()).toEqual([
+      'consecutivePurchasesOfLastModel',
+      'failureIntervalHours',
+      'lastModel',
+    ]);
     expect(offer?.conditions[0]).toMatchObject({
-      fact: 'maxPurchasesOfOneModel',
+      fact: 'consecutivePurchasesOfLastModel',
       factValue: 3,
       result: true,
     });
+  });
+
+  it('an effect carries what its rule names, whatever its kind; unknown names are refused at compile time', () => {
+    const rules = structuredClone(zhikongPreset.ruleSet) as {
+      crossSell: { effect: Record<string, unknown> }[];
+    };
+    rules.crossSell[0]!.effect = {
+      ...rules.crossSell[0]!.effect,
+      kind: 'my-own-kind',
+      carry: ['topModel', 'serviceHistory'],
+    };
+    const own = compileRuleSet(rules);
+    const purchase = (date: string) => ({ model: 'PLC-300', date, quantity: 1, amount: 1 });
+    const history = { 'c-1': { tickets: 2, meanResolutionHours: 4, onsiteVisits: 1, partsReplaced: 0 } };
+    const [effect] = evaluateCustomerRules(
+      own,
+      customer({ purchases: ['2026-01-01', '2026-02-01', '2026-03-01'].map(purchase) }),
+      NOW,
+      { serviceHistory: history, failureIntervalHours: { 'PLC-300': 9 } },
+    );
+    expect(effect).toMatchObject({
+      kind: 'my-own-kind',
+      details: { topModel: 'PLC-300', serviceHistory: history['c-1'] },
+    });
+    expect(effect!.details).not.toHaveProperty('failureIntervalHours');
+    rules.crossSell[0]!.effect.carry = ['topModel', 'mtbf'];
+    const refused = tryCompileRuleSet(rules);
+    expect(refused.ok).toBe(false);
+    if (!refused.ok)
+      expect(refused.problems).toEqual([
+        expect.objectContaining({
+          path: 'crossSell[0].effect.carry[1]',
+          message: expect.stringMatching(/unknown fact or knowledge "mtbf"/),
+        }),
+      ]);
+  });
+
+  it('receivables: days past due and days since the invoice are both facts', () => {
+    const unpaid = customer({
+      receivables: [
+        { invoiceId: 'INV-1', amount: 1, invoiceDate: '2025-12-01', dueDate: '2026-01-15' },
+        { invoiceId: 'INV-2', amount: 1, dueDate: '2025-12-20' },
+        {
+          invoiceId: 'INV-3',
+          amount: 1,
+          invoiceDate: '2025-06-01',
+          dueDate: '2025-07-01',
+          paidAt: '2025-07-02',
+        },
+      ],
+    });
+    const facts = customerFacts(unpaid, NOW);
+    const days = (from: string) => Math.floor((NOW - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+    expect(facts.oldestUnpaidReceivableDays).toBe(days('2025-12-20'));
+    expect(facts.oldestUnpaidInvoiceDays).toBe(days('2025-12-01'));
   });
 
   it('raises a high-risk alert when receivables are > 120 days old and technical contact drops', () => {
@@ -106,7 +186,7 @@ describe('cross-sell and risk rules (zhikong preset)', () => {
       kind: 'service-intervention',
       type: 'task',
       to: 'serviceTeam',
-      details: { declinedRenewalsInRow: 3, serviceHistory: history['c-1'] },
+      details: { consecutiveDeclinedRenewals: 3, serviceHistory: history['c-1'] },
     });
   });
 

@@ -224,6 +224,71 @@ describe('decideLead with the zhikong preset', () => {
     expect(candidates.find((c) => c.repId === 'rep-e')?.score).toBe(3);
     expect(candidates.find((c) => c.repId === 'rep-a')?.score).toBe(0);
   });
+
+  it('bestMatch names the wins that scored: which deal, when, on what it matched', () => {
+    const result = decideLead(
+      zhikong,
+      lead({ company: { region: '浙江', industry: '化工' } }),
+      zhikongPreset.team,
+      emptyAssignmentState(DAY),
+      context,
+    );
+    const rule = result.explanation.assignment.at(-1)!;
+    const chosen = rule.candidates!.find((c) => c.repId === 'rep-e')!;
+    const wins = zhikongPreset.team.reps.find((r) => r.id === 'rep-e')!.recentWins;
+    const expected = wins
+      .filter((w) => w.date >= '2025-12-02' && (w.industry === '化工' || w.region === '浙江'))
+      .map((w) => ({
+        date: w.date,
+        points: (w.industry === '化工' ? 2 : 0) + (w.region === '浙江' ? 1 : 0),
+      }))
+      .sort((a, b) => (a.date < b.date ? 1 : -1));
+    expect(chosen.scoredWins!.map((w) => ({ date: w.date, points: w.points }))).toEqual(expected);
+    expect(chosen.scoredWins!.reduce((sum, w) => sum + w.points, 0)).toBe(chosen.score);
+    for (const win of chosen.scoredWins!) expect(chosen.reasons.at(-1)).toContain(win.date);
+    const none = rule.candidates!.find((c) => c.repId === 'rep-a')!;
+    expect(none.scoredWins).toEqual([]);
+    expect(none.reasons.at(-1)).toBe('score 0: no win in 化工 or 浙江 since 2025-12-02');
+  });
+
+  it('bestMatch with nobody similar does not claim a match: the lead falls through to the fallback', async () => {
+    const result = decideLead(
+      zhikong,
+      lead({ company: { region: '新疆', industry: '纺织' } }),
+      zhikongPreset.team,
+      emptyAssignmentState(DAY),
+      context,
+    );
+    expect(result.decision).toMatchObject({ kind: 'queue', supervisorId: 'sup-wang' });
+    const rule = result.explanation.assignment.find((r) => r.ruleId === 'similar-wins')!;
+    expect(rule.outcome).toBe('best similar-win score 0 is below the minimum 1');
+    expect(rule.candidates!.every((c) => c.score === 0)).toBe(true);
+    // The reference evaluator decides the same.
+    const reference = await decideLeadWithReference(
+      zhikong,
+      lead({ company: { region: '新疆', industry: '纺织' } }),
+      zhikongPreset.team,
+      emptyAssignmentState(DAY),
+      context,
+    );
+    expect(reference.decision).toEqual(result.decision);
+  });
+
+  it('bestMatch minScore: a rep below it is not chosen, the next rule takes the lead', () => {
+    const rules = structuredClone(zhikongPreset.ruleSet) as {
+      assignment: { rules: Record<string, unknown>[] };
+    };
+    const similar = rules.assignment.rules.find((r) => r.id === 'similar-wins')!;
+    similar.strategy = { ...(similar.strategy as object), minScore: 4 };
+    rules.assignment.rules.push({ id: 'anyone', strategy: { type: 'leastLoaded', pool: 'general' } });
+    const compiled = compileRuleSet(rules, { team: zhikongPreset.team });
+    const input = lead({ company: { region: '浙江', industry: '化工' } }); // rep-e scores 3
+    const result = decideLead(compiled, input, zhikongPreset.team, emptyAssignmentState(DAY), context);
+    expect(result.decision).toMatchObject({ kind: 'assign', ruleId: 'anyone' });
+    expect(result.explanation.assignment.find((r) => r.ruleId === 'similar-wins')?.outcome).toBe(
+      'best similar-win score 3 is below the minimum 4',
+    );
+  });
 });
 
 describe('decideLead with the hengrui preset', () => {

@@ -55,8 +55,10 @@ function lead(i: number, channel = 'website_form'): Lead {
 }
 
 function team(reps: readonly { id: string; dailyCapacity: number }[]): Team {
+  // One similar win each (the leads' industry), so bestMatch ties on score and goes by load.
+  const win = { date: '2026-02-20', industry: '机械制造', region: '浙江', amount: 100_000 };
   return parseTeam({
-    reps: reps.map((rep) => ({ ...rep, name: `销售 ${rep.id}` })),
+    reps: reps.map((rep) => ({ ...rep, name: `销售 ${rep.id}`, recentWins: [win] })),
     supervisors: [{ id: 'sup', name: '主管' }],
   });
 }
@@ -481,12 +483,13 @@ describe('customer rules with prototype-named models and customers', () => {
     });
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
     const effects = evaluateCustomerRules(compiled, parsed.customer, Date.parse('2026-06-01T00:00:00Z'), {
+      failureIntervalHours: { 'PLC-300': 1240 },
       failureIntervalDays: { 'PLC-300': 540 },
       serviceHistory: {},
     });
     const warranty = effects.find((e) => e.kind === 'extended-warranty');
-    expect(warranty?.details).toEqual({ model: 'toString', purchases: 3 });
+    expect(warranty?.details).toEqual({ lastModel: 'toString', consecutivePurchasesOfLastModel: 3 });
     const intervention = effects.find((e) => e.kind === 'service-intervention');
-    expect(intervention?.details).toEqual({ declinedRenewalsInRow: 3 });
+    expect(intervention?.details).toEqual({ consecutiveDeclinedRenewals: 3 });
   });
 });

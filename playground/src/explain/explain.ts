@@ -232,7 +232,9 @@ export function translateReason(
     [/^region mismatch \(lead (.*); rep covers (.*)\)$/s, (m) => r.regionMismatch(m[1]!, list(m[2]!))],
     [/^industry mismatch \(lead (.*); rep covers (.*)\)$/s, (m) => r.industryMismatch(m[1]!, list(m[2]!))],
     [/^channel (.+) not handled$/s, (m) => r.channel(m[1]!)],
-    [/^score (-?\d+(?:\.\d+)?) \(similar wins\)$/, (m) => r.score(m[1]!)],
+    [/^score 0: no win in (.*) or (.*) since (\S+)$/s, (m) => r.noSimilarWin(m[1]!, m[2]!, m[3]!)],
+    [/^score (\d+): (.+)$/s, (m) => r.scoredWins(m[1]!, m[2]!.split('; '))],
+    [/^best similar-win score (\d+) is below the minimum (\d+)$/, (m) => r.belowMinScore(m[1]!, m[2]!)],
     [/^assigned (.+)$/s, (m) => r.assignedTo(person(m[1]!))],
     [/^offered to (.+)$/s, (m) => r.offeredTo(m[1]!.split(', ').map(person).join(', '))],
     [
@@ -476,7 +478,11 @@ function assignmentSection(decision: Decision, index: number, total: number, c: 
             ? translateReason(trace.outcome ?? '', c.lang, c.person)
             : firstFailed(trace, c),
         ],
-        tone: trace.matched ? (trace.outcome?.startsWith('no eligible') ? 'warn' : 'ok') : 'muted',
+        tone: trace.matched
+          ? trace.outcome?.startsWith('no eligible') || trace.outcome?.startsWith('best similar-win')
+            ? 'warn'
+            : 'ok'
+          : 'muted',
       })),
     });
   }

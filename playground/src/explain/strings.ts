@@ -240,7 +240,11 @@ const zh = {
     regionMismatch: (lead: string, covers: string) => `地区不符（线索：${lead}；负责：${covers}）`,
     industryMismatch: (lead: string, covers: string) => `行业不符（线索：${lead}；负责：${covers}）`,
     channel: (channel: string) => `不处理渠道 ${channel}`,
-    score: (score: string) => `相似成交得分 ${score}`,
+    noSimilarWin: (industry: string, region: string, since: string) =>
+      `相似成交得分 0：${since} 以来没有 ${industry} 行业或 ${region} 地区的成交`,
+    scoredWins: (score: string, wins: readonly string[]) => `相似成交得分 ${score}：${wins.join('；')}`,
+    belowMinScore: (best: string, min: string) =>
+      `最高相似成交得分 ${best}，低于要求的 ${min}：不算匹配，转下一条规则`,
     assignedTo: (rep: string) => `分配给 ${rep}`,
     offeredTo: (reps: string) => `弹窗给 ${reps}`,
     noEligible: '没有可用的候选人',
@@ -462,7 +466,11 @@ const en: ExplainStrings = {
     regionMismatch: (lead, covers) => `region mismatch (lead: ${lead}; covers: ${covers})`,
     industryMismatch: (lead, covers) => `industry mismatch (lead: ${lead}; covers: ${covers})`,
     channel: (channel) => `does not handle channel ${channel}`,
-    score: (score) => `similar-wins score ${score}`,
+    noSimilarWin: (industry, region, since) =>
+      `similar-wins score 0: no win in ${industry} or ${region} since ${since}`,
+    scoredWins: (score, wins) => `similar-wins score ${score}: ${wins.join('; ')}`,
+    belowMinScore: (best, min) =>
+      `best similar-wins score ${best} is below the minimum ${min}: no match, next rule`,
     assignedTo: (rep) => `assigned to ${rep}`,
     offeredTo: (reps) => `offered to ${reps}`,
     noEligible: 'no eligible candidate',

@@ -193,9 +193,16 @@ export const SEED_QUALIFICATION: Section<'qualification'> = /* @__PURE__ */ (() 
 export const SEED_CROSS_SELL: Section<'crossSell'> = [
   {
     id: 'extended-warranty',
-    description: '同一型号设备采购 3 次 → 推荐延保',
-    when: { all: [{ fact: 'maxPurchasesOfOneModel', operator: 'greaterThanInclusive', value: 3 }] },
-    effect: { type: 'recommendation', kind: 'extended-warranty', to: 'owner', template: 'extended-warranty' },
+    // 「当CRM识别到某客户连续3次采购同一型号产品时,系统自动推送“延保服务包”推荐话术,并关联历史故障率数据」
+    description: '连续 3 次采购同一型号 → 推荐延保服务包（附该型号平均故障间隔）',
+    when: { all: [{ fact: 'consecutivePurchasesOfLastModel', operator: 'greaterThanInclusive', value: 3 }] },
+    effect: {
+      type: 'recommendation',
+      kind: 'extended-warranty',
+      to: 'owner',
+      template: 'extended-warranty',
+      carry: ['lastModel', 'consecutivePurchasesOfLastModel', 'failureInterval'],
+    },
   },
 ];
 
@@ -229,6 +236,7 @@ export const SEED_RISK: Section<'risk'> = [
       template: 'renewal-intervention',
     },
   },
+      carry: ['oldestUnpaidReceivableDays', 'technicalContactsLast30Days', 'technicalContactsPrevious90Days'],
   {
     id: 'delivery-delay',
     description: '交付延期风险 → 通知销售',
@@ -241,4 +249,6 @@ export const SEED_RISK: Section<'risk'> = [
       template: 'delivery-delay',
     },
   },
+      // 「同步推送该客户过去12个月的工单解决时效、工程师上门次数、备件更换频次等深度服务数据」
+      carry: ['consecutiveDeclinedRenewals', 'serviceHistory'],
 ];
