@@ -37,7 +37,7 @@ import {
   recordAssignment,
 } from '../rules/decide.js';
 import type { SlaEvent } from '../rules/ruleset.js';
-import { formatBehaviourSnapshot, spokenDuration } from '../rules/templates.js';
+import { formatBehaviourSnapshot, spokenDuration, summarizeBehaviours } from '../rules/templates.js';
 import type { BusinessCalendar } from '../scheduler/calendar.js';
 import { EngineError } from './errors.js';
 import type { EngineEvents } from './events.js';
@@ -546,15 +546,7 @@ export function createLeadSteps(ctx: LeadStepContext) {
   }
 
   function behaviourSnapshot(lead: Lead): string {
-    let pages = 0;
-    let videoSeconds = 0;
-    const downloads: string[] = [];
-    for (const behaviour of lead.behaviours) {
-      if (behaviour.type === 'page_view') pages++;
-      if (behaviour.type === 'video_watch') videoSeconds += behaviour.seconds;
-      if (behaviour.type === 'download') downloads.push(behaviour.asset);
-    }
-    return formatBehaviourSnapshot({ pages, videoSeconds, downloads }, compiled.source.language);
+    return formatBehaviourSnapshot(summarizeBehaviours(lead.behaviours), compiled.source.language);
   }
 
   function applySlaAction(

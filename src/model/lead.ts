@@ -217,6 +217,10 @@ export const leadBehaviourSchema = /* @__PURE__ */ (() =>
       type: z.literal('page_view'),
       at: instantSchema,
       url: optionalText(MODEL_LIMITS.urlLength),
+      /** The page's title as the site shows it (e.g. "工业传感器参数页"). */
+      title: optionalText(MODEL_LIMITS.nameLength),
+      /** Seconds the visitor stayed on the page (页面停留时长). */
+      dwellSeconds: z.number().min(0).max(MODEL_LIMITS.maxVideoSeconds).optional(),
     }),
     z.strictObject({
       type: z.literal('download'),

@@ -34,6 +34,8 @@ export const LEAD_FACTS = /* @__PURE__ */ (() =>
     intentGrade: 'intent grade A/B/C (assignment and later; tagging sees undefined)',
     qualified: 'whether the lead meets the valid-lead contract (assignment and later)',
     pageViews: 'number of page_view behaviours',
+    pageDwellSeconds: 'total seconds spent on the pages viewed (页面停留时长)',
+    maxViewsOfOnePage: 'most views of any one page (by url, else title): "反复查看参数页" is ≥ 2',
     downloads: 'number of download behaviours',
     downloadedAssets: 'names of downloaded assets',
     videoWatchSeconds: 'total seconds of video watched',
@@ -79,6 +81,7 @@ export const LEAD_FACT_NAMES: ReadonlySet<string> = /* @__PURE__ */ (() =>
  */
 export function leadFacts(lead: Lead): Record<LeadFactName, unknown> {
   let pageViews = 0;
+  let pageDwellSeconds = 0;
   let downloads = 0;
   let videoWatchSeconds = 0;
   let formSubmits = 0;
@@ -89,6 +92,7 @@ export function leadFacts(lead: Lead): Record<LeadFactName, unknown> {
     switch (behaviour.type) {
       case 'page_view':
         pageViews++;
+        pageDwellSeconds += behaviour.dwellSeconds ?? 0;
         break;
       case 'download':
         downloads++;
@@ -126,6 +130,8 @@ export function leadFacts(lead: Lead): Record<LeadFactName, unknown> {
     intentGrade: undefined,
     qualified: undefined,
     pageViews,
+    pageDwellSeconds,
+    maxViewsOfOnePage: pageViews < 2 ? pageViews : maxViewsOfOnePage(lead.behaviours),
     downloads,
     downloadedAssets,
     videoWatchSeconds,
@@ -134,6 +140,20 @@ export function leadFacts(lead: Lead): Record<LeadFactName, unknown> {
     receivedAt: lead.receivedAt,
     custom: lead.custom,
   };
+}
+
+/** Most views of one page; a page is its url, else its title (untitled, url-less views apart). */
+function maxViewsOfOnePage(behaviours: Lead['behaviours']): number {
+  const views = new Map<string, number>();
+  let max = 0;
+  for (const behaviour of behaviours) {
+    if (behaviour.type !== 'page_view') continue;
+    const page = behaviour.url ?? behaviour.title;
+    const count = page === undefined ? 1 : (views.get(page) ?? 0) + 1;
+    if (page !== undefined) views.set(page, count);
+    if (count > max) max = count;
+  }
+  return max;
 }
 
 /**

@@ -165,24 +165,129 @@ export function spokenDuration(ms: number, language: MessageLanguage): string {
 }
 
 /**
- * A lead's behaviour snapshot for a message: pages viewed, video seconds watched, downloads.
+ * A page a lead's contact looked at most: its title (else url), how often, and how long in all.
+ *
+ * @example
+ * ```ts
+ * import type { TopPage } from 'leadflow/core';
+ * const page: TopPage = { page: '工业传感器参数页', views: 3, dwellSeconds: 250 };
+ * ```
+ */
+export interface TopPage {
+  readonly page: string;
+  readonly views: number;
+  /** Total seconds on the page; null when no view of it said how long. */
+  readonly dwellSeconds: number | null;
+}
+
+/**
+ * What a lead's contact did before the lead arrived, for a message: pages viewed (with the most
+ * looked-at ones), video seconds watched, downloads.
+ *
+ * @example
+ * ```ts
+ * import type { BehaviourSummary } from 'leadflow/core';
+ * const s: BehaviourSummary = { pages: 7, videoSeconds: 190, downloads: ['选型白皮书'], topPages: [] };
+ * ```
+ */
+export interface BehaviourSummary {
+  readonly pages: number;
+  readonly videoSeconds: number;
+  readonly downloads: readonly string[];
+  /** Up to `top` pages, longest total dwell first, then most views (the seed's "反复查看参数页"). */
+  readonly topPages?: readonly TopPage[];
+}
+
+/**
+ * Summarise a lead's behaviours for the behaviour snapshot: the most looked-at pages (by title,
+ * else url; longest total dwell first, then most views, then name), video seconds, downloads.
+ *
+ * @example
+ * ```ts
+ * import { summarizeBehaviours } from 'leadflow/core';
+ * summarizeBehaviours([
+ *   { type: 'page_view', at: 1, url: '/products/sensors', title: '工业传感器参数页', dwellSeconds: 120 },
+ *   { type: 'page_view', at: 2, url: '/products/sensors', title: '工业传感器参数页', dwellSeconds: 130 },
+ * ]).topPages; // [{ page: '工业传感器参数页', views: 2, dwellSeconds: 250 }]
+ * ```
+ */
+export function summarizeBehaviours(
+  behaviours: readonly (
+    | {
+        readonly type: 'page_view';
+        readonly url?: string;
+        readonly title?: string;
+        readonly dwellSeconds?: number;
+      }
+    | { readonly type: 'video_watch'; readonly seconds: number }
+    | { readonly type: 'download'; readonly asset: string }
+    | { readonly type: 'form_submit' }
+  )[],
+  top = 3,
+): BehaviourSummary {
+  let pages = 0;
+  let videoSeconds = 0;
+  const downloads: string[] = [];
+  const byPage = new Map<string, { page: string; views: number; dwellSeconds: number | null }>();
+  for (const behaviour of behaviours) {
+    if (behaviour.type === 'page_view') {
+      pages++;
+      const key = behaviour.url ?? behaviour.title;
+      if (key === undefined) continue;
+      const entry = byPage.get(key) ?? { page: behaviour.title ?? key, views: 0, dwellSeconds: null };
+      entry.views++;
+      if (behaviour.dwellSeconds !== undefined)
+        entry.dwellSeconds = (entry.dwellSeconds ?? 0) + behaviour.dwellSeconds;
+      if (behaviour.title !== undefined) entry.page = behaviour.title;
+      byPage.set(key, entry);
+    } else if (behaviour.type === 'video_watch') videoSeconds += behaviour.seconds;
+    else if (behaviour.type === 'download') downloads.push(behaviour.asset);
+  }
+  const topPages = [...byPage.values()]
+    .sort(
+      (a, b) =>
+        (b.dwellSeconds ?? -1) - (a.dwellSeconds ?? -1) || b.views - a.views || (a.page < b.page ? -1 : 1),
+    )
+    .slice(0, top);
+  return { pages, videoSeconds, downloads, topPages };
+}
+
+function spoken(seconds: number, language: MessageLanguage): string {
+  const s = Math.round(seconds);
+  const m = Math.floor(s / 60);
+  if (language === 'en') return m === 0 ? `${s} s` : `${m} min ${s % 60} s`;
+  return m === 0 ? `${s} 秒` : `${m} 分 ${s % 60} 秒`;
+}
+
+/**
+ * A lead's behaviour snapshot for a message: pages viewed (naming the most looked-at ones with
+ * their views and dwell time), video seconds watched, downloads.
  *
  * @example
  * ```ts
  * import { formatBehaviourSnapshot } from 'leadflow/core';
  * formatBehaviourSnapshot({ pages: 7, videoSeconds: 190, downloads: ['选型白皮书'] }, 'zh-CN');
  * // '浏览 7 页; 视频 190 秒; 下载 选型白皮书'
+ * formatBehaviourSnapshot(
+ *   { pages: 3, videoSeconds: 0, downloads: [], topPages: [{ page: '工业传感器参数页', views: 3, dwellSeconds: 250 }] },
+ *   'zh-CN',
+ * );
+ * // '浏览 3 页（工业传感器参数页 ×3，停留 4 分 10 秒）; 视频 0 秒; 下载 无'
  * ```
  */
-export function formatBehaviourSnapshot(
-  snapshot: { readonly pages: number; readonly videoSeconds: number; readonly downloads: readonly string[] },
-  language: MessageLanguage,
-): string {
+export function formatBehaviourSnapshot(snapshot: BehaviourSummary, language: MessageLanguage): string {
   const seconds = Math.round(snapshot.videoSeconds);
+  const top = snapshot.topPages ?? [];
   if (language === 'en') {
     const downloads = snapshot.downloads.length ? snapshot.downloads.join(', ') : 'none';
-    return `${snapshot.pages} pages viewed; video ${seconds} s; downloads: ${downloads}`;
+    const pages = top.length
+      ? ` (${top.map((p) => `${p.page} ×${p.views}${p.dwellSeconds === null ? '' : `, ${spoken(p.dwellSeconds, 'en')}`}`).join('; ')})`
+      : '';
+    return `${snapshot.pages} pages viewed${pages}; video ${seconds} s; downloads: ${downloads}`;
   }
   const downloads = snapshot.downloads.length ? snapshot.downloads.join('、') : '无';
-  return `浏览 ${snapshot.pages} 页; 视频 ${seconds} 秒; 下载 ${downloads}`;
+  const pages = top.length
+    ? `（${top.map((p) => `${p.page} ×${p.views}${p.dwellSeconds === null ? '' : `，停留 ${spoken(p.dwellSeconds, 'zh-CN')}`}`).join('；')}）`
+    : '';
+  return `浏览 ${snapshot.pages} 页${pages}; 视频 ${seconds} 秒; 下载 ${downloads}`;
 }

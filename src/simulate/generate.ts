@@ -21,6 +21,7 @@ const {
   honorifics: HONORIFICS,
   needs: NEEDS,
   pages: PAGES,
+  pageTitles: PAGE_TITLES,
   surnames: SURNAMES,
   tradeShows: TRADE_SHOWS,
   vagueNeeds: VAGUE_NEEDS,
@@ -568,6 +569,18 @@ export function* generateLeadDays(
   }
 }
 
+/**
+ * Seconds a simulated visitor stays on a page: 10 s to 5 min, skewed short, derived from the view
+ * itself (its minute and page) rather than drawn, so the seeded stream's other draws — and every
+ * figure of existing reports — stay what they were.
+ */
+function dwellOf(at: number, url: string): number {
+  let hash = 0x811c9dc5 ^ Math.floor(at / 60_000);
+  for (let i = 0; i < url.length; i++) hash = Math.imul(hash ^ url.charCodeAt(i), 0x01000193);
+  const u = (hash >>> 0) / 0x1_0000_0000;
+  return Math.round(10 * Math.exp(u * Math.log(30)));
+}
+
 function behaviours(random: SeededRandom, channel: KnownLeadChannel, at: number): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
   let views = 0;
@@ -576,8 +589,17 @@ function behaviours(random: SeededRandom, channel: KnownLeadChannel, at: number)
   else if (channel === 'wechat_mp') views = random.chance(0.3) ? random.int(1, 2) : 0;
   else views = random.chance(0.15) ? 1 : 0;
   views = Math.min(views, 8);
-  for (let i = 0; i < views; i++)
-    out.push({ type: 'page_view', at: at - random.int(1, 72 * 60) * 60_000, url: random.pick(PAGES) });
+  for (let i = 0; i < views; i++) {
+    const viewedAt = at - random.int(1, 72 * 60) * 60_000;
+    const url = random.pick(PAGES);
+    out.push({
+      type: 'page_view',
+      at: viewedAt,
+      url,
+      title: PAGE_TITLES[url],
+      dwellSeconds: dwellOf(viewedAt, url),
+    });
+  }
   if (channel === 'whitepaper_download' || (channel === 'website_form' && random.chance(0.12)))
     out.push({ type: 'download', at: at - random.int(1, 30) * 60_000, asset: random.pick(ASSETS) });
   let watch: number | undefined;

@@ -451,6 +451,17 @@ const PAGES: readonly string[] = [
   '/about',
 ];
 
+/** The title each page shows (what a rep reads in the behaviour snapshot). */
+const PAGE_TITLES: Readonly<Record<string, string>> = {
+  '/products/sensors': '工业传感器参数页',
+  '/products/plc': 'PLC 控制器参数页',
+  '/solutions/auto-parts': '汽车零部件行业方案',
+  '/solutions/vision-inspection': '视觉检测方案',
+  '/cases': '客户案例',
+  '/pricing': '价格与服务',
+  '/about': '关于我们',
+};
+
 /** Trade shows a company of the profiles exhibits at (name, city). */
 const TRADE_SHOWS: readonly (readonly [string, string])[] = [
   ['中国国际工业博览会', '上海'],
@@ -493,6 +504,7 @@ export const MARKET_VOCABULARY = {
   honorifics: HONORIFICS,
   assets: ASSETS,
   pages: PAGES,
+  pageTitles: PAGE_TITLES,
   tradeShows: TRADE_SHOWS,
   campaigns: CAMPAIGNS,
 } as const;

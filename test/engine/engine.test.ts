@@ -155,7 +155,7 @@ describe('engine: SLA timers and escalation', () => {
     const reminders = notifier.sent.filter((m) => m.template === 'unopened-reminder');
     expect(reminders).toHaveLength(1);
     expect(reminders[0]?.to).toEqual([a.decision.repId]);
-    expect(reminders[0]?.text).toContain('浏览 1 页; 视频 95 秒');
+    expect(reminders[0]?.text).toContain('浏览 1 页（/sensors ×1）; 视频 95 秒');
   });
 
   it('rejects a follow-up without the three required fields, naming them', async () => {

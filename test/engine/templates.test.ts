@@ -86,7 +86,37 @@ describe('messages people read', () => {
     const reminder = notifier.sent.find((m) => m.template === 'unopened-reminder');
     expect(reminder?.subject).toBe('线索未查看提醒');
     expect(reminder?.text).toBe(
-      '您有一条线索「苏州精工」分配后 30 分钟 未查看。客户行为：浏览 1 页; 视频 0 秒; 下载 选型白皮书',
+      '您有一条线索「苏州精工」分配后 30 分钟 未查看。客户行为：浏览 1 页（/products/plc ×1）; 视频 0 秒; 下载 选型白皮书',
+    );
+  });
+
+  it('the snapshot names the pages looked at most, with their dwell time (页面停留时长, 反复查看参数页)', async () => {
+    const { engine, clock, notifier } = setup();
+    const view = (minutesAgo: number, url: string, title: string, dwellSeconds: number) => ({
+      type: 'page_view',
+      at: clock.now() - minutesAgo * 60_000,
+      url,
+      title,
+      dwellSeconds,
+    });
+    await engine.ingest(
+      rawLead(clock.now(), {
+        company: { name: '苏州精工', park: '苏州工业园区', industry: '汽车零部件' },
+        behaviours: [
+          view(50, '/products/sensors', '工业传感器参数页', 130),
+          view(40, '/pricing', '价格与服务', 40),
+          view(30, '/products/sensors', '工业传感器参数页', 120),
+          view(20, '/about', '关于我们', 5),
+          view(10, '/cases', '客户案例', 60),
+          { type: 'download', at: clock.now() - 5 * 60_000, asset: '工业传感器选型白皮书.pdf' },
+          { type: 'video_watch', at: clock.now() - 4 * 60_000, seconds: 190 },
+        ],
+      }),
+    );
+    await engine.advanceTo(clock.now() + 40 * MIN);
+    const reminder = notifier.sent.find((m) => m.template === 'unopened-reminder');
+    expect(reminder?.text).toContain(
+      '客户行为：浏览 5 页（工业传感器参数页 ×2，停留 4 分 10 秒；客户案例 ×1，停留 1 分 0 秒；价格与服务 ×1，停留 40 秒）; 视频 190 秒; 下载 工业传感器选型白皮书.pdf',
     );
   });
 
