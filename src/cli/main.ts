@@ -4,10 +4,18 @@
  *
  * ```
  * leadflow simulate [--preset zhikong|hengrui] [--rules file.json] [--team file.json]
- *                   [--leads file.json|file.csv] [--days 30] [--leads-per-month 12000]
- *                   [--seed 42] [--start 2026-03-02] [--json] [--out report.json] [--fail-on-miss]
+ *                   [--leads file.json|file.csv|file.xlsx] [--days 30] [--leads-per-month 12000]
+ *                   [--seed 42] [--start 2026-03-02] [--json] [--out report.json|report.xlsx]
+ *                   [--fail-on-miss] [--lang zh|en]
+ * leadflow init [--preset zhikong|hengrui] [--force] [dir]
+ * leadflow check rules.json [--team team.json]
  * leadflow playground [--port 5178] [--host 127.0.0.1] [--open]
+ * leadflow --version
  * ```
+ *
+ * `leadflow init` writes an editable `rules.json` (with `$schema`, for editor completion),
+ * `team.json` and a sample `leads.csv` (see `./authoring.ts`); `leadflow check` lists every
+ * problem of a rule set — schema and references — in one pass with `file:line:column`.
  *
  * `leadflow simulate` with no options replays 30 days from Monday 2026-03-02 (Asia/Shanghai) of
  * 12,000 generated leads/month (seed 42) through the `zhikong` preset's rules and team, on the
@@ -36,16 +44,35 @@ import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { SingleBar } from 'cli-progress';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { parseLead } from '../model/lead.js';
 import type { Team } from '../model/team.js';
 import type { CompiledRuleSet } from '../rules/compile.js';
 import { hengruiPreset } from '../rules/presets/hengrui.js';
 import { zhikongPreset } from '../rules/presets/zhikong.js';
 import { chinaCalendar } from '../scheduler/calendar.js';
 import { CHINA_HOLIDAYS } from '../scheduler/china-holidays.js';
+import type { SimulationExtension } from '../simulate/run.js';
 import { DEFAULT_SIMULATION_START, runSimulation, simulationPeriod } from '../simulate/run.js';
-import { compileRulesFile, InputError, loadLeads, loadTeam, readJsonFile } from './inputs.js';
+import { type CheckOptions, checkCommand, type InitOptions, initCommand } from './authoring.js';
+import {
+  compileRulesFile,
+  InputError,
+  type LoadedLeads,
+  loadLeads,
+  loadTeam,
+  readJsonFile,
+} from './inputs.js';
 import { DEFAULT_PLAYGROUND_PORT, type PlaygroundOptions, playgroundCommand } from './playground.js';
-import { renderReport } from './render.js';
+import {
+  type ChannelRow,
+  languageFromEnv,
+  type QuarantinedRow,
+  type ReportLanguage,
+  renderReport,
+  reportSheets,
+  targetVerdict,
+} from './render.js';
+import { VERSION } from './version.js';
 
 /**
  * Where the CLI writes: stdout for results, stderr for progress and errors, and whether stderr is
@@ -63,8 +90,12 @@ export interface CliIo {
   readonly stderr: { write(chunk: string): unknown };
   /** Whether stderr is an interactive terminal (shows the progress bar). */
   readonly isTTY: boolean;
-  /** Stops a long-running command (`playground`); without it, SIGINT/SIGTERM do. */
+  /** Stops a long-running command (`playground`, `simulate`); without it, SIGINT/SIGTERM do. */
   readonly signal?: AbortSignal;
+  /** Terminal columns of stdout (the report fits them, 80 and up). @default 80 */
+  readonly columns?: number;
+  /** The environment the report language defaults from (`LC_ALL`, `LC_MESSAGES`, `LANG`). @default process.env */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /**
@@ -76,7 +107,16 @@ export interface CliIo {
  * if ((await runCli(['simulate', '--fail-on-miss'], io)) === EXIT_CODES.targetsMissed) console.log('missed');
  * ```
  */
-export const EXIT_CODES = Object.freeze({ ok: 0, targetsMissed: 1, badInput: 2, internalError: 3 } as const);
+export const EXIT_CODES = Object.freeze({
+  ok: 0,
+  targetsMissed: 1,
+  badInput: 2,
+  internalError: 3,
+  interrupted: 130,
+} as const);
+
+/** A local date (YYYY-MM-DD) of an instant in Asia/Shanghai (UTC+8), for messages. */
+const shanghaiDate = (t: number) => new Date(t + 8 * 3_600_000).toISOString().slice(0, 10);
 
 const DAY = 86_400_000;
 /** Days of holiday data the calendar must cover after the end (SLA timers land there). */
@@ -86,23 +126,34 @@ const HELP_AFTER = `
 Defaults: the zhikong preset (rules and team), 30 days from 2026-03-02 (Asia/Shanghai),
 12,000 generated leads/month, seed 42, memory storage and a virtual clock.
 
-Leads files: JSON (an array of lead payloads, or {"leads": [...]}) or CSV with a header row.
-CSV columns (any order; the first five required, empty cells left out):
+Leads files: CSV (UTF-8 with or without BOM, or GBK/GB18030 as Excel saves it on Chinese
+Windows), .xlsx (the first sheet) with a header row, or JSON (an array of lead payloads, or
+{"leads": [...]}).
+Columns (any order; the first five required, empty cells left out), or their Chinese names
+(时间, 渠道, 公司名称, 地区/省份, 行业, 城市, 园区, 联系人, 电话, 邮箱, 预算, 需求, 标签, …):
   receivedAt,channel,company.name,company.region,company.industry,company.city,company.park,
   company.uscc,company.groupId,contact.name,contact.title,contact.phone,contact.email,
-  contact.wecomId,budget.amount,budget.currency,need,campaign,priority,tags,id
+  contact.wecomId,budget.amount,budget.currency,need,campaign,priority,tags,externalId
   e.g. receivedAt,channel,company.name,company.region,company.city,company.park,company.industry,
        contact.name,contact.phone,contact.email,budget.amount,need
-  receivedAt is ISO 8601 with an offset or epoch ms; tags are separated by "|".
+  receivedAt: ISO 8601 with an offset, epoch ms, or a local time in Asia/Shanghai as Excel writes
+  it (2026/3/2 10:00, 2026-03-02 10:00, 2026/3/2); channel: website_form, … or 网站表单, 400热线, …;
+  tags are separated by "|".
+Rows the engine refuses are listed after the run with their line and reason; when every row
+is refused the run exits 2.
 With --leads, the run starts at the local midnight before the first lead and covers the last one
 unless --start/--days say otherwise.
+The report is in Chinese with --lang zh (default when LANG/LC_ALL starts with zh), else English;
+--out report.xlsx writes a workbook, any other name the JSON report.
 
 Exit codes:
   0  done (targets met, or missed without --fail-on-miss)
   1  a target was missed and --fail-on-miss was given
   2  bad input: missing or invalid file (named, with every problem and its path or CSV line),
-     bad arguments, or a period outside the shipped holiday data (${Object.keys(CHINA_HOLIDAYS).join(', ')})
+     bad arguments, every lead quarantined, or a period outside the shipped holiday data
+     (${Object.keys(CHINA_HOLIDAYS).join(', ')})
   3  internal error
+  130  interrupted (Ctrl-C)
 `;
 
 function integer(name: string, min: number, max: number) {
@@ -142,6 +193,7 @@ interface SimulateOptions {
   json?: boolean;
   out?: string;
   failOnMiss?: boolean;
+  lang?: ReportLanguage;
 }
 
 /** Years of holiday data a run needs, or an error naming the first year leadflow does not ship. */
@@ -154,7 +206,7 @@ function calendarYears(start: number, end: number): number[] {
     if (CHINA_HOLIDAYS[y] === undefined) {
       const shipped = Object.keys(CHINA_HOLIDAYS).join(', ');
       throw new InputError(
-        `the period ${new Date(start).toISOString().slice(0, 10)} + ${Math.round((end - start) / DAY)} days needs China's holiday data for ${y} ` +
+        `the period ${shanghaiDate(start)} + ${Math.round((end - start) / DAY)} days needs China's holiday data for ${y} ` +
           `(through ${CALENDAR_MARGIN_DAYS} days after the end, where SLA timers land); leadflow ships ${shipped}: choose --start/--days inside them`,
       );
     }
@@ -163,7 +215,86 @@ function calendarYears(start: number, end: number): number[] {
   return years;
 }
 
+/** Collects per-channel figures and the reasons of quarantined payloads from the engine's events. */
+function intakeWatcher() {
+  const channels = new Map<string, { -readonly [K in keyof ChannelRow]: ChannelRow[K] }>();
+  const channelOfLead = new Map<string, string>();
+  const row = (channel: string) => {
+    let entry = channels.get(channel);
+    if (entry === undefined) {
+      entry = {
+        channel,
+        arrivals: 0,
+        quarantined: 0,
+        merged: 0,
+        received: 0,
+        assigned: 0,
+        escalated: 0,
+        converted: 0,
+      };
+      channels.set(channel, entry);
+    }
+    return entry;
+  };
+  const reasons: QuarantinedRow['issues'][] = [];
+  const extension: SimulationExtension = {
+    name: 'cli-intake',
+    setup(context) {
+      const engine = context.engine;
+      engine.on('lead.quarantined', (event) => {
+        reasons.push(event.issues);
+      });
+      engine.on('lead.received', (event) => {
+        channelOfLead.set(event.leadId, event.channel);
+        row(event.channel).received++;
+      });
+      const bump = (leadId: string, key: 'assigned' | 'escalated' | 'converted') => {
+        const channel = channelOfLead.get(leadId);
+        if (channel !== undefined) row(channel)[key]++;
+      };
+      const firstAssigned = new Set<string>();
+      engine.on('lead.assigned', (event) => {
+        if (firstAssigned.has(event.leadId)) return;
+        firstAssigned.add(event.leadId);
+        bump(event.leadId, 'assigned');
+      });
+      const escalated = new Set<string>();
+      engine.on('lead.escalated', (event) => {
+        if (escalated.has(event.leadId)) return;
+        escalated.add(event.leadId);
+        bump(event.leadId, 'escalated');
+      });
+      engine.on('lead.closed', (event) => {
+        if (event.state === 'converted') bump(event.leadId, 'converted');
+      });
+    },
+  };
+  const channelOfPayload = (payload: unknown) => {
+    const channel = (payload as { channel?: unknown } | null)?.channel;
+    return typeof channel === 'string' && channel.trim() !== '' ? channel.trim() : '(?)';
+  };
+  return {
+    extension,
+    channels: () => [...channels.values()].sort((a, b) => b.arrivals - a.arrivals),
+    onIngest(
+      payload: unknown,
+      status: 'accepted' | 'merged' | 'quarantined',
+    ): QuarantinedRow['issues'] | undefined {
+      const entry = row(channelOfPayload(payload));
+      entry.arrivals++;
+      if (status === 'merged') entry.merged++;
+      if (status !== 'quarantined') return undefined;
+      entry.quarantined++;
+      const issues = reasons.shift();
+      if (issues !== undefined) return issues;
+      const parsed = parseLead(payload);
+      return parsed.ok ? [] : parsed.issues;
+    },
+  };
+}
+
 async function simulate(options: SimulateOptions, io: CliIo): Promise<number> {
+  const lang = options.lang ?? languageFromEnv(io.env ?? process.env);
   const preset = options.preset === 'hengrui' ? hengruiPreset : zhikongPreset;
   const team: Team = options.team !== undefined ? await loadTeam(options.team) : preset.team;
   let ruleSet: CompiledRuleSet;
@@ -180,7 +311,11 @@ async function simulate(options: SimulateOptions, io: CliIo): Promise<number> {
       `the ${options.preset} preset's rules (with team file ${options.team ?? '-'})`,
     );
   }
-  const leads = options.leads !== undefined ? await loadLeads(options.leads) : undefined;
+  const loaded: LoadedLeads | undefined =
+    options.leads !== undefined ? await loadLeads(options.leads) : undefined;
+  const leads = loaded?.leads;
+  if (leads !== undefined && leads.length === 0)
+    throw new InputError(`leads file ${options.leads} has no leads (only a header, or nothing)`);
   const period = simulationPeriod({
     zone: 'Asia/Shanghai',
     ...(options.start !== undefined
@@ -197,12 +332,25 @@ async function simulate(options: SimulateOptions, io: CliIo): Promise<number> {
   const bar = showProgress
     ? new SingleBar({
         stream: io.stderr as unknown as NodeJS.WritableStream,
-        format: 'simulating [{bar}] {value}/{total} days | {eta_formatted} left',
+        format:
+          lang === 'zh'
+            ? '模拟中 [{bar}] {value}/{total} 天 | 还需 {eta_formatted}'
+            : 'simulating [{bar}] {value}/{total} days | {eta_formatted} left',
         hideCursor: true,
         clearOnComplete: true,
         barsize: 30,
       })
     : undefined;
+  // Ctrl-C: stop at the next step, show the cursor again, exit 130.
+  const controller = new AbortController();
+  const onSignal = () => controller.abort(new Error('interrupted'));
+  const outer = io.signal;
+  if (outer !== undefined) {
+    if (outer.aborted) onSignal();
+    else outer.addEventListener('abort', onSignal, { once: true });
+  } else process.once('SIGINT', onSignal);
+  const watcher = intakeWatcher();
+  const quarantined: QuarantinedRow[] = [];
   bar?.start(period.days, 0);
   let result: Awaited<ReturnType<typeof runSimulation>>;
   try {
@@ -215,29 +363,112 @@ async function simulate(options: SimulateOptions, io: CliIo): Promise<number> {
       days: period.days,
       leadsPerMonth: options.leadsPerMonth,
       preset: options.preset,
+      signal: controller.signal,
+      extensions: [watcher.extension],
+      onAction: (action) => {
+        if (action.type !== 'ingest') return;
+        const issues = watcher.onIngest(action.payload, action.status);
+        // Rows of a leads file are reported with their line; a generated stream's bad payloads are by design.
+        if (issues !== undefined && loaded !== undefined)
+          quarantined.push({ line: loaded.lineOf(action.payload), issues });
+      },
       ...(leads !== undefined ? { leads } : {}),
       ...(bar ? { onProgress: (day: number) => bar.update(day) } : {}),
     });
+  } catch (error) {
+    if (controller.signal.aborted) {
+      bar?.stop();
+      if (io.isTTY) io.stderr.write('\x1b[?25h');
+      io.stderr.write(
+        lang === 'zh' ? '\nleadflow simulate：已取消。\n' : '\nleadflow simulate: cancelled.\n',
+      );
+      return EXIT_CODES.interrupted;
+    }
+    throw error;
   } finally {
     bar?.stop();
+    if (outer !== undefined) outer.removeEventListener('abort', onSignal);
+    else process.removeListener('SIGINT', onSignal);
   }
   const { report, timeline } = result;
-  const json = `${JSON.stringify({ ...report, timeline }, null, 2)}\n`;
+  const unit = loaded?.unit === 'row' ? 'row' : 'line';
+  const where = (row: QuarantinedRow) => (row.line === undefined ? '' : `${options.leads}:${row.line}: `);
+  const quarantineList = () =>
+    quarantined
+      .map(
+        (row) => `  ${where(row)}${row.issues.map((i) => `${i.path || '(lead)'}: ${i.message}`).join('; ')}`,
+      )
+      .join('\n');
+  if (
+    leads !== undefined &&
+    report.counts.arrivals > 0 &&
+    report.counts.quarantined === report.counts.arrivals
+  ) {
+    throw new InputError(
+      `every lead of ${options.leads} was quarantined (${report.counts.quarantined} of ${report.counts.arrivals}); nothing was simulated:\n${quarantineList()}`,
+    );
+  }
+  const renderOptions = {
+    lang,
+    width: io.columns ?? 80,
+    policies: Object.fromEntries(
+      (ruleSet.source.sla.policies as readonly { id: string; description?: string }[]).map((p) => [
+        p.id,
+        p.description ?? p.id,
+      ]),
+    ),
+    reps: Object.fromEntries(
+      team.reps.map((rep) => [rep.id, { name: rep.name, dailyCapacity: rep.dailyCapacity }]),
+    ),
+    durations: {
+      assignWithin: ruleSet.source.targets.assignWithin,
+      firstFollowUpWithin: ruleSet.source.targets.firstFollowUpWithin,
+    },
+    channels: watcher.channels(),
+    quarantined,
+    lineUnit: unit,
+    ...(options.leads !== undefined ? { leadsFile: options.leads } : {}),
+  } as const;
+  const json = `${JSON.stringify(
+    {
+      ...report,
+      timeline,
+      channels: renderOptions.channels,
+      ...(leads !== undefined ? { quarantinedRows: quarantined } : {}),
+    },
+    null,
+    2,
+  )}\n`;
   if (options.out !== undefined) {
     try {
-      await writeFile(options.out, json, 'utf8');
+      if (options.out.toLowerCase().endsWith('.xlsx')) {
+        const { default: writeExcelFile } = await import('write-excel-file/node');
+        const sheets = reportSheets(report, timeline, renderOptions).map((sheet) => ({
+          sheet: sheet.name,
+          data: sheet.rows.map((cells) => cells.map((value) => (value === null ? null : { value }))),
+          stickyRowsCount: 1,
+        }));
+        await writeExcelFile(sheets as never).toFile(options.out);
+      } else await writeFile(options.out, json, 'utf8');
     } catch (error) {
       throw new InputError(`cannot write report file ${options.out}: ${(error as Error).message}`, {
         cause: error,
       });
     }
   }
-  if (options.json) io.stdout.write(json);
-  else {
-    io.stdout.write(renderReport(report, timeline));
-    if (options.out !== undefined) io.stdout.write(`JSON report written to ${options.out}\n`);
+  if (options.json) {
+    io.stdout.write(json);
+    if (quarantined.length > 0)
+      io.stderr.write(
+        `leadflow simulate: ${quarantined.length} of ${report.counts.arrivals} leads quarantined (not simulated):\n${quarantineList()}\n`,
+      );
+  } else {
+    io.stdout.write(renderReport(report, timeline, renderOptions));
+    if (options.out !== undefined)
+      io.stdout.write(lang === 'zh' ? `报告已写入 ${options.out}\n` : `Report written to ${options.out}\n`);
   }
-  return options.failOnMiss && !report.passed ? EXIT_CODES.targetsMissed : EXIT_CODES.ok;
+  const missed = report.targets.some((t) => targetVerdict(t) !== 'met');
+  return options.failOnMiss && missed ? EXIT_CODES.targetsMissed : EXIT_CODES.ok;
 }
 
 /**
@@ -263,6 +494,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   let command = 'simulate';
   const program = new Command('leadflow')
     .description('leadflow — lead workflow engine tools')
+    .version(VERSION, '-V, --version', 'print the version of leadflow')
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
@@ -305,8 +537,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       localDate,
     )
     .option('--json', 'print the JSON report (with its per-day timeline) on stdout instead of the table')
-    .option('--out <file>', 'also write the JSON report to a file')
-    .option('--fail-on-miss', 'exit with code 1 when a target is missed')
+    .option('--out <file>', 'also write the report to a file: report.xlsx (a workbook) or JSON')
+    .option('--fail-on-miss', 'exit with code 1 when a target is missed (or cannot be judged)')
+    .addOption(
+      new Option(
+        '--lang <lang>',
+        'language of the report (default: zh when LANG/LC_ALL starts with zh)',
+      ).choices(['zh', 'en']),
+    )
     .addHelpText('after', HELP_AFTER)
     .action(async (options: SimulateOptions) => {
       code = await simulate(options, io);
@@ -326,9 +564,37 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       command = 'playground';
       code = await playgroundCommand(options, io, io.signal !== undefined ? { signal: io.signal } : {});
     });
+  program
+    .command('init')
+    .description(
+      'Write an editable rules.json (with $schema), team.json and a sample leads.csv to start from',
+    )
+    .argument('[dir]', 'directory to write into (created when missing)', '.')
+    .addOption(
+      new Option('--preset <name>', 'rule set and team to start from')
+        .choices(['zhikong', 'hengrui'])
+        .default('zhikong'),
+    )
+    .option('--force', 'overwrite files that exist')
+    .action(async (dir: string, options: InitOptions) => {
+      command = 'init';
+      code = await initCommand(dir, options, io);
+    });
+  program
+    .command('check')
+    .description(
+      'List every problem of a rule set (and team) file in one pass, with its JSON path and line:column',
+    )
+    .argument('<rules>', 'rule set JSON file')
+    .option('--team <file>', 'team JSON the rules will run with (checks rep, pool and supervisor ids)')
+    .addHelpText('after', '\nExit codes: 0 no problems, 2 problems (or a missing or unreadable file).\n')
+    .action(async (rules: string, options: CheckOptions) => {
+      command = 'check';
+      code = await checkCommand(rules, options, io);
+    });
   program.addHelpText(
     'after',
-    '\nRun `leadflow simulate --help` for the options and exit codes, `leadflow playground --help` for the server.\n',
+    '\nRun `leadflow <command> --help` for the options and exit codes of a command.\n',
   );
 
   try {
@@ -366,6 +632,7 @@ if (isEntryPoint()) {
     stdout: process.stdout,
     stderr: process.stderr,
     isTTY: process.stderr.isTTY === true,
+    ...(process.stdout.isTTY && process.stdout.columns ? { columns: process.stdout.columns } : {}),
   }).then((code) => {
     process.exitCode = code;
   });

@@ -19,6 +19,7 @@ async function cli(...argv: string[]): Promise<{ code: number; stdout: string; s
     stdout: { write: (s: string) => (stdout += s) },
     stderr: { write: (s: string) => (stderr += s) },
     isTTY: false,
+    env: {}, // English report unless --lang says otherwise, whatever the machine's locale
   };
   const code = await runCli(argv, io);
   return { code, stdout, stderr };
@@ -53,22 +54,27 @@ describe('leadflow simulate', () => {
     expect(code).toBe(EXIT_CODES.ok);
     expect(stderr).toBe(''); // no progress bar without a terminal
     expect(stdout).toMatch(/Targets/);
-    expect(stdout).toMatch(/[✔✘] 线索分配时效/);
-    expect(stdout).toMatch(/Funnel/);
-    expect(stdout).toMatch(/[✔✘] 阶段推进 — stage visits advanced by the planned next contact/);
-    expect(stdout).toMatch(/Opportunities \(entered by the owners of converted leads\)\n {2}created \d+/);
-    expect(stdout).toMatch(/win rate/);
-    expect(stdout).toMatch(/线索确认 leadConfirmation/);
+    expect(stdout).toMatch(/[✔✘—] +assigned within 5 min +≥/);
+    expect(stdout).toMatch(/Lead funnel/);
+    expect(stdout).toMatch(/[✔✘—] +stages advanced as planned/);
+    expect(stdout).toMatch(/Opportunities\n {2}\d+ created/);
+    expect(stdout).toMatch(/won of the/);
+    expect(stdout).toMatch(/lead confirmation/);
     expect(stdout).toMatch(/Department tasks/);
-    expect(stdout).toMatch(/Top escalations/);
+    expect(stdout).toMatch(/Escalations by SLA policy\n {2}15 分钟未分配自动升级至主管看板/);
+    expect(stdout).toMatch(/Per rep\n {2}rep/);
+    expect(stdout).toMatch(/Per channel/);
     expect(stdout).toMatch(/Stalled TOP5 \(open opportunities/);
+    const zh = await cli('simulate', ...SHORT, '--lang', 'zh');
+    expect(zh.stdout).toMatch(/目标\n/);
+    expect(zh.stdout).toMatch(/[✔✘—] +5 分钟内分配（工作时间）/);
   });
 
   it('writes the JSON report with --out', async () => {
     const out = join(dir, 'report.json');
     const { code, stdout } = await cli('simulate', ...SHORT, '--preset', 'hengrui', '--out', out);
     expect(code).toBe(EXIT_CODES.ok);
-    expect(stdout).toContain(`JSON report written to ${out}`);
+    expect(stdout).toContain(`Report written to ${out}`);
     expect(JSON.parse(readFileSync(out, 'utf8')).ruleSet.id).toBe('hengrui');
   });
 
