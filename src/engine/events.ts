@@ -42,24 +42,24 @@ export interface EngineEvents {
   };
   'lead.reassigned': { leadId: string; from: string | undefined; to: string; at: number; reason: string };
   'lead.closed': { leadId: string; state: string; at: number; reason?: string };
-  /** `entity` says whether `entityId` is a lead or an opportunity. */
+  /** `entity` says whether `entityId` is a lead, an opportunity or a department task. */
   'sla.warning': {
     entityId: string;
-    entity: 'lead' | 'opportunity';
+    entity: 'lead' | 'opportunity' | 'task';
     policyId: string;
     at: number;
     dueAt: number;
   };
   'sla.breached': {
     entityId: string;
-    entity: 'lead' | 'opportunity';
+    entity: 'lead' | 'opportunity' | 'task';
     policyId: string;
     at: number;
     dueAt: number;
   };
   'sla.met': {
     entityId: string;
-    entity: 'lead' | 'opportunity';
+    entity: 'lead' | 'opportunity' | 'task';
     policyId: string;
     at: number;
     elapsedMs: number;

@@ -12,8 +12,8 @@
  *   (`lead.assigned`: `{ repId, by }`). Events the opportunity and task machines emit
  *   (`opportunity.stageEntered`, `task.completed`, …) are logged as emitted: `data` repeats
  *   `type`, `at` and the entity's ids.
- * - `sla.*` events are written under the kind of the entity whose clock it is (`lead` or
- *   `opportunity`); a lead's carry the clock `cycle`, an opportunity's do not.
+ * - `sla.*` events are written under the kind of the entity whose clock it is (`lead`,
+ *   `opportunity` or `task`); a lead's carry the clock `cycle`, the others do not.
  * - A host may write its own types to the same log; they are not in the catalogue, and
  *   {@link narrowLogEvent} returns `undefined` for them.
  *
@@ -120,7 +120,7 @@ const leadSla = /* @__PURE__ */ (() =>
   }))();
 const opportunitySla = /* @__PURE__ */ (() =>
   z.strictObject({ policyId: text, dueAt: instant.nullable(), elapsedMs: z.number() }))();
-const sla = { lead: leadSla, opportunity: opportunitySla } as const;
+const sla = { lead: leadSla, opportunity: opportunitySla, task: opportunitySla } as const;
 const customerWarnings = /* @__PURE__ */ (() => z.strictObject({ warnings: z.array(text) }))();
 const customerRule = /* @__PURE__ */ (() =>
   z.strictObject({
@@ -165,20 +165,20 @@ const taskEmitted = <T extends string>(type: T) => ({
  * | `lead.escalated` / `opportunity.escalated` | lead / opportunity | `policyId`, `to`, `recipientIds` |
  * | `lead.handedOver` / `customer.handedOver` | lead / customer | `from`, `to` rep |
  * | `lead.quarantined` | **quarantine** (entity id: the quarantine record) | `issues` count |
- * | `sla.warning` … `sla.resumed` | lead, opportunity | `policyId`, `dueAt`, `elapsedMs` (+ `cycle` for leads) |
+ * | `sla.warning` … `sla.resumed` | lead, opportunity, task | `policyId`, `dueAt`, `elapsedMs` (+ `cycle` for leads) |
  * | `customer.created` / `customer.updated` | customer | `warnings` |
  * | `customer.duplicateEntry` | customer | `matchedOn`, `attemptedId` |
  * | `customer.crossSell` / `customer.risk` | customer | `ruleId`, `kind`, `severity`, `details` (group suggestions: no severity) |
  * | `opportunity.created` / `nextContactPlanned` | opportunity | `customerId`, `leadId`, `ownerId` / `stage`, `plannedAt` |
  * | `opportunity.stageEntered` … `deliveryDelayFlagged` | opportunity | the machine's emitted event (`OpportunityEmitted`) |
- * | `task.created` / `task.overdue` | task | `kind`, `opportunityId`, `department`, `dueAt` / `departmentHead`, `dueAt` |
+ * | `task.created` / `task.overdue` | task | `kind`, `opportunityId`, `department`, `dueAt`, the window's `clock` and `withinMs` / `departmentHead`, `dueAt` |
  * | `task.acknowledged` … `task.cancelled` | task | the machine's emitted event (`TaskEmitted`) |
  *
  * @example
  * ```ts
  * import { logEventDataSchemas } from 'leadflow';
  * logEventDataSchemas['lead.assigned'].lead.parse({ repId: 'rep-a', by: 'claim' });
- * Object.keys(logEventDataSchemas['sla.breached']); // ['lead', 'opportunity']
+ * Object.keys(logEventDataSchemas['sla.breached']); // ['lead', 'opportunity', 'task']
  * ```
  */
 export const logEventDataSchemas = /* @__PURE__ */ (() =>
@@ -321,7 +321,15 @@ export const logEventDataSchemas = /* @__PURE__ */ (() =>
       }),
     },
     'task.created': {
-      task: z.strictObject({ kind: taskKind, opportunityId: text, department, dueAt: instant.nullable() }),
+      task: z.strictObject({
+        kind: taskKind,
+        opportunityId: text,
+        department,
+        dueAt: instant.nullable(),
+        /** The answer window from the rule set (`opportunity.taskWindows`): its clock and length. */
+        clock: z.enum(['business', 'wall']),
+        withinMs: z.number(),
+      }),
     },
     'task.acknowledged': { task: z.strictObject({ ...taskEmitted('task.acknowledged'), by: text }) },
     'task.completed': {
@@ -435,6 +443,11 @@ export function isLogEvent<T extends LogEventType>(
   return event.type === type && catalogued(event);
 }
 
+/** `a`, `a or b`, `a, b or c`. */
+function orList(items: readonly string[]): string {
+  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
+}
+
 /**
  * The same event typed as a {@link LeadflowLogEvent}, or `undefined` for a type or kind the
  * engine does not write (a host's own events). Like {@link isLogEvent}, `data` is not checked.
@@ -500,7 +513,7 @@ export function parseLogEvent(event: StoredEvent): ModelParseResult<LeadflowLogE
         known
           ? {
               path: 'kind',
-              message: `${event.type} is written under kind ${Object.keys(catalogue[event.type]!).join(' or ')}, not ${JSON.stringify(event.kind)}`,
+              message: `${event.type} is written under kind ${orList(Object.keys(catalogue[event.type]!))}, not ${JSON.stringify(event.kind)}`,
             }
           : { path: 'type', message: `${JSON.stringify(event.type)} is not an event type leadflow writes` },
       ],

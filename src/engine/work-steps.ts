@@ -12,6 +12,7 @@ import {
   slaInitialState,
   slaOnEvent,
   slaOnTimer,
+  slaStopAll,
 } from '../machines/sla.js';
 import {
   DEFAULT_TASK_TEMPLATES,
@@ -28,7 +29,7 @@ import {
 } from '../machines/xstate-step.js';
 import type { Team } from '../model/team.js';
 import { type CompiledRuleSet, channelsOf } from '../rules/compile.js';
-import type { SlaEvent } from '../rules/ruleset.js';
+import type { SlaEvent, TaskWindow } from '../rules/ruleset.js';
 import { OPPORTUNITY_STAGE_IDS, type OpportunityStageId, resolveStageGates } from '../rules/stages.js';
 import { spokenDuration } from '../rules/templates.js';
 import type { BusinessCalendar } from '../scheduler/calendar.js';
@@ -67,6 +68,8 @@ export interface OpportunityRecord {
 export interface TaskRecord {
   readonly machine: PersistedSnapshot<TaskContext>;
   readonly timerGenerations: Readonly<Record<string, number>>;
+  /** Clocks of the rule set's `entity: 'task'` SLA policies (absent on records stored before them). */
+  readonly sla?: SlaState;
 }
 
 /**
@@ -280,6 +283,116 @@ export function createWorkSteps(ctx: { compiled: CompiledRuleSet; team: Team; ca
     }
   }
 
+  /** The rule set's window for a task kind, else the template's on business time. */
+  function taskWindowOf(kind: TaskKind): TaskWindow {
+    return (
+      compiled.source.opportunity.taskWindows?.[kind] ?? {
+        within: DEFAULT_TASK_TEMPLATES[kind].answerWithinMs,
+        clock: 'business',
+      }
+    );
+  }
+
+  const hasTaskPolicies = compiled.sla.policies.some((p) => p.entity === 'task');
+  /** A task event through the task's SLA clocks (`entity: 'task'` policies). */
+  function taskSla(
+    id: string,
+    record: { machine: PersistedSnapshot<TaskContext>; sla: SlaState },
+    type: SlaEvent | 'stopAll',
+    at: number,
+    out: Effects,
+  ) {
+    if (!hasTaskPolicies) return;
+    const step =
+      type === 'stopAll'
+        ? slaStopAll(record.sla, at, slaContext(id))
+        : slaOnEvent(record.sla, { type, at }, slaContext(id));
+    record.sla = step.state;
+    slaTimerOps(out.timerOps, id, step.timers);
+    applyTaskSla(id, record, [...step.effects], out, at);
+  }
+
+  /** SLA effects of a task: `sla.*` records under kind `task`; escalate → the machine's ESCALATE; notify → outbox. */
+  function applyTaskSla(
+    entityId: string,
+    record: { machine: PersistedSnapshot<TaskContext>; sla: SlaState },
+    effects: SlaEffect[],
+    out: Effects,
+    at: number,
+  ) {
+    for (const effect of effects) {
+      const context = record.machine.context;
+      if (isSlaRecord(effect)) {
+        if (effect.type === 'sla.started' || effect.type === 'sla.cancelled') continue;
+        out.events.push({
+          entityId,
+          kind: 'task',
+          type: effect.type,
+          at: effect.at,
+          data: { policyId: effect.policyId, dueAt: effect.dueAt, elapsedMs: effect.elapsedMs },
+        });
+        if (effect.type === 'sla.breached' || effect.type === 'sla.warning')
+          out.emits.push({
+            name: effect.type,
+            payload: {
+              entityId,
+              entity: 'task',
+              policyId: effect.policyId,
+              at: effect.at,
+              dueAt: effect.dueAt ?? at,
+            },
+          });
+        continue;
+      }
+      if (effect.type === 'escalate') {
+        const to = recipients(null, effect.to, context.department)[0] ?? 'unrouted';
+        const result = tasks.step(
+          record.machine,
+          { type: 'ESCALATE', to, policyId: effect.policyId, at } as never,
+          at,
+        );
+        if (!result.changed) continue;
+        record.machine = result.snapshot as PersistedSnapshot<TaskContext>;
+        for (const emitted of result.emitted as unknown as { type: string }[])
+          out.events.push({
+            entityId,
+            kind: 'task',
+            type: emitted.type,
+            at,
+            data: emitted as unknown as JsonValue,
+          });
+      } else if (effect.type === 'notify') {
+        const template = compiled.source.templates[effect.template];
+        const policy = compiled.sla.byId.get(effect.policyId);
+        const to = recipients(null, effect.to, context.department);
+        const payload = {
+          ...(template?.subject !== undefined ? { subject: template.subject } : {}),
+          text: template
+            ? renderTemplate(template.text, {
+                task: { label: context.label, opportunityId: context.opportunityId ?? '' },
+                policy: {
+                  id: effect.policyId,
+                  target: policy ? spokenDuration(policy.target, compiled.source.language) : '',
+                },
+              })
+            : `${context.label}（商机 ${context.opportunityId ?? ''}）${effect.policyId} ${effect.phase}`,
+          template: effect.template,
+          data: { taskId: entityId, policyId: effect.policyId, phase: effect.phase },
+        };
+        for (const channel of channelsOf(compiled, effect.template, effect.channel)) {
+          out.outbox.push({
+            id: `${entityId}:${effect.policyId}:${effect.phase}:${channel}:${effect.to}`,
+            channel,
+            to: to.length > 0 ? to : ['unrouted'],
+            createdAt: at,
+            nextAttemptAt: at,
+            payload,
+          });
+        }
+      }
+    }
+  }
+
   function createTask(
     opportunityId: string,
     context: OpportunityContext,
@@ -290,6 +403,10 @@ export function createWorkSteps(ctx: { compiled: CompiledRuleSet; team: Team; ca
     const template = DEFAULT_TASK_TEMPLATES[kind];
     const department = team.departments[template.department];
     const id = `${opportunityId}:${kind}:${context.stageHistory.length}`;
+    const window = taskWindowOf(kind);
+    // Seed: 限时48小时内反馈 is a working-time promise — business time unless the rule set says wall.
+    const dueAt =
+      window.clock === 'business' ? calendar.addBusinessTime(at, window.within) : at + window.within;
     const initial = tasks.initial(
       {
         taskId: id,
@@ -298,22 +415,29 @@ export function createWorkSteps(ctx: { compiled: CompiledRuleSet; team: Team; ca
         customerId: context.customerId,
         assigneeId: department?.headId ?? null,
         createdAt: at,
+        answerWithinMs: window.within,
+        dueAt,
       },
       at,
     );
     const generations: Record<string, number> = { 'engine:due': 1 };
-    const record: TaskRecord = {
+    const record: {
+      machine: PersistedSnapshot<TaskContext>;
+      timerGenerations: Record<string, number>;
+      sla: SlaState;
+    } = {
       machine: initial.snapshot as PersistedSnapshot<TaskContext>,
       timerGenerations: generations,
+      sla: slaInitialState(),
     };
-    // Overdue → escalate to the department head: the task's own answer-within target.
+    // Overdue → escalate to the department head: the task's own answer window.
     out.timerOps.push({
       op: 'schedule',
       timer: {
         entityId: id,
         timerKey: 'engine:due',
         generation: 1,
-        dueAt: record.machine.context.dueAt ?? at + template.answerWithinMs,
+        dueAt,
         payload: { source: 'engine', kind: 'taskDue' },
       },
     });
@@ -322,8 +446,16 @@ export function createWorkSteps(ctx: { compiled: CompiledRuleSet; team: Team; ca
       kind: 'task',
       type: 'task.created',
       at,
-      data: { kind, opportunityId, department: template.department, dueAt: record.machine.context.dueAt },
+      data: {
+        kind,
+        opportunityId,
+        department: template.department,
+        dueAt,
+        clock: window.clock,
+        withinMs: window.within,
+      },
     });
+    taskSla(id, record, 'task.created', at, out);
     return { id, record };
   }
 
@@ -439,9 +571,10 @@ export function createWorkSteps(ctx: { compiled: CompiledRuleSet; team: Team; ca
           `task "${id}": ${command.type} is not accepted in state "${String(current.machine.value)}"${command.type === 'COMPLETE' ? ' (required result fields missing?)' : ''}`,
         );
       }
-      const record: TaskRecord = {
+      const record = {
         machine: result.snapshot as PersistedSnapshot<TaskContext>,
         timerGenerations: current.timerGenerations,
+        sla: current.sla ?? slaInitialState(),
       };
       const effects = newEffects();
       for (const emitted of result.emitted as unknown as { type: string }[]) {
@@ -452,11 +585,15 @@ export function createWorkSteps(ctx: { compiled: CompiledRuleSet; team: Team; ca
           at,
           data: emitted as unknown as JsonValue,
         });
+        const slaEvent = TASK_SLA_EVENTS.get(emitted.type);
+        if (slaEvent) taskSla(id, record, slaEvent, at, effects);
       }
       if (record.machine.value === 'done' || record.machine.value === 'cancelled') {
         effects.timerOps.push({ op: 'cancel', ref: { entityId: id, timerKey: 'engine:due' } });
+        // A finished task has no clock left running, whatever the policies' stopOn lists.
+        taskSla(id, record, 'stopAll', at, effects);
       }
-      return { record, effects };
+      return { record: record as TaskRecord, effects };
     },
     /** A durable timer of an opportunity or a task fired. */
     fire(
@@ -479,6 +616,18 @@ export function createWorkSteps(ctx: { compiled: CompiledRuleSet; team: Team; ca
       ) {
         return { record: current, effects, stale: true };
       }
+      if (kind === 'task' && payload.source === 'sla') {
+        const task = current as TaskRecord;
+        const result = slaOnTimer(
+          task.sla ?? slaInitialState(),
+          slaFiredTimer(timer, at),
+          slaContext(timer.entityId),
+        );
+        const record = { ...task, sla: result.state };
+        slaTimerOps(effects.timerOps, timer.entityId, result.timers);
+        applyTaskSla(timer.entityId, record, [...result.effects], effects, at);
+        return { record: record as TaskRecord, effects, stale: result.stale };
+      }
       if (kind === 'task') {
         const task = current as TaskRecord;
         const context = task.machine.context;
@@ -491,8 +640,8 @@ export function createWorkSteps(ctx: { compiled: CompiledRuleSet; team: Team; ca
           at,
         );
         const record: TaskRecord = {
+          ...task,
           machine: result.snapshot as PersistedSnapshot<TaskContext>,
-          timerGenerations: task.timerGenerations,
         };
         effects.events.push({
           entityId: timer.entityId,
@@ -539,6 +688,13 @@ export function createWorkSteps(ctx: { compiled: CompiledRuleSet; team: Team; ca
     },
   };
 }
+
+/** The task machine's emitted events that SLA policies on tasks start, stop, pause or resume on. */
+const TASK_SLA_EVENTS: ReadonlyMap<string, SlaEvent> = /* @__PURE__ */ (() =>
+  new Map<string, SlaEvent>([
+    ['task.acknowledged', 'task.acknowledged'],
+    ['task.completed', 'task.done'],
+  ]))();
 
 /**
  * The gate an `ADVANCE` or `WIN` in state `value` must pass, and where it leads; `undefined` when

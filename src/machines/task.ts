@@ -3,11 +3,11 @@
  * the after-sales equipment file — as an XState v5 machine driven through the pure step adapter
  * (`createStepper` in `./xstate-step.ts`).
  *
- * The machine records; it does not decide. The engine gives each task a due time from its
- * template's window (wall time: technical 48 h, production 24 h, after-sales 72 h) and, when a
- * task is still open then, escalates it to the department head (SLA policies with
- * `entity: 'task'` are refused by the rule-set compiler); the machine only keeps
- * `ESCALATE { to }` and the `dueAt` it was created with. Like the lead machine: event times only,
+ * The machine records; it does not decide. The engine gives each task a due time from the rule
+ * set's window for its kind (`opportunity.taskWindows`, default the template's: technical 48 h,
+ * production 24 h, after-sales 72 h, on business time) and, when a task is still open then,
+ * escalates it to the department head; SLA policies with `entity: 'task'` add their own clocks.
+ * The machine only keeps `ESCALATE { to }` and the `dueAt` it was created with. Like the lead machine: event times only,
  * plain JSON context with `null` for absent values, only `assign`/`emit` actions (so the compiled
  * stepper handles it), no timers.
  *

@@ -461,12 +461,17 @@ export function tryCompileRuleSet(
   rules.sla.policies.forEach((policy, index) => {
     const path = `sla.policies[${index}]`;
     if (policy.entity === 'task') {
-      // Refused rather than silently ignored: department tasks escalate on their own answer window.
-      problems.push({
-        path: `${path}.entity`,
-        message:
-          "SLA policies on tasks are not supported yet: a department task escalates to its department head when its template's answer window (technical 48 h, production 24 h, after-sales 72 h) passes",
-      });
+      // A task has no owner to take it from and no priority: refused rather than ignored.
+      for (const key of ['onWarn', 'onBreach'] as const) {
+        policy[key].forEach((action, actionIndex) => {
+          if (action.type === 'reassign' || action.type === 'raisePriority') {
+            problems.push({
+              path: `${path}.${key}[${actionIndex}].type`,
+              message: `"${action.type}" does not apply to a department task; escalate or notify instead`,
+            });
+          }
+        });
+      }
     }
     for (const key of ['startOn', 'stopOn', 'pauseOn', 'resumeOn'] as const) {
       policy[key].forEach((event, eventIndex) => {

@@ -206,7 +206,7 @@ describe('the event log catalogue', () => {
     expectTypeOf<LeadflowLogEvent>().toExtend<StoredEvent>();
     expectTypeOf<LogEventData<'lead.assigned'>>().toEqualTypeOf<{ repId: string; by: string }>();
     expectTypeOf<LogEventOf<'lead.quarantined'>['kind']>().toEqualTypeOf<'quarantine'>();
-    expectTypeOf<LogEventOf<'sla.breached'>['kind']>().toEqualTypeOf<'lead' | 'opportunity'>();
+    expectTypeOf<LogEventOf<'sla.breached'>['kind']>().toEqualTypeOf<'lead' | 'opportunity' | 'task'>();
     expectTypeOf<Extract<LogEventOf<'sla.met'>, { kind: 'lead' }>['data']['cycle']>().toEqualTypeOf<number>();
     expectTypeOf<Extract<LogEventOf<'sla.met'>, { kind: 'opportunity' }>['data']>().not.toHaveProperty(
       'cycle',
@@ -277,9 +277,11 @@ describe('the event log catalogue', () => {
       ok: false,
       issues: [{ path: 'type', message: '"host.custom" is not an event type leadflow writes' }],
     });
-    expect(parseLogEvent({ ...base, kind: 'task', type: 'sla.met', data: null })).toEqual({
+    expect(parseLogEvent({ ...base, kind: 'customer', type: 'sla.met', data: null })).toEqual({
       ok: false,
-      issues: [{ path: 'kind', message: 'sla.met is written under kind lead or opportunity, not "task"' }],
+      issues: [
+        { path: 'kind', message: 'sla.met is written under kind lead, opportunity or task, not "customer"' },
+      ],
     });
     const wrong = parseLogEvent({ ...base, type: 'lead.assigned', data: { repId: 7, extra: true } });
     expect(wrong.ok ? [] : wrong.issues.map((i) => i.path)).toEqual(['data.repId', 'data.by', 'data.extra']);

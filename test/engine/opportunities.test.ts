@@ -79,7 +79,11 @@ describe('opportunities through the engine', () => {
     expect(tasks.map((t) => t.record.machine.context.kind)).toEqual(['technicalFeasibility']);
     const taskId = tasks[0]!.id;
     expect(tasks[0]!.record.machine.context.assigneeId).toBe('eng-sun');
+    // 48 h of business time (seed: 限时48小时内反馈): not overdue after 49 wall hours…
     await engine.advanceTo(clock.now() + 49 * HOUR);
+    expect((await engine.getTask(taskId))?.machine.context.escalations).toEqual([]);
+    // …overdue once six 8-hour working days have passed.
+    await engine.advanceTo(tasks[0]!.record.machine.context.dueAt! + HOUR);
     const overdue = await engine.getTask(taskId);
     expect(overdue?.machine.context.escalations).toEqual([expect.objectContaining({ to: 'eng-sun' })]);
     expect(notifier.sent.filter((m) => m.template === 'task-overdue').map((m) => m.to)).toEqual([

@@ -178,28 +178,46 @@ describe('compileRuleSet', () => {
 });
 
 describe('compileRuleSet on task SLA policies', () => {
-  it('refuses them with the reason instead of ignoring them', () => {
-    const result = tryCompileRuleSet({
-      id: 'x',
-      version: '1',
-      assignment: { rules: [] },
-      sla: {
-        policies: [
-          {
-            id: 't',
-            entity: 'task',
-            startOn: ['task.created'],
-            stopOn: ['task.done'],
-            target: '48h',
-            clock: 'wall',
-            onBreach: [{ type: 'escalate', to: 'departmentHead' }],
-          },
-        ],
-      },
-    });
+  const taskPolicy = (onBreach: unknown[]) => ({
+    id: 'x',
+    version: '1',
+    assignment: { rules: [] },
+    sla: {
+      policies: [
+        {
+          id: 't',
+          entity: 'task',
+          startOn: ['task.created'],
+          stopOn: ['task.done'],
+          target: '48h',
+          clock: 'business',
+          onBreach,
+        },
+      ],
+    },
+  });
+
+  it('accepts them: escalate and notify apply to a department task', () => {
+    const result = tryCompileRuleSet(taskPolicy([{ type: 'escalate', to: 'departmentHead' }]) as never);
+    expect(result.ok).toBe(true);
+  });
+
+  it('refuses reassign and raisePriority on a task with the path and reason', () => {
+    const result = tryCompileRuleSet(
+      taskPolicy([{ type: 'escalate', to: 'departmentHead' }, { type: 'reassign' }]) as never,
+    );
     expect(result.ok).toBe(false);
     if (!result.ok)
-      expect(result.problems).toEqual([expect.objectContaining({ path: 'sla.policies[0].entity' })]);
+      expect(result.problems).toEqual([
+        expect.objectContaining({ path: 'sla.policies[0].onBreach[1].type' }),
+      ]);
+  });
+
+  it('refuses a lead event on a task policy', () => {
+    const input = taskPolicy([{ type: 'escalate', to: 'departmentHead' }]);
+    input.sla.policies[0]!.startOn = ['lead.received'];
+    const result = tryCompileRuleSet(input as never);
+    expect(result.ok).toBe(false);
   });
 });
 

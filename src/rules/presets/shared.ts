@@ -25,6 +25,20 @@ const TOUCHED_OR_CLOSED = [
   'lead.recycled',
 ];
 
+/**
+ * Department task windows (seed 000, 恒锐机械): 销售商机自动触发三类协同任务 … 所有任务状态实时回传
+ * 至销售看板，超时自动升级至部门负责人.
+ * - 技术部接收《定制化需求说明书》并限时48小时内反馈可行性 → 48 h, business time (a working-time
+ *   promise: a task created Friday afternoon is not late on Sunday);
+ * - 生产计划部同步获取BOM清单与交期约束条件 and 售后部预生成《客户设备档案》: the seed gives no
+ *   window; 24 h and 72 h of business time are leadflow's choice.
+ */
+export const SEED_TASK_WINDOWS = {
+  technicalFeasibility: { within: '48h', clock: 'business' },
+  productionPlanning: { within: '24h', clock: 'business' },
+  afterSalesFile: { within: '72h', clock: 'business' },
+} as const satisfies NonNullable<NonNullable<RuleSetInput['opportunity']>['taskWindows']>;
+
 /** Unassigned 15 min (business time) → supervisor board + SMS (恒锐机械). */
 export const UNASSIGNED_15M: SlaPolicyInput = {
   id: 'unassigned-15m',

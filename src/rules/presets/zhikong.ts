@@ -9,6 +9,7 @@ import {
   SEED_QUALIFICATION,
   SEED_RISK,
   SEED_TAGGING_RULES,
+  SEED_TASK_WINDOWS,
   STAGE_STALLED_5D,
   UNASSIGNED_15M,
   UNOPENED_30M,
@@ -74,6 +75,8 @@ const zhikongRuleSet = {
     fallback: { type: 'supervisorQueue', supervisorId: 'sup-wang' },
   },
   sla: { policies: [UNASSIGNED_15M, UNOPENED_30M, FIRST_FOLLOW_UP_24H, STAGE_STALLED_5D] },
+  // 技术部…限时48小时内反馈可行性 (seed 000): department task windows on business time.
+  opportunity: { taskWindows: SEED_TASK_WINDOWS },
   // Templates: the built-in Chinese ones (MESSAGE_TEMPLATES['zh-CN']); `language: 'en'` switches.
   // WeCom down (a configuration error, retries exhausted, a rep without a WeCom id) → SMS.
   routing: { fallbacks: { wecom: ['sms'] } },
