@@ -4,6 +4,7 @@ export default defineConfig([
   {
     entry: {
       index: 'src/index.ts',
+      core: 'src/core.ts',
       'testing/index': 'src/testing/index.ts',
       'adapters/postgres': 'src/adapters/postgres.ts',
       'notify/wecom-robot': 'src/adapters/notify/wecom-robot.ts',

@@ -6,6 +6,10 @@ export default defineConfig({
     // Let tests (and the README's examples) import the package by its public name.
     alias: [
       {
+        find: /^leadflow\/core$/,
+        replacement: fileURLToPath(new URL('./src/core.ts', import.meta.url)),
+      },
+      {
         find: /^leadflow\/testing$/,
         replacement: fileURLToPath(new URL('./src/testing/index.ts', import.meta.url)),
       },

@@ -15,6 +15,10 @@ cleanup() {
 trap cleanup EXIT
 
 tarball="$(npm pack --silent --pack-destination "$scratch" | tail -n 1)"
+# The packed package's types resolve under every TypeScript resolution mode (attw, node10
+# included) and its manifest is clean (publint --strict).
+npx --no-install attw --format ascii "$scratch/$tarball" | tail -n 1
+npx --no-install publint --strict "$scratch/$tarball" | tail -n 1
 cd "$scratch"
 npm init -y >/dev/null
 # pg: the optional peer dependency a host installs to use leadflow/adapters/postgres.
@@ -73,6 +77,7 @@ cat > subpaths.mjs <<'JS'
 // Every subpath export loads under plain Node, ESM and CJS, and makes what it names.
 import { createRequire } from 'node:module';
 import { postgresStorage, postgresSchemaSql } from 'leadflow/adapters/postgres';
+import * as core from 'leadflow/core';
 const require = createRequire(import.meta.url);
 const notifiers = {
   'wecom-robot': 'wecomRobotNotifier', 'wecom-app': 'wecomAppNotifier', 'dingtalk-robot': 'dingtalkRobotNotifier',
@@ -87,7 +92,10 @@ for (const [path, factory] of Object.entries(notifiers)) {
 if (typeof postgresStorage !== 'function' || typeof require('leadflow/adapters/postgres').postgresStorage !== 'function')
   throw new Error('leadflow/adapters/postgres: no postgresStorage');
 if (!postgresSchemaSql('leadflow').some((sql) => sql.includes('"leadflow".entity'))) throw new Error('postgresSchemaSql');
-console.log('subpaths ok: adapters/postgres and', Object.keys(notifiers).length, 'notifiers, ESM and CJS');
+for (const [name, kind] of [['leadMachine', 'object'], ['decideLead', 'function'], ['computeMetrics', 'function'], ['collapseTimers', 'function']]) {
+  if (typeof core[name] !== kind || typeof require('leadflow/core')[name] !== kind) throw new Error(`leadflow/core: no ${name}`);
+}
+console.log('subpaths ok: core, adapters/postgres and', Object.keys(notifiers).length, 'notifiers, ESM and CJS');
 JS
 cat > postgres.mjs <<'JS'
 // The engine on PostgreSQL from the built package: leads and their SLA timers survive the

@@ -122,16 +122,6 @@ export type { EngineEvents } from './engine/events.js';
 export { type GateMissingField, type GateNotMetDetails, GateNotMetError } from './engine/gate-error.js';
 export { type HandoverResult, type HandoverRow, handoverCsv } from './engine/handover.js';
 export {
-  collapseTimers,
-  createLeadSteps,
-  dedupeKeys,
-  type LeadStepContext,
-  type LeadStepEffects,
-  type LeadStepResult,
-  type LeadSteps,
-  TERMINAL_LEAD_STATES,
-} from './engine/lead-step.js';
-export {
   isLogEvent,
   type LeadflowLogEvent,
   LOG_EVENT_TYPES,
@@ -142,37 +132,11 @@ export {
   narrowLogEvent,
   parseLogEvent,
 } from './engine/log-events.js';
-export {
-  DEFAULT_MAX_ATTEMPTS,
-  DEFAULT_SEND_TIMEOUT_MS,
-  type DeliverOutboxOptions,
-  type DeliverOutboxResult,
-  type DeliveryOutcome,
-  defaultBackoff,
-  deferralsOf,
-  deliverOutbox,
-  describeFailure,
-  toNotifyMessage,
-} from './engine/outbox.js';
-export {
-  createSendPacer,
-  type PacedDestination,
-  type SendPacer,
-  type SendPacerOptions,
-  sendLimitProblem,
-} from './engine/pacing.js';
-export { renderTemplate } from './engine/templates.js';
 export type {
-  TimerOp,
-  WithoutAt,
-} from './engine/timer-ops.js';
-export {
-  createWorkSteps,
-  type OpportunityCommand,
-  type OpportunityRecord,
-  type TaskCommand,
-  type TaskRecord,
-  type WorkSteps,
+  OpportunityCommand,
+  OpportunityRecord,
+  TaskCommand,
+  TaskRecord,
 } from './engine/work-steps.js';
 export {
   CalendarError,
@@ -184,110 +148,20 @@ export {
 } from './errors.js';
 // --- machines (pure steps) and the engine
 export {
-  cloneLeadContext,
   FOLLOW_UP_MOVES,
   FOLLOW_UP_REQUIRED_FIELDS,
   type FollowUpInput,
   type FollowUpValidation,
-  initialLeadContext,
   LEAD_STATES,
-  LEAD_TIMER_KEYS,
-  type LeadContext,
-  type LeadEmitted,
-  type LeadEscalation,
-  type LeadEvent,
-  type LeadFollowUpRecord,
-  leadMachine,
   validateFollowUp,
 } from './machines/lead.js';
 export {
-  checkAdvance,
-  checkGate,
-  type DeliveryDelayFlag,
-  type GateCheck,
-  type OpportunityContext,
-  type OpportunityEvent,
-  type OpportunityInput,
-  type OpportunityRollback,
-  opportunityMachine,
-  type StageEntryVia,
-  type StageExitVia,
-  type StageHistoryEntry,
-  stageDwellTimes,
-} from './machines/opportunity.js';
-export {
-  type SlaActionEffect,
-  type SlaBreachedRecord,
-  type SlaCancelledRecord,
-  type SlaClockState,
-  type SlaClockStatus,
-  type SlaContext,
-  type SlaEffect,
-  SlaError,
-  type SlaEscalateEffect,
-  type SlaEventInput,
-  type SlaFiredTimer,
-  type SlaMetRecord,
-  type SlaNotifyEffect,
-  type SlaPausedRecord,
-  type SlaRaisePriorityEffect,
-  type SlaReassignEffect,
-  type SlaRecord,
-  type SlaResumedRecord,
-  type SlaStaleReason,
-  type SlaStartedRecord,
-  type SlaState,
-  type SlaStepResult,
-  type SlaStoppedRecord,
-  type SlaSummaryEntry,
-  type SlaSummaryStatus,
-  type SlaTimerCommand,
-  type SlaTimerPayload,
-  type SlaTimerResult,
-  type SlaWarningRecord,
-  slaInitialState,
-  slaOnEvent,
-  slaOnTimer,
-  slaStopAll,
-  slaSummary,
-} from './machines/sla.js';
-export {
-  checkTaskResult,
   DEFAULT_TASK_TEMPLATES,
-  type MaintenanceReminderOptions,
-  maintenanceReminders,
   TASK_KINDS,
-  type TaskContext,
   type TaskDepartment,
-  type TaskEscalation,
-  type TaskEvent,
-  type TaskInput,
   type TaskKind,
-  type TaskResponseTimes,
   type TaskTemplate,
-  taskMachine,
-  taskResponseTimes,
 } from './machines/task.js';
-export {
-  createReferenceStepper,
-  createStepper,
-  type PersistedSnapshot,
-  type StepEvent,
-  type Stepper,
-  type StepperOptions,
-  type StepResult,
-  stateValueToString,
-  type TimerCommand,
-  UnsupportedMachineError,
-} from './machines/xstate-step.js';
-export {
-  computeLeadMetrics,
-  LEAD_METRICS_EVENT_TYPES,
-  type LeadMetrics,
-  type LeadMetricsOptions,
-} from './metrics/lead-metrics.js';
-export { computeMetrics, METRICS_EVENT_TYPES, type Metrics, type MetricsOptions } from './metrics/metrics.js';
-export { type DurationStats, durationStats, type TargetShare } from './metrics/stats.js';
 // --- domain model (zod schemas and inferred types)
 export {
   type Customer,
@@ -351,13 +225,8 @@ export {
   teamSchema,
 } from './model/team.js';
 export {
-  USCC_CHARSET,
-  USCC_DEPARTMENTS,
-  type UsccDepartment,
-  type UsccRule,
   type UsccValidation,
   type UsccValidationOptions,
-  usccCheckCharacter,
   validateUscc,
 } from './model/uscc.js';
 // --- rule sets
@@ -374,65 +243,19 @@ export {
 export {
   type AllCondition,
   type AnyCondition,
-  CONDITION_LIMITS,
-  type CompileConditionOptions,
-  type CompileConditionResult,
-  type CompiledCondition,
   type Condition,
   ConditionError,
   type ConditionExplanation,
   type ConditionLiteral,
   type ConditionProblem,
+  type ConditionScalar,
   type ConditionTraceEntry,
-  compileCondition,
   conditionSchema,
   type FactReference,
-  type FactValues,
   type LeafCondition,
   type NotCondition,
-  validateCondition,
 } from './rules/conditions.js';
-export {
-  type CustomerKnowledge,
-  type CustomerRuleEffect,
-  evaluateCustomerRules,
-  type GroupCrossSellSuggestion,
-  groupCrossSellSuggestions,
-} from './rules/customer-rules.js';
-export {
-  type AssignmentDecision,
-  type AssignmentState,
-  assignmentsToday,
-  type CandidateVerdict,
-  type DecideContext,
-  decideLead,
-  emptyAssignmentState,
-  type LeadDecision,
-  type RuleTrace,
-  recordAssignment,
-} from './rules/decide.js';
 export { durationSchema, formatDuration, parseDuration } from './rules/duration.js';
-export {
-  CUSTOMER_FACTS,
-  type CustomerFactName,
-  type CustomerFactSource,
-  customerFacts,
-  LEAD_FACTS,
-  type LeadFactName,
-  leadFacts,
-} from './rules/facts.js';
-export {
-  CUSTOM_OPERATOR_NAMES,
-  type EvaluationContext,
-  OPERATOR_NAMES,
-  type OperatorName,
-} from './rules/operators.js';
-export {
-  compilePath,
-  type ParsedPath,
-  type PathAccessor,
-  RulePathError,
-} from './rules/paths.js';
 export { hengruiPreset } from './rules/presets/hengrui.js';
 export { zhikongPreset } from './rules/presets/zhikong.js';
 export {
@@ -462,14 +285,6 @@ export {
   type StageGates,
   stageGatesSchema,
 } from './rules/stages.js';
-export {
-  formatBehaviourSnapshot,
-  MESSAGE_LANGUAGES,
-  MESSAGE_TEMPLATES,
-  type MessageLanguage,
-  type MessageTemplate,
-  spokenDuration,
-} from './rules/templates.js';
 export {
   type BusinessCalendar,
   type CalendarOptions,

@@ -390,7 +390,8 @@ function targetOf(data: JsonValue | undefined): Parameters<LinkBuilder>[0] | und
  *
  * @example
  * ```ts
- * import { createOutboxRouting, deliverOutbox, memoryNotifier, memoryStorage, zhikongPreset } from 'leadflow';
+ * import { createOutboxRouting, memoryNotifier, memoryStorage, zhikongPreset } from 'leadflow';
+ * import { deliverOutbox } from 'leadflow/core';
  * const routing = createOutboxRouting({ channels: { wecom: memoryNotifier() }, team: zhikongPreset.team });
  * await deliverOutbox({ storage: memoryStorage(), notifier: () => undefined, now: Date.now(), routing });
  * ```

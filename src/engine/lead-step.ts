@@ -173,7 +173,7 @@ export interface LeadStepContext {
  *
  * @example
  * ```ts
- * import { TERMINAL_LEAD_STATES } from 'leadflow';
+ * import { TERMINAL_LEAD_STATES } from 'leadflow/core';
  * TERMINAL_LEAD_STATES.has('converted'); // true
  * ```
  */
@@ -294,7 +294,7 @@ export function dedupeKeys(lead: Lead): string[] {
  *
  * @example
  * ```ts
- * import { createLeadSteps, createStepper, leadMachine } from 'leadflow';
+ * import { createLeadSteps, createStepper, leadMachine } from 'leadflow/core';
  * const steps = createLeadSteps({ compiled, team, calendar, stepper: createStepper(leadMachine), localDay: (t) => '2026-03-02' });
  * const { record, effects } = steps.receive(lead, 'lead-1', now, assignmentState);
  * ```

@@ -41,7 +41,7 @@ export interface Ledger {
  *
  * @example
  * ```ts
- * import { describeFailure } from 'leadflow';
+ * import { describeFailure } from 'leadflow/core';
  * describeFailure({ ok: false, retryable: true, error: 'sms: timed out', unknown: true }); // '[retryable, outcome unknown] sms: timed out'
  * ```
  */
@@ -72,7 +72,7 @@ const DEFERRALS = / \(deferred (\d+)× by pacing\)$/;
  *
  * @example
  * ```ts
- * import { deferralsOf } from 'leadflow';
+ * import { deferralsOf } from 'leadflow/core';
  * deferralsOf({ lastError: 'waiting for a send slot of board (deferred 2× by pacing)' }); // 2
  * ```
  */

@@ -17,7 +17,7 @@ export { deferralsOf, describeFailure } from './outbox-record.js';
  *
  * @example
  * ```ts
- * import { DEFAULT_MAX_ATTEMPTS, deliverOutbox } from 'leadflow';
+ * import { DEFAULT_MAX_ATTEMPTS, deliverOutbox } from 'leadflow/core';
  * await deliverOutbox({ storage, notifier, now, maxAttempts: DEFAULT_MAX_ATTEMPTS * 2 });
  * ```
  */
@@ -30,7 +30,7 @@ export const DEFAULT_MAX_ATTEMPTS = 8;
  *
  * @example
  * ```ts
- * import { DEFAULT_SEND_TIMEOUT_MS, deliverOutbox } from 'leadflow';
+ * import { DEFAULT_SEND_TIMEOUT_MS, deliverOutbox } from 'leadflow/core';
  * await deliverOutbox({ storage, notifier, now, sendTimeoutMs: DEFAULT_SEND_TIMEOUT_MS * 3 });
  * ```
  */
@@ -47,7 +47,7 @@ const MAX_TIMER_MS = 2_147_483_647;
  * @returns milliseconds to wait before the next attempt
  * @example
  * ```ts
- * import { defaultBackoff } from 'leadflow';
+ * import { defaultBackoff } from 'leadflow/core';
  * defaultBackoff(1); // 30_000
  * defaultBackoff(3); // 120_000
  * defaultBackoff(20); // 3_600_000
@@ -67,7 +67,7 @@ export function defaultBackoff(attempt: number): number {
  *
  * @example
  * ```ts
- * import { toNotifyMessage } from 'leadflow';
+ * import { toNotifyMessage } from 'leadflow/core';
  * const [message] = await storage.listOutbox({ status: 'pending', limit: 1 });
  * if (message) console.log(toNotifyMessage(message).text);
  * ```
@@ -104,7 +104,7 @@ export function toNotifyMessage(message: OutboxMessage): NotifyMessage {
  *
  * @example
  * ```ts
- * import type { DeliverOutboxOptions } from 'leadflow';
+ * import type { DeliverOutboxOptions } from 'leadflow/core';
  * const shutdown = new AbortController();
  * const options: DeliverOutboxOptions = {
  *   storage, now: clock.now(),
@@ -185,7 +185,7 @@ export interface DeliverOutboxOptions {
  *
  * @example
  * ```ts
- * import type { DeliveryOutcome } from 'leadflow';
+ * import type { DeliveryOutcome } from 'leadflow/core';
  * const report = (o: DeliveryOutcome) =>
  *   o.retryAt !== undefined ? `${o.id}: ${o.status}, due ${new Date(o.retryAt).toISOString()} (${o.error})` : `${o.id}: ${o.status}`;
  * ```
@@ -220,7 +220,7 @@ export interface DeliveryOutcome {
  *
  * @example
  * ```ts
- * import { deliverOutbox, type DeliverOutboxResult } from 'leadflow';
+ * import { deliverOutbox, type DeliverOutboxResult } from 'leadflow/core';
  * const result: DeliverOutboxResult = await deliverOutbox({ storage, notifier, now });
  * if (result.dead > 0) console.warn('dead letters', result.outcomes.filter((o) => o.status === 'dead'));
  * if (result.released > 0 || result.retried > 0) scheduleAnotherRound();
@@ -305,7 +305,8 @@ function checkOptions(options: DeliverOutboxOptions): { leaseMs: number; sendTim
  *
  * @example
  * ```ts
- * import { deliverOutbox, memoryNotifier, memoryStorage } from 'leadflow';
+ * import { memoryNotifier, memoryStorage } from 'leadflow';
+ * import { deliverOutbox } from 'leadflow/core';
  * const storage = memoryStorage();
  * const notifier = memoryNotifier();
  * await storage.commit({ at: now, outbox: [{ id: 'm1', channel: 'sms', to: ['13800000000'], payload: { text: 'hi' } }] });

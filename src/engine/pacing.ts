@@ -24,7 +24,7 @@ import type { SendLimit } from '../adapters/notify/port.js';
  *
  * @example
  * ```ts
- * import type { PacedDestination } from 'leadflow';
+ * import type { PacedDestination } from 'leadflow/core';
  * const robot: PacedDestination = { key: 'board', limits: [{ limit: 20, windowMs: 62_000 }] };
  * ```
  */
@@ -38,7 +38,7 @@ export interface PacedDestination {
  *
  * @example
  * ```ts
- * import { createSendPacer } from 'leadflow';
+ * import { createSendPacer } from 'leadflow/core';
  * const pacer = createSendPacer();
  * const at = pacer.book('m-1', [{ key: 'board', limits: [{ limit: 20, windowMs: 60_000 }] }], now);
  * if (at > now) console.log('wait until', new Date(at));
@@ -69,7 +69,7 @@ export interface SendPacer {
  * @returns the problem, or `undefined` when every limit is valid
  * @example
  * ```ts
- * import { sendLimitProblem } from 'leadflow';
+ * import { sendLimitProblem } from 'leadflow/core';
  * sendLimitProblem([{ limit: 0, windowMs: 1000 }]); // '[0].limit must be an integer ≥ 1, got 0'
  * ```
  */
@@ -143,7 +143,7 @@ function earliestFor(times: readonly number[], limit: SendLimit, from: number): 
  *
  * @example
  * ```ts
- * import { createSendPacer, type SendPacerOptions } from 'leadflow';
+ * import { createSendPacer, type SendPacerOptions } from 'leadflow/core';
  * const options: SendPacerOptions = { lateMs: 500 };
  * const pacer = createSendPacer(options);
  * ```
@@ -164,7 +164,7 @@ export interface SendPacerOptions {
  *
  * @example
  * ```ts
- * import { createSendPacer } from 'leadflow';
+ * import { createSendPacer } from 'leadflow/core';
  * const pacer = createSendPacer();
  * const robot = [{ key: 'board', limits: [{ limit: 2, windowMs: 60_000 }] }];
  * pacer.book('a', robot, 0); // 0: send now

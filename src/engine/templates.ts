@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { renderTemplate } from 'leadflow';
+ * import { renderTemplate } from 'leadflow/core';
  * renderTemplate('线索「{{lead.company.name}}」超时', { lead: { company: { name: '苏州精工' } } });
  * // '线索「苏州精工」超时'
  * ```

@@ -65,7 +65,7 @@ export const FOLLOW_UP_REQUIRED_FIELDS = ['status', 'nextAction', 'nextContactAt
  *
  * @example
  * ```ts
- * import { LEAD_TIMER_KEYS } from 'leadflow';
+ * import { LEAD_TIMER_KEYS } from 'leadflow/core';
  * LEAD_TIMER_KEYS.incubation; // 'incubation'
  * ```
  */
@@ -80,7 +80,7 @@ export const LEAD_TIMER_KEYS = {
  *
  * @example
  * ```ts
- * import type { LeadEscalation } from 'leadflow';
+ * import type { LeadEscalation } from 'leadflow/core';
  * const e: LeadEscalation = { policyId: 'unassigned-15m', to: 'supervisor', at: 1_700_000_000_000 };
  * ```
  */
@@ -95,7 +95,7 @@ export interface LeadEscalation {
  *
  * @example
  * ```ts
- * import type { LeadFollowUpRecord } from 'leadflow';
+ * import type { LeadFollowUpRecord } from 'leadflow/core';
  * const f: LeadFollowUpRecord = {
  *   at: 0, status: 'quoted', nextAction: 'send revised quote', nextContactAt: 86_400_000,
  *   outcome: 'quoted', moveTo: 'contacted',
@@ -117,7 +117,7 @@ export interface LeadFollowUpRecord {
  *
  * @example
  * ```ts
- * import type { LeadContext } from 'leadflow';
+ * import type { LeadContext } from 'leadflow/core';
  * const owner = (c: LeadContext) => c.ownerId ?? 'unassigned';
  * ```
  */
@@ -198,7 +198,7 @@ export interface FollowUpInput {
  *
  * @example
  * ```ts
- * import type { LeadEvent } from 'leadflow';
+ * import type { LeadEvent } from 'leadflow/core';
  * const e: LeadEvent = { type: 'OPEN', repId: 'rep-a', at: 1_700_000_000_000 };
  * ```
  */
@@ -225,7 +225,7 @@ export type LeadEvent =
  *
  * @example
  * ```ts
- * import type { LeadEmitted } from 'leadflow';
+ * import type { LeadEmitted } from 'leadflow/core';
  * const onEmit = (e: LeadEmitted) => console.log(e.leadId, e.from, '→', e.to);
  * ```
  */
@@ -338,7 +338,7 @@ const isValidFollowUp = (event: object): boolean => checkFollowUp(event as Recor
  *
  * @example
  * ```ts
- * import { cloneLeadContext, createStepper, initialLeadContext, leadMachine } from 'leadflow';
+ * import { cloneLeadContext, createStepper, initialLeadContext, leadMachine } from 'leadflow/core';
  * const stepper = createStepper(leadMachine, { cloneContext: cloneLeadContext });
  * cloneLeadContext(initialLeadContext({ leadId: 'lead-1' })).leadId; // 'lead-1'
  * ```
@@ -379,7 +379,7 @@ export function cloneLeadContext(context: LeadContext): LeadContext {
  *
  * @example
  * ```ts
- * import { initialLeadContext } from 'leadflow';
+ * import { initialLeadContext } from 'leadflow/core';
  * initialLeadContext({ leadId: 'lead-1' }).ownerId; // null
  * ```
  */
@@ -452,7 +452,8 @@ const followUpTo = (to: FollowUpMove) => ({ type: 'followUpMovesTo' as const, pa
  *
  * @example
  * ```ts
- * import { initialLeadContext, leadSetup } from 'leadflow';
+ * import { leadSetup } from 'leadflow';
+ * import { initialLeadContext } from 'leadflow/core';
  * const tiny = leadSetup.createMachine({ id: 'tiny', context: ({ input }) => initialLeadContext(input) });
  * ```
  */
@@ -787,7 +788,7 @@ const OWNED_COMMON = {
  *
  * @example
  * ```ts
- * import { createStepper, leadMachine } from 'leadflow';
+ * import { createStepper, leadMachine } from 'leadflow/core';
  * const stepper = createStepper(leadMachine);
  * const first = stepper.initial({ leadId: 'lead-1', receivedAt: now }, now);
  * const next = stepper.step(first.snapshot, { type: 'ASSIGN', repId: 'rep-a', by: 'sup-1', at: now }, now);

@@ -64,7 +64,7 @@ export const OPPORTUNITY_STATES = /* @__PURE__ */ (() =>
  *
  * @example
  * ```ts
- * import type { StageEntryVia } from 'leadflow';
+ * import type { StageEntryVia } from 'leadflow/core';
  * const via: StageEntryVia = 'rollback';
  * ```
  */
@@ -75,7 +75,7 @@ export type StageEntryVia = 'create' | 'advance' | 'rollback';
  *
  * @example
  * ```ts
- * import type { StageExitVia } from 'leadflow';
+ * import type { StageExitVia } from 'leadflow/core';
  * const via: StageExitVia = 'won';
  * ```
  */
@@ -88,7 +88,7 @@ export type StageExitVia = 'advance' | 'rollback' | 'won' | 'lost';
  *
  * @example
  * ```ts
- * import type { StageHistoryEntry } from 'leadflow';
+ * import type { StageHistoryEntry } from 'leadflow/core';
  * const dwell = (e: StageHistoryEntry, now: number) => (e.leftAt ?? now) - (e.enteredAt ?? now);
  * ```
  */
@@ -110,7 +110,7 @@ export interface StageHistoryEntry {
  *
  * @example
  * ```ts
- * import type { OpportunityRollback } from 'leadflow';
+ * import type { OpportunityRollback } from 'leadflow/core';
  * const r: OpportunityRollback = { from: 'contractReview', to: 'sampleQuotation', reason: '价格重谈', at: 0 };
  * ```
  */
@@ -126,7 +126,7 @@ export interface OpportunityRollback {
  *
  * @example
  * ```ts
- * import type { DeliveryDelayFlag } from 'leadflow';
+ * import type { DeliveryDelayFlag } from 'leadflow/core';
  * const f: DeliveryDelayFlag = { reason: '模具返修', stage: 'won', at: 0 };
  * ```
  */
@@ -143,7 +143,7 @@ export interface DeliveryDelayFlag {
  *
  * @example
  * ```ts
- * import type { OpportunityContext } from 'leadflow';
+ * import type { OpportunityContext } from 'leadflow/core';
  * const open = (c: OpportunityContext) => c.outcome === null;
  * ```
  */
@@ -183,7 +183,7 @@ export interface OpportunityContext {
  *
  * @example
  * ```ts
- * import type { OpportunityInput } from 'leadflow';
+ * import type { OpportunityInput } from 'leadflow/core';
  * const input: OpportunityInput = {
  *   opportunityId: 'opp-1', leadId: 'lead-1', customerId: 'cust-1', ownerId: 'rep-a',
  *   name: '电池壳体样件', createdAt: Date.parse('2026-03-02T02:00:00Z'),
@@ -209,7 +209,7 @@ export interface OpportunityInput {
  *
  * @example
  * ```ts
- * import type { OpportunityEvent } from 'leadflow';
+ * import type { OpportunityEvent } from 'leadflow/core';
  * const e: OpportunityEvent = { type: 'ADVANCE', fields: { budgetRange: '50-100万' }, at: 1_700_000_000_000 };
  * ```
  */
@@ -297,7 +297,7 @@ export type OpportunityEmitted =
  *
  * @example
  * ```ts
- * import type { GateCheck } from 'leadflow';
+ * import type { GateCheck } from 'leadflow/core';
  * const explain = (g: GateCheck) => (g.ok ? 'gate passed' : g.missing.map((m) => m.message).join('; '));
  * ```
  */
@@ -312,7 +312,7 @@ const OK: GateCheck = /* @__PURE__ */ (() => Object.freeze({ ok: true }))();
  *
  * @example
  * ```ts
- * import { checkGate } from 'leadflow';
+ * import { checkGate } from 'leadflow/core';
  * const g = checkGate('needsDiagnosis', { painPointsTop3: ['交期', '良率'], competitorAlternatives: ['A厂'] });
  * if (!g.ok) g.missing.map((m) => `${m.field}:${m.reason}`);
  * // ['painPointsTop3:tooFewItems', 'decisionChainRoles:missing']
@@ -358,7 +358,7 @@ function mergeFields(current: FieldValues, incoming: unknown): FieldValues {
  *
  * @example
  * ```ts
- * import { checkAdvance } from 'leadflow';
+ * import { checkAdvance } from 'leadflow/core';
  * const g = checkAdvance(snapshot.context, { budgetRange: '50-100万' });
  * if (!g.ok) throw new Error(`cannot advance: ${g.missing.map((m) => m.label).join(', ')}`);
  * ```
@@ -433,7 +433,7 @@ export function initialOpportunityContext(input?: OpportunityInput): Opportunity
  *
  * @example
  * ```ts
- * import { stageDwellTimes } from 'leadflow';
+ * import { stageDwellTimes } from 'leadflow/core';
  * const dwell = stageDwellTimes(snapshot.context, Date.now());
  * dwell.needsDiagnosis > 5 * 86_400_000; // stalled > 5 days?
  * ```
@@ -785,7 +785,7 @@ const rollbacksFrom = (from: OpportunityStageId) =>
  *
  * @example
  * ```ts
- * import { createStepper, opportunityMachine } from 'leadflow';
+ * import { createStepper, opportunityMachine } from 'leadflow/core';
  * const stepper = createStepper(opportunityMachine);
  * const first = stepper.initial({ opportunityId: 'opp-1', customerId: 'c-1', ownerId: 'rep-a', createdAt: now }, now);
  * const r = stepper.step(first.snapshot, { type: 'ADVANCE', fields: { contactConfirmed: true }, at: now }, now);

@@ -40,7 +40,7 @@ const STATE_VERSION = 1;
  *
  * @example
  * ```ts
- * import { SlaError, slaOnEvent } from 'leadflow';
+ * import { SlaError, slaOnEvent } from 'leadflow/core';
  * try {
  *   slaOnEvent(state, { type: 'lead.assigned', at: Number.NaN }, context);
  * } catch (error) {
@@ -91,7 +91,7 @@ export type SlaPhase = 'warn' | 'breach';
  *
  * @example
  * ```ts
- * import type { SlaClockStatus } from 'leadflow';
+ * import type { SlaClockStatus } from 'leadflow/core';
  * const status: SlaClockStatus = 'breachedThenStopped';
  * ```
  */
@@ -104,7 +104,7 @@ export type SlaClockStatus = 'running' | 'paused' | 'met' | 'breachedThenStopped
  *
  * @example
  * ```ts
- * import type { SlaClockState } from 'leadflow';
+ * import type { SlaClockState } from 'leadflow/core';
  * const clock: SlaClockState = {
  *   policyId: 'unassigned-15m', clock: 'business', target: 900_000, warnBefore: null,
  *   status: 'running', cycle: 1, generation: 1,
@@ -154,7 +154,7 @@ export interface SlaClockState {
  *
  * @example
  * ```ts
- * import { type SlaState, slaInitialState } from 'leadflow';
+ * import { type SlaState, slaInitialState } from 'leadflow/core';
  * const state: SlaState = slaInitialState();
  * const restored: SlaState = JSON.parse(JSON.stringify(state));
  * ```
@@ -170,7 +170,7 @@ export interface SlaState {
  *
  * @example
  * ```ts
- * import { slaInitialState } from 'leadflow';
+ * import { slaInitialState } from 'leadflow/core';
  * const state = slaInitialState(); // { version: 1, clocks: {} }
  * ```
  */
@@ -187,7 +187,8 @@ export function slaInitialState(): SlaState {
  *
  * @example
  * ```ts
- * import { chinaCalendar, compileRuleSet, type SlaContext, zhikongPreset } from 'leadflow';
+ * import { chinaCalendar, compileRuleSet, zhikongPreset } from 'leadflow';
+ * import { type SlaContext } from 'leadflow/core';
  * const rules = compileRuleSet(zhikongPreset.ruleSet, { team: zhikongPreset.team });
  * const context: SlaContext = { policies: rules.sla, calendar: chinaCalendar({ years: [2025, 2026] }), entityId: 'lead-1' };
  * ```
@@ -206,7 +207,7 @@ export interface SlaContext {
  *
  * @example
  * ```ts
- * import type { SlaEventInput } from 'leadflow';
+ * import type { SlaEventInput } from 'leadflow/core';
  * const event: SlaEventInput = { type: 'lead.received', at: Date.parse('2025-03-14T17:55:00+08:00') };
  * ```
  */
@@ -220,7 +221,7 @@ export interface SlaEventInput {
  *
  * @example
  * ```ts
- * import type { SlaTimerPayload } from 'leadflow';
+ * import type { SlaTimerPayload } from 'leadflow/core';
  * const payload: SlaTimerPayload = { policyId: 'first-follow-up-24h', phase: 'warn' };
  * ```
  */
@@ -269,7 +270,7 @@ export interface SlaCancelTimer {
  *
  * @example
  * ```ts
- * import type { SlaTimerCommand } from 'leadflow';
+ * import type { SlaTimerCommand } from 'leadflow/core';
  * function apply(command: SlaTimerCommand) {
  *   if (command.type === 'schedule') store.upsert(entityId, command.timerKey, command);
  *   else store.delete(entityId, command.timerKey);
@@ -283,7 +284,7 @@ export type SlaTimerCommand = SlaScheduleTimer | SlaCancelTimer;
  *
  * @example
  * ```ts
- * import type { SlaFiredTimer } from 'leadflow';
+ * import type { SlaFiredTimer } from 'leadflow/core';
  * const fired: SlaFiredTimer = {
  *   timerKey: 'sla:unassigned-15m:breach', generation: 1,
  *   payload: { policyId: 'unassigned-15m', phase: 'breach' }, at: Date.parse('2025-03-17T09:10:00+08:00'),
@@ -345,7 +346,7 @@ export interface SlaActionContext {
  *
  * @example
  * ```ts
- * import type { SlaEscalateEffect } from 'leadflow';
+ * import type { SlaEscalateEffect } from 'leadflow/core';
  * const effect: SlaEscalateEffect = { type: 'escalate', to: 'supervisor', entityId: 'lead-1', policyId: 'unassigned-15m', phase: 'breach', at: 0 };
  * ```
  */
@@ -359,7 +360,7 @@ export interface SlaEscalateEffect extends SlaActionContext {
  *
  * @example
  * ```ts
- * import type { SlaNotifyEffect } from 'leadflow';
+ * import type { SlaNotifyEffect } from 'leadflow/core';
  * const effect: SlaNotifyEffect = {
  *   type: 'notify', channel: 'wecom', to: 'owner', template: 'unopened-reminder', includeBehaviourSnapshot: true,
  *   entityId: 'lead-1', policyId: 'unopened-30m', phase: 'breach', at: 0,
@@ -379,7 +380,7 @@ export interface SlaNotifyEffect extends SlaActionContext {
  *
  * @example
  * ```ts
- * import type { SlaReassignEffect } from 'leadflow';
+ * import type { SlaReassignEffect } from 'leadflow/core';
  * const effect: SlaReassignEffect = { type: 'reassign', entityId: 'lead-1', policyId: 'unopened-30m', phase: 'breach', at: 0 };
  * ```
  */
@@ -392,7 +393,7 @@ export interface SlaReassignEffect extends SlaActionContext {
  *
  * @example
  * ```ts
- * import type { SlaRaisePriorityEffect } from 'leadflow';
+ * import type { SlaRaisePriorityEffect } from 'leadflow/core';
  * const effect: SlaRaisePriorityEffect = { type: 'raisePriority', entityId: 'lead-1', policyId: 'p', phase: 'warn', at: 0 };
  * ```
  */
@@ -406,7 +407,7 @@ export interface SlaRaisePriorityEffect extends SlaActionContext {
  *
  * @example
  * ```ts
- * import type { SlaActionEffect } from 'leadflow';
+ * import type { SlaActionEffect } from 'leadflow/core';
  * function route(effect: SlaActionEffect) {
  *   if (effect.type === 'notify') outbox.push(effect);
  *   else machine.send(effect);
@@ -451,7 +452,7 @@ export interface SlaRecordBase {
  *
  * @example
  * ```ts
- * import type { SlaStartedRecord } from 'leadflow';
+ * import type { SlaStartedRecord } from 'leadflow/core';
  * const onStart = (r: SlaStartedRecord) => console.log(`${r.policyId} due ${new Date(r.dueAt).toISOString()}`);
  * ```
  */
@@ -469,7 +470,7 @@ export interface SlaStartedRecord extends SlaRecordBase {
  *
  * @example
  * ```ts
- * import type { SlaWarningRecord } from 'leadflow';
+ * import type { SlaWarningRecord } from 'leadflow/core';
  * const onWarn = (r: SlaWarningRecord) => console.log(`${r.remainingMs} ms left on ${r.policyId}`);
  * ```
  */
@@ -486,7 +487,7 @@ export interface SlaWarningRecord extends SlaRecordBase {
  *
  * @example
  * ```ts
- * import type { SlaBreachedRecord } from 'leadflow';
+ * import type { SlaBreachedRecord } from 'leadflow/core';
  * const onBreach = (r: SlaBreachedRecord) => console.log(`${r.policyId} missed at ${r.dueAt}`);
  * ```
  */
@@ -501,7 +502,7 @@ export interface SlaBreachedRecord extends SlaRecordBase {
  *
  * @example
  * ```ts
- * import type { SlaMetRecord } from 'leadflow';
+ * import type { SlaMetRecord } from 'leadflow/core';
  * const onMet = (r: SlaMetRecord) => console.log(`${r.policyId} met in ${r.elapsedMs} ms`);
  * ```
  */
@@ -515,7 +516,7 @@ export interface SlaMetRecord extends SlaRecordBase {
  *
  * @example
  * ```ts
- * import type { SlaStoppedRecord } from 'leadflow';
+ * import type { SlaStoppedRecord } from 'leadflow/core';
  * const onStop = (r: SlaStoppedRecord) => console.log(`${r.policyId} closed ${r.overByMs} ms late`);
  * ```
  */
@@ -531,7 +532,7 @@ export interface SlaStoppedRecord extends SlaRecordBase {
  *
  * @example
  * ```ts
- * import type { SlaPausedRecord } from 'leadflow';
+ * import type { SlaPausedRecord } from 'leadflow/core';
  * const onPause = (r: SlaPausedRecord) => console.log(`${r.policyId} paused with ${r.remainingMs} ms left`);
  * ```
  */
@@ -547,7 +548,7 @@ export interface SlaPausedRecord extends SlaRecordBase {
  *
  * @example
  * ```ts
- * import type { SlaResumedRecord } from 'leadflow';
+ * import type { SlaResumedRecord } from 'leadflow/core';
  * const onResume = (r: SlaResumedRecord) => console.log(`${r.policyId} now due ${r.dueAt}`);
  * ```
  */
@@ -566,7 +567,7 @@ export interface SlaResumedRecord extends SlaRecordBase {
  *
  * @example
  * ```ts
- * import type { SlaCancelledRecord } from 'leadflow';
+ * import type { SlaCancelledRecord } from 'leadflow/core';
  * const onCancel = (r: SlaCancelledRecord) => console.log(`${r.policyId} cancelled (${r.reason})`);
  * ```
  */
@@ -583,7 +584,7 @@ export interface SlaCancelledRecord extends SlaRecordBase {
  *
  * @example
  * ```ts
- * import type { SlaRecord } from 'leadflow';
+ * import type { SlaRecord } from 'leadflow/core';
  * const missed = (records: SlaRecord[]) => records.filter((r) => r.type === 'sla.breached').length;
  * ```
  */
@@ -603,7 +604,8 @@ export type SlaRecord =
  *
  * @example
  * ```ts
- * import { isSlaRecord, type SlaEffect } from 'leadflow';
+ * import { isSlaRecord } from 'leadflow/core';
+ * import { type SlaEffect } from 'leadflow/core';
  * const split = (effects: SlaEffect[]) => ({
  *   records: effects.filter(isSlaRecord),
  *   actions: effects.filter((e) => !isSlaRecord(e)),
@@ -617,7 +619,7 @@ export type SlaEffect = SlaActionEffect | SlaRecord;
  *
  * @example
  * ```ts
- * import { isSlaRecord } from 'leadflow';
+ * import { isSlaRecord } from 'leadflow/core';
  * const records = result.effects.filter(isSlaRecord);
  * ```
  */
@@ -631,7 +633,7 @@ export function isSlaRecord(effect: SlaEffect): effect is SlaRecord {
  *
  * @example
  * ```ts
- * import type { SlaStepResult } from 'leadflow';
+ * import type { SlaStepResult } from 'leadflow/core';
  * function commit(result: SlaStepResult) {
  *   snapshot.sla = result.state;
  *   for (const command of result.timers) timers.apply(entityId, command);
@@ -651,7 +653,7 @@ export interface SlaStepResult {
  *
  * @example
  * ```ts
- * import type { SlaStaleReason } from 'leadflow';
+ * import type { SlaStaleReason } from 'leadflow/core';
  * const reason: SlaStaleReason = 'generation';
  * ```
  */
@@ -663,7 +665,7 @@ export type SlaStaleReason = 'unknownClock' | 'keyMismatch' | 'generation' | 'no
  *
  * @example
  * ```ts
- * import { slaOnTimer } from 'leadflow';
+ * import { slaOnTimer } from 'leadflow/core';
  * const result = slaOnTimer(state, fired, context);
  * if (result.stale) log.debug(`ignored ${fired.timerKey}: ${result.staleReason}`);
  * ```
@@ -1155,7 +1157,8 @@ function sortedIds(clocks: Readonly<Record<string, SlaClockState>>): string[] {
  * the event touches.
  * @example
  * ```ts
- * import { chinaCalendar, compileRuleSet, slaInitialState, slaOnEvent, zhikongPreset } from 'leadflow';
+ * import { chinaCalendar, compileRuleSet, zhikongPreset } from 'leadflow';
+ * import { slaInitialState, slaOnEvent } from 'leadflow/core';
  * const rules = compileRuleSet(zhikongPreset.ruleSet, { team: zhikongPreset.team });
  * const context = { policies: rules.sla, calendar: chinaCalendar({ years: [2025, 2026] }), entityId: 'lead-1' };
  * const received = slaOnEvent(slaInitialState(), { type: 'lead.received', at: Date.parse('2025-03-14T17:55:00+08:00') }, context);
@@ -1196,7 +1199,7 @@ export function slaOnEvent(state: SlaState, event: SlaEventInput, context: SlaCo
  * precedes the due instant of the phase.
  * @example
  * ```ts
- * import { slaOnTimer } from 'leadflow';
+ * import { slaOnTimer } from 'leadflow/core';
  * const result = slaOnTimer(state, {
  *   timerKey: 'sla:unassigned-15m:breach', generation: 1,
  *   payload: { policyId: 'unassigned-15m', phase: 'breach' }, at: Date.parse('2025-03-17T09:10:00+08:00'),
@@ -1252,7 +1255,7 @@ export function slaOnTimer(state: SlaState, fired: SlaFiredTimer, context: SlaCo
  * @throws {SlaError} when `at` is not finite or precedes the last transition of a live clock.
  * @example
  * ```ts
- * import { slaStopAll } from 'leadflow';
+ * import { slaStopAll } from 'leadflow/core';
  * const closed = slaStopAll(state, Date.parse('2025-03-20T10:00:00+08:00'), context);
  * closed.timers; // a cancel per pending timer
  * ```
@@ -1318,7 +1321,7 @@ export function slaPendingTimers(state: SlaState): SlaScheduleTimer[] {
  *
  * @example
  * ```ts
- * import type { SlaSummaryStatus } from 'leadflow';
+ * import type { SlaSummaryStatus } from 'leadflow/core';
  * const late: SlaSummaryStatus[] = ['breached', 'breachedThenStopped'];
  * ```
  */
@@ -1335,7 +1338,7 @@ export type SlaSummaryStatus =
  *
  * @example
  * ```ts
- * import type { SlaSummaryEntry } from 'leadflow';
+ * import type { SlaSummaryEntry } from 'leadflow/core';
  * const line = (e: SlaSummaryEntry) => `${e.policyId}: ${e.status}, ${Math.round(e.remainingMs / 60_000)} min left`;
  * ```
  */
@@ -1366,7 +1369,7 @@ export interface SlaSummaryEntry {
  *
  * @example
  * ```ts
- * import { slaSummary } from 'leadflow';
+ * import { slaSummary } from 'leadflow/core';
  * for (const entry of slaSummary(state, clock.now(), calendar)) {
  *   console.log(entry.policyId, entry.status, entry.remainingMs);
  * }

@@ -144,7 +144,7 @@ const isTaskKind = (value: unknown): value is TaskKind =>
  *
  * @example
  * ```ts
- * import type { TaskEscalation } from 'leadflow';
+ * import type { TaskEscalation } from 'leadflow/core';
  * const e: TaskEscalation = { to: 'head-technical', policyId: 'task-overdue', at: 0 };
  * ```
  */
@@ -159,7 +159,7 @@ export interface TaskEscalation {
  *
  * @example
  * ```ts
- * import type { TaskContext } from 'leadflow';
+ * import type { TaskContext } from 'leadflow/core';
  * const waiting = (c: TaskContext) => c.acknowledgedAt === null;
  * ```
  */
@@ -197,7 +197,7 @@ export interface TaskContext {
  *
  * @example
  * ```ts
- * import type { TaskInput } from 'leadflow';
+ * import type { TaskInput } from 'leadflow/core';
  * const input: TaskInput = { taskId: 'task-1', kind: 'technicalFeasibility', opportunityId: 'opp-1', createdAt: 0 };
  * ```
  */
@@ -221,7 +221,7 @@ export interface TaskInput {
  *
  * @example
  * ```ts
- * import type { TaskEvent } from 'leadflow';
+ * import type { TaskEvent } from 'leadflow/core';
  * const e: TaskEvent = { type: 'ACKNOWLEDGE', by: 'eng-li', at: 1_700_000_000_000 };
  * ```
  */
@@ -283,7 +283,7 @@ const nonBlank = (value: unknown): value is string => typeof value === 'string' 
  *
  * @example
  * ```ts
- * import { checkTaskResult } from 'leadflow';
+ * import { checkTaskResult } from 'leadflow/core';
  * checkTaskResult('productionPlanning', { bom: ['壳体 x2'] }).map((p) => p.field); // ['deliveryConstraints']
  * ```
  */
@@ -302,7 +302,7 @@ export function checkTaskResult(
  *
  * @example
  * ```ts
- * import { initialTaskContext } from 'leadflow';
+ * import { initialTaskContext } from 'leadflow/core';
  * initialTaskContext({ kind: 'afterSalesFile', createdAt: 0 }).dueAt; // 259200000 (72 h)
  * ```
  */
@@ -347,7 +347,7 @@ export function initialTaskContext(input?: TaskInput): TaskContext {
  *
  * @example
  * ```ts
- * import { taskResponseTimes } from 'leadflow';
+ * import { taskResponseTimes } from 'leadflow/core';
  * const { acknowledgeMs, onTime } = taskResponseTimes(snapshot.context);
  * ```
  */
@@ -367,7 +367,8 @@ const span = (from: number | null, to: number | null): number | null =>
  *
  * @example
  * ```ts
- * import { initialTaskContext, taskResponseTimes } from 'leadflow';
+ * import { initialTaskContext } from 'leadflow/core';
+ * import { taskResponseTimes } from 'leadflow/core';
  * const ctx = { ...initialTaskContext({ createdAt: 0 }), acknowledgedAt: 3_600_000 };
  * taskResponseTimes(ctx).acknowledgeMs; // 3600000
  * ```
@@ -402,7 +403,8 @@ export function isTaskOverdue(context: TaskContext, now: number): boolean {
  *
  * @example
  * ```ts
- * import { chinaCalendar, type MaintenanceReminderOptions } from 'leadflow';
+ * import { chinaCalendar } from 'leadflow';
+ * import { type MaintenanceReminderOptions } from 'leadflow/core';
  * const options: MaintenanceReminderOptions = {
  *   start: Date.parse('2026-01-01T10:00:00+08:00'),
  *   calendar: chinaCalendar({ years: [2026] }),
@@ -439,7 +441,8 @@ export interface MaintenanceReminderOptions {
  *
  * @example
  * ```ts
- * import { chinaCalendar, maintenanceReminders } from 'leadflow';
+ * import { chinaCalendar } from 'leadflow';
+ * import { maintenanceReminders } from 'leadflow/core';
  * const reminders = maintenanceReminders('FREQ=MONTHLY;INTERVAL=3', {
  *   start: Date.parse('2026-01-01T10:00:00+08:00'),
  *   calendar: chinaCalendar({ years: [2026, 2027] }),
@@ -491,7 +494,8 @@ export function taskMaintenanceReminders(
  *
  * @example
  * ```ts
- * import { initialTaskContext, taskSetup } from 'leadflow';
+ * import { taskSetup } from 'leadflow';
+ * import { initialTaskContext } from 'leadflow/core';
  * const tiny = taskSetup.createMachine({ id: 'tiny', context: ({ input }) => initialTaskContext(input) });
  * ```
  */
@@ -647,7 +651,7 @@ const ACTIVE_COMMON = {
  *
  * @example
  * ```ts
- * import { createStepper, taskMachine } from 'leadflow';
+ * import { createStepper, taskMachine } from 'leadflow/core';
  * const stepper = createStepper(taskMachine);
  * const first = stepper.initial({ taskId: 't-1', kind: 'technicalFeasibility', createdAt: now }, now);
  * const r = stepper.step(first.snapshot, { type: 'ACKNOWLEDGE', by: 'eng-li', at: now }, now);

@@ -42,7 +42,7 @@ import { LeadflowError } from '../errors.js';
  *
  * @example
  * ```ts
- * import type { PersistedSnapshot } from 'leadflow';
+ * import type { PersistedSnapshot } from 'leadflow/core';
  * const saved: PersistedSnapshot = { value: 'assigned', context: { leadId: 'lead-1' }, status: 'active' };
  * ```
  */
@@ -59,7 +59,7 @@ export interface PersistedSnapshot<TContext = unknown> {
  *
  * @example
  * ```ts
- * import type { TimerCommand } from 'leadflow';
+ * import type { TimerCommand } from 'leadflow/core';
  * const cmd: TimerCommand = { type: 'cancel', timerKey: 'incubation' };
  * ```
  */
@@ -72,7 +72,7 @@ export type TimerCommand<TEvent = EventObject> =
  *
  * @example
  * ```ts
- * import type { StepResult } from 'leadflow';
+ * import type { StepResult } from 'leadflow/core';
  * function rejected(r: StepResult) { return !r.changed; }
  * ```
  */
@@ -93,7 +93,7 @@ export interface StepResult<TContext = unknown, TEvent = EventObject, TEmitted =
  *
  * @example
  * ```ts
- * import type { StepEvent, LeadEvent } from 'leadflow';
+ * import type { StepEvent, LeadEvent } from 'leadflow/core';
  * const e: StepEvent<LeadEvent> = { type: 'QUALIFY' };
  * ```
  */
@@ -106,7 +106,7 @@ export type StepEvent<TEvent extends EventObject> = TEvent extends { at: number 
  *
  * @example
  * ```ts
- * import { createStepper, leadMachine } from 'leadflow';
+ * import { createStepper, leadMachine } from 'leadflow/core';
  * const stepper = createStepper(leadMachine);
  * let { snapshot } = stepper.initial({ leadId: 'lead-1', receivedAt: now }, now);
  * const r = stepper.step(snapshot, { type: 'QUALIFY' }, now);
@@ -138,7 +138,7 @@ export interface Stepper<
  *
  * @example
  * ```ts
- * import { createStepper, leadMachine, type StepperOptions } from 'leadflow';
+ * import { createStepper, leadMachine, type StepperOptions } from 'leadflow/core';
  * const options: StepperOptions = { engine: 'compiled' }; // throw if the machine cannot be compiled
  * const stepper = createStepper(leadMachine, options);
  * ```
@@ -167,7 +167,7 @@ export interface StepperOptions<TContext = never> {
  *
  * @example
  * ```ts
- * import { UnsupportedMachineError, createStepper } from 'leadflow';
+ * import { UnsupportedMachineError, createStepper } from 'leadflow/core';
  * try { createStepper(machine, { engine: 'compiled' }); } catch (e) { if (e instanceof UnsupportedMachineError) console.log(e.message); }
  * ```
  */
@@ -191,7 +191,7 @@ type AnyStepper<M extends AnyStateMachine> = Stepper<
  *
  * @example
  * ```ts
- * import { stateValueToString } from 'leadflow';
+ * import { stateValueToString } from 'leadflow/core';
  * stateValueToString({ awaitingAssignment: 'offered' }); // 'awaitingAssignment.offered'
  * ```
  */
@@ -286,7 +286,7 @@ function fromXState(
  *
  * @example
  * ```ts
- * import { createReferenceStepper, leadMachine } from 'leadflow';
+ * import { createReferenceStepper, leadMachine } from 'leadflow/core';
  * const reference = createReferenceStepper(leadMachine);
  * const { snapshot } = reference.initial({ leadId: 'lead-1' }, now);
  * ```
@@ -945,7 +945,7 @@ function compiledStepper(machine: AnyStateMachine, compiled: Compiled, clone: Cl
  *
  * @example
  * ```ts
- * import { createStepper, leadMachine } from 'leadflow';
+ * import { createStepper, leadMachine } from 'leadflow/core';
  * const stepper = createStepper(leadMachine);
  * const now = Date.parse('2026-03-02T02:00:00Z');
  * const { snapshot } = stepper.initial({ leadId: 'lead-1', receivedAt: now }, now);

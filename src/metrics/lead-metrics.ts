@@ -93,7 +93,7 @@ const HOUR = 3_600_000;
  *
  * @example
  * ```ts
- * import { LEAD_METRICS_EVENT_TYPES, computeLeadMetrics } from 'leadflow';
+ * import { LEAD_METRICS_EVENT_TYPES, computeLeadMetrics } from 'leadflow/core';
  * const events = await storage.readEvents({ kind: 'lead', types: LEAD_METRICS_EVENT_TYPES });
  * const report = computeLeadMetrics(events, { from, to, asOf, calendar, targets });
  * ```
@@ -176,7 +176,7 @@ export function leadMetricsFold(options: LeadMetricsOptions): LeadMetricsFold {
  *
  * @example
  * ```ts
- * import { computeLeadMetrics } from 'leadflow';
+ * import { computeLeadMetrics } from 'leadflow/core';
  * const report = computeLeadMetrics(events, { from, to, asOf, calendar, targets });
  * ```
  */

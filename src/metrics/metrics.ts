@@ -131,7 +131,7 @@ const share = (part: number, whole: number): number | null => (whole === 0 ? nul
  *
  * @example
  * ```ts
- * import { METRICS_EVENT_TYPES, computeMetrics } from 'leadflow';
+ * import { METRICS_EVENT_TYPES, computeMetrics } from 'leadflow/core';
  * const events = await storage.readEvents({ types: METRICS_EVENT_TYPES });
  * const report = computeMetrics(events, { from, to, asOf, calendar, targets });
  * ```
@@ -166,7 +166,7 @@ export const METRICS_EVENT_TYPES: readonly string[] = /* @__PURE__ */ (() =>
  *
  * @example
  * ```ts
- * import { computeMetrics } from 'leadflow';
+ * import { computeMetrics } from 'leadflow/core';
  * const report = computeMetrics(await storage.readEvents(), { from, to, asOf, calendar, targets });
  * ```
  */

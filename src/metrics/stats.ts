@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import type { DurationStats } from 'leadflow';
+ * import type { DurationStats } from 'leadflow/core';
  * const s: DurationStats = { count: 3, mean: 20, p50: 20, p90: 30 };
  * ```
  */
@@ -21,7 +21,7 @@ export interface DurationStats {
  *
  * @example
  * ```ts
- * import { durationStats } from 'leadflow';
+ * import { durationStats } from 'leadflow/core';
  * durationStats([10, 20, 30]); // { count: 3, mean: 20, p50: 20, p90: 30 }
  * ```
  */
@@ -40,7 +40,7 @@ export function durationStats(values: readonly number[]): DurationStats {
  *
  * @example
  * ```ts
- * import type { TargetShare } from 'leadflow';
+ * import type { TargetShare } from 'leadflow/core';
  * const t: TargetShare = { met: 95, missed: 5, pending: 2, share: 0.95, target: 0.95, passed: true };
  * ```
  */

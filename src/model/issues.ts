@@ -25,7 +25,8 @@ export interface ModelIssue {
  *
  * @example
  * ```ts
- * import { safeParseModel, repSchema, type ModelParseResult, type Rep } from 'leadflow';
+ * import { repSchema, type ModelParseResult, type Rep } from 'leadflow';
+ * import { safeParseModel } from 'leadflow/core';
  * const result: ModelParseResult<Rep> = safeParseModel(repSchema, raw);
  * if (!result.ok) console.log(result.issues);
  * ```
@@ -40,7 +41,8 @@ export type ModelParseResult<T> =
  *
  * @example
  * ```ts
- * import { ModelError, usccCheckCharacter } from 'leadflow';
+ * import { ModelError } from 'leadflow';
+ * import { usccCheckCharacter } from 'leadflow/core';
  * try { usccCheckCharacter('123'); } catch (e) { if (e instanceof ModelError) console.log(e.issues); }
  * ```
  */
@@ -239,7 +241,8 @@ export function toModelIssues(
  *
  * @example
  * ```ts
- * import { safeParseModel, customerSchema } from 'leadflow';
+ * import { customerSchema } from 'leadflow';
+ * import { safeParseModel } from 'leadflow/core';
  * const r = safeParseModel(customerSchema, JSON.parse(body));
  * if (r.ok) save(r.value); else quarantine(r.issues);
  * ```

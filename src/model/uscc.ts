@@ -7,7 +7,7 @@ import { ModelError } from './issues.js';
  *
  * @example
  * ```ts
- * import { USCC_CHARSET } from 'leadflow';
+ * import { USCC_CHARSET } from 'leadflow/core';
  * USCC_CHARSET.indexOf('A'); // 10
  * ```
  */
@@ -36,7 +36,7 @@ export const USCC_WEIGHTS: readonly number[] = /* @__PURE__ */ (() =>
  *
  * @example
  * ```ts
- * import { USCC_DEPARTMENTS, type UsccDepartment } from 'leadflow';
+ * import { USCC_DEPARTMENTS, type UsccDepartment } from 'leadflow/core';
  * const civilAffairs: UsccDepartment | undefined = USCC_DEPARTMENTS['5'];
  * ```
  */
@@ -55,7 +55,7 @@ export interface UsccDepartment {
  *
  * @example
  * ```ts
- * import { USCC_DEPARTMENTS } from 'leadflow';
+ * import { USCC_DEPARTMENTS } from 'leadflow/core';
  * USCC_DEPARTMENTS['9']?.categories['1']; // '企业'
  * ```
  */
@@ -131,7 +131,7 @@ export const USCC_DEPARTMENTS: Readonly<Record<string, UsccDepartment>> = /* @__
  *
  * @example
  * ```ts
- * import type { UsccRule } from 'leadflow';
+ * import type { UsccRule } from 'leadflow/core';
  * const rule: UsccRule = 'check_character';
  * ```
  */
@@ -302,7 +302,7 @@ export function validateUscc(code: unknown, options: UsccValidationOptions = {})
  * @throws {ModelError} when the input is not 17 characters from {@link USCC_CHARSET}.
  * @example
  * ```ts
- * import { usccCheckCharacter } from 'leadflow';
+ * import { usccCheckCharacter } from 'leadflow/core';
  * usccCheckCharacter('91350100M000100Y4'); // '3'
  * ```
  */

@@ -90,7 +90,7 @@ export type ResolvedStrategy =
     };
 
 /**
- * A rule set validated and compiled to closures, ready for {@link decideLead}. Immutable and
+ * A rule set validated and compiled to closures, ready for `decideLead` (`leadflow/core`). Immutable and
  * safe to share between engines and threads of work.
  *
  * @example

@@ -44,7 +44,7 @@ import { compilePath, FORBIDDEN_PATH_KEYS, type PathAccessor, parsePath } from '
  *
  * @example
  * ```ts
- * import { CONDITION_LIMITS } from 'leadflow';
+ * import { CONDITION_LIMITS } from 'leadflow/core';
  * CONDITION_LIMITS.maxDepth; // 16
  * ```
  */
@@ -224,7 +224,7 @@ export class ConditionError extends LeadflowError {
  *
  * @example
  * ```ts
- * import type { FactValues } from 'leadflow';
+ * import type { FactValues } from 'leadflow/core';
  * const facts: FactValues = { budget: 200000, tags: ['high-intent/price-sensitive'] };
  * ```
  */
@@ -280,7 +280,7 @@ export interface ConditionExplanation {
  *
  * @example
  * ```ts
- * import { compileCondition, type CompiledCondition } from 'leadflow';
+ * import { compileCondition, type CompiledCondition } from 'leadflow/core';
  * const r = compileCondition({ fact: 'budget', operator: 'greaterThan', value: 100000 });
  * if (r.ok) {
  *   const c: CompiledCondition = r;
@@ -309,7 +309,7 @@ export interface CompiledCondition {
  *
  * @example
  * ```ts
- * import { compileCondition, type CompileConditionResult } from 'leadflow';
+ * import { compileCondition, type CompileConditionResult } from 'leadflow/core';
  * const r: CompileConditionResult = compileCondition({ any: [] });
  * if (!r.ok) r.problems; // [{ path: '$.any', message: "'any' must list at least one condition ..." }]
  * ```
@@ -323,7 +323,7 @@ export type CompileConditionResult =
  *
  * @example
  * ```ts
- * import type { CompileConditionOptions } from 'leadflow';
+ * import type { CompileConditionOptions } from 'leadflow/core';
  * const options: CompileConditionOptions = { knownFacts: new Set(['budget', 'company']), path: '$.rules[3].conditions' };
  * ```
  */
@@ -647,7 +647,7 @@ export function formatConditionPath(base: string, segments: readonly (string | n
  *
  * @example
  * ```ts
- * import { validateCondition } from 'leadflow';
+ * import { validateCondition } from 'leadflow/core';
  * validateCondition(
  *   { all: [{ fact: 'budjet', operator: 'greaterThen', value: 1 }] },
  *   { knownFacts: new Set(['budget']) },
@@ -838,7 +838,7 @@ function assertInputs(facts: unknown, context: unknown): void {
  *
  * @example
  * ```ts
- * import { compileCondition } from 'leadflow';
+ * import { compileCondition } from 'leadflow/core';
  * const r = compileCondition(
  *   {
  *     all: [

@@ -21,7 +21,8 @@ import { evaluateReference } from './reference-engine.js';
  * @category Reference semantics
  * @example
  * ```ts
- * import { compileRuleSet, decideLead, emptyAssignmentState, parseLead, parseTeam, zhikongPreset } from 'leadflow';
+ * import { compileRuleSet, parseLead, parseTeam, zhikongPreset } from 'leadflow';
+ * import { decideLead, emptyAssignmentState } from 'leadflow/core';
  * import { decideLeadWithReference } from 'leadflow/testing';
  * const compiled = compileRuleSet(zhikongPreset.ruleSet, { team: zhikongPreset.team });
  * const team = parseTeam(zhikongPreset.team);

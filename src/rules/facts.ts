@@ -3,7 +3,7 @@ import type { Lead } from '../model/lead.js';
 
 /**
  * The facts a lead condition may read, with what each holds. Conditions naming any other fact
- * are refused by {@link compileRuleSet} with the rule's JSON path.
+ * are refused by `compileRuleSet` with the rule's JSON path.
  *
  * @example
  * ```ts

@@ -20,7 +20,7 @@
  *
  * @example
  * ```ts
- * import type { EvaluationContext } from 'leadflow';
+ * import type { EvaluationContext } from 'leadflow/core';
  * const context: EvaluationContext = { now: Date.parse('2026-03-02T01:00:00Z') };
  * ```
  */
@@ -34,7 +34,7 @@ export interface EvaluationContext {
  *
  * @example
  * ```ts
- * import type { OperatorName } from 'leadflow';
+ * import type { OperatorName } from 'leadflow/core';
  * const op: OperatorName = 'greaterThanInclusive';
  * ```
  */
@@ -526,7 +526,7 @@ export const DECORATORS: DecoratorRegistry = /* @__PURE__ */ (() =>
  *
  * @example
  * ```ts
- * import { OPERATOR_NAMES } from 'leadflow';
+ * import { OPERATOR_NAMES } from 'leadflow/core';
  * OPERATOR_NAMES.includes('inRegion'); // true
  * ```
  */
@@ -550,7 +550,7 @@ export const DECORATOR_NAMES: readonly DecoratorName[] = /* @__PURE__ */ (() =>
  *
  * @example
  * ```ts
- * import { CUSTOM_OPERATOR_NAMES } from 'leadflow';
+ * import { CUSTOM_OPERATOR_NAMES } from 'leadflow/core';
  * CUSTOM_OPERATOR_NAMES; // ['inRegion', 'matchesAny', 'withinLastDays']
  * ```
  */

@@ -43,7 +43,7 @@ const MAX_PATH_SEGMENTS = 32;
  *
  * @example
  * ```ts
- * import { parsePath } from 'leadflow';
+ * import { parsePath } from 'leadflow/core';
  * const parsed = parsePath('company.address[0].city');
  * if (parsed.ok) {
  *   parsed.path.normalized; // '$.company.address[0].city'
@@ -65,7 +65,8 @@ export interface ParsedPath {
  *
  * @example
  * ```ts
- * import { parsePath, type PathParseResult } from 'leadflow';
+ * import { type PathParseResult } from 'leadflow';
+ * import { parsePath } from 'leadflow/core';
  * const r: PathParseResult = parsePath('$..a');
  * if (!r.ok) console.log(r.message); // "path '$..a': recursive descent '..' is not allowed ..."
  * ```
@@ -82,7 +83,7 @@ export type PathParseResult =
  *
  * @example
  * ```ts
- * import { compilePath, type PathAccessor } from 'leadflow';
+ * import { compilePath, type PathAccessor } from 'leadflow/core';
  * const city: PathAccessor = compilePath('$.address.city');
  * city({ address: { city: '苏州' } }); // '苏州'
  * city({}); // undefined
@@ -96,7 +97,7 @@ export type PathAccessor = (value: unknown) => unknown;
  *
  * @example
  * ```ts
- * import { compilePath, RulePathError } from 'leadflow';
+ * import { compilePath, RulePathError } from 'leadflow/core';
  * try { compilePath('$.items[?(@.price > 10)]'); } catch (e) { if (e instanceof RulePathError) console.log(e.path); }
  * ```
  */
@@ -140,7 +141,7 @@ function refusal(path: string): string | undefined {
  *
  * @example
  * ```ts
- * import { parsePath } from 'leadflow';
+ * import { parsePath } from 'leadflow/core';
  * parsePath('$.a[0].b'); // { ok: true, path: { normalized: '$.a[0].b', segments: ['a', '0', 'b'], ... } }
  * parsePath('a.b'); // ok, normalized '$.a.b'
  * parsePath('$.__proto__.x'); // { ok: false, message: "path '$.__proto__.x': key '__proto__' is not allowed" }
@@ -243,7 +244,7 @@ export function normalizePath(path: string): string {
  *
  * @example
  * ```ts
- * import { compilePath } from 'leadflow';
+ * import { compilePath } from 'leadflow/core';
  * const firstTag = compilePath('$.tags[0]');
  * firstTag({ tags: ['vip', 'new'] }); // 'vip'
  * firstTag(Object.create({ tags: ['leaked'] })); // undefined — inherited keys are never read

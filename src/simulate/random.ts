@@ -11,7 +11,7 @@
  *
  * @example
  * ```ts
- * import { createRandom } from 'leadflow';
+ * import { createRandom } from 'leadflow/core';
  * const random = createRandom(42);
  * random.next(); // the same number on every run with seed 42
  * random.pick(['a', 'b', 'c']);
@@ -41,7 +41,7 @@ export interface SeededRandom {
  *
  * @example
  * ```ts
- * import { createRandom } from 'leadflow';
+ * import { createRandom } from 'leadflow/core';
  * const a = createRandom(7);
  * const b = createRandom(7);
  * a.next() === b.next(); // true
@@ -96,7 +96,8 @@ export function createRandom(seed: number): SeededRandom {
  *
  * @example
  * ```ts
- * import { createRandom, weightedTable } from 'leadflow';
+ * import { weightedTable } from 'leadflow';
+ * import { createRandom } from 'leadflow/core';
  * const channels = weightedTable([['website_form', 3], ['hotline_400', 1]]);
  * channels.draw(createRandom(1)); // 'website_form' three times as often as 'hotline_400'
  * ```

@@ -798,7 +798,7 @@ export interface OutboxEnqueue {
   id: string;
   channel: string;
   to: readonly string[];
-  /** What to send; {@link deliverOutbox} expects `{ text, subject?, template?, data? }`. */
+  /** What to send; `deliverOutbox` (`leadflow/core`) expects `{ text, subject?, template?, data? }`. */
   payload: JsonValue;
   createdAt?: number;
   /** Not before this instant. */
