@@ -236,6 +236,7 @@ export const SEED_RISK: Section<'risk'> = [
       severity: 'high',
       to: 'manager',
       template: 'receivables-risk',
+      carry: ['oldestUnpaidReceivableDays', 'technicalContactsLast30Days', 'technicalContactsPrevious90Days'],
     },
   },
   {
@@ -248,9 +249,10 @@ export const SEED_RISK: Section<'risk'> = [
       severity: 'warning',
       to: 'serviceTeam',
       template: 'renewal-intervention',
+      // 「同步推送该客户过去12个月的工单解决时效、工程师上门次数、备件更换频次等深度服务数据」
+      carry: ['consecutiveDeclinedRenewals', 'serviceHistory'],
     },
   },
-      carry: ['oldestUnpaidReceivableDays', 'technicalContactsLast30Days', 'technicalContactsPrevious90Days'],
   {
     id: 'delivery-delay',
     description: '交付延期风险 → 通知销售',
@@ -263,6 +265,4 @@ export const SEED_RISK: Section<'risk'> = [
       template: 'delivery-delay',
     },
   },
-      // 「同步推送该客户过去12个月的工单解决时效、工程师上门次数、备件更换频次等深度服务数据」
-      carry: ['consecutiveDeclinedRenewals', 'serviceHistory'],
 ];
