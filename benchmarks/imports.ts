@@ -8,7 +8,7 @@
  *
  * The baseline is a git worktree: `LEADFLOW_BASELINE_DIR` when set, otherwise one made under the
  * temp folder from `LEADFLOW_BASELINE_REF` (default 35af218, main before issue #19), sharing this
- * tree's node_modules. Budgets (issue #19): calendar-only ≤ 150 KB, engine-only ≤ 60% of the
+ * tree's node_modules (`LEADFLOW_OURS_DIR` likewise replaces this tree as ours). Budgets (issue #19): calendar-only ≤ 150 KB, engine-only ≤ 60% of the
  * baseline's, require time ≤ 50% of the baseline's.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -36,7 +36,9 @@ function packageRoot(): string {
   }
 }
 
+/** `LEADFLOW_OURS_DIR` measures another checkout as "ours" (e.g. a clean worktree of HEAD). */
 const root = packageRoot();
+const oursRoot = process.env.LEADFLOW_OURS_DIR ?? root;
 
 function baselineRoot(): string {
   const given = process.env.LEADFLOW_BASELINE_DIR;
@@ -113,7 +115,7 @@ const median = (values: number[]): number => {
 };
 
 const base = buildSide(baselineRoot(), 'baseline');
-const ours = buildSide(root, 'ours');
+const ours = buildSide(oursRoot, 'ours');
 
 const sizes = {
   calendar: {
