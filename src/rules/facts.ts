@@ -40,6 +40,7 @@ export const LEAD_FACTS = /* @__PURE__ */ (() =>
     downloadedAssets: 'names of downloaded assets',
     videoWatchSeconds: 'total seconds of video watched',
     formSubmits: 'number of form_submit behaviours',
+    formIds: 'ids of the forms submitted (form_submit formId), e.g. ["free-trial"]',
     lastActivityAt: 'epoch ms of the latest behaviour, or undefined',
     receivedAt: 'epoch ms the lead arrived',
     custom: "the host's free custom fields (use `path`)",
@@ -85,6 +86,7 @@ export function leadFacts(lead: Lead): Record<LeadFactName, unknown> {
   let downloads = 0;
   let videoWatchSeconds = 0;
   let formSubmits = 0;
+  const formIds: string[] = [];
   let lastActivityAt: number | undefined;
   const downloadedAssets: string[] = [];
   for (const behaviour of lead.behaviours) {
@@ -103,6 +105,7 @@ export function leadFacts(lead: Lead): Record<LeadFactName, unknown> {
         break;
       case 'form_submit':
         formSubmits++;
+        if (behaviour.formId !== undefined) formIds.push(behaviour.formId);
         break;
     }
   }
@@ -136,6 +139,7 @@ export function leadFacts(lead: Lead): Record<LeadFactName, unknown> {
     downloadedAssets,
     videoWatchSeconds,
     formSubmits,
+    formIds,
     lastActivityAt,
     receivedAt: lead.receivedAt,
     custom: lead.custom,

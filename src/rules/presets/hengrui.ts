@@ -25,7 +25,22 @@ const hengruiRuleSet = {
     channelTag: true,
     budgetBands: SEED_BUDGET_BANDS,
     intentGrades: SEED_INTENT_GRADES,
-    rules: SEED_TAGGING_RULES,
+    rules: [
+      ...SEED_TAGGING_RULES,
+      {
+        // 「下载《热管理仿真报告》且观看过3分钟以上视频讲解的客户,其3个月内下单概率是普通客户的5.7倍」
+        // (seed 000): 3 分钟以上 is ≥ 180 s; the asset as the site names the file.
+        id: 'thermal-report-high-potential',
+        description: '下载《热管理仿真报告》且观看视频 3 分钟以上 → 高潜客户',
+        when: {
+          all: [
+            { fact: 'downloadedAssets', operator: 'contains', value: '热管理仿真报告.pdf' },
+            { fact: 'videoWatchSeconds', operator: 'greaterThanInclusive', value: 180 },
+          ],
+        },
+        tags: ['high-potential'],
+      },
+    ],
   },
   qualification: SEED_QUALIFICATION,
   pools: [

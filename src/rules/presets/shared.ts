@@ -123,25 +123,23 @@ export const SEED_BUDGET_BANDS: Section<'tagging'>['budgetBands'] = [
 ];
 
 /** The seeds' dynamic tags: live-stream leads are price-sensitive, whitepaper readers technical. */
-export const SEED_TAGGING_RULES: Section<'tagging'>['rules'] = [
+export const SEED_TAGGING_RULES: NonNullable<Section<'tagging'>['rules']> = [
   {
+    // 「抖音-直播间留资→标签【高意向-价格敏感】」 (seed 003)
     id: 'douyin-live-price-sensitive',
     description: '抖音-直播间留资 → 高意向-价格敏感',
     when: { all: [{ fact: 'channel', operator: 'equal', value: 'douyin_live' }] },
     tags: ['high-intent/price-sensitive'],
   },
   {
+    // 「官网下载白皮书→标签【技术型-决策链长】」 (seed 003): the download alone, nothing more.
     id: 'whitepaper-long-decision-chain',
-    description: '官网下载白皮书 (且观看技术视频) → 技术型-决策链长',
-    when: {
-      all: [
-        { fact: 'channel', operator: 'equal', value: 'whitepaper_download' },
-        { fact: 'videoWatchSeconds', operator: 'greaterThanInclusive', value: 120 },
-      ],
-    },
+    description: '官网下载白皮书 → 技术型-决策链长',
+    when: { all: [{ fact: 'channel', operator: 'equal', value: 'whitepaper_download' }] },
     tags: ['technical/long-decision-chain'],
   },
   {
+    // 「紧急标案→全员弹窗提醒」 (seed 003): a tender the source marks urgent.
     id: 'urgent-tender',
     description: '紧急标案',
     when: {
@@ -154,12 +152,22 @@ export const SEED_TAGGING_RULES: Section<'tagging'>['rules'] = [
   },
 ];
 
-/** Intent A: explicit buying signals; B: engaged; otherwise C. */
+/**
+ * Intent A: explicit buying signals; B: engaged; otherwise C. The seed states one grade outright:
+ * 「当客户在官网点击‘免费试用’按钮…①线索打标(来源=官网-表单;意向等级=A)」 — a website form
+ * whose form id is `free-trial` is A. The budget and need-length thresholds are leadflow's own.
+ */
 export const SEED_INTENT_GRADES: Section<'tagging'>['intentGrades'] = [
   {
     grade: 'A',
     when: {
       any: [
+        {
+          all: [
+            { fact: 'channel', operator: 'equal', value: 'website_form' },
+            { fact: 'formIds', operator: 'contains', value: 'free-trial' },
+          ],
+        },
         { fact: 'budget', operator: 'greaterThanInclusive', value: 500_000 },
         {
           all: [
