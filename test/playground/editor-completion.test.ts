@@ -42,7 +42,7 @@ describe('completionsAt in a rule set', () => {
   });
 
   it('cross-sell and risk conditions offer the customer facts', () => {
-    const { labels } = completeAt('{ "crossSell": [ { "when": { "fact": "oldest|" } } ] }');
+    const { labels } = completeAt('{ "crossSell": [ { "when": { "fact": "oldestUnpaidR|" } } ] }');
     expect(labels).toEqual(['oldestUnpaidReceivableDays']);
   });
 

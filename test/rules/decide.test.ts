@@ -251,7 +251,7 @@ describe('decideLead with the zhikong preset', () => {
     expect(none.reasons.at(-1)).toBe('score 0: no win in 化工 or 浙江 since 2025-12-02');
   });
 
-  it('bestMatch with nobody similar does not claim a match: the lead falls through to the fallback', async () => {
+  it('bestMatch with nobody similar does not claim a match: the lead falls through to the next rule', async () => {
     const result = decideLead(
       zhikong,
       lead({ company: { region: '新疆', industry: '纺织' } }),
@@ -259,7 +259,11 @@ describe('decideLead with the zhikong preset', () => {
       emptyAssignmentState(DAY),
       context,
     );
-    expect(result.decision).toMatchObject({ kind: 'queue', supervisorId: 'sup-wang' });
+    expect(result.decision).toMatchObject({
+      kind: 'assign',
+      ruleId: 'no-similar-win',
+      strategy: 'leastLoaded',
+    });
     const rule = result.explanation.assignment.find((r) => r.ruleId === 'similar-wins')!;
     expect(rule.outcome).toBe('best similar-win score 0 is below the minimum 1');
     expect(rule.candidates!.every((c) => c.score === 0)).toBe(true);
@@ -280,11 +284,10 @@ describe('decideLead with the zhikong preset', () => {
     };
     const similar = rules.assignment.rules.find((r) => r.id === 'similar-wins')!;
     similar.strategy = { ...(similar.strategy as object), minScore: 4 };
-    rules.assignment.rules.push({ id: 'anyone', strategy: { type: 'leastLoaded', pool: 'general' } });
     const compiled = compileRuleSet(rules, { team: zhikongPreset.team });
     const input = lead({ company: { region: '浙江', industry: '化工' } }); // rep-e scores 3
     const result = decideLead(compiled, input, zhikongPreset.team, emptyAssignmentState(DAY), context);
-    expect(result.decision).toMatchObject({ kind: 'assign', ruleId: 'anyone' });
+    expect(result.decision).toMatchObject({ kind: 'assign', ruleId: 'no-similar-win' });
     expect(result.explanation.assignment.find((r) => r.ruleId === 'similar-wins')?.outcome).toBe(
       'best similar-win score 3 is below the minimum 4',
     );

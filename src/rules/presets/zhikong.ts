@@ -66,10 +66,20 @@ const zhikongRuleSet = {
         strategy: { type: 'roundRobin', pool: 'shanghai' },
       },
       {
+        // 「30分钟内分配给最近3个月成交过同类客户的销售」 (seed 003)
         id: 'similar-wins',
         description: '其余 → 最近 3 个月成交过同类客户的销售',
         strategy: { type: 'bestMatch', pool: 'general', lookbackDays: 90 },
         onNoCandidate: 'nextRule',
+      },
+      {
+        // The seed does not say who takes a lead nobody has a similar win for: leadflow's choice
+        // is the least-loaded rep of the general pool, said in the explanation (not a silent
+        // "score 0" match); full → the supervisor queue.
+        id: 'no-similar-win',
+        description: '其余且无人近 3 个月有同类成交 → 通用池中今日负载最低的销售',
+        strategy: { type: 'leastLoaded', pool: 'general' },
+        onNoCandidate: 'fallback',
       },
     ],
     fallback: { type: 'supervisorQueue', supervisorId: 'sup-wang' },
