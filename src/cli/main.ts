@@ -429,13 +429,12 @@ async function simulate(options: SimulateOptions, io: CliIo): Promise<number> {
     lineUnit: unit,
     ...(options.leads !== undefined ? { leadsFile: options.leads } : {}),
   } as const;
+  // The JSON report is runSimulation's (what the playground's export equals): the CLI's own
+  // watcher is not part of it; quarantined rows go to stderr, channels to the table and workbook.
+  const { extensions, ...rest } = report;
+  const own = Object.entries(extensions ?? {}).filter(([name]) => name !== watcher.extension.name);
   const json = `${JSON.stringify(
-    {
-      ...report,
-      timeline,
-      channels: renderOptions.channels,
-      ...(leads !== undefined ? { quarantinedRows: quarantined } : {}),
-    },
+    { ...rest, ...(own.length > 0 ? { extensions: Object.fromEntries(own) } : {}), timeline },
     null,
     2,
   )}\n`;
