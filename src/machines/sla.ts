@@ -74,7 +74,7 @@ export type SlaClockKind = SlaPolicy['clock'];
  *
  * @example
  * ```ts
- * import type { SlaPhase } from 'leadflow';
+ * import type { SlaPhase } from 'leadflow/core';
  * const phase: SlaPhase = 'breach';
  * ```
  */
@@ -235,7 +235,7 @@ export interface SlaTimerPayload {
  *
  * @example
  * ```ts
- * import type { SlaScheduleTimer } from 'leadflow';
+ * import type { SlaScheduleTimer } from 'leadflow/core';
  * const command: SlaScheduleTimer = {
  *   type: 'schedule', timerKey: 'sla:unassigned-15m:breach', generation: 1,
  *   dueAt: Date.parse('2025-03-17T09:10:00+08:00'), payload: { policyId: 'unassigned-15m', phase: 'breach' },
@@ -255,7 +255,7 @@ export interface SlaScheduleTimer {
  *
  * @example
  * ```ts
- * import type { SlaCancelTimer } from 'leadflow';
+ * import type { SlaCancelTimer } from 'leadflow/core';
  * const command: SlaCancelTimer = { type: 'cancel', timerKey: 'sla:unassigned-15m:breach' };
  * ```
  */

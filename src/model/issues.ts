@@ -150,7 +150,8 @@ function unionMessage(issue: RawIssue & { code: 'invalid_union' }): string | und
  *
  * @example
  * ```ts
- * import { modelErrorMap, repSchema } from 'leadflow';
+ * import { repSchema } from 'leadflow';
+ * import { modelErrorMap } from 'leadflow/core';
  * const result = repSchema.safeParse(raw, { error: modelErrorMap });
  * ```
  */
@@ -203,7 +204,8 @@ export const modelErrorMap: z.core.$ZodErrorMap = (issue) => {
  *
  * @example
  * ```ts
- * import { toModelIssues, leadInputSchema, modelErrorMap } from 'leadflow';
+ * import { toModelIssues, leadInputSchema } from 'leadflow';
+ * import { modelErrorMap } from 'leadflow/core';
  * const r = leadInputSchema.safeParse(raw, { error: modelErrorMap });
  * if (!r.success) console.table(toModelIssues(r.error.issues));
  * ```

@@ -65,7 +65,7 @@ export interface ParsedPath {
  *
  * @example
  * ```ts
- * import { type PathParseResult } from 'leadflow';
+ * import { type PathParseResult } from 'leadflow/core';
  * import { parsePath } from 'leadflow/core';
  * const r: PathParseResult = parsePath('$..a');
  * if (!r.ok) console.log(r.message); // "path '$..a': recursive descent '..' is not allowed ..."
