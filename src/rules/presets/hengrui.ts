@@ -15,83 +15,84 @@ import {
   UNOPENED_30M,
 } from './shared.js';
 
-const hengruiRuleSet = {
-  id: 'hengrui',
-  version: '1.0.0',
-  name: '恒锐机械 — 汽车精密零部件线索闭环',
-  description:
-    'Auto-parts maker (seed 000): leads split by region + industry, preferring the rep with similar wins in the last 90 days, then the least loaded rep covering the region; 15 minutes unassigned → supervisor board + SMS; six gated opportunity stages.',
-  tagging: {
-    channelTag: true,
-    budgetBands: SEED_BUDGET_BANDS,
-    intentGrades: SEED_INTENT_GRADES,
-    rules: [
-      ...SEED_TAGGING_RULES,
-      {
-        // 「下载《热管理仿真报告》且观看过3分钟以上视频讲解的客户,其3个月内下单概率是普通客户的5.7倍」
-        // (seed 000): 3 分钟以上 is ≥ 180 s; the asset as the site names the file.
-        id: 'thermal-report-high-potential',
-        description: '下载《热管理仿真报告》且观看视频 3 分钟以上 → 高潜客户',
-        when: {
-          all: [
-            { fact: 'downloadedAssets', operator: 'contains', value: '热管理仿真报告.pdf' },
-            { fact: 'videoWatchSeconds', operator: 'greaterThanInclusive', value: 180 },
-          ],
+const hengruiRuleSet = /* @__PURE__ */ (() =>
+  ({
+    id: 'hengrui',
+    version: '1.0.0',
+    name: '恒锐机械 — 汽车精密零部件线索闭环',
+    description:
+      'Auto-parts maker (seed 000): leads split by region + industry, preferring the rep with similar wins in the last 90 days, then the least loaded rep covering the region; 15 minutes unassigned → supervisor board + SMS; six gated opportunity stages.',
+    tagging: {
+      channelTag: true,
+      budgetBands: SEED_BUDGET_BANDS,
+      intentGrades: SEED_INTENT_GRADES,
+      rules: [
+        ...SEED_TAGGING_RULES,
+        {
+          // 「下载《热管理仿真报告》且观看过3分钟以上视频讲解的客户,其3个月内下单概率是普通客户的5.7倍」
+          // (seed 000): 3 分钟以上 is ≥ 180 s; the asset as the site names the file.
+          id: 'thermal-report-high-potential',
+          description: '下载《热管理仿真报告》且观看视频 3 分钟以上 → 高潜客户',
+          when: {
+            all: [
+              { fact: 'downloadedAssets', operator: 'contains', value: '热管理仿真报告.pdf' },
+              { fact: 'videoWatchSeconds', operator: 'greaterThanInclusive', value: 180 },
+            ],
+          },
+          tags: ['high-potential'],
         },
-        tags: ['high-potential'],
-      },
+      ],
+    },
+    qualification: SEED_QUALIFICATION,
+    pools: [
+      { id: 'east', repIds: ['hr-zhao', 'hr-qian', 'hr-sun'] },
+      { id: 'south-north', repIds: ['hr-li', 'hr-zhou'] },
+      { id: 'all', repIds: ['hr-zhao', 'hr-qian', 'hr-sun', 'hr-li', 'hr-zhou'] },
     ],
-  },
-  qualification: SEED_QUALIFICATION,
-  pools: [
-    { id: 'east', repIds: ['hr-zhao', 'hr-qian', 'hr-sun'] },
-    { id: 'south-north', repIds: ['hr-li', 'hr-zhou'] },
-    { id: 'all', repIds: ['hr-zhao', 'hr-qian', 'hr-sun', 'hr-li', 'hr-zhou'] },
-  ],
-  assignment: {
-    rules: [
-      {
-        id: 'east-similar-wins',
-        description: '华东 (浙江/江苏/上海) → 区域+行业匹配，优先近 90 天有同类成交的销售',
-        when: { all: [{ fact: 'region', operator: 'in', value: ['浙江', '江苏', '上海'] }] },
-        strategy: {
-          type: 'bestMatch',
-          pool: 'east',
-          match: { region: true, industry: true },
-          lookbackDays: 90,
+    assignment: {
+      rules: [
+        {
+          id: 'east-similar-wins',
+          description: '华东 (浙江/江苏/上海) → 区域+行业匹配，优先近 90 天有同类成交的销售',
+          when: { all: [{ fact: 'region', operator: 'in', value: ['浙江', '江苏', '上海'] }] },
+          strategy: {
+            type: 'bestMatch',
+            pool: 'east',
+            match: { region: true, industry: true },
+            lookbackDays: 90,
+          },
         },
-      },
-      {
-        id: 'east-any-industry',
-        description: '华东，行业不匹配时 → 负载最低的区域销售',
-        when: { all: [{ fact: 'region', operator: 'in', value: ['浙江', '江苏', '上海'] }] },
-        strategy: { type: 'leastLoaded', pool: 'east', match: { region: true } },
-      },
-      {
-        id: 'other-regions',
-        description: '其他区域 → 区域匹配，负载最低',
-        strategy: { type: 'leastLoaded', pool: 'south-north', match: { region: true } },
-        onNoCandidate: 'nextRule',
-      },
-      {
-        id: 'anyone-free',
-        description: '兜底：任何有余量的销售',
-        strategy: { type: 'leastLoaded', pool: 'all' },
-        onNoCandidate: 'fallback',
-      },
-    ],
-    fallback: { type: 'supervisorQueue', supervisorId: 'hr-sup-chen' },
-  },
-  sla: { policies: [UNASSIGNED_15M, UNOPENED_30M, FIRST_FOLLOW_UP_24H, STAGE_STALLED_5D] },
-  // 技术部…限时48小时内反馈可行性 (seed 000): department task windows on business time.
-  opportunity: { taskWindows: SEED_TASK_WINDOWS },
-  // Templates: the built-in Chinese ones (MESSAGE_TEMPLATES['zh-CN']); `language: 'en'` switches.
-  // WeCom down (a configuration error, retries exhausted, a rep without a WeCom id) → SMS.
-  routing: { fallbacks: { wecom: ['sms'] } },
-  followUp: SEED_FOLLOW_UP_OUTCOMES,
-  crossSell: SEED_CROSS_SELL,
-  risk: SEED_RISK,
-} satisfies RuleSetInput;
+        {
+          id: 'east-any-industry',
+          description: '华东，行业不匹配时 → 负载最低的区域销售',
+          when: { all: [{ fact: 'region', operator: 'in', value: ['浙江', '江苏', '上海'] }] },
+          strategy: { type: 'leastLoaded', pool: 'east', match: { region: true } },
+        },
+        {
+          id: 'other-regions',
+          description: '其他区域 → 区域匹配，负载最低',
+          strategy: { type: 'leastLoaded', pool: 'south-north', match: { region: true } },
+          onNoCandidate: 'nextRule',
+        },
+        {
+          id: 'anyone-free',
+          description: '兜底：任何有余量的销售',
+          strategy: { type: 'leastLoaded', pool: 'all' },
+          onNoCandidate: 'fallback',
+        },
+      ],
+      fallback: { type: 'supervisorQueue', supervisorId: 'hr-sup-chen' },
+    },
+    sla: { policies: [UNASSIGNED_15M, UNOPENED_30M, FIRST_FOLLOW_UP_24H, STAGE_STALLED_5D] },
+    // 技术部…限时48小时内反馈可行性 (seed 000): department task windows on business time.
+    opportunity: { taskWindows: SEED_TASK_WINDOWS },
+    // Templates: the built-in Chinese ones (MESSAGE_TEMPLATES['zh-CN']); `language: 'en'` switches.
+    // WeCom down (a configuration error, retries exhausted, a rep without a WeCom id) → SMS.
+    routing: { fallbacks: { wecom: ['sms'] } },
+    followUp: SEED_FOLLOW_UP_OUTCOMES,
+    crossSell: SEED_CROSS_SELL,
+    risk: SEED_RISK,
+  }) satisfies RuleSetInput)();
 
 /**
  * The `hengrui` preset: a rule set and a sample team for 恒锐机械, the auto-parts maker of seed
