@@ -23,6 +23,8 @@ cd "$scratch"
 npm init -y >/dev/null
 # pg: the optional peer dependency a host installs to use leadflow/adapters/postgres.
 npm install --prefer-offline --no-audit --no-fund "$scratch/$tarball" pg@8 >/dev/null
+# The rule-set JSON Schema ships with the package, under its documented subpath.
+node -e "const s = require(require.resolve('leadflow/ruleset.schema.json')); if (s.title !== 'leadflow rule set') throw new Error('ruleset.schema.json: ' + s.title); console.log('leadflow/ruleset.schema.json ok')"
 
 cat > esm.mjs <<'JS'
 import * as leadflow from 'leadflow';
