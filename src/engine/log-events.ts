@@ -81,6 +81,9 @@ export const LOG_EVENT_TYPES = [
   'task.escalated',
   'task.reassigned',
   'task.cancelled',
+  'task.maintenanceScheduled',
+  'task.maintenanceDue',
+  'task.maintenanceUnscheduled',
 ] as const;
 
 /**
@@ -173,6 +176,7 @@ const taskEmitted = <T extends string>(type: T) => ({
  * | `opportunity.stageEntered` … `deliveryDelayFlagged` | opportunity | the machine's emitted event (`OpportunityEmitted`) |
  * | `task.created` / `task.overdue` | task | `kind`, `opportunityId`, `department`, `dueAt`, the window's `clock` and `withinMs` / `departmentHead`, `dueAt` |
  * | `task.acknowledged` … `task.cancelled` | task | the machine's emitted event (`TaskEmitted`) |
+ * | `task.maintenanceScheduled` / `task.maintenanceDue` / `task.maintenanceUnscheduled` | task | `occurrence` and the reminder's `dueAt` + `rrule` / `recipientIds` / the `reason` the calendar could not place it |
  *
  * @example
  * ```ts
@@ -348,6 +352,16 @@ export const logEventDataSchemas = /* @__PURE__ */ (() =>
       task: z.strictObject({ ...taskEmitted('task.reassigned'), from: optionalText, to: text }),
     },
     'task.cancelled': { task: z.strictObject({ ...taskEmitted('task.cancelled'), reason: text }) },
+    /** The next maintenance reminder of a completed task, as a durable timer (推送保养提醒日历). */
+    'task.maintenanceScheduled': {
+      task: z.strictObject({ occurrence: z.number().int(), dueAt: instant, rrule: text }),
+    },
+    /** A maintenance reminder went to the outbox for these recipients. */
+    'task.maintenanceDue': {
+      task: z.strictObject({ occurrence: z.number().int(), recipientIds: z.array(text) }),
+    },
+    /** The calendar could not place the next reminder (e.g. beyond its holiday data). */
+    'task.maintenanceUnscheduled': { task: z.strictObject({ occurrence: z.number().int(), reason: text }) },
   }) as const satisfies { readonly [T in LogEventType]: Readonly<Record<string, z.ZodType>> })();
 
 type Catalogue = typeof logEventDataSchemas;

@@ -33,6 +33,8 @@ import type { SlaEvent, TaskWindow } from '../rules/ruleset.js';
 import { OPPORTUNITY_STAGE_IDS, type OpportunityStageId, resolveStageGates } from '../rules/stages.js';
 import { spokenDuration } from '../rules/templates.js';
 import type { BusinessCalendar } from '../scheduler/calendar.js';
+import { dateOnlyInstant } from '../scheduler/local-date.js';
+import { occurrences } from '../scheduler/recurrence.js';
 import { EngineError } from './errors.js';
 import { GateNotMetError } from './gate-error.js';
 import type { LeadStepEffects } from './lead-step.js';
@@ -393,6 +395,121 @@ export function createWorkSteps(ctx: { compiled: CompiledRuleSet; team: Team; ca
     }
   }
 
+  /**
+   * The next maintenance reminder of a completed task (its RRULE from `result.maintenanceStart`,
+   * the first occurrence at or after `from`, moved to a working time) as a durable timer; one
+   * timer at a time, the next one scheduled when it fires. A reminder the calendar cannot place
+   * (beyond its holiday data) is logged as unscheduled, never dropped silently.
+   */
+  function scheduleMaintenance(
+    id: string,
+    record: { machine: PersistedSnapshot<TaskContext>; timerGenerations: Record<string, number> },
+    occurrence: number,
+    from: number,
+    at: number,
+    out: Effects,
+  ) {
+    const context = record.machine.context;
+    const rule = context.maintenanceRrule;
+    // A date-only start (`2026-01-31`, a delivery date) is that day in the calendar's zone.
+    const start = dateOnlyInstant(context.result?.maintenanceStart, calendar.zone);
+    if (rule === null || !Number.isFinite(start)) return;
+    let dueAt: number | undefined;
+    try {
+      // From a day earlier: a reminder due today (a date-only start is local midnight, moved to
+      // 09:00) is still ahead of a task completed this morning. Each occurrence is moved to a
+      // working time on its own, so a later one beyond the calendar's years does not get in the way.
+      const raw = occurrences(rule, {
+        start,
+        zone: calendar.zone,
+        from: from - 86_400_000,
+        to: from + MAINTENANCE_HORIZON_MS,
+        limit: 8,
+      });
+      for (const t of raw) {
+        const shifted = calendar.nextBusinessTime(t);
+        if (shifted >= from) {
+          dueAt = shifted;
+          break;
+        }
+      }
+    } catch (error) {
+      out.events.push({
+        entityId: id,
+        kind: 'task',
+        type: 'task.maintenanceUnscheduled',
+        at,
+        data: { occurrence, reason: error instanceof Error ? error.message : String(error) },
+      });
+      return;
+    }
+    if (dueAt === undefined) return; // the rule has ended (COUNT / UNTIL) or gives none in the horizon
+    const generation = (record.timerGenerations['engine:maintenance'] ?? 0) + 1;
+    record.timerGenerations['engine:maintenance'] = generation;
+    out.timerOps.push({
+      op: 'schedule',
+      timer: {
+        entityId: id,
+        timerKey: 'engine:maintenance',
+        generation,
+        dueAt,
+        payload: { source: 'engine', kind: 'maintenanceReminder', occurrence },
+      },
+    });
+    out.events.push({
+      entityId: id,
+      kind: 'task',
+      type: 'task.maintenanceScheduled',
+      at,
+      data: { occurrence, dueAt, rrule: rule },
+    });
+  }
+
+  /** A maintenance reminder through the outbox to the department head (售后部) and the customer's opportunity. */
+  function sendMaintenanceReminder(
+    id: string,
+    context: TaskContext,
+    occurrence: number,
+    at: number,
+    out: Effects,
+  ) {
+    const to = recipients(null, 'departmentHead', context.department);
+    const template = compiled.source.templates['maintenance-reminder'];
+    const equipment = Array.isArray(context.result?.equipmentList) ? context.result.equipmentList : [];
+    out.events.push({
+      entityId: id,
+      kind: 'task',
+      type: 'task.maintenanceDue',
+      at,
+      data: { occurrence, recipientIds: to },
+    });
+    for (const channel of channelsOf(compiled, 'maintenance-reminder', 'wecom')) {
+      out.outbox.push({
+        id:
+          channel === 'wecom'
+            ? `${id}:maintenance:${occurrence}`
+            : `${id}:maintenance:${occurrence}:${channel}`,
+        channel,
+        to: to.length > 0 ? to : ['unrouted'],
+        createdAt: at,
+        nextAttemptAt: at,
+        payload: {
+          text: template
+            ? renderTemplate(template.text, {
+                task: {
+                  label: context.label,
+                  opportunityId: context.opportunityId ?? '',
+                  occurrence: String(occurrence),
+                },
+              })
+            : `保养提醒（第 ${occurrence} 次）：客户设备档案（商机 ${context.opportunityId ?? ''}）${equipment.length > 0 ? `设备 ${equipment.map(String).join('、')}` : ''}，请安排保养。`,
+          template: 'maintenance-reminder',
+          data: { taskId: id, occurrence },
+        },
+      });
+    }
+  }
+
   function createTask(
     opportunityId: string,
     context: OpportunityContext,
@@ -573,7 +690,7 @@ export function createWorkSteps(ctx: { compiled: CompiledRuleSet; team: Team; ca
       }
       const record = {
         machine: result.snapshot as PersistedSnapshot<TaskContext>,
-        timerGenerations: current.timerGenerations,
+        timerGenerations: { ...current.timerGenerations },
         sla: current.sla ?? slaInitialState(),
       };
       const effects = newEffects();
@@ -587,6 +704,10 @@ export function createWorkSteps(ctx: { compiled: CompiledRuleSet; team: Team; ca
         });
         const slaEvent = TASK_SLA_EVENTS.get(emitted.type);
         if (slaEvent) taskSla(id, record, slaEvent, at, effects);
+      }
+      if (record.machine.value === 'done' && current.machine.value !== 'done') {
+        // Seed: 售后部预生成《客户设备档案》并推送保养提醒日历 — the engine keeps the calendar.
+        scheduleMaintenance(id, record, 1, at, at, effects);
       }
       if (record.machine.value === 'done' || record.machine.value === 'cancelled') {
         effects.timerOps.push({ op: 'cancel', ref: { entityId: id, timerKey: 'engine:due' } });
@@ -627,6 +748,19 @@ export function createWorkSteps(ctx: { compiled: CompiledRuleSet; team: Team; ca
         slaTimerOps(effects.timerOps, timer.entityId, result.timers);
         applyTaskSla(timer.entityId, record, [...result.effects], effects, at);
         return { record: record as TaskRecord, effects, stale: result.stale };
+      }
+      if (kind === 'task' && payload.kind === 'maintenanceReminder') {
+        const task = current as TaskRecord;
+        if (task.machine.value !== 'done') return { record: current, effects, stale: true };
+        const record = {
+          ...task,
+          timerGenerations: { ...task.timerGenerations },
+          sla: task.sla ?? slaInitialState(),
+        };
+        const occurrence = typeof payload.occurrence === 'number' ? payload.occurrence : 1;
+        sendMaintenanceReminder(timer.entityId, record.machine.context, occurrence, at, effects);
+        scheduleMaintenance(timer.entityId, record, occurrence + 1, at + 1, at, effects);
+        return { record: record as TaskRecord, effects, stale: false };
       }
       if (kind === 'task') {
         const task = current as TaskRecord;
@@ -688,6 +822,9 @@ export function createWorkSteps(ctx: { compiled: CompiledRuleSet; team: Team; ca
     },
   };
 }
+
+/** How far ahead the next maintenance reminder is looked for (a yearly rule always has one). */
+const MAINTENANCE_HORIZON_MS = 400 * 86_400_000;
 
 /** The task machine's emitted events that SLA policies on tasks start, stop, pause or resume on. */
 const TASK_SLA_EVENTS: ReadonlyMap<string, SlaEvent> = /* @__PURE__ */ (() =>

@@ -112,6 +112,13 @@ async function drivenLog(): Promise<StoredEvent[]> {
       },
     ],
   };
+  // The after-sales equipment file early too, so its maintenance reminders show in a short run.
+  ruleSet.opportunity = {
+    tasks: [
+      { on: 'stageEntered', stage: 'needsDiagnosis', kind: 'afterSalesFile' },
+      { on: 'stageEntered', stage: 'solutionMatching', kind: 'technicalFeasibility' },
+    ],
+  };
   const { engine, clock } = setup({ ruleSet });
   await engine.ingest({ nonsense: true });
 
@@ -172,8 +179,18 @@ async function drivenLog(): Promise<StoredEvent[]> {
   for (const id of ['opp-1', 'opp-2'])
     for (const stage of OPPORTUNITY_STAGE_IDS.slice(0, 2))
       await engine.opportunity(id, { type: 'ADVANCE', fields: FILLED[stage] });
-  const [task1] = await engine.tasksOf('opp-1');
-  const [task2] = await engine.tasksOf('opp-2');
+  const technical = (id: string) =>
+    engine.tasksOf(id).then((all) => all.filter((t) => t.record.machine.context.kind === 'technicalFeasibility'));
+  const [task1] = await technical('opp-1');
+  const [task2] = await technical('opp-2');
+  // Maintenance: one reminder due within the run, one the calendar (2026 only) cannot place.
+  for (const [id, maintenanceStart] of [
+    ['opp-1', '2026-03-04'],
+    ['opp-2', '2027-01-15'],
+  ] as const) {
+    const file = (await engine.tasksOf(id)).find((t) => t.record.machine.context.kind === 'afterSalesFile')!;
+    await engine.task(file.id, { type: 'COMPLETE', result: { equipmentList: ['PLC-300'], maintenanceStart } });
+  }
   await engine.task(task1!.id, {
     type: 'ACKNOWLEDGE',
     by: task1!.record.machine.context.assigneeId ?? 'eng',
