@@ -6,6 +6,7 @@ import type {
   TimerRecord,
   TimerRef,
 } from '../adapters/storage/port.js';
+import { CalendarError } from '../errors.js';
 import { type LeadContext, type LeadEvent, validateFollowUp } from '../machines/lead.js';
 import {
   isSlaRecord,
@@ -843,7 +844,9 @@ export function createLeadSteps(ctx: LeadStepContext) {
             ? request.nextContactAt
             : request.nextContactAt.getTime()
           : outcome
-            ? at + outcome.nextContactIn
+            ? outcome.landOn === 'anyTime'
+              ? at + outcome.nextContactIn
+              : onWorkingTime(calendar, at + outcome.nextContactIn)
             : undefined;
       const input: Record<string, unknown> = {
         status: request.status,
@@ -942,6 +945,19 @@ export function createLeadSteps(ctx: LeadStepContext) {
 
     stateOf: (rec: LeadRecord) => stateOf(rec as MutableRecord),
   };
+}
+
+/**
+ * `t` moved forward to the calendar's next working time; beyond the calendar's holiday data (a
+ * `CalendarError`) `t` itself, since nobody can say which days are worked then.
+ */
+function onWorkingTime(calendar: BusinessCalendar, t: number): number {
+  try {
+    return calendar.nextBusinessTime(t);
+  } catch (error) {
+    if (error instanceof CalendarError) return t;
+    throw error;
+  }
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { JsonValue } from '../adapters/storage/port.js';
+import { CalendarError } from '../errors.js';
 import {
   checkAdvance,
   type OpportunityContext,
@@ -285,6 +286,19 @@ export function createWorkSteps(ctx: { compiled: CompiledRuleSet; team: Team; ca
     }
   }
 
+  /**
+   * `within` of business time from `at`; a window that runs past the calendar's holiday data
+   * (a `CalendarError`) counts wall time instead rather than refusing the opportunity's step.
+   */
+  function businessDue(at: number, within: number): number {
+    try {
+      return calendar.addBusinessTime(at, within);
+    } catch (error) {
+      if (error instanceof CalendarError) return at + within;
+      throw error;
+    }
+  }
+
   /** The rule set's window for a task kind, else the template's on business time. */
   function taskWindowOf(kind: TaskKind): TaskWindow {
     return (
@@ -522,8 +536,7 @@ export function createWorkSteps(ctx: { compiled: CompiledRuleSet; team: Team; ca
     const id = `${opportunityId}:${kind}:${context.stageHistory.length}`;
     const window = taskWindowOf(kind);
     // Seed: 限时48小时内反馈 is a working-time promise — business time unless the rule set says wall.
-    const dueAt =
-      window.clock === 'business' ? calendar.addBusinessTime(at, window.within) : at + window.within;
+    const dueAt = window.clock === 'business' ? businessDue(at, window.within) : at + window.within;
     const initial = tasks.initial(
       {
         taskId: id,

@@ -272,6 +272,13 @@ const followUpOutcomeSchema = /* @__PURE__ */ (() =>
     label: z.string().max(100),
     /** Default next contact time after this outcome, if the rep gives none. */
     nextContactIn: durationSchema,
+    /**
+     * Where that default next contact may land. `workingTime`: `nextContactIn` of elapsed time,
+     * then forward to the calendar's next working time — "in 3 days" from Thursday 30 April 2026
+     * is Sunday 3 May, a May Day holiday, so Wednesday 6 May 09:00; `anyTime`: exactly
+     * `nextContactIn` later. A next contact the rep gives is kept as given. @default "workingTime"
+     */
+    landOn: z.enum(['workingTime', 'anyTime']).default('workingTime'),
     /** Lead state this outcome moves to. @default "contacted" */
     moveTo: z.enum(['contacted', 'nurturing', 'converted', 'disqualified']).default('contacted'),
   }))();
