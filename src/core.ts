@@ -78,6 +78,7 @@ export {
   type SlaActionEffect,
   type SlaBreachedRecord,
   type SlaCancelledRecord,
+  type SlaCancelTimer,
   type SlaClockState,
   type SlaClockStatus,
   type SlaContext,
@@ -89,10 +90,12 @@ export {
   type SlaMetRecord,
   type SlaNotifyEffect,
   type SlaPausedRecord,
+  type SlaPhase,
   type SlaRaisePriorityEffect,
   type SlaReassignEffect,
   type SlaRecord,
   type SlaResumedRecord,
+  type SlaScheduleTimer,
   type SlaStaleReason,
   type SlaStartedRecord,
   type SlaState,
@@ -109,9 +112,6 @@ export {
   slaOnTimer,
   slaStopAll,
   slaSummary,
-  type SlaCancelTimer,
-  type SlaPhase,
-  type SlaScheduleTimer,
 } from './machines/sla.js';
 export {
   checkTaskResult,
@@ -203,9 +203,9 @@ export {
   compilePath,
   type ParsedPath,
   type PathAccessor,
+  type PathParseResult,
   parsePath,
   RulePathError,
-  type PathParseResult,
 } from './rules/paths.js';
 export {
   type BehaviourSummary,

@@ -538,11 +538,6 @@ export function tryCompileRuleSet(
           message: `unknown template "${rule.effect.template}"`,
         });
       }
-      return compiled ? [{ ...rule, compiled }] : [];
-    });
-  };
-  const crossSell = customerRules('crossSell');
-  const risk = customerRules('risk');
       rule.effect.carry.forEach((name, at) => {
         if (!CUSTOMER_FACT_NAMES.has(name) && !(CUSTOMER_KNOWLEDGE_NAMES as readonly string[]).includes(name))
           problems.push({
@@ -550,6 +545,11 @@ export function tryCompileRuleSet(
             message: `unknown fact or knowledge "${name}" (customer facts: ${[...CUSTOMER_FACT_NAMES].join(', ')}; knowledge: ${CUSTOMER_KNOWLEDGE_NAMES.join(', ')})`,
           });
       });
+      return compiled ? [{ ...rule, compiled }] : [];
+    });
+  };
+  const crossSell = customerRules('crossSell');
+  const risk = customerRules('risk');
 
   if (problems.length > 0) return { ok: false, problems };
 
