@@ -93,7 +93,7 @@ describe('messages people read', () => {
   it('the snapshot names the pages looked at most, with their dwell time (页面停留时长, 反复查看参数页)', async () => {
     const { engine, clock, notifier } = setup();
     const view = (minutesAgo: number, url: string, title: string, dwellSeconds: number) => ({
-      type: 'page_view',
+      type: 'page_view' as const,
       at: clock.now() - minutesAgo * 60_000,
       url,
       title,
