@@ -180,7 +180,9 @@ async function drivenLog(): Promise<StoredEvent[]> {
     for (const stage of OPPORTUNITY_STAGE_IDS.slice(0, 2))
       await engine.opportunity(id, { type: 'ADVANCE', fields: FILLED[stage] });
   const technical = (id: string) =>
-    engine.tasksOf(id).then((all) => all.filter((t) => t.record.machine.context.kind === 'technicalFeasibility'));
+    engine
+      .tasksOf(id)
+      .then((all) => all.filter((t) => t.record.machine.context.kind === 'technicalFeasibility'));
   const [task1] = await technical('opp-1');
   const [task2] = await technical('opp-2');
   // Maintenance: one reminder due within the run, one the calendar (2026 only) cannot place.
@@ -189,7 +191,10 @@ async function drivenLog(): Promise<StoredEvent[]> {
     ['opp-2', '2027-01-15'],
   ] as const) {
     const file = (await engine.tasksOf(id)).find((t) => t.record.machine.context.kind === 'afterSalesFile')!;
-    await engine.task(file.id, { type: 'COMPLETE', result: { equipmentList: ['PLC-300'], maintenanceStart } });
+    await engine.task(file.id, {
+      type: 'COMPLETE',
+      result: { equipmentList: ['PLC-300'], maintenanceStart },
+    });
   }
   await engine.task(task1!.id, {
     type: 'ACKNOWLEDGE',
