@@ -16,15 +16,20 @@ trap cleanup EXIT
 
 tarball="$(npm pack --silent --pack-destination "$scratch" | tail -n 1)"
 # The packed package's types resolve under every TypeScript resolution mode (attw, node10
-# included) and its manifest is clean (publint --strict).
-npx --no-install attw --format ascii "$scratch/$tarball" | tail -n 1
+# included) and its manifest is clean (publint --strict). The rule-set JSON Schema has no types;
+# node10 (no `exports`) reaches it by its path, leadflow/schema/ruleset.schema.json.
+if ! npx --no-install attw --format ascii "$scratch/$tarball" \
+  --exclude-entrypoints ./ruleset.schema.json ./schema/ruleset.schema.json > "$scratch/attw.txt" 2>&1; then
+  cat "$scratch/attw.txt"; exit 1
+fi
+tail -n 1 "$scratch/attw.txt"
 npx --no-install publint --strict "$scratch/$tarball" | tail -n 1
 cd "$scratch"
 npm init -y >/dev/null
 # pg: the optional peer dependency a host installs to use leadflow/adapters/postgres.
 npm install --prefer-offline --no-audit --no-fund "$scratch/$tarball" pg@8 >/dev/null
 # The rule-set JSON Schema ships with the package, under its documented subpath.
-node -e "const s = require(require.resolve('leadflow/ruleset.schema.json')); if (s.title !== 'leadflow rule set') throw new Error('ruleset.schema.json: ' + s.title); console.log('leadflow/ruleset.schema.json ok')"
+node -e "for (const p of ['leadflow/ruleset.schema.json', 'leadflow/schema/ruleset.schema.json']) { const s = require(require.resolve(p)); if (s.title !== 'leadflow rule set') throw new Error(p + ': ' + s.title); } console.log('leadflow/ruleset.schema.json ok')"
 
 cat > esm.mjs <<'JS'
 import * as leadflow from 'leadflow';
