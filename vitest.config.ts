@@ -31,5 +31,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
+    // Test files share each worker's module cache: the source is imported once per worker, not
+    // once per file (import time 99 s → 7 s; `npm test` 360 s → 204 s on the 2-core machine).
+    // Every file sets up its own engines, storage and servers; none relies on fresh module state.
+    isolate: false,
   },
 });
