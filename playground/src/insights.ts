@@ -15,6 +15,7 @@ import type {
   SimulationReport,
   SimulationTimeline,
 } from '../../src/simulate/report.js';
+import { zoneOffsets } from '../../src/simulate/run.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -387,31 +388,13 @@ export function buildInsights(input: InsightsInput): Insights {
 }
 
 /**
- * Local weekday (Monday = 0) and hour of instants in `zone`. The offset is read once per UTC day
- * (at noon), as the simulation does: Intl is slow, and a DST change inside a day is ignored.
+ * Local weekday (Monday = 0) and hour of instants in `zone`, with the simulation's own offsets
+ * (read once per UTC day: Intl is slow, and a DST change inside a day is ignored).
  */
 function localClock(zone: string): (t: number) => { weekday: number; hour: number } {
-  const format = new Intl.DateTimeFormat('en-US', {
-    timeZone: zone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-  });
-  const offsets = new Map<number, number>();
+  const offsetAt = zoneOffsets(zone);
   return (t) => {
-    const key = Math.floor(t / DAY);
-    let offset = offsets.get(key);
-    if (offset === undefined) {
-      const probe = key * DAY + 12 * HOUR;
-      const parts: Record<string, number> = {};
-      for (const part of format.formatToParts(probe)) parts[part.type] = Number(part.value);
-      offset = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!) - probe;
-      offsets.set(key, offset);
-    }
-    const local = t + offset;
+    const local = t + offsetAt(t);
     const dayNumber = Math.floor(local / DAY);
     // 1970-01-01 was a Thursday (3 counting from Monday).
     return { weekday: (((dayNumber + 3) % 7) + 7) % 7, hour: Math.floor((local - dayNumber * DAY) / HOUR) };

@@ -611,8 +611,13 @@ function field(payload: unknown, path: readonly string[]): string {
   return typeof value === 'string' ? value : '';
 }
 
-/** Offset of local time from UTC in `zone`, per UTC day (DST changes inside a day are ignored). */
-function zoneOffsets(zone: string): (t: number) => number {
+/**
+ * Offset of local time from UTC in `zone`, per UTC day (DST changes inside a day are ignored).
+ * The playground's insights read local days and hours with it too.
+ *
+ * @internal
+ */
+export function zoneOffsets(zone: string): (t: number) => number {
   const format = new Intl.DateTimeFormat('en-US', {
     timeZone: zone,
     hourCycle: 'h23',
