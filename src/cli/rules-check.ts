@@ -8,7 +8,12 @@
  *
  * @module
  */
-import { type CompiledRuleSet, type CompileRuleSetOptions, tryCompileRuleSet } from '../rules/compile.js';
+import {
+  type CompiledRuleSet,
+  type CompileRuleSetOptions,
+  formatRuleSetPath,
+  tryCompileRuleSet,
+} from '../rules/compile.js';
 import { ruleSetSchema } from '../rules/ruleset.js';
 
 /**
@@ -30,15 +35,6 @@ export interface RuleSetCheckProblem {
 }
 
 type Segment = string | number;
-
-function formatPath(path: readonly PropertyKey[]): string {
-  let text = '';
-  for (const segment of path) {
-    if (typeof segment === 'number') text += `[${segment}]`;
-    else text += text === '' ? String(segment) : `.${String(segment)}`;
-  }
-  return text;
-}
 
 const keyOf = (segments: readonly Segment[]) => JSON.stringify(segments);
 
@@ -186,12 +182,12 @@ export function checkRuleSet(
     let progress = false;
     for (const issue of issues) {
       const segments = toOriginal(input, issue.path as Segment[], removals);
-      const path = formatPath(segments);
+      const path = formatRuleSetPath(segments);
       const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
       if (round === 0 || !problems.some((p) => p.path === path && p.message === issue.message)) {
         problems.push({
           path,
-          at: keys.length > 0 ? formatPath([...segments, keys[0]!]) : path,
+          at: keys.length > 0 ? formatRuleSetPath([...segments, keys[0]!]) : path,
           message: issue.message,
           kind: 'schema',
         });
@@ -246,7 +242,7 @@ export function checkRuleSet(
     for (const problem of rest.problems) {
       // A reference to something set aside above (a pool, a rule) is a consequence, not a problem.
       if ([...removedIds].some((id) => problem.message.includes(`"${id}"`))) continue;
-      const path = formatPath(toOriginal(input, segmentsOf(repaired, problem.path), removals));
+      const path = formatRuleSetPath(toOriginal(input, segmentsOf(repaired, problem.path), removals));
       if (problems.some((p) => p.path === path && p.message === problem.message)) continue;
       problems.push({ path, at: path, message: problem.message, kind: 'reference' });
     }

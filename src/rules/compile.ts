@@ -186,7 +186,12 @@ export interface CompileRuleSetOptions {
   readonly team?: Pick<Team, 'reps' | 'supervisors'> & { readonly pools?: Team['pools'] };
 }
 
-function formatZodPath(path: readonly PropertyKey[]): string {
+/**
+ * A rule-set problem's path as {@link tryCompileRuleSet} reports it: `assignment.rules[0].when`.
+ *
+ * @internal
+ */
+export function formatRuleSetPath(path: readonly PropertyKey[]): string {
   let text = '';
   for (const segment of path) {
     if (typeof segment === 'number') text += `[${segment}]`;
@@ -235,7 +240,7 @@ export function tryCompileRuleSet(
   const parsed = ruleSetSchema.safeParse(input);
   if (!parsed.success) {
     for (const issue of parsed.error.issues)
-      problems.push({ path: formatZodPath(issue.path), message: issue.message });
+      problems.push({ path: formatRuleSetPath(issue.path), message: issue.message });
     return { ok: false, problems };
   }
   const rules = parsed.data;
