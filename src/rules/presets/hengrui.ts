@@ -1,18 +1,11 @@
 import { parseTeam, type Team } from '../../model/team.js';
 import type { RuleSetInput } from '../ruleset.js';
 import {
-  FIRST_FOLLOW_UP_24H,
   SEED_BUDGET_BANDS,
-  SEED_CROSS_SELL,
-  SEED_FOLLOW_UP_OUTCOMES,
   SEED_INTENT_GRADES,
+  SEED_OPERATIONS,
   SEED_QUALIFICATION,
-  SEED_RISK,
   SEED_TAGGING_RULES,
-  SEED_TASK_WINDOWS,
-  STAGE_STALLED_5D,
-  UNASSIGNED_15M,
-  UNOPENED_30M,
 } from './shared.js';
 
 const hengruiRuleSet = /* @__PURE__ */ (() =>
@@ -83,15 +76,7 @@ const hengruiRuleSet = /* @__PURE__ */ (() =>
       ],
       fallback: { type: 'supervisorQueue', supervisorId: 'hr-sup-chen' },
     },
-    sla: { policies: [UNASSIGNED_15M, UNOPENED_30M, FIRST_FOLLOW_UP_24H, STAGE_STALLED_5D] },
-    // 技术部…限时48小时内反馈可行性 (seed 000): department task windows on business time.
-    opportunity: { taskWindows: SEED_TASK_WINDOWS },
-    // Templates: the built-in Chinese ones (MESSAGE_TEMPLATES['zh-CN']); `language: 'en'` switches.
-    // WeCom down (a configuration error, retries exhausted, a rep without a WeCom id) → SMS.
-    routing: { fallbacks: { wecom: ['sms'] } },
-    followUp: SEED_FOLLOW_UP_OUTCOMES,
-    crossSell: SEED_CROSS_SELL,
-    risk: SEED_RISK,
+    ...SEED_OPERATIONS,
   }) satisfies RuleSetInput)();
 
 /**

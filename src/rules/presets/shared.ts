@@ -274,3 +274,20 @@ export const SEED_RISK: Section<'risk'> = [
     },
   },
 ];
+
+/**
+ * The operations both seed companies run the same way: the SLA policies, the department task
+ * windows, notification routing, follow-up outcomes, cross-sell and risk rules.
+ */
+export const SEED_OPERATIONS = /* @__PURE__ */ (() =>
+  ({
+    sla: { policies: [UNASSIGNED_15M, UNOPENED_30M, FIRST_FOLLOW_UP_24H, STAGE_STALLED_5D] },
+    // 技术部…限时48小时内反馈可行性 (seed 000): department task windows on business time.
+    opportunity: { taskWindows: SEED_TASK_WINDOWS },
+    // Templates: the built-in Chinese ones (MESSAGE_TEMPLATES['zh-CN']); `language: 'en'` switches.
+    // WeCom down (a configuration error, retries exhausted, a rep without a WeCom id) → SMS.
+    routing: { fallbacks: { wecom: ['sms'] } },
+    followUp: SEED_FOLLOW_UP_OUTCOMES,
+    crossSell: SEED_CROSS_SELL,
+    risk: SEED_RISK,
+  }) satisfies Partial<RuleSetInput>)();

@@ -1,99 +1,85 @@
 import { parseTeam, type Team } from '../../model/team.js';
 import type { RuleSetInput } from '../ruleset.js';
 import {
-  FIRST_FOLLOW_UP_24H,
   SEED_BUDGET_BANDS,
-  SEED_CROSS_SELL,
-  SEED_FOLLOW_UP_OUTCOMES,
   SEED_INTENT_GRADES,
+  SEED_OPERATIONS,
   SEED_QUALIFICATION,
-  SEED_RISK,
   SEED_TAGGING_RULES,
-  SEED_TASK_WINDOWS,
-  STAGE_STALLED_5D,
-  UNASSIGNED_15M,
-  UNOPENED_30M,
 } from './shared.js';
 
-const zhikongRuleSet = {
-  id: 'zhikong',
-  version: '1.0.0',
-  name: '杭州智控科技 — 工业自动化线索运营',
-  description:
-    'Industrial automation (seed 003): Suzhou Industrial Park + auto parts → rep A, overflow to B when A has 8 today; Shanghai → A/B/C round robin; education → D only; urgent tender → broadcast, first to claim wins; others → the rep with similar wins in the last 90 days. 30-min unopened WeCom reminder with behaviour snapshot; 24 h first follow-up.',
-  tagging: {
-    channelTag: true,
-    budgetBands: SEED_BUDGET_BANDS,
-    intentGrades: SEED_INTENT_GRADES,
-    rules: SEED_TAGGING_RULES,
-  },
-  qualification: SEED_QUALIFICATION,
-  pools: [
-    { id: 'everyone', repIds: ['rep-a', 'rep-b', 'rep-c', 'rep-d', 'rep-e', 'rep-f'] },
-    { id: 'shanghai', repIds: ['rep-a', 'rep-b', 'rep-c'] },
-    { id: 'general', repIds: ['rep-a', 'rep-b', 'rep-c', 'rep-e', 'rep-f'] },
-  ],
-  assignment: {
-    rules: [
-      {
-        id: 'urgent-tender',
-        description: '紧急标案 → 全员弹窗，先抢先得',
-        when: { all: [{ fact: 'tags', operator: 'contains', value: 'urgent-tender' }] },
-        strategy: { type: 'broadcast', pool: 'everyone', claimTimeout: '10m' },
-      },
-      {
-        id: 'suzhou-park-auto-parts',
-        description: '苏州工业园区 + 汽车零部件 → 销售A，A 当日已满 8 条则顺延至销售B',
-        when: {
-          all: [
-            { fact: 'park', operator: 'equal', value: '苏州工业园区' },
-            { fact: 'industry', operator: 'equal', value: '汽车零部件' },
-          ],
-        },
-        strategy: { type: 'owner', repId: 'rep-a', overflowTo: ['rep-b'] },
-      },
-      {
-        id: 'education-exclusive',
-        description: '教育行业 → 销售D 专属 (D 不可用时进主管队列)',
-        when: { all: [{ fact: 'industry', operator: 'equal', value: '教育' }] },
-        strategy: { type: 'owner', repId: 'rep-d' },
-        onNoCandidate: 'fallback',
-      },
-      {
-        id: 'shanghai-round-robin',
-        description: '上海客户 → 销售A/B/C 轮询',
-        when: { all: [{ fact: 'region', operator: 'equal', value: '上海' }] },
-        strategy: { type: 'roundRobin', pool: 'shanghai' },
-      },
-      {
-        // 「30分钟内分配给最近3个月成交过同类客户的销售」 (seed 003)
-        id: 'similar-wins',
-        description: '其余 → 最近 3 个月成交过同类客户的销售',
-        strategy: { type: 'bestMatch', pool: 'general', lookbackDays: 90 },
-        onNoCandidate: 'nextRule',
-      },
-      {
-        // The seed does not say who takes a lead nobody has a similar win for: leadflow's choice
-        // is the least-loaded rep of the general pool, said in the explanation (not a silent
-        // "score 0" match); full → the supervisor queue.
-        id: 'no-similar-win',
-        description: '其余且无人近 3 个月有同类成交 → 通用池中今日负载最低的销售',
-        strategy: { type: 'leastLoaded', pool: 'general' },
-        onNoCandidate: 'fallback',
-      },
+const zhikongRuleSet = /* @__PURE__ */ (() =>
+  ({
+    id: 'zhikong',
+    version: '1.0.0',
+    name: '杭州智控科技 — 工业自动化线索运营',
+    description:
+      'Industrial automation (seed 003): Suzhou Industrial Park + auto parts → rep A, overflow to B when A has 8 today; Shanghai → A/B/C round robin; education → D only; urgent tender → broadcast, first to claim wins; others → the rep with similar wins in the last 90 days. 30-min unopened WeCom reminder with behaviour snapshot; 24 h first follow-up.',
+    tagging: {
+      channelTag: true,
+      budgetBands: SEED_BUDGET_BANDS,
+      intentGrades: SEED_INTENT_GRADES,
+      rules: SEED_TAGGING_RULES,
+    },
+    qualification: SEED_QUALIFICATION,
+    pools: [
+      { id: 'everyone', repIds: ['rep-a', 'rep-b', 'rep-c', 'rep-d', 'rep-e', 'rep-f'] },
+      { id: 'shanghai', repIds: ['rep-a', 'rep-b', 'rep-c'] },
+      { id: 'general', repIds: ['rep-a', 'rep-b', 'rep-c', 'rep-e', 'rep-f'] },
     ],
-    fallback: { type: 'supervisorQueue', supervisorId: 'sup-wang' },
-  },
-  sla: { policies: [UNASSIGNED_15M, UNOPENED_30M, FIRST_FOLLOW_UP_24H, STAGE_STALLED_5D] },
-  // 技术部…限时48小时内反馈可行性 (seed 000): department task windows on business time.
-  opportunity: { taskWindows: SEED_TASK_WINDOWS },
-  // Templates: the built-in Chinese ones (MESSAGE_TEMPLATES['zh-CN']); `language: 'en'` switches.
-  // WeCom down (a configuration error, retries exhausted, a rep without a WeCom id) → SMS.
-  routing: { fallbacks: { wecom: ['sms'] } },
-  followUp: SEED_FOLLOW_UP_OUTCOMES,
-  crossSell: SEED_CROSS_SELL,
-  risk: SEED_RISK,
-} satisfies RuleSetInput;
+    assignment: {
+      rules: [
+        {
+          id: 'urgent-tender',
+          description: '紧急标案 → 全员弹窗，先抢先得',
+          when: { all: [{ fact: 'tags', operator: 'contains', value: 'urgent-tender' }] },
+          strategy: { type: 'broadcast', pool: 'everyone', claimTimeout: '10m' },
+        },
+        {
+          id: 'suzhou-park-auto-parts',
+          description: '苏州工业园区 + 汽车零部件 → 销售A，A 当日已满 8 条则顺延至销售B',
+          when: {
+            all: [
+              { fact: 'park', operator: 'equal', value: '苏州工业园区' },
+              { fact: 'industry', operator: 'equal', value: '汽车零部件' },
+            ],
+          },
+          strategy: { type: 'owner', repId: 'rep-a', overflowTo: ['rep-b'] },
+        },
+        {
+          id: 'education-exclusive',
+          description: '教育行业 → 销售D 专属 (D 不可用时进主管队列)',
+          when: { all: [{ fact: 'industry', operator: 'equal', value: '教育' }] },
+          strategy: { type: 'owner', repId: 'rep-d' },
+          onNoCandidate: 'fallback',
+        },
+        {
+          id: 'shanghai-round-robin',
+          description: '上海客户 → 销售A/B/C 轮询',
+          when: { all: [{ fact: 'region', operator: 'equal', value: '上海' }] },
+          strategy: { type: 'roundRobin', pool: 'shanghai' },
+        },
+        {
+          // 「30分钟内分配给最近3个月成交过同类客户的销售」 (seed 003)
+          id: 'similar-wins',
+          description: '其余 → 最近 3 个月成交过同类客户的销售',
+          strategy: { type: 'bestMatch', pool: 'general', lookbackDays: 90 },
+          onNoCandidate: 'nextRule',
+        },
+        {
+          // The seed does not say who takes a lead nobody has a similar win for: leadflow's choice
+          // is the least-loaded rep of the general pool, said in the explanation (not a silent
+          // "score 0" match); full → the supervisor queue.
+          id: 'no-similar-win',
+          description: '其余且无人近 3 个月有同类成交 → 通用池中今日负载最低的销售',
+          strategy: { type: 'leastLoaded', pool: 'general' },
+          onNoCandidate: 'fallback',
+        },
+      ],
+      fallback: { type: 'supervisorQueue', supervisorId: 'sup-wang' },
+    },
+    ...SEED_OPERATIONS,
+  }) satisfies RuleSetInput)();
 
 /**
  * The `zhikong` preset: a rule set and a sample team for 杭州智控科技, the industrial-automation
