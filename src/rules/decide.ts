@@ -609,7 +609,7 @@ function winScore(rep: Rep, lead: Lead, sinceDay: string, scored?: ScoredWin[]):
 }
 
 const describeWin = (win: ScoredWin) =>
-  `${win.date} ${win.customerId ?? 'deal'} (${win.matchedOn.map((on) => (on === 'industry' ? win.industry : win.region)).join(', ')}) +${win.points}`;
+  `${win.date}${win.customerId === undefined ? '' : ` ${win.customerId}`} (${win.matchedOn.map((on) => (on === 'industry' ? win.industry : win.region)).join(', ')}) +${win.points}`;
 
 function explainCandidates(
   strategy: ResolvedStrategy,

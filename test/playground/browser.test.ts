@@ -197,6 +197,8 @@ describe.skipIf(executablePath === null && !process.env.CI)('playground in Chrom
     const panel = page.locator('[data-testid=explain]');
     await panel.waitFor();
     await page.locator('[data-testid=explain-candidates] tr[data-rep]').first().waitFor();
+    // The picture shows what the click is for: the assignment and each candidate's verdict.
+    await page.locator('[data-testid=explain-candidates]').first().scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(generated, 'playground-explain.png'), fullPage: false });
     await page.click('[data-testid=explain-close]');
     await expect.poll(() => panel.count()).toBe(0);
