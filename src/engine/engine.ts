@@ -380,6 +380,8 @@ export function createEngine(options: EngineOptions): Engine {
         storage.listTimers({ entityId: leadId }),
         storage.readEvents({ entityId: leadId }),
       ]);
+      const receivedAt = record.lead.receivedAt;
+      const ingestedAt = events.find((event) => event.type === 'lead.received')?.at ?? null;
       return {
         leadId,
         state: steps.stateOf(record),
@@ -387,6 +389,11 @@ export function createEngine(options: EngineOptions): Engine {
         tags: record.tags,
         intentGrade: record.intentGrade,
         qualified: record.qualified,
+        arrival: {
+          receivedAt,
+          ingestedAt,
+          ingestionGapMs: ingestedAt === null ? null : ingestedAt - receivedAt,
+        },
         decisions: record.decisions,
         escalations: record.machine.context.escalations,
         sla: slaSummary(record.sla, clock.now(), calendar),

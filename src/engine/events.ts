@@ -13,7 +13,17 @@ import type { AssignmentDecision } from '../rules/decide.js';
  * ```
  */
 export interface EngineEvents {
-  'lead.received': { leadId: string; at: number; channel: string; tags: readonly string[] };
+  'lead.received': {
+    leadId: string;
+    /** When leadflow ingested it. */
+    at: number;
+    /** When the lead arrived at its source; its clocks count from here (at most `at`). */
+    receivedAt: number;
+    /** `at − receivedAt`: how late it reached leadflow (negative when the source clock runs ahead). */
+    ingestionGapMs: number;
+    channel: string;
+    tags: readonly string[];
+  };
   'lead.quarantined': {
     quarantineId: string;
     at: number;

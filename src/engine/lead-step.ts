@@ -669,7 +669,11 @@ export function createLeadSteps(ctx: LeadStepContext) {
     rec: MutableRecord,
     at: number,
     pending: Pending,
-    extra: { skipRules?: ReadonlySet<string>; excludeReps?: ReadonlySet<string> | undefined } = {},
+    extra: {
+      skipRules?: ReadonlySet<string>;
+      excludeReps?: ReadonlySet<string> | undefined;
+      arrivedAt?: number;
+    } = {},
   ) {
     const day = localDay(at);
     const current = pending.assignment ?? pending.assignmentBase;
@@ -679,6 +683,7 @@ export function createLeadSteps(ctx: LeadStepContext) {
       trace,
       ...(extra.skipRules ? { skipRules: extra.skipRules } : {}),
       ...(extra.excludeReps ? { excludeReps: extra.excludeReps } : {}),
+      ...(extra.arrivedAt !== undefined ? { arrivedAt: extra.arrivedAt } : {}),
     });
     rec.decisions = [
       ...rec.decisions,
@@ -694,8 +699,12 @@ export function createLeadSteps(ctx: LeadStepContext) {
     at: number,
     pending: Pending,
     skipRules?: ReadonlySet<string>,
+    arrivedAt?: number,
   ): void {
-    const result = decide(rec, at, pending, skipRules ? { skipRules } : {});
+    const result = decide(rec, at, pending, {
+      ...(skipRules ? { skipRules } : {}),
+      ...(arrivedAt !== undefined ? { arrivedAt } : {}),
+    });
     rec.tags = result.tags;
     rec.intentGrade = result.intentGrade;
     rec.qualified = result.qualified;
@@ -734,11 +743,20 @@ export function createLeadSteps(ctx: LeadStepContext) {
     }
   }
 
-  function startReceived(leadId: string, rec: MutableRecord, at: number, pending: Pending): void {
+  function startReceived(
+    leadId: string,
+    rec: MutableRecord,
+    at: number,
+    arrivedAt: number,
+    pending: Pending,
+  ): void {
     const contact = rec.lead.contact;
     record(pending, leadId, 'lead.received', at, {
       channel: rec.lead.channel,
       receivedAt: rec.lead.receivedAt,
+      // Reported, never hidden: how long the lead took to reach leadflow (negative when the
+      // source's clock runs ahead of ours; clocks then start at ingestion).
+      ingestionGapMs: at - rec.lead.receivedAt,
       // Which of the fields sales needs are filled (data-completeness KPI).
       complete: {
         contactPoint:
@@ -753,7 +771,8 @@ export function createLeadSteps(ctx: LeadStepContext) {
       tags: null,
     });
     if (compiled.sla.policies.length > 0) {
-      const step = slaOnEvent(rec.sla, { type: 'lead.received', at }, slaContext(leadId));
+      // Lead SLAs count from the lead's arrival, not from when it reached us.
+      const step = slaOnEvent(rec.sla, { type: 'lead.received', at: arrivedAt }, slaContext(leadId));
       rec.sla = step.state;
       slaTimerOps(pending.timerOps, leadId, step.timers);
       recordSlaEffects(leadId, rec, step.effects, at, pending);
@@ -782,15 +801,23 @@ export function createLeadSteps(ctx: LeadStepContext) {
         rec.timerGenerations,
         initial.timers as readonly TimerCommand[],
       );
-      startReceived(leadId, rec, at, pending);
-      applyDecision(leadId, rec, at, pending);
+      const arrivedAt = arrivalOf(lead, at);
+      startReceived(leadId, rec, at, arrivedAt, pending);
+      applyDecision(leadId, rec, at, pending, undefined, arrivedAt);
       // The received event carries the qualification so metrics know the assignable population.
       const received = pending.events[0]!.data as Record<string, unknown>;
       received.qualified = rec.qualified;
       received.tags = [...rec.tags];
       pending.emits.unshift({
         name: 'lead.received',
-        payload: { leadId, at, channel: lead.channel, tags: rec.tags },
+        payload: {
+          leadId,
+          at,
+          receivedAt: lead.receivedAt,
+          ingestionGapMs: at - lead.receivedAt,
+          channel: lead.channel,
+          tags: rec.tags,
+        },
       });
       return { record: rec, effects: pending };
     },
@@ -951,6 +978,14 @@ export function createLeadSteps(ctx: LeadStepContext) {
  * `t` moved forward to the calendar's next working time; beyond the calendar's holiday data (a
  * `CalendarError`) `t` itself, since nobody can say which days are worked then.
  */
+/**
+ * When a lead's clocks start: its own `receivedAt`, but never after it was ingested (a source
+ * whose clock runs ahead must not postpone an SLA).
+ */
+export function arrivalOf(lead: Pick<Lead, 'receivedAt'>, ingestedAt: number): number {
+  return Math.min(lead.receivedAt, ingestedAt);
+}
+
 function onWorkingTime(calendar: BusinessCalendar, t: number): number {
   try {
     return calendar.nextBusinessTime(t);

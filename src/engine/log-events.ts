@@ -192,6 +192,8 @@ export const logEventDataSchemas = /* @__PURE__ */ (() =>
         channel: text,
         /** When the lead arrived (its own `receivedAt`, not the ingest time `at`). */
         receivedAt: instant,
+        /** Ingest time minus `receivedAt` (absent in logs written before it was recorded). */
+        ingestionGapMs: z.number().int().optional(),
         /** Which fields sales needs are filled in (data-completeness KPI). */
         complete: z.strictObject({
           contactPoint: z.boolean(),

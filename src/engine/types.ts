@@ -224,6 +224,17 @@ export interface LeadExplanation {
   readonly tags: readonly string[];
   readonly intentGrade: 'A' | 'B' | 'C';
   readonly qualified: boolean;
+  /**
+   * When the lead arrived at its source (`receivedAt`, where its clocks start) and when leadflow
+   * ingested it; `ingestionGapMs` is the difference (negative when the source clock runs ahead,
+   * in which case the clocks start at ingestion). `ingestedAt` is `null` once the log no longer
+   * holds the lead's `lead.received` event.
+   */
+  readonly arrival: {
+    readonly receivedAt: number;
+    readonly ingestedAt: number | null;
+    readonly ingestionGapMs: number | null;
+  };
   readonly decisions: LeadRecord['decisions'];
   readonly escalations: LeadContext['escalations'];
   readonly sla: readonly SlaSummaryEntry[];

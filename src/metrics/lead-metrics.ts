@@ -31,6 +31,14 @@ export interface LeadMetrics {
   readonly assignmentTime: DurationStats;
   /** Arrival → first follow-up, in wall ms. */
   readonly firstTouchTime: DurationStats;
+  /**
+   * Arrival (the lead's own `receivedAt`) → ingestion by leadflow, in wall ms, over every lead
+   * received. Every lead clock counts from arrival, so this gap is already inside the figures
+   * above; it is reported so a slow source (a nightly import, a lagging form) is not hidden.
+   */
+  readonly ingestionGap: DurationStats;
+  /** Assignable leads that reached leadflow after their assignment target had already passed. */
+  readonly ingestedAfterAssignTarget: number;
   /** SLA breaches by policy id. */
   readonly breaches: Readonly<Record<string, number>>;
   /** Per rep: leads assigned, opened, followed up, and follow-ups within target. */
@@ -73,7 +81,10 @@ export interface LeadMetricsOptions {
 
 /** What the lead KPIs need of one lead received in the window. */
 export interface LeadTimeline {
+  /** When the lead arrived: its own `receivedAt`, at most {@link LeadTimeline.ingestedAt}. */
   receivedAt: number;
+  /** When leadflow ingested it (the `lead.received` event's time). */
+  ingestedAt: number;
   assignable: boolean;
   closed: boolean;
   assignedAt?: number;
@@ -119,6 +130,16 @@ export interface LeadMetricsFold {
   finish(): LeadMetrics;
 }
 
+/**
+ * When a `lead.received` event's lead arrived: its own `receivedAt` (logged with the event), at
+ * most the ingest time; the ingest time for logs that did not record it. Windows and every
+ * lead clock use this instant. Internal to the metrics module.
+ */
+export function leadArrivedAt(event: StoredEvent): number {
+  const receivedAt = (event.data as { receivedAt?: unknown } | null)?.receivedAt;
+  return typeof receivedAt === 'number' && receivedAt < event.at ? receivedAt : event.at;
+}
+
 /** Start a {@link LeadMetricsFold}; internal to the metrics module. */
 export function leadMetricsFold(options: LeadMetricsOptions): LeadMetricsFold {
   const leads = new Map<string, LeadTimeline>();
@@ -127,9 +148,11 @@ export function leadMetricsFold(options: LeadMetricsOptions): LeadMetricsFold {
     if (event.kind !== 'lead') return;
     const data = (event.data ?? {}) as Record<string, unknown>;
     if (event.type === 'lead.received') {
-      if (event.at < options.from || event.at >= options.to) return;
+      const arrivedAt = leadArrivedAt(event);
+      if (arrivedAt < options.from || arrivedAt >= options.to) return;
       leads.set(event.entityId, {
-        receivedAt: event.at,
+        receivedAt: arrivedAt,
+        ingestedAt: event.at,
         assignable: data.qualified !== false,
         closed: false,
       });
@@ -203,6 +226,8 @@ function finishLeadMetrics(
   let assignable = 0;
   const assignmentTimes: number[] = [];
   const touchTimes: number[] = [];
+  const ingestionGaps: number[] = [];
+  let ingestedAfterAssignTarget = 0;
   const perRep = new Map<
     string,
     {
@@ -214,8 +239,14 @@ function finishLeadMetrics(
     }
   >();
   for (const lead of leads.values()) {
+    ingestionGaps.push(lead.ingestedAt - lead.receivedAt);
     if (!lead.assignable) continue;
     assignable++;
+    if (
+      lead.ingestedAt > lead.receivedAt &&
+      calendar.businessTimeBetween(lead.receivedAt, lead.ingestedAt) > targets.assignWithin
+    )
+      ingestedAfterAssignTarget++;
     if (lead.assignedAt !== undefined) {
       const businessMs = calendar.businessTimeBetween(lead.receivedAt, lead.assignedAt);
       assignmentTimes.push(businessMs);
@@ -285,6 +316,8 @@ function finishLeadMetrics(
     notFollowedUpOver72h,
     assignmentTime: durationStats(assignmentTimes),
     firstTouchTime: durationStats(touchTimes),
+    ingestionGap: durationStats(ingestionGaps),
+    ingestedAfterAssignTarget,
     // Keyed by ids: built from the maps (fromEntries defines own properties, whatever the key).
     breaches: Object.fromEntries(breaches),
     perRep: Object.fromEntries(perRep),

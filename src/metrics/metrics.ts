@@ -4,6 +4,7 @@ import {
   LEAD_METRICS_EVENT_TYPES,
   type LeadMetrics,
   type LeadMetricsOptions,
+  leadArrivedAt,
   leadMetricsFold,
 } from './lead-metrics.js';
 import { type DurationStats, durationStats, type TargetShare, targetShare } from './stats.js';
@@ -221,7 +222,7 @@ export function computeMetrics(events: readonly StoredEvent[], options: MetricsO
     const data = (event.data ?? {}) as Record<string, unknown>;
     switch (event.type) {
       case 'lead.received': {
-        if (!inWindow(event.at)) break;
+        if (!inWindow(leadArrivedAt(event))) break;
         leadsSeen++;
         const complete = (data.complete ?? {}) as Record<string, boolean>;
         let all = true;

@@ -204,6 +204,12 @@ export interface LeadDecision {
  */
 export interface DecideContext {
   readonly now: number;
+  /**
+   * When the lead's clocks started (its own `receivedAt`, at most `now`): a first decision's
+   * incubation counts from it, so a lead that reached leadflow late is not nurtured longer.
+   * Omitted on re-decisions, which count from `now`. @default now
+   */
+  readonly arrivedAt?: number;
   /** Local business day of `now` (`YYYY-MM-DD`), for leave and daily capacity. */
   readonly day: string;
   /** Assignment rule ids not to try (fall-through after an unclaimed broadcast). */
@@ -355,7 +361,7 @@ function decideCore(
     return decided(
       {
         kind: 'nurture',
-        untilMs: context.now + compiled.qualification.incubationMs,
+        untilMs: (context.arrivedAt ?? context.now) + compiled.qualification.incubationMs,
         reason: `not a valid lead: ${failed.join(', ')} failed`,
       },
       [],

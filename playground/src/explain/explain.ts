@@ -355,7 +355,16 @@ function summarySection(e: LeadExplanation, c: Context): ExplainSection {
           : h.gradeByRule(e.intentGrade, grade.byRule + 1),
     },
     { label: h.qualified, value: e.qualified ? c.s.yes : c.s.no, tone: e.qualified ? 'ok' : 'bad' },
+    { label: h.receivedAt, value: shanghaiTime(e.arrival.receivedAt) },
   ];
+  // Clocks count from the lead's own arrival; a late ingestion is shown, not hidden.
+  const gap = e.arrival.ingestionGapMs;
+  if (gap !== null && gap !== 0 && e.arrival.ingestedAt !== null)
+    items.push({
+      label: h.ingestedAt,
+      value: h.ingestionGap(shanghaiTime(e.arrival.ingestedAt), gapText(Math.abs(gap), c), gap < 0),
+      tone: gap > 60_000 ? 'bad' : 'muted',
+    });
   if (taggedBy.length > 0) items.push({ label: h.taggedBy, value: taggedBy.join(', ') });
   return { id: 'summary', title: c.s.sections.summary, blocks: [{ kind: 'facts', items }] };
 }
@@ -516,6 +525,12 @@ function durationText(ms: number, c: Context): string {
   const zh = c.lang === 'zh-CN';
   if (ms % 3_600_000 === 0) return zh ? `${ms / 3_600_000} 小时` : `${ms / 3_600_000} h`;
   return zh ? `${Math.round(ms / 60_000)} 分钟` : `${Math.round(ms / 60_000)} min`;
+}
+
+/** A gap to the second when short, else as SLA windows are written. */
+function gapText(ms: number, c: Context): string {
+  if (ms < 60_000) return c.lang === 'zh-CN' ? `${Math.round(ms / 1000)} 秒` : `${Math.round(ms / 1000)} s`;
+  return durationText(ms, c);
 }
 
 function slaSection(sla: readonly SlaSummaryEntry[], c: Context): ExplainSection {

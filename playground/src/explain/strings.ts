@@ -29,6 +29,12 @@ const zh = {
     intentGrade: '意向等级',
     qualified: '有效线索',
     taggedBy: '命中的打标规则',
+    receivedAt: '线索到达时间',
+    ingestedAt: '系统接收时间',
+    ingestionGap: (at: string, gap: string, sourceAhead: boolean) =>
+      sourceAhead
+        ? `${at}（来源时钟超前 ${gap}，计时从系统接收起算）`
+        : `${at}（晚于到达 ${gap}，各项计时仍从到达起算）`,
     gradeByRule: (grade: string, n: number) => `${grade}（第 ${n} 条意向规则）`,
     gradeDefault: (grade: string) => `${grade}（未命中意向规则，默认）`,
   },
@@ -287,6 +293,12 @@ const en: ExplainStrings = {
     intentGrade: 'Intent grade',
     qualified: 'Valid lead',
     taggedBy: 'Tagging rules matched',
+    receivedAt: 'Arrived',
+    ingestedAt: 'Ingested',
+    ingestionGap: (at, gap, sourceAhead) =>
+      sourceAhead
+        ? `${at} (the source clock runs ${gap} ahead; clocks start at ingestion)`
+        : `${at} (${gap} after arrival; every clock still counts from arrival)`,
     gradeByRule: (grade, n) => `${grade} (intent rule ${n})`,
     gradeDefault: (grade) => `${grade} (no intent rule matched: default)`,
   },
