@@ -17,9 +17,11 @@ import {
   evaluateCustomerRules,
 } from '../rules/customer-rules.js';
 import {
+  applyMasterRules,
   duplicateEntryPlan,
   groupMembers,
   groupTree,
+  type ParentChain,
   parseCustomerInput,
   reviewPlan,
   upsertPlan,
@@ -27,6 +29,9 @@ import {
 import { customerKeys, type Repository } from './repository.js';
 import type { CustomerGroup, CustomerUpsertResult } from './types.js';
 import type { Attempt, Plan } from './unit-of-work.js';
+
+/** How far up a parent chain the group-tree check walks (real group trees are a few levels). */
+const MAX_GROUP_DEPTH = 64;
 
 /** What the customer operations need from the engine. */
 export interface CustomerOpsContext {
@@ -63,7 +68,31 @@ export function createCustomerOperations(ctx: CustomerOpsContext) {
         return duplicateEntryPlan({ ...existing, id: existingId }, key, customer.id, attempt.at);
       }
     }
-    return upsertPlan(customer, warnings, await repo.find('customer', customer.id), attempt.at);
+    const previous = await repo.find('customer', customer.id);
+    const rules = compiled.source.customers;
+    const checked = applyMasterRules(
+      customer,
+      warnings,
+      previous !== undefined,
+      rules,
+      rules.checkGroupTree && customer.parentId !== undefined
+        ? await parentChain(customer.parentId)
+        : undefined,
+    );
+    return upsertPlan(checked.customer, checked.warnings, previous, attempt.at);
+  }
+
+  /** The parent and the ids above it, as far as the master knows (bounded: a cycle stops it). */
+  async function parentChain(parentId: string): Promise<ParentChain> {
+    const parent = (await repo.find('customer', parentId))?.record.customer;
+    const ancestorIds: string[] = [];
+    let next: string | undefined = parentId;
+    for (let hops = 0; next !== undefined && hops < MAX_GROUP_DEPTH; hops++) {
+      if (ancestorIds.includes(next)) break;
+      ancestorIds.push(next);
+      next = (await repo.find('customer', next))?.record.customer.parentId;
+    }
+    return { parent, ancestorIds };
   }
 
   async function group(customerIdOrGroupId: string): Promise<CustomerGroup> {

@@ -468,7 +468,10 @@ export interface Engine {
    * Create or update a customer in the master, keyed by id and deduplicated on USCC, phone and
    * e-mail (a second customer with the same key is refused as a duplicate and counted). A USCC
    * failing GB 32100 is an error naming the rule, or a warning if the rule set allows pilot-era
-   * codes (`customers.allowPilotUscc`).
+   * codes (`customers.allowPilotUscc`). A rule set can make the business licence mandatory for
+   * new customers (`customers.requireUscc`, `customers.requireRegisteredAddress`) and check the
+   * group tree (`customers.checkGroupTree`: a known parent, no cycle, the parent's group); the
+   * presets do. A refusal is a `CUSTOMER_INVALID` error naming the field and the option.
    */
   upsertCustomer(input: unknown, options?: CommandOptions): Promise<CustomerUpsertResult>;
   getCustomer(customerId: string): Promise<CustomerRecord | undefined>;

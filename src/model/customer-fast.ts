@@ -25,6 +25,7 @@ const CUSTOMER_KEYS = /* @__PURE__ */ (() =>
     'id',
     'name',
     'uscc',
+    'registeredAddress',
     'groupId',
     'parentId',
     'region',
@@ -58,9 +59,12 @@ function noHistory(value: unknown): boolean {
  */
 export function fastParseCustomer(raw: unknown): Customer | undefined {
   if (!isPlainObject(raw) || !onlyKeys(raw, CUSTOMER_KEYS)) return undefined;
-  const { id, name, uscc, groupId, parentId, region, city, industry, ownerRepId, currency, contacts } = raw;
+  const { id, name, uscc, registeredAddress, groupId, parentId, region, city, industry, ownerRepId } = raw;
+  const { currency, contacts } = raw;
   if (!cleanId(id) || !clean(name, MODEL_LIMITS.nameLength)) return undefined;
   if (uscc !== undefined && !usccInNormalForm(uscc)) return undefined;
+  if (registeredAddress !== undefined && !clean(registeredAddress, MODEL_LIMITS.addressLength))
+    return undefined;
   if (groupId !== undefined && !cleanId(groupId)) return undefined;
   if (parentId !== undefined && (!cleanId(parentId) || parentId === id)) return undefined;
   if (!clean(region, MODEL_LIMITS.labelLength) || !clean(industry, MODEL_LIMITS.labelLength))
@@ -98,6 +102,7 @@ export function fastParseCustomer(raw: unknown): Customer | undefined {
   // Built by assignment in the schema's key order, defaults included.
   const customer: Record<string, unknown> = { id, name };
   if (uscc !== undefined) customer.uscc = uscc;
+  if (registeredAddress !== undefined) customer.registeredAddress = registeredAddress;
   if (groupId !== undefined) customer.groupId = groupId;
   if (parentId !== undefined) customer.parentId = parentId;
   customer.region = region;

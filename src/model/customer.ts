@@ -123,6 +123,9 @@ export const renewalSchema = /* @__PURE__ */ (() =>
  * days (`YYYY-MM-DD`); amounts are in `currency` (default `CNY`) units.
  *
  * - `uscc`: validated (length, charset, check character) and upper-cased;
+ * - `registeredAddress`: the registered address (工商注册地址) from the business licence, trimmed;
+ *   a rule set can make it (and `uscc`) mandatory for new customers
+ *   (`customers.requireRegisteredAddress`, `customers.requireUscc`);
  * - `groupId`: the group (集团) the customer belongs to; `parentId`: the direct parent company
  *   (a customer id, not the customer itself) — together they form the group tree;
  * - `ownerRepId`: the rep who owns the account.
@@ -140,6 +143,7 @@ export const customerSchema = /* @__PURE__ */ (() =>
       id: idSchema,
       name: requiredText(MODEL_LIMITS.nameLength),
       uscc: blankAsAbsent(usccSchema),
+      registeredAddress: optionalText(MODEL_LIMITS.addressLength),
       groupId: blankAsAbsent(idSchema),
       parentId: blankAsAbsent(idSchema),
       region: labelSchema,

@@ -21,6 +21,8 @@ export const MODEL_LIMITS = /* @__PURE__ */ (() =>
     nameLength: 200,
     /** Short labels (region, city, park, industry, skill, product model, role): characters. */
     labelLength: 100,
+    /** Postal addresses (a customer's registered address, 工商注册地址): characters. */
+    addressLength: 300,
     /** Free intent text of a lead (`need`): characters. */
     needLength: 10_000,
     /** Notes on history records: characters. */

@@ -204,6 +204,18 @@ const DOCS: Readonly<Record<string, readonly [title: string, description: string
     'Allow pilot-era USCC',
     'Accept USCCs failing the GB 32100 checks with a warning. Default false.',
   ],
+  'customers.requireUscc': [
+    'Require a USCC',
+    'A new customer must carry its USCC (统一社会信用代码). Default false; true in the presets.',
+  ],
+  'customers.requireRegisteredAddress': [
+    'Require a registered address',
+    'A new customer must carry its registered address (工商注册地址). Default false; true in the presets.',
+  ],
+  'customers.checkGroupTree': [
+    'Check the group tree',
+    "parentId must name a known customer, without a cycle; the customer joins its parent's group. Default false; true in the presets.",
+  ],
 };
 
 /** Paths (as in {@link DOCS}) where a condition over customer facts sits. */

@@ -426,8 +426,28 @@ export const ruleSetSchema = /* @__PURE__ */ (() =>
          * the standard), with a warning instead of an error. @default false
          */
         allowPilotUscc: z.boolean().default(false),
+        /**
+         * A new customer must carry its USCC (统一社会信用代码): creating one without it is a
+         * `CUSTOMER_INVALID` error. Customers created before the option keep working (an update
+         * without a USCC is accepted with a warning). @default false (true in the presets)
+         */
+        requireUscc: z.boolean().default(false),
+        /** A new customer must carry its registered address (工商注册地址). @default false (true in the presets) */
+        requireRegisteredAddress: z.boolean().default(false),
+        /**
+         * Check the group tree (关联企业树) on every create and update: a `parentId` must name a
+         * customer already in the master, the parent chain must not come back to the customer, and
+         * the customer belongs to its parent's group (an absent `groupId` is taken from the parent;
+         * a different one is an error). @default false (true in the presets)
+         */
+        checkGroupTree: z.boolean().default(false),
       })
-      .default({ allowPilotUscc: false }),
+      .default({
+        allowPilotUscc: false,
+        requireUscc: false,
+        requireRegisteredAddress: false,
+        checkGroupTree: false,
+      }),
   }))();
 
 /**

@@ -174,6 +174,24 @@ const MOBILE_PREFIXES = [
 const ORG_CHARS = '0123456789ABCDEFGHJKLMNPQRTUWXY';
 const GB11714_WEIGHTS = [3, 7, 9, 10, 5, 8, 4, 2];
 
+/**
+ * A valid USCC for a simulated company: `91` (an enterprise registered with market regulation),
+ * the city's division code, a GB 11714 organisation code with its check character, and the
+ * GB 32100 check character.
+ */
+export function syntheticUscc(division: string, random: SeededRandom): string {
+  let body = '';
+  for (let i = 0; i < 8; i++) body += ORG_CHARS[random.int(0, ORG_CHARS.length - 1)];
+  let sum = 0;
+  for (let i = 0; i < 8; i++) {
+    const c = body.charCodeAt(i);
+    sum += (c >= 48 && c <= 57 ? c - 48 : c - 55) * GB11714_WEIGHTS[i]!;
+  }
+  const check = 11 - (sum % 11);
+  const first17 = `91${division}${body}${check === 10 ? 'X' : check === 11 ? '0' : String(check)}`;
+  return first17 + usccCheckCharacter(first17);
+}
+
 /** Share of leads carrying a phone / an e-mail / a USCC / a budget, by channel. */
 const CHANNEL_TRAITS: Record<
   KnownLeadChannel,
@@ -443,18 +461,7 @@ export function* generateLeadDays(
     const suffix = (n * 48_271 + phoneOffset) % 100_000_000;
     return `${random.pick(MOBILE_PREFIXES)}${suffix.toString().padStart(8, '0')}`;
   };
-  const uscc = (division: string): string => {
-    let body = '';
-    for (let i = 0; i < 8; i++) body += ORG_CHARS[random.int(0, ORG_CHARS.length - 1)];
-    let sum = 0;
-    for (let i = 0; i < 8; i++) {
-      const c = body.charCodeAt(i);
-      sum += (c >= 48 && c <= 57 ? c - 48 : c - 55) * GB11714_WEIGHTS[i]!;
-    }
-    const check = 11 - (sum % 11);
-    const first17 = `91${division}${body}${check === 10 ? 'X' : check === 11 ? '0' : String(check)}`;
-    return first17 + usccCheckCharacter(first17);
-  };
+  const uscc = (division: string): string => syntheticUscc(division, random);
 
   const makeLead = (at: number, hourClass: HourClass, plan: DayPlan): Record<string, unknown> => {
     counter++;

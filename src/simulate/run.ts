@@ -33,8 +33,9 @@ import {
   localDateFormatter,
   withSimulatedLeave,
 } from './behaviour.js';
-import { generateLeadDays } from './generate.js';
+import { generateLeadDays, syntheticUscc } from './generate.js';
 import type { MarketProfile } from './market.js';
+import { CHINA_GEOGRAPHY } from './market.js';
 import { createRandom, type SeededRandom, type WeightedTable, weightedTable } from './random.js';
 import {
   buildDepartments,
@@ -1416,6 +1417,24 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
     agenda.push(officeAt(rep, at, delay), new Task(T_OPP_CREATE, lead, rep.index, 0, 0, null));
   }
 
+  /**
+   * A rule set that makes the business licence mandatory (`customers.requireUscc`,
+   * `requireRegisteredAddress`): the simulated rep reads it off the licence before entering the
+   * customer. Drawn from the lead's id, so the opportunity stream and the report stay as they are.
+   */
+  function completeLicence(
+    customer: Record<string, unknown>,
+    leadId: string,
+    company: { readonly region: string; readonly city?: string | undefined },
+  ): void {
+    const rules = compiled.source.customers;
+    const city = CHINA_GEOGRAPHY[company.region]?.find((c) => c.city === company.city);
+    if (rules.requireUscc && customer.uscc === undefined)
+      customer.uscc = syntheticUscc(city?.division ?? '110000', createRandom(hashName(leadId)));
+    if (rules.requireRegisteredAddress)
+      customer.registeredAddress = `${company.region}${company.city ?? ''}${(hashName(leadId) % 900) + 100}号`;
+  }
+
   /** The customer (reused when the master has it already) and the opportunity, from what the lead told. */
   async function enterOpportunity(lead: SimLead, rep: RepInfo, now: number): Promise<void> {
     const record = lead.opp === null ? await engine.getLead(lead.id) : undefined;
@@ -1434,6 +1453,7 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
     if (company.uscc !== undefined) customer.uscc = company.uscc;
     if (company.city !== undefined) customer.city = company.city;
     if (company.groupId !== undefined) customer.groupId = company.groupId;
+    completeLicence(customer, lead.id, company);
     const person: Record<string, unknown> = {};
     if (contact.name !== undefined) person.name = contact.name;
     if (contact.title !== undefined) person.role = contact.title;

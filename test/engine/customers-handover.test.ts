@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { EngineError } from '../../src/engine/errors.js';
 import { zhikongPreset } from '../../src/rules/presets/zhikong.js';
 import { arrivalStreamArbitrary } from '../../src/testing/arbitraries.js';
-import { MIN, rawLead, setup, shanghai } from './helpers.js';
+import { licence, MIN, rawLead, setup, shanghai } from './helpers.js';
 
 const VALID_USCC = '91350100M000100Y43';
 
@@ -14,6 +14,7 @@ describe('customer master', () => {
       id: 'c-1',
       name: '福州某机械',
       uscc: VALID_USCC,
+      registeredAddress: '福建省福州市仓山区金山大道 618 号',
       region: '福建',
       industry: '机械制造',
       contacts: [{ name: '林', phone: '13900000000' }],
@@ -53,6 +54,7 @@ describe('customer master', () => {
     const { engine } = setup();
     const customer = (id: string, parentId?: string) => ({
       id,
+      ...licence(['hq', 'sub-a', 'sub-b', 'plant-1'].indexOf(id) + 1),
       name: id,
       region: '浙江',
       industry: '汽车零部件',
@@ -91,6 +93,7 @@ describe('handover', () => {
       region: '江苏',
       industry: '汽车零部件',
       ownerRepId: 'rep-a',
+      ...licence(1),
     });
     clock.advanceBy(5 * MIN);
     const result = await engine.handover('rep-a', 'rep-b');

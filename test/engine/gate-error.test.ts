@@ -13,7 +13,7 @@ import {
   OPPORTUNITY_STAGE_IDS,
   type OpportunityStageId,
 } from '../../src/rules/stages.js';
-import { calendar, setup } from './helpers.js';
+import { calendar, licence, setup } from './helpers.js';
 
 /** Values that pass every default gate, per stage. */
 const FILLED: Record<OpportunityStageId, FieldValues> = {
@@ -41,6 +41,7 @@ async function withOpportunity(overrides: Parameters<typeof setup>[0] = {}) {
     region: '浙江',
     industry: '汽车零部件',
     ownerRepId: 'rep-a',
+    ...licence(1),
   });
   await context.engine.createOpportunity({ customerId: 'hq', name: '总部产线改造', opportunityId: 'opp-1' });
   return context;

@@ -2,6 +2,7 @@ import { memoryNotifier } from '../../src/adapters/notify/memory.js';
 import type { StorageAdapter } from '../../src/adapters/storage/port.js';
 import { createEngine, type EngineOptions } from '../../src/engine/engine.js';
 import type { LeadInput } from '../../src/model/lead.js';
+import { usccCheckCharacter } from '../../src/model/uscc.js';
 import { zhikongPreset } from '../../src/rules/presets/zhikong.js';
 import { chinaCalendar } from '../../src/scheduler/calendar.js';
 import { createVirtualClock } from '../../src/scheduler/clock.js';
@@ -11,6 +12,15 @@ export const MIN = 60_000;
 export const HOUR = 60 * MIN;
 export const DAY = 24 * HOUR;
 export const shanghai = (local: string) => Date.parse(`${local}+08:00`);
+
+/**
+ * A valid business licence for test customer `n`: a USCC passing GB 32100 and a registered
+ * address, which the presets require of a new customer (customers.requireUscc, …).
+ */
+export function licence(n: number): { uscc: string; registeredAddress: string } {
+  const first17 = `91330100MA${n.toString().padStart(7, '0')}`;
+  return { uscc: first17 + usccCheckCharacter(first17), registeredAddress: `浙江省杭州市滨江区网商路${n}号` };
+}
 
 export function setup(overrides: Partial<EngineOptions> & { start?: string; storage?: StorageAdapter } = {}) {
   const clock = createVirtualClock(shanghai(overrides.start ?? '2026-03-02T10:00:00'));

@@ -25,7 +25,7 @@ import {
 } from '../../src/simulate/behaviour.js';
 import { runSimulation, type SimulationExtension } from '../../src/simulate/run.js';
 import { calendar as simulationCalendar, staffed } from '../simulate/helpers.js';
-import { DAY, HOUR, rawLead, setup } from './helpers.js';
+import { DAY, HOUR, licence, rawLead, setup } from './helpers.js';
 
 const FILLED: Record<OpportunityStageId, FieldValues> = {
   leadConfirmation: { contactConfirmed: true, budgetRange: '50-100万', decisionTimeline: '2026-06-30' },
@@ -130,12 +130,13 @@ async function drivenLog(): Promise<StoredEvent[]> {
     groupId: 'g-1',
     ownerRepId: 'rep-a',
     uscc: '91350100M000100Y43',
+    registeredAddress: '浙江省宁波市北仑区新碶街道 12 号',
   };
   await engine.upsertCustomer(customer);
   await engine.upsertCustomer({
     ...customer,
     id: 'sub',
-    uscc: undefined,
+    ...licence(2),
     name: '某汽车集团宁波工厂',
     parentId: 'hq',
   });

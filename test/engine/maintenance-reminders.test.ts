@@ -8,7 +8,7 @@ import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import type { FieldValues, OpportunityStageId } from '../../src/rules/stages.js';
 import { OPPORTUNITY_STAGE_IDS } from '../../src/rules/stages.js';
-import { setup, shanghai } from './helpers.js';
+import { licence, setup, shanghai } from './helpers.js';
 
 const FILLED: Record<OpportunityStageId, FieldValues> = {
   leadConfirmation: { contactConfirmed: true, budgetRange: '50-100万', decisionTimeline: '2026-06-30' },
@@ -42,6 +42,7 @@ async function wonWithEquipmentFile(start: string, maintenanceStart: unknown, ex
     region: '浙江',
     industry: '汽车零部件',
     ownerRepId: 'rep-a',
+    ...licence(1),
   });
   await engine.createOpportunity({ customerId: 'c-1', name: '壳体产线', opportunityId: 'opp-1' });
   for (const stage of OPPORTUNITY_STAGE_IDS) {

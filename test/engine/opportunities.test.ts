@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { zhikongPreset } from '../../src/rules/presets/zhikong.js';
-import { DAY, HOUR, setup } from './helpers.js';
+import { DAY, HOUR, licence, setup } from './helpers.js';
 
 const confirmation = { contactConfirmed: true, budgetRange: '50-100万', decisionTimeline: '2026-06-30' };
 const diagnosis = {
@@ -18,6 +18,7 @@ async function withCustomers(overrides: Parameters<typeof setup>[0] = {}) {
     industry: '汽车零部件',
     groupId: 'g-1',
     ownerRepId: 'rep-a',
+    ...licence(1),
   });
   await context.engine.upsertCustomer({
     id: 'sub',
@@ -27,6 +28,7 @@ async function withCustomers(overrides: Parameters<typeof setup>[0] = {}) {
     groupId: 'g-1',
     parentId: 'hq',
     ownerRepId: 'rep-b',
+    ...licence(2),
   });
   return context;
 }
@@ -214,6 +216,7 @@ describe('engine KPIs and customer reviews', () => {
       industry: '汽车零部件',
       groupId: 'g-1',
       ownerRepId: 'rep-a',
+      ...licence(1),
       purchases: ['2026-01-05', '2026-02-01', '2026-02-20'].map((date) => ({
         model: 'PLC-300',
         date,

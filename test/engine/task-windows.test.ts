@@ -11,7 +11,7 @@ import { createWorkSteps } from '../../src/engine/work-steps.js';
 import { compileRuleSet } from '../../src/rules/compile.js';
 import { zhikongPreset } from '../../src/rules/presets/zhikong.js';
 import type { RuleSetInput } from '../../src/rules/ruleset.js';
-import { calendar, HOUR, MIN, setup, shanghai } from './helpers.js';
+import { calendar, HOUR, licence, MIN, setup, shanghai } from './helpers.js';
 
 const confirmation = { contactConfirmed: true, budgetRange: '50-100万', decisionTimeline: '2026-06-30' };
 const diagnosis = {
@@ -35,6 +35,7 @@ async function technicalTask(context: ReturnType<typeof setup>) {
     region: '浙江',
     industry: '汽车零部件',
     ownerRepId: 'rep-a',
+    ...licence(1),
   });
   await engine.createOpportunity({ customerId: 'c-1', name: '壳体产线', opportunityId: 'opp-1' });
   await engine.opportunity('opp-1', { type: 'ADVANCE', fields: confirmation });

@@ -290,4 +290,6 @@ export const SEED_OPERATIONS = /* @__PURE__ */ (() =>
     followUp: SEED_FOLLOW_UP_OUTCOMES,
     crossSell: SEED_CROSS_SELL,
     risk: SEED_RISK,
+    // 强制要求新建客户时校验统一社会信用代码、工商注册地址及关联企业树 (seed 000).
+    customers: { requireUscc: true, requireRegisteredAddress: true, checkGroupTree: true },
   }) satisfies Partial<RuleSetInput>)();
