@@ -100,8 +100,11 @@ export {
 } from './engine/directory.js';
 export {
   type CommandOptions,
+  type CustomerFinding,
   type CustomerGroup,
   type CustomerGroupNode,
+  type CustomerHistoryEntries,
+  type CustomerHistoryResult,
   type CustomerRecord,
   type CustomerUpsertResult,
   createEngine,

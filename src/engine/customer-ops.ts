@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { CommitInput, StorageAdapter } from '../adapters/storage/port.js';
+import type { CommitInput, JsonValue, StorageAdapter, StoredTimer } from '../adapters/storage/port.js';
 import type { Customer } from '../model/customer.js';
 import type { Rep } from '../model/rep.js';
 import type { Team } from '../model/team.js';
@@ -16,6 +16,8 @@ import {
   type CustomerRuleEffect,
   evaluateCustomerRules,
 } from '../rules/customer-rules.js';
+import type { BusinessCalendar } from '../scheduler/calendar.js';
+import { historyChanged, type ReviewedCustomer, reviewCustomerRecord } from './customer-review.js';
 import {
   applyMasterRules,
   duplicateEntryPlan,
@@ -23,11 +25,18 @@ import {
   groupTree,
   type ParentChain,
   parseCustomerInput,
-  reviewPlan,
   upsertPlan,
+  withHistory,
 } from './customer-steps.js';
-import { customerKeys, type Repository } from './repository.js';
-import type { CustomerGroup, CustomerUpsertResult } from './types.js';
+import { customerKeys, customerLookups, type Loaded, type Repository, uniqueLookups } from './repository.js';
+import type {
+  CustomerGroup,
+  CustomerHistoryEntries,
+  CustomerHistoryResult,
+  CustomerRecord,
+  CustomerUpsertResult,
+  EngineOptions,
+} from './types.js';
 import type { Attempt, Plan } from './unit-of-work.js';
 
 /** How far up a parent chain the group-tree check walks (real group trees are a few levels). */
@@ -40,7 +49,10 @@ export interface CustomerOpsContext {
   readonly compiled: CompiledRuleSet;
   readonly team: Team;
   readonly repsById: ReadonlyMap<string, Rep>;
+  readonly calendar: BusinessCalendar;
   readonly localDay: (at: number) => string;
+  /** The host's service knowledge for reviews the engine runs itself. */
+  readonly knowledge: EngineOptions['customerKnowledge'];
   /** After a commit: start delivery of what it enqueued. */
   readonly committed: (commit: Omit<CommitInput, 'at'>) => void;
 }
@@ -50,12 +62,19 @@ export interface CustomerOpsContext {
  *
  * @example
  * ```ts
- * const customers = createCustomerOperations({ storage, repo, compiled, team, repsById, localDay, committed });
+ * const customers = createCustomerOperations({ storage, repo, compiled, team, repsById, calendar, localDay, knowledge, committed });
  * await unitOfWork.run('upsertCustomer', '', undefined, (attempt) => customers.upsert(input, attempt));
  * ```
  */
 export function createCustomerOperations(ctx: CustomerOpsContext) {
   const { storage, repo, compiled } = ctx;
+
+  /** The plan, with delivery started after its commit when it enqueued messages. */
+  function delivering<T>(plan: Plan<T>): Plan<T> {
+    const commit = plan.commit;
+    if (!commit?.outbox?.length) return plan;
+    return { ...plan, after: () => ctx.committed(commit) };
+  }
 
   async function upsert(input: unknown, attempt: Attempt): Promise<Plan<CustomerUpsertResult>> {
     const { customer, warnings } = parseCustomerInput(input, compiled.source.customers.allowPilotUscc);
@@ -79,7 +98,39 @@ export function createCustomerOperations(ctx: CustomerOpsContext) {
         ? await parentChain(customer.parentId)
         : undefined,
     );
-    return upsertPlan(checked.customer, checked.warnings, previous, attempt.at);
+    if (!historyChanged(previous?.record.customer, checked.customer))
+      return upsertPlan(checked.customer, checked.warnings, previous, attempt.at);
+    // What the rules read changed: review in the same commit (a risk never waits for the host).
+    const prepared = await prepareReview(checked.customer, attempt.at);
+    return delivering(
+      upsertPlan(checked.customer, checked.warnings, previous, attempt.at, (base) => prepared(base, true)),
+    );
+  }
+
+  /**
+   * Load what a review of `customer` needs (the host's knowledge, its group with this version of
+   * it) and return the pure review of a record.
+   */
+  async function prepareReview(
+    customer: Customer,
+    at: number,
+    knowledge?: CustomerKnowledge,
+  ): Promise<
+    (record: CustomerRecord, rearm: boolean) => ReviewedCustomer & { effects: CustomerRuleEffect[] }
+  > {
+    const known = knowledge ?? (await ctx.knowledge?.(customer.id)) ?? undefined;
+    const effects = evaluateCustomerRules(compiled, customer, at, known);
+    let members: Customer[] | undefined;
+    if (customer.groupId !== undefined) {
+      const others = groupMembers(await group(customer.groupId)).filter(
+        (member) => member.id !== customer.id,
+      );
+      members = [...others, customer];
+    }
+    return (record, rearm) => ({
+      ...reviewCustomerRecord(ctx, record, effects, members, at, ctx.localDay(at), rearm),
+      effects,
+    });
   }
 
   /** The parent and the ids above it, as far as the master knows (bounded: a cycle stops it). */
@@ -108,27 +159,103 @@ export function createCustomerOperations(ctx: CustomerOpsContext) {
     return groupTree(groupId, customers);
   }
 
+  /** A review's plan: the record written when a finding or the timer changed. */
+  function reviewCommit<T>(loaded: Loaded<CustomerRecord>, reviewed: ReviewedCustomer, result: T): Plan<T> {
+    if (!reviewed.changed && reviewed.events.length === 0) return { result };
+    const id = loaded.record.customer.id;
+    const commit: Omit<CommitInput, 'at'> = {
+      ...(reviewed.changed
+        ? {
+            entities: [
+              {
+                kind: 'customer',
+                id,
+                expectedVersion: loaded.version,
+                snapshot: reviewed.record as unknown as JsonValue,
+              },
+            ],
+          }
+        : {}),
+      events: reviewed.events,
+      outbox: reviewed.outbox,
+      ...(reviewed.timers ? { timers: reviewed.timers } : {}),
+    };
+    return { commit, result, after: () => ctx.committed(commit) };
+  }
+
   async function review(
     customerId: string,
     knowledge: CustomerKnowledge | undefined,
     attempt: Attempt,
   ): Promise<Plan<CustomerRuleEffect[]>> {
-    const { record } = await repo.get('customer', customerId);
-    const effects = evaluateCustomerRules(compiled, record.customer, attempt.at, knowledge);
-    const groupId = record.customer.groupId;
-    const members = groupId === undefined ? undefined : groupMembers(await group(groupId));
-    const { events, outbox } = reviewPlan(
-      ctx,
-      record,
-      effects,
-      members,
-      attempt.at,
-      ctx.localDay(attempt.at),
-    );
-    if (events.length === 0) return { result: effects };
-    const commit = { events, outbox };
-    return { commit, result: effects, after: () => ctx.committed(commit) };
+    const loaded = await repo.get('customer', customerId);
+    const prepared = await prepareReview(loaded.record.customer, attempt.at, knowledge ?? {});
+    const reviewed = prepared(loaded.record, false);
+    return reviewCommit(loaded, reviewed, reviewed.effects);
   }
 
-  return { upsert, group, review };
+  async function recordHistory(
+    customerId: string,
+    entries: CustomerHistoryEntries,
+    attempt: Attempt,
+  ): Promise<Plan<CustomerHistoryResult>> {
+    const loaded = await repo.get('customer', customerId);
+    const customer = withHistory(loaded.record.customer, entries, compiled.source.customers.allowPilotUscc);
+    const prepared = await prepareReview(customer, attempt.at);
+    const reviewed = prepared({ ...loaded.record, customer }, true);
+    const commit: Omit<CommitInput, 'at'> = {
+      entities: [
+        {
+          kind: 'customer',
+          id: customerId,
+          expectedVersion: loaded.version,
+          snapshot: reviewed.record as unknown as JsonValue,
+          lookups: customerLookups(customer),
+          unique: uniqueLookups(customerKeys(customer)),
+        },
+      ],
+      events: [
+        {
+          entityId: customerId,
+          kind: 'customer',
+          type: 'customer.updated',
+          at: attempt.at,
+          data: { warnings: [...loaded.record.warnings] },
+        },
+        ...reviewed.events,
+      ],
+      outbox: reviewed.outbox,
+      ...(reviewed.timers ? { timers: reviewed.timers } : {}),
+    };
+    return {
+      commit,
+      result: { customer: reviewed.record, effects: reviewed.effects, reported: reviewed.reported },
+      after: () => ctx.committed(commit),
+    };
+  }
+
+  /** The daily review timer: review with the host's knowledge, then arm the next day's. */
+  async function fire(timer: StoredTimer, attempt: Attempt): Promise<Plan<'fired' | 'stale'>> {
+    const loaded = await repo.find('customer', timer.entityId);
+    if (loaded === undefined || loaded.record.reviewTimer?.generation !== timer.generation) {
+      const completion = { entityId: timer.entityId, timerKey: timer.timerKey, generation: timer.generation };
+      return { commit: { timers: { complete: [completion] } }, result: 'stale' };
+    }
+    const prepared = await prepareReview(loaded.record.customer, attempt.at);
+    const reviewed = prepared(loaded.record, true);
+    const completion = reviewed.timers
+      ? reviewed
+      : {
+          ...reviewed,
+          changed: true,
+          timers: {
+            complete: [{ entityId: timer.entityId, timerKey: timer.timerKey, generation: timer.generation }],
+          },
+        };
+    return reviewCommit(loaded, completion, 'fired' as const);
+  }
+
+  return { upsert, group, review, recordHistory, fire };
 }
+
+export type CustomerOperations = ReturnType<typeof createCustomerOperations>;

@@ -5,18 +5,19 @@
  *
  * @module
  */
-import type { EventInput, JsonValue, OutboxEnqueue } from '../adapters/storage/port.js';
+import type { JsonValue } from '../adapters/storage/port.js';
 import { type Customer, parseCustomer } from '../model/customer.js';
-import type { Rep } from '../model/rep.js';
-import type { Team } from '../model/team.js';
 import { validateUscc } from '../model/uscc.js';
-import { type CompiledRuleSet, channelsOf } from '../rules/compile.js';
-import { type CustomerRuleEffect, groupCrossSellSuggestions } from '../rules/customer-rules.js';
+import type { ReviewedCustomer } from './customer-review.js';
 import { EngineError } from './errors.js';
-import { resolveRecipients } from './recipients.js';
 import { customerKeys, customerLookups, type Loaded, uniqueLookups } from './repository.js';
-import { renderTemplate } from './templates.js';
-import type { CustomerGroup, CustomerGroupNode, CustomerRecord, CustomerUpsertResult } from './types.js';
+import type {
+  CustomerGroup,
+  CustomerGroupNode,
+  CustomerHistoryEntries,
+  CustomerRecord,
+  CustomerUpsertResult,
+} from './types.js';
 import type { Plan } from './unit-of-work.js';
 
 /**
@@ -134,6 +135,46 @@ export function applyMasterRules(
   return { customer: { ...customer, groupId: parentGroup }, warnings: out };
 }
 
+/**
+ * A customer with history entries added (each list checked by the customer schema; a receivable
+ * whose invoice is recorded replaces it). Throws `CUSTOMER_INVALID` naming the entry, e.g.
+ * `renewals[2].outcome: …` (indexes count in the list as stored after the addition).
+ */
+export function withHistory(
+  customer: Customer,
+  entries: CustomerHistoryEntries,
+  allowPilotUscc: boolean,
+): Customer {
+  const lists = ['purchases', 'renewals', 'receivables', 'technicalContacts'] as const;
+  const unknown = Object.keys(entries ?? {}).filter((key) => !(lists as readonly string[]).includes(key));
+  if (unknown.length > 0 || entries === null || typeof entries !== 'object') {
+    throw new EngineError(
+      'CUSTOMER_INVALID',
+      `recordCustomerHistory: unknown history ${unknown.length > 0 ? `list(s) ${unknown.join(', ')}` : 'entries'} (expected ${lists.join(', ')})`,
+    );
+  }
+  const next: Record<string, unknown> = { ...customer };
+  for (const list of lists) {
+    const added = entries[list];
+    if (added === undefined) continue;
+    if (!Array.isArray(added))
+      throw new EngineError('CUSTOMER_INVALID', `customer "${customer.id}": ${list}: must be an array`);
+    const current = [...(customer[list] as readonly unknown[])];
+    for (const entry of added) {
+      const invoiceId =
+        list === 'receivables' ? (entry as { invoiceId?: unknown } | null)?.invoiceId : undefined;
+      const at =
+        invoiceId === undefined
+          ? -1
+          : current.findIndex((r) => (r as { invoiceId: string }).invoiceId === invoiceId);
+      if (at >= 0) current[at] = entry;
+      else current.push(entry);
+    }
+    next[list] = current;
+  }
+  return parseCustomerInput(next, allowPilotUscc).customer;
+}
+
 /** Someone entered an existing customer again: count it on the existing record. */
 export function duplicateEntryPlan(
   existing: Loaded<CustomerRecord> & { readonly id: string },
@@ -176,19 +217,31 @@ export function duplicateEntryPlan(
 
 /**
  * Create or update a customer, holding its dedupe keys as unique lookups: two engines entering
- * the same USCC at once cannot both create it.
+ * the same USCC at once cannot both create it. With `reviewed` (the history changed), the
+ * review's record, events, messages and timer go into the same commit; otherwise the previous
+ * findings and daily review are kept.
  */
 export function upsertPlan(
   customer: Customer,
   warnings: string[],
   previous: Loaded<CustomerRecord> | undefined,
   at: number,
+  reviewed?: (base: CustomerRecord) => ReviewedCustomer,
 ): Plan<CustomerUpsertResult> {
-  const record: CustomerRecord = {
+  const {
+    customer: _customer,
+    duplicateEntries: _entries,
+    warnings: _warnings,
+    ...kept
+  } = previous?.record ?? ({} as Partial<CustomerRecord>);
+  const base: CustomerRecord = {
+    ...kept,
     customer,
     duplicateEntries: previous?.record.duplicateEntries ?? 0,
     warnings,
   };
+  const review = reviewed?.(base);
+  const record = review?.record ?? base;
   return {
     commit: {
       entities: [
@@ -209,7 +262,10 @@ export function upsertPlan(
           at,
           data: { warnings },
         },
+        ...(review?.events ?? []),
       ],
+      ...(review?.outbox.length ? { outbox: review.outbox } : {}),
+      ...(review?.timers ? { timers: review.timers } : {}),
     },
     result: { status: previous ? 'updated' : 'created', customerId: customer.id, warnings },
   };
@@ -240,89 +296,4 @@ export function groupTree(groupId: string, customers: readonly Customer[]): Cust
 export function groupMembers(group: CustomerGroup): Customer[] {
   const flatten = (node: CustomerGroupNode): Customer[] => [node.customer, ...node.children.flatMap(flatten)];
   return group.roots.flatMap(flatten);
-}
-
-/** What the engine needs to render and address a review's findings. */
-export interface ReviewContext {
-  readonly compiled: CompiledRuleSet;
-  readonly team: Team;
-  readonly repsById: ReadonlyMap<string, Rep>;
-}
-
-/**
- * What a cross-sell/risk review logs and sends: one event and one WeCom message per finding
- * (message id per rule, customer and local day, so re-running a review the same day never
- * re-sends), plus the group cross-sell suggestions over `groupMembers`.
- */
-export function reviewPlan(
-  ctx: ReviewContext,
-  record: CustomerRecord,
-  effects: readonly CustomerRuleEffect[],
-  groupMembersOfCustomer: readonly Customer[] | undefined,
-  at: number,
-  day: string,
-): { events: EventInput[]; outbox: OutboxEnqueue[] } {
-  const customer = record.customer;
-  const events: EventInput[] = [];
-  const outbox: OutboxEnqueue[] = [];
-  for (const effect of effects) {
-    events.push({
-      entityId: customer.id,
-      kind: 'customer',
-      type: effect.section === 'crossSell' ? 'customer.crossSell' : 'customer.risk',
-      at,
-      data: {
-        ruleId: effect.ruleId,
-        kind: effect.kind,
-        severity: effect.severity,
-        details: effect.details as JsonValue,
-      },
-    });
-    const template = effect.template ? ctx.compiled.source.templates[effect.template] : undefined;
-    const to = resolveRecipients(ctx.team, ctx.repsById, effect.to, {
-      ownerId: customer.ownerRepId,
-      supervisorId: ctx.compiled.assignment.fallback.supervisorId,
-    });
-    const payload: JsonValue = {
-      text: template
-        ? renderTemplate(template.text, { customer, facts: effect.facts, details: effect.details })
-        : `${effect.kind}: ${customer.name}`,
-      ...(effect.template ? { template: effect.template } : {}),
-      data: {
-        customerId: customer.id,
-        ruleId: effect.ruleId,
-        kind: effect.kind,
-        details: effect.details as JsonValue,
-      },
-    };
-    for (const channel of channelsOf(ctx.compiled, effect.template ?? effect.kind, 'wecom')) {
-      outbox.push({
-        id:
-          channel === 'wecom'
-            ? `${customer.id}:${effect.ruleId}:${day}`
-            : `${customer.id}:${effect.ruleId}:${day}:${channel}`,
-        channel,
-        to: to.length > 0 ? to : ['unrouted'],
-        createdAt: at,
-        nextAttemptAt: at,
-        payload,
-      });
-    }
-  }
-  for (const suggestion of groupMembersOfCustomer
-    ? groupCrossSellSuggestions(groupMembersOfCustomer, at)
-    : []) {
-    events.push({
-      entityId: customer.id,
-      kind: 'customer',
-      type: 'customer.crossSell',
-      at,
-      data: {
-        ruleId: 'group-cross-sell',
-        kind: 'group-cross-sell',
-        details: suggestion as unknown as JsonValue,
-      },
-    });
-  }
-  return { events, outbox };
 }

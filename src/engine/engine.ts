@@ -185,7 +185,9 @@ export function createEngine(options: EngineOptions): Engine {
     compiled,
     team,
     repsById,
+    calendar,
     localDay,
+    knowledge: options.customerKnowledge,
     committed: (commit) => committed(commit, []),
   });
 
@@ -206,6 +208,7 @@ export function createEngine(options: EngineOptions): Engine {
     unit,
     leads,
     work: workOps,
+    customers,
     delivery: autoDeliver ? delivery : undefined,
     serial,
     failed: (timer, error) =>
@@ -457,6 +460,12 @@ export function createEngine(options: EngineOptions): Engine {
       const events = await storage.readEvents({ from: span.from, types: METRICS_EVENT_TYPES });
       return computeMetrics(events, { ...span, calendar, targets: compiled.source.targets });
     },
+    recordCustomerHistory: (customerId, entries, command) =>
+      serial(() =>
+        unit.run('recordCustomerHistory', customerId, command, (attempt) =>
+          customers.recordHistory(customerId, entries, attempt),
+        ),
+      ),
     reviewCustomer: (customerId, knowledge, command) =>
       serial(() =>
         unit.run('reviewCustomer', customerId, command, (attempt) =>

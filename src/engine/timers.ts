@@ -7,6 +7,7 @@
  */
 import { DEFAULT_LEASE_MS, type StorageAdapter, type StoredTimer } from '../adapters/storage/port.js';
 import type { VirtualClock } from '../scheduler/clock.js';
+import type { CustomerOperations } from './customer-ops.js';
 import type { EngineDelivery } from './delivery.js';
 import { EngineError } from './errors.js';
 import type { LeadOperations } from './lead-ops.js';
@@ -23,6 +24,7 @@ export interface TimerRunnerContext {
   readonly unit: UnitOfWork;
   readonly leads: LeadOperations;
   readonly work: WorkOperations;
+  readonly customers: Pick<CustomerOperations, 'fire'>;
   /** Undefined when the engine does not deliver on its own (`autoDeliver: false`). */
   readonly delivery: EngineDelivery | undefined;
   /** Run a domain operation in the engine's queue. */
@@ -36,7 +38,7 @@ export interface TimerRunnerContext {
  *
  * @example
  * ```ts
- * const timers = createTimerRunner({ storage, clock, unit, leads, work, delivery, serial, failed });
+ * const timers = createTimerRunner({ storage, clock, unit, leads, work, customers, delivery, serial, failed });
  * await timers.runDue({ timerBatchSize: 50 });
  * ```
  */
@@ -49,7 +51,9 @@ export function createTimerRunner(ctx: TimerRunnerContext) {
     return unit.run('fire', `${timer.entityId}/${timer.timerKey}`, undefined, (attempt) =>
       entity === 'opportunity' || entity === 'task'
         ? ctx.work.fire(entity, timer, attempt)
-        : ctx.leads.fire(timer, attempt),
+        : entity === 'customer'
+          ? ctx.customers.fire(timer, attempt)
+          : ctx.leads.fire(timer, attempt),
     );
   }
 

@@ -115,6 +115,14 @@ export interface EngineOptions {
   readonly trace?: boolean;
   /** Decision records kept per lead for `explain` (older ones are dropped). @default 10 */
   readonly decisionHistory?: number;
+  /**
+   * What the service system knows of a customer (MTBF per model, the last 12 months' service
+   * history), for the reviews the engine runs itself: on recorded history and the daily review.
+   * An explicit `reviewCustomer(id, knowledge)` uses the knowledge it is given.
+   */
+  readonly customerKnowledge?: (
+    customerId: string,
+  ) => CustomerKnowledge | undefined | Promise<CustomerKnowledge | undefined>;
 }
 
 /**
@@ -257,6 +265,62 @@ export interface CustomerRecord {
   readonly duplicateEntries: number;
   /** Accepted-with-warning notes, e.g. a pilot-era USCC that fails GB 32100. */
   readonly warnings: readonly string[];
+  /**
+   * The cross-sell/risk findings holding since the last review, by rule id (or the group
+   * suggestion's key): each was logged and sent once, when it started holding.
+   */
+  readonly findings?: Readonly<Record<string, CustomerFinding>>;
+  /** The pending daily review (`customers.dailyReviewAt`), when the customer has one. */
+  readonly reviewTimer?: { readonly generation: number; readonly dueAt: number };
+}
+
+/**
+ * A cross-sell or risk finding that holds for a customer: since when, and what it is.
+ *
+ * @example
+ * ```ts
+ * import type { CustomerFinding } from 'leadflow';
+ * const finding: CustomerFinding = { since: Date.parse('2026-06-01T09:00:00+08:00'), section: 'risk', kind: 'payment-overdue' };
+ * ```
+ */
+export interface CustomerFinding {
+  readonly since: number;
+  readonly section: 'crossSell' | 'risk';
+  readonly kind: string;
+}
+
+/**
+ * History entries to add to a customer ({@link Engine.recordCustomerHistory}): purchases,
+ * renewal outcomes, receivables (invoices) and technical contacts, each as in the customer
+ * schema. A receivable whose `invoiceId` is already recorded replaces that entry (a payment
+ * updates its invoice).
+ *
+ * @example
+ * ```ts
+ * import type { CustomerHistoryEntries } from 'leadflow';
+ * const entries: CustomerHistoryEntries = { renewals: [{ date: '2026-06-01', outcome: 'declined' }] };
+ * ```
+ */
+export interface CustomerHistoryEntries {
+  readonly purchases?: readonly unknown[];
+  readonly renewals?: readonly unknown[];
+  readonly receivables?: readonly unknown[];
+  readonly technicalContacts?: readonly unknown[];
+}
+
+/**
+ * What {@link Engine.recordCustomerHistory} did: the stored customer and the review's effects
+ * (every finding holding now; `reported` names the ones logged and sent by this call).
+ *
+ * @example
+ * ```ts
+ * const { reported } = await engine.recordCustomerHistory('c-1', { renewals: [{ date: '2026-06-01', outcome: 'declined' }] });
+ * ```
+ */
+export interface CustomerHistoryResult {
+  readonly customer: CustomerRecord;
+  readonly effects: readonly CustomerRuleEffect[];
+  readonly reported: readonly string[];
 }
 
 /**
@@ -475,6 +539,18 @@ export interface Engine {
    */
   upsertCustomer(input: unknown, options?: CommandOptions): Promise<CustomerUpsertResult>;
   getCustomer(customerId: string): Promise<CustomerRecord | undefined>;
+  /**
+   * Add purchases, renewal outcomes, receivables or technical contacts to a customer and review
+   * it in the same commit: a risk or cross-sell rule that starts holding is logged and sent at
+   * once, not when a host remembers to call {@link Engine.reviewCustomer}. (`upsertCustomer`
+   * reviews too when the history it writes changed.) A `CUSTOMER_INVALID` error names a bad entry
+   * (`renewals[0].outcome: …`); `NOT_FOUND` an unknown customer.
+   */
+  recordCustomerHistory(
+    customerId: string,
+    entries: CustomerHistoryEntries,
+    options?: CommandOptions,
+  ): Promise<CustomerHistoryResult>;
   /** The group a customer belongs to (or a group id), as a parent → subsidiaries tree. */
   customerGroup(customerIdOrGroupId: string): Promise<CustomerGroup>;
   /**

@@ -212,6 +212,10 @@ const DOCS: Readonly<Record<string, readonly [title: string, description: string
     'Require a registered address',
     'A new customer must carry its registered address (工商注册地址). Default false; true in the presets.',
   ],
+  'customers.dailyReviewAt': [
+    'Daily review time',
+    'HH:mm (calendar zone) of the daily cross-sell/risk review of customers with history; null: none. Default "09:00".',
+  ],
   'customers.checkGroupTree': [
     'Check the group tree',
     "parentId must name a known customer, without a cycle; the customer joins its parent's group. Default false; true in the presets.",

@@ -134,6 +134,31 @@ const strategySchema = /* @__PURE__ */ (() =>
       ...candidatesSchema,
       /** How long the offer stays open before assignment falls through to the next rule. @default "10m" */
       claimTimeout: durationSchema.default(600_000),
+      /**
+       * The message every offered rep gets through the outbox (one per rep and channel), naming the
+       * lead and the claim deadline in the calendar's local time. `template`: a template id (the
+       * rule set's `templates` or a built-in). `channel`: used unless `routing.kinds` names the
+       * template's channels. @default { template: "broadcast-offer", channel: "wecom" }
+       */
+      notify: z
+        .strictObject({
+          template: id.default('broadcast-offer'),
+          channel: z.string().min(1).max(40).default('wecom'),
+        })
+        .default({ template: 'broadcast-offer', channel: 'wecom' }),
+      /**
+       * When nobody claims in time: the lead still falls through to the next rule, and
+       * `escalateTo: "supervisor"` also sends the lead's supervisor (else the fallback supervisor)
+       * a message; `"none"` sends nothing.
+       * @default { escalateTo: "supervisor", template: "broadcast-offer-expired", channel: "wecom" }
+       */
+      onExpiry: z
+        .strictObject({
+          escalateTo: z.enum(['supervisor', 'none']).default('supervisor'),
+          template: id.default('broadcast-offer-expired'),
+          channel: z.string().min(1).max(40).default('wecom'),
+        })
+        .default({ escalateTo: 'supervisor', template: 'broadcast-offer-expired', channel: 'wecom' }),
     }),
   ]))();
 
@@ -441,12 +466,24 @@ export const ruleSetSchema = /* @__PURE__ */ (() =>
          * a different one is an error). @default false (true in the presets)
          */
         checkGroupTree: z.boolean().default(false),
+        /**
+         * The local time (`HH:mm`, the calendar's zone) of the daily review that re-runs the
+         * cross-sell and risk rules of customers with history (facts such as days past due age
+         * without any new record); on a day off it runs at the next working time. `null`: no daily
+         * review. @default "09:00"
+         */
+        dailyReviewAt: z
+          .string()
+          .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a local time HH:mm (00:00–23:59)')
+          .nullable()
+          .default('09:00'),
       })
       .default({
         allowPilotUscc: false,
         requireUscc: false,
         requireRegisteredAddress: false,
         checkGroupTree: false,
+        dailyReviewAt: '09:00',
       }),
   }))();
 

@@ -224,15 +224,21 @@ describe('engine KPIs and customer reviews', () => {
         amount: 50_000,
       })),
     });
+    // The purchases recorded through upsertCustomer reviewed the customer in that commit.
+    const logged = await engine.storage.readEvents({ entityId: 'hq', types: ['customer.crossSell'] });
+    expect(logged.map((e) => (e.data as { kind: string }).kind)).toEqual([
+      'extended-warranty',
+      'group-cross-sell',
+    ]);
     const findings = await engine.reviewCustomer('hq', { failureIntervalDays: { 'PLC-300': 540 } });
     expect(findings.map((f) => f.kind)).toEqual(['extended-warranty']);
-    await engine.reviewCustomer('hq'); // same day: logged again, but the message is not re-sent
+    await engine.reviewCustomer('hq'); // still holding: neither logged nor sent again
     expect(notifier.sent.filter((m) => m.template === 'extended-warranty')).toHaveLength(1);
     const report = await engine.metrics();
     expect(report.funnel).toMatchObject({ leads: 1, opportunities: 1 });
     expect(report.actionCertainty.advancedOnTime).toMatchObject({ met: 1, missed: 0 });
-    // 2 reviews × (1 rule finding + 1 group suggestion: hq active, sub quiet).
-    expect(report.crossSellIdentified).toBe(4);
+    // 1 rule finding + 1 group suggestion (hq active, sub quiet), each counted once while it holds.
+    expect(report.crossSellIdentified).toBe(2);
     expect(report.targets).toHaveLength(3);
   });
 });
