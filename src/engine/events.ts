@@ -33,6 +33,19 @@ export interface EngineEvents {
   'lead.duplicate': { leadId: string; duplicateOf: string; at: number; matchedOn: string; count: number };
   'lead.assigned': { leadId: string; repId: string; at: number; by: string };
   'lead.offered': { leadId: string; repIds: readonly string[]; at: number; ruleId: string };
+  /**
+   * A broadcast offer's claim window closed unclaimed at `expiresAt`: `escalatedTo` were sent a
+   * message (the supervisor; empty with `onExpiry.escalateTo: "none"`), and the lead goes on to
+   * the next assignment rule (its `decision` event follows).
+   */
+  'lead.offerExpired': {
+    leadId: string;
+    repIds: readonly string[];
+    ruleId: string;
+    at: number;
+    expiresAt: number;
+    escalatedTo: readonly string[];
+  };
   'lead.queued': { leadId: string; supervisorId: string | undefined; at: number; reason: string };
   'lead.nurturing': { leadId: string; until: number; at: number; reason: string };
   'lead.opened': { leadId: string; repId: string; at: number };

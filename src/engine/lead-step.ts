@@ -7,7 +7,7 @@ import type {
   TimerRef,
 } from '../adapters/storage/port.js';
 import { CalendarError } from '../errors.js';
-import { type LeadContext, type LeadEvent, validateFollowUp } from '../machines/lead.js';
+import { LEAD_TIMER_KEYS, type LeadContext, type LeadEvent, validateFollowUp } from '../machines/lead.js';
 import {
   isSlaRecord,
   type SlaActionEffect,
@@ -28,7 +28,7 @@ import type { Lead } from '../model/lead.js';
 import { MODEL_LIMITS } from '../model/limits.js';
 import { leaveOn, type Rep } from '../model/rep.js';
 import type { Team } from '../model/team.js';
-import { type CompiledRuleSet, channelsOf } from '../rules/compile.js';
+import { type CompiledRuleSet, channelsOf, type ResolvedStrategy } from '../rules/compile.js';
 import {
   type AssignmentDecision,
   type AssignmentState,
@@ -309,6 +309,10 @@ export function createLeadSteps(ctx: LeadStepContext) {
   // A literal, not a spread: this runs several times per step.
   const slaContext = (entityId: string) => ({ policies: slaContextBase.policies, calendar, entityId });
   const outcomes = new Map(compiled.source.followUp.outcomes.map((outcome) => [outcome.id, outcome]));
+  const broadcasts = new Map<string, BroadcastStrategy>();
+  for (const rule of compiled.assignment.rules)
+    if (rule.strategy.type === 'broadcast') broadcasts.set(rule.id, rule.strategy);
+  let localTime: ((at: number) => string) | undefined;
 
   function emit(pending: Pending, name: keyof EngineEvents, payload: EngineEvents[keyof EngineEvents]): void {
     pending.emits.push({ name, payload });
@@ -343,7 +347,7 @@ export function createLeadSteps(ctx: LeadStepContext) {
     if (!result.changed) {
       throw new EngineError(
         'EVENT_NOT_ACCEPTED',
-        `lead "${leadId}": event ${event.type} is not accepted in state "${before}"${describeGuard(event, rec)}`,
+        `lead "${leadId}": event ${event.type} is not accepted in state "${before}"${describeGuard(event, rec, at)}`,
       );
     }
     rec.machine = result.snapshot as PersistedSnapshot<LeadContext>;
@@ -434,6 +438,7 @@ export function createLeadSteps(ctx: LeadStepContext) {
           at,
           ruleId: context.offerRuleId ?? '',
         });
+        offerMessages(leadId, rec, at, pending);
         break;
       case 'lead.queued':
         record(pending, leadId, 'lead.queued', at, {
@@ -548,6 +553,129 @@ export function createLeadSteps(ctx: LeadStepContext) {
 
   function behaviourSnapshot(lead: Lead): string {
     return formatBehaviourSnapshot(summarizeBehaviours(lead.behaviours), compiled.source.language);
+  }
+
+  /** What the broadcast messages' templates read about the offer. */
+  function offerData(offer: Pick<LeadContext, 'offeredTo' | 'offerRuleId'>, expiresAt: number) {
+    const strategy = broadcastOf(offer.offerRuleId);
+    const language = compiled.source.language;
+    localTime ??= localTimeOf(calendar.zone);
+    return {
+      ruleId: offer.offerRuleId,
+      deadline: localTime(expiresAt),
+      claimTimeout: strategy ? spokenDuration(strategy.claimTimeoutMs, language) : '',
+      reps: offer.offeredTo.length,
+      repNames: offer.offeredTo
+        .map((id) => repsById.get(id)?.name ?? id)
+        .join(language === 'en' ? ', ' : '、'),
+    };
+  }
+
+  /** The broadcast rule of an offer; a rule set swapped since the offer may no longer have it. */
+  function broadcastOf(ruleId: string | null): BroadcastStrategy | undefined {
+    return ruleId === null ? undefined : broadcasts.get(ruleId);
+  }
+
+  function message(
+    templateId: string,
+    data: Record<string, unknown>,
+    fallbackText: string,
+    payloadData: Record<string, unknown>,
+  ): JsonValue {
+    const template = compiled.source.templates[templateId];
+    return {
+      ...(template?.subject !== undefined ? { subject: template.subject } : {}),
+      text: template ? renderTemplate(template.text, data) : fallbackText,
+      template: templateId,
+      data: payloadData,
+    } as unknown as JsonValue;
+  }
+
+  /**
+   * A new offer: one message per offered rep and channel. `n` (the generation of the offer's
+   * expiry timer, one per offer) keeps a later offer of the same lead from reusing an id.
+   */
+  function offerMessages(leadId: string, rec: MutableRecord, at: number, pending: Pending): void {
+    const context = rec.machine.context;
+    if (context.offerExpiresAt === null) return;
+    const expiresAt = context.offerExpiresAt;
+    const { template, channel } = broadcastOf(context.offerRuleId)?.notify ?? DEFAULT_OFFER_NOTIFY;
+    const n = rec.timerGenerations[OFFER_TIMER_KEY] ?? 0;
+    const offer = offerData(context, expiresAt);
+    const channels = channelsOf(compiled, template, channel);
+    for (const repId of context.offeredTo) {
+      const rep = repsById.get(repId);
+      const payload = message(
+        template,
+        { lead: rec.lead, rep: rep ? { id: rep.id, name: rep.name } : { id: repId }, offer },
+        `${context.offerRuleId ?? 'broadcast'}: claim ${leadId} before ${offer.deadline}`,
+        { leadId, ruleId: context.offerRuleId, repId, offerExpiresAt: expiresAt },
+      );
+      for (const ch of channels) {
+        pending.outbox.push({
+          id: `${leadId}:offer:${n}:${repId}:${ch}`,
+          channel: ch,
+          to: [repId],
+          createdAt: at,
+          nextAttemptAt: at,
+          payload,
+        });
+      }
+    }
+  }
+
+  /**
+   * An offer's claim window closed unclaimed (`offer`: the context before the expiry cleared it):
+   * logged, told to the host, and escalated to the supervisor unless the rule says `none`. The
+   * fall-through to the next rule follows in the caller.
+   */
+  function offerExpired(
+    leadId: string,
+    rec: MutableRecord,
+    offer: LeadContext,
+    at: number,
+    n: number,
+    pending: Pending,
+  ): void {
+    const expiresAt = offer.offerExpiresAt ?? at;
+    const onExpiry = broadcastOf(offer.offerRuleId)?.onExpiry ?? DEFAULT_OFFER_EXPIRY;
+    const to = onExpiry.escalateTo === 'none' ? [] : recipients(rec, 'supervisor');
+    record(pending, leadId, 'lead.offerExpired', at, {
+      repIds: offer.offeredTo,
+      ruleId: offer.offerRuleId,
+      expiresAt,
+      escalatedTo: to,
+    });
+    emit(pending, 'lead.offerExpired', {
+      leadId,
+      repIds: offer.offeredTo,
+      ruleId: offer.offerRuleId ?? '',
+      at,
+      expiresAt,
+      escalatedTo: to,
+    });
+    if (onExpiry.escalateTo === 'none') return;
+    const supervisor = team.supervisors.find((s) => s.id === to[0]);
+    const payload = message(
+      onExpiry.template,
+      {
+        lead: rec.lead,
+        supervisor: supervisor ? { id: supervisor.id, name: supervisor.name } : {},
+        offer: offerData(offer, expiresAt),
+      },
+      `${offer.offerRuleId ?? 'broadcast'}: ${leadId} not claimed by ${expiresAt}`,
+      { leadId, ruleId: offer.offerRuleId, repIds: offer.offeredTo, offerExpiresAt: expiresAt },
+    );
+    for (const channel of channelsOf(compiled, onExpiry.template, onExpiry.channel)) {
+      pending.outbox.push({
+        id: `${leadId}:offer:${n}:expired:${channel}`,
+        channel,
+        to: to.length > 0 ? to : ['unrouted'],
+        createdAt: at,
+        nextAttemptAt: at,
+        payload,
+      });
+    }
   }
 
   function applySlaAction(
@@ -926,6 +1054,7 @@ export function createLeadSteps(ctx: LeadStepContext) {
         if (!result.changed) stale = true;
         else {
           const before = stateOf(rec);
+          const offer = rec.machine.context;
           rec.machine = result.snapshot as PersistedSnapshot<LeadContext>;
           rec.timerGenerations = machineTimerOps(
             pending.timerOps,
@@ -936,8 +1065,9 @@ export function createLeadSteps(ctx: LeadStepContext) {
           const after = stateOf(rec);
           for (const slaEvent of slaEventsFor(event, before, after))
             applySlaEvent(timer.entityId, rec, slaEvent, at, pending);
-          // An unclaimed broadcast falls through to the next assignment rule.
+          // An unclaimed broadcast is escalated, then falls through to the next assignment rule.
           if (event.type === 'OFFER_EXPIRED' && after === 'received') {
+            offerExpired(timer.entityId, rec, offer, at, timer.generation, pending);
             applyDecision(timer.entityId, rec, at, pending, new Set(rec.machine.context.skipRules));
           }
         }
@@ -995,6 +1125,36 @@ function onWorkingTime(calendar: BusinessCalendar, t: number): number {
   }
 }
 
+type BroadcastStrategy = Extract<ResolvedStrategy, { type: 'broadcast' }>;
+const OFFER_TIMER_KEY = `machine:${LEAD_TIMER_KEYS.offerExpiry}`;
+// The schema's defaults, for an offer whose rule the current rule set no longer has.
+const DEFAULT_OFFER_NOTIFY: BroadcastStrategy['notify'] = { template: 'broadcast-offer', channel: 'wecom' };
+const DEFAULT_OFFER_EXPIRY: BroadcastStrategy['onExpiry'] = {
+  escalateTo: 'supervisor',
+  template: 'broadcast-offer-expired',
+  channel: 'wecom',
+};
+
+/** `YYYY-MM-DD HH:mm` (with `:ss` when not on the minute) of an instant in `zone`, for messages. */
+function localTimeOf(zone: string): (at: number) => string {
+  const format = new Intl.DateTimeFormat('en-CA', {
+    timeZone: zone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  });
+  return (at) => {
+    const part: Record<string, string> = {};
+    for (const { type, value } of format.formatToParts(at)) part[type] = value;
+    const seconds = part.second === '00' ? '' : `:${part.second}`;
+    return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute}${seconds}`;
+  };
+}
+
 /**
  * The pure lead steps made by {@link createLeadSteps}.
  *
@@ -1005,9 +1165,15 @@ function onWorkingTime(calendar: BusinessCalendar, t: number): number {
  */
 export type LeadSteps = ReturnType<typeof createLeadSteps>;
 
-function describeGuard(event: DispatchableLeadEvent, rec: MutableRecord): string {
+function describeGuard(event: DispatchableLeadEvent, rec: MutableRecord, at: number): string {
   const context = rec.machine.context;
-  if (event.type === 'CLAIM') return ` (offered to: ${context.offeredTo.join(', ') || 'nobody'})`;
+  if (event.type === 'CLAIM') {
+    const closed =
+      context.offerExpiresAt !== null && at >= context.offerExpiresAt
+        ? `; the claim window closed at ${new Date(context.offerExpiresAt).toISOString()}`
+        : '';
+    return ` (offered to: ${context.offeredTo.join(', ') || 'nobody'}${closed})`;
+  }
   if (event.type === 'OPEN') return ` (owner: ${context.ownerId ?? 'none'})`;
   return '';
 }

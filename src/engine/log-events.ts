@@ -40,6 +40,7 @@ export const LOG_EVENT_TYPES = [
   'lead.duplicate',
   'lead.assigned',
   'lead.offered',
+  'lead.offerExpired',
   'lead.queued',
   'lead.nurturing',
   'lead.opened',
@@ -162,6 +163,7 @@ const taskEmitted = <T extends string>(type: T) => ({
  * | `lead.duplicate` | lead | `matchedOn`, the duplicate's `channel`, `count` so far |
  * | `lead.assigned` / `lead.opened` | lead | `repId` (and `by`: the rule id, `claim`, `reassign` or who assigned) |
  * | `lead.offered` / `lead.queued` / `lead.nurturing` | lead | offer `repIds` + `ruleId` / `supervisorId` + `reason` / `until` + `reason` |
+ * | `lead.offerExpired` | lead | the unclaimed offer's `repIds`, `ruleId`, `expiresAt` and who it was escalated to (`escalatedTo`, empty for none) |
  * | `lead.followedUp` | lead | `repId`, `status`, `outcome`, `nextContactAt`, `first` |
  * | `lead.converted` / `disqualified` / `recycled` / `merged` | lead | `reason` |
  * | `lead.closed` | lead | terminal `state` |
@@ -209,6 +211,16 @@ export const logEventDataSchemas = /* @__PURE__ */ (() =>
     'lead.duplicate': { lead: z.strictObject({ matchedOn: text, channel: text, count: z.number().int() }) },
     'lead.assigned': { lead: z.strictObject({ repId: text, by: text }) },
     'lead.offered': { lead: z.strictObject({ repIds: z.array(text), ruleId: optionalText }) },
+    'lead.offerExpired': {
+      lead: z.strictObject({
+        repIds: z.array(text),
+        ruleId: optionalText,
+        /** The claim deadline that passed. */
+        expiresAt: instant,
+        /** Who was sent the escalation (the supervisor), empty with `onExpiry.escalateTo: "none"`. */
+        escalatedTo: z.array(text),
+      }),
+    },
     'lead.queued': { lead: z.strictObject({ supervisorId: optionalText, reason: optionalText }) },
     'lead.nurturing': { lead: z.strictObject({ until: instant.nullable(), reason: optionalText }) },
     'lead.opened': { lead: z.strictObject({ repId: text }) },

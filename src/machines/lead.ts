@@ -472,7 +472,12 @@ export const leadSetup = /* @__PURE__ */ (() =>
       decidedQueue: ({ event }) => event.type === 'DECIDED' && event.decision.kind === 'queue',
       decidedNurture: ({ event }) => event.type === 'DECIDED' && event.decision.kind === 'nurture',
       hasRepId: ({ event }) => 'repId' in event && typeof event.repId === 'string' && event.repId !== '',
-      isOfferedRep: ({ context, event }) => event.type === 'CLAIM' && context.offeredTo.includes(event.repId),
+      // The claim window is [offer, offerExpiresAt): at the deadline the expiry is due (offerDue),
+      // so a claim then is late even before the timer fires — who wins never depends on polling.
+      isOfferedRep: ({ context, event }) =>
+        event.type === 'CLAIM' &&
+        context.offeredTo.includes(event.repId) &&
+        (context.offerExpiresAt === null || event.at < context.offerExpiresAt),
       isOwner: ({ context, event }) =>
         'repId' in event && context.ownerId !== null && event.repId === context.ownerId,
       unowned: ({ context, event }) =>
@@ -773,7 +778,7 @@ const OWNED_COMMON = {
  * | state | accepts |
  * |---|---|
  * | `received` | DECIDED, ASSIGN, ESCALATE (marks `escalated`), RAISE_PRIORITY, QUALIFY, DISQUALIFY, MERGE |
- * | `awaitingAssignment.offered` | CLAIM (offered reps only), OFFER_EXPIRED (once due) → `received` (+ `skipRules`), and the `awaitingAssignment` set |
+ * | `awaitingAssignment.offered` | CLAIM (offered reps, before `offerExpiresAt`), OFFER_EXPIRED (once due) → `received` (+ `skipRules`), and the `awaitingAssignment` set |
  * | `awaitingAssignment.queued` | DECIDED, and the `awaitingAssignment` set: ASSIGN, RECYCLE, ESCALATE, RAISE_PRIORITY, QUALIFY, DISQUALIFY, MERGE |
  * | `assigned` | OPEN (owner), REASSIGN (→ `assigned`), FOLLOW_UP, CONVERT, RECYCLE, ESCALATE, RAISE_PRIORITY, QUALIFY, DISQUALIFY, MERGE |
  * | `opened` | REASSIGN (→ `assigned`), FOLLOW_UP, CONVERT, RECYCLE, … |

@@ -87,6 +87,14 @@ export type ResolvedStrategy =
       readonly repIds: readonly string[];
       readonly match: { readonly region: boolean; readonly industry: boolean };
       readonly claimTimeoutMs: number;
+      /** The message each offered rep gets: its template id and default channel. */
+      readonly notify: { readonly template: string; readonly channel: string };
+      /** Who hears of an unclaimed offer (`none`: nobody), with which template and channel. */
+      readonly onExpiry: {
+        readonly escalateTo: 'supervisor' | 'none';
+        readonly template: string;
+        readonly channel: string;
+      };
     };
 
 /**
@@ -393,7 +401,14 @@ export function tryCompileRuleSet(
               minScore: strategy.minScore,
             }
           : strategy.type === 'broadcast'
-            ? { type: 'broadcast', repIds, match, claimTimeoutMs: strategy.claimTimeout }
+            ? {
+                type: 'broadcast',
+                repIds,
+                match,
+                claimTimeoutMs: strategy.claimTimeout,
+                notify: strategy.notify,
+                onExpiry: strategy.onExpiry,
+              }
             : { type: strategy.type, repIds, match };
     }
     return { id: rule.id, index, when, strategy: resolved, onNoCandidate: rule.onNoCandidate ?? 'nextRule' };
@@ -422,6 +437,19 @@ export function tryCompileRuleSet(
     MESSAGE_TEMPLATES[rules.language],
     rules.templates,
   );
+  // A broadcast's messages name their templates like SLA actions do.
+  rules.assignment.rules.forEach((rule, index) => {
+    if (rule.strategy.type !== 'broadcast') return;
+    for (const key of ['notify', 'onExpiry'] as const) {
+      const template = rule.strategy[key].template;
+      if (!Object.hasOwn(templates, template)) {
+        problems.push({
+          path: `assignment.rules[${index}].strategy.${key}.template`,
+          message: `unknown template "${template}"`,
+        });
+      }
+    }
+  });
 
   // --- routing
   const ruleKinds = new Set([...rules.crossSell, ...rules.risk].map((rule) => rule.effect.kind));

@@ -132,6 +132,34 @@ const DOCS: Readonly<Record<string, readonly [title: string, description: string
     'Claim timeout',
     'How long the offer stays open before the next rule runs. Default "10m".',
   ],
+  'assignment.rules[].strategy.notify': [
+    'Offer message',
+    'What every offered rep gets through the outbox: the lead and the claim deadline (local time).',
+  ],
+  'assignment.rules[].strategy.notify.template': [
+    'Offer template',
+    'A template id (yours or a built-in). Default "broadcast-offer".',
+  ],
+  'assignment.rules[].strategy.notify.channel': [
+    'Offer channel',
+    'Unless routing.kinds names the template\'s channels. Default "wecom".',
+  ],
+  'assignment.rules[].strategy.onExpiry': [
+    'When nobody claims',
+    'The lead goes on to the next rule; the supervisor is told unless escalateTo is "none".',
+  ],
+  'assignment.rules[].strategy.onExpiry.escalateTo': [
+    'Escalate to',
+    '"supervisor" (default): the lead\'s supervisor, else the fallback one; "none": no message.',
+  ],
+  'assignment.rules[].strategy.onExpiry.template': [
+    'Expiry template',
+    'A template id (yours or a built-in). Default "broadcast-offer-expired".',
+  ],
+  'assignment.rules[].strategy.onExpiry.channel': [
+    'Expiry channel',
+    'Unless routing.kinds names the template\'s channels. Default "wecom".',
+  ],
   'assignment.rules[].onNoCandidate': [
     'When nobody is free',
     '"nextRule" (default) tries the next rule; "fallback" goes straight to the supervisor queue.',

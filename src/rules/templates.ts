@@ -9,7 +9,11 @@
  *   behaviour snapshot, when the action asks for it);
  * - opportunity SLA actions: `opportunity` (`name`, `stage`), `policy`;
  * - cross-sell and risk rules: `customer`, `facts`, `details`;
- * - `task-overdue`: `task` (`label`, `opportunityId`); `opportunity-delivery-delay`: `opportunity`.
+ * - `task-overdue`: `task` (`label`, `opportunityId`); `opportunity-delivery-delay`: `opportunity`;
+ * - `broadcast-offer` (to each offered rep) and `broadcast-offer-expired` (to the supervisor):
+ *   `lead`, `rep` (`id`, `name`: the offered rep) / `supervisor`, and `offer` (`ruleId`,
+ *   `deadline`: the claim deadline in the calendar's local time, `2026-03-02 10:10`,
+ *   `claimTimeout` as "10 分钟", `reps`: how many reps it went to, `repNames`).
  *
  * @module
  */
@@ -88,6 +92,14 @@ const zh: Readonly<Record<string, MessageTemplate>> = {
   'task-overdue': {
     text: '{{task.label}}（商机 {{task.opportunityId}}）已超时未完成，请部门负责人跟进。',
   },
+  'broadcast-offer': {
+    subject: '抢单：紧急线索',
+    text: '线索「{{lead.company.name}}」({{lead.channel}}) 已推送给 {{offer.reps}} 位销售，先抢先得：请在 {{offer.deadline}} 前认领。',
+  },
+  'broadcast-offer-expired': {
+    subject: '抢单无人认领',
+    text: '线索「{{lead.company.name}}」已推送给 {{offer.repNames}}，{{offer.claimTimeout}}内（截止 {{offer.deadline}}）无人认领，已转下一条分配规则，请关注。',
+  },
 };
 
 const en: Readonly<Record<string, MessageTemplate>> = {
@@ -127,6 +139,14 @@ const en: Readonly<Record<string, MessageTemplate>> = {
   },
   'task-overdue': {
     text: '{{task.label}} (opportunity {{task.opportunityId}}) is overdue; the department head should follow up.',
+  },
+  'broadcast-offer': {
+    subject: 'Lead up for grabs',
+    text: 'Lead "{{lead.company.name}}" ({{lead.channel}}) is offered to {{offer.reps}} reps, first to claim wins: claim it before {{offer.deadline}}.',
+  },
+  'broadcast-offer-expired': {
+    subject: 'Offer not claimed',
+    text: 'Nobody claimed lead "{{lead.company.name}}" within {{offer.claimTimeout}} (offered to {{offer.repNames}} until {{offer.deadline}}); it goes on to the next assignment rule.',
   },
 };
 

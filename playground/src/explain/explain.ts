@@ -674,6 +674,14 @@ function eventDetails(event: StoredEvent, c: Context): string {
         strings(d.repIds).map(c.person).join(', '),
         d.ruleId === null ? '' : ruleLabel(text(d.ruleId), c),
       );
+    case 'lead.offerExpired': {
+      const escalated = strings(d.escalatedTo);
+      return join(
+        strings(d.repIds).map(c.person).join(', '),
+        `${h.due} ${time(d.expiresAt)}`,
+        escalated.length === 0 ? '' : `${h.to} ${escalated.map(c.person).join(', ')}`,
+      );
+    }
     case 'lead.queued':
       return join(c.person(d.supervisorId === null ? null : text(d.supervisorId)), reason(d.reason));
     case 'lead.nurturing':
@@ -720,7 +728,7 @@ function eventsSection(events: readonly StoredEvent[], c: Context): ExplainSecti
   const tone = (type: string): Tone | undefined =>
     type === 'sla.breached' || type === 'lead.escalated'
       ? 'bad'
-      : type === 'sla.warning'
+      : type === 'sla.warning' || type === 'lead.offerExpired'
         ? 'warn'
         : type === 'sla.met'
           ? 'ok'

@@ -30,10 +30,18 @@ const zhikongRuleSet = /* @__PURE__ */ (() =>
     assignment: {
       rules: [
         {
+          // 「紧急标案→全员弹窗，先抢先得」 (seed 003): every rep gets the WeCom offer with its claim
+          // deadline; unclaimed after 10 minutes, the supervisor hears of it and the next rule runs.
           id: 'urgent-tender',
           description: '紧急标案 → 全员弹窗，先抢先得',
           when: { all: [{ fact: 'tags', operator: 'contains', value: 'urgent-tender' }] },
-          strategy: { type: 'broadcast', pool: 'everyone', claimTimeout: '10m' },
+          strategy: {
+            type: 'broadcast',
+            pool: 'everyone',
+            claimTimeout: '10m',
+            notify: { template: 'broadcast-offer', channel: 'wecom' },
+            onExpiry: { escalateTo: 'supervisor' },
+          },
         },
         {
           id: 'suzhou-park-auto-parts',
