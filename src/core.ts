@@ -95,6 +95,7 @@ export {
   type SlaReassignEffect,
   type SlaRecord,
   type SlaResumedRecord,
+  type SlaReturnToPoolEffect,
   type SlaScheduleTimer,
   type SlaStaleReason,
   type SlaStartedRecord,

@@ -54,13 +54,10 @@ type Emit = LeadStepResult['effects']['emits'][number];
  */
 export function createEngine(options: EngineOptions): Engine {
   const team = parseTeamOnce(options.team);
-  const calendar = options.calendar;
-  const given: CompiledRuleSet = isCompiled(options.ruleSet)
+  const compiled: CompiledRuleSet = isCompiled(options.ruleSet)
     ? options.ruleSet
-    : compileRuleSet(options.ruleSet, { team, calendar });
-  // Decisions read rep shifts and partial-day leave in the engine's calendar, whatever the
-  // compiled rule set was given.
-  const compiled: CompiledRuleSet = given.calendar === calendar ? given : { ...given, calendar };
+    : compileRuleSet(options.ruleSet, { team });
+  const calendar = options.calendar;
   const clock = options.clock ?? systemClock;
   // Staged: a batch of intake can be written as one commit (ingestMany); otherwise a pass-through.
   const storage = createStagedStorage(options.storage ?? memoryStorage());
@@ -316,7 +313,11 @@ export function createEngine(options: EngineOptions): Engine {
         ),
       ),
     open: (leadId, repId, command) => engine.dispatch(leadId, { type: 'OPEN', repId }, command),
-    claim: (leadId, repId, command) => engine.dispatch(leadId, { type: 'CLAIM', repId }, command),
+    claim: (leadId, repId, command) =>
+      serial(() =>
+        unit.run('dispatch:CLAIM', leadId, command, (attempt) => leads.claim(leadId, repId, attempt)),
+      ),
+    leadPool: () => leads.pool(),
     assign: (leadId, repId, by, command) => engine.dispatch(leadId, { type: 'ASSIGN', repId, by }, command),
     recordFollowUp: (leadId, request, command) =>
       serial(() =>

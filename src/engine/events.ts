@@ -47,6 +47,11 @@ export interface EngineEvents {
     escalatedTo: readonly string[];
   };
   'lead.queued': { leadId: string; supervisorId: string | undefined; at: number; reason: string };
+  /**
+   * The lead went back to the pool (公海): `from` is the rep it was taken from (undefined when it
+   * had none), `reason` why (`SLA <policy id>` for a `returnToPool` action). Any rep may claim it.
+   */
+  'lead.recycled': { leadId: string; from: string | undefined; at: number; reason: string };
   'lead.nurturing': { leadId: string; until: number; at: number; reason: string };
   'lead.opened': { leadId: string; repId: string; at: number };
   'lead.followedUp': {

@@ -23,8 +23,15 @@ import {
   sameLookups,
 } from './lead-step.js';
 import { quarantineRecord, readLead } from './quarantine.js';
-import { isOpenLead, leadDedupeKeys, leadLookups, type Repository, uniqueLookups } from './repository.js';
-import type { IngestResult } from './types.js';
+import {
+  IN_POOL,
+  isOpenLead,
+  leadDedupeKeys,
+  leadLookups,
+  type Repository,
+  uniqueLookups,
+} from './repository.js';
+import type { IngestResult, LeadPoolEntry } from './types.js';
 import type { Attempt, Plan } from './unit-of-work.js';
 
 type Emit = LeadStepResult['effects']['emits'][number];
@@ -167,6 +174,61 @@ export function createLeadOperations(ctx: LeadOpsContext) {
     return stepPlan(leadId, result, version, record, result.record);
   }
 
+  /**
+   * A rep claims a lead: a broadcast offer (first to claim wins) or one in the pool (公海), the
+   * latter under the rep's holding cap. Pool claims for one rep also write that rep's holder key,
+   * so two engines claiming for the same rep at once serialise: the loser's retry counts again.
+   */
+  async function claim(leadId: string, repId: string, attempt: Attempt): Promise<Plan<LeadRecord>> {
+    const { record, version } = await repo.get('lead', leadId);
+    if (steps.stateOf(record) !== IN_POOL) {
+      const result = steps.apply(record, { type: 'CLAIM', repId }, attempt.at, attempt.assignment);
+      return stepPlan(leadId, result, version, record, result.record);
+    }
+    const holding = await holdingOf(repId);
+    const result = steps.apply(record, { type: 'CLAIM', repId }, attempt.at, attempt.assignment, { holding });
+    const plan = stepPlan(leadId, result, version, record, result.record);
+    const key = `leadPool/holder/${repId}`;
+    const lock = await storage.loadState(key);
+    const write = {
+      key,
+      value: { holding: holding + 1, at: attempt.at },
+      expectedVersion: lock?.version ?? 0,
+    };
+    return { ...plan, commit: { ...plan.commit!, state: [...(plan.commit?.state ?? []), write] } };
+  }
+
+  /** How many open leads a rep owns now (the holding a cap is checked against). */
+  async function holdingOf(repId: string): Promise<number> {
+    let holding = 0;
+    for (const id of await repo.lookup('lead', 'owner', repId)) {
+      const found = await repo.find('lead', id);
+      if (found && found.record.machine.context.ownerId === repId && isOpenLead(found.record, steps.stateOf))
+        holding++;
+    }
+    return holding;
+  }
+
+  /** The leads in the pool, oldest first: who gave each up, when and why. */
+  async function pool(): Promise<LeadPoolEntry[]> {
+    const entries: LeadPoolEntry[] = [];
+    for (const id of await repo.lookup('lead', 'pool', IN_POOL)) {
+      const found = await repo.find('lead', id);
+      if (!found || steps.stateOf(found.record) !== IN_POOL) continue;
+      const context = found.record.machine.context;
+      entries.push({
+        leadId: id,
+        since: context.pooledAt ?? found.record.lead.receivedAt,
+        from: context.pooledFrom ?? undefined,
+        reason: context.reason ?? '',
+        priority: context.priority,
+        company: found.record.lead.company.name,
+        tags: found.record.tags,
+      });
+    }
+    return entries.sort((a, b) => a.since - b.since || (a.leadId < b.leadId ? -1 : 1));
+  }
+
   /** A due lead timer; a timer of a lead that no longer exists is completed. */
   async function fire(timer: StoredTimer, attempt: Attempt): Promise<Plan<'fired' | 'stale'>> {
     const found = await repo.find('lead', timer.entityId);
@@ -197,7 +259,7 @@ export function createLeadOperations(ctx: LeadOpsContext) {
     return parsed.ok ? leadDedupeKeys(parsed.lead) : [];
   }
 
-  return { ingest, command, fire, findByExternalId, dedupeQueries };
+  return { ingest, command, claim, pool, fire, findByExternalId, dedupeQueries };
 }
 
 export type LeadOperations = ReturnType<typeof createLeadOperations>;

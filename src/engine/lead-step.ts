@@ -181,6 +181,9 @@ export interface LeadStepContext {
 export const TERMINAL_LEAD_STATES: ReadonlySet<string> = /* @__PURE__ */ (() =>
   new Set(['converted', 'disqualified', 'merged']))();
 const TERMINAL_STATES = TERMINAL_LEAD_STATES;
+/** States a `returnToPool` SLA action takes a lead from: held by a rep, or waiting in a queue. */
+const POOL_RETURNABLE = /* @__PURE__ */ (() =>
+  new Set(['assigned', 'opened', 'contacted', 'nurturing', 'awaitingAssignment.queued']))();
 
 /** A shallow copy of a record, written out: a spread of it costs far more in this hot path. */
 function copyRecord(current: LeadRecord): MutableRecord {
@@ -265,8 +268,9 @@ export function sameLookups(a: LeadRecord, b: LeadRecord): boolean {
         a.lead.contact.phone === b.lead.contact.phone &&
         a.lead.contact.email === b.lead.contact.email)) &&
     (a.machine.value === b.machine.value ||
-      TERMINAL_STATES.has(stateValueToString(a.machine.value)) ===
-        TERMINAL_STATES.has(stateValueToString(b.machine.value)))
+      (TERMINAL_STATES.has(stateValueToString(a.machine.value)) ===
+        TERMINAL_STATES.has(stateValueToString(b.machine.value)) &&
+        (a.machine.value === 'recycled') === (b.machine.value === 'recycled')))
   );
 }
 
@@ -486,6 +490,15 @@ export function createLeadSteps(ctx: LeadStepContext) {
         });
         break;
       }
+      case 'lead.recycled':
+        record(pending, leadId, 'lead.recycled', at, { reason: context.reason, from: context.pooledFrom });
+        emit(pending, 'lead.recycled', {
+          leadId,
+          from: context.pooledFrom ?? undefined,
+          at,
+          reason: context.reason ?? '',
+        });
+        break;
       default:
         record(pending, leadId, type, at, { reason: context.reason });
     }
@@ -755,6 +768,18 @@ export function createLeadSteps(ctx: LeadStepContext) {
         if (result.changed) rec.machine = result.snapshot as PersistedSnapshot<LeadContext>;
         break;
       }
+      case 'returnToPool': {
+        // The ladder's last rung: only a lead someone holds (or a queue) goes back to the pool.
+        if (POOL_RETURNABLE.has(stateOf(rec)))
+          stepMachine(
+            leadId,
+            rec,
+            { type: 'RECYCLE', reason: `SLA ${action.policyId}` } as DispatchableLeadEvent,
+            at,
+            pending,
+          );
+        break;
+      }
       case 'reassign': {
         const from = rec.machine.context.ownerId ?? undefined;
         const decision = decide(rec, at, pending, { excludeReps: from ? new Set([from]) : undefined });
@@ -845,6 +870,42 @@ export function createLeadSteps(ctx: LeadStepContext) {
       at,
       pending,
     );
+  }
+
+  /**
+   * A claim from the pool (公海): under the rep's holding cap (客保数量), and not by the rep the
+   * lead was taken from before `leadPool.formerOwnerWait` has passed.
+   */
+  function requirePoolClaim(
+    rec: MutableRecord,
+    repId: string,
+    at: number,
+    pool: PoolClaimContext | undefined,
+  ): void {
+    const rules = compiled.source.leadPool;
+    const context = rec.machine.context;
+    const wait = rules.formerOwnerWait;
+    const since = context.pooledAt ?? null;
+    if (wait !== undefined && context.pooledFrom === repId && since !== null && at < since + wait) {
+      localTime ??= localTimeOf(calendar.zone);
+      throw new EngineError(
+        'EVENT_NOT_ACCEPTED',
+        `claim: rep "${repId}" gave this lead up at ${localTime(since)} and may claim it back from ${localTime(since + wait)} (leadPool.formerOwnerWait)`,
+      );
+    }
+    const own = Object.hasOwn(rules.holdingCaps, repId);
+    const cap = own ? rules.holdingCaps[repId] : rules.holdingCap;
+    if (cap === undefined) return;
+    if (pool === undefined)
+      throw new EngineError('ENGINE_INVALID', 'claim from the pool: the holding count was not given');
+    if (pool.holding >= cap) {
+      const held = `${pool.holding} open lead${pool.holding === 1 ? '' : 's'}`;
+      const option = own ? `leadPool.holdingCaps.${repId} = ${cap}` : `leadPool.holdingCap = ${cap}`;
+      throw new EngineError(
+        'EVENT_NOT_ACCEPTED',
+        `claim: rep "${repId}" holds ${held}, its holding cap (${option})`,
+      );
+    }
   }
 
   /** Daily capacity holds for claims and manual assignments too, not only for rules. */
@@ -956,6 +1017,7 @@ export function createLeadSteps(ctx: LeadStepContext) {
       event: DispatchableLeadEvent,
       at: number,
       assignment: AssignmentState,
+      pool?: PoolClaimContext,
     ): LeadStepResult {
       const rec = copyRecord(current);
       const pending = newEffects(assignment);
@@ -963,6 +1025,7 @@ export function createLeadSteps(ctx: LeadStepContext) {
       if (event.type === 'CLAIM' || event.type === 'ASSIGN') {
         requireCapacity(event.repId, at, event.type === 'CLAIM' ? 'claim' : 'assign', pending);
       }
+      if (event.type === 'CLAIM' && stateOf(rec) === 'recycled') requirePoolClaim(rec, event.repId, at, pool);
       stepMachine(leadId, rec, event, at, pending);
       if (event.type === 'CLAIM' || event.type === 'ASSIGN') {
         pending.assignment = recordAssignment(
@@ -1164,6 +1227,11 @@ function localTimeOf(zone: string): (at: number) => string {
  * ```
  */
 export type LeadSteps = ReturnType<typeof createLeadSteps>;
+
+/** What a claim from the pool needs to know besides the lead: how many open leads the rep holds. */
+export interface PoolClaimContext {
+  readonly holding: number;
+}
 
 function describeGuard(event: DispatchableLeadEvent, rec: MutableRecord, at: number): string {
   const context = rec.machine.context;

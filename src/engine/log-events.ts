@@ -165,7 +165,8 @@ const taskEmitted = <T extends string>(type: T) => ({
  * | `lead.offered` / `lead.queued` / `lead.nurturing` | lead | offer `repIds` + `ruleId` / `supervisorId` + `reason` / `until` + `reason` |
  * | `lead.offerExpired` | lead | the unclaimed offer's `repIds`, `ruleId`, `expiresAt` and who it was escalated to (`escalatedTo`, empty for none) |
  * | `lead.followedUp` | lead | `repId`, `status`, `outcome`, `nextContactAt`, `first` |
- * | `lead.converted` / `disqualified` / `recycled` / `merged` | lead | `reason` |
+ * | `lead.converted` / `disqualified` / `merged` | lead | `reason` |
+ * | `lead.recycled` (back to the pool) | lead | `reason`, `from` (the rep it was taken from) |
  * | `lead.closed` | lead | terminal `state` |
  * | `lead.escalated` / `opportunity.escalated` | lead / opportunity | `policyId`, `to`, `recipientIds` |
  * | `lead.handedOver` / `customer.handedOver` | lead / customer | `from`, `to` rep |
@@ -237,7 +238,7 @@ export const logEventDataSchemas = /* @__PURE__ */ (() =>
     'lead.escalated': { lead: escalated },
     'lead.converted': { lead: leadReason },
     'lead.disqualified': { lead: leadReason },
-    'lead.recycled': { lead: leadReason },
+    'lead.recycled': { lead: z.strictObject({ reason: optionalText, from: optionalText }) },
     'lead.merged': { lead: leadReason },
     'lead.closed': { lead: z.strictObject({ state: z.enum(['converted', 'disqualified', 'merged']) }) },
     'lead.handedOver': { lead: handedOver },

@@ -65,9 +65,15 @@ export function createRepository(storage: StorageAdapter) {
 
 export type Repository = ReturnType<typeof createRepository>;
 
-/** Lookups of a lead: its owner while it has one. */
+/** The lookup value every lead in the pool (公海, the `recycled` state) holds under `pool`. */
+export const IN_POOL = 'recycled';
+
+/** Lookups of a lead: its owner while it has one, and `pool` while it is in the pool. */
 export function leadLookups(record: LeadRecord): Lookups {
-  return { owner: record.machine.context.ownerId ?? [] };
+  return {
+    owner: record.machine.context.ownerId ?? [],
+    pool: record.machine.value === IN_POOL ? [IN_POOL] : [],
+  };
 }
 
 /** A key a lead or customer is deduplicated on, as a unique lookup. */

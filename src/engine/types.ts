@@ -275,6 +275,28 @@ export interface CustomerRecord {
 }
 
 /**
+ * A lead waiting in the pool (公海), as {@link Engine.leadPool} lists it.
+ *
+ * @example
+ * ```ts
+ * const [oldest] = await engine.leadPool();
+ * if (oldest) console.log(`${oldest.company}: since ${new Date(oldest.since).toISOString()}, from ${oldest.from ?? '—'} (${oldest.reason})`);
+ * ```
+ */
+export interface LeadPoolEntry {
+  readonly leadId: string;
+  /** When it entered the pool. */
+  readonly since: number;
+  /** The rep it was taken from (undefined when it had no owner). */
+  readonly from: string | undefined;
+  /** Why: `SLA <policy id>`, the host's reason, or `incubation expired`. */
+  readonly reason: string;
+  readonly priority: string;
+  readonly company: string;
+  readonly tags: readonly string[];
+}
+
+/**
  * A cross-sell or risk finding that holds for a customer: since when, and what it is.
  *
  * @example
@@ -461,8 +483,20 @@ export interface Engine {
   open(leadId: string, repId: string, options?: CommandOptions): Promise<LeadRecord>;
   /** A follow-up with exactly the three required fields (status, next action, next contact time). */
   recordFollowUp(leadId: string, followUp: FollowUpRequest, options?: CommandOptions): Promise<LeadRecord>;
-  /** A rep claims a broadcast offer; first to claim wins. */
+  /**
+   * A rep claims a lead: a broadcast offer (the offered reps, first to claim wins, before the
+   * claim window closes) or a lead in the pool (公海: any rep, under the rep's holding cap
+   * `leadPool.holdingCap` / `holdingCaps`, and not the rep it was taken from before
+   * `leadPool.formerOwnerWait`). A refusal is `EVENT_NOT_ACCEPTED` naming the cap or the wait.
+   */
   claim(leadId: string, repId: string, options?: CommandOptions): Promise<LeadRecord>;
+  /**
+   * The leads in the pool (公海), oldest first: who each was taken from, when and why. Leads
+   * get there by a `returnToPool` SLA action (the last rung of an owner → supervisor → pool
+   * ladder), a `RECYCLE` dispatched by the host (a rep gives a lead up) or an incubation that
+   * ended.
+   */
+  leadPool(): Promise<LeadPoolEntry[]>;
   /** A supervisor assigns a queued (or recycled) lead by hand. */
   assign(leadId: string, repId: string, by: string, options?: CommandOptions): Promise<LeadRecord>;
   /**

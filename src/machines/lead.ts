@@ -152,6 +152,9 @@ export interface LeadContext {
   opportunityId: string | null;
   /** Reason of the last queue / nurture / reassign / recycle / disqualify. */
   reason: string | null;
+  /** In the pool (`recycled`): the rep it was taken from, and since when (else `null`). */
+  pooledFrom: string | null;
+  pooledAt: number | null;
   closedAt: number | null;
   counters: { reassignments: number; offersExpired: number; recycles: number };
 }
@@ -369,6 +372,8 @@ export function cloneLeadContext(context: LeadContext): LeadContext {
     mergedInto: context.mergedInto,
     opportunityId: context.opportunityId,
     reason: context.reason,
+    pooledFrom: context.pooledFrom,
+    pooledAt: context.pooledAt,
     closedAt: context.closedAt,
     counters: context.counters,
   };
@@ -409,6 +414,8 @@ export function initialLeadContext(input?: LeadInput): LeadContext {
     mergedInto: null,
     opportunityId: null,
     reason: null,
+    pooledFrom: null,
+    pooledAt: null,
     closedAt: null,
     counters: { reassignments: 0, offersExpired: 0, recycles: 0 },
   };
@@ -577,6 +584,18 @@ export const leadSetup = /* @__PURE__ */ (() =>
           openedAt: null,
         };
       }),
+      /** A rep takes a lead from the pool (公海); the holding cap is the engine's to check. */
+      applyPoolClaim: assign(({ event }) => {
+        assertEvent(event, 'CLAIM');
+        return {
+          ownerId: event.repId,
+          assignedBy: 'pool',
+          assignedAt: event.at,
+          openedAt: null,
+          pooledFrom: null,
+          pooledAt: null,
+        };
+      }),
       applyManualAssign: assign(({ event }) => {
         assertEvent(event, 'ASSIGN');
         return {
@@ -676,6 +695,8 @@ export const leadSetup = /* @__PURE__ */ (() =>
         return { mergedInto: event.intoLeadId, closedAt: event.at };
       }),
       recycle: assign(({ context, event }) => ({
+        pooledFrom: context.ownerId,
+        pooledAt: event.at,
         offeredTo: [],
         offerRuleId: null,
         offerExpiresAt: null,
@@ -784,7 +805,7 @@ const OWNED_COMMON = {
  * | `opened` | REASSIGN (→ `assigned`), FOLLOW_UP, CONVERT, RECYCLE, … |
  * | `contacted` | NEXT_CONTACT_DUE (once due; marks `contactOverdue`), REASSIGN (owner only changes), FOLLOW_UP, CONVERT, RECYCLE, … |
  * | `nurturing` | INCUBATION_EXPIRED (once due) → `recycled`, ASSIGN (if unowned), REASSIGN (if owned), FOLLOW_UP, CONVERT (if owned), RECYCLE, … |
- * | `recycled` (the pool, not final) | DECIDED, ASSIGN, ESCALATE, RAISE_PRIORITY, QUALIFY, DISQUALIFY, MERGE |
+ * | `recycled` (the pool, 公海; not final) | CLAIM (any rep: assigned by `pool`), DECIDED, ASSIGN, ESCALATE, RAISE_PRIORITY, QUALIFY, DISQUALIFY, MERGE |
  * | `converted`, `disqualified`, `merged` | nothing (final) |
  *
  * `FOLLOW_UP` goes to its `moveTo` (default `contacted`) and is accepted only when
@@ -876,7 +897,16 @@ export const leadMachine = /* @__PURE__ */ (() =>
         },
       },
       recycled: {
-        on: { DECIDED, ASSIGN: ASSIGN_UNOWNED, ...UNASSIGNED_COMMON },
+        on: {
+          DECIDED,
+          ASSIGN: ASSIGN_UNOWNED,
+          CLAIM: {
+            guard: 'hasRepId',
+            target: '#lead.assigned',
+            actions: ['emitOwnerChanged', 'applyPoolClaim'],
+          },
+          ...UNASSIGNED_COMMON,
+        },
       },
       converted: { type: 'final' },
       disqualified: { type: 'final' },

@@ -402,6 +402,19 @@ export interface SlaRaisePriorityEffect extends SlaActionContext {
 }
 
 /**
+ * Take the lead back to the pool (公海).
+ *
+ * @example
+ * ```ts
+ * import type { SlaReturnToPoolEffect } from 'leadflow/core';
+ * const effect: SlaReturnToPoolEffect = { type: 'returnToPool', entityId: 'lead-1', policyId: 'p', phase: 'breach', at: 0 };
+ * ```
+ */
+export interface SlaReturnToPoolEffect extends SlaActionContext {
+  readonly type: 'returnToPool';
+}
+
+/**
  * An action of a policy's `onWarn` / `onBreach`, as data for the engine (outbox messages,
  * machine events).
  *
@@ -418,7 +431,8 @@ export type SlaActionEffect =
   | SlaEscalateEffect
   | SlaNotifyEffect
   | SlaReassignEffect
-  | SlaRaisePriorityEffect;
+  | SlaRaisePriorityEffect
+  | SlaReturnToPoolEffect;
 
 /**
  * Fields every SLA record carries. Times are epoch ms; `elapsedMs` and `remainingMs` are in the
@@ -870,6 +884,8 @@ function actionEffect(action: SlaAction, origin: SlaActionContext): SlaActionEff
       return { type: 'reassign', ...origin };
     case 'raisePriority':
       return { type: 'raisePriority', ...origin };
+    case 'returnToPool':
+      return { type: 'returnToPool', ...origin };
   }
 }
 

@@ -227,6 +227,19 @@ const DOCS: Readonly<Record<string, readonly [title: string, description: string
     'Per-stage required actions (whole lists); stages not given keep the defaults.',
   ],
   'opportunity.tasks': ['Department tasks', 'Started on entering a stage, or when won.'],
+  leadPool: [
+    'Lead pool (公海)',
+    'Leads taken back from their owners wait here for a rep to claim them, under a holding cap.',
+  ],
+  'leadPool.holdingCap': [
+    'Holding cap (客保数量)',
+    'Open leads one rep may hold for a pool claim to be accepted.',
+  ],
+  'leadPool.holdingCaps': ['Per-rep holding caps', 'By rep id, over holdingCap.'],
+  'leadPool.formerOwnerWait': [
+    'Former owner wait',
+    'How long the rep a lead was taken from waits before claiming it back (wall time).',
+  ],
   customers: ['Customers', 'Customer master options.'],
   'customers.allowPilotUscc': [
     'Allow pilot-era USCC',

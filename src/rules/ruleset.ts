@@ -247,6 +247,12 @@ const slaActionSchema = /* @__PURE__ */ (() =>
     }),
     z.strictObject({ type: z.literal('reassign') }),
     z.strictObject({ type: z.literal('raisePriority') }),
+    /**
+     * Take the lead from its owner back to the pool (公海, the `recycled` state) with the
+     * policy as the reason; any rep may then claim it under their holding cap. The last rung of
+     * an owner → supervisor → pool ladder.
+     */
+    z.strictObject({ type: z.literal('returnToPool') }),
   ]))();
 
 const slaPolicySchema = /* @__PURE__ */ (() =>
@@ -342,6 +348,22 @@ const customerRuleSchema = /* @__PURE__ */ (() =>
     }),
   }))();
 
+const leadPoolSchema = /* @__PURE__ */ (() =>
+  z.strictObject({
+    /**
+     * How many open leads one rep may hold (客保数量) for a claim from the pool to be accepted;
+     * absent: no cap. Assignment rules and a supervisor's assignment are not refused by it.
+     */
+    holdingCap: z.number().int().min(1).max(1_000_000).optional(),
+    /** Per-rep caps by rep id, over `holdingCap`. @default {} */
+    holdingCaps: z.record(id, z.number().int().min(0).max(1_000_000)).default({}),
+    /**
+     * How long the rep a lead was taken from must wait before claiming it back (so a lead cannot
+     * be parked by releasing and reclaiming it); wall time. @default none
+     */
+    formerOwnerWait: durationSchema.optional(),
+  }))();
+
 const targetsSchema = /* @__PURE__ */ (() =>
   z.strictObject({
     /** Share of leads assigned within `assignWithin` (business time). @default 0.95 */
@@ -384,6 +406,11 @@ export const ruleSetSchema = /* @__PURE__ */ (() =>
     qualification: qualificationSchema.default({ incubationDays: 60, assignUnqualified: false }),
     pools: z.array(poolSchema).max(RULE_SET_LIMITS.pools).default([]),
     assignment: assignmentSchema,
+    /**
+     * The lead pool (公海): leads taken back from their owners (`returnToPool`, `RECYCLE`, an
+     * incubation that ended) wait there for a rep to claim them, under a holding cap.
+     */
+    leadPool: leadPoolSchema.default({ holdingCaps: {} }),
     sla: z
       .strictObject({ policies: z.array(slaPolicySchema).max(100).default([]) })
       .default({ policies: [] }),
