@@ -119,7 +119,7 @@ export function createCustomerOperations(ctx: CustomerOpsContext) {
     (record: CustomerRecord, rearm: boolean) => ReviewedCustomer & { effects: CustomerRuleEffect[] }
   > {
     const known = knowledge ?? (await ctx.knowledge?.(customer.id)) ?? undefined;
-    const effects = evaluateCustomerRules(compiled, customer, at, known);
+    const effects = evaluateCustomerRules(compiled, customer, at, known, ctx.calendar.zone);
     let members: Customer[] | undefined;
     if (customer.groupId !== undefined) {
       const others = groupMembers(await group(customer.groupId)).filter(

@@ -58,7 +58,7 @@ export interface ReviewPlan {
  * ```
  */
 export function reviewPlan(
-  ctx: ReviewContext,
+  ctx: ReviewContext & { readonly calendar: BusinessCalendar },
   record: CustomerRecord,
   effects: readonly CustomerRuleEffect[],
   groupMembersOfCustomer: readonly Customer[] | undefined,
@@ -93,7 +93,9 @@ export function reviewPlan(
     });
     outbox.push(...findingMessages(ctx, customer, effect, at, day));
   }
-  const suggestions = groupMembersOfCustomer ? groupCrossSellSuggestions(groupMembersOfCustomer, at) : [];
+  const suggestions = groupMembersOfCustomer
+    ? groupCrossSellSuggestions(groupMembersOfCustomer, at, 180, ctx.calendar.zone)
+    : [];
   for (const suggestion of suggestions) {
     // Keyed by who is quiet: a subsidiary falling quiet is a new suggestion.
     const key = `group-cross-sell:${suggestion.groupId}:${suggestion.quietCustomerIds.join('+')}`;

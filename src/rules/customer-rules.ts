@@ -2,7 +2,7 @@ import type { Customer } from '../model/customer.js';
 import { ownValue } from '../model/own.js';
 import type { CompiledRuleSet } from './compile.js';
 import type { ConditionTraceEntry } from './conditions.js';
-import { type CustomerFactSource, customerFacts, historyInstant } from './facts.js';
+import { type CustomerFactSource, customerFacts, DEFAULT_HISTORY_ZONE, historyInstant } from './facts.js';
 
 /**
  * What a cross-sell or risk rule produced for one customer: a recommendation, an alert or a
@@ -83,8 +83,9 @@ export function evaluateCustomerRules(
   customer: CustomerFactSource & Pick<Customer, 'id'>,
   now: number,
   knowledge: CustomerKnowledge = {},
+  zone: string = DEFAULT_HISTORY_ZONE,
 ): CustomerRuleEffect[] {
-  const facts = customerFacts(customer, now) as Record<string, unknown>;
+  const facts = customerFacts(customer, now, zone) as Record<string, unknown>;
   const effects: CustomerRuleEffect[] = [];
   for (const section of ['crossSell', 'risk'] as const) {
     for (const rule of compiled[section]) {
@@ -162,6 +163,7 @@ export function groupCrossSellSuggestions(
     Pick<CustomerFactSource, 'purchases' | 'technicalContacts'>)[],
   now: number,
   windowDays = 180,
+  zone: string = DEFAULT_HISTORY_ZONE,
 ): GroupCrossSellSuggestion[] {
   const since = now - windowDays * 86_400_000;
   const groups = new Map<string, { active: string[]; quiet: string[] }>();
@@ -169,10 +171,10 @@ export function groupCrossSellSuggestions(
     if (customer.groupId === undefined) continue;
     const recent =
       (customer.purchases ?? []).some(
-        (p) => historyInstant(p.date) >= since && historyInstant(p.date) <= now,
+        (p) => historyInstant(p.date, zone) >= since && historyInstant(p.date, zone) <= now,
       ) ||
       (customer.technicalContacts ?? []).some(
-        (c) => historyInstant(c.at) >= since && historyInstant(c.at) <= now,
+        (c) => historyInstant(c.at, zone) >= since && historyInstant(c.at, zone) <= now,
       );
     const group = groups.get(customer.groupId) ?? { active: [], quiet: [] };
     (recent ? group.active : group.quiet).push(customer.id);

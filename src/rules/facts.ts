@@ -1,5 +1,6 @@
 import type { Customer } from '../model/customer.js';
 import type { Lead } from '../model/lead.js';
+import { dateOnlyInstant } from '../scheduler/local-date.js';
 
 /**
  * The facts a lead condition may read, with what each holds. Conditions naming any other fact
@@ -252,16 +253,21 @@ export type CustomerFactSource = Pick<Customer, 'industry' | 'region' | 'groupId
   readonly tags?: readonly string[] | undefined;
 };
 
+/** The zone history dates are read in when the caller names none: the presets' calendar zone. */
+export const DEFAULT_HISTORY_ZONE = 'Asia/Shanghai';
+
 /**
- * An instant from epoch ms, an ISO date (`YYYY-MM-DD`, taken as UTC midnight) or an ISO datetime.
+ * An instant from epoch ms, an ISO date (`YYYY-MM-DD`: the start of that day in `zone`, the
+ * business calendar's — not UTC midnight, which is 08:00 in Shanghai) or an ISO datetime (an
+ * offset as written, none: a wall time in `zone`).
  *
  * @example
  * ```ts
- * historyInstant('2026-03-02'); // Date.parse('2026-03-02T00:00:00Z')
+ * historyInstant('2026-03-02'); // Date.parse('2026-03-02T00:00:00+08:00')
  * ```
  */
-export function historyInstant(value: string | number): number {
-  return typeof value === 'number' ? value : Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
+export function historyInstant(value: string | number, zone: string = DEFAULT_HISTORY_ZONE): number {
+  return typeof value === 'number' ? value : dateOnlyInstant(value, zone);
 }
 
 /**
@@ -276,7 +282,12 @@ export function historyInstant(value: string | number): number {
  * if ((facts.oldestUnpaidReceivableDays as number) > 120) console.log('overdue');
  * ```
  */
-export function customerFacts(customer: CustomerFactSource, now: number): Record<CustomerFactName, unknown> {
+export function customerFacts(
+  customer: CustomerFactSource,
+  now: number,
+  zone: string = DEFAULT_HISTORY_ZONE,
+): Record<CustomerFactName, unknown> {
+  const dayOf = (value: string | number) => historyInstant(value, zone);
   const purchasesByModel: Record<string, number> = Object.create(null);
   let topModel: string | undefined;
   let maxPurchasesOfOneModel = 0;
@@ -290,7 +301,7 @@ export function customerFacts(customer: CustomerFactSource, now: number): Record
   }
   // The most recent purchases in a row of one model (by date; same-day purchases in list order).
   const byDate = [...(customer.purchases ?? [])]
-    .map((purchase, order) => ({ purchase, order, at: historyInstant(purchase.date) }))
+    .map((purchase, order) => ({ purchase, order, at: dayOf(purchase.date) }))
     .sort((a, b) => b.at - a.at || b.order - a.order);
   const lastModel = byDate[0]?.purchase.model;
   let consecutivePurchasesOfLastModel = 0;
@@ -304,26 +315,24 @@ export function customerFacts(customer: CustomerFactSource, now: number): Record
   for (const receivable of customer.receivables ?? []) {
     if (receivable.paidAt !== undefined) continue;
     unpaidReceivables += receivable.amount;
-    const overdueDays = Math.floor((now - historyInstant(receivable.dueDate)) / DAY_MS);
+    const overdueDays = Math.floor((now - dayOf(receivable.dueDate)) / DAY_MS);
     if (overdueDays > oldestUnpaidReceivableDays) oldestUnpaidReceivableDays = overdueDays;
     if (receivable.invoiceDate !== undefined) {
-      const invoiceDays = Math.floor((now - historyInstant(receivable.invoiceDate)) / DAY_MS);
+      const invoiceDays = Math.floor((now - dayOf(receivable.invoiceDate)) / DAY_MS);
       if (invoiceDays > oldestUnpaidInvoiceDays) oldestUnpaidInvoiceDays = invoiceDays;
     }
   }
   let last30 = 0;
   let previous90 = 0;
   for (const contact of customer.technicalContacts ?? []) {
-    const age = now - historyInstant(contact.at);
+    const age = now - dayOf(contact.at);
     if (age < 0) continue;
     if (age < 30 * DAY_MS) last30++;
     else if (age < 120 * DAY_MS) previous90++;
   }
   const previousMonthly = previous90 / 3;
   const technicalContactTrend = previousMonthly === 0 ? 1 : last30 / previousMonthly;
-  const renewals = [...(customer.renewals ?? [])].sort(
-    (a, b) => historyInstant(b.date) - historyInstant(a.date),
-  );
+  const renewals = [...(customer.renewals ?? [])].sort((a, b) => dayOf(b.date) - dayOf(a.date));
   let consecutiveDeclinedRenewals = 0;
   for (const renewal of renewals) {
     if (renewal.outcome !== 'declined') break;
