@@ -201,15 +201,21 @@ export {
   mainlandMobileSchema,
 } from './model/primitives.js';
 export {
+  inShift,
   isOnLeave,
+  isTimedLeave,
   type LeaveRange,
   leaveOn,
   leaveRangeSchema,
+  REP_WEEKDAYS,
   type RecentWin,
   type Rep,
   type RepInput,
+  type RepShift,
   recentWinSchema,
   repSchema,
+  repShiftSchema,
+  timedLeaveAt,
 } from './model/rep.js';
 export {
   DEPARTMENT_KEY_PATTERN,
@@ -296,7 +302,9 @@ export {
   type ChinaCalendarOptions,
   chinaCalendar,
   createCalendar,
+  type DayKind,
   type Instant,
+  type LocalTime,
   type Weekday,
   type WeekHours,
   type WorkInterval,

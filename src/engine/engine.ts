@@ -54,10 +54,13 @@ type Emit = LeadStepResult['effects']['emits'][number];
  */
 export function createEngine(options: EngineOptions): Engine {
   const team = parseTeamOnce(options.team);
-  const compiled: CompiledRuleSet = isCompiled(options.ruleSet)
-    ? options.ruleSet
-    : compileRuleSet(options.ruleSet, { team });
   const calendar = options.calendar;
+  const given: CompiledRuleSet = isCompiled(options.ruleSet)
+    ? options.ruleSet
+    : compileRuleSet(options.ruleSet, { team, calendar });
+  // Decisions read rep shifts and partial-day leave in the engine's calendar, whatever the
+  // compiled rule set was given.
+  const compiled: CompiledRuleSet = given.calendar === calendar ? given : { ...given, calendar };
   const clock = options.clock ?? systemClock;
   // Staged: a batch of intake can be written as one commit (ingestMany); otherwise a pass-through.
   const storage = createStagedStorage(options.storage ?? memoryStorage());

@@ -78,8 +78,10 @@ export {
   type RecentWin,
   type Rep,
   type RepInput,
+  type RepShift,
   recentWinSchema,
   repSchema,
+  repShiftSchema,
 } from './rep.js';
 export {
   DEPARTMENT_KEY_PATTERN,

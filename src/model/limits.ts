@@ -51,6 +51,8 @@ export const MODEL_LIMITS = /* @__PURE__ */ (() =>
     labelListLength: 200,
     /** Leave ranges of one rep. */
     leaveRanges: 500,
+    /** Shift entries of one rep. */
+    repShifts: 50,
     /** Recent wins of one rep. */
     recentWins: 1_000,
     /** Largest `dailyCapacity` of a rep. */

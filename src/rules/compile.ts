@@ -1,5 +1,6 @@
 import { LeadflowError } from '../errors.js';
 import type { Team } from '../model/team.js';
+import type { BusinessCalendar } from '../scheduler/calendar.js';
 import { type CompiledCondition, compileCondition } from './conditions.js';
 import { CUSTOMER_FACT_NAMES, CUSTOMER_KNOWLEDGE_NAMES, LEAD_FACT_NAMES } from './facts.js';
 import {
@@ -111,6 +112,12 @@ export type ResolvedStrategy =
 export interface CompiledRuleSet {
   /** The parsed rule set (defaults filled in, durations in ms). */
   readonly source: RuleSet;
+  /**
+   * The business calendar assignment reads rep shifts and partial-day leave in (from
+   * {@link CompileRuleSetOptions.calendar}; `createEngine` puts its own calendar here). Without
+   * one, a rep with shifts or partial-day leave is never assigned by a rule — the reason says so.
+   */
+  readonly calendar?: BusinessCalendar;
   readonly tagging: {
     readonly channelTag: boolean;
     readonly budgetBands: RuleSet['tagging']['budgetBands'];
@@ -192,6 +199,12 @@ export interface CompileRuleSetOptions {
    * set names must exist in it; without it only the rule set's own pools are checked.
    */
   readonly team?: Pick<Team, 'reps' | 'supervisors'> & { readonly pools?: Team['pools'] };
+  /**
+   * The business calendar decisions read rep availability in: shifts and partial-day leave are
+   * wall-clock times of its zone, and a rep without shifts works its hours. `createEngine`
+   * supplies the engine's calendar, so only direct callers of `decideLead` need it.
+   */
+  readonly calendar?: BusinessCalendar;
 }
 
 /**
@@ -610,6 +623,7 @@ export function tryCompileRuleSet(
   };
   const compiled: CompiledRuleSet = {
     source: { ...rules, templates: { ...templates } },
+    ...(options.calendar !== undefined ? { calendar: options.calendar } : {}),
     tagging: {
       channelTag: rules.tagging.channelTag,
       budgetBands: rules.tagging.budgetBands,

@@ -1,7 +1,8 @@
 import type { Lead } from '../model/lead.js';
 import { ownValue } from '../model/own.js';
-import { leaveOn, type Rep } from '../model/rep.js';
+import { inShift, isTimedLeave, type LeaveRange, leaveOn, type Rep, timedLeaveAt } from '../model/rep.js';
 import type { Team } from '../model/team.js';
+import type { BusinessCalendar, LocalTime } from '../scheduler/calendar.js';
 import type { CompiledRuleSet, ResolvedStrategy } from './compile.js';
 import type { CompiledCondition, ConditionTraceEntry } from './conditions.js';
 import { leadFacts } from './facts.js';
@@ -91,7 +92,10 @@ export function recordAssignment(state: AssignmentState, repId: string, day: str
 export interface CandidateVerdict {
   readonly repId: string;
   readonly eligible: boolean;
-  /** Why the rep was skipped ("capacity 8/8", "on leave", "region mismatch …"), or why chosen. */
+  /**
+   * Why the rep was skipped ("capacity 8/8", "on leave 2026-03-02..2026-03-04", "away",
+   * "off shift at 2026-03-02 13:00", "region mismatch …"), or why chosen.
+   */
   readonly reasons: readonly string[];
   /** bestMatch score (similar wins in the lookback window). */
   readonly score?: number;
@@ -210,7 +214,7 @@ export interface DecideContext {
    * Omitted on re-decisions, which count from `now`. @default now
    */
   readonly arrivedAt?: number;
-  /** Local business day of `now` (`YYYY-MM-DD`), for leave and daily capacity. */
+  /** Local business day of `now` (`YYYY-MM-DD`), for whole-day leave and daily capacity. */
   readonly day: string;
   /** Assignment rule ids not to try (fall-through after an unclaimed broadcast). */
   readonly skipRules?: ReadonlySet<string>;
@@ -371,7 +375,11 @@ function decideCore(
   // 4. Assignment: ordered rules; the first that matches and finds an eligible rep wins.
   const counts = state.day === context.day ? state.assignedToday : {};
   const repsById = repsByIdOf(team.reps);
+  const clock = availabilityClock(compiled.calendar, context.now);
   const assignmentTrace: RuleTrace[] = [];
+  // Untraced, a rule that found nobody keeps its candidates' reasons for when the lead is queued:
+  // they are the queue's reason.
+  const unexplained: { at: number; explain: () => CandidateVerdict[] }[] = [];
   let matchedAny = false;
   for (const rule of compiled.assignment.rules) {
     if (context.skipRules?.has(rule.id)) {
@@ -389,16 +397,20 @@ function decideCore(
     const eligibleIds: string[] = [];
     for (const repId of strategy.repIds) {
       const rep = repsById.get(repId);
-      if (rep !== undefined && isEligible(repId, rep, strategy, lead, countOf(counts, repId), context)) {
+      if (
+        rep !== undefined &&
+        isEligible(repId, rep, strategy, lead, countOf(counts, repId), context, clock)
+      ) {
         eligibleIds.push(repId);
       }
     }
     const chosen = pick(strategy, eligibleIds, rule.id, state, counts, repsById, lead, context);
-    // Candidate verdicts (with reasons) are only built for traced decisions.
-    const candidates = trace
-      ? explainCandidates(strategy, repsById, lead, counts, context, chosen.scores, chosen.sinceDay)
-      : undefined;
+    const explain = () =>
+      explainCandidates(strategy, repsById, lead, counts, context, clock, chosen.scores, chosen.sinceDay);
+    // Candidate verdicts (with reasons) are only built for traced decisions (and queued leads).
+    const candidates = trace ? explain() : undefined;
     if (chosen.kind === 'none') {
+      if (!trace) unexplained.push({ at: assignmentTrace.length, explain });
       assignmentTrace.push({
         ruleId: rule.id,
         matched: true,
@@ -444,6 +456,8 @@ function decideCore(
     );
   }
   const supervisorId = compiled.assignment.fallback.supervisorId ?? team.supervisors[0]?.id;
+  for (const { at, explain } of unexplained)
+    assignmentTrace[at] = { ...assignmentTrace[at]!, candidates: explain() };
   return decided(
     {
       kind: 'queue',
@@ -459,7 +473,11 @@ function decideCore(
 /**
  * Decide a lead: tag it, grade intent, check the valid-lead contract, and pick an owner. Pure:
  * no I/O and no clock reads — `now` and `day` come in through `context`. Never "no decision": a
- * lead nobody can take goes to the supervisor queue.
+ * lead nobody can take goes to the supervisor queue, keeping every candidate's reason.
+ *
+ * Rep availability: a rep who is inactive, `away`, on whole-day leave on `context.day`, or — read
+ * in `compiled.calendar` — off shift or on partial-day leave when the lead is worked (`now` in
+ * business hours, else the next working time; a rep on shift at `now` counts too) is skipped.
  *
  * @example
  * ```ts
@@ -512,6 +530,85 @@ export function decideLeadUsing(
 
 const DAY_MS = 86_400_000;
 
+/**
+ * The decision instant as rep availability needs it, read from the calendar at most once per
+ * decision and only when a candidate has shifts or partial-day leave.
+ */
+interface AvailabilityClock {
+  readonly calendar: BusinessCalendar | undefined;
+  readonly now: number;
+  /** Whether `now` is the calendar's business time. */
+  business(): boolean;
+  /** `now` on the wall clock. */
+  localNow(): LocalTime;
+  /** The next working time when `now` is not business time, on the wall clock. */
+  localNext(): LocalTime;
+}
+
+function availabilityClock(calendar: BusinessCalendar | undefined, now: number): AvailabilityClock {
+  let business: boolean | undefined;
+  let localNow: LocalTime | undefined;
+  let localNext: LocalTime | undefined;
+  return {
+    calendar,
+    now,
+    business: () => (business ??= calendar!.isBusinessTime(now)),
+    localNow: () => (localNow ??= calendar!.localTime(now)),
+    localNext: () => (localNext ??= calendar!.localTime(calendar!.nextBusinessTime(now))),
+  };
+}
+
+const timedReps = /* @__PURE__ */ (() => new WeakMap<Rep, boolean>())();
+/** Whether availability depends on the instant for this rep (shifts or partial-day leave). */
+function hasTimedAvailability(rep: Rep): boolean {
+  let timed = timedReps.get(rep);
+  if (timed === undefined) {
+    timed = rep.shifts !== undefined || rep.leave.some(isTimedLeave);
+    timedReps.set(rep, timed);
+  }
+  return timed;
+}
+
+const pad2 = (n: number) => (n < 10 ? `0${n}` : String(n));
+const wallText = (local: LocalTime) =>
+  `${local.day} ${pad2(Math.floor(local.minute / 60))}:${pad2(local.minute % 60)}`;
+/** A leave range as reasons name it: `2026-03-02..2026-03-04`, or with times when partial. */
+function leaveText(range: LeaveRange): string {
+  return isTimedLeave(range)
+    ? `${range.from} ${range.fromTime ?? '00:00'}..${range.to} ${range.toTime ?? '24:00'}`
+    : `${range.from}..${range.to}`;
+}
+
+/** Why `rep` does not work at `local` (a business instant when `business`), or nothing. */
+function offAt(rep: Rep, local: LocalTime, business: boolean, reasons: string[]): void {
+  if (!(inShift(rep, local) ?? business)) reasons.push(`off shift at ${wallText(local)}`);
+  const leave = timedLeaveAt(rep, local);
+  if (leave !== undefined) reasons.push(`on leave ${leaveText(leave)}`);
+}
+
+/**
+ * Why a rep with shifts or partial-day leave cannot take a lead decided at `clock.now` (empty:
+ * they can). The rep must work at `now`, or — when `now` is outside the calendar's business
+ * hours — at the next working time, when the lead will be worked: a lead at 22:00 is for a rep
+ * on tomorrow's 09:00 shift (or on tonight's hotline shift), as before for reps without shifts.
+ * Reasons are those of the instant the lead is worked at: `now` in business hours, else the
+ * next working time.
+ */
+function unavailability(rep: Rep, clock: AvailabilityClock): readonly string[] {
+  if (!hasTimedAvailability(rep)) return NO_REASONS;
+  if (clock.calendar === undefined) return NO_CALENDAR;
+  const now: string[] = [];
+  offAt(rep, clock.localNow(), clock.business(), now);
+  if (now.length === 0 || clock.business()) return now;
+  const next: string[] = [];
+  offAt(rep, clock.localNext(), true, next);
+  return next;
+}
+
+const NO_REASONS: readonly string[] = /* @__PURE__ */ (() => Object.freeze([]))();
+const NO_CALENDAR: readonly string[] = /* @__PURE__ */ (() =>
+  Object.freeze(['no calendar to read shifts and partial-day leave in']))();
+
 function isEligible(
   repId: string,
   rep: Rep,
@@ -519,9 +616,12 @@ function isEligible(
   lead: Lead,
   today: number,
   context: DecideContext,
+  clock: AvailabilityClock,
 ): boolean {
-  if (!rep.active || today >= rep.dailyCapacity || context.excludeReps?.has(repId)) return false;
+  if (!rep.active || rep.away === true || today >= rep.dailyCapacity || context.excludeReps?.has(repId))
+    return false;
   if (leaveOn(rep, context.day) !== undefined) return false;
+  if (unavailability(rep, clock).length > 0) return false;
   if (strategy.type !== 'owner') {
     if (strategy.match.region && !covers(rep.regions, lead.company.region)) return false;
     if (strategy.match.industry && !covers(rep.industries, lead.company.industry)) return false;
@@ -536,14 +636,17 @@ function judgeCandidate(
   lead: Lead,
   counts: Readonly<Record<string, number>>,
   context: DecideContext,
+  clock: AvailabilityClock,
 ): CandidateVerdict {
   if (rep === undefined) return { repId, eligible: false, reasons: ['not in the team'] };
   const today = countOf(counts, repId);
   const reasons: string[] = [];
   if (!rep.active) reasons.push('inactive');
   if (context.excludeReps?.has(repId)) reasons.push('excluded (reassigning away)');
+  if (rep.away === true) reasons.push('away');
   const leave = leaveOn(rep, context.day);
-  if (leave) reasons.push(`on leave ${leave.from}..${leave.to}`);
+  if (leave) reasons.push(`on leave ${leaveText(leave)}`);
+  else reasons.push(...unavailability(rep, clock));
   if (today >= rep.dailyCapacity) reasons.push(`capacity ${today}/${rep.dailyCapacity}`);
   if (strategy.type !== 'owner') {
     if (strategy.match.region && !covers(rep.regions, lead.company.region)) {
@@ -623,12 +726,13 @@ function explainCandidates(
   lead: Lead,
   counts: Readonly<Record<string, number>>,
   context: DecideContext,
+  clock: AvailabilityClock,
   scores: ReadonlyMap<string, number> | undefined,
   sinceDay: string | undefined,
 ): CandidateVerdict[] {
   return strategy.repIds.map((repId) => {
     const rep = repsById.get(repId);
-    const verdict = judgeCandidate(repId, rep, strategy, lead, counts, context);
+    const verdict = judgeCandidate(repId, rep, strategy, lead, counts, context, clock);
     const score = scores?.get(repId);
     if (score === undefined || rep === undefined || sinceDay === undefined) return verdict;
     const scoredWins: ScoredWin[] = [];

@@ -110,6 +110,37 @@ export interface CalendarOptions {
 }
 
 /**
+ * What a calendar makes of a local day: a regular working day (the week has hours for its
+ * weekday), a make-up working day (调休: an `extraWorkdays` date), a public holiday, or a day off.
+ *
+ * @example
+ * ```ts
+ * import type { DayKind } from 'leadflow';
+ * const kind: DayKind = 'makeUpWorkday';
+ * ```
+ */
+export type DayKind = 'workday' | 'makeUpWorkday' | 'holiday' | 'dayOff';
+
+/**
+ * An instant read on the calendar's wall clock, from {@link BusinessCalendar.localTime}.
+ *
+ * @example
+ * ```ts
+ * import { chinaCalendar } from 'leadflow';
+ * chinaCalendar({ years: [2026] }).localTime(Date.parse('2026-02-14T10:30:00+08:00'));
+ * // { day: '2026-02-14', weekday: 'sat', minute: 630, kind: 'makeUpWorkday' }
+ * ```
+ */
+export interface LocalTime {
+  /** The local date, `YYYY-MM-DD`. */
+  readonly day: string;
+  readonly weekday: Weekday;
+  /** Whole minutes since local midnight on the wall clock, 0–1439. */
+  readonly minute: number;
+  readonly kind: DayKind;
+}
+
+/**
  * Business-time arithmetic in one zone. Intervals are half-open `[start, end)`; instants are
  * epoch ms or `Date`; results are epoch ms.
  *
@@ -143,6 +174,12 @@ export interface BusinessCalendar {
   addBusinessTime(t: Instant, ms: number): number;
   /** Business milliseconds in `[a, b)`; negative when `b < a`. */
   businessTimeBetween(a: Instant, b: Instant): number;
+  /**
+   * `t` on the local wall clock: date, weekday, minute of the day, and whether the day is a
+   * working day, a make-up working day, a holiday or a day off (assignment reads rep shifts and
+   * timed leave with it). Throws like the arithmetic for a day outside `coveredYears`.
+   */
+  localTime(t: Instant): LocalTime;
 }
 
 /**
@@ -524,9 +561,30 @@ export function createCalendar(options: CalendarOptions): BusinessCalendar {
     return sum;
   }
 
+  const zoneOffset = IANAZone.create(zone);
   return Object.freeze({
     zone,
     coveredYears: covered,
+    localTime(t: Instant): LocalTime {
+      const ms = toMs(t, 'localTime(t)');
+      const wall = ms + zoneOffset.offset(ms) * MINUTE_MS;
+      const n = Math.floor(wall / DAY_MS);
+      if (n < coveredFrom || n >= coveredTo) dayAt(n); // throws the coverage error
+      const weekdayIndex = ((n % 7) + 10) % 7;
+      const kind: DayKind = holidays.has(n)
+        ? 'holiday'
+        : extraWorkdays.has(n)
+          ? 'makeUpWorkday'
+          : (weekMinutes[weekdayIndex]?.length ?? 0) > 0
+            ? 'workday'
+            : 'dayOff';
+      return {
+        day: isoOf(n),
+        weekday: WEEKDAYS[weekdayIndex] as Weekday,
+        minute: Math.floor((wall - n * DAY_MS) / MINUTE_MS),
+        kind,
+      };
+    },
     isBusinessTime(t: Instant): boolean {
       const ms = toMs(t, 'isBusinessTime(t)');
       const iv = dayAt(locate(ms)).iv;

@@ -236,6 +236,10 @@ describe('translateReason', () => {
       ['capacity 8/8', '今日已满（8/8）'],
       ['load 3/10', '今日已分配 3/10'],
       ['on leave 2026-03-02..2026-03-04', '休假 2026-03-02 至 2026-03-04'],
+      ['on leave 2026-03-02 14:00..2026-03-02 16:30', '休假 2026-03-02 14:00 至 2026-03-02 16:30'],
+      ['off shift at 2026-03-02 13:00', '不在班（2026-03-02 13:00）'],
+      ['away', '暂时离开（不接新线索）'],
+      ['no calendar to read shifts and partial-day leave in', '没有业务日历，无法判断班次和半天假'],
       ['region mismatch (lead 浙江; rep covers 江苏, 上海)', '地区不符（线索：浙江；负责：江苏、上海）'],
       ['industry mismatch (lead 教育; rep covers none)', '行业不符（线索：教育；负责：无）'],
       ['channel douyin_live not handled', '不处理渠道 douyin_live'],
@@ -258,6 +262,10 @@ describe('translateReason', () => {
     ];
     for (const [reason, expected] of cases) expect(translateReason(reason, 'zh-CN', name)).toBe(expected);
     expect(translateReason('capacity 8/8', 'en')).toBe('at capacity (8/8)');
+    expect(translateReason('off shift at 2026-03-02 13:00', 'en')).toBe('off shift at 2026-03-02 13:00');
+    expect(translateReason('on leave 2026-03-02 14:00..2026-03-02 16:30', 'en')).toBe(
+      'on leave 2026-03-02 14:00 to 2026-03-02 16:30',
+    );
   });
 
   it('formats times in Asia/Shanghai', () => {

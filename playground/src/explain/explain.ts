@@ -218,6 +218,8 @@ export function translateReason(
     'not in the team': r.notInTeam,
     inactive: r.inactive,
     'excluded (reassigning away)': r.excluded,
+    away: r.away,
+    'no calendar to read shifts and partial-day leave in': r.noCalendar,
     'no eligible candidate': r.noEligible,
     skipped: r.skippedRule,
     'every matching rule was out of eligible candidates': r.everyRuleOut,
@@ -227,6 +229,8 @@ export function translateReason(
   if (Object.hasOwn(fixed, reason)) return fixed[reason]!;
   const patterns: [RegExp, (m: RegExpMatchArray) => string][] = [
     [/^on leave (\S+)\.\.(\S+)$/, (m) => r.onLeave(m[1]!, m[2]!)],
+    [/^on leave (\S+ \S+)\.\.(\S+ \S+)$/, (m) => r.onLeave(m[1]!, m[2]!)],
+    [/^off shift at (\S+ \S+)$/, (m) => r.offShift(m[1]!)],
     [/^capacity (\d+)\/(\d+)$/, (m) => r.capacity(m[1]!, m[2]!)],
     [/^load (\d+)\/(\d+)$/, (m) => r.load(m[1]!, m[2]!)],
     [/^region mismatch \(lead (.*); rep covers (.*)\)$/s, (m) => r.regionMismatch(m[1]!, list(m[2]!))],
