@@ -142,10 +142,19 @@ export {
 export {
   computeLeadMetrics,
   LEAD_METRICS_EVENT_TYPES,
+  LEAD_STALL_STATES,
   type LeadMetrics,
   type LeadMetricsOptions,
+  type LeadStallState,
+  type StalledLeads,
 } from './metrics/lead-metrics.js';
-export { computeMetrics, METRICS_EVENT_TYPES, type Metrics, type MetricsOptions } from './metrics/metrics.js';
+export {
+  computeMetrics,
+  METRICS_EVENT_TYPES,
+  type Metrics,
+  type MetricsOptions,
+  type StalledOpportunities,
+} from './metrics/metrics.js';
 export { type DurationStats, durationStats, type TargetShare } from './metrics/stats.js';
 export { modelErrorMap, safeParseModel } from './model/issues.js';
 export {

@@ -356,6 +356,7 @@ export {
   type SimulationResult,
   type SimulationTarget,
   type SimulationTimeline,
+  type StalledLead,
   type StalledOpportunity,
   simulationPeriod,
 } from './simulate/index.js';

@@ -2,7 +2,7 @@
  * What the results page shows beyond the targets table, computed from a run's event log and
  * report in one pass: the funnel, arrivals by weekday × hour, a per-day series with holidays and
  * make-up workdays, SLA breaches for click-through, per-rep load against capacity, department
- * response times, the stalled TOP5 and, where the data can tell, the root cause of a missed
+ * response times, the stalled TOP5s (opportunities and leads, with their counts) and, where the data can tell, the root cause of a missed
  * target. Pure (no DOM); the result is plain JSON, so the worker can post it to the page.
  */
 import type { StoredEvent } from '../../src/adapters/storage/port.js';
@@ -117,6 +117,25 @@ export interface InsightStalled {
   readonly dwellMs: number;
 }
 
+/** A stalled lead with its owner's name. */
+export interface InsightStalledLead {
+  readonly leadId: string;
+  readonly company: string | null;
+  /** One of `LEAD_STALL_STATES`. */
+  readonly state: string;
+  readonly ownerId: string | null;
+  readonly ownerName: string | null;
+  readonly dwellMs: number;
+}
+
+/** How many stalled beyond the threshold, in all and by stage or state (the TOP5 shows five). */
+export interface InsightStallCounts {
+  readonly afterMs: number;
+  readonly count: number;
+  /** Non-zero entries only, in the stage / state order. */
+  readonly by: readonly { readonly key: string; readonly count: number }[];
+}
+
 /**
  * A machine-readable finding behind a missed target; the page words it
  * (`rootCauseSentence`). Kinds and their facts:
@@ -154,6 +173,10 @@ export interface Insights {
   readonly reps: readonly InsightRep[];
   readonly departments: readonly DepartmentResponse[];
   readonly stalled: readonly InsightStalled[];
+  /** The counts behind `stalled` (`report.metrics.stalled`), by stage. */
+  readonly stalledCounts: InsightStallCounts;
+  /** Open leads stalled in one state (`report.stalledLeads`): their counts by state, and the TOP5. */
+  readonly stalledLeads: InsightStallCounts & { readonly top5: readonly InsightStalledLead[] };
   /** Ids of the report's targets that were decided and missed. */
   readonly targetsMissed: readonly string[];
   readonly rootCause: RootCause | null;
@@ -374,6 +397,18 @@ export function buildInsights(input: InsightsInput): Insights {
       ...s,
       ownerName: s.ownerId === null ? null : (repNames.get(s.ownerId) ?? null),
     })),
+    stalledCounts: stallCounts(
+      report.metrics.stalled.afterMs,
+      report.metrics.stalled.count,
+      report.metrics.stalled.byStage,
+    ),
+    stalledLeads: {
+      ...stallCounts(report.stalledLeads.afterMs, report.stalledLeads.count, report.stalledLeads.byState),
+      top5: report.stalledLeads.top5.map((s) => ({
+        ...s,
+        ownerName: s.ownerId === null ? null : (repNames.get(s.ownerId) ?? null),
+      })),
+    },
     targetsMissed: report.targets.filter((t) => t.achieved !== null && !t.passed).map((t) => t.id),
     rootCause: findRootCause({
       report,
@@ -385,6 +420,17 @@ export function buildInsights(input: InsightsInput): Insights {
       ...(input.targets ? { targets: input.targets } : {}),
     }),
   };
+}
+
+function stallCounts(
+  afterMs: number,
+  count: number,
+  byKey: Readonly<Record<string, number>>,
+): InsightStallCounts {
+  const by = Object.entries(byKey)
+    .filter(([, n]) => n > 0)
+    .map(([key, n]) => ({ key, count: n }));
+  return { afterMs, count, by };
 }
 
 /**

@@ -22,7 +22,8 @@
  * embedded default (memory storage, virtual clock, China's business calendar) — the owners of
  * converted leads then work their opportunities and departments answer their tasks — and prints
  * targets vs achieved, the lead funnel, the opportunities (win rate, stages), department task
- * response times, the top escalations and the stalled TOP5. On a terminal a progress bar
+ * response times, the top escalations and the stalled TOP5s (opportunities and leads, with their
+ * counts). On a terminal a progress bar
  * over simulated days goes to stderr. `--json` prints the JSON report (with its per-day
  * `timeline`) on stdout instead; `--out` also writes it to a file.
  *

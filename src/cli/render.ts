@@ -189,6 +189,16 @@ const STAGE_EN: Readonly<Record<string, string>> = {
   deliveryKickoff: 'delivery kickoff',
 };
 
+const LEAD_STATE_NAMES: Readonly<Record<string, readonly [string, string]>> = {
+  received: ['待分配', 'received, not decided'],
+  'awaitingAssignment.offered': ['抢单中', 'offered, not claimed'],
+  'awaitingAssignment.queued': ['主管队列中', 'in the supervisor queue'],
+  assigned: ['已分配未查看', 'assigned, not opened'],
+  opened: ['已查看未跟进', 'opened, not followed up'],
+  contacted: ['已跟进未转化', 'followed up, not converted'],
+  recycled: ['在公海', 'in the pool'],
+};
+
 /** Below this many days a run is shorter than the default sales cycle (≈ 10 weeks plus delays). */
 const SALES_CYCLE_DAYS = 90;
 
@@ -218,7 +228,8 @@ function words(lang: ReportLanguage) {
   const channel = (id: string) => CHANNEL_NAMES[id]?.[zh ? 0 : 1] ?? id;
   const field = (path: string) => (zh ? (FIELD_NAMES[path] ?? path) : path);
   const stage = (id: string) => (zh ? (STAGE_LABELS[id] ?? id) : (STAGE_EN[id] ?? id));
-  return { zh, duration, span, channel, field, stage };
+  const leadState = (id: string) => LEAD_STATE_NAMES[id]?.[zh ? 0 : 1] ?? id;
+  return { zh, duration, span, channel, field, stage, leadState };
 }
 
 type Words = ReturnType<typeof words>;
@@ -661,28 +672,71 @@ export function renderReport(
       ),
     );
 
+  const owner = (ownerId: string | null) =>
+    ownerId === null ? (w.zh ? '（无负责人）' : '(no owner)') : (options.reps?.[ownerId]?.name ?? ownerId);
+  // The counts behind each TOP5: how many stalled in all, and where (the non-zero states only).
+  const stallCounts = (byKey: Readonly<Record<string, number>>, name: (key: string) => string) =>
+    Object.entries(byKey)
+      .filter(([, n]) => n > 0)
+      .map(([key, n]) => `${name(key)} ${int(n)}`)
+      .join(w.zh ? '；' : '; ');
+  const threshold = (ms: number) =>
+    ms % 86_400_000 !== 0 || w.zh ? w.duration(ms) : `${ms / 86_400_000} day${ms === 86_400_000 ? '' : 's'}`;
+  const opportunityStalls = report.metrics.stalled;
+  const oppDays = threshold(opportunityStalls.afterMs);
   heading(
-    '停滞 TOP5（超过 5 天未推进的商机）',
-    'Stalled TOP5 (open opportunities in one stage for over 5 days)',
+    `停滞 TOP5（超过 ${oppDays}未推进的商机）`,
+    `Stalled TOP5 (open opportunities in one stage for over ${oppDays})`,
   );
   if (report.stalled.length === 0) out.push(w.zh ? '  没有' : '  none');
-  else
+  else {
+    say(
+      w.zh
+        ? `共 ${int(opportunityStalls.count)} 个商机停滞：${stallCounts(opportunityStalls.byStage, w.stage)}。`
+        : `${int(opportunityStalls.count)} stalled: ${stallCounts(opportunityStalls.byStage, w.stage)}.`,
+      '  ',
+    );
     out.push(
       ...table(
         report.stalled.map((opp) => [
           opp.company ?? opp.opportunityId,
           w.stage(opp.stage),
-          opp.ownerId === null
-            ? w.zh
-              ? '（无负责人）'
-              : '(no owner)'
-            : (options.reps?.[opp.ownerId]?.name ?? opp.ownerId),
+          owner(opp.ownerId),
           w.span(opp.dwellMs),
         ]),
         new Set([3]),
         width,
       ),
     );
+  }
+
+  const leadStalls = report.stalledLeads;
+  const leadDays = threshold(leadStalls.afterMs);
+  heading(
+    `停滞线索 TOP5（同一状态超过 ${leadDays}的线索，培育中的除外）`,
+    `Stalled leads TOP5 (open leads in one state for over ${leadDays}, nurturing aside)`,
+  );
+  if (leadStalls.count === 0) out.push(w.zh ? '  没有' : '  none');
+  else {
+    say(
+      w.zh
+        ? `共 ${int(leadStalls.count)} 条线索停滞：${stallCounts(leadStalls.byState, w.leadState)}。`
+        : `${int(leadStalls.count)} stalled: ${stallCounts(leadStalls.byState, w.leadState)}.`,
+      '  ',
+    );
+    out.push(
+      ...table(
+        leadStalls.top5.map((lead) => [
+          lead.company ?? lead.leadId,
+          w.leadState(lead.state),
+          owner(lead.ownerId),
+          w.span(lead.dwellMs),
+        ]),
+        new Set([3]),
+        width,
+      ),
+    );
+  }
 
   out.push('');
   const verdicts = report.targets.map(targetVerdict);

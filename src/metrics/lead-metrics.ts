@@ -27,6 +27,12 @@ export interface LeadMetrics {
   readonly unassignedOver24h: number;
   /** Assigned leads with no follow-up more than 72 h (wall) after arrival, as of `asOf`. */
   readonly notFollowedUpOver72h: number;
+  /**
+   * The seed's "阶段停滞超5天线索TOP5": open leads in their current state (one of
+   * {@link LEAD_STALL_STATES}) longer than `stalledAfterMs`, as of `asOf` — the count, the count
+   * per state, and the worst five.
+   */
+  readonly stalled: StalledLeads;
   /** Arrival → assignment, in business ms. */
   readonly assignmentTime: DurationStats;
   /** Arrival → first follow-up, in wall ms. */
@@ -77,6 +83,86 @@ export interface LeadMetricsOptions {
     readonly followedUpWithinShare: number;
     readonly firstFollowUpWithin: number;
   };
+  /**
+   * Stalled means longer than this (strictly) in one state — a lead's, or an opportunity's
+   * stage in {@link computeMetrics}. Wall time, as the seeds' "超5天" and the `stage-stalled-5d`
+   * policy count it. @default 5 days
+   */
+  readonly stalledAfterMs?: number;
+}
+
+/**
+ * The lead states a lead can stall in (阶段停滞): the open states where the next move is somebody's
+ * to make — awaiting a decision, a claim or the supervisor, an owner who has not opened it or not
+ * followed it up, a rep who followed up but has not converted it, the pool nobody picks from.
+ * Not `nurturing`: a deliberate wait with its own clock (the incubation window, 60 days in the
+ * presets), at whose end the lead is recycled to the pool, where it can stall; counted, nurtured
+ * leads would fill the TOP5 and hide the leads someone forgot. Never a final state.
+ *
+ * @example
+ * ```ts
+ * import { LEAD_STALL_STATES } from 'leadflow/core';
+ * LEAD_STALL_STATES.includes('nurturing' as never); // false
+ * ```
+ */
+export const LEAD_STALL_STATES = [
+  'received',
+  'awaitingAssignment.offered',
+  'awaitingAssignment.queued',
+  'assigned',
+  'opened',
+  'contacted',
+  'recycled',
+] as const;
+
+/**
+ * One of {@link LEAD_STALL_STATES}.
+ *
+ * @example
+ * ```ts
+ * import type { LeadStallState } from 'leadflow/core';
+ * const state: LeadStallState = 'awaitingAssignment.queued';
+ * ```
+ */
+export type LeadStallState = (typeof LEAD_STALL_STATES)[number];
+
+/**
+ * The stalled leads of {@link LeadMetrics}: open leads received in the window whose dwell in
+ * their current state exceeds `afterMs` (strictly) at `asOf`. Dwell is wall time from entering
+ * the state (arrival for the first state) to `asOf`; only a change of state resets it — a new
+ * owner, a further follow-up that keeps the lead `contacted`, an escalation do not (as an
+ * opportunity's owner change leaves its stage dwell alone). A closed lead never stalls.
+ * `count` is every stalled lead, `byState` splits it over every {@link LEAD_STALL_STATES} entry
+ * (zeros included, summing to `count`), `top5` lists the longest dwells, ties by lead id.
+ *
+ * The state is read from the log: `lead.assigned` → `assigned`, `lead.offered` / `lead.queued`
+ * → `awaitingAssignment.*`, `lead.nurturing` → `nurturing`, `lead.opened` → `opened`,
+ * `lead.followedUp` → `contacted` (unless a `lead.nurturing` or `lead.closed` follows it),
+ * `lead.offerExpired` → `received` (its next decision follows), `lead.recycled` → `recycled`,
+ * `lead.closed` → its final state. One move the log does not show: a follow-up that keeps a
+ * nurturing lead on hold logs no new `lead.nurturing`, so it reads as `contacted` from then on.
+ *
+ * @example
+ * ```ts
+ * import type { StalledLeads } from 'leadflow/core';
+ * const line = (s: StalledLeads) => `${s.count} stalled, ${s.byState.contacted} after a follow-up`;
+ * ```
+ */
+export interface StalledLeads {
+  /** The threshold: stalled means a dwell longer than this (wall ms). */
+  readonly afterMs: number;
+  readonly count: number;
+  readonly byState: Readonly<Record<LeadStallState, number>>;
+  readonly top5: readonly {
+    readonly leadId: string;
+    readonly state: LeadStallState;
+    readonly dwellMs: number;
+    /**
+     * The current owner as the log tells it (latest assignment or hand-over); null when none —
+     * awaiting assignment, or in the pool.
+     */
+    readonly ownerId: string | null;
+  }[];
 }
 
 /** What the lead KPIs need of one lead received in the window. */
@@ -94,9 +180,20 @@ export interface LeadTimeline {
   ownerId?: string;
   openedAt?: number;
   followedUpAt?: number;
+  /** The lead's state as the log tells it (a lead machine state, `LEAD_STATES`; see {@link StalledLeads}). */
+  state: string;
+  /** When the lead entered `state` (its arrival for the first). */
+  stateSince: number;
+  /**
+   * The current owner: the latest assignment or hand-over, none once recycled to the pool
+   * (`ownerId` follows assignments only).
+   */
+  currentOwnerId?: string;
 }
 
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const STALL_STATES: ReadonlySet<string> = /* @__PURE__ */ (() => new Set<string>(LEAD_STALL_STATES))();
 
 /**
  * The event types {@link computeLeadMetrics} reads; every other event leaves its report unchanged,
@@ -113,9 +210,14 @@ export const LEAD_METRICS_EVENT_TYPES: readonly string[] = /* @__PURE__ */ (() =
   Object.freeze([
     'lead.received',
     'lead.assigned',
+    'lead.offered',
+    'lead.offerExpired',
+    'lead.queued',
     'lead.opened',
     'lead.followedUp',
     'lead.nurturing',
+    'lead.recycled',
+    'lead.handedOver',
     'lead.closed',
     'sla.breached',
   ]))();
@@ -155,6 +257,8 @@ export function leadMetricsFold(options: LeadMetricsOptions): LeadMetricsFold {
         ingestedAt: event.at,
         assignable: data.qualified !== false,
         closed: false,
+        state: 'received',
+        stateSince: arrivedAt,
       });
       return;
     }
@@ -168,18 +272,42 @@ export function leadMetricsFold(options: LeadMetricsOptions): LeadMetricsFold {
           lead.firstOwnerId = repId;
         }
         lead.ownerId = repId ?? lead.ownerId;
+        lead.currentOwnerId = repId ?? lead.currentOwnerId;
+        enter(lead, 'assigned', event.at);
         break;
       }
+      case 'lead.offered':
+        enter(lead, 'awaitingAssignment.offered', event.at);
+        break;
+      case 'lead.offerExpired':
+        // Back to a decision: the next one (logged right after) starts the lead's next state.
+        enter(lead, 'received', event.at);
+        break;
+      case 'lead.queued':
+        enter(lead, 'awaitingAssignment.queued', event.at);
+        break;
       case 'lead.opened':
         lead.openedAt ??= event.at;
+        enter(lead, 'opened', event.at);
         break;
       case 'lead.followedUp':
         lead.followedUpAt ??= event.at;
+        enter(lead, 'contacted', event.at);
         break;
       case 'lead.nurturing':
         if (lead.assignedAt === undefined) lead.assignable = false;
+        enter(lead, 'nurturing', event.at);
+        break;
+      case 'lead.recycled':
+        // Back in the pool (公海): nobody owns it until someone claims it.
+        delete lead.currentOwnerId;
+        enter(lead, 'recycled', event.at);
+        break;
+      case 'lead.handedOver':
+        if (typeof data.to === 'string') lead.currentOwnerId = data.to;
         break;
       case 'lead.closed':
+        enter(lead, typeof data.state === 'string' ? data.state : 'closed', event.at);
         lead.closed = true;
         break;
       case 'sla.breached': {
@@ -190,6 +318,13 @@ export function leadMetricsFold(options: LeadMetricsOptions): LeadMetricsFold {
     }
   };
   return { add, timelines: leads, finish: () => finishLeadMetrics(leads, breaches, options) };
+}
+
+/** Move a lead's state; the dwell restarts only when the state changes, and a closed lead stays. */
+function enter(lead: LeadTimeline, state: string, at: number): void {
+  if (lead.closed || lead.state === state) return;
+  lead.state = state;
+  lead.stateSince = at;
 }
 
 /**
@@ -228,6 +363,8 @@ function finishLeadMetrics(
   const touchTimes: number[] = [];
   const ingestionGaps: number[] = [];
   let ingestedAfterAssignTarget = 0;
+  const stalledAfter = options.stalledAfterMs ?? 5 * DAY;
+  const stalled: StalledLeads['top5'][number][] = [];
   const perRep = new Map<
     string,
     {
@@ -238,8 +375,16 @@ function finishLeadMetrics(
       timeliness: number | null;
     }
   >();
-  for (const lead of leads.values()) {
+  for (const [leadId, lead] of leads) {
     ingestionGaps.push(lead.ingestedAt - lead.receivedAt);
+    // Strictly longer: a lead exactly 5 days in its state is not stalled yet.
+    if (!lead.closed && STALL_STATES.has(lead.state) && asOf - lead.stateSince > stalledAfter)
+      stalled.push({
+        leadId,
+        state: lead.state as LeadStallState,
+        dwellMs: asOf - lead.stateSince,
+        ownerId: lead.currentOwnerId ?? null,
+      });
     if (!lead.assignable) continue;
     assignable++;
     if (
@@ -295,6 +440,12 @@ function finishLeadMetrics(
   }
   for (const rep of perRep.values())
     rep.timeliness = rep.assigned === 0 ? null : rep.followedUpWithinTarget / rep.assigned;
+  const byState = Object.fromEntries(LEAD_STALL_STATES.map((state) => [state, 0])) as Record<
+    LeadStallState,
+    number
+  >;
+  for (const row of stalled) byState[row.state]++;
+  stalled.sort((a, b) => b.dwellMs - a.dwellMs || (a.leadId < b.leadId ? -1 : 1));
 
   return {
     window: { from: options.from, to: options.to, asOf },
@@ -314,6 +465,7 @@ function finishLeadMetrics(
     ),
     unassignedOver24h,
     notFollowedUpOver72h,
+    stalled: { afterMs: stalledAfter, count: stalled.length, byState, top5: stalled.slice(0, 5) },
     assignmentTime: durationStats(assignmentTimes),
     firstTouchTime: durationStats(touchTimes),
     ingestionGap: durationStats(ingestionGaps),

@@ -11,9 +11,10 @@ import { type DurationStats, durationStats, type TargetShare, targetShare } from
 
 /**
  * Every KPI of the seeds in one typed object, each target with pass/fail: the three "action
- * certainty" figures, the funnel, stage dwell and rollbacks, the stalled TOP5, data
- * completeness, department response times, per-rep completion and timeliness, duplicate-entry
- * rates and cross-sell opportunities identified.
+ * certainty" figures, the funnel, stage dwell and rollbacks, the stalled opportunities (and, under
+ * `leads.stalled`, the stalled leads), data completeness, department response times, per-rep
+ * completion and timeliness, duplicate-entry rates and cross-sell opportunities identified. Every
+ * share comes with the counts it is made of.
  *
  * @example
  * ```ts
@@ -51,17 +52,30 @@ export interface Metrics {
   readonly stages: Readonly<
     Record<OpportunityStageId, { readonly dwell: DurationStats; readonly rollbacks: number }>
   >;
-  /** Open opportunities longest in their current stage beyond 5 days, worst first (TOP5). */
-  readonly stalledTop5: readonly {
-    readonly opportunityId: string;
-    readonly stage: string;
-    readonly dwellMs: number;
-    readonly ownerId: string | null;
-  }[];
-  /** Share of leads with each field sales needs, and with all of them. */
+  /**
+   * The seeds' "商机停滞TOP5" with the counts behind it: open opportunities in their current stage
+   * longer than `stalledAfterMs` (see {@link StalledOpportunities}). The lead view is
+   * `leads.stalled`.
+   */
+  readonly stalled: StalledOpportunities;
+  /**
+   * The same rows as `stalled.top5`, kept for existing callers.
+   * @deprecated Read `stalled.top5` (and `stalled.count` for the full number).
+   */
+  readonly stalledTop5: StalledOpportunities['top5'];
+  /**
+   * Share of leads received in the window with each field sales needs, and with all of them —
+   * with the counts the shares are made of (`filled[field] / leads`, `complete / leads`).
+   */
   readonly dataCompleteness: {
     readonly all: number | null;
     readonly fields: Readonly<Record<string, number | null>>;
+    /** Leads received in the window: the denominator of every share above. */
+    readonly leads: number;
+    /** Leads with every field filled in. */
+    readonly complete: number;
+    /** Per field, the leads that had it. */
+    readonly filled: Readonly<Record<string, number>>;
   };
   /** Department task response times (creation → acknowledgement / completion) and on-time share. */
   readonly departmentTasks: Readonly<
@@ -73,6 +87,8 @@ export interface Metrics {
         readonly overdue: number;
         readonly acknowledge: DurationStats;
         readonly complete: DurationStats;
+        /** Done by their due time (or without one): `onTimeShare = onTime / done`. */
+        readonly onTime: number;
         readonly onTimeShare: number | null;
       }
     >
@@ -95,7 +111,13 @@ export interface Metrics {
       >
     >
   >;
+  /** Duplicates / every entry attempt (`duplicateEntries` holds the counts). */
   readonly duplicateEntryRate: { readonly leads: number | null; readonly customers: number | null };
+  /** The counts behind `duplicateEntryRate`: duplicates, and every entry (duplicates included). */
+  readonly duplicateEntries: {
+    readonly leads: { readonly duplicates: number; readonly entries: number };
+    readonly customers: { readonly duplicates: number; readonly entries: number };
+  };
   readonly crossSellIdentified: number;
   readonly riskAlerts: number;
   /** Every target with its achieved value and verdict. */
@@ -108,8 +130,35 @@ export interface Metrics {
 }
 
 /**
- * Options of {@link computeMetrics}: the lead options plus the targets and the open-window
- * thresholds.
+ * The stalled opportunities of {@link Metrics}: open opportunities (created in the window) whose
+ * time in their current stage exceeds `afterMs` (strictly) at `asOf`. Dwell is wall time from
+ * entering the stage, as the `stage-stalled-5d` policy counts it; an owner change or a planned
+ * next contact does not reset it. `count` is every stalled opportunity, `byStage` splits it over
+ * the six stages (zeros included, plus any other stage the log names; the values sum to
+ * `count`), `top5` lists the longest dwells, ties by opportunity id.
+ *
+ * @example
+ * ```ts
+ * import type { StalledOpportunities } from 'leadflow/core';
+ * const line = (s: StalledOpportunities) => `${s.count} stalled, ${s.byStage.needsDiagnosis} in needs diagnosis`;
+ * ```
+ */
+export interface StalledOpportunities {
+  /** The threshold: stalled means a dwell longer than this (wall ms). */
+  readonly afterMs: number;
+  readonly count: number;
+  readonly byStage: Readonly<Record<OpportunityStageId, number>>;
+  readonly top5: readonly {
+    readonly opportunityId: string;
+    readonly stage: string;
+    readonly dwellMs: number;
+    readonly ownerId: string | null;
+  }[];
+}
+
+/**
+ * Options of {@link computeMetrics}: the lead options (the stall threshold `stalledAfterMs`
+ * among them) plus the targets and the open-window threshold.
  *
  * @example
  * ```ts
@@ -120,8 +169,6 @@ export interface MetricsOptions extends LeadMetricsOptions {
   readonly targets: LeadMetricsOptions['targets'] & { readonly advancedOnTimeShare: number };
   /** An "open" counts as on time within this long of assignment. @default 30 minutes */
   readonly unopenedWithinMs?: number;
-  /** Stalled means longer than this in one stage. @default 5 days */
-  readonly stalledAfterMs?: number;
 }
 
 const share = (part: number, whole: number): number | null => (whole === 0 ? null : part / whole);
@@ -359,7 +406,8 @@ export function computeMetrics(events: readonly StoredEvent[], options: MetricsO
       { dwell: durationStats(dwell.get(stage) ?? []), rollbacks: rollbacks.get(stage) ?? 0 },
     ]),
   ) as Metrics['stages'];
-  const stalledTop5 = [...currentStage]
+  // Strictly longer: an opportunity exactly 5 days in its stage is not stalled yet.
+  const stalledRows = [...currentStage]
     .filter(([, current]) => current.open && asOf - current.enteredAt > stalledAfter)
     .map(([opportunityId, current]) => ({
       opportunityId,
@@ -367,8 +415,16 @@ export function computeMetrics(events: readonly StoredEvent[], options: MetricsO
       dwellMs: asOf - current.enteredAt,
       ownerId: current.ownerId,
     }))
-    .sort((a, b) => b.dwellMs - a.dwellMs || (a.opportunityId < b.opportunityId ? -1 : 1))
-    .slice(0, 5);
+    .sort((a, b) => b.dwellMs - a.dwellMs || (a.opportunityId < b.opportunityId ? -1 : 1));
+  // A Map: a stage name from the log may be `__proto__`.
+  const stalledByStage = new Map<string, number>(OPPORTUNITY_STAGE_IDS.map((stage) => [stage, 0]));
+  for (const row of stalledRows) stalledByStage.set(row.stage, (stalledByStage.get(row.stage) ?? 0) + 1);
+  const stalled: StalledOpportunities = {
+    afterMs: stalledAfter,
+    count: stalledRows.length,
+    byStage: Object.fromEntries(stalledByStage) as StalledOpportunities['byStage'],
+    top5: stalledRows.slice(0, 5),
+  };
 
   const departmentTasks = new Map<
     string,
@@ -475,11 +531,15 @@ export function computeMetrics(events: readonly StoredEvent[], options: MetricsO
       winRate: share(won, won + lost),
     },
     stages,
-    stalledTop5,
+    stalled,
+    stalledTop5: stalled.top5,
     dataCompleteness: {
       all: share(allComplete, leadsSeen),
       // Records built with fromEntries: own properties for every key, `__proto__` included.
       fields: Object.fromEntries([...fieldCounts].map(([field, count]) => [field, share(count, leadsSeen)])),
+      leads: leadsSeen,
+      complete: allComplete,
+      filled: Object.fromEntries(fieldCounts),
     },
     departmentTasks: Object.fromEntries(
       [...departmentTasks].map(([department, d]) => [
@@ -490,6 +550,7 @@ export function computeMetrics(events: readonly StoredEvent[], options: MetricsO
           overdue: d.overdue,
           acknowledge: durationStats(d.acknowledge),
           complete: durationStats(d.complete),
+          onTime: d.onTime,
           onTimeShare: share(d.onTime, d.done),
         },
       ]),
@@ -508,6 +569,10 @@ export function computeMetrics(events: readonly StoredEvent[], options: MetricsO
     duplicateEntryRate: {
       leads: share(leadDuplicates, leadsSeen + leadDuplicates),
       customers: share(customerDuplicates, customersCreated + customerDuplicates),
+    },
+    duplicateEntries: {
+      leads: { duplicates: leadDuplicates, entries: leadsSeen + leadDuplicates },
+      customers: { duplicates: customerDuplicates, entries: customersCreated + customerDuplicates },
     },
     crossSellIdentified: crossSell,
     riskAlerts: risk,

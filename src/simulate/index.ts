@@ -50,6 +50,7 @@ export {
   type SimulationReport,
   type SimulationTarget,
   type SimulationTimeline,
+  type StalledLead,
   type StalledOpportunity,
 } from './report.js';
 export {

@@ -1,3 +1,4 @@
+import type { LeadStallState, StalledLeads } from '../metrics/lead-metrics.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { RuleSet } from '../rules/ruleset.js';
 import { OPPORTUNITY_STAGE_IDS, type OpportunityStageId } from '../rules/stages.js';
@@ -65,6 +66,24 @@ export interface StalledOpportunity {
   readonly leadId: string | null;
   readonly company: string | null;
   readonly stage: string;
+  readonly ownerId: string | null;
+  readonly dwellMs: number;
+}
+
+/**
+ * An open lead longest in its current state beyond 5 days — a row of the seeds' "阶段停滞超5天线索
+ * TOP5", as `engine.metrics().leads.stalled.top5` defines it — with its company.
+ *
+ * @example
+ * ```ts
+ * import type { StalledLead } from 'leadflow';
+ * const line = (s: StalledLead) => `${s.company} ${s.state} ${(s.dwellMs / 86_400_000).toFixed(1)} d`;
+ * ```
+ */
+export interface StalledLead {
+  readonly leadId: string;
+  readonly company: string | null;
+  readonly state: LeadStallState;
   readonly ownerId: string | null;
   readonly dwellMs: number;
 }
@@ -259,8 +278,16 @@ export interface SimulationReport {
       readonly policies: Readonly<Record<string, number>>;
     }[];
   };
-  /** The stalled TOP5 of `engine.metrics()`: open opportunities longest in their stage beyond 5 days. */
+  /**
+   * The stalled TOP5 of `engine.metrics()`: open opportunities longest in their stage beyond 5
+   * days (`metrics.stalled` has their count, in all and by stage).
+   */
   readonly stalled: readonly StalledOpportunity[];
+  /**
+   * The stalled leads of `engine.metrics().leads.stalled`: open leads in one state beyond 5 days —
+   * how many, by state, and the TOP5 with their company.
+   */
+  readonly stalledLeads: Omit<StalledLeads, 'top5'> & { readonly top5: readonly StalledLead[] };
   readonly actions: SimulatedActions;
   /** Outbox messages delivered, by channel (sms, wecom, …). */
   readonly notifications: Readonly<Record<string, number>>;

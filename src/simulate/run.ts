@@ -1860,7 +1860,7 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
   const mostEscalated: SimLead[] = [];
   for (const lead of leads.values()) if (lead.escalations > 0) insertTop(mostEscalated, lead, escalatedFirst);
   const targetRows = buildTargets(metrics, compiled.source.targets);
-  const stalled: StalledOpportunity[] = metrics.stalledTop5.map((row) => {
+  const stalled: StalledOpportunity[] = metrics.stalled.top5.map((row) => {
     const opp = opps.get(row.opportunityId);
     return {
       opportunityId: row.opportunityId,
@@ -1871,6 +1871,21 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
       dwellMs: row.dwellMs,
     };
   });
+  const leadStalls = metrics.leads.stalled;
+  const stalledLeads: SimulationReport['stalledLeads'] = {
+    afterMs: leadStalls.afterMs,
+    count: leadStalls.count,
+    byState: leadStalls.byState,
+    top5: await Promise.all(
+      leadStalls.top5.map(async (row) => ({
+        leadId: row.leadId,
+        company: (await engine.getLead(row.leadId))?.lead.company.name ?? null,
+        state: row.state,
+        ownerId: row.ownerId,
+        dwellMs: row.dwellMs,
+      })),
+    ),
+  };
   let opportunities: SimulationReport['opportunities'] = null;
   if (opportunityModel) {
     const openByStage = Object.fromEntries(STAGES.map((id) => [id, 0])) as Record<OpportunityStageId, number>;
@@ -1961,6 +1976,7 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
       })),
     },
     stalled,
+    stalledLeads,
     actions,
     notifications: sortedRecord(notifications),
     leave,

@@ -65,7 +65,10 @@ describe('leadflow simulate', () => {
     expect(stdout).not.toMatch(/unassigned-15m|first-follow-up-24h|unopened-30m/);
     expect(stdout).toMatch(/Per rep\n {2}rep/);
     expect(stdout).toMatch(/Per channel/);
-    expect(stdout).toMatch(/Stalled TOP5 \(open opportunities/);
+    expect(stdout).toMatch(/Stalled TOP5 \(open opportunities in one stage for over 5 days\)/);
+    expect(stdout).toMatch(
+      /Stalled leads TOP5 \(open leads in one state for over 5 days, nurturing aside\)\n {2}(none|\d+ stalled: )/,
+    );
     const zh = await cli('simulate', ...SHORT, '--lang', 'zh');
     expect(zh.stdout).toMatch(/目标\n/);
     expect(zh.stdout).toMatch(/[✔✘—] +5 分钟内分配（工作时间）/);

@@ -87,6 +87,27 @@ describe('the sales-ops report', () => {
     expect(en.stdout).toMatch(/Diagnosis: Not enough sales capacity/);
   });
 
+  it('lists the stalled opportunities and leads under their counts, in Chinese words, within 80 columns', async () => {
+    // 12 days: long enough for leads and opportunities to sit more than 5 days in one place.
+    const { stdout } = await cli(['simulate', '--days', '12', '--leads-per-month', '2000', '--lang', 'zh'], {
+      columns: 80,
+    });
+    expect(stdout).toMatch(
+      /停滞 TOP5（超过 5 天未推进的商机）\n {2}共 [\d,]+ 个商机停滞：[^\n]*[\u4e00-\u9fff] [\d,]+/,
+    );
+    const leads = stdout.slice(stdout.indexOf('停滞线索 TOP5'));
+    expect(leads).toMatch(
+      /^停滞线索 TOP5（同一状态超过 5 天的线索，培育中的除外）\n {2}共 ([\d,]+) 条线索停滞：/,
+    );
+    // The counts by state add up to the total.
+    const [, total, byState] = /共 ([\d,]+) 条线索停滞：([^\n]*)。/.exec(leads)!;
+    const sum = [...byState!.matchAll(/ ([\d,]+)/g)].reduce((n, m) => n + Number(m[1]!.replace(/,/g, '')), 0);
+    expect(sum).toBe(Number(total!.replace(/,/g, '')));
+    expect(leads.split('\n').slice(2, 7).join('\n')).toMatch(/ [\d.]+ 天/);
+    for (const word of BANNED) expect(stdout, word).not.toContain(word);
+    for (const line of stdout.split('\n')) expect(displayWidth(line), line).toBeLessThanOrEqual(80);
+  });
+
   it('shows a target with nothing decided as — and counts it as missed for --fail-on-miss', async () => {
     const empty = ['simulate', '--days', '1', '--leads-per-month', '0'];
     const { code, stdout } = await cli([...empty, '--lang', 'en']);

@@ -32,6 +32,7 @@ const ENGINE_EVENT_TYPES = [
   'lead.assigned',
   'lead.claimed',
   'lead.offered',
+  'lead.offerExpired',
   'lead.queued',
   'lead.nurturing',
   'lead.opened',
@@ -42,6 +43,8 @@ const ENGINE_EVENT_TYPES = [
   'lead.handedOver',
   'lead.converted',
   'lead.disqualified',
+  'lead.recycled',
+  'lead.merged',
   'lead.closed',
   'lead.quarantined',
   'sla.started',
@@ -94,6 +97,7 @@ const eventData = fc.record(
     plannedAt: fc.integer({ min: start, max: start + 6 * 24 * HOUR }),
     department: fc.constantFrom('engineering', 'finance'),
     dueAt: fc.option(fc.integer({ min: start, max: start + 6 * 24 * HOUR })),
+    state: fc.constantFrom('converted', 'disqualified', 'merged'),
   },
   // Every field, so that one event can matter to every figure; some events carry no data.
 );

@@ -179,7 +179,7 @@ describe('computeMetrics on a hand-computed log', () => {
     ]);
   });
 
-  it('computes the funnel, stage dwell and rollbacks, and the stalled TOP5', () => {
+  it('computes the funnel, stage dwell and rollbacks, and the stalled opportunities with their counts', () => {
     expect(report.funnel).toEqual({
       leads: 3,
       validLeads: 3,
@@ -194,20 +194,49 @@ describe('computeMetrics on a hand-computed log', () => {
       rollbacks: 0,
     });
     expect(report.stages.needsDiagnosis).toEqual({ dwell: durationStats([2 * DAY]), rollbacks: 1 });
-    expect(report.stalledTop5).toEqual([
-      {
-        opportunityId: 'o2',
-        stage: 'needsDiagnosis',
-        dwellMs: at('2026-03-20T10:00:00') - at('2026-03-04T12:00:00'),
-        ownerId: 'rep-b',
+    const o2 = {
+      opportunityId: 'o2',
+      stage: 'needsDiagnosis',
+      dwellMs: at('2026-03-20T10:00:00') - at('2026-03-04T12:00:00'),
+      ownerId: 'rep-b',
+    };
+    expect(report.stalled).toEqual({
+      afterMs: 5 * DAY,
+      count: 1,
+      byStage: {
+        leadConfirmation: 0,
+        needsDiagnosis: 1,
+        solutionMatching: 0,
+        sampleQuotation: 0,
+        contractReview: 0,
+        deliveryKickoff: 0,
       },
-    ]);
+      top5: [o2],
+    });
+    // The compatibility field keeps the same rows.
+    expect(report.stalledTop5).toEqual([o2]);
+  });
+
+  it('lists the leads stalled in one state for more than 5 days, with their counts', () => {
+    // As of 03-20: l1 followed up on 03-02 15:00, l2 opened at 12:30, l3 assigned at 14:01.
+    expect(report.leads.stalled).toMatchObject({
+      count: 3,
+      byState: { assigned: 1, opened: 1, contacted: 1, 'awaitingAssignment.queued': 0 },
+      top5: [
+        { leadId: 'l2', state: 'opened', ownerId: 'rep-a' },
+        { leadId: 'l3', state: 'assigned', ownerId: 'rep-b' },
+        { leadId: 'l1', state: 'contacted', dwellMs: at('2026-03-20T10:00:00') - at('2026-03-02T15:00:00') },
+      ],
+    });
   });
 
   it('computes data completeness, department response times and duplicate / cross-sell counts', () => {
     expect(report.dataCompleteness).toEqual({
       all: 2 / 3,
       fields: { contactPoint: 1, contactName: 1, budget: 2 / 3, need: 1, city: 2 / 3 },
+      leads: 3,
+      complete: 2,
+      filled: { contactPoint: 3, contactName: 3, budget: 2, need: 3, city: 2 },
     });
     expect(report.departmentTasks.technical).toEqual({
       created: 1,
@@ -215,6 +244,7 @@ describe('computeMetrics on a hand-computed log', () => {
       overdue: 0,
       acknowledge: durationStats([2 * HOUR]),
       complete: durationStats([30 * HOUR]),
+      onTime: 1,
       onTimeShare: 1,
     });
     expect(report.departmentTasks.production).toMatchObject({
@@ -224,6 +254,10 @@ describe('computeMetrics on a hand-computed log', () => {
       onTimeShare: null,
     });
     expect(report.duplicateEntryRate).toEqual({ leads: 1 / 4, customers: 1 / 4 });
+    expect(report.duplicateEntries).toEqual({
+      leads: { duplicates: 1, entries: 4 },
+      customers: { duplicates: 1, entries: 4 },
+    });
     expect(report.crossSellIdentified).toBe(2);
     expect(report.riskAlerts).toBe(1);
   });

@@ -181,8 +181,22 @@ describe.skipIf(executablePath === null && !process.env.CI)('playground in Chrom
     expect(await page.textContent('[data-testid=headline] [data-key=received] .value')).toBe(
       report.counts.received.toLocaleString('en-US'),
     );
-    for (const chart of ['chart-funnel', 'chart-arrivals', 'chart-days', 'chart-reps', 'chart-departments'])
+    for (const chart of [
+      'chart-funnel',
+      'chart-arrivals',
+      'chart-days',
+      'chart-reps',
+      'chart-departments',
+      'chart-stalled',
+      'chart-stalled-leads',
+    ])
       await page.locator(`[data-testid=${chart}]`).waitFor();
+    // Seed 003's 阶段停滞超5天线索TOP5, under the count of every stalled lead (not only five).
+    expect(report.stalledLeads.count).toBeGreaterThan(5);
+    expect(await page.textContent('[data-testid=chart-stalled-leads-counts]')).toContain(
+      `共 ${report.stalledLeads.count.toLocaleString('en-US')} 条线索`,
+    );
+    expect(await page.locator('[data-testid=chart-stalled-leads] tbody tr').count()).toBe(5);
     await page.screenshot({ path: join(generated, 'playground.png'), fullPage: true });
     // The README's picture: the editors, the targets, the root cause and the funnel.
     await page.screenshot({

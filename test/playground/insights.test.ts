@@ -128,6 +128,16 @@ describe('buildInsights on a zhikong run over Qingming (2026-04-01, 10 days, 300
     expect(insights.stalled.map((s) => s.opportunityId)).toEqual(
       run.report.stalled.map((s) => s.opportunityId),
     );
+    // The counts behind both TOP5s: non-zero entries only, summing to the count.
+    expect(insights.stalledCounts.count).toBe(run.report.metrics.stalled.count);
+    expect(insights.stalledLeads.count).toBe(run.report.stalledLeads.count);
+    for (const counts of [insights.stalledCounts, insights.stalledLeads]) {
+      expect(counts.by.reduce((sum, entry) => sum + entry.count, 0)).toBe(counts.count);
+      for (const entry of counts.by) expect(entry.count).toBeGreaterThan(0);
+    }
+    expect(insights.stalledLeads.top5.map((s) => s.leadId)).toEqual(
+      run.report.stalledLeads.top5.map((s) => s.leadId),
+    );
     expect(JSON.parse(JSON.stringify(insights))).toEqual(insights);
   });
 

@@ -2,7 +2,7 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/engine/engine.js';
 import { zhikongPreset } from '../../src/rules/presets/zhikong.js';
-import { OPPORTUNITY_STAGE_IDS } from '../../src/rules/stages.js';
+import { OPPORTUNITY_STAGE_IDS, type OpportunityStageId } from '../../src/rules/stages.js';
 import {
   type BehaviourModel,
   DEFAULT_BEHAVIOUR,
@@ -233,10 +233,28 @@ describe('runSimulation with opportunities', () => {
       leadToOpportunity: metrics.funnel.leadToOpportunity,
     });
     expect(report.stalled.map((s) => [s.opportunityId, s.stage, s.dwellMs])).toEqual(
-      metrics.stalledTop5.map((s) => [s.opportunityId, s.stage, s.dwellMs]),
+      metrics.stalled.top5.map((s) => [s.opportunityId, s.stage, s.dwellMs]),
     );
+    expect(metrics.stalledTop5).toEqual(metrics.stalled.top5);
     expect(report.stalled.length).toBeGreaterThan(0);
     for (const s of report.stalled) expect(s.dwellMs).toBeGreaterThan(5 * DAY);
+    // The counts behind the TOP5: every stalled opportunity, by stage; none beyond the open ones.
+    expect(metrics.stalled.count).toBeGreaterThanOrEqual(report.stalled.length);
+    expect(Object.values(metrics.stalled.byStage).reduce((a, b) => a + b, 0)).toBe(metrics.stalled.count);
+    expect(metrics.stalled.count).toBeLessThanOrEqual(report.opportunities!.open);
+    for (const [stage, n] of Object.entries(metrics.stalled.byStage))
+      expect(n).toBeLessThanOrEqual(report.opportunities!.openByStage[stage as OpportunityStageId]);
+    // The stalled leads: the engine's view, with each lead's company.
+    expect(report.stalledLeads.count).toBe(metrics.leads.stalled.count);
+    expect(report.stalledLeads.byState).toEqual(metrics.leads.stalled.byState);
+    expect(report.stalledLeads.top5.map((s) => [s.leadId, s.state, s.dwellMs, s.ownerId])).toEqual(
+      metrics.leads.stalled.top5.map((s) => [s.leadId, s.state, s.dwellMs, s.ownerId]),
+    );
+    expect(report.stalledLeads.count).toBeGreaterThan(0);
+    for (const s of report.stalledLeads.top5) {
+      expect(s.dwellMs).toBeGreaterThan(5 * DAY);
+      expect(s.company).toEqual(expect.any(String));
+    }
     for (const d of report.departments)
       expect(d.onTimeShare).toBe(metrics.departmentTasks[d.department]!.onTimeShare);
     // The driver's own mirror agrees with the engine's log.

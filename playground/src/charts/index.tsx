@@ -1,7 +1,8 @@
 /**
  * The insight charts of a run, laid out in cards: root cause, funnel, breaches and escalations by
  * day (click a day for its breaches), arrivals by weekday × hour, rep load vs capacity (click a
- * rep for its daily loads, leave and leads), department response times, stalled TOP5.
+ * rep for its daily loads, leave and leads), department response times, the stalled TOP5s of
+ * opportunities and of leads with their counts.
  */
 import { useState } from 'preact/hooks';
 import type { InsightBreach, Insights } from '../insights.js';
@@ -12,13 +13,22 @@ import { DayDetail, RepDetail } from './details.js';
 import { Funnel } from './Funnel.js';
 import { RepLoad } from './RepLoad.js';
 import { RootCause } from './RootCause.js';
-import { StalledTop5 } from './StalledTop5.js';
+import { StalledLeads, StalledTop5 } from './StalledTop5.js';
 import { CHART_STRINGS, type ChartLang } from './strings.js';
 import './charts.css';
 
 export { DayDetail, RepDetail } from './details.js';
 export { CHART_STRINGS, type ChartLang, rootCauseSentence } from './strings.js';
-export { ArrivalsHeatmap, DailyTimeline, DepartmentResponse, Funnel, RepLoad, RootCause, StalledTop5 };
+export {
+  ArrivalsHeatmap,
+  DailyTimeline,
+  DepartmentResponse,
+  Funnel,
+  RepLoad,
+  RootCause,
+  StalledLeads,
+  StalledTop5,
+};
 
 export function InsightsView(props: {
   insights: Insights;
@@ -106,6 +116,18 @@ export function InsightsView(props: {
       <section class="card">
         <h2>{s.stalledTitle}</h2>
         <StalledTop5
+          insights={insights}
+          lang={lang}
+          {...(props.onLead ? { onLead: props.onLead } : {})}
+          onRep={(repId) => {
+            setSelectedRep(repId);
+            props.onRep?.(repId);
+          }}
+        />
+      </section>
+      <section class="card">
+        <h2>{s.stalledLeadsTitle}</h2>
+        <StalledLeads
           insights={insights}
           lang={lang}
           {...(props.onLead ? { onLead: props.onLead } : {})}

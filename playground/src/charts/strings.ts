@@ -99,7 +99,25 @@ const zh = {
   stage: '阶段',
   daysStalled: '停滞天数',
   owner: '负责人',
-  noStalled: '没有停滞超过 5 天的商机。',
+  noStalled: (over: string) => `没有在同一阶段停留超过 ${over}的商机。`,
+  stalledSummary: (count: string, over: string, by: string) =>
+    `共 ${count} 个商机在同一阶段停留超过 ${over}：${by}。`,
+  stalledLeadsTitle: '停滞线索 TOP5',
+  state: '状态',
+  noStalledLeads: (over: string) => `没有在同一状态停留超过 ${over}的线索（培育中的不计）。`,
+  stalledLeadsSummary: (count: string, over: string, by: string) =>
+    `共 ${count} 条线索在同一状态停留超过 ${over}（培育中的不计）：${by}。`,
+  stallEntry: (name: string, count: string) => `${name} ${count}`,
+  thresholdDays: (n: string) => `${n} 天`,
+  leadStates: {
+    received: '待分配',
+    'awaitingAssignment.offered': '抢单中',
+    'awaitingAssignment.queued': '主管队列中',
+    assigned: '已分配未查看',
+    opened: '已查看未跟进',
+    contacted: '已跟进未转化',
+    recycled: '在公海',
+  } as Record<string, string>,
   opportunityStages: {
     leadConfirmation: '线索确认',
     needsDiagnosis: '需求诊断',
@@ -217,7 +235,24 @@ const en: ChartStrings = {
   stage: 'Stage',
   daysStalled: 'Days stalled',
   owner: 'Owner',
-  noStalled: 'No opportunity stalled for more than 5 days.',
+  noStalled: (over) => `No opportunity in one stage for more than ${over}.`,
+  stalledSummary: (count, over, by) => `${count} opportunities in one stage for more than ${over}: ${by}.`,
+  stalledLeadsTitle: 'Stalled leads TOP5',
+  state: 'State',
+  noStalledLeads: (over) => `No lead in one state for more than ${over} (nurturing aside).`,
+  stalledLeadsSummary: (count, over, by) =>
+    `${count} leads in one state for more than ${over} (nurturing aside): ${by}.`,
+  stallEntry: (name, count) => `${name} ${count}`,
+  thresholdDays: (n) => `${n} days`,
+  leadStates: {
+    received: 'Not yet decided',
+    'awaitingAssignment.offered': 'Offered (unclaimed)',
+    'awaitingAssignment.queued': 'Supervisor queue',
+    assigned: 'Not opened',
+    opened: 'Not followed up',
+    contacted: 'Followed up (not converted)',
+    recycled: 'In the pool',
+  },
   opportunityStages: {
     leadConfirmation: 'Lead confirmation',
     needsDiagnosis: 'Needs diagnosis',
@@ -250,6 +285,14 @@ const en: ChartStrings = {
 };
 
 export const CHART_STRINGS: Readonly<Record<ChartLang, ChartStrings>> = { 'zh-CN': zh, en };
+
+/** A stall threshold: whole days as days ("5 天", "5 days"), else as {@link formatDuration}. */
+export function formatThreshold(ms: number, lang: ChartLang): string {
+  const days = ms / 86_400_000;
+  return Number.isInteger(days) && days > 0
+    ? CHART_STRINGS[lang].thresholdDays(String(days))
+    : formatDuration(ms, lang);
+}
 
 /** A duration for people: minutes under an hour, hours under two days, else days. */
 export function formatDuration(ms: number, lang: ChartLang): string {
