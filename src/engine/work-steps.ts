@@ -685,6 +685,12 @@ export function createWorkSteps(ctx: { compiled: CompiledRuleSet; team: Team; ca
         result.timers as readonly TimerCommand[],
       );
       afterOpportunityStep(input.opportunityId, record, result as StepResult, at, effects);
+      // 将销售商机自动触发三类协同任务 (seed 000): tasks that start with the opportunity itself.
+      for (const trigger of compiled.source.opportunity.tasks) {
+        if (trigger.on !== 'created') continue;
+        const context = (record.machine as PersistedSnapshot<OpportunityContext>).context;
+        effects.tasks.push(createTask(input.opportunityId, context, trigger.kind as TaskKind, at, effects));
+      }
       return { record: record as OpportunityRecord, effects };
     },
     stepOpportunity,

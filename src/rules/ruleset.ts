@@ -445,14 +445,15 @@ export const ruleSetSchema = /* @__PURE__ */ (() =>
           })
           .optional(),
         /**
-         * Department tasks opportunities start: on entering a stage, or when won.
+         * Department tasks opportunities start: when the opportunity is created, on entering a
+         * stage, or when won.
          * @default technical feasibility on solution matching, production planning on delivery
          * kickoff, the after-sales equipment file when won
          */
         tasks: z
           .array(
             z.strictObject({
-              on: z.enum(['stageEntered', 'won']),
+              on: z.enum(['created', 'stageEntered', 'won']),
               stage: z.enum(OPPORTUNITY_STAGE_IDS as unknown as [string, ...string[]]).optional(),
               kind: z.enum(TASK_KINDS),
             }),

@@ -882,6 +882,7 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
     compiled.source.opportunity.tasks.some((t) => t.on === 'stageEntered' && t.stage === id),
   );
   const tasksOnWin = compiled.source.opportunity.tasks.some((t) => t.on === 'won');
+  const tasksOnCreate = compiled.source.opportunity.tasks.some((t) => t.on === 'created');
   const departmentModels = behaviour.departments ?? DEFAULT_DEPARTMENT_BEHAVIOURS;
   const departmentModel = (department: string): DepartmentBehaviour =>
     Object.hasOwn(departmentModels, department)
@@ -1491,6 +1492,8 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
       accepted: true,
     });
     await enterStage(opp, rep, now);
+    // Tasks the opportunity starts at once are answered in parallel with its first stages.
+    if (tasksOnCreate) await startTasks(opp, now, false);
   }
 
   /** Send a command to an opportunity: a refusal is counted, anything else is a bug and thrown. */

@@ -75,22 +75,28 @@ describe('opportunities through the engine', () => {
     engine.on('opportunity.event', (event) => told.push(`${event.opportunityId} ${event.type}`));
     engine.on('task.event', (event) => told.push(`task ${event.type}`));
     await engine.createOpportunity({ customerId: 'hq', name: '总部产线改造', opportunityId: 'opp-1' });
+    // 将销售商机自动触发三类协同任务 (seed 000): the opportunity starts all three at once.
+    const tasks = await engine.tasksOf('opp-1');
+    expect(tasks.map((t) => t.record.machine.context.kind).sort()).toEqual([
+      'afterSalesFile',
+      'productionPlanning',
+      'technicalFeasibility',
+    ]);
+    const technical = tasks.find((t) => t.record.machine.context.kind === 'technicalFeasibility')!;
+    const taskId = technical.id;
+    expect(technical.record.machine.context.assigneeId).toBe('eng-sun');
     await engine.opportunity('opp-1', { type: 'ADVANCE', fields: confirmation });
     await engine.opportunity('opp-1', { type: 'ADVANCE', fields: diagnosis });
-    const tasks = await engine.tasksOf('opp-1');
-    expect(tasks.map((t) => t.record.machine.context.kind)).toEqual(['technicalFeasibility']);
-    const taskId = tasks[0]!.id;
-    expect(tasks[0]!.record.machine.context.assigneeId).toBe('eng-sun');
     // 48 h of business time (seed: 限时48小时内反馈): not overdue after 49 wall hours…
     await engine.advanceTo(clock.now() + 49 * HOUR);
     expect((await engine.getTask(taskId))?.machine.context.escalations).toEqual([]);
     // …overdue once six 8-hour working days have passed.
-    await engine.advanceTo(tasks[0]!.record.machine.context.dueAt! + HOUR);
+    await engine.advanceTo(technical.record.machine.context.dueAt! + HOUR);
     const overdue = await engine.getTask(taskId);
     expect(overdue?.machine.context.escalations).toEqual([expect.objectContaining({ to: 'eng-sun' })]);
-    expect(notifier.sent.filter((m) => m.template === 'task-overdue').map((m) => m.to)).toEqual([
-      ['eng-sun'],
-    ]);
+    // Each department's overdue task goes to its own head: the technical one to 孙工 once.
+    const overdueTo = notifier.sent.filter((m) => m.template === 'task-overdue').map((m) => m.to);
+    expect(overdueTo.filter((to) => to.includes('eng-sun'))).toEqual([['eng-sun']]);
     await engine.task(taskId, {
       type: 'COMPLETE',
       result: { feasible: true, assessment: '节拍满足要求' },

@@ -22,8 +22,20 @@ const diagnosis = {
 const local = (t: number) =>
   DateTime.fromMillis(t, { zone: 'Asia/Shanghai' }).toFormat("yyyy-MM-dd'T'HH:mm ccc");
 
+/**
+ * The preset with one department task, technical feasibility on entering solution matching (the
+ * presets start all three with the opportunity): each test here watches one task's window.
+ */
+const TECH_ONLY: RuleSetInput = {
+  ...zhikongPreset.ruleSet,
+  opportunity: {
+    ...zhikongPreset.ruleSet.opportunity,
+    tasks: [{ on: 'stageEntered', stage: 'solutionMatching', kind: 'technicalFeasibility' }],
+  },
+};
+
 function withRules(patch: (rules: RuleSetInput) => RuleSetInput, start: string) {
-  return setup({ ruleSet: patch(structuredClone(zhikongPreset.ruleSet) as RuleSetInput), start });
+  return setup({ ruleSet: patch(structuredClone(TECH_ONLY) as RuleSetInput), start });
 }
 
 /** Creates an opportunity and enters solution matching now: the technical feasibility task starts. */
@@ -40,8 +52,8 @@ async function technicalTask(context: ReturnType<typeof setup>) {
   await engine.createOpportunity({ customerId: 'c-1', name: '壳体产线', opportunityId: 'opp-1' });
   await engine.opportunity('opp-1', { type: 'ADVANCE', fields: confirmation });
   await engine.opportunity('opp-1', { type: 'ADVANCE', fields: diagnosis });
-  const [task] = await engine.tasksOf('opp-1');
-  return task!;
+  const tasks = await engine.tasksOf('opp-1');
+  return tasks.find((task) => task.record.machine.context.kind === 'technicalFeasibility')!;
 }
 
 const overdueMessages = (context: ReturnType<typeof setup>) =>
@@ -49,7 +61,7 @@ const overdueMessages = (context: ReturnType<typeof setup>) =>
 
 describe('department task windows (rule set opportunity.taskWindows)', () => {
   it('Friday 16:00 + 48 h business → Monday-after-next 16:00; nothing escalates over either weekend', async () => {
-    const context = setup({ start: '2026-03-06T16:00:00' });
+    const context = setup({ ruleSet: TECH_ONLY, start: '2026-03-06T16:00:00' });
     const task = await technicalTask(context);
     const due = task.record.machine.context.dueAt!;
     // Fri 2 h, Mon–Fri 40 h, Monday 6 h: 09–12, 13–16.
@@ -62,7 +74,7 @@ describe('department task windows (rule set opportunity.taskWindows)', () => {
   });
 
   it('logs the window on task.created: clock and length, next to the due time', async () => {
-    const context = setup({ start: '2026-03-06T16:00:00' });
+    const context = setup({ ruleSet: TECH_ONLY, start: '2026-03-06T16:00:00' });
     const seen: unknown[] = [];
     context.engine.on('task.event', (event) => {
       if (event.type === 'task.created') seen.push(event.data);
@@ -190,7 +202,7 @@ describe('SLA policies on department tasks', () => {
 });
 
 describe('property: a business window never escalates on a non-working day', () => {
-  const compiled = compileRuleSet(zhikongPreset.ruleSet);
+  const compiled = compileRuleSet(TECH_ONLY);
   const work = createWorkSteps({ compiled, team: zhikongPreset.team, calendar });
 
   it('a task created on a 2026 Friday afternoon with 48 h business is due on a working day, at working time', () => {

@@ -6,6 +6,9 @@ import { expect, it } from 'vitest';
 import { customerFacts, historyInstant } from '../../src/rules/facts.js';
 
 const customer = (dueDate: string) => ({
+  industry: '汽车零部件',
+  region: '浙江',
+  groupId: undefined,
   receivables: [{ invoiceId: 'INV-1', amount: 1_000, invoiceDate: '2025-10-20', dueDate }],
 });
 

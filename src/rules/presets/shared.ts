@@ -283,7 +283,16 @@ export const SEED_OPERATIONS = /* @__PURE__ */ (() =>
   ({
     sla: { policies: [UNASSIGNED_15M, UNOPENED_30M, FIRST_FOLLOW_UP_24H, STAGE_STALLED_5D] },
     // 技术部…限时48小时内反馈可行性 (seed 000): department task windows on business time.
-    opportunity: { taskWindows: SEED_TASK_WINDOWS },
+    // 「将销售商机自动触发三类协同任务：①技术部…限时48小时内反馈可行性；②生产计划部同步获取BOM清单与交期约束条件；
+    // ③售后部预生成《客户设备档案》并推送保养提醒日历」 (seed 000): the opportunity starts all three at once.
+    opportunity: {
+      taskWindows: SEED_TASK_WINDOWS,
+      tasks: [
+        { on: 'created', kind: 'technicalFeasibility' },
+        { on: 'created', kind: 'productionPlanning' },
+        { on: 'created', kind: 'afterSalesFile' },
+      ],
+    },
     // Templates: the built-in Chinese ones (MESSAGE_TEMPLATES['zh-CN']); `language: 'en'` switches.
     // WeCom down (a configuration error, retries exhausted, a rep without a WeCom id) → SMS.
     routing: { fallbacks: { wecom: ['sms'] } },
