@@ -189,6 +189,8 @@ export {
   decideLead,
   emptyAssignmentState,
   type LeadDecision,
+  leadUnits,
+  loadToday,
   type RuleTrace,
   recordAssignment,
   type ScoredWin,

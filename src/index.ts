@@ -241,6 +241,7 @@ export {
 } from './model/uscc.js';
 // --- rule sets
 export {
+  type CandidateMatch,
   type CompiledRuleSet,
   type CompileRuleSetOptions,
   channelsOf,

@@ -17,7 +17,7 @@ import type {
 import type { Rep } from '../model/rep.js';
 import type { Team } from '../model/team.js';
 import type { CompiledRuleSet } from '../rules/compile.js';
-import { type AssignmentState, decideLead, recordAssignment } from '../rules/decide.js';
+import { type AssignmentState, decideLead, leadUnits, recordAssignment } from '../rules/decide.js';
 import { EngineError } from './errors.js';
 import type { EngineEvents } from './events.js';
 import { type HandoverResult, type HandoverRow, handoverCsv } from './handover.js';
@@ -156,7 +156,7 @@ export function handoverPlan(
         continue;
       }
       target = decided.decision.repId;
-      current = recordAssignment(current, target, day);
+      current = recordAssignment(current, target, day, leadUnits(compiled, decided.intentGrade));
     }
     const result = steps.apply(
       record,

@@ -61,6 +61,22 @@ export class RuleSetError extends LeadflowError {
 type MaybeCondition = CompiledCondition | undefined;
 
 /**
+ * What a pool strategy's candidates must cover: the lead's region, its industry, the skills its
+ * `skill/<name>` tags name.
+ *
+ * @example
+ * ```ts
+ * import type { CandidateMatch } from 'leadflow';
+ * const match: CandidateMatch = { region: true, industry: false, skills: true };
+ * ```
+ */
+export interface CandidateMatch {
+  readonly region: boolean;
+  readonly industry: boolean;
+  readonly skills: boolean;
+}
+
+/**
  * An assignment strategy with its candidate list resolved (pool ids expanded to rep ids).
  *
  * @example
@@ -71,14 +87,25 @@ type MaybeCondition = CompiledCondition | undefined;
 export type ResolvedStrategy =
   | { readonly type: 'owner'; readonly repIds: readonly string[] }
   | {
-      readonly type: 'roundRobin' | 'leastLoaded';
+      readonly type: 'roundRobin';
       readonly repIds: readonly string[];
-      readonly match: { readonly region: boolean; readonly industry: boolean };
+      readonly match: CandidateMatch;
+      /** Skills every candidate must carry (`requireSkills`; empty: none). */
+      readonly requireSkills: readonly string[];
+      /** Weight of each candidate (same order as `repIds`); absent: plain round robin. */
+      readonly weights?: readonly number[];
+    }
+  | {
+      readonly type: 'leastLoaded';
+      readonly repIds: readonly string[];
+      readonly match: CandidateMatch;
+      readonly requireSkills: readonly string[];
     }
   | {
       readonly type: 'bestMatch';
       readonly repIds: readonly string[];
-      readonly match: { readonly region: boolean; readonly industry: boolean };
+      readonly match: CandidateMatch;
+      readonly requireSkills: readonly string[];
       readonly lookbackDays: number;
       /** The score a rep needs to be chosen; below it the rule falls through. */
       readonly minScore: number;
@@ -86,7 +113,8 @@ export type ResolvedStrategy =
   | {
       readonly type: 'broadcast';
       readonly repIds: readonly string[];
-      readonly match: { readonly region: boolean; readonly industry: boolean };
+      readonly match: CandidateMatch;
+      readonly requireSkills: readonly string[];
       readonly claimTimeoutMs: number;
       /** The message each offered rep gets: its template id and default channel. */
       readonly notify: { readonly template: string; readonly channel: string };
@@ -145,6 +173,8 @@ export interface CompiledRuleSet {
       readonly onNoCandidate: 'nextRule' | 'fallback';
     }[];
     readonly fallback: { readonly supervisorId: string | undefined };
+    /** Capacity units a lead of each grade uses (`assignment.capacityWeights`); absent: 1 each. */
+    readonly capacityWeights?: { readonly A: number; readonly B: number; readonly C: number };
   };
   /** SLA policies by id, and by the event that starts, stops, pauses or resumes them. */
   readonly sla: {
@@ -380,6 +410,26 @@ export function tryCompileRuleSet(
       problems.push({ path: `${path}.pool`, message: `pool "${strategy.pool}" is empty` });
     return members;
   };
+  const resolveWeights = (
+    weights: Readonly<Record<string, number>> | undefined,
+    repIds: readonly string[],
+    path: string,
+  ): { weights?: readonly number[] } => {
+    if (weights === undefined) return {};
+    const candidates = new Set(repIds);
+    for (const repId of Object.keys(weights)) {
+      if (!candidates.has(repId))
+        problems.push({ path: `${path}.${repId}`, message: `"${repId}" is not a candidate of this rule` });
+    }
+    const resolved = repIds.map((repId) => (Object.hasOwn(weights, repId) ? weights[repId]! : 1));
+    const total = resolved.reduce((sum, weight) => sum + weight, 0);
+    if (total > 10_000)
+      problems.push({
+        path,
+        message: `weights add up to ${total}; at most 10000 (one round of the rotation)`,
+      });
+    return { weights: resolved };
+  };
   let catchAllAt: number | undefined;
   const assignmentRules = rules.assignment.rules.map((rule, index) => {
     const path = `assignment.rules[${index}]`;
@@ -405,13 +455,19 @@ export function tryCompileRuleSet(
       resolved = { type: 'owner', repIds };
     } else {
       const repIds = resolveCandidates(strategy, `${path}.strategy`);
-      const match = { region: strategy.match?.region ?? false, industry: strategy.match?.industry ?? false };
+      const match = {
+        region: strategy.match?.region ?? false,
+        industry: strategy.match?.industry ?? false,
+        skills: strategy.match?.skills ?? false,
+      };
+      const requireSkills = strategy.requireSkills ?? [];
       resolved =
         strategy.type === 'bestMatch'
           ? {
               type: 'bestMatch',
               repIds,
               match,
+              requireSkills,
               lookbackDays: strategy.lookbackDays,
               minScore: strategy.minScore,
             }
@@ -420,11 +476,20 @@ export function tryCompileRuleSet(
                 type: 'broadcast',
                 repIds,
                 match,
+                requireSkills,
                 claimTimeoutMs: strategy.claimTimeout,
                 notify: strategy.notify,
                 onExpiry: strategy.onExpiry,
               }
-            : { type: strategy.type, repIds, match };
+            : strategy.type === 'roundRobin'
+              ? {
+                  type: 'roundRobin',
+                  repIds,
+                  match,
+                  requireSkills,
+                  ...resolveWeights(strategy.weights, repIds, `${path}.strategy.weights`),
+                }
+              : { type: strategy.type, repIds, match, requireSkills };
     }
     return { id: rule.id, index, when, strategy: resolved, onNoCandidate: rule.onNoCandidate ?? 'nextRule' };
   });
@@ -635,7 +700,19 @@ export function tryCompileRuleSet(
       incubationMs: rules.qualification.incubationDays * 86_400_000,
       assignUnqualified: rules.qualification.assignUnqualified,
     },
-    assignment: { rules: assignmentRules, fallback: { supervisorId } },
+    assignment: {
+      rules: assignmentRules,
+      fallback: { supervisorId },
+      ...(rules.assignment.capacityWeights !== undefined
+        ? {
+            capacityWeights: {
+              A: rules.assignment.capacityWeights.A ?? 1,
+              B: rules.assignment.capacityWeights.B ?? 1,
+              C: rules.assignment.capacityWeights.C ?? 1,
+            },
+          }
+        : {}),
+    },
     sla: {
       policies: rules.sla.policies,
       byId: new Map(rules.sla.policies.map((policy) => [policy.id, policy])),

@@ -8,8 +8,8 @@ import type { CompiledCondition, ConditionTraceEntry } from './conditions.js';
 import { leadFacts } from './facts.js';
 
 /**
- * Assignment state that outlives a single decision: today's assignment counts per rep and the
- * round-robin cursors. It is explicit input and output of {@link decideLead} — never a hidden
+ * Assignment state that outlives a single decision: today's assignment counts per rep (and load
+ * units, with capacity weights) and the round-robin cursors. It is explicit input and output of {@link decideLead} — never a hidden
  * global — so decisions replay deterministically. When `day` changes, counts start from zero.
  * Plain JSON (the engine stores it as is): both records are read through own properties only,
  * so a rep or rule id like `toString` or `constructor` is an entry like any other — read a count
@@ -24,7 +24,15 @@ import { leadFacts } from './facts.js';
 export interface AssignmentState {
   /** The local business day (`YYYY-MM-DD`) the counts belong to. */
   readonly day: string;
+  /** Leads assigned to each rep on `day` (whatever their weight). */
   readonly assignedToday: Readonly<Record<string, number>>;
+  /**
+   * Capacity units each rep used on `day`, once a lead counted other than 1 unit
+   * (`assignment.capacityWeights`): an A lead of weight 2 adds 2 here and 1 to `assignedToday`.
+   * Absent: every lead so far was 1 unit, so the load is `assignedToday`. Read it with
+   * {@link loadToday}.
+   */
+  readonly loadToday?: Readonly<Record<string, number>>;
   /** Round-robin position per assignment rule id. */
   readonly cursors: Readonly<Record<string, number>>;
 }
@@ -58,14 +66,30 @@ export function assignmentsToday(state: AssignmentState, repId: string, day: str
   return state.day === day ? countOf(state.assignedToday, repId) : 0;
 }
 
+/**
+ * The capacity units `repId` used on `day` according to `state`: the sum of its leads' weights
+ * (`assignment.capacityWeights`), which is {@link assignmentsToday} when every lead weighed 1.
+ *
+ * @example
+ * ```ts
+ * import { emptyAssignmentState, loadToday, recordAssignment } from 'leadflow/core';
+ * const state = recordAssignment(emptyAssignmentState('2026-03-02'), 'rep-a', '2026-03-02', 2);
+ * loadToday(state, 'rep-a', '2026-03-02'); // 2 (and assignmentsToday: 1)
+ * ```
+ */
+export function loadToday(state: AssignmentState, repId: string, day: string): number {
+  return state.day === day ? countOf(state.loadToday ?? state.assignedToday, repId) : 0;
+}
+
 /** A rep's count in `counts`, 0 when absent (own entries only). */
 function countOf(counts: Readonly<Record<string, number>>, repId: string): number {
   return ownValue(counts, repId) ?? 0;
 }
 
 /**
- * Count one more assignment for `repId` (e.g. when a broadcast offer is claimed), rolling the
- * counts over when `day` differs from the state's day.
+ * Count one more assignment for `repId` (e.g. when a broadcast offer is claimed), using `units`
+ * of its daily capacity (the lead's capacity weight, {@link leadUnits}), rolling the counts over
+ * when `day` differs from the state's day.
  *
  * @example
  * ```ts
@@ -74,10 +98,52 @@ function countOf(counts: Readonly<Record<string, number>>, repId: string): numbe
  * next.assignedToday['rep-a']; // 1
  * ```
  */
-export function recordAssignment(state: AssignmentState, repId: string, day: string): AssignmentState {
-  const counts = state.day === day ? state.assignedToday : {};
+export function recordAssignment(
+  state: AssignmentState,
+  repId: string,
+  day: string,
+  units = 1,
+): AssignmentState {
+  const sameDay = state.day === day;
+  const counts = sameDay ? state.assignedToday : {};
   // A computed key defines an own property (even `__proto__`), so the result stays plain JSON.
-  return { day, cursors: state.cursors, assignedToday: { ...counts, [repId]: countOf(counts, repId) + 1 } };
+  const next = {
+    day,
+    cursors: state.cursors,
+    assignedToday: { ...counts, [repId]: countOf(counts, repId) + 1 },
+  };
+  const loads = sameDay ? state.loadToday : undefined;
+  // Loads are kept apart only once a lead weighed other than 1: until then they are the counts.
+  if (loads === undefined && units === 1) return next;
+  const base = loads ?? counts;
+  return { ...next, loadToday: { ...base, [repId]: countOf(base, repId) + units } };
+}
+
+/**
+ * The capacity units a lead of `grade` uses under `compiled`'s `assignment.capacityWeights`
+ * (1 without them).
+ *
+ * @example
+ * ```ts
+ * import { compileRuleSet } from 'leadflow';
+ * import { leadUnits } from 'leadflow/core';
+ * const compiled = compileRuleSet({ id: 'r', version: '1', assignment: { capacityWeights: { A: 2 } } });
+ * leadUnits(compiled, 'A'); // 2
+ * leadUnits(compiled, 'B'); // 1
+ * ```
+ */
+export function leadUnits(compiled: Pick<CompiledRuleSet, 'assignment'>, grade: 'A' | 'B' | 'C'): number {
+  return compiled.assignment.capacityWeights?.[grade] ?? 1;
+}
+
+/** Today's load as one decision sees it: leads and units per rep, and what this lead weighs. */
+interface Load {
+  readonly counts: Readonly<Record<string, number>>;
+  readonly units: Readonly<Record<string, number>>;
+  /** Units this lead would use. */
+  readonly lead: number;
+  /** Whether the rule set weighs leads (explanations then speak of units). */
+  readonly weighted: boolean;
 }
 
 /**
@@ -373,7 +439,14 @@ function decideCore(
   }
 
   // 4. Assignment: ordered rules; the first that matches and finds an eligible rep wins.
-  const counts = state.day === context.day ? state.assignedToday : {};
+  const sameDay = state.day === context.day;
+  const counts = sameDay ? state.assignedToday : {};
+  const load: Load = {
+    counts,
+    units: sameDay ? (state.loadToday ?? counts) : counts,
+    lead: leadUnits(compiled, intentGrade),
+    weighted: compiled.assignment.capacityWeights !== undefined,
+  };
   const repsById = repsByIdOf(team.reps);
   const clock = availabilityClock(compiled.calendar, context.now);
   const assignmentTrace: RuleTrace[] = [];
@@ -394,19 +467,27 @@ function decideCore(
     }
     matchedAny = true;
     const strategy = rule.strategy;
+    const needs = neededSkills(strategy, tags);
     const eligibleIds: string[] = [];
     for (const repId of strategy.repIds) {
       const rep = repsById.get(repId);
-      if (
-        rep !== undefined &&
-        isEligible(repId, rep, strategy, lead, countOf(counts, repId), context, clock)
-      ) {
+      if (rep !== undefined && isEligible(repId, rep, strategy, lead, load, needs, context, clock)) {
         eligibleIds.push(repId);
       }
     }
-    const chosen = pick(strategy, eligibleIds, rule.id, state, counts, repsById, lead, context);
+    const chosen = pick(strategy, eligibleIds, rule.id, state, load, repsById, lead, context);
     const explain = () =>
-      explainCandidates(strategy, repsById, lead, counts, context, clock, chosen.scores, chosen.sinceDay);
+      explainCandidates(
+        strategy,
+        repsById,
+        lead,
+        load,
+        needs,
+        context,
+        clock,
+        chosen.scores,
+        chosen.sinceDay,
+      );
     // Candidate verdicts (with reasons) are only built for traced decisions (and queued leads).
     const candidates = trace ? explain() : undefined;
     if (chosen.kind === 'none') {
@@ -446,7 +527,7 @@ function decideCore(
       candidates,
       outcome: `assigned ${chosen.repId}`,
     });
-    const assigned = recordAssignment(state, chosen.repId, context.day);
+    const assigned = recordAssignment(state, chosen.repId, context.day, load.lead);
     return decided(
       { kind: 'assign', repId: chosen.repId, ruleId: rule.id, strategy: strategy.type },
       assignmentTrace,
@@ -614,17 +695,19 @@ function isEligible(
   rep: Rep,
   strategy: ResolvedStrategy,
   lead: Lead,
-  today: number,
+  load: Load,
+  needs: readonly string[],
   context: DecideContext,
   clock: AvailabilityClock,
 ): boolean {
-  if (!rep.active || rep.away === true || today >= rep.dailyCapacity || context.excludeReps?.has(repId))
-    return false;
+  if (!rep.active || rep.away === true || context.excludeReps?.has(repId)) return false;
+  if (countOf(load.units, repId) + load.lead > rep.dailyCapacity) return false;
   if (leaveOn(rep, context.day) !== undefined) return false;
   if (unavailability(rep, clock).length > 0) return false;
   if (strategy.type !== 'owner') {
     if (strategy.match.region && !covers(rep.regions, lead.company.region)) return false;
     if (strategy.match.industry && !covers(rep.industries, lead.company.industry)) return false;
+    if (needs.length > 0 && missingSkills(rep, needs).length > 0) return false;
   }
   return rep.channels === undefined || rep.channels.includes(lead.channel);
 }
@@ -634,12 +717,14 @@ function judgeCandidate(
   rep: Rep | undefined,
   strategy: ResolvedStrategy,
   lead: Lead,
-  counts: Readonly<Record<string, number>>,
+  load: Load,
+  needs: readonly string[],
   context: DecideContext,
   clock: AvailabilityClock,
 ): CandidateVerdict {
   if (rep === undefined) return { repId, eligible: false, reasons: ['not in the team'] };
-  const today = countOf(counts, repId);
+  const today = countOf(load.counts, repId);
+  const units = countOf(load.units, repId);
   const reasons: string[] = [];
   if (!rep.active) reasons.push('inactive');
   if (context.excludeReps?.has(repId)) reasons.push('excluded (reassigning away)');
@@ -647,7 +732,13 @@ function judgeCandidate(
   const leave = leaveOn(rep, context.day);
   if (leave) reasons.push(`on leave ${leaveText(leave)}`);
   else reasons.push(...unavailability(rep, clock));
-  if (today >= rep.dailyCapacity) reasons.push(`capacity ${today}/${rep.dailyCapacity}`);
+  if (units + load.lead > rep.dailyCapacity) {
+    reasons.push(
+      load.weighted
+        ? `capacity ${units}/${rep.dailyCapacity} units (${leadsText(today)}), this lead ${load.lead}`
+        : `capacity ${today}/${rep.dailyCapacity}`,
+    );
+  }
   if (strategy.type !== 'owner') {
     if (strategy.match.region && !covers(rep.regions, lead.company.region)) {
       reasons.push(
@@ -659,13 +750,23 @@ function judgeCandidate(
         `industry mismatch (lead ${lead.company.industry}; rep covers ${rep.industries.join(', ') || 'none'})`,
       );
     }
+    const missing = needs.length > 0 ? missingSkills(rep, needs) : NO_REASONS;
+    if (missing.length > 0) reasons.push(`lacks skill ${missing.join(', ')}`);
   }
   if (rep.channels !== undefined && !rep.channels.includes(lead.channel)) {
     reasons.push(`channel ${lead.channel} not handled`);
   }
-  return reasons.length === 0
-    ? { repId, eligible: true, reasons: [`load ${today}/${rep.dailyCapacity}`] }
-    : { repId, eligible: false, reasons };
+  if (reasons.length > 0) return { repId, eligible: false, reasons };
+  const chosen = [
+    load.weighted
+      ? `load ${units}/${rep.dailyCapacity} units (${leadsText(today)}), this lead ${load.lead}`
+      : `load ${today}/${rep.dailyCapacity}`,
+  ];
+  if (strategy.type === 'roundRobin' && strategy.weights !== undefined) {
+    const index = strategy.repIds.indexOf(repId);
+    chosen.push(`weight ${strategy.weights[index]} of ${totalWeight(strategy.weights)}`);
+  }
+  return { repId, eligible: true, reasons: chosen };
 }
 
 /** `YYYY-MM-DD` of an epoch-ms instant in UTC, without allocating a Date (civil-from-days). */
@@ -686,6 +787,78 @@ function utcDay(ms: number): string {
   const month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9;
   const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
   return `${year}-${month < 10 ? '0' : ''}${month}-${day < 10 ? '0' : ''}${day}`;
+}
+
+const leadsText = (n: number) => `${n} lead${n === 1 ? '' : 's'}`;
+
+/** The skills a rule asks of its candidates for this lead: `requireSkills`, and with `match.skills` the lead's `skill/<name>` tags. */
+function neededSkills(strategy: ResolvedStrategy, tags: readonly string[]): readonly string[] {
+  if (strategy.type === 'owner') return NO_REASONS;
+  if (!strategy.match.skills) return strategy.requireSkills;
+  const needs = [...strategy.requireSkills];
+  for (const tag of tags) {
+    if (tag.startsWith('skill/') && tag.length > 6 && !needs.includes(tag.slice(6))) needs.push(tag.slice(6));
+  }
+  return needs;
+}
+
+function missingSkills(rep: Rep, needs: readonly string[]): readonly string[] {
+  return needs.filter((skill) => !rep.skills.includes(skill));
+}
+
+function totalWeight(weights: readonly number[]): number {
+  let total = 0;
+  for (const weight of weights) total += weight;
+  return total;
+}
+
+const rotations = /* @__PURE__ */ (() => new WeakMap<readonly number[], readonly number[]>())();
+/** The weighted rotation of a roundRobin strategy, built once per compiled rule. */
+function rotationOf(strategy: { readonly weights?: readonly number[] }): readonly number[] {
+  const weights = strategy.weights!;
+  let rotation = rotations.get(weights);
+  if (rotation === undefined) {
+    rotation = weightedRotation(weights);
+    rotations.set(weights, rotation);
+  }
+  return rotation;
+}
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/**
+ * One round of a smooth weighted round robin: candidate indices, each `i` appearing
+ * `weights[i] / g` times (`g` the weights' greatest common divisor), spread so that after any
+ * first `t` entries every candidate's count is within 1 − 1/(2n − 2) of `t × weight / total`
+ * (Tijdeman's chairman assignment: at step `t`, among the candidates owed at least
+ * 1/(2n − 2) of a lead, the one whose next lead is due first — the smallest
+ * `(count + 1 − 1/(2n − 2)) / weight` — ties to the earlier candidate). nginx's smooth weighted
+ * round robin (largest running deficit) can drift further, up to about 1.15 leads. Equal weights
+ * give the candidate order. Integer arithmetic only, so every platform builds the same round.
+ *
+ * @internal
+ */
+export function weightedRotation(weights: readonly number[]): readonly number[] {
+  const n = weights.length;
+  const g = weights.reduce(gcd, 0) || 1;
+  const w = weights.map((weight) => weight / g);
+  const total = totalWeight(w);
+  if (n === 1) return new Array<number>(total).fill(0);
+  const d = 2 * n - 2;
+  const counts = new Array<number>(n).fill(0);
+  const rotation: number[] = [];
+  for (let t = 1; t <= total; t++) {
+    let best = -1;
+    for (let i = 0; i < n; i++) {
+      // Owed at least 1/d of a lead: t·w_i/total − c_i ≥ 1/d.
+      if (d * (t * w[i]! - counts[i]! * total) < total) continue;
+      // Due first: (c_i + 1 − 1/d) / w_i smallest, compared without division.
+      if (best < 0 || ((counts[i]! + 1) * d - 1) * w[best]! < ((counts[best]! + 1) * d - 1) * w[i]!) best = i;
+    }
+    counts[best]! += 1;
+    rotation.push(best);
+  }
+  return rotation;
 }
 
 type Choice = (
@@ -724,7 +897,8 @@ function explainCandidates(
   strategy: ResolvedStrategy,
   repsById: ReadonlyMap<string, Rep>,
   lead: Lead,
-  counts: Readonly<Record<string, number>>,
+  load: Load,
+  needs: readonly string[],
   context: DecideContext,
   clock: AvailabilityClock,
   scores: ReadonlyMap<string, number> | undefined,
@@ -732,7 +906,7 @@ function explainCandidates(
 ): CandidateVerdict[] {
   return strategy.repIds.map((repId) => {
     const rep = repsById.get(repId);
-    const verdict = judgeCandidate(repId, rep, strategy, lead, counts, context, clock);
+    const verdict = judgeCandidate(repId, rep, strategy, lead, load, needs, context, clock);
     const score = scores?.get(repId);
     if (score === undefined || rep === undefined || sinceDay === undefined) return verdict;
     const scoredWins: ScoredWin[] = [];
@@ -751,17 +925,32 @@ function pick(
   eligible: readonly string[],
   ruleId: string,
   state: AssignmentState,
-  counts: Readonly<Record<string, number>>,
+  load: Load,
   repsById: ReadonlyMap<string, Rep>,
   lead: Lead,
   context: DecideContext,
 ): Choice {
   if (eligible.length === 0) return { kind: 'none' };
+  const units = load.units;
   switch (strategy.type) {
     case 'owner':
       // Candidates are in preference order: the first eligible one takes it (overflow A → B).
       return { kind: 'assign', repId: eligible[0]! };
     case 'roundRobin': {
+      if (strategy.weights !== undefined) {
+        // The cursor walks the weighted rotation (one round = total weight), skipping reps that
+        // are not eligible, as the plain rotation does.
+        const rotation = rotationOf(strategy);
+        const free = new Set(eligible);
+        const size = rotation.length;
+        const start = (ownValue(state.cursors, ruleId) ?? 0) % size;
+        for (let step = 0; step < size; step++) {
+          const index = (start + step) % size;
+          const repId = strategy.repIds[rotation[index]!]!;
+          if (free.has(repId)) return { kind: 'assign', repId, cursor: (index + 1) % size };
+        }
+        return { kind: 'none' };
+      }
       const size = strategy.repIds.length;
       const start = (ownValue(state.cursors, ruleId) ?? 0) % size;
       for (let step = 0; step < size; step++) {
@@ -774,7 +963,7 @@ function pick(
     case 'leastLoaded': {
       // Ties broken by candidate order (stable and deterministic).
       let best = eligible[0]!;
-      for (const repId of eligible) if (countOf(counts, repId) < countOf(counts, best)) best = repId;
+      for (const repId of eligible) if (countOf(units, repId) < countOf(units, best)) best = repId;
       return { kind: 'assign', repId: best };
     }
     case 'bestMatch': {
@@ -786,7 +975,7 @@ function pick(
         const score = winScore(repsById.get(repId)!, lead, sinceDay);
         scores.set(repId, score);
         // Higher score wins; ties go to the lighter load today, then to candidate order.
-        if (score > bestScore || (score === bestScore && countOf(counts, repId) < countOf(counts, best))) {
+        if (score > bestScore || (score === bestScore && countOf(units, repId) < countOf(units, best))) {
           best = repId;
           bestScore = score;
         }

@@ -124,6 +124,19 @@ const DOCS: Readonly<Record<string, readonly [title: string, description: string
   ],
   'assignment.rules[].strategy.match.region': ['Match region', "Only reps covering the lead's region."],
   'assignment.rules[].strategy.match.industry': ['Match industry', "Only reps covering the lead's industry."],
+  'assignment.rules[].strategy.match.skills': [
+    'Match skills',
+    'Only reps carrying every skill the lead needs: the name after `skill/` of each of its tags (`skill/english` needs `english`). Default false.',
+  ],
+  'assignment.rules[].strategy.requireSkills': [
+    'Required skills',
+    'Skills every candidate must carry for this rule (their `skills`), e.g. ["technical"].',
+  ],
+  'assignment.rules[].strategy.weights': [
+    'Weights',
+    'roundRobin: weight per candidate rep id, integers 1–100 (unlisted: 1; at most 10,000 in all). A rep of weight 2 gets two leads for every one of weight 1, spread out; over the first n leads with everyone free, each count stays within 1 of n × weight / total.',
+  ],
+  'assignment.rules[].strategy.weights.*': ['Weight', 'Leads per round for this rep, 1–100.'],
   'assignment.rules[].strategy.lookbackDays': [
     'Lookback days',
     'Wins older than this do not count. Default 90.',
@@ -164,6 +177,13 @@ const DOCS: Readonly<Record<string, readonly [title: string, description: string
     'When nobody is free',
     '"nextRule" (default) tries the next rule; "fallback" goes straight to the supervisor queue.',
   ],
+  'assignment.capacityWeights': [
+    'Capacity weights',
+    'Units of dailyCapacity one lead uses by intent grade, e.g. { "A": 2 }: an A lead counts 2. Unlisted grades use 1; absent, every lead uses 1.',
+  ],
+  'assignment.capacityWeights.A': ['A lead', 'Units an A lead uses, 1–100. Default 1.'],
+  'assignment.capacityWeights.B': ['B lead', 'Units a B lead uses, 1–100. Default 1.'],
+  'assignment.capacityWeights.C': ['C lead', 'Units a C lead uses, 1–100. Default 1.'],
   'assignment.fallback': [
     'Fallback',
     'Where a lead nobody can take goes: the supervisor queue (never dropped).',

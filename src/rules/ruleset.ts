@@ -99,9 +99,23 @@ const poolSchema = /* @__PURE__ */ (() =>
     repIds: z.array(id).min(1).max(RULE_SET_LIMITS.poolMembers),
   }))();
 
-/** Which lead attributes a candidate rep must cover (their `regions` / `industries` lists). */
+/**
+ * Which lead attributes a candidate rep must cover (their `regions` / `industries` lists), and
+ * `skills`: the rep must carry (in `skills`) every skill the lead needs — the name after
+ * `skill/` of each of its tags (`skill/english` needs `english`), whether a tagging rule or the
+ * source added it. A lead without such a tag needs none. @default false
+ */
 const matchFilterSchema = /* @__PURE__ */ (() =>
-  z.strictObject({ region: z.boolean().default(false), industry: z.boolean().default(false) }).optional())();
+  z
+    .strictObject({
+      region: z.boolean().default(false),
+      industry: z.boolean().default(false),
+      skills: z.boolean().optional(),
+    })
+    .optional())();
+
+/** A skill label, as reps carry them in `skills` (`technical`, `english`). */
+const skill = /* @__PURE__ */ (() => z.string().trim().min(1).max(100))();
 
 const candidatesSchema = /* @__PURE__ */ (() => ({
   /** A pool id (from the rule set's `pools`, else the team's pools). */
@@ -109,13 +123,25 @@ const candidatesSchema = /* @__PURE__ */ (() => ({
   /** Or the candidate reps inline, in preference order. */
   repIds: z.array(id).min(1).max(RULE_SET_LIMITS.poolMembers).optional(),
   match: matchFilterSchema,
+  /** Skills every candidate must carry for this rule (e.g. `["technical"]`). @default [] */
+  requireSkills: z.array(skill).min(1).max(20).optional(),
 }))();
 
 const strategySchema = /* @__PURE__ */ (() =>
   z.discriminatedUnion('type', [
     /** A fixed rep, with optional overflow reps in order when the first is unavailable. */
     z.strictObject({ type: z.literal('owner'), repId: id, overflowTo: z.array(id).max(50).default([]) }),
-    z.strictObject({ type: z.literal('roundRobin'), ...candidatesSchema }),
+    z.strictObject({
+      type: z.literal('roundRobin'),
+      ...candidatesSchema,
+      /**
+       * Weights per candidate rep id (integers 1–100; unlisted candidates weigh 1; at most 10,000
+       * in all): a rep of weight 2 gets two leads for every one of a rep of weight 1, spread out
+       * (smooth), never in bursts. Over the rule's first n leads with every candidate free, each
+       * rep's count stays within 1 of n × weight / total. @default every candidate 1
+       */
+      weights: z.record(id, z.number().int().min(1).max(100)).optional(),
+    }),
     z.strictObject({ type: z.literal('leastLoaded'), ...candidatesSchema }),
     z.strictObject({
       type: z.literal('bestMatch'),
@@ -182,10 +208,19 @@ const fallbackSchema = /* @__PURE__ */ (() =>
     supervisorId: id.optional(),
   }))();
 
+/** Units of daily capacity one lead of a grade uses (integers 1–100). */
+const capacityWeight = /* @__PURE__ */ (() => z.number().int().min(1).max(100).optional())();
+
 const assignmentSchema = /* @__PURE__ */ (() =>
   z.strictObject({
     rules: z.array(assignmentRuleSchema).max(RULE_SET_LIMITS.rulesPerSection).default([]),
     fallback: fallbackSchema.default({ type: 'supervisorQueue' }),
+    /**
+     * Units of a rep's `dailyCapacity` a lead uses by intent grade: with `{ "A": 2 }` an A lead
+     * counts 2 of a rep's 8, so a rep at 7 units takes a B lead but not an A one. Unlisted grades
+     * use 1; absent, every lead uses 1 (capacity counts leads). Explanations show units and leads.
+     */
+    capacityWeights: z.strictObject({ A: capacityWeight, B: capacityWeight, C: capacityWeight }).optional(),
   }))();
 
 /**

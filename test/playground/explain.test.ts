@@ -238,6 +238,10 @@ describe('translateReason', () => {
       ['on leave 2026-03-02..2026-03-04', '休假 2026-03-02 至 2026-03-04'],
       ['on leave 2026-03-02 14:00..2026-03-02 16:30', '休假 2026-03-02 14:00 至 2026-03-02 16:30'],
       ['off shift at 2026-03-02 13:00', '不在班（2026-03-02 13:00）'],
+      ['load 5/8 units (3 leads), this lead 2', '今日负荷 5/8 单位（3 条线索），本线索 2 单位'],
+      ['capacity 7/8 units (1 lead), this lead 2', '今日负荷已满：7/8 单位（1 条线索），本线索需 2 单位'],
+      ['weight 2 of 5', '轮询权重 2/5'],
+      ['lacks skill technical, english', '缺少技能：technical、english'],
       ['away', '暂时离开（不接新线索）'],
       ['no calendar to read shifts and partial-day leave in', '没有业务日历，无法判断班次和半天假'],
       ['region mismatch (lead 浙江; rep covers 江苏, 上海)', '地区不符（线索：浙江；负责：江苏、上海）'],
@@ -263,6 +267,9 @@ describe('translateReason', () => {
     for (const [reason, expected] of cases) expect(translateReason(reason, 'zh-CN', name)).toBe(expected);
     expect(translateReason('capacity 8/8', 'en')).toBe('at capacity (8/8)');
     expect(translateReason('off shift at 2026-03-02 13:00', 'en')).toBe('off shift at 2026-03-02 13:00');
+    expect(translateReason('capacity 7/8 units (4 leads), this lead 2', 'en')).toBe(
+      'at capacity: 7/8 units today (4 leads); this lead needs 2',
+    );
     expect(translateReason('on leave 2026-03-02 14:00..2026-03-02 16:30', 'en')).toBe(
       'on leave 2026-03-02 14:00 to 2026-03-02 16:30',
     );

@@ -233,6 +233,16 @@ export function translateReason(
     [/^off shift at (\S+ \S+)$/, (m) => r.offShift(m[1]!)],
     [/^capacity (\d+)\/(\d+)$/, (m) => r.capacity(m[1]!, m[2]!)],
     [/^load (\d+)\/(\d+)$/, (m) => r.load(m[1]!, m[2]!)],
+    [
+      /^load (\d+)\/(\d+) units \((\d+) leads?\), this lead (\d+)$/,
+      (m) => r.loadUnits(m[1]!, m[2]!, m[3]!, m[4]!),
+    ],
+    [
+      /^capacity (\d+)\/(\d+) units \((\d+) leads?\), this lead (\d+)$/,
+      (m) => r.capacityUnits(m[1]!, m[2]!, m[3]!, m[4]!),
+    ],
+    [/^weight (\d+) of (\d+)$/, (m) => r.weight(m[1]!, m[2]!)],
+    [/^lacks skill (.+)$/s, (m) => r.lacksSkill(list(m[1]!))],
     [/^region mismatch \(lead (.*); rep covers (.*)\)$/s, (m) => r.regionMismatch(m[1]!, list(m[2]!))],
     [/^industry mismatch \(lead (.*); rep covers (.*)\)$/s, (m) => r.industryMismatch(m[1]!, list(m[2]!))],
     [/^channel (.+) not handled$/s, (m) => r.channel(m[1]!)],

@@ -248,6 +248,12 @@ const zh = {
     noCalendar: '没有业务日历，无法判断班次和半天假',
     capacity: (today: string, max: string) => `今日已满（${today}/${max}）`,
     load: (today: string, max: string) => `今日已分配 ${today}/${max}`,
+    loadUnits: (units: string, max: string, leads: string, lead: string) =>
+      `今日负荷 ${units}/${max} 单位（${leads} 条线索），本线索 ${lead} 单位`,
+    capacityUnits: (units: string, max: string, leads: string, lead: string) =>
+      `今日负荷已满：${units}/${max} 单位（${leads} 条线索），本线索需 ${lead} 单位`,
+    weight: (weight: string, total: string) => `轮询权重 ${weight}/${total}`,
+    lacksSkill: (skills: string) => `缺少技能：${skills}`,
     regionMismatch: (lead: string, covers: string) => `地区不符（线索：${lead}；负责：${covers}）`,
     industryMismatch: (lead: string, covers: string) => `行业不符（线索：${lead}；负责：${covers}）`,
     channel: (channel: string) => `不处理渠道 ${channel}`,
@@ -485,6 +491,12 @@ const en: ExplainStrings = {
     noCalendar: 'no calendar to read shifts and partial-day leave in',
     capacity: (today, max) => `at capacity (${today}/${max})`,
     load: (today, max) => `${today}/${max} assigned today`,
+    loadUnits: (units, max, leads, lead) =>
+      `load ${units}/${max} units today (${leads} ${leads === '1' ? 'lead' : 'leads'}); this lead counts ${lead}`,
+    capacityUnits: (units, max, leads, lead) =>
+      `at capacity: ${units}/${max} units today (${leads} ${leads === '1' ? 'lead' : 'leads'}); this lead needs ${lead}`,
+    weight: (weight, total) => `round-robin weight ${weight} of ${total}`,
+    lacksSkill: (skills) => `lacks skills: ${skills}`,
     regionMismatch: (lead, covers) => `region mismatch (lead: ${lead}; covers: ${covers})`,
     industryMismatch: (lead, covers) => `industry mismatch (lead: ${lead}; covers: ${covers})`,
     channel: (channel) => `does not handle channel ${channel}`,
