@@ -3,6 +3,7 @@ import type { Team } from '../model/team.js';
 import type { BusinessCalendar } from '../scheduler/calendar.js';
 import { type CompiledCondition, compileCondition } from './conditions.js';
 import { CUSTOMER_FACT_NAMES, CUSTOMER_KNOWLEDGE_NAMES, LEAD_FACT_NAMES } from './facts.js';
+import { formatRuleSetPath, problemsInOnePass } from './one-pass.js';
 import {
   type AssignmentStrategy,
   type CustomerRule,
@@ -15,6 +16,8 @@ import {
   type SlaPolicy,
 } from './ruleset.js';
 import { MESSAGE_TEMPLATES } from './templates.js';
+
+export { formatRuleSetPath };
 
 /**
  * One problem found in a rule set, with the JSON path of the offending value.
@@ -237,26 +240,14 @@ export interface CompileRuleSetOptions {
   readonly calendar?: BusinessCalendar;
 }
 
-/**
- * A rule-set problem's path as {@link tryCompileRuleSet} reports it: `assignment.rules[0].when`.
- *
- * @internal
- */
-export function formatRuleSetPath(path: readonly PropertyKey[]): string {
-  let text = '';
-  for (const segment of path) {
-    if (typeof segment === 'number') text += `[${segment}]`;
-    else text += text === '' ? String(segment) : `.${String(segment)}`;
-  }
-  return text;
-}
-
 function isSlaEvent(event: string): event is SlaEvent {
   return (SLA_EVENTS as readonly string[]).includes(event);
 }
 
 /**
- * Validate and compile a rule set, or report every problem.
+ * Validate and compile a rule set, or report every problem — in one pass: the parts the schema
+ * refuses are set aside, and the rest is still checked for reference problems (unknown reps,
+ * pools, facts, templates, unreachable rules), so fixing the list does not reveal a second one.
  *
  * @returns `{ ok: true, ruleSet }` or `{ ok: false, problems }` (never throws on bad input).
  * @example
@@ -288,6 +279,27 @@ export function tryCompileRuleSet(
       ],
     };
   }
+  const first = compileOnce(input, options);
+  if (first.ok || typeof input !== 'object' || input === null || Array.isArray(input)) return first;
+  const schemaIssues = (value: unknown) => {
+    const parsed = ruleSetSchema.safeParse(value);
+    return parsed.success ? [] : parsed.error.issues;
+  };
+  if (schemaIssues(input).length === 0) return first;
+  const found = problemsInOnePass(input as Record<string, unknown>, {
+    schemaIssues,
+    compile: (value) => compileOnce(value, options),
+  });
+  for (const { path, message } of found) problems.push({ path, message });
+  return { ok: false, problems };
+}
+
+/** Validate and compile; stops at schema problems (the reference checks need a parsed rule set). */
+function compileOnce(
+  input: unknown,
+  options: CompileRuleSetOptions,
+): { ok: true; ruleSet: CompiledRuleSet } | { ok: false; problems: RuleSetProblem[] } {
+  const problems: RuleSetProblem[] = [];
   const parsed = ruleSetSchema.safeParse(input);
   if (!parsed.success) {
     for (const issue of parsed.error.issues)

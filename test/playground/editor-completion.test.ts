@@ -79,7 +79,7 @@ describe('completionsAt in a rule set', () => {
 
   it('a strategy offers the keys of its type only', () => {
     const { labels } = completeAt(edit(rulesText, '"type": "roundRobin",', '"type": "roundRobin", |'));
-    expect(labels).toEqual(['repIds', 'match']);
+    expect(labels).toEqual(['repIds', 'match', 'requireSkills', 'weights']);
     const owner = completeAt('{ "assignment": { "rules": [ { "strategy": { "type": "owner", | } } ] } }');
     expect(owner.labels).toEqual(['repId', 'overflowTo']);
   });
