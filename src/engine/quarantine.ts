@@ -5,7 +5,12 @@
  *
  * @module
  */
-import { type JsonValue, jsonRefusal, type QuarantineRecord } from '../adapters/storage/port.js';
+import {
+  type JsonValue,
+  jsonRefusal,
+  type QuarantineRecord,
+  storableText,
+} from '../adapters/storage/port.js';
 import { type Lead, parseLead } from '../model/lead.js';
 
 /** Characters of a refused payload's JSON kept in the quarantine. */
@@ -82,11 +87,14 @@ export function quarantineRecord(
     id,
     receivedAt: at,
     raw: keptPayload(raw),
-    issues: issues.map((issue) => ({ path: issue.path, message: issue.message })),
-    reason: `invalid lead: ${issues
-      .slice(0, 3)
-      .map((issue) => `${issue.path || '(root)'}: ${issue.message}`)
-      .join('; ')}${issues.length > 3 ? ` (+${issues.length - 3} more)` : ''}`,
+    // A key or value of the payload can reach a path or message: stored as text every store takes.
+    issues: issues.map((issue) => ({ path: storableText(issue.path), message: storableText(issue.message) })),
+    reason: storableText(
+      `invalid lead: ${issues
+        .slice(0, 3)
+        .map((issue) => `${issue.path || '(root)'}: ${issue.message}`)
+        .join('; ')}${issues.length > 3 ? ` (+${issues.length - 3} more)` : ''}`,
+    ),
   };
 }
 
@@ -102,8 +110,9 @@ function depthOver(value: JsonValue, limit: number): boolean {
   return false;
 }
 
+/** At most the raw limit, as text every store takes (a NUL or a lone surrogate replaced). */
 function bounded(text: string): string {
-  return text.length > QUARANTINE_RAW_LIMIT ? text.slice(0, QUARANTINE_RAW_LIMIT) : text;
+  return storableText(text.length > QUARANTINE_RAW_LIMIT ? text.slice(0, QUARANTINE_RAW_LIMIT) : text);
 }
 
 function safeString(value: unknown): string {
@@ -120,7 +129,7 @@ function safeString(value: unknown): string {
 
 function describe(error: unknown): string {
   try {
-    return error instanceof Error ? error.message || error.name : String(error);
+    return storableText(error instanceof Error ? error.message || error.name : String(error));
   } catch {
     return 'unknown error';
   }
