@@ -193,6 +193,7 @@ export {
   loadToday,
   type RuleTrace,
   recordAssignment,
+  repUnavailability,
   type ScoredWin,
 } from './rules/decide.js';
 export {

@@ -32,10 +32,12 @@ import { type CompiledRuleSet, channelsOf, type ResolvedStrategy } from '../rule
 import {
   type AssignmentDecision,
   type AssignmentState,
-  assignmentsToday,
   decideLead,
   type LeadDecision,
+  leadUnits,
+  loadToday,
   recordAssignment,
+  repUnavailability,
 } from '../rules/decide.js';
 import type { SlaEvent } from '../rules/ruleset.js';
 import { formatBehaviourSnapshot, spokenDuration, summarizeBehaviours } from '../rules/templates.js';
@@ -908,13 +910,21 @@ export function createLeadSteps(ctx: LeadStepContext) {
     }
   }
 
-  /** Daily capacity holds for claims and manual assignments too, not only for rules. */
-  function requireCapacity(repId: string, at: number, operation: string, pending: Pending): void {
+  /**
+   * Daily capacity, leave and availability hold for claims and manual assignments too, not only
+   * for rules: an away or off-shift rep is refused, and a lead uses its grade's capacity units.
+   */
+  function requireCapacity(
+    repId: string,
+    at: number,
+    operation: string,
+    pending: Pending,
+    units: number,
+  ): void {
     const rep = repsById.get(repId);
     if (rep === undefined)
       throw new EngineError('ENGINE_INVALID', `${operation}: rep "${repId}" is not in the team`);
     const current = pending.assignment ?? pending.assignmentBase;
-    const today = assignmentsToday(current, repId, localDay(at));
     if (!rep.active) throw new EngineError('EVENT_NOT_ACCEPTED', `${operation}: rep "${repId}" is inactive`);
     const day = localDay(at);
     const leave = leaveOn(rep, day);
@@ -924,10 +934,19 @@ export function createLeadSteps(ctx: LeadStepContext) {
         `${operation}: rep "${repId}" is on leave ${leave.from}..${leave.to}`,
       );
     }
-    if (today >= rep.dailyCapacity) {
+    const unavailable = repUnavailability(compiled, rep, at);
+    if (unavailable.length > 0) {
       throw new EngineError(
         'EVENT_NOT_ACCEPTED',
-        `${operation}: rep "${repId}" is at daily capacity ${today}/${rep.dailyCapacity}`,
+        `${operation}: rep "${repId}" is not available (${unavailable.join('; ')})`,
+      );
+    }
+    const load = loadToday(current, repId, day);
+    if (load + units > rep.dailyCapacity) {
+      const weighed = units === 1 ? '' : ` (this lead weighs ${units})`;
+      throw new EngineError(
+        'EVENT_NOT_ACCEPTED',
+        `${operation}: rep "${repId}" is at daily capacity ${load}/${rep.dailyCapacity}${weighed}`,
       );
     }
   }
@@ -1022,8 +1041,9 @@ export function createLeadSteps(ctx: LeadStepContext) {
       const rec = copyRecord(current);
       const pending = newEffects(assignment);
       const leadId = rec.lead.id;
+      const units = leadUnits(compiled, rec.intentGrade);
       if (event.type === 'CLAIM' || event.type === 'ASSIGN') {
-        requireCapacity(event.repId, at, event.type === 'CLAIM' ? 'claim' : 'assign', pending);
+        requireCapacity(event.repId, at, event.type === 'CLAIM' ? 'claim' : 'assign', pending, units);
       }
       if (event.type === 'CLAIM' && stateOf(rec) === 'recycled') requirePoolClaim(rec, event.repId, at, pool);
       stepMachine(leadId, rec, event, at, pending);
@@ -1032,6 +1052,7 @@ export function createLeadSteps(ctx: LeadStepContext) {
           pending.assignment ?? pending.assignmentBase,
           event.repId,
           localDay(at),
+          units,
         );
       }
       return { record: rec, effects: pending };

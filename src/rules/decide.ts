@@ -686,6 +686,28 @@ function unavailability(rep: Rep, clock: AvailabilityClock): readonly string[] {
   return next;
 }
 
+/**
+ * Why `rep` cannot take a lead at `now` by hand (a claim, a supervisor's assignment): `away`, or
+ * off shift / on partial-day leave when the lead is worked, read as rules read it. Empty: they
+ * can. Whole-day leave, `active` and capacity are checked by the caller as before.
+ *
+ * @example
+ * ```ts
+ * import { compileRuleSet, zhikongPreset } from 'leadflow';
+ * import { repUnavailability } from 'leadflow/core';
+ * const compiled = compileRuleSet(zhikongPreset.ruleSet, { team: zhikongPreset.team });
+ * repUnavailability(compiled, zhikongPreset.team.reps[0]!, Date.now()); // [] or ['away'], ['off shift at …']
+ * ```
+ */
+export function repUnavailability(
+  compiled: Pick<CompiledRuleSet, 'calendar'>,
+  rep: Rep,
+  now: number,
+): readonly string[] {
+  const timed = unavailability(rep, availabilityClock(compiled.calendar, now));
+  return rep.away === true ? ['away', ...timed] : timed;
+}
+
 const NO_REASONS: readonly string[] = /* @__PURE__ */ (() => Object.freeze([]))();
 const NO_CALENDAR: readonly string[] = /* @__PURE__ */ (() =>
   Object.freeze(['no calendar to read shifts and partial-day leave in']))();

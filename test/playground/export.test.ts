@@ -120,7 +120,10 @@ describe('reportCsv', () => {
       expect(Number(row[2])).toBe(count);
       expect(row[1]).toBe(described.policies.find((p) => p.id === policyId)!.description ?? policyId);
     }
-    expect(sections.get(s.titles.departments)!.rows).toEqual([]);
+    // The opportunities' department tasks (all three start with the opportunity), one row each.
+    const departments = sections.get(s.titles.departments)!.rows;
+    expect(departments.map((row) => row[0])).toEqual(result.report.departments.map((d) => d.department));
+    expect(departments.map((row) => Number(row[2]))).toEqual(result.report.departments.map((d) => d.created));
   });
 
   it('quotes a description with a comma and a quote, and keeps formulas as text', () => {
