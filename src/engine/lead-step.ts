@@ -504,6 +504,11 @@ export function createLeadSteps(ctx: LeadStepContext) {
       default:
         record(pending, leadId, type, at, { reason: context.reason });
     }
+    feedSla(leadId, rec, type, at, pending);
+  }
+
+  /** Tell the lead's SLA clocks of an event (they may start, stop, pause or resume on it). */
+  function feedSla(leadId: string, rec: MutableRecord, type: SlaEvent, at: number, pending: Pending): void {
     if (compiled.sla.policies.length === 0) return;
     const step = slaOnEvent(rec.sla, { type, at }, slaContext(leadId));
     rec.sla = step.state;
@@ -669,6 +674,7 @@ export function createLeadSteps(ctx: LeadStepContext) {
       expiresAt,
       escalatedTo: to,
     });
+    feedSla(leadId, rec, 'lead.offerExpired', at, pending);
     if (onExpiry.escalateTo === 'none') return;
     const supervisor = team.supervisors.find((s) => s.id === to[0]);
     const payload = message(

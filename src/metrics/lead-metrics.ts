@@ -33,6 +33,12 @@ export interface LeadMetrics {
    * per state, and the worst five.
    */
   readonly stalled: StalledLeads;
+  /**
+   * The lead pool (公海): returns to it (`lead.recycled`, an SLA `returnToPool`, a rep giving a
+   * lead up, an ended incubation), claims from it (assigned by `pool`), and the leads waiting in
+   * it at `asOf`, for leads received in the window.
+   */
+  readonly pool: { readonly returned: number; readonly claimed: number; readonly waiting: number };
   /** Arrival → assignment, in business ms. */
   readonly assignmentTime: DurationStats;
   /** Arrival → first follow-up, in wall ms. */
@@ -246,6 +252,7 @@ export function leadArrivedAt(event: StoredEvent): number {
 export function leadMetricsFold(options: LeadMetricsOptions): LeadMetricsFold {
   const leads = new Map<string, LeadTimeline>();
   const breaches = new Map<string, number>();
+  const pool = { returned: 0, claimed: 0 };
   const add = (event: StoredEvent): void => {
     if (event.kind !== 'lead') return;
     const data = (event.data ?? {}) as Record<string, unknown>;
@@ -267,6 +274,7 @@ export function leadMetricsFold(options: LeadMetricsOptions): LeadMetricsFold {
     switch (event.type) {
       case 'lead.assigned': {
         const repId = typeof data.repId === 'string' ? data.repId : undefined;
+        if (data.by === 'pool') pool.claimed++;
         if (lead.assignedAt === undefined) {
           lead.assignedAt = event.at;
           lead.firstOwnerId = repId;
@@ -301,6 +309,7 @@ export function leadMetricsFold(options: LeadMetricsOptions): LeadMetricsFold {
       case 'lead.recycled':
         // Back in the pool (公海): nobody owns it until someone claims it.
         delete lead.currentOwnerId;
+        pool.returned++;
         enter(lead, 'recycled', event.at);
         break;
       case 'lead.handedOver':
@@ -317,7 +326,7 @@ export function leadMetricsFold(options: LeadMetricsOptions): LeadMetricsFold {
       }
     }
   };
-  return { add, timelines: leads, finish: () => finishLeadMetrics(leads, breaches, options) };
+  return { add, timelines: leads, finish: () => finishLeadMetrics(leads, breaches, pool, options) };
 }
 
 /** Move a lead's state; the dwell restarts only when the state changes, and a closed lead stays. */
@@ -347,6 +356,7 @@ export function computeLeadMetrics(events: readonly StoredEvent[], options: Lead
 function finishLeadMetrics(
   leads: ReadonlyMap<string, LeadTimeline>,
   breaches: ReadonlyMap<string, number>,
+  pool: { readonly returned: number; readonly claimed: number },
   options: LeadMetricsOptions,
 ): LeadMetrics {
   const { calendar, targets, asOf } = options;
@@ -466,6 +476,10 @@ function finishLeadMetrics(
     unassignedOver24h,
     notFollowedUpOver72h,
     stalled: { afterMs: stalledAfter, count: stalled.length, byState, top5: stalled.slice(0, 5) },
+    pool: {
+      ...pool,
+      waiting: [...leads.values()].filter((lead) => !lead.closed && lead.state === 'recycled').length,
+    },
     assignmentTime: durationStats(assignmentTimes),
     firstTouchTime: durationStats(touchTimes),
     ingestionGap: durationStats(ingestionGaps),

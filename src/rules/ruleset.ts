@@ -237,6 +237,7 @@ export const SLA_EVENTS = [
   'lead.qualified',
   'lead.queued',
   'lead.offered',
+  'lead.offerExpired',
   'lead.assigned',
   'lead.opened',
   'lead.followedUp',

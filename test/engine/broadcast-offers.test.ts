@@ -332,3 +332,32 @@ describe('property: messages = offered reps; escalation iff nobody claimed befor
     );
   });
 });
+
+describe('an expired offer is an SLA event', () => {
+  it('a policy can start on lead.offerExpired: after an unclaimed offer, the fall-through assignment is timed', async () => {
+    const policy = {
+      id: 'assign-after-unclaimed',
+      description: '抢单超时后 5 分钟内完成分配',
+      entity: 'lead' as const,
+      startOn: ['lead.offerExpired'],
+      stopOn: ['lead.assigned', 'lead.queued'],
+      target: '5m',
+      clock: 'business' as const,
+      onBreach: [{ type: 'escalate' as const, to: 'supervisor' as const }],
+    };
+    const ruleSet = zhikongWith(
+      {},
+      { sla: { policies: [...(zhikongPreset.ruleSet.sla?.policies ?? []), policy] } },
+    );
+    const { engine } = setup({ ruleSet, start: '2026-03-02T10:00:00' });
+    const leadId = await tender(engine, OFFERED_AT);
+    await engine.advanceTo(DEADLINE + MIN);
+    const outcomes = await engine.storage.readEvents({
+      entityId: leadId,
+      types: ['sla.met', 'sla.breached'],
+    });
+    expect(outcomes.filter((e) => (e.data as { policyId: string }).policyId === policy.id)).toEqual([
+      expect.objectContaining({ type: 'sla.met', at: DEADLINE }),
+    ]);
+  });
+});

@@ -147,7 +147,9 @@ describe('claiming from the pool', () => {
   it('any rep claims a pooled lead; the claim is logged as by the pool', async () => {
     const context = setup({ ruleSet: ladder() });
     const leadId = await inPool(context);
+    expect((await context.engine.leadMetrics()).pool).toEqual({ returned: 1, claimed: 0, waiting: 1 });
     const record = await context.engine.claim(leadId, 'rep-b');
+    expect((await context.engine.leadMetrics()).pool).toEqual({ returned: 1, claimed: 1, waiting: 0 });
     expect(record.machine.context).toMatchObject({ ownerId: 'rep-b', assignedBy: 'pool' });
     const events = await context.engine.storage.readEvents({
       entityId: leadId,
