@@ -17,6 +17,7 @@ export {
   type LeadStepEffects,
   type LeadStepResult,
   type LeadSteps,
+  type PoolClaimContext,
   TERMINAL_LEAD_STATES,
 } from './engine/lead-step.js';
 export {

@@ -31,6 +31,7 @@ import type { EngineErrorCode } from './engine/errors.js';
  *   code === 'LEAD_NOT_FOUND' || code === 'NOT_FOUND' ? 404 : code === 'STORAGE_UNAVAILABLE' ? 503 : 400;
  * const status = (error: unknown) => (error instanceof LeadflowError ? httpStatus(error.code) : 500);
  * ```
+ * @category Errors
  */
 export type LeadflowErrorCode =
   | 'CALENDAR_INVALID'
@@ -60,6 +61,7 @@ export type LeadflowErrorCode =
  *   if (error instanceof LeadflowError) console.error(error.code, error.message);
  * }
  * ```
+ * @category Errors
  */
 export class LeadflowError extends Error {
   /**
@@ -84,6 +86,7 @@ export class LeadflowError extends Error {
  * import { CalendarError, chinaCalendar } from 'leadflow';
  * try { chinaCalendar({ years: [2031] }); } catch (e) { if (e instanceof CalendarError) console.log(e.code); }
  * ```
+ * @category Errors
  */
 export class CalendarError extends LeadflowError {
   declare readonly code: 'CALENDAR_INVALID';
@@ -102,6 +105,7 @@ export class CalendarError extends LeadflowError {
  * const clock = createVirtualClock(1_000);
  * try { clock.advanceTo(0); } catch (e) { if (e instanceof ClockError) console.log(e.message); }
  * ```
+ * @category Errors
  */
 export class ClockError extends LeadflowError {
   declare readonly code: 'CLOCK_INVALID';
@@ -119,6 +123,7 @@ export class ClockError extends LeadflowError {
  * import { RecurrenceError, occurrences } from 'leadflow';
  * try { occurrences('FREQ=SOMETIMES', opts); } catch (e) { if (e instanceof RecurrenceError) console.log(e.message); }
  * ```
+ * @category Errors
  */
 export class RecurrenceError extends LeadflowError {
   declare readonly code: 'RECURRENCE_INVALID';
@@ -136,6 +141,7 @@ export class RecurrenceError extends LeadflowError {
  * import { TimerError, createTimerQueue } from 'leadflow';
  * try { createTimerQueue().schedule({ key: '', dueAt: 0 }); } catch (e) { if (e instanceof TimerError) console.log(e.message); }
  * ```
+ * @category Errors
  */
 export class TimerError extends LeadflowError {
   declare readonly code: 'TIMER_INVALID';

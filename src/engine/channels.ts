@@ -31,6 +31,7 @@ import { createSendPacer, type PacedDestination, type SendPacer, sendLimitProble
  * import type { DigestOptions } from 'leadflow';
  * const digest: DigestOptions = { windowMs: 5 * 60_000, maxRows: 15 };
  * ```
+ * @category Engine
  */
 export interface DigestOptions {
   /** The window (ms, ≥ 1000). */
@@ -53,6 +54,7 @@ export interface DigestOptions {
  *   digest: { windowMs: 60_000 },
  * };
  * ```
+ * @category Engine
  */
 export interface ChannelOptions {
   /** The notifier that delivers the channel. */
@@ -112,6 +114,7 @@ export interface ChannelOptions {
  * import type { LinkBuilder } from 'leadflow';
  * const links: LinkBuilder = ({ kind, id }) => `https://crm.example.com/${kind}s/${encodeURIComponent(id)}`;
  * ```
+ * @category Engine
  */
 export type LinkBuilder = (target: {
   readonly kind: 'lead' | 'opportunity' | 'task' | 'customer';
@@ -126,6 +129,7 @@ export type LinkBuilder = (target: {
  * import type { ResolvedChannel } from 'leadflow';
  * const paced = (channel: ResolvedChannel) => channel.limits.length > 0 || channel.channelLimits.length > 0;
  * ```
+ * @category Engine
  */
 export interface ResolvedChannel {
   readonly name: string;
@@ -149,6 +153,7 @@ export interface ResolvedChannel {
  * import type { RoutedMessage } from 'leadflow';
  * const missing = (routed: RoutedMessage) => routed.unresolved.map((u) => `${u.recipient}: ${u.reason}`);
  * ```
+ * @category Engine
  */
 export interface RoutedMessage {
   readonly channel: ResolvedChannel;
@@ -171,6 +176,7 @@ export interface RoutedMessage {
  * import type { OutboxRouting } from 'leadflow';
  * const hasChannel = (routing: OutboxRouting, name: string) => routing.channel(name) !== undefined;
  * ```
+ * @category Engine
  */
 export interface OutboxRouting {
   /** The channel setup of `name`, if the routing has one. */
@@ -209,6 +215,7 @@ export interface OutboxRouting {
  *   fallbacks: new Map([['wecom', ['sms']]]),
  * });
  * ```
+ * @category Engine
  */
 export interface OutboxRoutingOptions {
   readonly channels: Readonly<Record<string, ChannelOptions | Notifier>>;
@@ -395,6 +402,7 @@ function targetOf(data: JsonValue | undefined): Parameters<LinkBuilder>[0] | und
  * const routing = createOutboxRouting({ channels: { wecom: memoryNotifier() }, team: zhikongPreset.team });
  * await deliverOutbox({ storage: memoryStorage(), notifier: () => undefined, now: Date.now(), routing });
  * ```
+ * @category Engine
  */
 export function createOutboxRouting(options: OutboxRoutingOptions): OutboxRouting {
   const channels = new Map<string, ResolvedChannel>();

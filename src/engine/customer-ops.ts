@@ -42,7 +42,11 @@ import type { Attempt, Plan } from './unit-of-work.js';
 /** How far up a parent chain the group-tree check walks (real group trees are a few levels). */
 const MAX_GROUP_DEPTH = 64;
 
-/** What the customer operations need from the engine. */
+/**
+ * What the customer operations need from the engine.
+ *
+ * @category Engine
+ */
 export interface CustomerOpsContext {
   readonly storage: StorageAdapter;
   readonly repo: Repository;
@@ -65,6 +69,7 @@ export interface CustomerOpsContext {
  * const customers = createCustomerOperations({ storage, repo, compiled, team, repsById, calendar, localDay, knowledge, committed });
  * await unitOfWork.run('upsertCustomer', '', undefined, (attempt) => customers.upsert(input, attempt));
  * ```
+ * @category Engine
  */
 export function createCustomerOperations(ctx: CustomerOpsContext) {
   const { storage, repo, compiled } = ctx;

@@ -24,17 +24,29 @@ import { resolveRecipients } from './recipients.js';
 import { renderTemplate } from './templates.js';
 import type { CustomerFinding, CustomerRecord } from './types.js';
 
-/** The durable timer of a customer's daily review. */
+/**
+ * The durable timer of a customer's daily review.
+ *
+ * @category Engine
+ */
 export const CUSTOMER_REVIEW_TIMER = 'engine:customerReview';
 
-/** What the engine needs to render and address a review's findings. */
+/**
+ * What the engine needs to render and address a review's findings.
+ *
+ * @category Engine
+ */
 export interface ReviewContext {
   readonly compiled: CompiledRuleSet;
   readonly team: Team;
   readonly repsById: ReadonlyMap<string, Rep>;
 }
 
-/** What a review logs, sends and keeps. */
+/**
+ * What a review logs, sends and keeps.
+ *
+ * @category Engine
+ */
 export interface ReviewPlan {
   readonly events: EventInput[];
   readonly outbox: OutboxEnqueue[];
@@ -56,6 +68,7 @@ export interface ReviewPlan {
  * const plan = reviewPlan(ctx, record, evaluateCustomerRules(compiled, record.customer, now), members, now, '2026-06-01');
  * plan.events.length; // the findings that are new since the last review
  * ```
+ * @category Engine
  */
 export function reviewPlan(
   ctx: ReviewContext & { readonly calendar: BusinessCalendar },
@@ -163,6 +176,7 @@ function findingMessages(
  * ```ts
  * nextDailyReview(Date.parse('2026-03-06T10:00:00+08:00'), '09:00', calendar); // Monday 9 March 09:00
  * ```
+ * @category Engine
  */
 export function nextDailyReview(at: number, time: string, calendar: BusinessCalendar): number {
   const [hour, minute] = time.split(':').map(Number) as [number, number];
@@ -175,6 +189,7 @@ export function nextDailyReview(at: number, time: string, calendar: BusinessCale
 /**
  * Whether a customer gets a daily review: the rule set asks for one (`customers.dailyReviewAt`),
  * and there is something that ages — a customer rule and history to read, or a group to compare.
+ * @category Engine
  */
 export function wantsDailyReview(compiled: CompiledRuleSet, customer: Customer): boolean {
   if (compiled.source.customers.dailyReviewAt === null) return false;
@@ -188,6 +203,7 @@ export function wantsDailyReview(compiled: CompiledRuleSet, customer: Customer):
 /**
  * (Re)arm a customer's daily review timer after a write at `at`, or `undefined` when it gets
  * none. The generation tells a superseded firing from the current one.
+ * @category Engine
  */
 export function reviewTimer(
   compiled: CompiledRuleSet,
@@ -211,7 +227,11 @@ export function reviewTimer(
   };
 }
 
-/** A reviewed customer: the record to store and what the review logs, sends and schedules. */
+/**
+ * A reviewed customer: the record to store and what the review logs, sends and schedules.
+ *
+ * @category Engine
+ */
 export interface ReviewedCustomer {
   readonly record: CustomerRecord;
   readonly events: EventInput[];
@@ -231,6 +251,7 @@ export interface ReviewedCustomer {
  * ```ts
  * const reviewed = reviewCustomerRecord({ compiled, team, repsById, calendar }, record, effects, members, now, day, true);
  * ```
+ * @category Engine
  */
 export function reviewCustomerRecord(
   ctx: ReviewContext & { readonly calendar: BusinessCalendar },
@@ -270,7 +291,11 @@ export function reviewCustomerRecord(
   };
 }
 
-/** Whether an upsert changed what the customer rules read of the history. */
+/**
+ * Whether an upsert changed what the customer rules read of the history.
+ *
+ * @category Engine
+ */
 export function historyChanged(before: Customer | undefined, after: Customer): boolean {
   if (before === undefined) return true;
   return (

@@ -23,6 +23,7 @@ import type { Plan } from './unit-of-work.js';
 /**
  * Validate a customer. A USCC failing GB 32100 is a `CUSTOMER_INVALID` error naming the rule, or
  * a warning when the rule set allows pilot-era codes.
+ * @category Engine
  */
 export function parseCustomerInput(
   input: unknown,
@@ -61,14 +62,22 @@ export function parseCustomerInput(
   );
 }
 
-/** The customer-master checks a rule set can make mandatory (`customers.*`). */
+/**
+ * The customer-master checks a rule set can make mandatory (`customers.*`).
+ *
+ * @category Engine
+ */
 export interface CustomerMasterRules {
   readonly requireUscc: boolean;
   readonly requireRegisteredAddress: boolean;
   readonly checkGroupTree: boolean;
 }
 
-/** What the group-tree check knows of a customer's parent chain (nearest first). */
+/**
+ * What the group-tree check knows of a customer's parent chain (nearest first).
+ *
+ * @category Engine
+ */
 export interface ParentChain {
   /** The parent's record, or undefined when `parentId` names no customer in the master. */
   readonly parent: Customer | undefined;
@@ -86,6 +95,7 @@ export interface ParentChain {
  * ```ts
  * const { customer } = applyMasterRules(input, [], false, rules, { parent, ancestorIds });
  * ```
+ * @category Engine
  */
 export function applyMasterRules(
   customer: Customer,
@@ -139,6 +149,7 @@ export function applyMasterRules(
  * A customer with history entries added (each list checked by the customer schema; a receivable
  * whose invoice is recorded replaces it). Throws `CUSTOMER_INVALID` naming the entry, e.g.
  * `renewals[2].outcome: …` (indexes count in the list as stored after the addition).
+ * @category Engine
  */
 export function withHistory(
   customer: Customer,
@@ -175,7 +186,11 @@ export function withHistory(
   return parseCustomerInput(next, allowPilotUscc).customer;
 }
 
-/** Someone entered an existing customer again: count it on the existing record. */
+/**
+ * Someone entered an existing customer again: count it on the existing record.
+ *
+ * @category Engine
+ */
 export function duplicateEntryPlan(
   existing: Loaded<CustomerRecord> & { readonly id: string },
   matchedOn: 'uscc' | 'phone' | 'email',
@@ -220,6 +235,7 @@ export function duplicateEntryPlan(
  * the same USCC at once cannot both create it. With `reviewed` (the history changed), the
  * review's record, events, messages and timer go into the same commit; otherwise the previous
  * findings and daily review are kept.
+ * @category Engine
  */
 export function upsertPlan(
   customer: Customer,
@@ -271,7 +287,11 @@ export function upsertPlan(
   };
 }
 
-/** A parent → subsidiaries tree of a group's customers (a parent cycle in the data cannot loop). */
+/**
+ * A parent → subsidiaries tree of a group's customers (a parent cycle in the data cannot loop).
+ *
+ * @category Engine
+ */
 export function groupTree(groupId: string, customers: readonly Customer[]): CustomerGroup {
   const byParent = new Map<string, Customer[]>();
   const inGroup = new Set(customers.map((customer) => customer.id));
@@ -292,7 +312,11 @@ export function groupTree(groupId: string, customers: readonly Customer[]): Cust
   return { groupId, roots: roots.map(node), size: customers.length };
 }
 
-/** Every customer of a group tree, parents first. */
+/**
+ * Every customer of a group tree, parents first.
+ *
+ * @category Engine
+ */
 export function groupMembers(group: CustomerGroup): Customer[] {
   const flatten = (node: CustomerGroupNode): Customer[] => [node.customer, ...node.children.flatMap(flatten)];
   return group.roots.flatMap(flatten);

@@ -28,6 +28,7 @@ import { EngineError } from './errors.js';
  * import type { RedeliverResult } from 'leadflow';
  * const say = (r: RedeliverResult) => (r.status === 'enqueued' ? `sent again as ${r.copyId}` : r.status);
  * ```
+ * @category Engine
  */
 export type RedeliverResult =
   | { readonly status: 'enqueued' | 'pending'; readonly copyId: string }
@@ -42,6 +43,7 @@ export type RedeliverResult =
  * import type { RedeliverOptions } from 'leadflow';
  * const options: RedeliverOptions = { channel: 'sms' }; // WeCom is still down: send it by SMS
  * ```
+ * @category Engine
  */
 export interface RedeliverOptions {
   /** Send the copy on another channel. @default the dead letter's channel */
@@ -100,6 +102,7 @@ async function copiesOf(storage: Pick<StorageAdapter, 'listOutbox'>, id: string)
  * import { listDeadLetters } from 'leadflow';
  * for (const m of await listDeadLetters(storage, { limit: 50 })) console.log(m.id, m.channel, m.lastError);
  * ```
+ * @category Engine
  */
 export function listDeadLetters(
   storage: Pick<StorageAdapter, 'listOutbox'>,
@@ -118,6 +121,7 @@ export function listDeadLetters(
  * const result = await redeliver(storage, 'lead-0000001:unassigned-15m:0:breach:sms:supervisor', Date.now());
  * // { status: 'enqueued', copyId: 'lead-0000001:unassigned-15m:0:breach:sms:supervisor~1' }
  * ```
+ * @category Engine
  */
 export async function redeliver(
   storage: Pick<StorageAdapter, 'listOutbox' | 'commit'>,

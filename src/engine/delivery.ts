@@ -21,7 +21,11 @@ import {
 } from './outbox.js';
 import type { DeliveryOptions } from './types.js';
 
-/** What {@link EngineDelivery.deliver} reports. */
+/**
+ * What {@link EngineDelivery.deliver} reports.
+ *
+ * @category Engine
+ */
 export interface DeliveryCounts {
   readonly sent: number;
   readonly retried: number;
@@ -73,7 +77,11 @@ function tellOutcome(
 const DEFAULT_BATCH = 100;
 const DEFAULT_DELIVERY_LEASE_MS = 5 * 60_000;
 
-/** A notifier that accepts and drops everything: what `notifier: 'dropAll'` asks for. */
+/**
+ * A notifier that accepts and drops everything: what `notifier: 'dropAll'` asks for.
+ *
+ * @category Engine
+ */
 export const dropAllNotifier: Notifier = /* @__PURE__ */ (() =>
   Object.freeze({
     name: 'dropAll',
@@ -89,6 +97,7 @@ export const dropAllNotifier: Notifier = /* @__PURE__ */ (() =>
  * delivery.enqueued(); // after a commit with outbox messages: a round starts in the background
  * await delivery.deliver(); // wait for a full round
  * ```
+ * @category Engine
  */
 export function createDelivery(options: {
   readonly storage: StorageAdapter;

@@ -16,6 +16,7 @@ import type { Team } from '../model/team.js';
  * import type { ContactField } from 'leadflow';
  * const sms: ContactField = 'mobile';
  * ```
+ * @category Engine
  */
 export type ContactField = 'wecomId' | 'mobile' | 'email' | 'dingtalkUserId' | 'feishuOpenId' | 'phone';
 
@@ -27,6 +28,7 @@ export type ContactField = 'wecomId' | 'mobile' | 'email' | 'dingtalkUserId' | '
  * import { CONTACT_FIELDS } from 'leadflow';
  * CONTACT_FIELDS.includes('mobile'); // true
  * ```
+ * @category Engine
  */
 export const CONTACT_FIELDS: readonly ContactField[] = /* @__PURE__ */ (() =>
   Object.freeze(['wecomId', 'mobile', 'email', 'dingtalkUserId', 'feishuOpenId', 'phone']))();
@@ -39,6 +41,7 @@ export const CONTACT_FIELDS: readonly ContactField[] = /* @__PURE__ */ (() =>
  * import type { AddressLookup } from 'leadflow';
  * const show = (r: AddressLookup) => ('address' in r ? r.address : `unreachable: ${r.reason}`);
  * ```
+ * @category Engine
  */
 export type AddressLookup = { readonly address: string } | { readonly reason: string };
 
@@ -51,6 +54,7 @@ export type AddressLookup = { readonly address: string } | { readonly reason: st
  * const directory = createRecipientDirectory(zhikongPreset.team);
  * directory.address('rep-a', ['wecomId']); // { address: 'ZhangWei' } or { reason: 'rep-a (张伟) has no wecomId …' }
  * ```
+ * @category Engine
  */
 export interface RecipientDirectory {
   /** The name of a person of the team, or `undefined`. */
@@ -84,6 +88,7 @@ function mobileOf(raw: string): string | undefined {
  * directory.address('rep-a', ['mobile']); // { address: '13800138000' }
  * directory.address('rep-a', ['email']); // { reason: 'rep-a (张伟) has no email in the team's contacts' }
  * ```
+ * @category Engine
  */
 export function createRecipientDirectory(
   team: Pick<Team, 'reps' | 'supervisors' | 'staff'>,

@@ -51,6 +51,7 @@ type Emit = LeadStepResult['effects']['emits'][number];
  * await engine.ingest({ receivedAt: clock.now(), channel: 'website_form', company: { name: '苏州精工', region: '江苏', industry: '汽车零部件', park: '苏州工业园区' }, contact: { name: '刘', phone: '13800000000' }, need: '产线自动化改造' });
  * await engine.advanceTo(clock.now() + 3_600_000);
  * ```
+ * @category Engine
  */
 export function createEngine(options: EngineOptions): Engine {
   const team = parseTeamOnce(options.team);

@@ -12,6 +12,7 @@ import { LeadflowError } from '../errors.js';
  *   if (e instanceof EngineError && e.code === 'EVENT_NOT_ACCEPTED') console.log(e.message);
  * }
  * ```
+ * @category Engine
  */
 export class EngineError extends LeadflowError {
   declare readonly code: EngineErrorCode;
@@ -39,6 +40,7 @@ export class EngineError extends LeadflowError {
  * import type { EngineErrorCode } from 'leadflow';
  * const retryable = (code: EngineErrorCode) => code === 'ENGINE_CONTENDED';
  * ```
+ * @category Engine
  */
 export type EngineErrorCode =
   | 'LEAD_NOT_FOUND'

@@ -11,6 +11,7 @@ import type { AssignmentDecision } from '../rules/decide.js';
  * import type { EngineEvents } from 'leadflow';
  * const onAssigned = (event: EngineEvents['lead.assigned']) => console.log(event.leadId, event.repId);
  * ```
+ * @category Engine
  */
 export interface EngineEvents {
   'lead.received': {

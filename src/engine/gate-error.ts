@@ -11,6 +11,7 @@ import { EngineError } from './errors.js';
  * import type { GateMissingField } from 'leadflow';
  * const hint = (m: GateMissingField) => (m.reason === 'missing' ? `请填写${m.label}` : m.message);
  * ```
+ * @category Engine
  */
 export interface GateMissingField {
   readonly field: string;
@@ -37,6 +38,7 @@ export interface GateMissingField {
  *   ],
  * };
  * ```
+ * @category Engine
  */
 export interface GateNotMetDetails {
   readonly opportunityId: string;
@@ -70,6 +72,7 @@ export interface GateNotMetDetails {
  *   }
  * }
  * ```
+ * @category Engine
  */
 export class GateNotMetError extends EngineError implements GateNotMetDetails {
   declare readonly code: 'GATE_NOT_MET';

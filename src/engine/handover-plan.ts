@@ -35,7 +35,11 @@ import type { CustomerRecord } from './types.js';
 import type { Plan } from './unit-of-work.js';
 import type { OpportunityRecord, TaskRecord, WorkSteps } from './work-steps.js';
 
-/** Everything a rep owns, as loaded (with ids); opportunities carry their customer's group. */
+/**
+ * Everything a rep owns, as loaded (with ids); opportunities carry their customer's group.
+ *
+ * @category Engine
+ */
 export interface OwnedItems {
   readonly leads: readonly (Loaded<LeadRecord> & { readonly id: string })[];
   readonly customers: readonly (Loaded<CustomerRecord> & { readonly id: string })[];
@@ -46,7 +50,11 @@ export interface OwnedItems {
   readonly tasks: readonly (Loaded<TaskRecord> & { readonly id: string })[];
 }
 
-/** Load everything `repId` owns (opportunities with their customer's group). */
+/**
+ * Load everything `repId` owns (opportunities with their customer's group).
+ *
+ * @category Engine
+ */
 export async function ownedBy(
   repo: Repository,
   repId: string,
@@ -73,7 +81,11 @@ export async function ownedBy(
   };
 }
 
-/** What the handover step needs besides the items. */
+/**
+ * What the handover step needs besides the items.
+ *
+ * @category Engine
+ */
 export interface HandoverContext {
   readonly compiled: CompiledRuleSet;
   readonly team: Team;
@@ -82,7 +94,11 @@ export interface HandoverContext {
   readonly work: WorkSteps;
 }
 
-/** Check the arguments of a handover before anything is loaded. */
+/**
+ * Check the arguments of a handover before anything is loaded.
+ *
+ * @category Engine
+ */
 export function checkHandover(
   repsById: ReadonlyMap<string, Rep>,
   fromRepId: string,
@@ -103,6 +119,7 @@ export function checkHandover(
  * Plan the handover: open leads go to `to` (or are re-assigned without the departing rep, using
  * no capacity), customers follow, opportunities and open tasks follow their lead's new owner or
  * the target. Throws `HANDOVER_UNPLACED` listing what cannot be placed.
+ * @category Engine
  */
 export function handoverPlan(
   ctx: HandoverContext,

@@ -6,6 +6,7 @@
  * ```ts
  * const row: HandoverRow = { kind: 'lead', id: 'lead-1', name: '苏州精工', state: 'contacted', from: 'rep-a', to: 'rep-b', access: 'rep-b:owner;sup-wang:read' };
  * ```
+ * @category Engine
  */
 export interface HandoverRow {
   readonly kind: 'lead' | 'customer' | 'opportunity' | 'task';
@@ -26,6 +27,7 @@ export interface HandoverRow {
  * const result = await engine.handover('rep-a', 'rep-b');
  * writeFileSync('handover.csv', result.csv);
  * ```
+ * @category Engine
  */
 export interface HandoverResult {
   readonly fromRepId: string;
@@ -49,6 +51,7 @@ function csvField(value: string): string {
  * handoverCsv([{ kind: 'lead', id: 'l1', name: 'A, Inc', state: 'assigned', from: 'a', to: 'b', access: 'b:owner' }]);
  * // 'kind,id,name,state,from,to,access\r\nlead,l1,"A, Inc",assigned,a,b,b:owner\r\n'
  * ```
+ * @category Engine
  */
 export function handoverCsv(rows: readonly HandoverRow[]): string {
   const lines = [

@@ -36,7 +36,11 @@ import type { Attempt, Plan } from './unit-of-work.js';
 
 type Emit = LeadStepResult['effects']['emits'][number];
 
-/** What the lead operations need from the engine. */
+/**
+ * What the lead operations need from the engine.
+ *
+ * @category Engine
+ */
 export interface LeadOpsContext {
   readonly storage: StorageAdapter;
   readonly repo: Repository;
@@ -47,7 +51,11 @@ export interface LeadOpsContext {
   readonly tell: <K extends keyof EngineEvents>(name: K, payload: EngineEvents[K]) => void;
 }
 
-/** The generated id of lead number `n`. */
+/**
+ * The generated id of lead number `n`.
+ *
+ * @category Engine
+ */
 export function leadIdOf(n: number): string {
   return `lead-${n.toString().padStart(7, '0')}`;
 }
@@ -60,6 +68,7 @@ export function leadIdOf(n: number): string {
  * const leads = createLeadOperations({ storage, repo, steps, committed, tell });
  * const result = await unitOfWork.run('ingest', '', undefined, (attempt) => leads.ingest(payload, attempt));
  * ```
+ * @category Engine
  */
 export function createLeadOperations(ctx: LeadOpsContext) {
   const { storage, repo, steps } = ctx;

@@ -57,6 +57,7 @@ import { machineTimerOps, slaFiredTimer, slaTimerOps, type TimerOp, type Without
  * const record = await engine.getLead('lead-1');
  * record?.machine.value; // 'assigned'
  * ```
+ * @category Engine
  */
 export interface LeadRecord {
   /** The lead as received, with the id the engine gave it. */
@@ -85,6 +86,7 @@ export interface LeadRecord {
  * import type { DispatchableLeadEvent } from 'leadflow';
  * const event: DispatchableLeadEvent = { type: 'OPEN', repId: 'rep-a' };
  * ```
+ * @category Engine
  */
 export type DispatchableLeadEvent = WithoutAt<LeadEvent>;
 
@@ -97,6 +99,7 @@ export type DispatchableLeadEvent = WithoutAt<LeadEvent>;
  * ```ts
  * const followUp: FollowUpRequest = { status: '已报价', nextAction: '跟进报价反馈', outcome: 'quoted' };
  * ```
+ * @category Engine
  */
 export interface FollowUpRequest {
   readonly status?: string;
@@ -116,6 +119,7 @@ export interface FollowUpRequest {
  * const { record, effects } = steps.apply(record, { type: 'OPEN', repId: 'rep-a' }, now, assignment);
  * effects.events.map((e) => e.type); // ['lead.opened', 'sla.met']
  * ```
+ * @category Engine
  */
 export interface LeadStepEffects {
   readonly events: EventInput[];
@@ -141,6 +145,7 @@ type MutableRecord = { -readonly [K in keyof LeadRecord]: LeadRecord[K] };
  * const result: LeadStepResult = steps.fire(record, timer, now, assignment);
  * if (result.stale) console.log('timer superseded');
  * ```
+ * @category Engine
  */
 export interface LeadStepResult {
   readonly record: LeadRecord;
@@ -157,6 +162,7 @@ export interface LeadStepResult {
  * ```ts
  * const steps = createLeadSteps({ compiled, team, calendar, stepper: createStepper(leadMachine), localDay, trace: true });
  * ```
+ * @category Engine
  */
 export interface LeadStepContext {
   readonly compiled: CompiledRuleSet;
@@ -179,6 +185,7 @@ export interface LeadStepContext {
  * import { TERMINAL_LEAD_STATES } from 'leadflow/core';
  * TERMINAL_LEAD_STATES.has('converted'); // true
  * ```
+ * @category Engine
  */
 export const TERMINAL_LEAD_STATES: ReadonlySet<string> = /* @__PURE__ */ (() =>
   new Set(['converted', 'disqualified', 'merged']))();
@@ -223,6 +230,7 @@ function newEffects(assignmentBase: AssignmentState): Pending {
  * ```ts
  * const timers = collapseTimers(result.effects); // { schedule, cancel, complete } for storage.commit
  * ```
+ * @category Engine
  */
 export function collapseTimers(effects: Pick<LeadStepEffects, 'timerOps' | 'completed'>): {
   schedule: TimerRecord[];
@@ -283,6 +291,7 @@ export function sameLookups(a: LeadRecord, b: LeadRecord): boolean {
  * ```ts
  * dedupeKeys(lead); // ['uscc:91350100M000100Y43', 'phone:13800000000']
  * ```
+ * @category Engine
  */
 export function dedupeKeys(lead: Lead): string[] {
   const keys: string[] = [];
@@ -305,6 +314,7 @@ export function dedupeKeys(lead: Lead): string[] {
  * const steps = createLeadSteps({ compiled, team, calendar, stepper: createStepper(leadMachine), localDay: (t) => '2026-03-02' });
  * const { record, effects } = steps.receive(lead, 'lead-1', now, assignmentState);
  * ```
+ * @category Engine
  */
 export function createLeadSteps(ctx: LeadStepContext) {
   const { compiled, team, calendar, stepper, localDay } = ctx;
@@ -1201,6 +1211,7 @@ export function createLeadSteps(ctx: LeadStepContext) {
 /**
  * When a lead's clocks start: its own `receivedAt`, but never after it was ingested (a source
  * whose clock runs ahead must not postpone an SLA).
+ * @category Engine
  */
 export function arrivalOf(lead: Pick<Lead, 'receivedAt'>, ingestedAt: number): number {
   return Math.min(lead.receivedAt, ingestedAt);
@@ -1252,10 +1263,15 @@ function localTimeOf(zone: string): (at: number) => string {
  * ```ts
  * const steps: LeadSteps = createLeadSteps(context);
  * ```
+ * @category Engine
  */
 export type LeadSteps = ReturnType<typeof createLeadSteps>;
 
-/** What a claim from the pool needs to know besides the lead: how many open leads the rep holds. */
+/**
+ * What a claim from the pool needs to know besides the lead: how many open leads the rep holds.
+ *
+ * @category Engine
+ */
 export interface PoolClaimContext {
   readonly holding: number;
 }

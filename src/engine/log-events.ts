@@ -34,6 +34,7 @@ import { OPPORTUNITY_STAGE_IDS } from '../rules/stages.js';
  * import { LOG_EVENT_TYPES } from 'leadflow';
  * const leadTypes = LOG_EVENT_TYPES.filter((type) => type.startsWith('lead.'));
  * ```
+ * @category Engine
  */
 export const LOG_EVENT_TYPES = [
   'lead.received',
@@ -95,6 +96,7 @@ export const LOG_EVENT_TYPES = [
  * import type { LogEventType } from 'leadflow';
  * const type: LogEventType = 'lead.assigned';
  * ```
+ * @category Engine
  */
 export type LogEventType = (typeof LOG_EVENT_TYPES)[number];
 
@@ -187,6 +189,7 @@ const taskEmitted = <T extends string>(type: T) => ({
  * logEventDataSchemas['lead.assigned'].lead.parse({ repId: 'rep-a', by: 'claim' });
  * Object.keys(logEventDataSchemas['sla.breached']); // ['lead', 'opportunity', 'task']
  * ```
+ * @category Engine
  */
 export const logEventDataSchemas = /* @__PURE__ */ (() =>
   ({
@@ -406,6 +409,7 @@ type KindOf<T extends LogEventType> = keyof Catalogue[T] & string;
  *   return event ? [describe(event)] : [];
  * });
  * ```
+ * @category Engine
  */
 export type LeadflowLogEvent = {
   [T in LogEventType]: {
@@ -428,6 +432,7 @@ export type LeadflowLogEvent = {
  * import type { LogEventOf } from 'leadflow';
  * const dwell = (event: LogEventOf<'opportunity.stageLeft'>) => event.data.dwellMs ?? 0;
  * ```
+ * @category Engine
  */
 export type LogEventOf<T extends LogEventType> = Extract<LeadflowLogEvent, { type: T }>;
 
@@ -441,6 +446,7 @@ export type LogEventOf<T extends LogEventType> = Extract<LeadflowLogEvent, { typ
  *   repId: 'rep-a', status: '已联系', outcome: null, nextContactAt: 1_772_000_000_000, first: true,
  * };
  * ```
+ * @category Engine
  */
 export type LogEventData<T extends LogEventType> = LogEventOf<T>['data'];
 
@@ -464,6 +470,7 @@ function catalogued(event: StoredEvent): boolean {
  *   .filter((e) => isLogEvent(e, 'lead.assigned'))
  *   .map((e) => e.data.repId);
  * ```
+ * @category Engine
  */
 export function isLogEvent<T extends LogEventType>(
   event: StoredEvent,
@@ -489,6 +496,7 @@ function orList(items: readonly string[]): string {
  *   if (event?.type === 'opportunity.stageLeft') console.log(event.data.stage, event.data.dwellMs);
  * }
  * ```
+ * @category Engine
  */
 export function narrowLogEvent(event: StoredEvent): LeadflowLogEvent | undefined {
   return catalogued(event) ? (event as unknown as LeadflowLogEvent) : undefined;
@@ -531,6 +539,7 @@ function rowSchema(type: string, kind: string): z.ZodType | undefined {
  * const result = parseLogEvent({ seq: 1, entityId: 'lead-1', kind: 'lead', type: 'lead.opened', at: 0, data: {} });
  * if (!result.ok) console.log(result.issues); // [{ path: 'data.repId', message: … }]
  * ```
+ * @category Engine
  */
 export function parseLogEvent(event: StoredEvent): ModelParseResult<LeadflowLogEvent> {
   const schema = rowSchema(event.type, event.kind);

@@ -23,7 +23,11 @@ import { type OutboxRouting, payloadRouting, type RoutedMessage } from './channe
 import { EngineError } from './errors.js';
 import type { DeliverOutboxOptions, DeliverOutboxResult, DeliveryOutcome } from './outbox.js';
 
-/** What recording an outcome needs of its round. */
+/**
+ * What recording an outcome needs of its round.
+ *
+ * @category Engine
+ */
 export interface Ledger {
   readonly storage: DeliverOutboxOptions['storage'];
   /** Host time of the round (epoch ms). */
@@ -44,6 +48,7 @@ export interface Ledger {
  * import { describeFailure } from 'leadflow/core';
  * describeFailure({ ok: false, retryable: true, error: 'sms: timed out', unknown: true }); // '[retryable, outcome unknown] sms: timed out'
  * ```
+ * @category Engine
  */
 export function describeFailure(failure: NotifyFailure): string {
   return `${failureTag(failure)} ${failure.error}`;
@@ -75,6 +80,7 @@ const DEFERRALS = / \(deferred (\d+)× by pacing\)$/;
  * import { deferralsOf } from 'leadflow/core';
  * deferralsOf({ lastError: 'waiting for a send slot of board (deferred 2× by pacing)' }); // 2
  * ```
+ * @category Engine
  */
 export function deferralsOf(message: Pick<OutboxMessage, 'lastError'>): number {
   const match = message.lastError === undefined ? null : DEFERRALS.exec(message.lastError);
@@ -116,6 +122,7 @@ function failureFields(failure: NotifyFailure | undefined): Partial<DeliveryOutc
 /**
  * Dead-letter `message`. A provider's text is kept as it came, made storable (a NUL in an error
  * must not lose the row); `note` goes into the row only.
+ * @category Engine
  */
 export async function recordDead(
   ledger: Ledger,
@@ -131,7 +138,11 @@ export async function recordDead(
   return outcome(ledger, message, { status: 'dead', error, ...failureFields(failure), ...extra });
 }
 
-/** Put `message` back for another attempt at `retryAt`: a failed attempt. */
+/**
+ * Put `message` back for another attempt at `retryAt`: a failed attempt.
+ *
+ * @category Engine
+ */
 export async function recordRetry(
   ledger: Ledger,
   message: OutboxMessage,
@@ -147,7 +158,11 @@ export async function recordRetry(
   return outcome(ledger, message, { status: 'retry', error, retryAt, ...failureFields(failure) });
 }
 
-/** Put `message` back until its send slot or digest window at `retryAt`: not a failed attempt. */
+/**
+ * Put `message` back until its send slot or digest window at `retryAt`: not a failed attempt.
+ *
+ * @category Engine
+ */
 export async function recordDeferred(
   ledger: Ledger,
   message: OutboxMessage,
@@ -163,7 +178,11 @@ export async function recordDeferred(
   outcome(ledger, message, { status: 'deferred', error: why, retryAt });
 }
 
-/** Give claimed messages back unsent, due again at once (the round stops before their send). */
+/**
+ * Give claimed messages back unsent, due again at once (the round stops before their send).
+ *
+ * @category Engine
+ */
 export async function releaseUnsent(
   ledger: Ledger,
   messages: readonly OutboxMessage[],
@@ -223,6 +242,7 @@ async function forward(
 /**
  * Decide that a message will not go out on its channel: sent on to the next one, or dead. The
  * copy carries the recipients that have an address here (those without one go in their own copy).
+ * @category Engine
  */
 export async function giveUp(
   ledger: Ledger,
@@ -278,6 +298,7 @@ async function ancestorsSent(ledger: Ledger, message: OutboxMessage): Promise<vo
 /**
  * Record one send's answer for one message (alone or in the digest `digest`): sent, or what its
  * failure comes to.
+ * @category Engine
  */
 export async function recordAnswer(
   ledger: Ledger,
@@ -336,7 +357,11 @@ async function recordSent(
   } else if (missed.length > 0) entry.undeliverable = missed;
 }
 
-/** What a failed send comes to: another attempt at `retryAt`, or giving up on the channel, with why. */
+/**
+ * What a failed send comes to: another attempt at `retryAt`, or giving up on the channel, with why.
+ *
+ * @category Engine
+ */
 export type FailureVerdict = { readonly retryAt: number } | { readonly giveUp: string };
 
 /**
@@ -344,6 +369,7 @@ export type FailureVerdict = { readonly retryAt: number } | { readonly giveUp: s
  * retryable one gives up when the failed attempts reach `maxAttempts`, or `fallbackAfter` when
  * there is a fallback to go to; otherwise it is retried after the backoff, never before the
  * provider's `retryAfterMs`.
+ * @category Engine
  */
 export function classifyFailure(
   failure: NotifyFailure,

@@ -21,7 +21,11 @@ import {
 } from './outbox-record.js';
 import { type Attempt, attemptSend, errorText, nameOf, preview } from './outbox-send.js';
 
-/** A round in progress: its options resolved, what it claimed, and the digest groups forming. */
+/**
+ * A round in progress: its options resolved, what it claimed, and the digest groups forming.
+ *
+ * @category Engine
+ */
 export interface Round extends Ledger {
   readonly signal: AbortSignal | undefined;
   /** Claim at most this many messages at a time. */
@@ -59,7 +63,11 @@ interface DigestGroup {
 
 const ABORTED_UNSENT = 'delivery aborted before sending';
 
-/** Real elapsed milliseconds (for the lease budget only; `now` is host time and stays fixed). */
+/**
+ * Real elapsed milliseconds (for the lease budget only; `now` is host time and stays fixed).
+ *
+ * @category Engine
+ */
 export function stopwatch(): () => number {
   const clock = typeof performance === 'object' && performance !== null ? performance : Date;
   const start = clock.now();
@@ -86,7 +94,11 @@ function stopReason(round: Round): string | undefined {
   return undefined;
 }
 
-/** Claim the first messages due (up to `limit`). */
+/**
+ * Claim the first messages due (up to `limit`).
+ *
+ * @category Engine
+ */
 export async function claimDue(round: Round): Promise<void> {
   round.queue = await round.storage.claimOutbox(round.now, { limit: round.limit, leaseMs: round.leaseMs });
   round.result.claimed = round.queue.length;
@@ -121,6 +133,7 @@ async function claimMore(round: Round): Promise<boolean> {
 /**
  * Deliver the claimed messages in claim order (claiming more while digests form) until none is
  * left, the round is aborted or its lease budget runs out — then release the rest unsent.
+ * @category Engine
  */
 export async function deliverClaimed(round: Round): Promise<void> {
   for (let index = 0; ; index++) {
@@ -275,7 +288,11 @@ async function sendPrepared(round: Round, pending: Pending, notification: Notify
   return attemptSend(pending.notifier, notification, round.sendTimeoutMs, round.signal);
 }
 
-/** The digests: one send per destination (and window), for everything that fell due for it. */
+/**
+ * The digests: one send per destination (and window), for everything that fell due for it.
+ *
+ * @category Engine
+ */
 export async function deliverDigests(round: Round): Promise<void> {
   for (const [key, group] of round.groups) await deliverDigest(round, key, group);
 }

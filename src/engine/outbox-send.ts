@@ -22,7 +22,11 @@ function bounded(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-/** A short, never-throwing rendering of any value for an error text. */
+/**
+ * A short, never-throwing rendering of any value for an error text.
+ *
+ * @category Engine
+ */
 export function preview(value: unknown): string {
   try {
     if (value === undefined) return 'undefined';
@@ -41,7 +45,11 @@ export function preview(value: unknown): string {
   }
 }
 
-/** The message of a thrown value, whatever was thrown. */
+/**
+ * The message of a thrown value, whatever was thrown.
+ *
+ * @category Engine
+ */
 export function errorText(error: unknown): string {
   try {
     if (error instanceof Error) return bounded(String(error.message || error.name), ERROR_CHARS);
@@ -51,7 +59,11 @@ export function errorText(error: unknown): string {
   return typeof error === 'string' ? bounded(error, ERROR_CHARS) : preview(error);
 }
 
-/** The notifier's name for error texts (`notifier` when it has none, or its getter throws). */
+/**
+ * The notifier's name for error texts (`notifier` when it has none, or its getter throws).
+ *
+ * @category Engine
+ */
 export function nameOf(notifier: Notifier): string {
   try {
     const name: unknown = notifier.name;
@@ -130,13 +142,18 @@ function readResult(value: unknown): NotifyResult | { invalid: string } {
   return { invalid: 'ok is neither true nor false' };
 }
 
-/** What one send came to. `aborted`: the round's signal fired while it was in flight. */
+/**
+ * What one send came to. `aborted`: the round's signal fired while it was in flight.
+ *
+ * @category Engine
+ */
 export type Attempt = NotifyResult | { aborted: true };
 
 /**
  * Send one notification, bounded by `timeoutMs` and the round's signal. Resolves (never rejects)
  * as soon as the send settles, the timeout fires or the round is aborted; a late answer is
  * ignored (its rejection handled, so it cannot surface as an unhandled one).
+ * @category Engine
  */
 export function attemptSend(
   notifier: Notifier,

@@ -20,6 +20,7 @@ export { deferralsOf, describeFailure } from './outbox-record.js';
  * import { DEFAULT_MAX_ATTEMPTS, deliverOutbox } from 'leadflow/core';
  * await deliverOutbox({ storage, notifier, now, maxAttempts: DEFAULT_MAX_ATTEMPTS * 2 });
  * ```
+ * @category Engine
  */
 export const DEFAULT_MAX_ATTEMPTS = 8;
 
@@ -33,6 +34,7 @@ export const DEFAULT_MAX_ATTEMPTS = 8;
  * import { DEFAULT_SEND_TIMEOUT_MS, deliverOutbox } from 'leadflow/core';
  * await deliverOutbox({ storage, notifier, now, sendTimeoutMs: DEFAULT_SEND_TIMEOUT_MS * 3 });
  * ```
+ * @category Engine
  */
 export const DEFAULT_SEND_TIMEOUT_MS = 10_000;
 
@@ -52,6 +54,7 @@ const MAX_TIMER_MS = 2_147_483_647;
  * defaultBackoff(3); // 120_000
  * defaultBackoff(20); // 3_600_000
  * ```
+ * @category Engine
  */
 export function defaultBackoff(attempt: number): number {
   const exponent = Math.max(0, Math.min(attempt - 1, 30));
@@ -71,6 +74,7 @@ export function defaultBackoff(attempt: number): number {
  * const [message] = await storage.listOutbox({ status: 'pending', limit: 1 });
  * if (message) console.log(toNotifyMessage(message).text);
  * ```
+ * @category Engine
  */
 export function toNotifyMessage(message: OutboxMessage): NotifyMessage {
   const payload = message.payload;
@@ -113,6 +117,7 @@ export function toNotifyMessage(message: OutboxMessage): NotifyMessage {
  *   sendTimeoutMs: 5_000, leaseMs: 120_000, signal: shutdown.signal,
  * };
  * ```
+ * @category Engine
  */
 export interface DeliverOutboxOptions {
   /**
@@ -189,6 +194,7 @@ export interface DeliverOutboxOptions {
  * const report = (o: DeliveryOutcome) =>
  *   o.retryAt !== undefined ? `${o.id}: ${o.status}, due ${new Date(o.retryAt).toISOString()} (${o.error})` : `${o.id}: ${o.status}`;
  * ```
+ * @category Engine
  */
 export interface DeliveryOutcome {
   id: string;
@@ -225,6 +231,7 @@ export interface DeliveryOutcome {
  * if (result.dead > 0) console.warn('dead letters', result.outcomes.filter((o) => o.status === 'dead'));
  * if (result.released > 0 || result.retried > 0) scheduleAnotherRound();
  * ```
+ * @category Engine
  */
 export interface DeliverOutboxResult {
   claimed: number;
@@ -314,6 +321,7 @@ function checkOptions(options: DeliverOutboxOptions): { leaseMs: number; sendTim
  * await deliverOutbox({ storage, notifier, now, sendTimeoutMs: 5_000, signal: shutdown.signal });
  * // { claimed: 1, sent: 1, retried: 0, dead: 0, deferred: 0, released: 0, aborted: false, outcomes: [...] }
  * ```
+ * @category Engine
  */
 export async function deliverOutbox(options: DeliverOutboxOptions): Promise<DeliverOutboxResult> {
   const round = openRound(options);

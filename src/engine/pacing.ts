@@ -27,6 +27,7 @@ import type { SendLimit } from '../adapters/notify/port.js';
  * import type { PacedDestination } from 'leadflow/core';
  * const robot: PacedDestination = { key: 'board', limits: [{ limit: 20, windowMs: 62_000 }] };
  * ```
+ * @category Engine
  */
 export interface PacedDestination {
   readonly key: string;
@@ -43,6 +44,7 @@ export interface PacedDestination {
  * const at = pacer.book('m-1', [{ key: 'board', limits: [{ limit: 20, windowMs: 60_000 }] }], now);
  * if (at > now) console.log('wait until', new Date(at));
  * ```
+ * @category Engine
  */
 export interface SendPacer {
   /**
@@ -72,6 +74,7 @@ export interface SendPacer {
  * import { sendLimitProblem } from 'leadflow/core';
  * sendLimitProblem([{ limit: 0, windowMs: 1000 }]); // '[0].limit must be an integer ≥ 1, got 0'
  * ```
+ * @category Engine
  */
 export function sendLimitProblem(limits: readonly SendLimit[]): string | undefined {
   for (let i = 0; i < limits.length; i++) {
@@ -147,6 +150,7 @@ function earliestFor(times: readonly number[], limit: SendLimit, from: number): 
  * const options: SendPacerOptions = { lateMs: 500 };
  * const pacer = createSendPacer(options);
  * ```
+ * @category Engine
  */
 export interface SendPacerOptions {
   /**
@@ -172,6 +176,7 @@ export interface SendPacerOptions {
  * pacer.book('c', robot, 0); // 60000: come back in a minute
  * pacer.book('c', robot, 60_000); // 60000: its slot, send now
  * ```
+ * @category Engine
  */
 export function createSendPacer(options: SendPacerOptions = {}): SendPacer {
   const lateMs = options.lateMs ?? 1_000;

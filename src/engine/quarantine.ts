@@ -13,12 +13,20 @@ import {
 } from '../adapters/storage/port.js';
 import { type Lead, parseLead } from '../model/lead.js';
 
-/** Characters of a refused payload's JSON kept in the quarantine. */
+/**
+ * Characters of a refused payload's JSON kept in the quarantine.
+ *
+ * @category Engine
+ */
 export const QUARANTINE_RAW_LIMIT = 1_000_000;
 /** Deeper payloads are kept as text: storage refuses JSON nested deeper than 256 levels. */
 const MAX_KEPT_DEPTH = 200;
 
-/** One problem of a refused payload. */
+/**
+ * One problem of a refused payload.
+ *
+ * @category Engine
+ */
 export interface IntakeIssue {
   readonly path: string;
   readonly message: string;
@@ -27,6 +35,7 @@ export interface IntakeIssue {
 /**
  * Parse a lead payload without ever throwing: a payload that cannot even be read (a throwing
  * getter, a revoked proxy) is an issue at the root.
+ * @category Engine
  */
 export function readLead(
   raw: unknown,
@@ -54,6 +63,7 @@ export function readLead(
  * keptPayload(10n); // { unserializable: 'Do not know how to serialize a BigInt', text: '10' }
  * keptPayload({ name: 'a\u0000' }); // { unstorable: '.name contains a NUL character (U+0000)', text: '{"name":"a\\u0000"}' }
  * ```
+ * @category Engine
  */
 export function keptPayload(raw: unknown): JsonValue {
   let text: string | undefined;
@@ -76,7 +86,11 @@ export function keptPayload(raw: unknown): JsonValue {
   return parsed;
 }
 
-/** The quarantine record of a refused payload. */
+/**
+ * The quarantine record of a refused payload.
+ *
+ * @category Engine
+ */
 export function quarantineRecord(
   id: string,
   raw: unknown,

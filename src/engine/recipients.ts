@@ -15,6 +15,7 @@ import type { Team } from '../model/team.js';
  * ```ts
  * const to = resolveRecipients(team, repsById, 'manager', { ownerId: 'rep-a', supervisorId: undefined });
  * ```
+ * @category Engine
  */
 export function resolveRecipients(
   team: Pick<Team, 'supervisors' | 'departments'>,

@@ -13,7 +13,11 @@ import { type LeadRecord, TERMINAL_LEAD_STATES } from './lead-step.js';
 import type { CustomerRecord } from './types.js';
 import type { OpportunityRecord, TaskRecord } from './work-steps.js';
 
-/** A record with the version it was read at (0: new). */
+/**
+ * A record with the version it was read at (0: new).
+ *
+ * @category Engine
+ */
 export interface Loaded<T> {
   readonly record: T;
   readonly version: number;
@@ -42,6 +46,7 @@ const NOT_FOUND_CODE = {
  * const repo = createRepository(storage);
  * const { record, version } = await repo.get('lead', 'lead-0000001'); // throws LEAD_NOT_FOUND when absent
  * ```
+ * @category Engine
  */
 export function createRepository(storage: StorageAdapter) {
   async function find<K extends Kind>(kind: K, id: string): Promise<Loaded<RecordOf[K]> | undefined> {
@@ -65,10 +70,18 @@ export function createRepository(storage: StorageAdapter) {
 
 export type Repository = ReturnType<typeof createRepository>;
 
-/** The lookup value every lead in the pool (公海, the `recycled` state) holds under `pool`. */
+/**
+ * The lookup value every lead in the pool (公海, the `recycled` state) holds under `pool`.
+ *
+ * @category Engine
+ */
 export const IN_POOL = 'recycled';
 
-/** Lookups of a lead: its owner while it has one, and `pool` while it is in the pool. */
+/**
+ * Lookups of a lead: its owner while it has one, and `pool` while it is in the pool.
+ *
+ * @category Engine
+ */
 export function leadLookups(record: LeadRecord): Lookups {
   return {
     owner: record.machine.context.ownerId ?? [],
@@ -76,7 +89,11 @@ export function leadLookups(record: LeadRecord): Lookups {
   };
 }
 
-/** A key a lead or customer is deduplicated on, as a unique lookup. */
+/**
+ * A key a lead or customer is deduplicated on, as a unique lookup.
+ *
+ * @category Engine
+ */
 export interface DedupeKey {
   readonly key: 'externalId' | 'uscc' | 'phone' | 'email';
   readonly value: string;
@@ -86,6 +103,7 @@ export interface DedupeKey {
  * The keys a lead holds as unique lookups, in match order: the host's `externalId` (held for
  * good: a redelivery finds its lead even once closed), then, while the lead is open, its USCC,
  * phone and lower-cased e-mail (released when it closes, so a returning customer makes a new lead).
+ * @category Engine
  */
 export function leadDedupeKeys(lead: Lead, open = true): DedupeKey[] {
   const keys: DedupeKey[] = [];
@@ -97,7 +115,11 @@ export function leadDedupeKeys(lead: Lead, open = true): DedupeKey[] {
   return keys;
 }
 
-/** Dedupe keys as the `unique` lookups of an entity write. */
+/**
+ * Dedupe keys as the `unique` lookups of an entity write.
+ *
+ * @category Engine
+ */
 export function uniqueLookups(keys: readonly DedupeKey[]): Lookups {
   const unique: Record<string, string[]> = {};
   for (const { key, value } of keys) {
@@ -108,12 +130,20 @@ export function uniqueLookups(keys: readonly DedupeKey[]): Lookups {
   return unique;
 }
 
-/** Whether a lead is still open (not converted, disqualified or merged). */
+/**
+ * Whether a lead is still open (not converted, disqualified or merged).
+ *
+ * @category Engine
+ */
 export function isOpenLead(record: LeadRecord, stateOf: (record: LeadRecord) => string): boolean {
   return !TERMINAL_LEAD_STATES.has(stateOf(record));
 }
 
-/** The keys a customer is deduplicated on: USCC, each contact's phone and lower-cased e-mail. */
+/**
+ * The keys a customer is deduplicated on: USCC, each contact's phone and lower-cased e-mail.
+ *
+ * @category Engine
+ */
 export function customerKeys(customer: Customer): { key: 'uscc' | 'phone' | 'email'; value: string }[] {
   const keys: { key: 'uscc' | 'phone' | 'email'; value: string }[] = [];
   if (customer.uscc) keys.push({ key: 'uscc', value: customer.uscc });
@@ -124,7 +154,11 @@ export function customerKeys(customer: Customer): { key: 'uscc' | 'phone' | 'ema
   return keys;
 }
 
-/** Lookups of a customer: owner, group and parent (its dedupe keys are unique lookups). */
+/**
+ * Lookups of a customer: owner, group and parent (its dedupe keys are unique lookups).
+ *
+ * @category Engine
+ */
 export function customerLookups(customer: Customer): Lookups {
   const lookups: Record<'owner' | 'group' | 'parent', string[]> = { owner: [], group: [], parent: [] };
   if (customer.ownerRepId) lookups.owner.push(customer.ownerRepId);
@@ -133,7 +167,11 @@ export function customerLookups(customer: Customer): Lookups {
   return lookups;
 }
 
-/** Whether an opportunity or task is still open. */
+/**
+ * Whether an opportunity or task is still open.
+ *
+ * @category Engine
+ */
 export function isOpenWork(kind: 'opportunity' | 'task', record: OpportunityRecord | TaskRecord): boolean {
   if (kind === 'opportunity') return (record as OpportunityRecord).machine.context.outcome == null;
   return record.machine.value !== 'done' && record.machine.value !== 'cancelled';
@@ -142,6 +180,7 @@ export function isOpenWork(kind: 'opportunity' | 'task', record: OpportunityReco
 /**
  * The entity write of an opportunity or task. `groupId` (the customer's group, for the "group
  * already has active opportunities" warning) is kept on the opportunity's context by its creator.
+ * @category Engine
  */
 export function workEntity(
   kind: 'opportunity' | 'task',

@@ -21,6 +21,7 @@ const DEFAULT_POLL_MS = 1_000;
  * runtime.wake(clock.now() + 100); // something is due sooner than the next poll
  * await runtime.stop();
  * ```
+ * @category Engine
  */
 export function createRuntime(options: {
   readonly clock: Clock;

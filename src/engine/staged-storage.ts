@@ -65,7 +65,11 @@ interface TimerFate {
   readonly completeStored: number[];
 }
 
-/** A storage that can stage a batch of commits and write them as one. */
+/**
+ * A storage that can stage a batch of commits and write them as one.
+ *
+ * @category Engine
+ */
 export interface StagedStorage extends StorageAdapter {
   /** Start staging: commits are kept until `flush()` or `discard()`. */
   stage(): void;
@@ -95,6 +99,7 @@ const keyOf = (...parts: string[]) => parts.join('\u0000');
  * await staged.commit(second); // sees what first wrote
  * await staged.flush(); // one commit of both to `storage`
  * ```
+ * @category Engine
  */
 export function createStagedStorage(inner: StorageAdapter): StagedStorage {
   let staging = false;

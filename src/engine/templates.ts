@@ -9,6 +9,7 @@
  * renderTemplate('线索「{{lead.company.name}}」超时', { lead: { company: { name: '苏州精工' } } });
  * // '线索「苏州精工」超时'
  * ```
+ * @category Engine
  */
 export function renderTemplate(text: string, data: Readonly<Record<string, unknown>>): string {
   const parts = compiledTemplate(text);

@@ -9,6 +9,7 @@ import type { TimerCommand } from '../machines/xstate-step.js';
  * ```ts
  * const op: TimerOp = { op: 'cancel', ref: { entityId: 'lead-1', timerKey: 'machine:incubation' } };
  * ```
+ * @category Engine
  */
 export type TimerOp = { op: 'schedule'; timer: TimerRecord } | { op: 'cancel'; ref: TimerRef };
 
@@ -21,6 +22,7 @@ export type TimerOp = { op: 'schedule'; timer: TimerRecord } | { op: 'cancel'; r
  * ```ts
  * record.timerGenerations = machineTimerOps(ops, 'lead-1', record.timerGenerations, result.timers);
  * ```
+ * @category Engine
  */
 export function machineTimerOps(
   ops: TimerOp[],
@@ -58,6 +60,7 @@ export function machineTimerOps(
  * ```ts
  * slaTimerOps(ops, 'lead-1', step.timers);
  * ```
+ * @category Engine
  */
 export function slaTimerOps(ops: TimerOp[], entityId: string, commands: readonly SlaTimerCommand[]): void {
   for (const command of commands) {
@@ -86,6 +89,7 @@ export function slaTimerOps(ops: TimerOp[], entityId: string, commands: readonly
  * ```ts
  * const result = slaOnTimer(record.sla, slaFiredTimer(timer, now), context);
  * ```
+ * @category Engine
  */
 export function slaFiredTimer(
   timer: { readonly timerKey: string; readonly generation: number; readonly payload?: JsonValue },
@@ -106,5 +110,6 @@ export function slaFiredTimer(
  * ```ts
  * type OpenCommand = WithoutAt<{ type: 'OPEN'; repId: string; at: number }>; // { type: 'OPEN'; repId: string }
  * ```
+ * @category Engine
  */
 export type WithoutAt<E> = E extends { at: number } ? Omit<E, 'at'> : never;

@@ -17,7 +17,11 @@ import type { WorkOperations } from './work-ops.js';
 
 const CLAIM_ONE = /* @__PURE__ */ (() => Object.freeze({ limit: 1 }))();
 
-/** What the timer runner needs from the engine. */
+/**
+ * What the timer runner needs from the engine.
+ *
+ * @category Engine
+ */
 export interface TimerRunnerContext {
   readonly storage: StorageAdapter;
   readonly clock: { now(): number };
@@ -41,6 +45,7 @@ export interface TimerRunnerContext {
  * const timers = createTimerRunner({ storage, clock, unit, leads, work, customers, delivery, serial, failed });
  * await timers.runDue({ timerBatchSize: 50 });
  * ```
+ * @category Engine
  */
 export function createTimerRunner(ctx: TimerRunnerContext) {
   const { storage, clock, unit, delivery } = ctx;

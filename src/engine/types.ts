@@ -42,6 +42,7 @@ import type { OpportunityCommand, OpportunityRecord, TaskCommand, TaskRecord } f
  *   notifier: memoryNotifier(),
  * });
  * ```
+ * @category Engine
  */
 export interface EngineOptions {
   /** A rule set as JSON (compiled here, every problem reported) or already compiled. */
@@ -133,6 +134,7 @@ export interface EngineOptions {
  * import type { DeliveryOptions } from 'leadflow';
  * const delivery: DeliveryOptions = { sendTimeoutMs: 5_000, maxAttempts: 5, batchSize: 50 };
  * ```
+ * @category Engine
  */
 export interface DeliveryOptions {
   /** A send that does not answer in time counts as a retryable failure. @default 10000 */
@@ -155,6 +157,7 @@ export interface DeliveryOptions {
  * // A host that retries after a crash passes the same key: the first result comes back, nothing changes twice.
  * await engine.recordFollowUp('lead-0000001', followUp, { idempotencyKey: 'crm-followup-81723' });
  * ```
+ * @category Engine
  */
 export interface CommandOptions {
   /**
@@ -175,6 +178,7 @@ export interface CommandOptions {
  * // … on SIGTERM:
  * controller.abort(); // or: await engine.stop();
  * ```
+ * @category Engine
  */
 export interface RuntimeOptions {
   /** Stops the engine when aborted, exactly as `stop()` does (graceful: in-flight work drains). */
@@ -199,6 +203,7 @@ export interface RuntimeOptions {
  * const result = await engine.ingest(payload);
  * if (result.status === 'quarantined') console.log(result.record.issues);
  * ```
+ * @category Engine
  */
 export type IngestResult =
   | {
@@ -224,6 +229,7 @@ export type IngestResult =
  * const trail = await engine.explain('lead-1');
  * trail.decisions[0]?.explanation.assignment; // which rule matched and why each rep was skipped
  * ```
+ * @category Engine
  */
 export interface LeadExplanation {
   readonly leadId: string;
@@ -258,6 +264,7 @@ export interface LeadExplanation {
  * const stored = await engine.getCustomer('c-1');
  * stored?.duplicateEntries; // how many times someone tried to enter it again
  * ```
+ * @category Engine
  */
 export interface CustomerRecord {
   readonly customer: Customer;
@@ -282,6 +289,7 @@ export interface CustomerRecord {
  * const [oldest] = await engine.leadPool();
  * if (oldest) console.log(`${oldest.company}: since ${new Date(oldest.since).toISOString()}, from ${oldest.from ?? '—'} (${oldest.reason})`);
  * ```
+ * @category Engine
  */
 export interface LeadPoolEntry {
   readonly leadId: string;
@@ -304,6 +312,7 @@ export interface LeadPoolEntry {
  * import type { CustomerFinding } from 'leadflow';
  * const finding: CustomerFinding = { since: Date.parse('2026-06-01T09:00:00+08:00'), section: 'risk', kind: 'payment-overdue' };
  * ```
+ * @category Engine
  */
 export interface CustomerFinding {
   readonly since: number;
@@ -322,6 +331,7 @@ export interface CustomerFinding {
  * import type { CustomerHistoryEntries } from 'leadflow';
  * const entries: CustomerHistoryEntries = { renewals: [{ date: '2026-06-01', outcome: 'declined' }] };
  * ```
+ * @category Engine
  */
 export interface CustomerHistoryEntries {
   readonly purchases?: readonly unknown[];
@@ -338,6 +348,7 @@ export interface CustomerHistoryEntries {
  * ```ts
  * const { reported } = await engine.recordCustomerHistory('c-1', { renewals: [{ date: '2026-06-01', outcome: 'declined' }] });
  * ```
+ * @category Engine
  */
 export interface CustomerHistoryResult {
   readonly customer: CustomerRecord;
@@ -353,6 +364,7 @@ export interface CustomerHistoryResult {
  * const r = await engine.upsertCustomer(input);
  * if (r.status === 'duplicate') console.log(`already known as ${r.customerId} (same ${r.matchedOn})`);
  * ```
+ * @category Engine
  */
 export type CustomerUpsertResult =
   | {
@@ -374,6 +386,7 @@ export type CustomerUpsertResult =
  * ```ts
  * const request: OpportunityRequest = { customerId: 'c-1', name: '产线自动化改造', ownerId: 'rep-a', leadId: 'lead-0000001' };
  * ```
+ * @category Engine
  */
 export interface OpportunityRequest {
   readonly customerId: string;
@@ -396,6 +409,7 @@ export interface OpportunityRequest {
  * const { opportunityId, warnings } = await engine.createOpportunity(request);
  * warnings[0]?.message; // '该客户所属集团当前已有2个活跃商机，负责人：张伟(rep-a)'
  * ```
+ * @category Engine
  */
 export interface OpportunityCreated {
   readonly opportunityId: string;
@@ -419,6 +433,7 @@ export interface OpportunityCreated {
  * const group = await engine.customerGroup('g-1');
  * group.roots[0]?.children.map((c) => c.customer.name);
  * ```
+ * @category Engine
  */
 export interface CustomerGroup {
   readonly groupId: string;
@@ -433,6 +448,7 @@ export interface CustomerGroup {
  * ```ts
  * const names = (node: CustomerGroupNode): string[] => [node.customer.name, ...node.children.flatMap(names)];
  * ```
+ * @category Engine
  */
 export interface CustomerGroupNode {
   readonly customer: Customer;
@@ -454,6 +470,7 @@ export interface CustomerGroupNode {
  * }
  * await engine.advanceTo(Date.parse('2026-04-01T00:00:00Z')); // virtual clock: fire every timer on the way
  * ```
+ * @category Engine
  */
 export interface Engine {
   /** Subscribe to engine events; a throwing listener is reported on `listener.error`, nothing else. */

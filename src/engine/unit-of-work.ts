@@ -20,14 +20,26 @@ import type { Clock } from '../scheduler/clock.js';
 import { EngineError } from './errors.js';
 import type { CommandOptions } from './types.js';
 
-/** Round-robin cursors and per-rep daily counts, shared by every engine on a storage. */
+/**
+ * Round-robin cursors and per-rep daily counts, shared by every engine on a storage.
+ *
+ * @category Engine
+ */
 export const ASSIGNMENT_STATE_KEY = 'engine.assignment';
-/** The highest generated-id number any engine has reserved. */
+/**
+ * The highest generated-id number any engine has reserved.
+ *
+ * @category Engine
+ */
 export const ID_SEQUENCE_KEY = 'engine.sequence';
 const IDEMPOTENCY_PREFIX = 'engine.idempotency/';
 const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
 
-/** What one attempt of an operation may read and ask for. */
+/**
+ * What one attempt of an operation may read and ask for.
+ *
+ * @category Engine
+ */
 export interface Attempt {
   /** Host time of this attempt (read from the clock per attempt). */
   readonly at: number;
@@ -37,7 +49,11 @@ export interface Attempt {
   newId(): number;
 }
 
-/** What one attempt wants committed, its result, and what to do once it is committed. */
+/**
+ * What one attempt wants committed, its result, and what to do once it is committed.
+ *
+ * @category Engine
+ */
 export interface Plan<R> {
   /** Omitted: nothing to write (a read-only outcome). */
   readonly commit?: Omit<CommitInput, 'at'>;
@@ -48,7 +64,11 @@ export interface Plan<R> {
   readonly after?: () => void;
 }
 
-/** Options of {@link createUnitOfWork}. */
+/**
+ * Options of {@link createUnitOfWork}.
+ *
+ * @category Engine
+ */
 export interface UnitOfWorkOptions {
   readonly storage: StorageAdapter;
   readonly clock: Clock;
@@ -68,6 +88,7 @@ export interface UnitOfWorkOptions {
  * const work = createUnitOfWork({ storage, clock, maxConflictRetries: 12, idBlockSize: 100 });
  * const id = await work.run('ingest', '', undefined, async (attempt) => ({ result: attempt.newId() }));
  * ```
+ * @category Engine
  */
 export function createUnitOfWork(options: UnitOfWorkOptions) {
   const { storage, clock } = options;

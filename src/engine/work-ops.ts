@@ -22,7 +22,11 @@ import type {
 type Emit = LeadStepResult['effects']['emits'][number];
 type WorkEffects = ReturnType<WorkSteps['createOpportunity']>['effects'];
 
-/** What the work operations need from the engine. */
+/**
+ * What the work operations need from the engine.
+ *
+ * @category Engine
+ */
 export interface WorkOpsContext {
   readonly repo: Repository;
   readonly work: WorkSteps;
@@ -43,6 +47,7 @@ export interface WorkOpsContext {
  * const workOps = createWorkOperations({ repo, work, repsById, committed });
  * await unitOfWork.run('task', 'task-1', undefined, (attempt) => workOps.task('task-1', { type: 'ACKNOWLEDGE', by: 'eng-sun' }, attempt));
  * ```
+ * @category Engine
  */
 export function createWorkOperations(ctx: WorkOpsContext) {
   const { repo, work, repsById } = ctx;

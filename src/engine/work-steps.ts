@@ -52,6 +52,7 @@ import { machineTimerOps, slaFiredTimer, slaTimerOps, type WithoutAt } from './t
  * const record = await engine.getOpportunity('opp-1');
  * record?.machine.context.stage; // 'needsDiagnosis'
  * ```
+ * @category Engine
  */
 export interface OpportunityRecord {
   readonly machine: PersistedSnapshot<OpportunityContext>;
@@ -67,6 +68,7 @@ export interface OpportunityRecord {
  * const record = await engine.getTask('task-1');
  * record?.machine.value; // 'acknowledged'
  * ```
+ * @category Engine
  */
 export interface TaskRecord {
   readonly machine: PersistedSnapshot<TaskContext>;
@@ -83,6 +85,7 @@ export interface TaskRecord {
  * import type { OpportunityCommand } from 'leadflow';
  * const command: OpportunityCommand = { type: 'LOSE', reason: '预算取消' };
  * ```
+ * @category Engine
  */
 export type OpportunityCommand = WithoutAt<OpportunityEvent>;
 /**
@@ -93,6 +96,7 @@ export type OpportunityCommand = WithoutAt<OpportunityEvent>;
  * import type { TaskCommand } from 'leadflow';
  * const command: TaskCommand = { type: 'ACKNOWLEDGE', by: 'eng-sun' };
  * ```
+ * @category Engine
  */
 export type TaskCommand = WithoutAt<TaskEvent>;
 
@@ -114,6 +118,7 @@ function newEffects(): Effects {
  * const work = createWorkSteps({ compiled, team, calendar });
  * const created = work.createOpportunity({ opportunityId: 'opp-1', customerId: 'c-1', name: '产线改造', ownerId: 'rep-a' }, now);
  * ```
+ * @category Engine
  */
 export function createWorkSteps(ctx: { compiled: CompiledRuleSet; team: Team; calendar: BusinessCalendar }) {
   const { compiled, team, calendar } = ctx;
@@ -875,5 +880,6 @@ function gateOf(
  * ```ts
  * const work: WorkSteps = createWorkSteps({ compiled, team, calendar });
  * ```
+ * @category Engine
  */
 export type WorkSteps = ReturnType<typeof createWorkSteps>;

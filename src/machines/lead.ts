@@ -31,6 +31,7 @@ import type { AssignmentDecision } from '../rules/decide.js';
  * import { FOLLOW_UP_MOVES } from 'leadflow';
  * FOLLOW_UP_MOVES.includes('nurturing'); // true
  * ```
+ * @category State machines
  */
 export const FOLLOW_UP_MOVES = ['contacted', 'nurturing', 'converted', 'disqualified'] as const;
 
@@ -42,6 +43,7 @@ export const FOLLOW_UP_MOVES = ['contacted', 'nurturing', 'converted', 'disquali
  * import type { FollowUpMove } from 'leadflow';
  * const move: FollowUpMove = 'contacted';
  * ```
+ * @category State machines
  */
 export type FollowUpMove = (typeof FOLLOW_UP_MOVES)[number];
 
@@ -53,6 +55,7 @@ export type FollowUpMove = (typeof FOLLOW_UP_MOVES)[number];
  * import { FOLLOW_UP_REQUIRED_FIELDS } from 'leadflow';
  * FOLLOW_UP_REQUIRED_FIELDS; // ['status', 'nextAction', 'nextContactAt']
  * ```
+ * @category State machines
  */
 export const FOLLOW_UP_REQUIRED_FIELDS = ['status', 'nextAction', 'nextContactAt'] as const;
 
@@ -68,6 +71,7 @@ export const FOLLOW_UP_REQUIRED_FIELDS = ['status', 'nextAction', 'nextContactAt
  * import { LEAD_TIMER_KEYS } from 'leadflow/core';
  * LEAD_TIMER_KEYS.incubation; // 'incubation'
  * ```
+ * @category State machines
  */
 export const LEAD_TIMER_KEYS = {
   offerExpiry: 'offerExpiry',
@@ -83,6 +87,7 @@ export const LEAD_TIMER_KEYS = {
  * import type { LeadEscalation } from 'leadflow/core';
  * const e: LeadEscalation = { policyId: 'unassigned-15m', to: 'supervisor', at: 1_700_000_000_000 };
  * ```
+ * @category State machines
  */
 export interface LeadEscalation {
   policyId: string;
@@ -101,6 +106,7 @@ export interface LeadEscalation {
  *   outcome: 'quoted', moveTo: 'contacted',
  * };
  * ```
+ * @category State machines
  */
 export interface LeadFollowUpRecord {
   at: number;
@@ -120,6 +126,7 @@ export interface LeadFollowUpRecord {
  * import type { LeadContext } from 'leadflow/core';
  * const owner = (c: LeadContext) => c.ownerId ?? 'unassigned';
  * ```
+ * @category State machines
  */
 export interface LeadContext {
   leadId: string;
@@ -168,6 +175,7 @@ export interface LeadContext {
  * import type { LeadInput } from 'leadflow';
  * const input: LeadInput = { leadId: 'lead-1', receivedAt: Date.parse('2026-03-02T02:00:00Z') };
  * ```
+ * @category State machines
  */
 export interface LeadInput {
   leadId?: string;
@@ -183,6 +191,7 @@ export interface LeadInput {
  * import type { FollowUpInput } from 'leadflow';
  * const input: FollowUpInput = { status: 'quoted', nextAction: 'call back', nextContactAt: 1_700_000_000_000 };
  * ```
+ * @category State machines
  */
 export interface FollowUpInput {
   status: string;
@@ -204,6 +213,7 @@ export interface FollowUpInput {
  * import type { LeadEvent } from 'leadflow/core';
  * const e: LeadEvent = { type: 'OPEN', repId: 'rep-a', at: 1_700_000_000_000 };
  * ```
+ * @category State machines
  */
 export type LeadEvent =
   | { type: 'DECIDED'; decision: AssignmentDecision; at: number }
@@ -231,6 +241,7 @@ export type LeadEvent =
  * import type { LeadEmitted } from 'leadflow/core';
  * const onEmit = (e: LeadEmitted) => console.log(e.leadId, e.from, '→', e.to);
  * ```
+ * @category State machines
  */
 export type LeadEmitted = {
   type: 'lead.ownerChanged';
@@ -249,6 +260,7 @@ export type LeadEmitted = {
  * import type { FollowUpValidation } from 'leadflow';
  * const explain = (v: FollowUpValidation) => (v.ok ? 'ok' : v.message);
  * ```
+ * @category State machines
  */
 export type FollowUpValidation =
   | { ok: true; followUp: FollowUpInput }
@@ -267,6 +279,7 @@ export type FollowUpValidation =
  * const v = validateFollowUp({ status: 'quoted', nextAction: '' });
  * if (!v.ok) v.missing; // ['nextAction', 'nextContactAt']
  * ```
+ * @category State machines
  */
 export function validateFollowUp(input: unknown): FollowUpValidation {
   const record = typeof input === 'object' && input !== null ? (input as Record<string, unknown>) : {};
@@ -345,6 +358,7 @@ const isValidFollowUp = (event: object): boolean => checkFollowUp(event as Recor
  * const stepper = createStepper(leadMachine, { cloneContext: cloneLeadContext });
  * cloneLeadContext(initialLeadContext({ leadId: 'lead-1' })).leadId; // 'lead-1'
  * ```
+ * @category State machines
  */
 export function cloneLeadContext(context: LeadContext): LeadContext {
   return {
@@ -387,6 +401,7 @@ export function cloneLeadContext(context: LeadContext): LeadContext {
  * import { initialLeadContext } from 'leadflow/core';
  * initialLeadContext({ leadId: 'lead-1' }).ownerId; // null
  * ```
+ * @category State machines
  */
 export function initialLeadContext(input?: LeadInput): LeadContext {
   return {
@@ -463,6 +478,7 @@ const followUpTo = (to: FollowUpMove) => ({ type: 'followUpMovesTo' as const, pa
  * import { initialLeadContext } from 'leadflow/core';
  * const tiny = leadSetup.createMachine({ id: 'tiny', context: ({ input }) => initialLeadContext(input) });
  * ```
+ * @category State machines
  */
 export const leadSetup = /* @__PURE__ */ (() =>
   setup({
@@ -820,6 +836,7 @@ const OWNED_COMMON = {
  * const next = stepper.step(first.snapshot, { type: 'ASSIGN', repId: 'rep-a', by: 'sup-1', at: now }, now);
  * next.snapshot.value; // 'assigned'
  * ```
+ * @category State machines
  */
 export const leadMachine = /* @__PURE__ */ (() =>
   leadSetup.createMachine({
@@ -922,6 +939,7 @@ export const leadMachine = /* @__PURE__ */ (() =>
  * import type { LeadMachine } from 'leadflow';
  * function describe(m: LeadMachine) { return m.id; }
  * ```
+ * @category State machines
  */
 export type LeadMachine = typeof leadMachine;
 
@@ -933,6 +951,7 @@ export type LeadMachine = typeof leadMachine;
  * import { LEAD_STATES } from 'leadflow';
  * LEAD_STATES.includes('awaitingAssignment.offered'); // true
  * ```
+ * @category State machines
  */
 export const LEAD_STATES = [
   'received',

@@ -44,6 +44,7 @@ export { OPPORTUNITY_STAGES, type OpportunityStageId } from '../rules/stages.js'
  * import { OPPORTUNITY_TIMER_KEYS } from 'leadflow';
  * OPPORTUNITY_TIMER_KEYS.nextContact; // 'nextContact'
  * ```
+ * @category State machines
  */
 export const OPPORTUNITY_TIMER_KEYS = { nextContact: 'nextContact' } as const;
 
@@ -55,6 +56,7 @@ export const OPPORTUNITY_TIMER_KEYS = { nextContact: 'nextContact' } as const;
  * import { OPPORTUNITY_STATES } from 'leadflow';
  * OPPORTUNITY_STATES.at(-1); // 'lost'
  * ```
+ * @category State machines
  */
 export const OPPORTUNITY_STATES = /* @__PURE__ */ (() =>
   [...OPPORTUNITY_STAGE_IDS, 'won', 'lost'] as const)();
@@ -67,6 +69,7 @@ export const OPPORTUNITY_STATES = /* @__PURE__ */ (() =>
  * import type { StageEntryVia } from 'leadflow/core';
  * const via: StageEntryVia = 'rollback';
  * ```
+ * @category State machines
  */
 export type StageEntryVia = 'create' | 'advance' | 'rollback';
 
@@ -78,6 +81,7 @@ export type StageEntryVia = 'create' | 'advance' | 'rollback';
  * import type { StageExitVia } from 'leadflow/core';
  * const via: StageExitVia = 'won';
  * ```
+ * @category State machines
  */
 export type StageExitVia = 'advance' | 'rollback' | 'won' | 'lost';
 
@@ -91,6 +95,7 @@ export type StageExitVia = 'advance' | 'rollback' | 'won' | 'lost';
  * import type { StageHistoryEntry } from 'leadflow/core';
  * const dwell = (e: StageHistoryEntry, now: number) => (e.leftAt ?? now) - (e.enteredAt ?? now);
  * ```
+ * @category State machines
  */
 export interface StageHistoryEntry {
   stage: OpportunityStageId;
@@ -113,6 +118,7 @@ export interface StageHistoryEntry {
  * import type { OpportunityRollback } from 'leadflow/core';
  * const r: OpportunityRollback = { from: 'contractReview', to: 'sampleQuotation', reason: '价格重谈', at: 0 };
  * ```
+ * @category State machines
  */
 export interface OpportunityRollback {
   from: OpportunityStageId;
@@ -129,6 +135,7 @@ export interface OpportunityRollback {
  * import type { DeliveryDelayFlag } from 'leadflow/core';
  * const f: DeliveryDelayFlag = { reason: '模具返修', stage: 'won', at: 0 };
  * ```
+ * @category State machines
  */
 export interface DeliveryDelayFlag {
   reason: string;
@@ -146,6 +153,7 @@ export interface DeliveryDelayFlag {
  * import type { OpportunityContext } from 'leadflow/core';
  * const open = (c: OpportunityContext) => c.outcome === null;
  * ```
+ * @category State machines
  */
 export interface OpportunityContext {
   opportunityId: string;
@@ -189,6 +197,7 @@ export interface OpportunityContext {
  *   name: '电池壳体样件', createdAt: Date.parse('2026-03-02T02:00:00Z'),
  * };
  * ```
+ * @category State machines
  */
 export interface OpportunityInput {
   opportunityId?: string;
@@ -212,6 +221,7 @@ export interface OpportunityInput {
  * import type { OpportunityEvent } from 'leadflow/core';
  * const e: OpportunityEvent = { type: 'ADVANCE', fields: { budgetRange: '50-100万' }, at: 1_700_000_000_000 };
  * ```
+ * @category State machines
  */
 export type OpportunityEvent =
   | { type: 'ADVANCE'; fields?: FieldValues; at: number }
@@ -241,6 +251,7 @@ interface EmittedBase {
  *   if (e.type === 'opportunity.deliveryDelayFlagged') console.log('notify', e.ownerId, e.reason);
  * };
  * ```
+ * @category State machines
  */
 export type OpportunityEmitted =
   | (EmittedBase & {
@@ -300,6 +311,7 @@ export type OpportunityEmitted =
  * import type { GateCheck } from 'leadflow/core';
  * const explain = (g: GateCheck) => (g.ok ? 'gate passed' : g.missing.map((m) => m.message).join('; '));
  * ```
+ * @category State machines
  */
 export type GateCheck = { ok: true } | { ok: false; missing: FieldProblem[] };
 
@@ -317,6 +329,7 @@ const OK: GateCheck = /* @__PURE__ */ (() => Object.freeze({ ok: true }))();
  * if (!g.ok) g.missing.map((m) => `${m.field}:${m.reason}`);
  * // ['painPointsTop3:tooFewItems', 'decisionChainRoles:missing']
  * ```
+ * @category State machines
  */
 export function checkGate(
   stageId: OpportunityStageId,
@@ -362,6 +375,7 @@ function mergeFields(current: FieldValues, incoming: unknown): FieldValues {
  * const g = checkAdvance(snapshot.context, { budgetRange: '50-100万' });
  * if (!g.ok) throw new Error(`cannot advance: ${g.missing.map((m) => m.label).join(', ')}`);
  * ```
+ * @category State machines
  */
 export function checkAdvance(context: OpportunityContext, fields?: FieldValues): GateCheck {
   return checkGate(context.stage, mergeFields(context.fields, fields), context.gates);
@@ -388,6 +402,7 @@ function zeroByStage(): Record<OpportunityStageId, number> {
  * import { initialOpportunityContext } from 'leadflow';
  * initialOpportunityContext({ opportunityId: 'opp-1' }).stage; // 'leadConfirmation'
  * ```
+ * @category State machines
  */
 export function initialOpportunityContext(input?: OpportunityInput): OpportunityContext {
   const createdAt = typeof input?.createdAt === 'number' ? input.createdAt : null;
@@ -437,6 +452,7 @@ export function initialOpportunityContext(input?: OpportunityInput): Opportunity
  * const dwell = stageDwellTimes(snapshot.context, Date.now());
  * dwell.needsDiagnosis > 5 * 86_400_000; // stalled > 5 days?
  * ```
+ * @category State machines
  */
 export function stageDwellTimes(
   context: OpportunityContext,
@@ -485,6 +501,7 @@ const delayUntil = (due: number | null, at: number): number => Math.max(0, (due 
  * import { initialOpportunityContext, opportunitySetup } from 'leadflow';
  * const tiny = opportunitySetup.createMachine({ id: 'tiny', context: ({ input }) => initialOpportunityContext(input) });
  * ```
+ * @category State machines
  */
 export const opportunitySetup = /* @__PURE__ */ (() =>
   setup({
@@ -791,6 +808,7 @@ const rollbacksFrom = (from: OpportunityStageId) =>
  * const r = stepper.step(first.snapshot, { type: 'ADVANCE', fields: { contactConfirmed: true }, at: now }, now);
  * r.changed; // false — budgetRange and decisionTimeline are still missing
  * ```
+ * @category State machines
  */
 export const opportunityMachine = /* @__PURE__ */ (() =>
   opportunitySetup.createMachine({
@@ -862,5 +880,6 @@ export const opportunityMachine = /* @__PURE__ */ (() =>
  * import type { OpportunityMachine } from 'leadflow';
  * function describe(m: OpportunityMachine) { return m.id; }
  * ```
+ * @category State machines
  */
 export type OpportunityMachine = typeof opportunityMachine;

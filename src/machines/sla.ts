@@ -47,6 +47,7 @@ const STATE_VERSION = 1;
  *   if (error instanceof SlaError) console.error(error.code, error.message);
  * }
  * ```
+ * @category State machines
  */
 export class SlaError extends LeadflowError {
   declare readonly code: 'SLA_INVALID';
@@ -66,6 +67,7 @@ export class SlaError extends LeadflowError {
  * import type { SlaClockKind } from 'leadflow';
  * const kind: SlaClockKind = 'business';
  * ```
+ * @category State machines
  */
 export type SlaClockKind = SlaPolicy['clock'];
 
@@ -77,6 +79,7 @@ export type SlaClockKind = SlaPolicy['clock'];
  * import type { SlaPhase } from 'leadflow/core';
  * const phase: SlaPhase = 'breach';
  * ```
+ * @category State machines
  */
 export type SlaPhase = 'warn' | 'breach';
 
@@ -94,6 +97,7 @@ export type SlaPhase = 'warn' | 'breach';
  * import type { SlaClockStatus } from 'leadflow/core';
  * const status: SlaClockStatus = 'breachedThenStopped';
  * ```
+ * @category State machines
  */
 export type SlaClockStatus = 'running' | 'paused' | 'met' | 'breachedThenStopped' | 'cancelled';
 
@@ -112,6 +116,7 @@ export type SlaClockStatus = 'running' | 'paused' | 'met' | 'breachedThenStopped
  *   dueAt: 1_742_173_800_000, warnAt: null, warned: false, breachedAt: null, stoppedAt: null,
  * };
  * ```
+ * @category State machines
  */
 export interface SlaClockState {
   readonly policyId: string;
@@ -158,6 +163,7 @@ export interface SlaClockState {
  * const state: SlaState = slaInitialState();
  * const restored: SlaState = JSON.parse(JSON.stringify(state));
  * ```
+ * @category State machines
  */
 export interface SlaState {
   /** Shape version of the persisted state. */
@@ -173,6 +179,7 @@ export interface SlaState {
  * import { slaInitialState } from 'leadflow/core';
  * const state = slaInitialState(); // { version: 1, clocks: {} }
  * ```
+ * @category State machines
  */
 export function slaInitialState(): SlaState {
   return { version: STATE_VERSION, clocks: {} };
@@ -192,6 +199,7 @@ export function slaInitialState(): SlaState {
  * const rules = compileRuleSet(zhikongPreset.ruleSet, { team: zhikongPreset.team });
  * const context: SlaContext = { policies: rules.sla, calendar: chinaCalendar({ years: [2025, 2026] }), entityId: 'lead-1' };
  * ```
+ * @category State machines
  */
 export interface SlaContext {
   readonly policies: Pick<
@@ -210,6 +218,7 @@ export interface SlaContext {
  * import type { SlaEventInput } from 'leadflow/core';
  * const event: SlaEventInput = { type: 'lead.received', at: Date.parse('2025-03-14T17:55:00+08:00') };
  * ```
+ * @category State machines
  */
 export interface SlaEventInput {
   readonly type: SlaEvent;
@@ -224,6 +233,7 @@ export interface SlaEventInput {
  * import type { SlaTimerPayload } from 'leadflow/core';
  * const payload: SlaTimerPayload = { policyId: 'first-follow-up-24h', phase: 'warn' };
  * ```
+ * @category State machines
  */
 export interface SlaTimerPayload {
   readonly policyId: string;
@@ -241,6 +251,7 @@ export interface SlaTimerPayload {
  *   dueAt: Date.parse('2025-03-17T09:10:00+08:00'), payload: { policyId: 'unassigned-15m', phase: 'breach' },
  * };
  * ```
+ * @category State machines
  */
 export interface SlaScheduleTimer {
   readonly type: 'schedule';
@@ -258,6 +269,7 @@ export interface SlaScheduleTimer {
  * import type { SlaCancelTimer } from 'leadflow/core';
  * const command: SlaCancelTimer = { type: 'cancel', timerKey: 'sla:unassigned-15m:breach' };
  * ```
+ * @category State machines
  */
 export interface SlaCancelTimer {
   readonly type: 'cancel';
@@ -276,6 +288,7 @@ export interface SlaCancelTimer {
  *   else store.delete(entityId, command.timerKey);
  * }
  * ```
+ * @category State machines
  */
 export type SlaTimerCommand = SlaScheduleTimer | SlaCancelTimer;
 
@@ -290,6 +303,7 @@ export type SlaTimerCommand = SlaScheduleTimer | SlaCancelTimer;
  *   payload: { policyId: 'unassigned-15m', phase: 'breach' }, at: Date.parse('2025-03-17T09:10:00+08:00'),
  * };
  * ```
+ * @category State machines
  */
 export interface SlaFiredTimer {
   readonly timerKey: string;
@@ -308,6 +322,7 @@ export interface SlaFiredTimer {
  * import { slaTimerKey } from 'leadflow';
  * slaTimerKey('unassigned-15m', 'breach'); // 'sla:unassigned-15m:breach'
  * ```
+ * @category State machines
  */
 export function slaTimerKey(policyId: string, phase: SlaPhase): string {
   let keys = timerKeys.get(policyId);
@@ -332,6 +347,7 @@ const timerKeys = /* @__PURE__ */ (() =>
  * import type { SlaActionContext } from 'leadflow';
  * const origin: SlaActionContext = { entityId: 'lead-1', policyId: 'unassigned-15m', phase: 'breach', at: 0 };
  * ```
+ * @category State machines
  */
 export interface SlaActionContext {
   readonly entityId: string;
@@ -349,6 +365,7 @@ export interface SlaActionContext {
  * import type { SlaEscalateEffect } from 'leadflow/core';
  * const effect: SlaEscalateEffect = { type: 'escalate', to: 'supervisor', entityId: 'lead-1', policyId: 'unassigned-15m', phase: 'breach', at: 0 };
  * ```
+ * @category State machines
  */
 export interface SlaEscalateEffect extends SlaActionContext {
   readonly type: 'escalate';
@@ -366,6 +383,7 @@ export interface SlaEscalateEffect extends SlaActionContext {
  *   entityId: 'lead-1', policyId: 'unopened-30m', phase: 'breach', at: 0,
  * };
  * ```
+ * @category State machines
  */
 export interface SlaNotifyEffect extends SlaActionContext {
   readonly type: 'notify';
@@ -383,6 +401,7 @@ export interface SlaNotifyEffect extends SlaActionContext {
  * import type { SlaReassignEffect } from 'leadflow/core';
  * const effect: SlaReassignEffect = { type: 'reassign', entityId: 'lead-1', policyId: 'unopened-30m', phase: 'breach', at: 0 };
  * ```
+ * @category State machines
  */
 export interface SlaReassignEffect extends SlaActionContext {
   readonly type: 'reassign';
@@ -396,6 +415,7 @@ export interface SlaReassignEffect extends SlaActionContext {
  * import type { SlaRaisePriorityEffect } from 'leadflow/core';
  * const effect: SlaRaisePriorityEffect = { type: 'raisePriority', entityId: 'lead-1', policyId: 'p', phase: 'warn', at: 0 };
  * ```
+ * @category State machines
  */
 export interface SlaRaisePriorityEffect extends SlaActionContext {
   readonly type: 'raisePriority';
@@ -409,6 +429,7 @@ export interface SlaRaisePriorityEffect extends SlaActionContext {
  * import type { SlaReturnToPoolEffect } from 'leadflow/core';
  * const effect: SlaReturnToPoolEffect = { type: 'returnToPool', entityId: 'lead-1', policyId: 'p', phase: 'breach', at: 0 };
  * ```
+ * @category State machines
  */
 export interface SlaReturnToPoolEffect extends SlaActionContext {
   readonly type: 'returnToPool';
@@ -426,6 +447,7 @@ export interface SlaReturnToPoolEffect extends SlaActionContext {
  *   else machine.send(effect);
  * }
  * ```
+ * @category State machines
  */
 export type SlaActionEffect =
   | SlaEscalateEffect
@@ -443,6 +465,7 @@ export type SlaActionEffect =
  * import type { SlaRecordBase } from 'leadflow';
  * const describe = (r: SlaRecordBase) => `${r.policyId}#${r.cycle}: ${r.elapsedMs}/${r.target} ms`;
  * ```
+ * @category State machines
  */
 export interface SlaRecordBase {
   readonly entityId: string;
@@ -469,6 +492,7 @@ export interface SlaRecordBase {
  * import type { SlaStartedRecord } from 'leadflow/core';
  * const onStart = (r: SlaStartedRecord) => console.log(`${r.policyId} due ${new Date(r.dueAt).toISOString()}`);
  * ```
+ * @category State machines
  */
 export interface SlaStartedRecord extends SlaRecordBase {
   readonly type: 'sla.started';
@@ -487,6 +511,7 @@ export interface SlaStartedRecord extends SlaRecordBase {
  * import type { SlaWarningRecord } from 'leadflow/core';
  * const onWarn = (r: SlaWarningRecord) => console.log(`${r.remainingMs} ms left on ${r.policyId}`);
  * ```
+ * @category State machines
  */
 export interface SlaWarningRecord extends SlaRecordBase {
   readonly type: 'sla.warning';
@@ -504,6 +529,7 @@ export interface SlaWarningRecord extends SlaRecordBase {
  * import type { SlaBreachedRecord } from 'leadflow/core';
  * const onBreach = (r: SlaBreachedRecord) => console.log(`${r.policyId} missed at ${r.dueAt}`);
  * ```
+ * @category State machines
  */
 export interface SlaBreachedRecord extends SlaRecordBase {
   readonly type: 'sla.breached';
@@ -519,6 +545,7 @@ export interface SlaBreachedRecord extends SlaRecordBase {
  * import type { SlaMetRecord } from 'leadflow/core';
  * const onMet = (r: SlaMetRecord) => console.log(`${r.policyId} met in ${r.elapsedMs} ms`);
  * ```
+ * @category State machines
  */
 export interface SlaMetRecord extends SlaRecordBase {
   readonly type: 'sla.met';
@@ -533,6 +560,7 @@ export interface SlaMetRecord extends SlaRecordBase {
  * import type { SlaStoppedRecord } from 'leadflow/core';
  * const onStop = (r: SlaStoppedRecord) => console.log(`${r.policyId} closed ${r.overByMs} ms late`);
  * ```
+ * @category State machines
  */
 export interface SlaStoppedRecord extends SlaRecordBase {
   readonly type: 'sla.stopped';
@@ -549,6 +577,7 @@ export interface SlaStoppedRecord extends SlaRecordBase {
  * import type { SlaPausedRecord } from 'leadflow/core';
  * const onPause = (r: SlaPausedRecord) => console.log(`${r.policyId} paused with ${r.remainingMs} ms left`);
  * ```
+ * @category State machines
  */
 export interface SlaPausedRecord extends SlaRecordBase {
   readonly type: 'sla.paused';
@@ -565,6 +594,7 @@ export interface SlaPausedRecord extends SlaRecordBase {
  * import type { SlaResumedRecord } from 'leadflow/core';
  * const onResume = (r: SlaResumedRecord) => console.log(`${r.policyId} now due ${r.dueAt}`);
  * ```
+ * @category State machines
  */
 export interface SlaResumedRecord extends SlaRecordBase {
   readonly type: 'sla.resumed';
@@ -584,6 +614,7 @@ export interface SlaResumedRecord extends SlaRecordBase {
  * import type { SlaCancelledRecord } from 'leadflow/core';
  * const onCancel = (r: SlaCancelledRecord) => console.log(`${r.policyId} cancelled (${r.reason})`);
  * ```
+ * @category State machines
  */
 export interface SlaCancelledRecord extends SlaRecordBase {
   readonly type: 'sla.cancelled';
@@ -601,6 +632,7 @@ export interface SlaCancelledRecord extends SlaRecordBase {
  * import type { SlaRecord } from 'leadflow/core';
  * const missed = (records: SlaRecord[]) => records.filter((r) => r.type === 'sla.breached').length;
  * ```
+ * @category State machines
  */
 export type SlaRecord =
   | SlaStartedRecord
@@ -625,6 +657,7 @@ export type SlaRecord =
  *   actions: effects.filter((e) => !isSlaRecord(e)),
  * });
  * ```
+ * @category State machines
  */
 export type SlaEffect = SlaActionEffect | SlaRecord;
 
@@ -636,6 +669,7 @@ export type SlaEffect = SlaActionEffect | SlaRecord;
  * import { isSlaRecord } from 'leadflow/core';
  * const records = result.effects.filter(isSlaRecord);
  * ```
+ * @category State machines
  */
 export function isSlaRecord(effect: SlaEffect): effect is SlaRecord {
   return effect.type.startsWith('sla.');
@@ -654,6 +688,7 @@ export function isSlaRecord(effect: SlaEffect): effect is SlaRecord {
  *   for (const effect of result.effects) effects.push(effect);
  * }
  * ```
+ * @category State machines
  */
 export interface SlaStepResult {
   readonly state: SlaState;
@@ -670,6 +705,7 @@ export interface SlaStepResult {
  * import type { SlaStaleReason } from 'leadflow/core';
  * const reason: SlaStaleReason = 'generation';
  * ```
+ * @category State machines
  */
 export type SlaStaleReason = 'unknownClock' | 'keyMismatch' | 'generation' | 'notRunning' | 'alreadyHandled';
 
@@ -683,6 +719,7 @@ export type SlaStaleReason = 'unknownClock' | 'keyMismatch' | 'generation' | 'no
  * const result = slaOnTimer(state, fired, context);
  * if (result.stale) log.debug(`ignored ${fired.timerKey}: ${result.staleReason}`);
  * ```
+ * @category State machines
  */
 export interface SlaTimerResult extends SlaStepResult {
   readonly stale: boolean;
@@ -1182,6 +1219,7 @@ function sortedIds(clocks: Readonly<Record<string, SlaClockState>>): string[] {
  * const assigned = slaOnEvent(received.state, { type: 'lead.assigned', at: Date.parse('2025-03-14T17:58:00+08:00') }, context);
  * assigned.effects[0]; // { type: 'sla.met', policyId: 'unassigned-15m', elapsedMs: 180000, ... }
  * ```
+ * @category State machines
  */
 export function slaOnEvent(state: SlaState, event: SlaEventInput, context: SlaContext): SlaStepResult {
   assertInstant(event?.at, 'event.at');
@@ -1222,6 +1260,7 @@ export function slaOnEvent(state: SlaState, event: SlaEventInput, context: SlaCo
  * }, context);
  * result.effects.map((e) => e.type); // ['sla.breached', 'escalate', 'notify']
  * ```
+ * @category State machines
  */
 export function slaOnTimer(state: SlaState, fired: SlaFiredTimer, context: SlaContext): SlaTimerResult {
   assertInstant(fired?.at, 'timer.at');
@@ -1275,6 +1314,7 @@ export function slaOnTimer(state: SlaState, fired: SlaFiredTimer, context: SlaCo
  * const closed = slaStopAll(state, Date.parse('2025-03-20T10:00:00+08:00'), context);
  * closed.timers; // a cancel per pending timer
  * ```
+ * @category State machines
  */
 export function slaStopAll(
   state: SlaState,
@@ -1320,6 +1360,7 @@ const EMPTY_POLICIES: SlaContext['policies'] = /* @__PURE__ */ (() => ({
  * import { slaPendingTimers } from 'leadflow';
  * for (const command of slaPendingTimers(snapshot.sla)) timers.upsert(entityId, command.timerKey, command);
  * ```
+ * @category State machines
  */
 export function slaPendingTimers(state: SlaState): SlaScheduleTimer[] {
   return sortedIds(state.clocks).flatMap((id) => {
@@ -1340,6 +1381,7 @@ export function slaPendingTimers(state: SlaState): SlaScheduleTimer[] {
  * import type { SlaSummaryStatus } from 'leadflow/core';
  * const late: SlaSummaryStatus[] = ['breached', 'breachedThenStopped'];
  * ```
+ * @category State machines
  */
 export type SlaSummaryStatus =
   | 'running'
@@ -1357,6 +1399,7 @@ export type SlaSummaryStatus =
  * import type { SlaSummaryEntry } from 'leadflow/core';
  * const line = (e: SlaSummaryEntry) => `${e.policyId}: ${e.status}, ${Math.round(e.remainingMs / 60_000)} min left`;
  * ```
+ * @category State machines
  */
 export interface SlaSummaryEntry {
   readonly policyId: string;
@@ -1390,6 +1433,7 @@ export interface SlaSummaryEntry {
  *   console.log(entry.policyId, entry.status, entry.remainingMs);
  * }
  * ```
+ * @category State machines
  */
 export function slaSummary(state: SlaState, now: number, calendar: BusinessCalendar): SlaSummaryEntry[] {
   assertInstant(now, 'now');

@@ -27,6 +27,7 @@ import { occurrences } from '../scheduler/recurrence.js';
  * import { TASK_KINDS } from 'leadflow';
  * TASK_KINDS.includes('afterSalesFile'); // true
  * ```
+ * @category State machines
  */
 export const TASK_KINDS = ['technicalFeasibility', 'productionPlanning', 'afterSalesFile'] as const;
 
@@ -38,6 +39,7 @@ export const TASK_KINDS = ['technicalFeasibility', 'productionPlanning', 'afterS
  * import type { TaskKind } from 'leadflow';
  * const kind: TaskKind = 'productionPlanning';
  * ```
+ * @category State machines
  */
 export type TaskKind = (typeof TASK_KINDS)[number];
 
@@ -49,6 +51,7 @@ export type TaskKind = (typeof TASK_KINDS)[number];
  * import type { TaskDepartment } from 'leadflow';
  * const d: TaskDepartment = 'afterSales';
  * ```
+ * @category State machines
  */
 export type TaskDepartment = 'technical' | 'production' | 'afterSales';
 
@@ -62,6 +65,7 @@ export type TaskDepartment = 'technical' | 'production' | 'afterSales';
  * import { DEFAULT_TASK_TEMPLATES, type TaskTemplate } from 'leadflow';
  * const faster: TaskTemplate = { ...DEFAULT_TASK_TEMPLATES.technicalFeasibility, answerWithinMs: 24 * 3_600_000 };
  * ```
+ * @category State machines
  */
 export interface TaskTemplate {
   kind: TaskKind;
@@ -92,6 +96,7 @@ const HOUR_MS = 3_600_000;
  * import { DEFAULT_TASK_TEMPLATES } from 'leadflow';
  * DEFAULT_TASK_TEMPLATES.technicalFeasibility.answerWithinMs; // 172800000 (48 h)
  * ```
+ * @category State machines
  */
 export const DEFAULT_TASK_TEMPLATES: Readonly<Record<TaskKind, TaskTemplate>> = /* @__PURE__ */ (() =>
   Object.freeze({
@@ -147,6 +152,7 @@ const isTaskKind = (value: unknown): value is TaskKind =>
  * import type { TaskEscalation } from 'leadflow/core';
  * const e: TaskEscalation = { to: 'head-technical', policyId: 'task-overdue', at: 0 };
  * ```
+ * @category State machines
  */
 export interface TaskEscalation {
   to: string;
@@ -162,6 +168,7 @@ export interface TaskEscalation {
  * import type { TaskContext } from 'leadflow/core';
  * const waiting = (c: TaskContext) => c.acknowledgedAt === null;
  * ```
+ * @category State machines
  */
 export interface TaskContext {
   taskId: string;
@@ -200,6 +207,7 @@ export interface TaskContext {
  * import type { TaskInput } from 'leadflow/core';
  * const input: TaskInput = { taskId: 'task-1', kind: 'technicalFeasibility', opportunityId: 'opp-1', createdAt: 0 };
  * ```
+ * @category State machines
  */
 export interface TaskInput {
   taskId?: string;
@@ -224,6 +232,7 @@ export interface TaskInput {
  * import type { TaskEvent } from 'leadflow/core';
  * const e: TaskEvent = { type: 'ACKNOWLEDGE', by: 'eng-li', at: 1_700_000_000_000 };
  * ```
+ * @category State machines
  */
 export type TaskEvent =
   | { type: 'ACKNOWLEDGE'; by: string; at: number }
@@ -249,6 +258,7 @@ interface TaskEmittedBase {
  * import type { TaskEmitted } from 'leadflow';
  * const onEmit = (e: TaskEmitted) => { if (e.type === 'task.escalated') console.log('notify', e.to); };
  * ```
+ * @category State machines
  */
 export type TaskEmitted =
   | (TaskEmittedBase & { type: 'task.acknowledged'; by: string })
@@ -286,6 +296,7 @@ const nonBlank = (value: unknown): value is string => typeof value === 'string' 
  * import { checkTaskResult } from 'leadflow/core';
  * checkTaskResult('productionPlanning', { bom: ['壳体 x2'] }).map((p) => p.field); // ['deliveryConstraints']
  * ```
+ * @category State machines
  */
 export function checkTaskResult(
   kind: TaskKind,
@@ -305,6 +316,7 @@ export function checkTaskResult(
  * import { initialTaskContext } from 'leadflow/core';
  * initialTaskContext({ kind: 'afterSalesFile', createdAt: 0 }).dueAt; // 259200000 (72 h)
  * ```
+ * @category State machines
  */
 export function initialTaskContext(input?: TaskInput): TaskContext {
   const kind: TaskKind = isTaskKind(input?.kind) ? input.kind : 'technicalFeasibility';
@@ -350,6 +362,7 @@ export function initialTaskContext(input?: TaskInput): TaskContext {
  * import { taskResponseTimes } from 'leadflow/core';
  * const { acknowledgeMs, onTime } = taskResponseTimes(snapshot.context);
  * ```
+ * @category State machines
  */
 export interface TaskResponseTimes {
   acknowledgeMs: number | null;
@@ -372,6 +385,7 @@ const span = (from: number | null, to: number | null): number | null =>
  * const ctx = { ...initialTaskContext({ createdAt: 0 }), acknowledgedAt: 3_600_000 };
  * taskResponseTimes(ctx).acknowledgeMs; // 3600000
  * ```
+ * @category State machines
  */
 export function taskResponseTimes(context: TaskContext): TaskResponseTimes {
   return {
@@ -391,6 +405,7 @@ export function taskResponseTimes(context: TaskContext): TaskResponseTimes {
  * import { isTaskOverdue } from 'leadflow';
  * if (isTaskOverdue(snapshot.context, now)) dispatch({ type: 'ESCALATE', to: head, at: now });
  * ```
+ * @category State machines
  */
 export function isTaskOverdue(context: TaskContext, now: number): boolean {
   return (
@@ -412,6 +427,7 @@ export function isTaskOverdue(context: TaskContext, now: number): boolean {
  *   to: Date.parse('2026-12-31T23:59:59+08:00'),
  * };
  * ```
+ * @category State machines
  */
 export interface MaintenanceReminderOptions {
   /** First reminder (DTSTART); its wall time in `zone` repeats. */
@@ -451,6 +467,7 @@ export interface MaintenanceReminderOptions {
  * });
  * // New Year's Day → Sun 2026-01-04 09:00 (a make-up working day); 2026-10-01 → 2026-10-08 09:00
  * ```
+ * @category State machines
  */
 export function maintenanceReminders(rrule: string, options: MaintenanceReminderOptions): number[] {
   const { calendar } = options;
@@ -477,6 +494,7 @@ export function maintenanceReminders(rrule: string, options: MaintenanceReminder
  * const calendar = chinaCalendar({ years: [2026, 2027] });
  * const reminders = taskMaintenanceReminders(snapshot.context, { calendar, from, to });
  * ```
+ * @category State machines
  */
 export function taskMaintenanceReminders(
   context: TaskContext,
@@ -498,6 +516,7 @@ export function taskMaintenanceReminders(
  * import { initialTaskContext } from 'leadflow/core';
  * const tiny = taskSetup.createMachine({ id: 'tiny', context: ({ input }) => initialTaskContext(input) });
  * ```
+ * @category State machines
  */
 export const taskSetup = /* @__PURE__ */ (() =>
   setup({
@@ -657,6 +676,7 @@ const ACTIVE_COMMON = {
  * const r = stepper.step(first.snapshot, { type: 'ACKNOWLEDGE', by: 'eng-li', at: now }, now);
  * r.snapshot.value; // 'acknowledged'
  * ```
+ * @category State machines
  */
 export const taskMachine = /* @__PURE__ */ (() =>
   taskSetup.createMachine({
@@ -688,6 +708,7 @@ export const taskMachine = /* @__PURE__ */ (() =>
  * import type { TaskMachine } from 'leadflow';
  * function describe(m: TaskMachine) { return m.id; }
  * ```
+ * @category State machines
  */
 export type TaskMachine = typeof taskMachine;
 
@@ -699,5 +720,6 @@ export type TaskMachine = typeof taskMachine;
  * import { TASK_STATES } from 'leadflow';
  * TASK_STATES.includes('acknowledged'); // true
  * ```
+ * @category State machines
  */
 export const TASK_STATES = ['open', 'acknowledged', 'done', 'cancelled'] as const;

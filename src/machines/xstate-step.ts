@@ -45,6 +45,7 @@ import { LeadflowError } from '../errors.js';
  * import type { PersistedSnapshot } from 'leadflow/core';
  * const saved: PersistedSnapshot = { value: 'assigned', context: { leadId: 'lead-1' }, status: 'active' };
  * ```
+ * @category State machines
  */
 export interface PersistedSnapshot<TContext = unknown> {
   value: StateValue;
@@ -62,6 +63,7 @@ export interface PersistedSnapshot<TContext = unknown> {
  * import type { TimerCommand } from 'leadflow/core';
  * const cmd: TimerCommand = { type: 'cancel', timerKey: 'incubation' };
  * ```
+ * @category State machines
  */
 export type TimerCommand<TEvent = EventObject> =
   | { type: 'schedule'; timerKey: string; dueAt: number; event: TEvent }
@@ -75,6 +77,7 @@ export type TimerCommand<TEvent = EventObject> =
  * import type { StepResult } from 'leadflow/core';
  * function rejected(r: StepResult) { return !r.changed; }
  * ```
+ * @category State machines
  */
 export interface StepResult<TContext = unknown, TEvent = EventObject, TEmitted = EventObject> {
   snapshot: PersistedSnapshot<TContext>;
@@ -96,6 +99,7 @@ export interface StepResult<TContext = unknown, TEvent = EventObject, TEmitted =
  * import type { StepEvent, LeadEvent } from 'leadflow/core';
  * const e: StepEvent<LeadEvent> = { type: 'QUALIFY' };
  * ```
+ * @category State machines
  */
 export type StepEvent<TEvent extends EventObject> = TEvent extends { at: number }
   ? Omit<TEvent, 'at'> & { at?: number }
@@ -112,6 +116,7 @@ export type StepEvent<TEvent extends EventObject> = TEvent extends { at: number 
  * const r = stepper.step(snapshot, { type: 'QUALIFY' }, now);
  * if (!r.changed) throw new Error(`QUALIFY not accepted in ${JSON.stringify(snapshot.value)}`);
  * ```
+ * @category State machines
  */
 export interface Stepper<
   TContext = unknown,
@@ -142,6 +147,7 @@ export interface Stepper<
  * const options: StepperOptions = { engine: 'compiled' }; // throw if the machine cannot be compiled
  * const stepper = createStepper(leadMachine, options);
  * ```
+ * @category State machines
  */
 export interface StepperOptions<TContext = never> {
   /**
@@ -170,6 +176,7 @@ export interface StepperOptions<TContext = never> {
  * import { UnsupportedMachineError, createStepper } from 'leadflow/core';
  * try { createStepper(machine, { engine: 'compiled' }); } catch (e) { if (e instanceof UnsupportedMachineError) console.log(e.message); }
  * ```
+ * @category State machines
  */
 export class UnsupportedMachineError extends LeadflowError {
   declare readonly code: 'MACHINE_UNSUPPORTED';
@@ -194,6 +201,7 @@ type AnyStepper<M extends AnyStateMachine> = Stepper<
  * import { stateValueToString } from 'leadflow/core';
  * stateValueToString({ awaitingAssignment: 'offered' }); // 'awaitingAssignment.offered'
  * ```
+ * @category State machines
  */
 export function stateValueToString(value: StateValue): string {
   if (typeof value === 'string') return value;
@@ -290,6 +298,7 @@ function fromXState(
  * const reference = createReferenceStepper(leadMachine);
  * const { snapshot } = reference.initial({ leadId: 'lead-1' }, now);
  * ```
+ * @category State machines
  */
 export function createReferenceStepper<M extends AnyStateMachine>(typedMachine: M): AnyStepper<M> {
   const machine: AnyStateMachine = typedMachine;
@@ -954,6 +963,7 @@ function compiledStepper(machine: AnyStateMachine, compiled: Compiled, clone: Cl
  * r.snapshot.value; // 'nurturing'
  * r.timers; // [{ type: 'schedule', timerKey: 'incubation', dueAt: now + 60 * 86_400_000, event: { type: 'INCUBATION_EXPIRED', at: … } }]
  * ```
+ * @category State machines
  */
 export function createStepper<M extends AnyStateMachine>(
   machine: M,

@@ -12,6 +12,7 @@ import { type DurationStats, durationStats, type TargetShare, targetShare } from
  * const report: LeadMetrics = await engine.leadMetrics({ from, to });
  * report.assignedWithinTarget.passed; // ≥ 95% assigned within 5 business minutes?
  * ```
+ * @category Metrics
  */
 export interface LeadMetrics {
   readonly window: { readonly from: number; readonly to: number; readonly asOf: number };
@@ -76,6 +77,7 @@ export interface LeadMetrics {
  * ```ts
  * const options: LeadMetricsOptions = { from, to, asOf: clock.now(), calendar, targets };
  * ```
+ * @category Metrics
  */
 export interface LeadMetricsOptions {
   readonly from: number;
@@ -110,6 +112,7 @@ export interface LeadMetricsOptions {
  * import { LEAD_STALL_STATES } from 'leadflow/core';
  * LEAD_STALL_STATES.includes('nurturing' as never); // false
  * ```
+ * @category Metrics
  */
 export const LEAD_STALL_STATES = [
   'received',
@@ -129,6 +132,7 @@ export const LEAD_STALL_STATES = [
  * import type { LeadStallState } from 'leadflow/core';
  * const state: LeadStallState = 'awaitingAssignment.queued';
  * ```
+ * @category Metrics
  */
 export type LeadStallState = (typeof LEAD_STALL_STATES)[number];
 
@@ -153,6 +157,7 @@ export type LeadStallState = (typeof LEAD_STALL_STATES)[number];
  * import type { StalledLeads } from 'leadflow/core';
  * const line = (s: StalledLeads) => `${s.count} stalled, ${s.byState.contacted} after a follow-up`;
  * ```
+ * @category Metrics
  */
 export interface StalledLeads {
   /** The threshold: stalled means a dwell longer than this (wall ms). */
@@ -171,7 +176,11 @@ export interface StalledLeads {
   }[];
 }
 
-/** What the lead KPIs need of one lead received in the window. */
+/**
+ * What the lead KPIs need of one lead received in the window.
+ *
+ * @category Metrics
+ */
 export interface LeadTimeline {
   /** When the lead arrived: its own `receivedAt`, at most {@link LeadTimeline.ingestedAt}. */
   receivedAt: number;
@@ -211,6 +220,7 @@ const STALL_STATES: ReadonlySet<string> = /* @__PURE__ */ (() => new Set<string>
  * const events = await storage.readEvents({ kind: 'lead', types: LEAD_METRICS_EVENT_TYPES });
  * const report = computeLeadMetrics(events, { from, to, asOf, calendar, targets });
  * ```
+ * @category Metrics
  */
 export const LEAD_METRICS_EVENT_TYPES: readonly string[] = /* @__PURE__ */ (() =>
   Object.freeze([
@@ -231,6 +241,7 @@ export const LEAD_METRICS_EVENT_TYPES: readonly string[] = /* @__PURE__ */ (() =
 /**
  * The lead KPIs folded one event at a time, so {@link computeMetrics} reads the log once for its
  * own figures and these. `timelines` holds the leads received in the window.
+ * @category Metrics
  */
 export interface LeadMetricsFold {
   add(event: StoredEvent): void;
@@ -242,13 +253,18 @@ export interface LeadMetricsFold {
  * When a `lead.received` event's lead arrived: its own `receivedAt` (logged with the event), at
  * most the ingest time; the ingest time for logs that did not record it. Windows and every
  * lead clock use this instant. Internal to the metrics module.
+ * @category Metrics
  */
 export function leadArrivedAt(event: StoredEvent): number {
   const receivedAt = (event.data as { receivedAt?: unknown } | null)?.receivedAt;
   return typeof receivedAt === 'number' && receivedAt < event.at ? receivedAt : event.at;
 }
 
-/** Start a {@link LeadMetricsFold}; internal to the metrics module. */
+/**
+ * Start a {@link LeadMetricsFold}; internal to the metrics module.
+ *
+ * @category Metrics
+ */
 export function leadMetricsFold(options: LeadMetricsOptions): LeadMetricsFold {
   const leads = new Map<string, LeadTimeline>();
   const breaches = new Map<string, number>();
@@ -346,6 +362,7 @@ function enter(lead: LeadTimeline, state: string, at: number): void {
  * import { computeLeadMetrics } from 'leadflow/core';
  * const report = computeLeadMetrics(events, { from, to, asOf, calendar, targets });
  * ```
+ * @category Metrics
  */
 export function computeLeadMetrics(events: readonly StoredEvent[], options: LeadMetricsOptions): LeadMetrics {
   const fold = leadMetricsFold(options);

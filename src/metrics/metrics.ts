@@ -21,6 +21,7 @@ import { type DurationStats, durationStats, type TargetShare, targetShare } from
  * const report: Metrics = await engine.metrics();
  * report.targets.filter((t) => !t.passed).map((t) => t.name);
  * ```
+ * @category Metrics
  */
 export interface Metrics {
   readonly window: { readonly from: number; readonly to: number; readonly asOf: number };
@@ -142,6 +143,7 @@ export interface Metrics {
  * import type { StalledOpportunities } from 'leadflow/core';
  * const line = (s: StalledOpportunities) => `${s.count} stalled, ${s.byStage.needsDiagnosis} in needs diagnosis`;
  * ```
+ * @category Metrics
  */
 export interface StalledOpportunities {
   /** The threshold: stalled means a dwell longer than this (wall ms). */
@@ -164,6 +166,7 @@ export interface StalledOpportunities {
  * ```ts
  * const options: MetricsOptions = { from, to, asOf, calendar, targets, unopenedWithinMs: 1_800_000 };
  * ```
+ * @category Metrics
  */
 export interface MetricsOptions extends LeadMetricsOptions {
   readonly targets: LeadMetricsOptions['targets'] & { readonly advancedOnTimeShare: number };
@@ -183,6 +186,7 @@ const share = (part: number, whole: number): number | null => (whole === 0 ? nul
  * const events = await storage.readEvents({ types: METRICS_EVENT_TYPES });
  * const report = computeMetrics(events, { from, to, asOf, calendar, targets });
  * ```
+ * @category Metrics
  */
 export const METRICS_EVENT_TYPES: readonly string[] = /* @__PURE__ */ (() =>
   Object.freeze([
@@ -217,6 +221,7 @@ export const METRICS_EVENT_TYPES: readonly string[] = /* @__PURE__ */ (() =>
  * import { computeMetrics } from 'leadflow/core';
  * const report = computeMetrics(await storage.readEvents(), { from, to, asOf, calendar, targets });
  * ```
+ * @category Metrics
  */
 export function computeMetrics(events: readonly StoredEvent[], options: MetricsOptions): Metrics {
   const { from, to, asOf } = options;

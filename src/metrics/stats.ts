@@ -8,6 +8,7 @@
  * import type { DurationStats } from 'leadflow/core';
  * const s: DurationStats = { count: 3, mean: 20, p50: 20, p90: 30 };
  * ```
+ * @category Metrics
  */
 export interface DurationStats {
   readonly count: number;
@@ -24,6 +25,7 @@ export interface DurationStats {
  * import { durationStats } from 'leadflow/core';
  * durationStats([10, 20, 30]); // { count: 3, mean: 20, p50: 20, p90: 30 }
  * ```
+ * @category Metrics
  */
 export function durationStats(values: readonly number[]): DurationStats {
   if (values.length === 0) return { count: 0, mean: null, p50: null, p90: null };
@@ -43,6 +45,7 @@ export function durationStats(values: readonly number[]): DurationStats {
  * import type { TargetShare } from 'leadflow/core';
  * const t: TargetShare = { met: 95, missed: 5, pending: 2, share: 0.95, target: 0.95, passed: true };
  * ```
+ * @category Metrics
  */
 export interface TargetShare {
   readonly met: number;
@@ -61,6 +64,7 @@ export interface TargetShare {
  * import { targetShare } from 'leadflow';
  * targetShare(95, 5, 0, 0.95); // { met: 95, missed: 5, pending: 0, share: 0.95, target: 0.95, passed: true }
  * ```
+ * @category Metrics
  */
 export function targetShare(met: number, missed: number, pending: number, target: number): TargetShare {
   const decided = met + missed;

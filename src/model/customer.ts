@@ -28,6 +28,7 @@ const labelSchema = /* @__PURE__ */ (() => requiredText(MODEL_LIMITS.labelLength
  * import { customerContactSchema } from 'leadflow';
  * customerContactSchema.parse({ name: '韩梅梅', role: '采购总监', phone: '13900139000' });
  * ```
+ * @category Model
  */
 export const customerContactSchema = /* @__PURE__ */ (() =>
   z.strictObject({
@@ -47,6 +48,7 @@ export const customerContactSchema = /* @__PURE__ */ (() =>
  * import { purchaseSchema } from 'leadflow';
  * purchaseSchema.parse({ model: 'HR-2000', date: '2025-11-03', quantity: 2, amount: 96000 });
  * ```
+ * @category Model
  */
 export const purchaseSchema = /* @__PURE__ */ (() =>
   z.strictObject({
@@ -66,6 +68,7 @@ export const purchaseSchema = /* @__PURE__ */ (() =>
  * import { receivableSchema } from 'leadflow';
  * receivableSchema.parse({ invoiceId: 'INV-2025-0042', amount: 300000, invoiceDate: '2025-08-31', dueDate: '2025-09-30' });
  * ```
+ * @category Model
  */
 export const receivableSchema = /* @__PURE__ */ (() =>
   z.strictObject({
@@ -85,6 +88,7 @@ export const receivableSchema = /* @__PURE__ */ (() =>
  * import { technicalContactSchema } from 'leadflow';
  * technicalContactSchema.parse({ at: '2026-01-15', note: '热管理方案评审' });
  * ```
+ * @category Model
  */
 export const technicalContactSchema = /* @__PURE__ */ (() =>
   z.strictObject({
@@ -100,6 +104,7 @@ export const technicalContactSchema = /* @__PURE__ */ (() =>
  * import { RENEWAL_OUTCOMES } from 'leadflow';
  * RENEWAL_OUTCOMES; // ['accepted', 'declined']
  * ```
+ * @category Model
  */
 export const RENEWAL_OUTCOMES = ['accepted', 'declined'] as const;
 
@@ -111,6 +116,7 @@ export const RENEWAL_OUTCOMES = ['accepted', 'declined'] as const;
  * import { renewalSchema } from 'leadflow';
  * renewalSchema.parse({ date: '2025-12-01', outcome: 'declined' });
  * ```
+ * @category Model
  */
 export const renewalSchema = /* @__PURE__ */ (() =>
   z.strictObject({
@@ -136,6 +142,7 @@ export const renewalSchema = /* @__PURE__ */ (() =>
  * const c = customerSchema.parse({ id: 'c-1', name: '恒锐机械', region: 'Zhejiang', industry: 'auto_parts' });
  * c.purchases; // []
  * ```
+ * @category Model
  */
 export const customerSchema = /* @__PURE__ */ (() =>
   z
@@ -171,6 +178,7 @@ export const customerSchema = /* @__PURE__ */ (() =>
  * import type { CustomerInput } from 'leadflow';
  * const input: CustomerInput = { id: 'c-1', name: 'ACME', region: 'Shanghai', industry: 'education' };
  * ```
+ * @category Model
  */
 export type CustomerInput = z.input<typeof customerSchema>;
 
@@ -183,6 +191,7 @@ export type CustomerInput = z.input<typeof customerSchema>;
  * const r = parseCustomer(row);
  * const customer: Customer | undefined = r.ok ? r.customer : undefined;
  * ```
+ * @category Model
  */
 export type Customer = z.output<typeof customerSchema>;
 
@@ -194,6 +203,7 @@ export type Customer = z.output<typeof customerSchema>;
  * import type { CustomerParseResult } from 'leadflow';
  * const refused: CustomerParseResult = { ok: false, issues: [{ path: 'uscc', message: 'invalid USCC: length 17, expected 18' }] };
  * ```
+ * @category Model
  */
 export type CustomerParseResult =
   | { readonly ok: true; readonly customer: Customer }
@@ -209,6 +219,7 @@ export type CustomerParseResult =
  * const r = parseCustomer({ id: 'c-1', name: 'ACME', region: 'Shanghai', industry: 'education' });
  * if (r.ok) r.customer.renewals; // []
  * ```
+ * @category Model
  */
 export function parseCustomer(raw: unknown): CustomerParseResult {
   // Plainly valid input skips zod (equal results, proven by a differential property test).

@@ -12,6 +12,7 @@ import { MODEL_LIMITS } from './limits.js';
  * import type { ModelIssue } from 'leadflow';
  * const issue: ModelIssue = { path: 'company.region', message: 'required (expected string)' };
  * ```
+ * @category Model
  */
 export interface ModelIssue {
   /** Dotted path; array indexes in brackets; `''` when the input as a whole is wrong. */
@@ -30,6 +31,7 @@ export interface ModelIssue {
  * const result: ModelParseResult<Rep> = safeParseModel(repSchema, raw);
  * if (!result.ok) console.log(result.issues);
  * ```
+ * @category Model
  */
 export type ModelParseResult<T> =
   | { readonly ok: true; readonly value: T }
@@ -45,6 +47,7 @@ export type ModelParseResult<T> =
  * import { usccCheckCharacter } from 'leadflow/core';
  * try { usccCheckCharacter('123'); } catch (e) { if (e instanceof ModelError) console.log(e.issues); }
  * ```
+ * @category Model
  */
 export class ModelError extends LeadflowError {
   declare readonly code: 'MODEL_INVALID';
@@ -66,6 +69,7 @@ export class ModelError extends LeadflowError {
  * import { FORBIDDEN_KEY_NAMES } from 'leadflow';
  * FORBIDDEN_KEY_NAMES.has('__proto__'); // true
  * ```
+ * @category Model
  */
 export const FORBIDDEN_KEY_NAMES: ReadonlySet<string> = /* @__PURE__ */ (() =>
   new Set(['__proto__', 'constructor', 'prototype']))();
@@ -87,6 +91,7 @@ function truncate(text: string, max = MAX_SEGMENT): string {
  * formatIssuePath(['behaviours', 2, 'seconds']); // 'behaviours[2].seconds'
  * formatIssuePath(['custom', 'utm source']);     // 'custom["utm source"]'
  * ```
+ * @category Model
  */
 export function formatIssuePath(path: readonly PropertyKey[]): string {
   let out = '';
@@ -154,6 +159,7 @@ function unionMessage(issue: RawIssue & { code: 'invalid_union' }): string | und
  * import { modelErrorMap } from 'leadflow/core';
  * const result = repSchema.safeParse(raw, { error: modelErrorMap });
  * ```
+ * @category Model
  */
 export const modelErrorMap: z.core.$ZodErrorMap = (issue) => {
   switch (issue.code) {
@@ -209,6 +215,7 @@ export const modelErrorMap: z.core.$ZodErrorMap = (issue) => {
  * const r = leadInputSchema.safeParse(raw, { error: modelErrorMap });
  * if (!r.success) console.table(toModelIssues(r.error.issues));
  * ```
+ * @category Model
  */
 export function toModelIssues(
   issues: readonly FinalIssue[],
@@ -248,6 +255,7 @@ export function toModelIssues(
  * const r = safeParseModel(customerSchema, JSON.parse(body));
  * if (r.ok) save(r.value); else quarantine(r.issues);
  * ```
+ * @category Model
  */
 export function safeParseModel<S extends z.ZodType>(
   schema: S,

@@ -63,6 +63,7 @@ function instant(value: unknown): value is number {
  * ```ts
  * const lead = fastParseLead(payload) ?? slowParse(payload);
  * ```
+ * @category Model
  */
 export function fastParseLead(raw: unknown): Lead | undefined {
   if (!isPlainObject(raw) || !onlyKeys(raw, LEAD_KEYS)) return undefined;

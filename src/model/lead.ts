@@ -28,6 +28,7 @@ import { usccSchema } from './uscc.js';
  * import { LEAD_CHANNELS } from 'leadflow';
  * LEAD_CHANNELS.includes('douyin_live'); // true
  * ```
+ * @category Model
  */
 export const LEAD_CHANNELS = [
   'website_form',
@@ -48,6 +49,7 @@ export const LEAD_CHANNELS = [
  * import type { KnownLeadChannel } from 'leadflow';
  * const channel: KnownLeadChannel = 'hotline_400';
  * ```
+ * @category Model
  */
 export type KnownLeadChannel = (typeof LEAD_CHANNELS)[number];
 
@@ -60,6 +62,7 @@ export type KnownLeadChannel = (typeof LEAD_CHANNELS)[number];
  * const a: LeadChannel = 'trade_show';
  * const b: LeadChannel = 'xiaohongshu_note';
  * ```
+ * @category Model
  */
 export type LeadChannel = KnownLeadChannel | (string & {});
 
@@ -72,6 +75,7 @@ export type LeadChannel = KnownLeadChannel | (string & {});
  * import { LEAD_CHANNEL_PATTERN } from 'leadflow';
  * LEAD_CHANNEL_PATTERN.test('xiaohongshu_note'); // true
  * ```
+ * @category Model
  */
 export const LEAD_CHANNEL_PATTERN: RegExp = /^[a-z][a-z0-9_]{0,39}$/;
 
@@ -84,6 +88,7 @@ export const LEAD_CHANNEL_PATTERN: RegExp = /^[a-z][a-z0-9_]{0,39}$/;
  * isKnownLeadChannel('api'); // true
  * isKnownLeadChannel('xiaohongshu_note'); // false
  * ```
+ * @category Model
  */
 export function isKnownLeadChannel(channel: string): channel is KnownLeadChannel {
   return (LEAD_CHANNELS as readonly string[]).includes(channel);
@@ -98,6 +103,7 @@ export function isKnownLeadChannel(channel: string): channel is KnownLeadChannel
  * import { leadChannelSchema } from 'leadflow';
  * leadChannelSchema.parse('wechat_mp');
  * ```
+ * @category Model
  */
 export const leadChannelSchema = /* @__PURE__ */ (() =>
   z
@@ -115,6 +121,7 @@ export const leadChannelSchema = /* @__PURE__ */ (() =>
  * import { LEAD_PRIORITIES } from 'leadflow';
  * LEAD_PRIORITIES; // ['normal', 'urgent']
  * ```
+ * @category Model
  */
 export const LEAD_PRIORITIES = ['normal', 'urgent'] as const;
 
@@ -126,6 +133,7 @@ export const LEAD_PRIORITIES = ['normal', 'urgent'] as const;
  * import type { LeadPriority } from 'leadflow';
  * const p: LeadPriority = 'urgent';
  * ```
+ * @category Model
  */
 export type LeadPriority = (typeof LEAD_PRIORITIES)[number];
 
@@ -139,6 +147,7 @@ export type LeadPriority = (typeof LEAD_PRIORITIES)[number];
  * import { leadCompanySchema } from 'leadflow';
  * leadCompanySchema.parse({ name: '恒锐机械', region: 'Zhejiang', city: 'Taizhou', industry: 'auto_parts' });
  * ```
+ * @category Model
  */
 export const leadCompanySchema = /* @__PURE__ */ (() =>
   z.strictObject({
@@ -161,6 +170,7 @@ export const leadCompanySchema = /* @__PURE__ */ (() =>
  * import { leadContactSchema } from 'leadflow';
  * leadContactSchema.parse({ name: '李雷', phone: '13800138000', email: '' }); // email dropped
  * ```
+ * @category Model
  */
 export const leadContactSchema = /* @__PURE__ */ (() =>
   z.strictObject({
@@ -179,6 +189,7 @@ export const leadContactSchema = /* @__PURE__ */ (() =>
  * import { budgetSchema } from 'leadflow';
  * budgetSchema.parse({ amount: 500000 }); // { amount: 500000, currency: 'CNY' }
  * ```
+ * @category Model
  */
 export const budgetSchema = /* @__PURE__ */ (() =>
   z.strictObject({
@@ -194,6 +205,7 @@ export const budgetSchema = /* @__PURE__ */ (() =>
  * import { LEAD_BEHAVIOUR_TYPES } from 'leadflow';
  * LEAD_BEHAVIOUR_TYPES.includes('video_watch'); // true
  * ```
+ * @category Model
  */
 export const LEAD_BEHAVIOUR_TYPES = ['page_view', 'download', 'video_watch', 'form_submit'] as const;
 
@@ -210,6 +222,7 @@ export const LEAD_BEHAVIOUR_TYPES = ['page_view', 'download', 'video_watch', 'fo
  * import { leadBehaviourSchema } from 'leadflow';
  * leadBehaviourSchema.parse({ type: 'video_watch', at: 1772415000000, seconds: 190 });
  * ```
+ * @category Model
  */
 export const leadBehaviourSchema = /* @__PURE__ */ (() =>
   z.discriminatedUnion('type', [
@@ -248,6 +261,7 @@ export const leadBehaviourSchema = /* @__PURE__ */ (() =>
  * import type { LeadBehaviour } from 'leadflow';
  * const b: LeadBehaviour = { type: 'download', at: 1772415000000, asset: 'whitepaper.pdf' };
  * ```
+ * @category Model
  */
 export type LeadBehaviour = z.output<typeof leadBehaviourSchema>;
 
@@ -259,6 +273,7 @@ export type LeadBehaviour = z.output<typeof leadBehaviourSchema>;
  * import { leadTagSchema } from 'leadflow';
  * leadTagSchema.parse(' tender '); // 'tender'
  * ```
+ * @category Model
  */
 export const leadTagSchema = /* @__PURE__ */ (() => requiredText(MODEL_LIMITS.tagLength))();
 
@@ -285,6 +300,7 @@ export const leadTagSchema = /* @__PURE__ */ (() => requiredText(MODEL_LIMITS.ta
  *   contact: { name: '李雷', phone: '13800138000' },
  * });
  * ```
+ * @category Model
  */
 export const leadInputSchema = /* @__PURE__ */ (() =>
   z.strictObject({
@@ -313,6 +329,7 @@ export const leadInputSchema = /* @__PURE__ */ (() =>
  *   company: { name: 'ACME', region: 'Shanghai', industry: 'education' }, contact: { email: 'a@b.cn' },
  * };
  * ```
+ * @category Model
  */
 export type LeadInput = z.input<typeof leadInputSchema>;
 
@@ -325,6 +342,7 @@ export type LeadInput = z.input<typeof leadInputSchema>;
  * const r = parseLead(raw);
  * const lead: Lead | undefined = r.ok ? r.lead : undefined;
  * ```
+ * @category Model
  */
 export type Lead = z.output<typeof leadInputSchema>;
 
@@ -336,6 +354,7 @@ export type Lead = z.output<typeof leadInputSchema>;
  * import type { LeadParseResult } from 'leadflow';
  * const refused: LeadParseResult = { ok: false, issues: [{ path: 'company', message: 'required (expected object)' }] };
  * ```
+ * @category Model
  */
 export type LeadParseResult =
   | { readonly ok: true; readonly lead: Lead }
@@ -354,6 +373,7 @@ export type LeadParseResult =
  * if (r.ok) engine.submit(r.lead);
  * else quarantine.put(body, r.issues); // [{ path: 'company.region', message: 'required (expected string)' }]
  * ```
+ * @category Model
  */
 export function parseLead(raw: unknown): LeadParseResult {
   // Plainly valid input skips zod (equal results, proven by a differential property test).

@@ -12,6 +12,7 @@
  * import { MODEL_LIMITS } from 'leadflow';
  * if (need.length > MODEL_LIMITS.needLength) need = need.slice(0, MODEL_LIMITS.needLength);
  * ```
+ * @category Model
  */
 export const MODEL_LIMITS = /* @__PURE__ */ (() =>
   Object.freeze({

@@ -13,6 +13,7 @@
  * ownValue({ 'rep-a': 3 }, 'rep-a'); // 3
  * ownValue({ 'rep-a': 3 }, 'toString'); // undefined (not Object.prototype.toString)
  * ```
+ * @category Model
  */
 export function ownValue<T>(record: Readonly<Record<string, T>> | undefined, key: string): T | undefined {
   return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;

@@ -12,6 +12,7 @@ import { MODEL_LIMITS } from './limits.js';
  * import { ID_PATTERN } from 'leadflow';
  * ID_PATTERN.test('rep-a'); // true
  * ```
+ * @category Model
  */
 export const ID_PATTERN: RegExp = /^[A-Za-z0-9][A-Za-z0-9_.:@-]*$/;
 
@@ -36,6 +37,7 @@ export const PHONE_PATTERN: RegExp = /^\+?[0-9(][0-9 ()-]*[0-9]$/;
  * import { idSchema } from 'leadflow';
  * idSchema.parse(' rep-a '); // 'rep-a'
  * ```
+ * @category Model
  */
 export const idSchema = /* @__PURE__ */ (() =>
   z
@@ -56,6 +58,7 @@ export const idSchema = /* @__PURE__ */ (() =>
  * import { requiredText } from 'leadflow';
  * const regionSchema = requiredText(100);
  * ```
+ * @category Model
  */
 export function requiredText(max: number) {
   return z.string().max(max, { abort: true }).trim().min(1, 'must not be empty');
@@ -74,6 +77,7 @@ function isBlank(value: unknown): boolean {
  * import { blankAsAbsent, emailSchema } from 'leadflow';
  * blankAsAbsent(emailSchema).parse(''); // undefined
  * ```
+ * @category Model
  */
 export function blankAsAbsent<S extends z.ZodType>(schema: S) {
   return z
@@ -89,6 +93,7 @@ export function blankAsAbsent<S extends z.ZodType>(schema: S) {
  * import { optionalText } from 'leadflow';
  * optionalText(200).parse('  '); // undefined
  * ```
+ * @category Model
  */
 export function optionalText(max: number) {
   return blankAsAbsent(z.string().max(max, { abort: true }).trim());
@@ -103,6 +108,7 @@ export function optionalText(max: number) {
  * import { isoDateSchema } from 'leadflow';
  * isoDateSchema.parse('2026-05-01'); // '2026-05-01'
  * ```
+ * @category Model
  */
 export const isoDateSchema = /* @__PURE__ */ (() =>
   z
@@ -132,6 +138,7 @@ function describeInput(value: unknown): string {
  * instantSchema.parse('2026-03-02T09:30:00+08:00'); // 1772415000000
  * instantSchema.parse(1772415000000);               // 1772415000000
  * ```
+ * @category Model
  */
 export const instantSchema = /* @__PURE__ */ (() =>
   z
@@ -181,6 +188,7 @@ export const instantSchema = /* @__PURE__ */ (() =>
  * import { amountSchema } from 'leadflow';
  * amountSchema.parse(120000.5); // 120000.5
  * ```
+ * @category Model
  */
 export const amountSchema = /* @__PURE__ */ (() => z.number().min(0).max(MODEL_LIMITS.maxAmount))();
 
@@ -192,6 +200,7 @@ export const amountSchema = /* @__PURE__ */ (() => z.number().min(0).max(MODEL_L
  * import { currencySchema } from 'leadflow';
  * currencySchema.parse('usd'); // 'USD'
  * ```
+ * @category Model
  */
 export const currencySchema = /* @__PURE__ */ (() =>
   z
@@ -211,6 +220,7 @@ export const currencySchema = /* @__PURE__ */ (() =>
  * import { phoneSchema } from 'leadflow';
  * phoneSchema.parse('400-820-8820');
  * ```
+ * @category Model
  */
 export const phoneSchema = /* @__PURE__ */ (() =>
   z
@@ -228,6 +238,7 @@ export const phoneSchema = /* @__PURE__ */ (() =>
  * import { emailSchema } from 'leadflow';
  * emailSchema.parse('li.lei@example.cn');
  * ```
+ * @category Model
  */
 export const emailSchema = /* @__PURE__ */ (() =>
   z
@@ -244,6 +255,7 @@ export const emailSchema = /* @__PURE__ */ (() =>
  * import { wecomIdSchema } from 'leadflow';
  * wecomIdSchema.parse('ZhangWei');
  * ```
+ * @category Model
  */
 export const wecomIdSchema = /* @__PURE__ */ (() => requiredText(MODEL_LIMITS.wecomIdLength))();
 
@@ -258,6 +270,7 @@ export const wecomIdSchema = /* @__PURE__ */ (() => requiredText(MODEL_LIMITS.we
  * mainlandMobileSchema.parse('+86 138-0013-8000'); // '13800138000'
  * mainlandMobileSchema.safeParse('021-68888888').success; // false: a landline
  * ```
+ * @category Model
  */
 export const mainlandMobileSchema = /* @__PURE__ */ (() =>
   z
@@ -285,6 +298,7 @@ export const mainlandMobileSchema = /* @__PURE__ */ (() =>
  * mainlandMobile('+86 138-0013-8000'); // '13800138000'
  * mainlandMobile('12800000000'); // undefined
  * ```
+ * @category Model
  */
 export function mainlandMobile(raw: string): string | undefined {
   const compact = raw.trim().replace(/[\s-]/g, '');
@@ -301,6 +315,7 @@ export function mainlandMobile(raw: string): string | undefined {
  * import { dingtalkUserIdSchema } from 'leadflow';
  * dingtalkUserIdSchema.parse('manager4220');
  * ```
+ * @category Model
  */
 export const dingtalkUserIdSchema = /* @__PURE__ */ (() => requiredText(MODEL_LIMITS.wecomIdLength))();
 
@@ -313,6 +328,7 @@ export const dingtalkUserIdSchema = /* @__PURE__ */ (() => requiredText(MODEL_LI
  * import { feishuOpenIdSchema } from 'leadflow';
  * feishuOpenIdSchema.parse('ou_7d8a6e6df7621556ce0d21922b676706ccs');
  * ```
+ * @category Model
  */
 export const feishuOpenIdSchema = /* @__PURE__ */ (() =>
   z
@@ -333,6 +349,7 @@ export const feishuOpenIdSchema = /* @__PURE__ */ (() =>
  * contactPointSchema.parse({ wecomId: 'ZhangWei', email: '' }); // { wecomId: 'ZhangWei' }
  * contactPointSchema.parse({ mobile: '+86 138 0013 8000' }); // { mobile: '13800138000' }
  * ```
+ * @category Model
  */
 export const contactPointSchema = /* @__PURE__ */ (() =>
   z.strictObject({
@@ -352,6 +369,7 @@ export const contactPointSchema = /* @__PURE__ */ (() =>
  * import type { ContactPoint } from 'leadflow';
  * const c: ContactPoint = { phone: '13800138000' };
  * ```
+ * @category Model
  */
 export type ContactPoint = z.output<typeof contactPointSchema>;
 
@@ -364,6 +382,7 @@ export type ContactPoint = z.output<typeof contactPointSchema>;
  * import { boundedArray, idSchema } from 'leadflow';
  * const repIds = boundedArray(idSchema, 10_000);
  * ```
+ * @category Model
  */
 export function boundedArray<T extends z.ZodType>(item: T, max: number) {
   return z.preprocess((value: z.input<T>[], ctx) => {
@@ -391,6 +410,7 @@ function hasControlCharacter(text: string): boolean {
  * import { recordKeySchema } from 'leadflow';
  * recordKeySchema.safeParse('constructor').success; // false
  * ```
+ * @category Model
  */
 export const recordKeySchema = /* @__PURE__ */ (() =>
   z
@@ -416,6 +436,7 @@ export const recordKeySchema = /* @__PURE__ */ (() =>
  * const scores = safeRecord(z.number(), 20);
  * scores.safeParse(JSON.parse('{"__proto__": 1}')).success; // false
  * ```
+ * @category Model
  */
 export function safeRecord<V extends z.ZodType>(
   value: V,
@@ -455,6 +476,7 @@ export function safeRecord<V extends z.ZodType>(
  * import { customValueSchema } from 'leadflow';
  * customValueSchema.parse(null); // null
  * ```
+ * @category Model
  */
 export const customValueSchema = /* @__PURE__ */ (() =>
   z.union([z.string().max(MODEL_LIMITS.customStringLength), z.number(), z.boolean(), z.null()]))();
@@ -467,6 +489,7 @@ export const customValueSchema = /* @__PURE__ */ (() =>
  * import type { CustomValue } from 'leadflow';
  * const v: CustomValue = 'Q2-expo';
  * ```
+ * @category Model
  */
 export type CustomValue = z.output<typeof customValueSchema>;
 
@@ -479,6 +502,7 @@ export type CustomValue = z.output<typeof customValueSchema>;
  * import { customFieldsSchema } from 'leadflow';
  * customFieldsSchema.parse({ utm_source: 'baidu', score: 7 });
  * ```
+ * @category Model
  */
 export const customFieldsSchema = /* @__PURE__ */ (() =>
   safeRecord(customValueSchema, MODEL_LIMITS.customKeys).default({}))();
@@ -491,5 +515,6 @@ export const customFieldsSchema = /* @__PURE__ */ (() =>
  * import type { CustomFields } from 'leadflow';
  * const c: CustomFields = { utm_source: 'baidu', score: 7 };
  * ```
+ * @category Model
  */
 export type CustomFields = z.output<typeof customFieldsSchema>;

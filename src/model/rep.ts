@@ -44,6 +44,7 @@ function minutesOf(time: string): number {
  * leaveRangeSchema.parse({ from: '2026-05-01', to: '2026-05-05', reason: '年假' });
  * leaveRangeSchema.parse({ from: '2026-03-02', to: '2026-03-02', fromTime: '14:00', toTime: '16:30', reason: '看牙' });
  * ```
+ * @category Model
  */
 export const leaveRangeSchema = /* @__PURE__ */ (() =>
   z
@@ -74,6 +75,7 @@ export const leaveRangeSchema = /* @__PURE__ */ (() =>
  * import type { LeaveRange } from 'leadflow';
  * const leave: LeaveRange = { from: '2026-05-01', to: '2026-05-05' };
  * ```
+ * @category Model
  */
 export type LeaveRange = z.output<typeof leaveRangeSchema>;
 
@@ -86,6 +88,7 @@ export type LeaveRange = z.output<typeof leaveRangeSchema>;
  * import { recentWinSchema } from 'leadflow';
  * recentWinSchema.parse({ date: '2026-02-10', industry: 'auto_parts', region: 'Jiangsu', amount: 820000 });
  * ```
+ * @category Model
  */
 export const recentWinSchema = /* @__PURE__ */ (() =>
   z.strictObject({
@@ -104,6 +107,7 @@ export const recentWinSchema = /* @__PURE__ */ (() =>
  * import type { RecentWin } from 'leadflow';
  * const win: RecentWin = { date: '2026-02-10', industry: 'auto_parts', region: 'Jiangsu', amount: 820000 };
  * ```
+ * @category Model
  */
 export type RecentWin = z.output<typeof recentWinSchema>;
 
@@ -115,6 +119,7 @@ export type RecentWin = z.output<typeof recentWinSchema>;
  * import { REP_WEEKDAYS } from 'leadflow';
  * REP_WEEKDAYS[0]; // 'mon'
  * ```
+ * @category Model
  */
 export const REP_WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
@@ -129,6 +134,7 @@ export const REP_WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as
  * import { repShiftSchema } from 'leadflow';
  * repShiftSchema.parse({ days: ['mon', 'tue', 'wed'], from: '09:00', to: '13:00' });
  * ```
+ * @category Model
  */
 export const repShiftSchema = /* @__PURE__ */ (() =>
   z
@@ -155,6 +161,7 @@ export const repShiftSchema = /* @__PURE__ */ (() =>
  * import type { RepShift } from 'leadflow';
  * const shift: RepShift = { days: ['sat', 'sun'], from: '10:00', to: '16:00' };
  * ```
+ * @category Model
  */
 export type RepShift = z.output<typeof repShiftSchema>;
 
@@ -180,6 +187,7 @@ export type RepShift = z.output<typeof repShiftSchema>;
  * const rep = repSchema.parse({ id: 'rep-a', name: '张伟', regions: ['Jiangsu'], industries: ['auto_parts'], dailyCapacity: 8 });
  * rep.active; // true
  * ```
+ * @category Model
  */
 export const repSchema = /* @__PURE__ */ (() =>
   z.strictObject({
@@ -207,6 +215,7 @@ export const repSchema = /* @__PURE__ */ (() =>
  * import type { RepInput } from 'leadflow';
  * const input: RepInput = { id: 'rep-d', name: 'D', industries: ['education'], dailyCapacity: 20 };
  * ```
+ * @category Model
  */
 export type RepInput = z.input<typeof repSchema>;
 
@@ -218,6 +227,7 @@ export type RepInput = z.input<typeof repSchema>;
  * import { repSchema, type Rep } from 'leadflow';
  * const rep: Rep = repSchema.parse(raw);
  * ```
+ * @category Model
  */
 export type Rep = z.output<typeof repSchema>;
 
@@ -236,6 +246,7 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
  * isOnLeave({ leave: [{ from: '2026-05-01', to: '2026-05-05' }] }, '2026-05-05'); // true
  * isOnLeave({ leave: [{ from: '2026-05-01', to: '2026-05-05' }] }, '2026-05-06'); // false
  * ```
+ * @category Model
  */
 export function isOnLeave(rep: { readonly leave: readonly LeaveRange[] }, day: string): boolean {
   if (typeof day !== 'string' || !DAY.test(day)) {
@@ -254,6 +265,7 @@ export function isOnLeave(rep: { readonly leave: readonly LeaveRange[] }, day: s
  * import { leaveOn } from 'leadflow';
  * leaveOn(rep, '2026-03-02')?.to; // '2026-03-06'
  * ```
+ * @category Model
  */
 export function leaveOn(rep: { readonly leave: readonly LeaveRange[] }, day: string): LeaveRange | undefined {
   for (const range of rep.leave) {
@@ -273,6 +285,7 @@ export function leaveOn(rep: { readonly leave: readonly LeaveRange[] }, day: str
  * import { isTimedLeave } from 'leadflow';
  * isTimedLeave({ from: '2026-03-02', to: '2026-03-02', fromTime: '14:00' }); // true
  * ```
+ * @category Model
  */
 export function isTimedLeave(range: LeaveRange): boolean {
   return range.fromTime !== undefined || range.toTime !== undefined;
@@ -290,6 +303,7 @@ export function isTimedLeave(range: LeaveRange): boolean {
  * timedLeaveAt(rep, { day: '2026-03-02', minute: 13 * 60 + 59 }); // undefined
  * timedLeaveAt(rep, { day: '2026-03-02', minute: 14 * 60 }); // the range
  * ```
+ * @category Model
  */
 export function timedLeaveAt(
   rep: { readonly leave: readonly LeaveRange[] },
@@ -320,6 +334,7 @@ export function timedLeaveAt(
  * inShift(rep, { weekday: 'mon', minute: 13 * 60, kind: 'workday' }); // false
  * inShift(rep, { weekday: 'sat', minute: 600, kind: 'makeUpWorkday' }); // true (a Monday)
  * ```
+ * @category Model
  */
 export function inShift(
   rep: { readonly shifts?: readonly RepShift[] | undefined },

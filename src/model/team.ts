@@ -24,6 +24,7 @@ const labelSchema = /* @__PURE__ */ (() => requiredText(MODEL_LIMITS.labelLength
  * import { supervisorSchema } from 'leadflow';
  * supervisorSchema.parse({ id: 'sup-east', name: '王芳', regions: ['Shanghai'], contact: { wecomId: 'WangFang' } });
  * ```
+ * @category Model
  */
 export const supervisorSchema = /* @__PURE__ */ (() =>
   z.strictObject({
@@ -41,6 +42,7 @@ export const supervisorSchema = /* @__PURE__ */ (() =>
  * import type { Supervisor } from 'leadflow';
  * const s: Supervisor = { id: 'sup-east', name: '王芳', regions: [] };
  * ```
+ * @category Model
  */
 export type Supervisor = z.output<typeof supervisorSchema>;
 
@@ -53,6 +55,7 @@ export type Supervisor = z.output<typeof supervisorSchema>;
  * import { staffMemberSchema } from 'leadflow';
  * staffMemberSchema.parse({ id: 'eng-1', name: '赵工', title: '技术总监' });
  * ```
+ * @category Model
  */
 export const staffMemberSchema = /* @__PURE__ */ (() =>
   z.strictObject({
@@ -70,6 +73,7 @@ export const staffMemberSchema = /* @__PURE__ */ (() =>
  * import type { StaffMember } from 'leadflow';
  * const m: StaffMember = { id: 'eng-1', name: '赵工' };
  * ```
+ * @category Model
  */
 export type StaffMember = z.output<typeof staffMemberSchema>;
 
@@ -82,6 +86,7 @@ export type StaffMember = z.output<typeof staffMemberSchema>;
  * import { poolSchema } from 'leadflow';
  * poolSchema.parse({ id: 'shanghai', repIds: ['rep-a', 'rep-b', 'rep-c'] });
  * ```
+ * @category Model
  */
 export const poolSchema = /* @__PURE__ */ (() =>
   z.strictObject({
@@ -98,6 +103,7 @@ export const poolSchema = /* @__PURE__ */ (() =>
  * import type { Pool } from 'leadflow';
  * const p: Pool = { id: 'shanghai', repIds: ['rep-a', 'rep-b', 'rep-c'] };
  * ```
+ * @category Model
  */
 export type Pool = z.output<typeof poolSchema>;
 
@@ -110,6 +116,7 @@ export type Pool = z.output<typeof poolSchema>;
  * import { departmentSchema } from 'leadflow';
  * departmentSchema.parse({ id: 'dept-tech', name: '技术部', headId: 'eng-1', memberIds: ['eng-2'] });
  * ```
+ * @category Model
  */
 export const departmentSchema = /* @__PURE__ */ (() =>
   z.strictObject({
@@ -127,6 +134,7 @@ export const departmentSchema = /* @__PURE__ */ (() =>
  * import type { Department } from 'leadflow';
  * const d: Department = { id: 'dept-tech', name: '技术部', headId: 'eng-1', memberIds: [] };
  * ```
+ * @category Model
  */
 export type Department = z.output<typeof departmentSchema>;
 
@@ -139,6 +147,7 @@ export type Department = z.output<typeof departmentSchema>;
  * import { KNOWN_DEPARTMENTS } from 'leadflow';
  * KNOWN_DEPARTMENTS; // ['technical', 'production', 'afterSales']
  * ```
+ * @category Model
  */
 export const KNOWN_DEPARTMENTS = ['technical', 'production', 'afterSales'] as const;
 
@@ -150,6 +159,7 @@ export const KNOWN_DEPARTMENTS = ['technical', 'production', 'afterSales'] as co
  * import { DEPARTMENT_KEY_PATTERN } from 'leadflow';
  * DEPARTMENT_KEY_PATTERN.test('afterSales'); // true
  * ```
+ * @category Model
  */
 export const DEPARTMENT_KEY_PATTERN: RegExp = /^[A-Za-z][A-Za-z0-9_]{0,39}$/;
 
@@ -294,6 +304,7 @@ type TeamShape = z.output<typeof teamShapeSchema>;
  *   supervisors: [{ id: 'sup-1', name: 'S' }],
  * });
  * ```
+ * @category Model
  */
 export const teamSchema = /* @__PURE__ */ (() => teamShapeSchema.superRefine(checkReferences))();
 
@@ -305,6 +316,7 @@ export const teamSchema = /* @__PURE__ */ (() => teamShapeSchema.superRefine(che
  * import type { TeamInput } from 'leadflow';
  * const input: TeamInput = { reps: [{ id: 'rep-a', name: 'A', dailyCapacity: 8 }] };
  * ```
+ * @category Model
  */
 export type TeamInput = z.input<typeof teamSchema>;
 
@@ -316,6 +328,7 @@ export type TeamInput = z.input<typeof teamSchema>;
  * import { parseTeam, type Team } from 'leadflow';
  * const team: Team = parseTeam(config.team);
  * ```
+ * @category Model
  */
 export type Team = z.output<typeof teamSchema>;
 
@@ -328,6 +341,7 @@ export type Team = z.output<typeof teamSchema>;
  * import { parseTeam, TeamError } from 'leadflow';
  * try { parseTeam(raw); } catch (e) { if (e instanceof TeamError) for (const i of e.issues) console.log(i.path, i.message); }
  * ```
+ * @category Model
  */
 export class TeamError extends LeadflowError {
   declare readonly code: 'TEAM_INVALID';
@@ -357,6 +371,7 @@ export class TeamError extends LeadflowError {
  * // TeamError: invalid team (1 issue):
  * // - reps[0].manager: unknown manager "ghost" (not a rep or supervisor of this team)
  * ```
+ * @category Model
  */
 export function parseTeam(raw: unknown): Team {
   const result = safeParseModel(teamSchema, raw);

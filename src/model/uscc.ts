@@ -10,6 +10,7 @@ import { ModelError } from './issues.js';
  * import { USCC_CHARSET } from 'leadflow/core';
  * USCC_CHARSET.indexOf('A'); // 10
  * ```
+ * @category Model
  */
 export const USCC_CHARSET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
 
@@ -21,6 +22,7 @@ export const USCC_CHARSET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
  * import { USCC_WEIGHTS } from 'leadflow';
  * USCC_WEIGHTS[3]; // 27
  * ```
+ * @category Model
  */
 export const USCC_WEIGHTS: readonly number[] = /* @__PURE__ */ (() =>
   Object.freeze(
@@ -39,6 +41,7 @@ export const USCC_WEIGHTS: readonly number[] = /* @__PURE__ */ (() =>
  * import { USCC_DEPARTMENTS, type UsccDepartment } from 'leadflow/core';
  * const civilAffairs: UsccDepartment | undefined = USCC_DEPARTMENTS['5'];
  * ```
+ * @category Model
  */
 export interface UsccDepartment {
   /** Chinese name of the department (登记管理部门). */
@@ -58,6 +61,7 @@ export interface UsccDepartment {
  * import { USCC_DEPARTMENTS } from 'leadflow/core';
  * USCC_DEPARTMENTS['9']?.categories['1']; // '企业'
  * ```
+ * @category Model
  */
 export const USCC_DEPARTMENTS: Readonly<Record<string, UsccDepartment>> = /* @__PURE__ */ (() =>
   Object.freeze({
@@ -134,6 +138,7 @@ export const USCC_DEPARTMENTS: Readonly<Record<string, UsccDepartment>> = /* @__
  * import type { UsccRule } from 'leadflow/core';
  * const rule: UsccRule = 'check_character';
  * ```
+ * @category Model
  */
 export type UsccRule =
   | 'type'
@@ -154,6 +159,7 @@ export type UsccRule =
  * import { validateUscc, type UsccValidation } from 'leadflow';
  * const r: UsccValidation = validateUscc('91350100M000100Y43');
  * ```
+ * @category Model
  */
 export type UsccValidation =
   | { readonly valid: true; readonly normalized: string }
@@ -168,6 +174,7 @@ export type UsccValidation =
  * const checksumOnly: UsccValidationOptions = { structure: false };
  * validateUscc('91350100M000100Y43', checksumOnly);
  * ```
+ * @category Model
  */
 export interface UsccValidationOptions {
   /**
@@ -241,6 +248,7 @@ function fail(rule: UsccRule, reason: string): UsccValidation {
  * validateUscc('91350100M000100Y43'); // { valid: true, normalized: '91350100M000100Y43' }
  * validateUscc('91350100M000100Y4');  // { valid: false, rule: 'length', reason: 'length 17, expected 18' }
  * ```
+ * @category Model
  */
 export function validateUscc(code: unknown, options: UsccValidationOptions = {}): UsccValidation {
   if (typeof code !== 'string') {
@@ -305,6 +313,7 @@ export function validateUscc(code: unknown, options: UsccValidationOptions = {})
  * import { usccCheckCharacter } from 'leadflow/core';
  * usccCheckCharacter('91350100M000100Y4'); // '3'
  * ```
+ * @category Model
  */
 export function usccCheckCharacter(first17: string): string {
   let reason: string | undefined;
@@ -335,6 +344,7 @@ export function usccCheckCharacter(first17: string): string {
  * import { usccSchema } from 'leadflow';
  * usccSchema.parse(' 91350100m000100y43 '); // '91350100M000100Y43'
  * ```
+ * @category Model
  */
 export const usccSchema = /* @__PURE__ */ (() =>
   z

@@ -27,6 +27,7 @@ export { formatRuleSetPath };
  * import type { RuleSetProblem } from 'leadflow';
  * const problem: RuleSetProblem = { path: 'assignment.rules[2].strategy.pool', message: 'unknown pool "east"' };
  * ```
+ * @category Rule sets
  */
 export interface RuleSetProblem {
   readonly path: string;
@@ -44,6 +45,7 @@ export interface RuleSetProblem {
  *   if (e instanceof RuleSetError) for (const p of e.problems) console.log(`${p.path}: ${p.message}`);
  * }
  * ```
+ * @category Rule sets
  */
 export class RuleSetError extends LeadflowError {
   declare readonly code: 'RULE_SET_INVALID';
@@ -72,6 +74,7 @@ type MaybeCondition = CompiledCondition | undefined;
  * import type { CandidateMatch } from 'leadflow';
  * const match: CandidateMatch = { region: true, industry: false, skills: true };
  * ```
+ * @category Rule sets
  */
 export interface CandidateMatch {
   readonly region: boolean;
@@ -86,6 +89,7 @@ export interface CandidateMatch {
  * ```ts
  * const strategy = compiled.assignment.rules[0]?.strategy; // e.g. { type: 'owner', repIds: ['rep-a', 'rep-b'] }
  * ```
+ * @category Rule sets
  */
 export type ResolvedStrategy =
   | { readonly type: 'owner'; readonly repIds: readonly string[] }
@@ -139,6 +143,7 @@ export type ResolvedStrategy =
  * const compiled = compileRuleSet(zhikongPreset.ruleSet, { team: zhikongPreset.team });
  * compiled.source.version;
  * ```
+ * @category Rule sets
  */
 export interface CompiledRuleSet {
   /** The parsed rule set (defaults filled in, durations in ms). */
@@ -208,6 +213,7 @@ export interface CompiledRuleSet {
  * channelsOf(compiled, 'unassigned-escalation', 'sms'); // ['sms', 'board']
  * channelsOf(compiled, 'follow-up-warning', 'wecom'); // ['wecom']
  * ```
+ * @category Rule sets
  */
 export function channelsOf(
   compiled: Pick<CompiledRuleSet, 'routing'>,
@@ -225,6 +231,7 @@ export function channelsOf(
  * import type { CompileRuleSetOptions } from 'leadflow';
  * const options: CompileRuleSetOptions = { team };
  * ```
+ * @category Rule sets
  */
 export interface CompileRuleSetOptions {
   /**
@@ -256,6 +263,7 @@ function isSlaEvent(event: string): event is SlaEvent {
  * const result = tryCompileRuleSet(JSON.parse(text));
  * if (!result.ok) result.problems.forEach((p) => console.log(p.path, p.message));
  * ```
+ * @category Rule sets
  */
 export function tryCompileRuleSet(
   input: unknown,
@@ -763,6 +771,7 @@ function isTriviallyTrue(condition: unknown): boolean {
  * import { compileRuleSet, zhikongPreset } from 'leadflow';
  * const compiled = compileRuleSet(zhikongPreset.ruleSet, { team: zhikongPreset.team });
  * ```
+ * @category Rule sets
  */
 export function compileRuleSet(
   input: RuleSetInput | unknown,

@@ -47,6 +47,7 @@ import { compilePath, FORBIDDEN_PATH_KEYS, type PathAccessor, parsePath } from '
  * import { CONDITION_LIMITS } from 'leadflow/core';
  * CONDITION_LIMITS.maxDepth; // 16
  * ```
+ * @category Rule sets
  */
 export const CONDITION_LIMITS = /* @__PURE__ */ (() =>
   Object.freeze({
@@ -68,6 +69,7 @@ export const CONDITION_LIMITS = /* @__PURE__ */ (() =>
  * import type { ConditionScalar } from 'leadflow';
  * const v: ConditionScalar = 'A';
  * ```
+ * @category Rule sets
  */
 export type ConditionScalar = string | number | boolean | null;
 
@@ -80,6 +82,7 @@ export type ConditionScalar = string | number | boolean | null;
  * import type { ConditionLiteral } from 'leadflow';
  * const regions: ConditionLiteral = ['江苏/苏州', '上海'];
  * ```
+ * @category Rule sets
  */
 export type ConditionLiteral = ConditionScalar | (ConditionScalar | ConditionScalar[])[];
 
@@ -91,6 +94,7 @@ export type ConditionLiteral = ConditionScalar | (ConditionScalar | ConditionSca
  * import type { FactReference } from 'leadflow';
  * const ref: FactReference = { fact: 'rep', path: '$.maxDailyLeads' };
  * ```
+ * @category Rule sets
  */
 export interface FactReference {
   fact: string;
@@ -112,6 +116,7 @@ interface ConditionMeta {
  * import type { LeafCondition } from 'leadflow';
  * const c: LeafCondition = { fact: 'company', path: '$.region', operator: 'inRegion', value: ['江苏/苏州'] };
  * ```
+ * @category Rule sets
  */
 export interface LeafCondition extends ConditionMeta {
   fact: string;
@@ -130,6 +135,7 @@ export interface LeafCondition extends ConditionMeta {
  * import type { AllCondition } from 'leadflow';
  * const c: AllCondition = { all: [{ fact: 'budget', operator: 'greaterThan', value: 100000 }] };
  * ```
+ * @category Rule sets
  */
 export interface AllCondition extends ConditionMeta {
   all: Condition[];
@@ -143,6 +149,7 @@ export interface AllCondition extends ConditionMeta {
  * import type { AnyCondition } from 'leadflow';
  * const c: AnyCondition = { any: [{ fact: 'channel', operator: 'equal', value: 'douyin' }] };
  * ```
+ * @category Rule sets
  */
 export interface AnyCondition extends ConditionMeta {
   any: Condition[];
@@ -156,6 +163,7 @@ export interface AnyCondition extends ConditionMeta {
  * import type { NotCondition } from 'leadflow';
  * const c: NotCondition = { not: { fact: 'industry', operator: 'equal', value: 'education' } };
  * ```
+ * @category Rule sets
  */
 export interface NotCondition extends ConditionMeta {
   not: Condition;
@@ -174,6 +182,7 @@ export interface NotCondition extends ConditionMeta {
  *   ],
  * };
  * ```
+ * @category Rule sets
  */
 export type Condition = AllCondition | AnyCondition | NotCondition | LeafCondition;
 
@@ -186,6 +195,7 @@ export type Condition = AllCondition | AnyCondition | NotCondition | LeafConditi
  * import type { ConditionProblem } from 'leadflow';
  * const p: ConditionProblem = { path: '$.all[1].fact', message: "unknown fact 'budjet' (did you mean 'budget'?)" };
  * ```
+ * @category Rule sets
  */
 export interface ConditionProblem {
   readonly path: string;
@@ -203,6 +213,7 @@ export interface ConditionProblem {
  * try { await evaluateReference({ fact: 'x', operator: 'nope', value: 1 }, {}, { now: 0 }); }
  * catch (e) { if (e instanceof ConditionError) console.log(e.problems); }
  * ```
+ * @category Rule sets
  */
 export class ConditionError extends LeadflowError {
   declare readonly code: 'CONDITION_INVALID';
@@ -227,6 +238,7 @@ export class ConditionError extends LeadflowError {
  * import type { FactValues } from 'leadflow/core';
  * const facts: FactValues = { budget: 200000, tags: ['high-intent/price-sensitive'] };
  * ```
+ * @category Rule sets
  */
 export type FactValues = Readonly<Record<string, unknown>>;
 
@@ -240,6 +252,7 @@ export type FactValues = Readonly<Record<string, unknown>>;
  *   path: '$.all[0]', fact: 'budget', operator: 'greaterThan', value: 100000, factValue: 250000, result: true,
  * };
  * ```
+ * @category Rule sets
  */
 export interface ConditionTraceEntry {
   /** JSON path of the leaf in the rule set. */
@@ -269,6 +282,7 @@ export interface ConditionTraceEntry {
  * import type { ConditionExplanation } from 'leadflow';
  * const x: ConditionExplanation = { result: false, trace: [] };
  * ```
+ * @category Rule sets
  */
 export interface ConditionExplanation {
   readonly result: boolean;
@@ -287,6 +301,7 @@ export interface ConditionExplanation {
  *   c.evaluate({ budget: 250000 }, { now: Date.now() }); // true
  * }
  * ```
+ * @category Rule sets
  */
 export interface CompiledCondition {
   /** The validated condition (deep-frozen copy). */
@@ -313,6 +328,7 @@ export interface CompiledCondition {
  * const r: CompileConditionResult = compileCondition({ any: [] });
  * if (!r.ok) r.problems; // [{ path: '$.any', message: "'any' must list at least one condition ..." }]
  * ```
+ * @category Rule sets
  */
 export type CompileConditionResult =
   | ({ readonly ok: true } & CompiledCondition)
@@ -326,6 +342,7 @@ export type CompileConditionResult =
  * import type { CompileConditionOptions } from 'leadflow/core';
  * const options: CompileConditionOptions = { knownFacts: new Set(['budget', 'company']), path: '$.rules[3].conditions' };
  * ```
+ * @category Rule sets
  */
 export interface CompileConditionOptions {
   /** When given, every fact name (leaf and value reference) must be in this set. */
@@ -631,6 +648,7 @@ function validateRaw(input: unknown, knownFacts: ReadonlySet<string> | undefined
  * import { formatConditionPath } from 'leadflow';
  * formatConditionPath('$.rules[2].conditions', ['any', 1, 'value', 0]); // '$.rules[2].conditions.any[1].value[0]'
  * ```
+ * @category Rule sets
  */
 export function formatConditionPath(base: string, segments: readonly (string | number)[]): string {
   let out = base;
@@ -655,6 +673,7 @@ export function formatConditionPath(base: string, segments: readonly (string | n
  * // [{ path: '$.all[0].fact', message: "unknown fact 'budjet' (did you mean 'budget'?)" },
  * //  { path: '$.all[0].operator', message: "unknown operator 'greaterThen' (did you mean 'greaterThan'?) ..." }]
  * ```
+ * @category Rule sets
  */
 export function validateCondition(input: unknown, options: CompileConditionOptions = {}): ConditionProblem[] {
   const base = options.path ?? '$';
@@ -676,6 +695,7 @@ export function validateCondition(input: unknown, options: CompileConditionOptio
  * const rule = z.object({ id: z.string(), conditions: conditionSchema });
  * rule.parse({ id: 'r1', conditions: { all: [{ fact: 'budget', operator: 'greaterThan', value: 1e5 }] } });
  * ```
+ * @category Rule sets
  */
 export const conditionSchema: z.ZodType<Condition> = /* @__PURE__ */ (() =>
   z.custom<Condition>().superRefine((value, ctx) => {
@@ -856,6 +876,7 @@ function assertInputs(facts: unknown, context: unknown): void {
  *   { now },
  * ); // true
  * ```
+ * @category Rule sets
  */
 export function compileCondition(
   input: unknown,

@@ -14,6 +14,7 @@ import { type CustomerFactSource, customerFacts, DEFAULT_HISTORY_ZONE, historyIn
  * import type { CustomerRuleEffect } from 'leadflow/core';
  * const e: CustomerRuleEffect = { ruleId: 'extended-warranty', section: 'crossSell', type: 'recommendation', kind: 'extended-warranty', severity: 'info', to: 'owner', customerId: 'c-1', facts: {}, conditions: [], details: {} };
  * ```
+ * @category Rule sets
  */
 export interface CustomerRuleEffect {
   readonly ruleId: string;
@@ -45,6 +46,7 @@ export interface CustomerRuleEffect {
  * import type { CustomerKnowledge } from 'leadflow/core';
  * const knowledge: CustomerKnowledge = { failureIntervalHours: { 'PLC-300': 1240 } };
  * ```
+ * @category Rule sets
  */
 export interface CustomerKnowledge {
   /** Mean time between failures per product model, in hours (MTBF as service teams quote it). */
@@ -77,6 +79,7 @@ export interface CustomerKnowledge {
  * const effects = evaluateCustomerRules(compiled, customer, Date.parse('2026-06-01T00:00:00Z'));
  * effects.map((e) => e.kind); // ['extended-warranty', 'high-risk']
  * ```
+ * @category Rule sets
  */
 export function evaluateCustomerRules(
   compiled: CompiledRuleSet,
@@ -141,6 +144,7 @@ function carried(
  * ```ts
  * const s: GroupCrossSellSuggestion = { groupId: 'g-1', activeCustomerIds: ['c-1'], quietCustomerIds: ['c-2'] };
  * ```
+ * @category Rule sets
  */
 export interface GroupCrossSellSuggestion {
   readonly groupId: string;
@@ -157,6 +161,7 @@ export interface GroupCrossSellSuggestion {
  * import { groupCrossSellSuggestions } from 'leadflow/core';
  * groupCrossSellSuggestions(customers, Date.parse('2026-06-01T00:00:00Z'));
  * ```
+ * @category Rule sets
  */
 export function groupCrossSellSuggestions(
   customers: readonly (Pick<Customer, 'id' | 'groupId'> &

@@ -20,6 +20,7 @@ import { leadFacts } from './facts.js';
  * import type { AssignmentState } from 'leadflow/core';
  * const state: AssignmentState = { day: '2026-03-02', assignedToday: { 'rep-a': 8 }, cursors: {} };
  * ```
+ * @category Rule sets
  */
 export interface AssignmentState {
   /** The local business day (`YYYY-MM-DD`) the counts belong to. */
@@ -45,6 +46,7 @@ export interface AssignmentState {
  * import { emptyAssignmentState } from 'leadflow/core';
  * const state = emptyAssignmentState('2026-03-02');
  * ```
+ * @category Rule sets
  */
 export function emptyAssignmentState(day: string): AssignmentState {
   return { day, assignedToday: {}, cursors: {} };
@@ -61,6 +63,7 @@ export function emptyAssignmentState(day: string): AssignmentState {
  * assignmentsToday(state, 'constructor', '2026-03-02'); // 1
  * assignmentsToday(state, 'toString', '2026-03-02'); // 0
  * ```
+ * @category Rule sets
  */
 export function assignmentsToday(state: AssignmentState, repId: string, day: string): number {
   return state.day === day ? countOf(state.assignedToday, repId) : 0;
@@ -76,6 +79,7 @@ export function assignmentsToday(state: AssignmentState, repId: string, day: str
  * const state = recordAssignment(emptyAssignmentState('2026-03-02'), 'rep-a', '2026-03-02', 2);
  * loadToday(state, 'rep-a', '2026-03-02'); // 2 (and assignmentsToday: 1)
  * ```
+ * @category Rule sets
  */
 export function loadToday(state: AssignmentState, repId: string, day: string): number {
   return state.day === day ? countOf(state.loadToday ?? state.assignedToday, repId) : 0;
@@ -97,6 +101,7 @@ function countOf(counts: Readonly<Record<string, number>>, repId: string): numbe
  * const next = recordAssignment(emptyAssignmentState('2026-03-02'), 'rep-a', '2026-03-02');
  * next.assignedToday['rep-a']; // 1
  * ```
+ * @category Rule sets
  */
 export function recordAssignment(
   state: AssignmentState,
@@ -131,6 +136,7 @@ export function recordAssignment(
  * leadUnits(compiled, 'A'); // 2
  * leadUnits(compiled, 'B'); // 1
  * ```
+ * @category Rule sets
  */
 export function leadUnits(compiled: Pick<CompiledRuleSet, 'assignment'>, grade: 'A' | 'B' | 'C'): number {
   return compiled.assignment.capacityWeights?.[grade] ?? 1;
@@ -154,6 +160,7 @@ interface Load {
  * import type { CandidateVerdict } from 'leadflow/core';
  * const v: CandidateVerdict = { repId: 'rep-a', eligible: false, reasons: ['capacity 8/8'] };
  * ```
+ * @category Rule sets
  */
 export interface CandidateVerdict {
   readonly repId: string;
@@ -178,6 +185,7 @@ export interface CandidateVerdict {
  * import type { ScoredWin } from 'leadflow/core';
  * const w: ScoredWin = { date: '2026-02-10', industry: '汽车零部件', region: '江苏', amount: 820000, customerId: 'c-9', matchedOn: ['industry', 'region'], points: 3 };
  * ```
+ * @category Rule sets
  */
 export interface ScoredWin {
   readonly date: string;
@@ -197,6 +205,7 @@ export interface ScoredWin {
  * import type { RuleTrace } from 'leadflow/core';
  * const t: RuleTrace = { ruleId: 'suzhou-auto-parts', matched: true, conditions: [] };
  * ```
+ * @category Rule sets
  */
 export interface RuleTrace {
   readonly ruleId: string;
@@ -217,6 +226,7 @@ export interface RuleTrace {
  * import type { AssignmentDecision } from 'leadflow/core';
  * function ownerOf(d: AssignmentDecision) { return d.kind === 'assign' ? d.repId : undefined; }
  * ```
+ * @category Rule sets
  */
 export type AssignmentDecision =
   | {
@@ -243,6 +253,7 @@ export type AssignmentDecision =
  * import { decideLead } from 'leadflow/core';
  * const { decision, state: nextState, explanation } = decideLead(compiled, lead, team, state, { now, day });
  * ```
+ * @category Rule sets
  */
 export interface LeadDecision {
   readonly tags: readonly string[];
@@ -271,6 +282,7 @@ export interface LeadDecision {
  * import type { DecideContext } from 'leadflow/core';
  * const context: DecideContext = { now: Date.parse('2026-03-02T02:00:00Z'), day: '2026-03-02', trace: true };
  * ```
+ * @category Rule sets
  */
 export interface DecideContext {
   readonly now: number;
@@ -574,6 +586,7 @@ function decideCore(
  *   console.log(result.decision, result.explanation.assignment);
  * }
  * ```
+ * @category Rule sets
  */
 export function decideLead(
   compiled: CompiledRuleSet,
@@ -698,6 +711,7 @@ function unavailability(rep: Rep, clock: AvailabilityClock): readonly string[] {
  * const compiled = compileRuleSet(zhikongPreset.ruleSet, { team: zhikongPreset.team });
  * repUnavailability(compiled, zhikongPreset.team.reps[0]!, Date.now()); // [] or ['away'], ['off shift at …']
  * ```
+ * @category Rule sets
  */
 export function repUnavailability(
   compiled: Pick<CompiledRuleSet, 'calendar'>,

@@ -13,6 +13,7 @@ const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as c
  * import { durationSchema } from 'leadflow';
  * durationSchema.parse('15m'); // 900000
  * ```
+ * @category Rule sets
  */
 export const durationSchema = /* @__PURE__ */ (() =>
   z
@@ -29,6 +30,7 @@ export const durationSchema = /* @__PURE__ */ (() =>
  * import { parseDuration } from 'leadflow';
  * parseDuration('30m'); // 1800000
  * ```
+ * @category Rule sets
  */
 export function parseDuration(text: string): number {
   const match = DURATION_PATTERN.exec(text);
@@ -44,6 +46,7 @@ export function parseDuration(text: string): number {
  * import { formatDuration } from 'leadflow';
  * formatDuration(86_400_000); // '1d'
  * ```
+ * @category Rule sets
  */
 export function formatDuration(ms: number): string {
   for (const unit of ['d', 'h', 'm', 's'] as const) {

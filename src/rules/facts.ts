@@ -11,6 +11,7 @@ import { dateOnlyInstant } from '../scheduler/local-date.js';
  * import { LEAD_FACTS } from 'leadflow/core';
  * Object.keys(LEAD_FACTS); // ['channel', 'campaign', 'company', 'region', …]
  * ```
+ * @category Rule sets
  */
 export const LEAD_FACTS = /* @__PURE__ */ (() =>
   Object.freeze({
@@ -55,6 +56,7 @@ export const LEAD_FACTS = /* @__PURE__ */ (() =>
  * import type { LeadFactName } from 'leadflow/core';
  * const fact: LeadFactName = 'videoWatchSeconds';
  * ```
+ * @category Rule sets
  */
 export type LeadFactName = keyof typeof LEAD_FACTS;
 
@@ -65,6 +67,7 @@ export type LeadFactName = keyof typeof LEAD_FACTS;
  * ```ts
  * LEAD_FACT_NAMES.has('park'); // true
  * ```
+ * @category Rule sets
  */
 export const LEAD_FACT_NAMES: ReadonlySet<string> = /* @__PURE__ */ (() =>
   new Set(Object.keys(LEAD_FACTS)))();
@@ -80,6 +83,7 @@ export const LEAD_FACT_NAMES: ReadonlySet<string> = /* @__PURE__ */ (() =>
  * const parsed = parseLead(raw);
  * if (parsed.ok) leadFacts(parsed.lead).videoWatchSeconds;
  * ```
+ * @category Rule sets
  */
 export function leadFacts(lead: Lead): Record<LeadFactName, unknown> {
   let pageViews = 0;
@@ -169,6 +173,7 @@ function maxViewsOfOnePage(behaviours: Lead['behaviours']): number {
  * import { CUSTOMER_FACTS } from 'leadflow/core';
  * CUSTOMER_FACTS.oldestUnpaidReceivableDays;
  * ```
+ * @category Rule sets
  */
 export const CUSTOMER_FACTS = /* @__PURE__ */ (() =>
   Object.freeze({
@@ -203,6 +208,7 @@ export const CUSTOMER_FACTS = /* @__PURE__ */ (() =>
  * import type { CustomerFactName } from 'leadflow/core';
  * const fact: CustomerFactName = 'oldestUnpaidReceivableDays';
  * ```
+ * @category Rule sets
  */
 export type CustomerFactName = keyof typeof CUSTOMER_FACTS;
 
@@ -213,6 +219,7 @@ export type CustomerFactName = keyof typeof CUSTOMER_FACTS;
  * ```ts
  * CUSTOMER_FACT_NAMES.has('topModel'); // true
  * ```
+ * @category Rule sets
  */
 export const CUSTOMER_FACT_NAMES: ReadonlySet<string> = /* @__PURE__ */ (() =>
   new Set(Object.keys(CUSTOMER_FACTS)))();
@@ -226,6 +233,7 @@ export const CUSTOMER_FACT_NAMES: ReadonlySet<string> = /* @__PURE__ */ (() =>
  * import { CUSTOMER_KNOWLEDGE_NAMES } from 'leadflow/core';
  * CUSTOMER_KNOWLEDGE_NAMES.includes('failureInterval'); // true
  * ```
+ * @category Rule sets
  */
 export const CUSTOMER_KNOWLEDGE_NAMES = ['failureInterval', 'serviceHistory'] as const;
 
@@ -238,6 +246,7 @@ const DAY_MS = 86_400_000;
  * ```ts
  * const source: CustomerFactSource = { industry: '机械制造', region: '浙江', groupId: undefined, purchases: [] };
  * ```
+ * @category Rule sets
  */
 export type CustomerFactSource = Pick<Customer, 'industry' | 'region' | 'groupId'> & {
   readonly purchases?: readonly { readonly model: string; readonly date: string | number }[];
@@ -253,7 +262,11 @@ export type CustomerFactSource = Pick<Customer, 'industry' | 'region' | 'groupId
   readonly tags?: readonly string[] | undefined;
 };
 
-/** The zone history dates are read in when the caller names none: the presets' calendar zone. */
+/**
+ * The zone history dates are read in when the caller names none: the presets' calendar zone.
+ *
+ * @category Rule sets
+ */
 export const DEFAULT_HISTORY_ZONE = 'Asia/Shanghai';
 
 /**
@@ -265,6 +278,7 @@ export const DEFAULT_HISTORY_ZONE = 'Asia/Shanghai';
  * ```ts
  * historyInstant('2026-03-02'); // Date.parse('2026-03-02T00:00:00+08:00')
  * ```
+ * @category Rule sets
  */
 export function historyInstant(value: string | number, zone: string = DEFAULT_HISTORY_ZONE): number {
   return typeof value === 'number' ? value : dateOnlyInstant(value, zone);
@@ -281,6 +295,7 @@ export function historyInstant(value: string | number, zone: string = DEFAULT_HI
  * const facts = customerFacts(customer, Date.parse('2026-06-01T00:00:00Z'));
  * if ((facts.oldestUnpaidReceivableDays as number) > 120) console.log('overdue');
  * ```
+ * @category Rule sets
  */
 export function customerFacts(
   customer: CustomerFactSource,

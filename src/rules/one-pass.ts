@@ -152,7 +152,11 @@ function segmentsOf(root: unknown, path: string): Segment[] {
   return out;
 }
 
-/** A schema issue as zod reports it (path, message; an unknown-key issue names its keys). */
+/**
+ * A schema issue as zod reports it (path, message; an unknown-key issue names its keys).
+ *
+ * @category Rule sets
+ */
 export interface SchemaIssue {
   readonly path: readonly PropertyKey[];
   readonly message: string;
@@ -160,7 +164,11 @@ export interface SchemaIssue {
   readonly keys?: readonly string[];
 }
 
-/** What {@link problemsInOnePass} needs: a schema check and the full compile of a schema-valid input. */
+/**
+ * What {@link problemsInOnePass} needs: a schema check and the full compile of a schema-valid input.
+ *
+ * @category Rule sets
+ */
 export interface OnePassSteps {
   /** The schema's issues for an input (none: it parses). */
   readonly schemaIssues: (input: unknown) => readonly SchemaIssue[];

@@ -23,6 +23,7 @@
  * import type { EvaluationContext } from 'leadflow/core';
  * const context: EvaluationContext = { now: Date.parse('2026-03-02T01:00:00Z') };
  * ```
+ * @category Rule sets
  */
 export interface EvaluationContext {
   /** Current instant, epoch milliseconds. */
@@ -37,6 +38,7 @@ export interface EvaluationContext {
  * import type { OperatorName } from 'leadflow/core';
  * const op: OperatorName = 'greaterThanInclusive';
  * ```
+ * @category Rule sets
  */
 export type OperatorName =
   | 'equal'
@@ -63,6 +65,7 @@ export type OperatorName =
  * import type { DecoratorName } from 'leadflow';
  * const d: DecoratorName = 'someFact';
  * ```
+ * @category Rule sets
  */
 export type DecoratorName = 'someFact' | 'someValue' | 'everyFact' | 'everyValue' | 'swap' | 'not';
 
@@ -77,6 +80,7 @@ export type DecoratorName = 'someFact' | 'someValue' | 'everyFact' | 'everyValue
  * const gt: OperatorFn = OPERATORS.greaterThan.compare;
  * gt(5, 3, { now: 0 }); // true
  * ```
+ * @category Rule sets
  */
 export type OperatorFn = (factValue: unknown, value: unknown, context: EvaluationContext) => boolean;
 
@@ -90,6 +94,7 @@ export type OperatorFn = (factValue: unknown, value: unknown, context: Evaluatio
  * def.factValueValidator?.('not an array'); // false → `contains` is false without comparing
  * def.checkValue(['a']); // { at: [], message: 'contains compares with === ...' } (a literal array never matches)
  * ```
+ * @category Rule sets
  */
 export interface OperatorDefinition {
   readonly name: OperatorName;
@@ -119,6 +124,7 @@ export interface OperatorDefinition {
  * import { DECORATORS } from 'leadflow';
  * DECORATORS.someFact.summary; // 'true when the operator holds for some element of the (array) fact'
  * ```
+ * @category Rule sets
  */
 export interface DecoratorDefinition {
   readonly name: DecoratorName;
@@ -144,6 +150,7 @@ export interface DecoratorDefinition {
  * const table: OperatorRegistry = OPERATORS;
  * Object.isFrozen(table); // true
  * ```
+ * @category Rule sets
  */
 export type OperatorRegistry = Readonly<Record<OperatorName, OperatorDefinition>>;
 
@@ -155,6 +162,7 @@ export type OperatorRegistry = Readonly<Record<OperatorName, OperatorDefinition>
  * import { DECORATORS, type DecoratorRegistry } from 'leadflow';
  * const table: DecoratorRegistry = DECORATORS;
  * ```
+ * @category Rule sets
  */
 export type DecoratorRegistry = Readonly<Record<DecoratorName, DecoratorDefinition>>;
 
@@ -366,6 +374,7 @@ const JRE = 'json-rules-engine';
  * OPERATORS.inRegion.compare('江苏/苏州/工业园区', ['江苏/苏州'], { now: 0 }); // true
  * OPERATORS.matchesAny.compare(['high-intent/price-sensitive'], ['high-intent/*'], { now: 0 }); // true
  * ```
+ * @category Rule sets
  */
 export const OPERATORS: OperatorRegistry = /* @__PURE__ */ (() =>
   Object.freeze({
@@ -474,6 +483,7 @@ function dec(
  * const r = resolveOperator('everyFact:greaterThan');
  * if (r.ok) r.operator.evaluate([3, 4], 2, { now: 0 }); // true
  * ```
+ * @category Rule sets
  */
 export const DECORATORS: DecoratorRegistry = /* @__PURE__ */ (() =>
   Object.freeze({
@@ -529,6 +539,7 @@ export const DECORATORS: DecoratorRegistry = /* @__PURE__ */ (() =>
  * import { OPERATOR_NAMES } from 'leadflow/core';
  * OPERATOR_NAMES.includes('inRegion'); // true
  * ```
+ * @category Rule sets
  */
 export const OPERATOR_NAMES: readonly OperatorName[] = /* @__PURE__ */ (() =>
   Object.freeze(Object.keys(OPERATORS) as OperatorName[]))();
@@ -541,6 +552,7 @@ export const OPERATOR_NAMES: readonly OperatorName[] = /* @__PURE__ */ (() =>
  * import { DECORATOR_NAMES } from 'leadflow';
  * DECORATOR_NAMES; // ['someFact', 'someValue', 'everyFact', 'everyValue', 'swap', 'not']
  * ```
+ * @category Rule sets
  */
 export const DECORATOR_NAMES: readonly DecoratorName[] = /* @__PURE__ */ (() =>
   Object.freeze(Object.keys(DECORATORS) as DecoratorName[]))();
@@ -553,6 +565,7 @@ export const DECORATOR_NAMES: readonly DecoratorName[] = /* @__PURE__ */ (() =>
  * import { CUSTOM_OPERATOR_NAMES } from 'leadflow/core';
  * CUSTOM_OPERATOR_NAMES; // ['inRegion', 'matchesAny', 'withinLastDays']
  * ```
+ * @category Rule sets
  */
 export const CUSTOM_OPERATOR_NAMES: readonly OperatorName[] = /* @__PURE__ */ (() =>
   Object.freeze(OPERATOR_NAMES.filter((name) => OPERATORS[name].origin === 'leadflow')))();
@@ -571,6 +584,7 @@ export const CUSTOM_OPERATOR_NAMES: readonly OperatorName[] = /* @__PURE__ */ ((
  *   op.decorators; // ['not', 'someFact']
  * }
  * ```
+ * @category Rule sets
  */
 export interface ResolvedOperator {
   /** The full name as written, e.g. `someFact:equal`. */
@@ -594,6 +608,7 @@ export interface ResolvedOperator {
  * const r: ResolveOperatorResult = resolveOperator('greaterThen');
  * if (!r.ok) r.message; // "unknown operator 'greaterThen' (did you mean 'greaterThan'?)"
  * ```
+ * @category Rule sets
  */
 export type ResolveOperatorResult =
   | { readonly ok: true; readonly operator: ResolvedOperator }
@@ -625,6 +640,7 @@ function distance(a: string, b: string): number {
  * import { suggestName } from 'leadflow';
  * suggestName('budjet', ['budget', 'region']); // 'budget'
  * ```
+ * @category Rule sets
  */
 export function suggestName(name: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
@@ -663,6 +679,7 @@ const resolvedCache = /* @__PURE__ */ (() => new Map<string, ResolvedOperator>()
  * if (r.ok) r.operator.evaluate(3, [1, 5], { now: 0 }); // true (3 < 5)
  * resolveOperator('maybe:equal'); // { ok: false, message: "unknown operator decorator 'maybe' in 'maybe:equal' ..." }
  * ```
+ * @category Rule sets
  */
 export function resolveOperator(name: string): ResolveOperatorResult {
   if (typeof name !== 'string' || name.length === 0)
@@ -726,6 +743,7 @@ export function resolveOperator(name: string): ResolveOperatorResult {
  * import type { OperatorValueProblem } from 'leadflow';
  * const p: OperatorValueProblem = { at: [2], message: "region '江苏/' must not start or end with '/'" };
  * ```
+ * @category Rule sets
  */
 export interface OperatorValueProblem {
   readonly at: readonly number[];
@@ -744,6 +762,7 @@ export interface OperatorValueProblem {
  * const r = resolveOperator('in');
  * if (r.ok) checkOperatorValue(r.operator, 'vip'); // { at: [], message: 'in needs an array value, e.g. ["a", "b"]' }
  * ```
+ * @category Rule sets
  */
 export function checkOperatorValue(
   operator: ResolvedOperator,

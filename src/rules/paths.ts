@@ -29,6 +29,7 @@ import { LeadflowError } from '../errors.js';
  * import { FORBIDDEN_PATH_KEYS } from 'leadflow';
  * FORBIDDEN_PATH_KEYS.has('__proto__'); // true
  * ```
+ * @category Rule sets
  */
 export const FORBIDDEN_PATH_KEYS: ReadonlySet<string> = /* @__PURE__ */ (() =>
   new Set(['__proto__', 'constructor', 'prototype']))();
@@ -50,6 +51,7 @@ const MAX_PATH_SEGMENTS = 32;
  *   parsed.path.segments; // ['company', 'address', '0', 'city']
  * }
  * ```
+ * @category Rule sets
  */
 export interface ParsedPath {
   /** The path as written. */
@@ -70,6 +72,7 @@ export interface ParsedPath {
  * const r: PathParseResult = parsePath('$..a');
  * if (!r.ok) console.log(r.message); // "path '$..a': recursive descent '..' is not allowed ..."
  * ```
+ * @category Rule sets
  */
 export type PathParseResult =
   | { readonly ok: true; readonly path: ParsedPath }
@@ -88,6 +91,7 @@ export type PathParseResult =
  * city({ address: { city: '苏州' } }); // '苏州'
  * city({}); // undefined
  * ```
+ * @category Rule sets
  */
 export type PathAccessor = (value: unknown) => unknown;
 
@@ -100,6 +104,7 @@ export type PathAccessor = (value: unknown) => unknown;
  * import { compilePath, RulePathError } from 'leadflow/core';
  * try { compilePath('$.items[?(@.price > 10)]'); } catch (e) { if (e instanceof RulePathError) console.log(e.path); }
  * ```
+ * @category Rule sets
  */
 export class RulePathError extends LeadflowError {
   declare readonly code: 'RULE_PATH_INVALID';
@@ -146,6 +151,7 @@ function refusal(path: string): string | undefined {
  * parsePath('a.b'); // ok, normalized '$.a.b'
  * parsePath('$.__proto__.x'); // { ok: false, message: "path '$.__proto__.x': key '__proto__' is not allowed" }
  * ```
+ * @category Rule sets
  */
 export function parsePath(path: string): PathParseResult {
   if (typeof path !== 'string') return { ok: false, message: 'path must be a string' };
@@ -225,6 +231,7 @@ export function parsePath(path: string): PathParseResult {
  * import { normalizePath } from 'leadflow';
  * normalizePath('company.region'); // '$.company.region'
  * ```
+ * @category Rule sets
  */
 export function normalizePath(path: string): string {
   const parsed = parsePath(path);
@@ -249,6 +256,7 @@ export function normalizePath(path: string): string {
  * firstTag({ tags: ['vip', 'new'] }); // 'vip'
  * firstTag(Object.create({ tags: ['leaked'] })); // undefined — inherited keys are never read
  * ```
+ * @category Rule sets
  */
 export function compilePath(path: string | ParsedPath): PathAccessor {
   let parsed: ParsedPath;

@@ -42,6 +42,7 @@ import { normalizePath } from './paths.js';
  * const reference = createReferenceEvaluator();
  * await reference.evaluate({ fact: 'budget', operator: 'greaterThan', value: 1 }, { budget: 2 }, { now: 0 }); // true
  * ```
+ * @category Rule sets
  */
 export interface ReferenceEvaluator {
   /**
@@ -105,6 +106,7 @@ function referenceWithinLastDays(now: number) {
  * toReferenceConditions({ fact: 'company', path: 'region', operator: 'equal', value: 'x' });
  * // { all: [{ fact: 'company', path: '$.region', operator: 'equal', value: 'x' }] }
  * ```
+ * @category Rule sets
  */
 export function toReferenceConditions(condition: Condition): TopLevelCondition {
   const converted = convert(condition);
@@ -150,6 +152,7 @@ function referenceFacts(facts: FactValues): Record<string, unknown> {
  *   { now: Date.parse('2026-03-02T01:00:00Z') },
  * ); // true
  * ```
+ * @category Rule sets
  */
 export function createReferenceEvaluator(): ReferenceEvaluator {
   const converted = new WeakMap<object, TopLevelCondition>();
@@ -195,6 +198,7 @@ let shared: ReferenceEvaluator | undefined;
  * import { evaluateReference } from 'leadflow/testing';
  * await evaluateReference({ fact: 'region', operator: 'inRegion', value: ['江苏'] }, { region: '江苏/苏州' }, { now: 0 }); // true
  * ```
+ * @category Rule sets
  */
 export function evaluateReference(
   condition: Condition,

@@ -462,6 +462,7 @@ function decorate(node: unknown, path: string): void {
  * import { buildRuleSetJsonSchema } from './ruleset-schema.js'; // src/rules/ruleset-schema.ts
  * writeFileSync('ruleset.schema.json', `${JSON.stringify(buildRuleSetJsonSchema(), null, 2)}\n`);
  * ```
+ * @category Rule sets
  */
 export function buildRuleSetJsonSchema(): JsonSchema {
   const generated = z.toJSONSchema(ruleSetSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
@@ -485,6 +486,7 @@ export function buildRuleSetJsonSchema(): JsonSchema {
  * import { ruleSetSchemaText } from './ruleset-schema.js'; // src/rules/ruleset-schema.ts
  * ruleSetSchemaText().startsWith('{'); // true
  * ```
+ * @category Rule sets
  */
 export function ruleSetSchemaText(): string {
   return `${JSON.stringify(buildRuleSetJsonSchema(), null, 2)}\n`;

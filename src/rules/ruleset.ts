@@ -14,6 +14,7 @@ import { MESSAGE_LANGUAGES } from './templates.js';
  * import { RULE_SET_LIMITS } from 'leadflow';
  * console.log(`at most ${RULE_SET_LIMITS.rulesPerSection} rules per section`);
  * ```
+ * @category Rule sets
  */
 export const RULE_SET_LIMITS = /* @__PURE__ */ (() =>
   Object.freeze({
@@ -231,6 +232,7 @@ const assignmentSchema = /* @__PURE__ */ (() =>
  * import { SLA_EVENTS } from 'leadflow';
  * SLA_EVENTS.includes('lead.assigned'); // true
  * ```
+ * @category Rule sets
  */
 export const SLA_EVENTS = [
   'lead.received',
@@ -264,6 +266,7 @@ export const SLA_EVENTS = [
  * import type { SlaEvent } from 'leadflow';
  * const start: SlaEvent = 'lead.received';
  * ```
+ * @category Rule sets
  */
 export type SlaEvent = (typeof SLA_EVENTS)[number];
 
@@ -422,6 +425,7 @@ const targetsSchema = /* @__PURE__ */ (() =>
  * const parsed = ruleSetSchema.safeParse(JSON.parse(text));
  * if (!parsed.success) console.log(parsed.error.issues);
  * ```
+ * @category Rule sets
  */
 export const ruleSetSchema = /* @__PURE__ */ (() =>
   z.strictObject({
@@ -559,6 +563,7 @@ export const ruleSetSchema = /* @__PURE__ */ (() =>
  * import type { RuleSetInput } from 'leadflow';
  * const rules: RuleSetInput = { id: 'demo', version: '1', assignment: { rules: [] } };
  * ```
+ * @category Rule sets
  */
 export type RuleSetInput = z.input<typeof ruleSetSchema>;
 
@@ -571,6 +576,7 @@ export type RuleSetInput = z.input<typeof ruleSetSchema>;
  * const rules: RuleSet = ruleSetSchema.parse(json);
  * rules.sla.policies[0]?.target; // ms
  * ```
+ * @category Rule sets
  */
 export type RuleSet = z.output<typeof ruleSetSchema>;
 
@@ -582,6 +588,7 @@ export type RuleSet = z.output<typeof ruleSetSchema>;
  * import type { AssignmentStrategy } from 'leadflow';
  * const s: AssignmentStrategy = { type: 'roundRobin', pool: 'shanghai' };
  * ```
+ * @category Rule sets
  */
 export type AssignmentStrategy = RuleSet['assignment']['rules'][number]['strategy'];
 /**
@@ -592,6 +599,7 @@ export type AssignmentStrategy = RuleSet['assignment']['rules'][number]['strateg
  * import type { SlaPolicy } from 'leadflow';
  * const due = (policy: SlaPolicy, start: number) => start + policy.target;
  * ```
+ * @category Rule sets
  */
 export type SlaPolicy = RuleSet['sla']['policies'][number];
 /**
@@ -602,6 +610,7 @@ export type SlaPolicy = RuleSet['sla']['policies'][number];
  * import type { SlaPolicyInput } from 'leadflow';
  * const p: SlaPolicyInput = { id: 'p', startOn: ['lead.received'], stopOn: ['lead.assigned'], target: '15m', clock: 'business', onBreach: [{ type: 'escalate', to: 'supervisor' }] };
  * ```
+ * @category Rule sets
  */
 export type SlaPolicyInput = NonNullable<RuleSetInput['sla']>['policies'] extends (infer P)[] | undefined
   ? P
@@ -614,6 +623,7 @@ export type SlaPolicyInput = NonNullable<RuleSetInput['sla']>['policies'] extend
  * import type { SlaAction } from 'leadflow';
  * const a: SlaAction = { type: 'notify', channel: 'sms', to: 'supervisor', template: 'unassigned-escalation', includeBehaviourSnapshot: false };
  * ```
+ * @category Rule sets
  */
 export type SlaAction = SlaPolicy['onBreach'][number];
 /**
@@ -624,6 +634,7 @@ export type SlaAction = SlaPolicy['onBreach'][number];
  * import type { CustomerRule } from 'leadflow';
  * const ids = (rules: CustomerRule[]) => rules.map((r) => r.id);
  * ```
+ * @category Rule sets
  */
 export type CustomerRule = RuleSet['crossSell'][number];
 /**
@@ -634,6 +645,7 @@ export type CustomerRule = RuleSet['crossSell'][number];
  * import type { TaskWindow } from 'leadflow';
  * const technical: TaskWindow = { within: 48 * 3_600_000, clock: 'business' };
  * ```
+ * @category Rule sets
  */
 export type TaskWindow = NonNullable<
   NonNullable<RuleSet['opportunity']['taskWindows']>['technicalFeasibility']
@@ -648,6 +660,7 @@ export type TaskWindow = NonNullable<
  * import { ruleSetJsonSchema } from 'leadflow';
  * writeFileSync('ruleset.schema.json', JSON.stringify(ruleSetJsonSchema, null, 2));
  * ```
+ * @category Rule sets
  */
 export const ruleSetJsonSchema: Record<string, unknown> = /* @__PURE__ */ (() =>
   z.toJSONSchema(ruleSetSchema, {

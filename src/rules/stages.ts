@@ -21,6 +21,7 @@ import * as z from 'zod';
  * import { OPPORTUNITY_STAGES } from 'leadflow';
  * OPPORTUNITY_STAGES.map((s) => s.label).join(' → '); // '线索确认 → 需求诊断 → … → 交付启动'
  * ```
+ * @category Rule sets
  */
 export const OPPORTUNITY_STAGES = /* @__PURE__ */ (() =>
   Object.freeze([
@@ -40,6 +41,7 @@ export const OPPORTUNITY_STAGES = /* @__PURE__ */ (() =>
  * import type { OpportunityStageId } from 'leadflow';
  * const stage: OpportunityStageId = 'needsDiagnosis';
  * ```
+ * @category Rule sets
  */
 export type OpportunityStageId = (typeof OPPORTUNITY_STAGES)[number]['id'];
 
@@ -51,6 +53,7 @@ export type OpportunityStageId = (typeof OPPORTUNITY_STAGES)[number]['id'];
  * import { OPPORTUNITY_STAGE_IDS } from 'leadflow';
  * OPPORTUNITY_STAGE_IDS.indexOf('contractReview'); // 4
  * ```
+ * @category Rule sets
  */
 export const OPPORTUNITY_STAGE_IDS: readonly OpportunityStageId[] = /* @__PURE__ */ (() =>
   Object.freeze(OPPORTUNITY_STAGES.map((s) => s.id)))();
@@ -63,6 +66,7 @@ export const OPPORTUNITY_STAGE_IDS: readonly OpportunityStageId[] = /* @__PURE__
  * import { isOpportunityStageId } from 'leadflow';
  * isOpportunityStageId('won'); // false — won/lost are outcomes, not gated stages
  * ```
+ * @category Rule sets
  */
 export function isOpportunityStageId(value: unknown): value is OpportunityStageId {
   return typeof value === 'string' && (OPPORTUNITY_STAGE_IDS as readonly string[]).includes(value);
@@ -76,6 +80,7 @@ export function isOpportunityStageId(value: unknown): value is OpportunityStageI
  * import type { FieldValue } from 'leadflow';
  * const roles: FieldValue = [{ role: '技术决策人', name: '王工' }];
  * ```
+ * @category Rule sets
  */
 export type FieldValue = string | number | boolean | null | FieldValue[] | { [key: string]: FieldValue };
 
@@ -87,6 +92,7 @@ export type FieldValue = string | number | boolean | null | FieldValue[] | { [ke
  * import type { FieldValues } from 'leadflow';
  * const fields: FieldValues = { budgetRange: '50-100万', contactConfirmed: true };
  * ```
+ * @category Rule sets
  */
 export type FieldValues = Record<string, FieldValue>;
 
@@ -98,6 +104,7 @@ export type FieldValues = Record<string, FieldValue>;
  * import { GATE_FIELD_KINDS } from 'leadflow';
  * GATE_FIELD_KINDS.includes('list'); // true
  * ```
+ * @category Rule sets
  */
 export const GATE_FIELD_KINDS = ['text', 'list', 'number', 'date', 'boolean'] as const;
 
@@ -109,6 +116,7 @@ export const GATE_FIELD_KINDS = ['text', 'list', 'number', 'date', 'boolean'] as
  * import type { GateFieldKind } from 'leadflow';
  * const kind: GateFieldKind = 'date';
  * ```
+ * @category Rule sets
  */
 export type GateFieldKind = (typeof GATE_FIELD_KINDS)[number];
 
@@ -127,6 +135,7 @@ export type GateFieldKind = (typeof GATE_FIELD_KINDS)[number];
  * import type { GateField } from 'leadflow';
  * const top3: GateField = { field: 'painPointsTop3', label: '客户痛点TOP3', kind: 'list', minItems: 3, maxItems: 3 };
  * ```
+ * @category Rule sets
  */
 export interface GateField {
   field: string;
@@ -148,6 +157,7 @@ export interface GateField {
  * import { DEFAULT_STAGE_GATES, type StageGates } from 'leadflow';
  * const lenient: StageGates = { ...DEFAULT_STAGE_GATES, solutionMatching: [] };
  * ```
+ * @category Rule sets
  */
 export type StageGates = Readonly<Record<OpportunityStageId, readonly GateField[]>>;
 
@@ -176,6 +186,7 @@ const field = (spec: GateField): GateField => Object.freeze(spec);
  * DEFAULT_STAGE_GATES.needsDiagnosis.map((f) => f.field);
  * // ['painPointsTop3', 'decisionChainRoles', 'competitorAlternatives']
  * ```
+ * @category Rule sets
  */
 export const DEFAULT_STAGE_GATES: StageGates = /* @__PURE__ */ (() =>
   Object.freeze({
@@ -229,6 +240,7 @@ export const DEFAULT_STAGE_GATES: StageGates = /* @__PURE__ */ (() =>
  * gates.solutionMatching.length; // 1
  * gates.needsDiagnosis.length; // 3 (default)
  * ```
+ * @category Rule sets
  */
 export function resolveStageGates(
   overrides?: Partial<Record<OpportunityStageId, readonly GateField[]>>,
@@ -253,6 +265,7 @@ export function resolveStageGates(
  * import type { FieldProblemReason } from 'leadflow';
  * const r: FieldProblemReason = 'tooFewItems';
  * ```
+ * @category Rule sets
  */
 export type FieldProblemReason =
   | 'missing'
@@ -273,6 +286,7 @@ export type FieldProblemReason =
  * import type { FieldProblem } from 'leadflow';
  * const p: FieldProblem = { field: 'budgetRange', label: '预算区间', reason: 'missing', message: '预算区间 (budgetRange): required' };
  * ```
+ * @category Rule sets
  */
 export interface FieldProblem {
   field: string;
@@ -374,6 +388,7 @@ function checkOne(spec: GateField, value: unknown): FieldProblem | undefined {
  * checkRequiredFields(DEFAULT_STAGE_GATES.leadConfirmation, { contactConfirmed: true, budgetRange: ' ' })
  *   .map((p) => `${p.field}:${p.reason}`); // ['budgetRange:blank', 'decisionTimeline:missing']
  * ```
+ * @category Rule sets
  */
 export function checkRequiredFields(specs: readonly GateField[], values: unknown): FieldProblem[] {
   const record = isRecord(values) ? values : {};
@@ -410,6 +425,7 @@ const fieldName = /* @__PURE__ */ (() =>
  * import { gateFieldSchema } from 'leadflow';
  * gateFieldSchema.parse({ field: 'fitScore', label: '方案匹配度', kind: 'number', min: 0, max: 100 });
  * ```
+ * @category Rule sets
  */
 export const gateFieldSchema = /* @__PURE__ */ (() =>
   z
@@ -475,6 +491,7 @@ const stageGateListSchema = /* @__PURE__ */ (() =>
  * });
  * const gates = resolveStageGates(section);
  * ```
+ * @category Rule sets
  */
 export const stageGatesSchema = /* @__PURE__ */ (() =>
   z.strictObject({
@@ -494,5 +511,6 @@ export const stageGatesSchema = /* @__PURE__ */ (() =>
  * import type { StageGatesSection } from 'leadflow';
  * const section: StageGatesSection = { solutionMatching: [] };
  * ```
+ * @category Rule sets
  */
 export type StageGatesSection = z.infer<typeof stageGatesSchema>;

@@ -26,6 +26,7 @@
  * import type { MessageLanguage } from 'leadflow/core';
  * const language: MessageLanguage = 'en';
  * ```
+ * @category Rule sets
  */
 export type MessageLanguage = 'zh-CN' | 'en';
 
@@ -37,6 +38,7 @@ export type MessageLanguage = 'zh-CN' | 'en';
  * import { MESSAGE_LANGUAGES } from 'leadflow/core';
  * MESSAGE_LANGUAGES; // ['zh-CN', 'en']
  * ```
+ * @category Rule sets
  */
 export const MESSAGE_LANGUAGES = ['zh-CN', 'en'] as const;
 
@@ -48,6 +50,7 @@ export const MESSAGE_LANGUAGES = ['zh-CN', 'en'] as const;
  * import type { MessageTemplate } from 'leadflow/core';
  * const t: MessageTemplate = { subject: '提醒', text: '线索「{{lead.company.name}}」待处理' };
  * ```
+ * @category Rule sets
  */
 export interface MessageTemplate {
   readonly subject?: string;
@@ -159,6 +162,7 @@ const en: Readonly<Record<string, MessageTemplate>> = {
  * import { MESSAGE_TEMPLATES } from 'leadflow/core';
  * MESSAGE_TEMPLATES.en['unopened-reminder']?.subject; // 'Lead not opened yet'
  * ```
+ * @category Rule sets
  */
 export const MESSAGE_TEMPLATES: Readonly<Record<MessageLanguage, Readonly<Record<string, MessageTemplate>>>> =
   /* @__PURE__ */ (() => Object.freeze({ 'zh-CN': Object.freeze(zh), en: Object.freeze(en) }))();
@@ -173,6 +177,7 @@ export const MESSAGE_TEMPLATES: Readonly<Record<MessageLanguage, Readonly<Record
  * spokenDuration(900_000, 'zh-CN'); // '15 分钟'
  * spokenDuration(86_400_000, 'en'); // '1 day'
  * ```
+ * @category Rule sets
  */
 export function spokenDuration(ms: number, language: MessageLanguage): string {
   const [value, unit] =
@@ -192,6 +197,7 @@ export function spokenDuration(ms: number, language: MessageLanguage): string {
  * import type { TopPage } from 'leadflow/core';
  * const page: TopPage = { page: '工业传感器参数页', views: 3, dwellSeconds: 250 };
  * ```
+ * @category Rule sets
  */
 export interface TopPage {
   readonly page: string;
@@ -209,6 +215,7 @@ export interface TopPage {
  * import type { BehaviourSummary } from 'leadflow/core';
  * const s: BehaviourSummary = { pages: 7, videoSeconds: 190, downloads: ['选型白皮书'], topPages: [] };
  * ```
+ * @category Rule sets
  */
 export interface BehaviourSummary {
   readonly pages: number;
@@ -230,6 +237,7 @@ export interface BehaviourSummary {
  *   { type: 'page_view', at: 2, url: '/products/sensors', title: '工业传感器参数页', dwellSeconds: 130 },
  * ]).topPages; // [{ page: '工业传感器参数页', views: 2, dwellSeconds: 250 }]
  * ```
+ * @category Rule sets
  */
 export function summarizeBehaviours(
   behaviours: readonly (
@@ -294,6 +302,7 @@ function spoken(seconds: number, language: MessageLanguage): string {
  * );
  * // '浏览 3 页（工业传感器参数页 ×3，停留 4 分 10 秒）; 视频 0 秒; 下载 无'
  * ```
+ * @category Rule sets
  */
 export function formatBehaviourSnapshot(snapshot: BehaviourSummary, language: MessageLanguage): string {
   const seconds = Math.round(snapshot.videoSeconds);

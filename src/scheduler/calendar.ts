@@ -23,6 +23,7 @@ const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
  * import type { Weekday } from 'leadflow';
  * const day: Weekday = 'sat';
  * ```
+ * @category Calendar and clocks
  */
 export type Weekday = (typeof WEEKDAYS)[number];
 
@@ -35,6 +36,7 @@ export type Weekday = (typeof WEEKDAYS)[number];
  * const a: Instant = Date.parse('2026-03-02T09:00:00+08:00');
  * const b: Instant = new Date('2026-03-02T09:00:00+08:00');
  * ```
+ * @category Calendar and clocks
  */
 export type Instant = number | Date;
 
@@ -46,6 +48,7 @@ export type Instant = number | Date;
  * import type { WorkInterval } from 'leadflow';
  * const morning: WorkInterval = ['09:00', '12:00'];
  * ```
+ * @category Calendar and clocks
  */
 export type WorkInterval = readonly [start: string, end: string];
 
@@ -61,6 +64,7 @@ export type WorkInterval = readonly [start: string, end: string];
  *   sat: [['10:00', '14:00']],
  * };
  * ```
+ * @category Calendar and clocks
  */
 export type WeekHours = Partial<Readonly<Record<Weekday, readonly WorkInterval[]>>>;
 
@@ -79,6 +83,7 @@ export type WeekHours = Partial<Readonly<Record<Weekday, readonly WorkInterval[]
  * };
  * const calendar = createCalendar(options);
  * ```
+ * @category Calendar and clocks
  */
 export interface CalendarOptions {
   /** IANA time zone the working hours are read in, e.g. `Asia/Shanghai`. */
@@ -118,6 +123,7 @@ export interface CalendarOptions {
  * import type { DayKind } from 'leadflow';
  * const kind: DayKind = 'makeUpWorkday';
  * ```
+ * @category Calendar and clocks
  */
 export type DayKind = 'workday' | 'makeUpWorkday' | 'holiday' | 'dayOff';
 
@@ -130,6 +136,7 @@ export type DayKind = 'workday' | 'makeUpWorkday' | 'holiday' | 'dayOff';
  * chinaCalendar({ years: [2026] }).localTime(Date.parse('2026-02-14T10:30:00+08:00'));
  * // { day: '2026-02-14', weekday: 'sat', minute: 630, kind: 'makeUpWorkday' }
  * ```
+ * @category Calendar and clocks
  */
 export interface LocalTime {
   /** The local date, `YYYY-MM-DD`. */
@@ -160,6 +167,7 @@ export interface LocalTime {
  * const due = calendar.addBusinessTime(Date.parse('2025-03-14T17:30:00+08:00'), 4 * 3_600_000);
  * new Date(due).toISOString(); // '2025-03-17T05:30:00.000Z' — Monday 13:30 in Shanghai
  * ```
+ * @category Calendar and clocks
  */
 export interface BusinessCalendar {
   /** The IANA zone working hours are read in. */
@@ -191,6 +199,7 @@ export interface BusinessCalendar {
  * const calendar = createCalendar({ zone: 'Europe/Berlin', week: workweek([['08:00', '16:30']]) });
  * const sixDays = workweek([['09:00', '17:00']], ['mon', 'tue', 'wed', 'thu', 'fri', 'sat']);
  * ```
+ * @category Calendar and clocks
  */
 export function workweek(
   intervals: readonly WorkInterval[],
@@ -210,6 +219,7 @@ export function workweek(
  * import { CHINA_DEFAULT_WEEK, createCalendar } from 'leadflow';
  * const calendar = createCalendar({ zone: 'Asia/Shanghai', week: CHINA_DEFAULT_WEEK });
  * ```
+ * @category Calendar and clocks
  */
 export const CHINA_DEFAULT_WEEK: WeekHours = /* @__PURE__ */ (() =>
   workweek([
@@ -364,6 +374,7 @@ const EMPTY_DAY: Day = /* @__PURE__ */ (() =>
  * });
  * calendar.nextBusinessTime(Date.parse('2026-03-07T12:00:00-05:00')); // Monday 09:00 EDT
  * ```
+ * @category Calendar and clocks
  */
 export function createCalendar(options: CalendarOptions): BusinessCalendar {
   if (options === null || typeof options !== 'object') {
@@ -633,6 +644,7 @@ export function createCalendar(options: CalendarOptions): BusinessCalendar {
  * const options: ChinaCalendarOptions = { years: [2025, 2026] };
  * const calendar = chinaCalendar(options);
  * ```
+ * @category Calendar and clocks
  */
 export interface ChinaCalendarOptions {
   /** Consecutive years the calendar answers for; each needs holiday data (shipped or in `data`). */
@@ -672,6 +684,7 @@ export interface ChinaCalendarOptions {
  *   data: { 2027: { holidays: ['2027-01-01'], extraWorkdays: [] } },
  * });
  * ```
+ * @category Calendar and clocks
  */
 export function chinaCalendar(options: ChinaCalendarOptions): BusinessCalendar {
   const years: unknown = options?.years;

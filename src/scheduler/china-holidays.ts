@@ -20,6 +20,7 @@
  * import type { ChinaYearData } from 'leadflow';
  * const y2027: ChinaYearData = { holidays: ['2027-01-01'], extraWorkdays: [] };
  * ```
+ * @category Calendar and clocks
  */
 export interface ChinaYearData {
   /** ISO dates (YYYY-MM-DD) that are days off. */
@@ -38,6 +39,7 @@ export interface ChinaYearData {
  * import { CHINA_HOLIDAYS } from 'leadflow';
  * CHINA_HOLIDAYS[2026]?.extraWorkdays; // ['2026-01-04', '2026-02-14', ...]
  * ```
+ * @category Calendar and clocks
  */
 export const CHINA_HOLIDAYS: Readonly<Record<number, ChinaYearData>> = /* @__PURE__ */ (() =>
   Object.freeze({

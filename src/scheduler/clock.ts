@@ -10,6 +10,7 @@ import { ClockError } from '../errors.js';
  * const clock: Clock = systemClock;
  * console.log(new Date(clock.now()).toISOString());
  * ```
+ * @category Calendar and clocks
  */
 export interface Clock {
   /** Current instant in epoch milliseconds. */
@@ -24,6 +25,7 @@ export interface Clock {
  * import { systemClock } from 'leadflow';
  * const startedAt = systemClock.now();
  * ```
+ * @category Calendar and clocks
  */
 export const systemClock: Clock = /* @__PURE__ */ (() =>
   Object.freeze({
@@ -40,6 +42,7 @@ export const systemClock: Clock = /* @__PURE__ */ (() =>
  * clock.advanceBy(15 * 60_000);
  * clock.now(); // 15 minutes later
  * ```
+ * @category Calendar and clocks
  */
 export interface VirtualClock extends Clock {
   /** Move to the instant `t` (epoch ms or Date). Moving backwards throws a {@link ClockError}. */
@@ -63,6 +66,7 @@ function toEpochMs(t: number | Date, field: string): number {
  * const clock = createVirtualClock(new Date('2026-01-05T09:00:00+08:00'));
  * clock.advanceTo(new Date('2026-01-05T10:00:00+08:00'));
  * ```
+ * @category Calendar and clocks
  */
 export function createVirtualClock(start: number | Date): VirtualClock {
   let current = toEpochMs(start, 'start');

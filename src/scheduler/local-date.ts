@@ -15,6 +15,7 @@ const DATE_ONLY_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
  * import { dateOnlyInstant } from 'leadflow';
  * dateOnlyInstant('2026-01-31', 'Asia/Shanghai') === Date.parse('2026-01-31T00:00:00+08:00'); // true
  * ```
+ * @category Calendar and clocks
  */
 export function dateOnlyInstant(value: unknown, zone: string): number {
   if (typeof value === 'number') return Number.isFinite(value) ? value : Number.NaN;

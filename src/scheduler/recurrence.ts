@@ -20,6 +20,7 @@ const HOUR_MS = 3_600_000;
  * import { DEFAULT_OCCURRENCE_LIMIT } from 'leadflow';
  * console.log(DEFAULT_OCCURRENCE_LIMIT); // 1000
  * ```
+ * @category Calendar and clocks
  */
 export const DEFAULT_OCCURRENCE_LIMIT = 1000;
 
@@ -38,6 +39,7 @@ export const DEFAULT_OCCURRENCE_LIMIT = 1000;
  *   calendar: chinaCalendar({ years: [2026] }),
  * };
  * ```
+ * @category Calendar and clocks
  */
 export interface OccurrenceOptions {
   /** First occurrence (DTSTART). Its local wall time in `zone` is what repeats. */
@@ -236,6 +238,7 @@ function fromFloating(d: Date, zone: string): number {
  * reminders.map((t) => new Date(t).toISOString());
  * // ['2025-01-15T02:00:00.000Z', '2025-04-15T02:00:00.000Z', '2025-07-15T02:00:00.000Z', '2025-10-15T02:00:00.000Z']
  * ```
+ * @category Calendar and clocks
  */
 export function occurrences(rule: string, options: OccurrenceOptions): number[] {
   if (options === null || typeof options !== 'object') {

@@ -10,6 +10,7 @@ import { TimerError } from '../errors.js';
  * import type { Timer } from 'leadflow';
  * const t: Timer<{ leadId: string }> = { key: 'lead-1/unassigned', dueAt: 1_700_000_000_000, generation: 1, payload: { leadId: 'lead-1' } };
  * ```
+ * @category Calendar and clocks
  */
 export interface Timer<P = unknown> {
   /** Unique key; scheduling an existing key replaces the timer. */
@@ -30,6 +31,7 @@ export interface Timer<P = unknown> {
  * import type { ScheduleTimer } from 'leadflow';
  * const command: ScheduleTimer = { key: 'lead-1/first-follow-up', dueAt: Date.parse('2026-03-03T01:00:00Z') };
  * ```
+ * @category Calendar and clocks
  */
 export interface ScheduleTimer<P = unknown> {
   key: string;
@@ -51,6 +53,7 @@ export interface ScheduleTimer<P = unknown> {
  * queue.schedule({ key: 'b', dueAt: 1_000 });
  * queue.popDue(1_500).map((t) => t.key); // ['b']
  * ```
+ * @category Calendar and clocks
  */
 export interface TimerQueue<P = unknown> {
   /** Insert or replace (by key) a timer. A replaced timer takes a new place in insertion order. */
@@ -274,6 +277,7 @@ export function createSlotHeap(): SlotHeap {
  * queue.schedule({ key: 'lead-7/unopened', dueAt: 90_000, generation: 4, payload: { leadId: 'lead-7' } }); // replaces
  * queue.size; // 1
  * ```
+ * @category Calendar and clocks
  */
 export function createTimerQueue<P = unknown>(): TimerQueue<P> {
   const heap = createSlotHeap();

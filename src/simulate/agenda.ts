@@ -14,6 +14,7 @@ import { createSlotHeap } from '../scheduler/timer-queue.js';
  * agenda.peekAt(); // 10
  * agenda.pop(); // 'sooner'
  * ```
+ * @category Simulation
  */
 export interface Agenda<T> {
   /** Number of pending items. */
@@ -34,6 +35,7 @@ export interface Agenda<T> {
  * import { createAgenda } from 'leadflow';
  * const agenda = createAgenda<() => Promise<void>>();
  * ```
+ * @category Simulation
  */
 export function createAgenda<T>(): Agenda<T> {
   // The timer queue's heap orders (at, insertion); items live beside it by slot.

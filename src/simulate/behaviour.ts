@@ -16,6 +16,7 @@ const DAY = 24 * HOUR;
  * import type { DelayModel } from 'leadflow';
  * const openDelay: DelayModel = { medianMs: 480_000, sigma: 1, tailShare: 0.08, tailMinMs: 3_600_000, tailMaxMs: 28_800_000, neverShare: 0.04 };
  * ```
+ * @category Simulation
  */
 export interface DelayModel {
   readonly medianMs: number;
@@ -67,6 +68,7 @@ export interface DelayModel {
  * import { DEFAULT_BEHAVIOUR, type BehaviourModel } from 'leadflow';
  * const slowReps: BehaviourModel = { ...DEFAULT_BEHAVIOUR, firstFollowUp: { ...DEFAULT_BEHAVIOUR.firstFollowUp, medianMs: 12 * 3_600_000 } };
  * ```
+ * @category Simulation
  */
 export interface BehaviourModel {
   readonly mobileShare: number;
@@ -127,6 +129,7 @@ export interface BehaviourModel {
  * import type { OpportunityStageBehaviour } from 'leadflow';
  * const quotation: OpportunityStageBehaviour = { planMedianMs: 21 * 86_400_000, planSigma: 0.5, loseShare: 0.22, rollbackShare: 0.06 };
  * ```
+ * @category Simulation
  */
 export interface OpportunityStageBehaviour {
   readonly planMedianMs: number;
@@ -163,6 +166,7 @@ export interface OpportunityStageBehaviour {
  * import { DEFAULT_BEHAVIOUR, DEFAULT_OPPORTUNITY_BEHAVIOUR, type BehaviourModel } from 'leadflow';
  * const punctual: BehaviourModel = { ...DEFAULT_BEHAVIOUR, opportunities: { ...DEFAULT_OPPORTUNITY_BEHAVIOUR, onTimeShare: 0.97, stallShare: 0 } };
  * ```
+ * @category Simulation
  */
 export interface OpportunityBehaviour {
   readonly create: DelayModel;
@@ -197,6 +201,7 @@ export interface OpportunityBehaviour {
  * import { DEFAULT_DEPARTMENT_BEHAVIOUR, type DepartmentBehaviour } from 'leadflow';
  * const slowLab: DepartmentBehaviour = { ...DEFAULT_DEPARTMENT_BEHAVIOUR, answer: { ...DEFAULT_DEPARTMENT_BEHAVIOUR.answer, medianMs: 24 * 3_600_000 } };
  * ```
+ * @category Simulation
  */
 export interface DepartmentBehaviour {
   readonly acknowledge: DelayModel;
@@ -219,6 +224,7 @@ export interface DepartmentBehaviour {
  * import { DEFAULT_OPPORTUNITY_BEHAVIOUR } from 'leadflow';
  * DEFAULT_OPPORTUNITY_BEHAVIOUR.stages.sampleQuotation.planMedianMs; // 1814400000 (21 days)
  * ```
+ * @category Simulation
  */
 export const DEFAULT_OPPORTUNITY_BEHAVIOUR: OpportunityBehaviour = {
   create: { medianMs: 2 * HOUR, sigma: 1, tailShare: 0.1, tailMinMs: DAY, tailMaxMs: 3 * DAY, neverShare: 0 },
@@ -253,6 +259,7 @@ export const DEFAULT_OPPORTUNITY_BEHAVIOUR: OpportunityBehaviour = {
  * import { DEFAULT_DEPARTMENT_BEHAVIOUR } from 'leadflow';
  * DEFAULT_DEPARTMENT_BEHAVIOUR.answer.medianMs; // 28800000 (8 business hours)
  * ```
+ * @category Simulation
  */
 export const DEFAULT_DEPARTMENT_BEHAVIOUR: DepartmentBehaviour = {
   acknowledge: {
@@ -292,6 +299,7 @@ export const DEFAULT_DEPARTMENT_BEHAVIOUR: DepartmentBehaviour = {
  * import { DEFAULT_DEPARTMENT_BEHAVIOURS } from 'leadflow';
  * DEFAULT_DEPARTMENT_BEHAVIOURS.technical?.answer.medianMs; // 18000000 (5 business hours)
  * ```
+ * @category Simulation
  */
 export const DEFAULT_DEPARTMENT_BEHAVIOURS: Readonly<Record<string, DepartmentBehaviour>> = {
   technical: {
@@ -367,6 +375,7 @@ export const DEFAULT_DEPARTMENT_BEHAVIOURS: Readonly<Record<string, DepartmentBe
  * import { DEFAULT_BEHAVIOUR } from 'leadflow';
  * DEFAULT_BEHAVIOUR.open.medianMs; // 480000 (8 minutes)
  * ```
+ * @category Simulation
  */
 export const DEFAULT_BEHAVIOUR: BehaviourModel = {
   mobileShare: 0.55,
@@ -432,6 +441,7 @@ export const DEFAULT_BEHAVIOUR: BehaviourModel = {
  * });
  * team.reps[0]?.leave; // e.g. [{ from: '2026-03-17', to: '2026-03-19', reason: '年假' }]
  * ```
+ * @category Simulation
  */
 export function withSimulatedLeave(
   team: TeamInput | Team,
@@ -489,6 +499,7 @@ export function withSimulatedLeave(
  * import { localDateFormatter } from 'leadflow';
  * localDateFormatter('Asia/Shanghai')(Date.parse('2026-03-01T16:30:00Z')); // '2026-03-02'
  * ```
+ * @category Simulation
  */
 export function localDateFormatter(zone: string): (t: number) => string {
   const format = new Intl.DateTimeFormat('en-CA', {

@@ -36,6 +36,7 @@ const DAY = 86_400_000;
  * import { DAYS_PER_MONTH } from 'leadflow';
  * const expected = (12_000 * 7) / DAYS_PER_MONTH; // ≈ 2,760 leads in a week
  * ```
+ * @category Simulation
  */
 export const DAYS_PER_MONTH = 30.4375;
 
@@ -54,6 +55,7 @@ export const DAYS_PER_MONTH = 30.4375;
  *   preset: 'zhikong',
  * };
  * ```
+ * @category Simulation
  */
 export interface GenerateLeadStreamOptions {
   /** Seed of the PRNG (mulberry32): the same seed and options give the same stream. */
@@ -90,6 +92,7 @@ export interface GenerateLeadStreamOptions {
  * import type { GeneratedLeadKind } from 'leadflow';
  * const kind: GeneratedLeadKind = 'duplicate';
  * ```
+ * @category Simulation
  */
 export type GeneratedLeadKind = 'new' | 'duplicate' | 'malformed';
 
@@ -102,6 +105,7 @@ export type GeneratedLeadKind = 'new' | 'duplicate' | 'malformed';
  * import type { GeneratedLead } from 'leadflow';
  * const show = (lead: GeneratedLead) => `${new Date(lead.at).toISOString()} ${lead.kind}`;
  * ```
+ * @category Simulation
  */
 export interface GeneratedLead {
   readonly at: number;
@@ -118,6 +122,7 @@ export interface GeneratedLead {
  * import type { TradeShow } from 'leadflow';
  * const show: TradeShow = { name: '中国国际工业博览会', city: '上海', firstDay: 12, days: 3 };
  * ```
+ * @category Simulation
  */
 export interface TradeShow {
   readonly name: string;
@@ -178,6 +183,7 @@ const GB11714_WEIGHTS = [3, 7, 9, 10, 5, 8, 4, 2];
  * A valid USCC for a simulated company: `91` (an enterprise registered with market regulation),
  * the city's division code, a GB 11714 organisation code with its check character, and the
  * GB 32100 check character.
+ * @category Simulation
  */
 export function syntheticUscc(division: string, random: SeededRandom): string {
   let body = '';
@@ -238,6 +244,7 @@ interface DayPlan {
  * import { planTradeShows } from 'leadflow';
  * planTradeShows(42, 365).length; // 7 (between 5 and 11 shows a year)
  * ```
+ * @category Simulation
  */
 export function planTradeShows(seed: number, days: number): TradeShow[] {
   const random = createRandom((seed ^ 0x5eed7ade) >>> 0);
@@ -341,6 +348,7 @@ function roundBudget(value: number): number {
  * stream.length; // ≈ 12000 · 7 / 30.4375, more on working days
  * stream[0]?.payload; // { receivedAt, channel, company: { name, region, city, park?, industry }, contact, … }
  * ```
+ * @category Simulation
  */
 export function generateLeadStream(options: GenerateLeadStreamOptions): GeneratedLead[] {
   const stream: GeneratedLead[] = [];
@@ -361,6 +369,7 @@ export function generateLeadStream(options: GenerateLeadStreamOptions): Generate
  *   console.log(day.length); // arrivals of that day
  * }
  * ```
+ * @category Simulation
  */
 export function* generateLeadDays(
   options: GenerateLeadStreamOptions,

@@ -15,6 +15,7 @@ import type { KnownLeadChannel } from '../model/lead.js';
  * const profile = MARKET_PROFILES.zhikong;
  * profile.channels.find(([channel]) => channel === 'douyin_live'); // ['douyin_live', 14]
  * ```
+ * @category Simulation
  */
 export interface MarketProfile {
   readonly name: string;
@@ -37,6 +38,7 @@ export interface MarketProfile {
  * import type { SimulatedCity } from 'leadflow';
  * const suzhou: SimulatedCity = { city: '苏州', weight: 45, division: '320500', parkShare: 0.7, parks: [['苏州工业园区', 55]] };
  * ```
+ * @category Simulation
  */
 export interface SimulatedCity {
   readonly city: string;
@@ -55,6 +57,7 @@ export interface SimulatedCity {
  * import { CHINA_GEOGRAPHY } from 'leadflow';
  * CHINA_GEOGRAPHY['江苏']?.[0]?.parks[0]; // ['苏州工业园区', 55]
  * ```
+ * @category Simulation
  */
 export const CHINA_GEOGRAPHY: Readonly<Record<string, readonly SimulatedCity[]>> = {
   江苏: [
@@ -212,6 +215,7 @@ export const CHINA_GEOGRAPHY: Readonly<Record<string, readonly SimulatedCity[]>>
  * import { MARKET_PROFILES } from 'leadflow';
  * MARKET_PROFILES.hengrui.typicalLeadsPerMonth; // 1280
  * ```
+ * @category Simulation
  */
 export const MARKET_PROFILES: Readonly<Record<'zhikong' | 'hengrui', MarketProfile>> = {
   zhikong: {
@@ -493,6 +497,7 @@ const CAMPAIGNS: Readonly<Partial<Record<KnownLeadChannel, readonly string[]>>> 
  * MARKET_VOCABULARY.tradeShows[0]; // ['中国国际工业博览会', '上海']
  * MARKET_VOCABULARY.needs['汽车零部件']?.[0]; // '冲压线自动化改造，需要机器人上下料方案'
  * ```
+ * @category Simulation
  */
 export const MARKET_VOCABULARY = {
   brands: BRANDS,

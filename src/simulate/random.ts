@@ -16,6 +16,7 @@
  * random.next(); // the same number on every run with seed 42
  * random.pick(['a', 'b', 'c']);
  * ```
+ * @category Simulation
  */
 export interface SeededRandom {
   /** Uniform in `[0, 1)`. */
@@ -46,6 +47,7 @@ export interface SeededRandom {
  * const b = createRandom(7);
  * a.next() === b.next(); // true
  * ```
+ * @category Simulation
  */
 export function createRandom(seed: number): SeededRandom {
   let state = seed >>> 0;
@@ -101,6 +103,7 @@ export function createRandom(seed: number): SeededRandom {
  * const channels = weightedTable([['website_form', 3], ['hotline_400', 1]]);
  * channels.draw(createRandom(1)); // 'website_form' three times as often as 'hotline_400'
  * ```
+ * @category Simulation
  */
 export interface WeightedTable<T> {
   readonly items: readonly T[];
@@ -119,6 +122,7 @@ export interface WeightedTable<T> {
  * const grades = weightedTable([['A', 0.2], ['B', 0.5], ['C', 0.3]]);
  * grades.shares; // [0.2, 0.5, 0.3]
  * ```
+ * @category Simulation
  */
 export function weightedTable<T>(entries: readonly (readonly [T, number])[]): WeightedTable<T> {
   const items: T[] = [];

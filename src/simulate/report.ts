@@ -21,6 +21,7 @@ import { OPPORTUNITY_STAGE_IDS, type OpportunityStageId } from '../rules/stages.
  * import type { SimulationTarget } from 'leadflow';
  * const row = (t: SimulationTarget) => `${t.label}: ${t.achieved ?? '-'} / ${t.target} ${t.passed ? '✔' : '✘'}`;
  * ```
+ * @category Simulation
  */
 export interface SimulationTarget {
   readonly id: 'assignedWithin' | 'followedUpWithin' | 'advancedOnTime';
@@ -43,6 +44,7 @@ export interface SimulationTarget {
  * import type { FunnelStage } from 'leadflow';
  * const stage: FunnelStage = { stage: 'assigned', count: 900, ofPrevious: 0.9, ofReceived: 0.75 };
  * ```
+ * @category Simulation
  */
 export interface FunnelStage {
   readonly stage: 'received' | 'valid' | 'assigned' | 'followedUp' | 'converted';
@@ -60,6 +62,7 @@ export interface FunnelStage {
  * import type { StalledOpportunity } from 'leadflow';
  * const line = (s: StalledOpportunity) => `${s.company} ${s.stage} ${(s.dwellMs / 86_400_000).toFixed(1)} d`;
  * ```
+ * @category Simulation
  */
 export interface StalledOpportunity {
   readonly opportunityId: string;
@@ -79,6 +82,7 @@ export interface StalledOpportunity {
  * import type { StalledLead } from 'leadflow';
  * const line = (s: StalledLead) => `${s.company} ${s.state} ${(s.dwellMs / 86_400_000).toFixed(1)} d`;
  * ```
+ * @category Simulation
  */
 export interface StalledLead {
   readonly leadId: string;
@@ -100,6 +104,7 @@ export interface StalledLead {
  * import type { SimulatedOpportunities } from 'leadflow';
  * const closed = (o: SimulatedOpportunities) => o.won + o.lost;
  * ```
+ * @category Simulation
  */
 export interface SimulatedOpportunities {
   readonly created: number;
@@ -139,6 +144,7 @@ export interface SimulatedOpportunities {
  * import type { DepartmentResponse } from 'leadflow';
  * const late = (d: DepartmentResponse) => d.overdue / Math.max(1, d.created);
  * ```
+ * @category Simulation
  */
 export interface DepartmentResponse {
   /** Department key (`technical`, `production`, `afterSales`). */
@@ -163,6 +169,7 @@ export interface DepartmentResponse {
  * import type { SimulationCounts } from 'leadflow';
  * const lost = (c: SimulationCounts) => c.arrivals - c.received - c.quarantined - c.duplicatesMerged; // 0
  * ```
+ * @category Simulation
  */
 export interface SimulationCounts {
   readonly arrivals: number;
@@ -201,6 +208,7 @@ export interface SimulationCounts {
  * import type { SimulatedActions } from 'leadflow';
  * const refusals = (a: SimulatedActions) => Object.values(a.refused).reduce((x, y) => x + y, 0);
  * ```
+ * @category Simulation
  */
 export interface SimulatedActions {
   readonly opens: number;
@@ -242,6 +250,7 @@ export interface SimulatedActions {
  * import type { SimulationReport } from 'leadflow';
  * const failing = (r: SimulationReport) => r.targets.filter((t) => !t.passed).map((t) => t.id);
  * ```
+ * @category Simulation
  */
 export interface SimulationReport {
   readonly ruleSet: { readonly id: string; readonly version: string; readonly name: string | null };
@@ -312,6 +321,7 @@ export interface SimulationReport {
  * import type { SimulationTimeline } from 'leadflow';
  * const busiest = (t: SimulationTimeline) => t.days[t.received.indexOf(Math.max(...t.received))];
  * ```
+ * @category Simulation
  */
 export interface SimulationTimeline {
   readonly days: readonly string[];
@@ -330,6 +340,7 @@ export interface SimulationTimeline {
  * import { buildFunnel } from 'leadflow';
  * buildFunnel({ received: 100, valid: 80, assigned: 70, followedUp: 60, converted: 6 })[4]?.ofReceived; // 0.06
  * ```
+ * @category Simulation
  */
 export function buildFunnel(counts: {
   readonly received: number;
@@ -363,6 +374,7 @@ export function buildFunnel(counts: {
  * const rows = buildTargets(await engine.metrics(), engine.ruleSet.source.targets);
  * rows[2]?.achieved; // share of stage visits advanced by the planned next contact
  * ```
+ * @category Simulation
  */
 export function buildTargets(metrics: Metrics, targets: RuleSet['targets']): SimulationTarget[] {
   const row = (
@@ -409,6 +421,7 @@ export function buildTargets(metrics: Metrics, targets: RuleSet['targets']): Sim
  * const rows = buildDepartments(await engine.metrics(), engine.team.departments);
  * rows.map((d) => `${d.name ?? d.department}: ${d.onTimeShare}`);
  * ```
+ * @category Simulation
  */
 export function buildDepartments(
   metrics: Metrics,
@@ -440,6 +453,7 @@ export function buildDepartments(
  * import { buildStageRows } from 'leadflow';
  * buildStageRows(await engine.metrics(), { leadConfirmation: 12 })[0]?.entered; // 12
  * ```
+ * @category Simulation
  */
 export function buildStageRows(
   metrics: Metrics,

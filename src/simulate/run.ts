@@ -61,6 +61,7 @@ const MAX_ADVANCE = 5 * MINUTE;
  * import { DEFAULT_SIMULATION_START } from 'leadflow';
  * new Date(DEFAULT_SIMULATION_START).toISOString(); // '2026-03-01T16:00:00.000Z'
  * ```
+ * @category Simulation
  */
 export const DEFAULT_SIMULATION_START: number = /* @__PURE__ */ (() =>
   Date.parse('2026-03-02T00:00:00+08:00'))();
@@ -80,6 +81,7 @@ export const DEFAULT_SIMULATION_START: number = /* @__PURE__ */ (() =>
  * const log: SimulationAction[] = [];
  * const onAction = (action: SimulationAction) => log.push(action);
  * ```
+ * @category Simulation
  */
 export type SimulationAction =
   | {
@@ -168,6 +170,7 @@ export type SimulationAction =
  * import type { SimulationContext } from 'leadflow';
  * const later = (ctx: SimulationContext) => ctx.schedule(ctx.now() + 3_600_000, async () => ctx.count('pinged'));
  * ```
+ * @category Simulation
  */
 export interface SimulationContext {
   readonly engine: Engine;
@@ -197,6 +200,7 @@ export interface SimulationContext {
  *   },
  * };
  * ```
+ * @category Simulation
  */
 export interface SimulationExtension {
   readonly name: string;
@@ -217,6 +221,7 @@ export interface SimulationExtension {
  *   leadsPerMonth: 12_000,
  * };
  * ```
+ * @category Simulation
  */
 export interface RunSimulationOptions {
   readonly ruleSet: RuleSetInput | CompiledRuleSet;
@@ -280,6 +285,7 @@ export interface RunSimulationOptions {
  * import type { SimulationResult } from 'leadflow';
  * const summary = ({ report, timeline }: SimulationResult) => `${report.counts.received} leads over ${timeline.days.length} days`;
  * ```
+ * @category Simulation
  */
 export interface SimulationResult {
   readonly report: SimulationReport;
@@ -682,6 +688,7 @@ function orderArrivals(
  * const { start, end } = simulationPeriod({ zone: 'Asia/Shanghai', days: 30 });
  * new Date(end).toISOString(); // '2026-03-31T16:00:00.000Z'
  * ```
+ * @category Simulation
  */
 export function simulationPeriod(options: {
   /** IANA zone of the business calendar (local midnights). */
@@ -755,6 +762,7 @@ export function simulationPeriod(options: {
  * for (const target of report.targets) console.log(target.label, target.achieved, target.passed ? '✔' : '✘');
  * console.log(timeline.queueDepth.at(-1));
  * ```
+ * @category Simulation
  */
 export async function runSimulation(options: RunSimulationOptions): Promise<SimulationResult> {
   const seed = options.seed ?? 42;

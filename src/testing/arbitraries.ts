@@ -33,6 +33,7 @@ const NEEDS = [
  * import { leadArbitrary } from 'leadflow/testing';
  * fc.assert(fc.property(leadArbitrary(Date.parse('2026-03-02T02:00:00Z')), (lead) => lead.company.name.length > 0));
  * ```
+ * @category Testing
  */
 export function leadArbitrary(receivedAt: number): fc.Arbitrary<LeadInput> {
   return leadShapeArbitrary().map((shape) => buildLead(shape, receivedAt));
@@ -108,6 +109,7 @@ function buildLead(r: LeadShape, receivedAt: number): LeadInput {
  * import { arrivalStreamArbitrary } from 'leadflow/testing';
  * fc.sample(arrivalStreamArbitrary({ start: Date.parse('2026-03-02T01:00:00Z'), maxLeads: 20 }), 1);
  * ```
+ * @category Testing
  */
 export function arrivalStreamArbitrary(options: {
   start: number;
@@ -157,6 +159,7 @@ function malformedLead(at: number, variant: number): unknown {
  * import { followUpBehaviourArbitrary } from 'leadflow/testing';
  * fc.sample(followUpBehaviourArbitrary(), 3);
  * ```
+ * @category Testing
  */
 export function followUpBehaviourArbitrary(): fc.Arbitrary<{
   opensAfterMs: number | null;
@@ -179,6 +182,7 @@ export function followUpBehaviourArbitrary(): fc.Arbitrary<{
  * import { teamArbitrary } from 'leadflow/testing';
  * fc.sample(teamArbitrary('zhikong'), 1);
  * ```
+ * @category Testing
  */
 export function teamArbitrary(preset: 'zhikong' | 'hengrui'): fc.Arbitrary<TeamInput> {
   const base = preset === 'zhikong' ? zhikongPreset.team : hengruiPreset.team;
@@ -211,6 +215,7 @@ export function teamArbitrary(preset: 'zhikong' | 'hengrui'): fc.Arbitrary<TeamI
  * import { ruleSetArbitrary } from 'leadflow/testing';
  * fc.assert(fc.property(ruleSetArbitrary(), ({ ruleSet, preset }) => !!compileRuleSet(ruleSet)));
  * ```
+ * @category Testing
  */
 export function ruleSetArbitrary(): fc.Arbitrary<{ preset: 'zhikong' | 'hengrui'; ruleSet: RuleSetInput }> {
   return fc

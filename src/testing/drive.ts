@@ -7,6 +7,7 @@ import type { Engine, IngestResult } from '../engine/engine.js';
  * ```ts
  * const behaviour: RepBehaviour = { opensAfterMs: 600_000, followsUpAfterMs: 7_200_000, outcome: 'quoted' };
  * ```
+ * @category Testing
  */
 export interface RepBehaviour {
   readonly opensAfterMs: number | null;
@@ -24,6 +25,7 @@ export interface RepBehaviour {
  * ```ts
  * const results = await driveStream(engine, arrivals, () => ({ opensAfterMs: 60_000, followsUpAfterMs: 3_600_000, outcome: 'quoted' }));
  * ```
+ * @category Testing
  */
 export async function driveStream(
   initialEngine: Engine,

@@ -13,6 +13,7 @@ import { CHINA_HOLIDAYS } from '../scheduler/china-holidays.js';
  * const model = minuteSteppingChinaCalendar([2026]);
  * model.addBusinessMinutes(Date.parse('2026-03-02T17:50:00+08:00'), 20); // Tue 09:10
  * ```
+ * @category Testing
  */
 export function minuteSteppingChinaCalendar(years: readonly number[]) {
   const off = new Set<string>();

@@ -20,6 +20,7 @@ import type { Notifier, NotifyMessage, NotifyResult } from '../adapters/notify/p
  *   stall: () => { stalled = true; },
  * };
  * ```
+ * @category Testing
  */
 export interface NotifierHarness {
   notifier: Notifier;
@@ -41,6 +42,7 @@ export interface NotifierHarness {
  * import type { NotifierContractOptions } from 'leadflow/testing';
  * const options: NotifierContractOptions = { channel: 'wecom', to: ['rep-1'], timeout: 20_000 };
  * ```
+ * @category Testing
  */
 export interface NotifierContractOptions {
   /**
@@ -152,6 +154,7 @@ function expectResultShape(result: NotifyResult): void {
  *   return { notifier, deliveries: () => requests.length };
  * }, { channel: 'webhook' });
  * ```
+ * @category Testing
  */
 export function runNotifierContract(
   name: string,

@@ -18,6 +18,7 @@ import { driveStream } from './drive.js';
  * ```ts
  * const options: SlaGuaranteeOptions = { ruleSet, team, calendar, numRuns: 50 };
  * ```
+ * @category Testing
  */
 export interface SlaGuaranteeOptions {
   readonly ruleSet: RuleSetInput | CompiledRuleSet;
@@ -42,6 +43,7 @@ export interface SlaGuaranteeOptions {
  * const result: SlaGuaranteeResult = await checkSlaGuarantees(options);
  * if (!result.ok) console.log(result.failure, result.counterexample);
  * ```
+ * @category Testing
  */
 export type SlaGuaranteeResult =
   | { readonly ok: true; readonly numRuns: number }
@@ -90,6 +92,7 @@ const OK_STATES = new Set([
  *   expect(result).toEqual({ ok: true, numRuns: 30 });
  * });
  * ```
+ * @category Testing
  */
 export async function checkSlaGuarantees(options: SlaGuaranteeOptions): Promise<SlaGuaranteeResult> {
   const team = parseTeam(options.team);
@@ -175,6 +178,7 @@ async function violatedGuarantee(
  * const { engine, results } = await driveStream(engine0, arrivals, behaviourFor, { settleMs: 90 * DAY });
  * expect(await slaGuaranteeViolation({ engine, compiled, team, calendar, arrivals: arrivals.length, results })).toBeUndefined();
  * ```
+ * @category Testing
  */
 export async function slaGuaranteeViolation(input: {
   readonly engine: Engine;

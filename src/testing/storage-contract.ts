@@ -23,6 +23,7 @@ import { LeadflowError } from '../errors.js';
  * const options: StorageContractOptions = { numRuns: 20, timeout: 120_000 };
  * const byReference: StorageContractOptions = { copiesValues: false }; // e.g. replayMemoryStorage
  * ```
+ * @category Testing
  */
 export interface StorageContractOptions {
   /**
@@ -230,6 +231,7 @@ const timerOp: fc.Arbitrary<TimerOp> = fc.oneof(
  * runStorageContract('my storage', async () => myStorage({ schema: `t_${crypto.randomUUID().slice(0, 8)}` }));
  * runStorageContract('replay memory', () => replayMemoryStorage(), { copiesValues: false });
  * ```
+ * @category Testing
  */
 export function runStorageContract(
   name: string,

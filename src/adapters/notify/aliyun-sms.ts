@@ -36,6 +36,7 @@ export { type Acs3Request, type Acs3Signed, acs3CanonicalQuery, acs3Encode, sign
  * import type { AliyunUnknownOutcome } from 'leadflow/notify/aliyun-sms';
  * const policy: AliyunUnknownOutcome = 'verify';
  * ```
+ * @category Notifications
  */
 export type AliyunUnknownOutcome = 'verify' | 'fail';
 
@@ -53,6 +54,7 @@ export type AliyunUnknownOutcome = 'verify' | 'fail';
  *   templateParams: (m) => ({ lead: String((m.data as { leadId?: string } | undefined)?.leadId ?? '') }),
  * };
  * ```
+ * @category Notifications
  */
 export interface AliyunSmsNotifierOptions {
   /** AccessKey ID (a RAM user's, with `dysms:SendSms` and `dysms:QuerySendDetails`). */
@@ -110,6 +112,7 @@ export interface AliyunSmsNotifierOptions {
  * import type { AliyunSmsOutcome } from 'leadflow/notify/aliyun-sms';
  * const alert = (o: AliyunSmsOutcome) => o === 'config';
  * ```
+ * @category Notifications
  */
 export type AliyunSmsOutcome = 'ok' | 'retryable' | 'permanent' | 'config' | 'unknown';
 
@@ -146,6 +149,7 @@ const CONFIG_PREFIXES = ['InvalidAccessKeyId', 'InvalidSecurityToken', 'InvalidT
  * classifyAliyunSmsCode('isv.BUSINESS_LIMIT_CONTROL', 200); // 'retryable'
  * classifyAliyunSmsCode('SignatureDoesNotMatch', 400); // 'config'
  * ```
+ * @category Notifications
  */
 export function classifyAliyunSmsCode(code: string, httpStatus: number): AliyunSmsOutcome {
   if (code === 'OK') return 'ok';
@@ -165,6 +169,7 @@ export function classifyAliyunSmsCode(code: string, httpStatus: number): AliyunS
  * import { aliyunRetryAfterMs } from 'leadflow/notify/aliyun-sms';
  * aliyunRetryAfterMs('isv.BUSINESS_LIMIT_CONTROL', '触发小时级流控Permits:5'); // 3600000
  * ```
+ * @category Notifications
  */
 export function aliyunRetryAfterMs(code: string, message: string): number | undefined {
   if (code.startsWith('Throttling')) return 1_000;
@@ -183,6 +188,7 @@ export function aliyunRetryAfterMs(code: string, message: string): number | unde
  * import { aliyunOutId } from 'leadflow/notify/aliyun-sms';
  * aliyunOutId('lead-1/sla.unassigned/1'); // 'lead-1/sla.unassigned/1'
  * ```
+ * @category Notifications
  */
 export function aliyunOutId(idempotencyKey: string): string {
   return keyOrDigest(idempotencyKey, 255);
@@ -271,6 +277,7 @@ interface Doubt {
  *   data: { lead: 'lead-1', minutes: 15 },
  * });
  * ```
+ * @category Notifications
  */
 export function aliyunSmsNotifier(options: AliyunSmsNotifierOptions): Notifier {
   for (const field of ['accessKeyId', 'accessKeySecret', 'signName', 'templateCode'] as const) {

@@ -10,6 +10,7 @@ import type { Notifier, NotifyContext, NotifyMessage } from './port.js';
  * const options: ConsoleNotifierOptions = { log: (line) => lines.push(line) };
  * const notifier = consoleNotifier(options);
  * ```
+ * @category Notifications
  */
 export interface ConsoleNotifierOptions {
   /**
@@ -39,6 +40,7 @@ export interface ConsoleNotifierOptions {
  * formatNotification({ idempotencyKey: 'k', channel: 'sms', to: ['13800000000'], text: 'Hi' });
  * // '[leadflow] sms → 13800000000 (k): Hi'
  * ```
+ * @category Notifications
  */
 export function formatNotification(message: NotifyMessage): string {
   const subject = message.subject ? `${message.subject} — ` : '';
@@ -59,6 +61,7 @@ export function formatNotification(message: NotifyMessage): string {
  * await notifier.send({ idempotencyKey: 'lead-1/assigned', channel: 'wecom', to: ['rep-1'], text: 'New lead' });
  * // [leadflow] wecom → rep-1 (lead-1/assigned): New lead
  * ```
+ * @category Notifications
  */
 export function consoleNotifier(options: ConsoleNotifierOptions = {}): Notifier {
   const log = options.log ?? ((line: string) => console.log(line));

@@ -34,6 +34,7 @@ export type { RobotTransportOptions } from './rate-limit.js';
  * };
  * const notifier = dingtalkRobotNotifier(options);
  * ```
+ * @category Notifications
  */
 export interface DingtalkRobotNotifierOptions extends RobotTransportOptions {
   /** The robot's `access_token` (from its webhook URL). */
@@ -78,6 +79,7 @@ const CONFIG_CODES = /* @__PURE__ */ (() => new Set([310000, 300001, 300005, 400
  * // The documentation's sample secret, at a fixed time:
  * dingtalkSign('this is secret', 1577262236757); // 'hmPWwU+7lVdm3ZZz0r9tSfx0L4Q26jWOZr9+Gs6EZQM='
  * ```
+ * @category Notifications
  */
 export function dingtalkSign(secret: string, timestampMs: number): string {
   return createHmac('sha256', secret).update(`${timestampMs}\n${secret}`, 'utf8').digest('base64');
@@ -107,6 +109,7 @@ export function dingtalkSign(secret: string, timestampMs: number): string {
  *   text: '**L-1** 苏州工业园区 · 汽车零部件，请主管处理',
  * });
  * ```
+ * @category Notifications
  */
 export function dingtalkRobotNotifier(options: DingtalkRobotNotifierOptions): Notifier {
   const name = options.name ?? 'dingtalk-robot';
@@ -166,6 +169,7 @@ function webhookUrlOf(name: string, options: DingtalkRobotNotifierOptions): stri
  * // { msgtype: 'text', text: { content: 'New lead @13800001111' },
  * //   at: { atMobiles: ['13800001111'], atUserIds: [], isAtAll: false } }
  * ```
+ * @category Notifications
  */
 export function dingtalkRobotBody(
   message: NotifyMessage,

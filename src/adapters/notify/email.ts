@@ -17,6 +17,7 @@ import type { Notifier, NotifyContext, NotifyMessage, NotifyResult } from './por
  * import type { EmailMail } from 'leadflow/notify/email';
  * const mail: EmailMail = { from: 'Leadflow <noreply@example.com>', to: ['rep@example.com'], subject: 'Lead waiting', text: '…', messageId: '<3f…@example.com>' };
  * ```
+ * @category Notifications
  */
 export interface EmailMail {
   from: string;
@@ -39,6 +40,7 @@ export interface EmailMail {
  * import type { EmailSendInfo } from 'leadflow/notify/email';
  * const info: EmailSendInfo = { accepted: ['rep@example.com'], rejected: [], response: '250 OK queued as 1A2B' };
  * ```
+ * @category Notifications
  */
 export interface EmailSendInfo {
   accepted?: readonly (string | { address: string })[];
@@ -59,6 +61,7 @@ export interface EmailSendInfo {
  * import type { EmailTransporter } from 'leadflow/notify/email';
  * const transporter: EmailTransporter = nodemailer.createTransport({ pool: true, host: 'smtp.example.com', port: 465, secure: true });
  * ```
+ * @category Notifications
  */
 export interface EmailTransporter {
   sendMail(mail: EmailMail): Promise<EmailSendInfo>;
@@ -77,6 +80,7 @@ export interface EmailTransporter {
  *   from: '线索助手 <leadflow@example.com>',
  * };
  * ```
+ * @category Notifications
  */
 export interface EmailNotifierOptions {
   /**
@@ -117,6 +121,7 @@ export interface EmailNotifierOptions {
  * const email: EmailNotifier = emailNotifier({ smtp: 'smtp://127.0.0.1:2525', from: 'noreply@example.com' });
  * process.on('SIGTERM', () => void email.close());
  * ```
+ * @category Notifications
  */
 export interface EmailNotifier extends Notifier {
   /** Close the pooled transport this notifier created (a host's `transporter` is left alone). */
@@ -133,6 +138,7 @@ export interface EmailNotifier extends Notifier {
  * import { emailMessageId } from 'leadflow/notify/email';
  * emailMessageId('lead-1/sla.unopened/1', 'example.com'); // '<…40 hex digits…@example.com>'
  * ```
+ * @category Notifications
  */
 export function emailMessageId(idempotencyKey: string, domain: string): string {
   return `<${sha256Hex(idempotencyKey).slice(0, 40)}@${domain}>`;
@@ -146,6 +152,7 @@ export function emailMessageId(idempotencyKey: string, domain: string): string {
  * import type { SmtpOutcome } from 'leadflow/notify/email';
  * const alert = (o: SmtpOutcome) => o === 'config';
  * ```
+ * @category Notifications
  */
 export type SmtpOutcome = 'retryable' | 'permanent' | 'config';
 
@@ -168,6 +175,7 @@ const CONFIG_CODES = /* @__PURE__ */ (() =>
  * classifySmtpError({ code: 'EENVELOPE', responseCode: 550 }); // 'permanent'
  * classifySmtpError({ code: 'EAUTH', responseCode: 535 }); // 'config'
  * ```
+ * @category Notifications
  */
 export function classifySmtpError(error: unknown): SmtpOutcome {
   const { code, responseCode } = (error ?? {}) as { code?: unknown; responseCode?: unknown };
@@ -256,6 +264,7 @@ function describe(error: unknown): string {
  * await email.send({ idempotencyKey: 'lead-1/sla.unopened/1', channel: 'email', to: ['rep-a@example.com'], subject: '线索待跟进', text: '线索 lead-1 30 分钟未打开' });
  * await email.close();
  * ```
+ * @category Notifications
  */
 export function emailNotifier(options: EmailNotifierOptions): EmailNotifier {
   if ((options.smtp === undefined) === (options.transporter === undefined)) {

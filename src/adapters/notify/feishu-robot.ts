@@ -38,6 +38,7 @@ export type { RobotTransportOptions } from './rate-limit.js';
  * };
  * const notifier = feishuRobotNotifier(options);
  * ```
+ * @category Notifications
  */
 export interface FeishuRobotNotifierOptions extends RobotTransportOptions {
   /** The whole webhook URL (`…/open-apis/bot/v2/hook/<id>`). */
@@ -82,6 +83,7 @@ const RETRYABLE_CODES = /* @__PURE__ */ (() => new Set([11232, 11233, 9499]))();
  * import { feishuSign } from 'leadflow/notify/feishu-robot';
  * feishuSign('demo-secret', 1599360473); // '3/MaVZ8JLIy4TUG+7KSFJqvUkTKd+HWY8g+56DZWq8s='
  * ```
+ * @category Notifications
  */
 export function feishuSign(secret: string, timestampSeconds: number): string {
   return createHmac('sha256', `${timestampSeconds}\n${secret}`).update('').digest('base64');
@@ -111,6 +113,7 @@ export function feishuSign(secret: string, timestampSeconds: number): string {
  *   text: '| 线索 | 等待 |\n|---|---|\n| L-1 | 32 分钟 |',
  * });
  * ```
+ * @category Notifications
  */
 export function feishuRobotNotifier(options: FeishuRobotNotifierOptions): Notifier {
   const name = options.name ?? 'feishu-robot';
@@ -178,6 +181,7 @@ function webhookUrlOf(name: string, options: FeishuRobotNotifierOptions): string
  * feishuRobotBody({ idempotencyKey: 'k', channel: 'feishu', to: ['ou_7d8a6e'], text: 'New lead' }, 'auto');
  * // { msg_type: 'text', content: { text: 'New lead <at user_id="ou_7d8a6e"></at>' } }
  * ```
+ * @category Notifications
  */
 export function feishuRobotBody(
   message: NotifyMessage,

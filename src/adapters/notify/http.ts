@@ -22,6 +22,7 @@ export type { NotifyFailure } from './port.js';
  * import type { FailureDetails } from 'leadflow/notify/http';
  * const details: FailureDetails = { providerCode: '45009', retryAfterMs: 60_000 };
  * ```
+ * @category Notifications
  */
 export interface FailureDetails {
   retryAfterMs?: number | undefined;
@@ -42,6 +43,7 @@ export interface FailureDetails {
  * // { ok: false, retryable: true, kind: 'retryable', error: 'wecom-robot: errcode 45009 api freq out of limit',
  * //   retryAfterMs: 60000, providerCode: '45009' }
  * ```
+ * @category Notifications
  */
 export function notifyFailure(
   name: string,
@@ -73,6 +75,7 @@ export function notifyFailure(
  * import type { JsonRequest } from 'leadflow/notify/http';
  * const request: JsonRequest = { method: 'POST', url: 'https://example.com/hook', body: { text: 'hi' }, timeoutMs: 10_000 };
  * ```
+ * @category Notifications
  */
 export interface JsonRequest {
   method: 'GET' | 'POST';
@@ -96,6 +99,7 @@ export interface JsonRequest {
  * import type { JsonReply } from 'leadflow/notify/http';
  * const codeOf = (reply: JsonReply) => (reply.ok ? reply.body.errcode : undefined);
  * ```
+ * @category Notifications
  */
 export type JsonReply =
   | { ok: true; status: number; body: Record<string, unknown> }
@@ -119,6 +123,7 @@ export type JsonReply =
  * });
  * if (reply.ok) console.log(reply.body.errcode);
  * ```
+ * @category Notifications
  */
 export async function requestJson(name: string, request: JsonRequest): Promise<JsonReply> {
   const timeout = AbortSignal.timeout(request.timeoutMs);
@@ -202,6 +207,7 @@ function transportError(error: unknown, request: JsonRequest, timeout: AbortSign
  * const signal = AbortSignal.timeout(1_000);
  * const value = await settleOnAbort(shared, signal, () => 'gave up'); // 'gave up' after 1 s
  * ```
+ * @category Notifications
  */
 export function settleOnAbort<T>(
   promise: Promise<T>,
@@ -226,6 +232,7 @@ export function settleOnAbort<T>(
  * abortedFailure('wecom-app', AbortSignal.abort(new Error('outbox send timeout')));
  * // { ok: false, retryable: true, error: 'wecom-app: aborted: outbox send timeout' }
  * ```
+ * @category Notifications
  */
 export function abortedFailure(name: string, signal: AbortSignal | undefined): NotifyFailure {
   return notifyFailure(name, `aborted: ${reasonText(signal?.reason)}`, true);
@@ -251,6 +258,7 @@ function snippet(text: string): string {
  * import { providerMessage } from 'leadflow/notify/http';
  * providerMessage({ errcode: 93000, errmsg: 'invalid webhook url' }, 'errmsg'); // 'invalid webhook url'
  * ```
+ * @category Notifications
  */
 export function providerMessage(body: Record<string, unknown>, field: string): string {
   const value = body[field];
@@ -269,6 +277,7 @@ export function providerMessage(body: Record<string, unknown>, field: string): s
  * errcodeOf({ code: '0', msg: 'success' }, 'code'); // 0
  * errcodeOf({ msg: 'success' }, 'code'); // undefined
  * ```
+ * @category Notifications
  */
 export function errcodeOf(body: Record<string, unknown>, field = 'errcode'): number | undefined {
   const value = body[field];

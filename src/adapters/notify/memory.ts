@@ -11,6 +11,7 @@ import type { Notifier, NotifyContext, NotifyMessage, NotifyResult } from './por
  * const lostAck: MemoryNotifierFailure = { afterDelivery: true, error: 'timeout after accept' };
  * const hung: MemoryNotifierFailure = { hang: true }; // answers only by rejecting once aborted
  * ```
+ * @category Notifications
  */
 export interface MemoryNotifierFailure {
   /** Error text. @default 'simulated failure' */
@@ -40,6 +41,7 @@ export interface MemoryNotifierFailure {
  * import { memoryNotifier, type MemoryNotifierCallInfo } from 'leadflow';
  * const notifier = memoryNotifier({ fail: (_m, info: MemoryNotifierCallInfo) => info.attempt < 3 && { error: 'busy' } });
  * ```
+ * @category Notifications
  */
 export interface MemoryNotifierCallInfo {
   /** 1-based number of this `send` call on the notifier. */
@@ -57,6 +59,7 @@ export interface MemoryNotifierCallInfo {
  * const options: MemoryNotifierOptions = { failFirst: 2, failWith: { error: 'HTTP 503' } };
  * const notifier = memoryNotifier(options); // the first two sends fail, then it delivers
  * ```
+ * @category Notifications
  */
 export interface MemoryNotifierOptions {
   /**
@@ -90,6 +93,7 @@ export interface MemoryNotifierOptions {
  * import type { MemoryNotifierCall } from 'leadflow';
  * const failedCalls = (calls: readonly MemoryNotifierCall[]) => calls.filter((c) => c.result?.ok === false || c.thrown);
  * ```
+ * @category Notifications
  */
 export interface MemoryNotifierCall {
   message: NotifyMessage;
@@ -109,6 +113,7 @@ export interface MemoryNotifierCall {
  * await notifier.send({ idempotencyKey: 'k1', channel: 'sms', to: ['13800000000'], text: 'hi' });
  * notifier.sent.length; // 1
  * ```
+ * @category Notifications
  */
 export interface MemoryNotifier extends Notifier {
   /** Messages actually delivered, in order; one per idempotency key. Deep copies. */
@@ -140,6 +145,7 @@ export interface MemoryNotifier extends Notifier {
  * await notifier.send(message); // { ok: true, providerId: 'memory-1', duplicate: true }
  * notifier.sent.length; // 1
  * ```
+ * @category Notifications
  */
 export function memoryNotifier(options: MemoryNotifierOptions = {}): MemoryNotifier {
   const sent: NotifyMessage[] = [];

@@ -18,6 +18,7 @@ const encoder = /* @__PURE__ */ (() => new TextEncoder())();
  * truncateUtf8('线索等待处理', 10); // '线索…' (6 + 3 bytes)
  * truncateUtf8('short', 2048); // 'short'
  * ```
+ * @category Notifications
  */
 export function truncateUtf8(text: string, maxBytes: number): string {
   if (encoder.encode(text).length <= maxBytes) return text;
@@ -41,6 +42,7 @@ export function truncateUtf8(text: string, maxBytes: number): string {
  * import { hasMarkdownTable } from 'leadflow/notify/message-text';
  * hasMarkdownTable('| lead | waiting |\n|---|---|\n| L-1 | 32 min |'); // true
  * ```
+ * @category Notifications
  */
 export function hasMarkdownTable(text: string): boolean {
   return /^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)+\|?\s*$/m.test(text);
@@ -56,6 +58,7 @@ export function hasMarkdownTable(text: string): boolean {
  * looksLikeMarkdown('**Lead L-1** waits for [you](https://crm.example.com/leads/L-1)'); // true
  * looksLikeMarkdown('Lead L-1 waits for you'); // false
  * ```
+ * @category Notifications
  */
 export function looksLikeMarkdown(text: string): boolean {
   return (
@@ -76,6 +79,7 @@ export function looksLikeMarkdown(text: string): boolean {
  * isMobileNumber('+8613800001111'); // true
  * isMobileNumber('zhangsan'); // false
  * ```
+ * @category Notifications
  */
 export function isMobileNumber(recipient: string): boolean {
   return /^\+?\d{6,15}$/.test(recipient);

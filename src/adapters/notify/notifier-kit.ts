@@ -25,6 +25,7 @@ import type { NotifyResult } from './port.js';
  * import type { ReachedRecipients } from './notifier-kit.js';
  * const pending = (to: string[], reached: ReachedRecipients) => to.filter((r) => !reached.has(r));
  * ```
+ * @category Notifications
  */
 export type ReachedRecipients = Map<string, string | undefined>;
 
@@ -38,6 +39,7 @@ export type ReachedRecipients = Map<string, string | undefined>;
  * const ledger = createDeliveryLedger('sms', 10_000);
  * const result = await ledger.run('k1', AbortSignal.timeout(10_000), async (_reached) => ({ ok: true }));
  * ```
+ * @category Notifications
  */
 export interface DeliveryLedger {
   /**
@@ -80,6 +82,7 @@ function remember<K, V>(map: Map<K, V>, key: K, value: V, limit: number): void {
  * import { createDeliveryLedger } from './notifier-kit.js';
  * const ledger = createDeliveryLedger('webhook', 10_000);
  * ```
+ * @category Notifications
  */
 export function createDeliveryLedger(name: string, rememberKeys: number): DeliveryLedger {
   const limit = Math.max(1, Math.floor(rememberKeys));
@@ -140,6 +143,7 @@ function duplicateOf(providerId: string | undefined): NotifyResult {
  * abortedResult('webhook', AbortSignal.abort(new Error('timed out')), true);
  * // { ok: false, retryable: true, kind: 'retryable', error: 'webhook: aborted (timed out); outcome unknown', unknown: true }
  * ```
+ * @category Notifications
  */
 export function abortedResult(name: string, signal: AbortSignal, mayHaveSent: boolean): NotifyResult {
   const reason = signal.reason instanceof Error ? signal.reason.message || signal.reason.name : signal.reason;
@@ -164,6 +168,7 @@ export function abortedResult(name: string, signal: AbortSignal, mayHaveSent: bo
  * const never = new Promise<never>(() => {});
  * const result = await raceSignal(never, AbortSignal.timeout(5_000), 'email'); // settles after 5 s
  * ```
+ * @category Notifications
  */
 export function raceSignal(
   promise: Promise<NotifyResult>,
@@ -200,6 +205,7 @@ export function raceSignal(
  * import { errorText } from './notifier-kit.js';
  * errorText(new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED') })); // 'fetch failed: connect ECONNREFUSED'
  * ```
+ * @category Notifications
  */
 export function errorText(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
@@ -237,6 +243,7 @@ const NOT_SENT_CODES = /* @__PURE__ */ (() =>
  * import { fetchNeverSent } from './notifier-kit.js';
  * fetchNeverSent(new TypeError('fetch failed', { cause: Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }) })); // true
  * ```
+ * @category Notifications
  */
 export function fetchNeverSent(error: unknown): boolean {
   let current: unknown = error;
@@ -259,6 +266,7 @@ export function fetchNeverSent(error: unknown): boolean {
  * import { retryAfterSeconds } from './notifier-kit.js';
  * retryAfterSeconds('120', Date.now()); // 120
  * ```
+ * @category Notifications
  */
 export function retryAfterSeconds(value: string | null | undefined, nowMs: number): number | undefined {
   if (value === null || value === undefined) return undefined;
@@ -277,6 +285,7 @@ export function retryAfterSeconds(value: string | null | undefined, nowMs: numbe
  * import { sha256Hex } from './notifier-kit.js';
  * sha256Hex('lead-1/sla.unopened/1').length; // 64
  * ```
+ * @category Notifications
  */
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
@@ -293,6 +302,7 @@ export function sha256Hex(text: string): string {
  * keyOrDigest('lead-1/sla/1', 255); // 'lead-1/sla/1'
  * keyOrDigest('x'.repeat(300), 255); // 'sha256:…'
  * ```
+ * @category Notifications
  */
 export function keyOrDigest(key: string, maxBytes: number, allowed?: RegExp): string {
   if (Buffer.byteLength(key, 'utf8') <= maxBytes && (!allowed || allowed.test(key))) return key;
@@ -307,6 +317,7 @@ export function keyOrDigest(key: string, maxBytes: number, allowed?: RegExp): st
  * import { snippet } from './notifier-kit.js';
  * snippet('a'.repeat(500), 10); // 'aaaaaaaaaa…'
  * ```
+ * @category Notifications
  */
 export function snippet(text: string, max = 200): string {
   const flat = text.replace(/\s+/g, ' ').trim();
@@ -324,6 +335,7 @@ export function snippet(text: string, max = 200): string {
  * mainlandMobile('+86 138-0000-0000'); // '13800000000'
  * mainlandMobile('12800000000'); // undefined
  * ```
+ * @category Notifications
  */
 export function mainlandMobile(raw: string): string | undefined {
   const compact = raw.replace(/[\s-]/g, '');

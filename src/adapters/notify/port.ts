@@ -16,6 +16,7 @@ import type { JsonValue } from '../storage/port.js';
  * import type { NotifyChannel } from 'leadflow';
  * const escalation: NotifyChannel[] = ['wecom', 'sms'];
  * ```
+ * @category Notifications
  */
 export type NotifyChannel = 'wecom' | 'sms' | 'email' | 'webhook' | 'console' | (string & {});
 
@@ -37,6 +38,7 @@ export type NotifyChannel = 'wecom' | 'sms' | 'email' | 'webhook' | 'console' | 
  *   data: { leadId: 'lead-1', pageViews: 7 },
  * };
  * ```
+ * @category Notifications
  */
 export interface NotifyMessage {
   /** Unique per notification; a retry of the same notification carries the same key. */
@@ -64,6 +66,7 @@ export interface NotifyMessage {
  * import type { NotifyFailureKind } from 'leadflow';
  * const page = (kind: NotifyFailureKind | undefined) => kind === 'config';
  * ```
+ * @category Notifications
  */
 export type NotifyFailureKind = 'retryable' | 'permanent' | 'config';
 
@@ -76,6 +79,7 @@ export type NotifyFailureKind = 'retryable' | 'permanent' | 'config';
  * import type { NotifyRejection } from 'leadflow';
  * const r: NotifyRejection = { recipient: 'zhangsan', reason: 'invalid or unlicensed user (invaliduser)' };
  * ```
+ * @category Notifications
  */
 export interface NotifyRejection {
   recipient: string;
@@ -93,6 +97,7 @@ export interface NotifyRejection {
  * import type { NotifySuccess } from 'leadflow';
  * const partly: NotifySuccess = { ok: true, providerId: 'msg-1', rejected: [{ recipient: 'lisi', reason: 'invaliduser' }] };
  * ```
+ * @category Notifications
  */
 export interface NotifySuccess {
   ok: true;
@@ -118,6 +123,7 @@ export interface NotifySuccess {
  * import type { NotifyFailure } from 'leadflow';
  * const busy: NotifyFailure = { ok: false, retryable: true, kind: 'retryable', providerCode: '45009', retryAfterMs: 60_000, error: 'wecom-robot: errcode 45009 api freq out of limit' };
  * ```
+ * @category Notifications
  */
 export interface NotifyFailure {
   ok: false;
@@ -144,6 +150,7 @@ export interface NotifyFailure {
  * const never: NotifyResult = { ok: false, retryable: false, error: 'sms: invalid phone number' };
  * const alert: NotifyResult = { ok: false, retryable: false, kind: 'config', providerCode: '93000', error: 'wecom-robot: invalid webhook url' };
  * ```
+ * @category Notifications
  */
 export type NotifyResult = NotifySuccess | NotifyFailure;
 
@@ -155,6 +162,7 @@ export type NotifyResult = NotifySuccess | NotifyFailure;
  * import { failureKind } from 'leadflow';
  * failureKind({ ok: false, retryable: false, error: 'HTTP 404' }); // 'permanent'
  * ```
+ * @category Notifications
  */
 export function failureKind(failure: Pick<NotifyFailure, 'retryable' | 'kind'>): NotifyFailureKind {
   return failure.kind ?? (failure.retryable ? 'retryable' : 'permanent');
@@ -168,6 +176,7 @@ export function failureKind(failure: Pick<NotifyFailure, 'retryable' | 'kind'>):
  * import type { SendLimit } from 'leadflow';
  * const wecomRobot: SendLimit = { limit: 20, windowMs: 60_000 };
  * ```
+ * @category Notifications
  */
 export interface SendLimit {
   readonly limit: number;
@@ -188,6 +197,7 @@ export interface SendLimit {
  * const context: NotifyContext = { signal: AbortSignal.timeout(5_000) };
  * await notifier.send(message, context);
  * ```
+ * @category Notifications
  */
 export interface NotifyContext {
   signal: AbortSignal;
@@ -228,6 +238,7 @@ export interface NotifyContext {
  *   },
  * };
  * ```
+ * @category Notifications
  */
 export interface Notifier {
   /** Short name for diagnostics, e.g. `wecom`, `console`, `memory`. */

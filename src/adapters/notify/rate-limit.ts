@@ -18,6 +18,7 @@
  * import type { RateWindow } from 'leadflow/notify/rate-limit';
  * const wecomRobot: RateWindow = { limit: 20, windowMs: 61_000 }; // 20/min, plus 1 s for network jitter
  * ```
+ * @category Notifications
  */
 export interface RateWindow {
   limit: number;
@@ -35,6 +36,7 @@ export interface RateWindow {
  * const wait = limiter.take();
  * if (wait > 0) console.log(`full, try again in ${wait} ms`);
  * ```
+ * @category Notifications
  */
 export interface RateLimiter {
   take(): number;
@@ -56,6 +58,7 @@ export interface RateLimiter {
  * t = 1_000;
  * limiter.take(); // 0
  * ```
+ * @category Notifications
  */
 export function createRateLimiter(
   windows: RateWindow | readonly RateWindow[],
@@ -96,6 +99,7 @@ export function createRateLimiter(
  * import type { RobotTransportOptions } from 'leadflow/notify/wecom-robot';
  * const transport: RobotTransportOptions = { timeoutMs: 5_000, rememberKeys: 50_000 };
  * ```
+ * @category Notifications
  */
 export interface RobotTransportOptions {
   /**

@@ -38,6 +38,7 @@ import { createHash, createHmac } from 'node:crypto';
  *   accessKeySecret: 'YourAccessKeySecret',
  * };
  * ```
+ * @category Notifications
  */
 export interface Acs3Request {
   /** HTTP method, upper case. */
@@ -88,6 +89,7 @@ export interface Acs3Request {
  * });
  * await fetch(`https://dysmsapi.aliyuncs.com/?${signed.queryString}`, { method: 'POST', headers: signed.headers });
  * ```
+ * @category Notifications
  */
 export interface Acs3Signed {
   /** Lowercase header names → values, `authorization` included. */
@@ -109,6 +111,7 @@ export interface Acs3Signed {
  * import { acs3Encode } from 'leadflow/notify/aliyun-sms';
  * acs3Encode("a b*c~'"); // 'a%20b%2Ac~%27'
  * ```
+ * @category Notifications
  */
 export function acs3Encode(value: string): string {
   return encodeURIComponent(value).replace(
@@ -126,6 +129,7 @@ export function acs3Encode(value: string): string {
  * import { acs3CanonicalQuery } from 'leadflow/notify/aliyun-sms';
  * acs3CanonicalQuery({ RegionId: 'cn-shanghai', ImageId: 'a b' }); // 'ImageId=a%20b&RegionId=cn-shanghai'
  * ```
+ * @category Notifications
  */
 export function acs3CanonicalQuery(query: Readonly<Record<string, string | undefined>> = {}): string {
   return Object.keys(query)
@@ -159,6 +163,7 @@ function sha256Hex(data: string | Uint8Array): string {
  * });
  * signed.signature; // '06563a9e1b43f5dfe96b81484da74bceab24a1d853912eee15083a6f0f3283c0'
  * ```
+ * @category Notifications
  */
 export function signAcs3(request: Acs3Request): Acs3Signed {
   const body = request.body ?? '';

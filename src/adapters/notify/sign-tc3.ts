@@ -38,6 +38,7 @@ import { createHash, createHmac } from 'node:crypto';
  *   payload: '{"PhoneNumberSet":["+8613800000000"]}',
  * };
  * ```
+ * @category Notifications
  */
 export interface Tc3Request {
   secretId: string;
@@ -83,6 +84,7 @@ export interface Tc3Request {
  * });
  * await fetch('https://sms.tencentcloudapi.com/', { method: 'POST', headers: signed.headers, body: payload });
  * ```
+ * @category Notifications
  */
 export interface Tc3Signed {
   /** Header names as Tencent documents them (`Authorization`, `X-TC-Action`, …) → values. */
@@ -124,6 +126,7 @@ function hmac(key: string | Buffer, data: string): Buffer {
  * });
  * signed.signature; // '72e494ea809ad7a8c8f7a4507b9bddcbaa8e581f516e8da2f66e2c5a96525168'
  * ```
+ * @category Notifications
  */
 export function signTc3(request: Tc3Request): Tc3Signed {
   if (!Number.isSafeInteger(request.timestamp) || request.timestamp < 0) {

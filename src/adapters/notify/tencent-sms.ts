@@ -35,6 +35,7 @@ export { signTc3, type Tc3Request, type Tc3Signed } from './sign-tc3.js';
  *   templateParams: (m) => [m.text.slice(0, 20)],
  * };
  * ```
+ * @category Notifications
  */
 export interface TencentSmsNotifierOptions {
   secretId: string;
@@ -80,6 +81,7 @@ export interface TencentSmsNotifierOptions {
  * import type { TencentSmsOutcome } from 'leadflow/notify/tencent-sms';
  * const alert = (o: TencentSmsOutcome) => o === 'config';
  * ```
+ * @category Notifications
  */
 export type TencentSmsOutcome = 'ok' | 'retryable' | 'permanent' | 'config' | 'unknown';
 
@@ -107,6 +109,7 @@ const CONFIG_CODES = /* @__PURE__ */ (() =>
  * classifyTencentSmsCode('LimitExceeded.PhoneNumberOneHourLimit'); // 'retryable'
  * classifyTencentSmsCode('FailedOperation.PhoneNumberInBlacklist'); // 'permanent'
  * ```
+ * @category Notifications
  */
 export function classifyTencentSmsCode(code: string): TencentSmsOutcome {
   if (code === 'Ok') return 'ok';
@@ -128,6 +131,7 @@ export function classifyTencentSmsCode(code: string): TencentSmsOutcome {
  * import { tencentRetryAfterMs } from 'leadflow/notify/tencent-sms';
  * tencentRetryAfterMs('LimitExceeded.PhoneNumberThirtySecondLimit'); // 30000
  * ```
+ * @category Notifications
  */
 export function tencentRetryAfterMs(code: string): number | undefined {
   if (code.startsWith('RequestLimitExceeded')) return 1_000;
@@ -148,6 +152,7 @@ export function tencentRetryAfterMs(code: string): number | undefined {
  * import { tencentSessionContext } from 'leadflow/notify/tencent-sms';
  * tencentSessionContext('lead-1/sla.unassigned/1'); // 'lead-1/sla.unassigned/1'
  * ```
+ * @category Notifications
  */
 export function tencentSessionContext(idempotencyKey: string): string {
   return keyOrDigest(idempotencyKey, 512);
@@ -209,6 +214,7 @@ interface SendStatus {
  *   data: ['lead-1', '15'],
  * });
  * ```
+ * @category Notifications
  */
 export function tencentSmsNotifier(options: TencentSmsNotifierOptions): Notifier {
   for (const field of ['secretId', 'secretKey', 'smsSdkAppId', 'signName', 'templateId'] as const) {

@@ -30,6 +30,7 @@ import type { Notifier, NotifyContext, NotifyMessage, NotifyResult } from './por
  *   type: (m) => `leadflow.${m.template ?? 'notification'}`,
  * };
  * ```
+ * @category Notifications
  */
 export interface WebhookNotifierOptions {
   /** Endpoint to POST to (`http:` or `https:`). */
@@ -74,6 +75,7 @@ export interface WebhookNotifierOptions {
  *   data: { to: ['rep-1'], text: 'Lead lead-1 has not been opened for 30 minutes' },
  * };
  * ```
+ * @category Notifications
  */
 export interface WebhookPayload {
   type: string;
@@ -97,6 +99,7 @@ export interface WebhookPayload {
  * standardWebhookSignature(['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'], 'msg_1', 1614265330, '{"test": 2432232314}');
  * // 'v1,…'
  * ```
+ * @category Notifications
  */
 export function standardWebhookSignature(
   secrets: readonly string[],
@@ -131,6 +134,7 @@ function secretKey(secret: string): Buffer {
  * webhookId('lead-1/sla.unopened/1'); // 'lead-1/sla.unopened/1'
  * webhookId('线索-1'); // 'sha256:…'
  * ```
+ * @category Notifications
  */
 export function webhookId(idempotencyKey: string): string {
   return keyOrDigest(idempotencyKey, 256, /^[\x21-\x7e]+$/);
@@ -167,6 +171,7 @@ function defaultData(message: NotifyMessage): JsonValue {
  * const hook = webhookNotifier({ url: 'https://crm.example.com/hooks/leadflow', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' });
  * await hook.send({ idempotencyKey: 'lead-1/sla.unopened/1', channel: 'webhook', to: ['crm'], text: 'Lead lead-1 waiting' });
  * ```
+ * @category Notifications
  */
 export function webhookNotifier(options: WebhookNotifierOptions): Notifier {
   const url = new URL(options.url);

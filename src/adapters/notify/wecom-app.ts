@@ -49,6 +49,7 @@ import type { Notifier, NotifyContext, NotifyMessage, NotifyRejection, NotifyRes
  * };
  * const notifier = wecomAppNotifier(options);
  * ```
+ * @category Notifications
  */
 export interface WecomAppNotifierOptions {
   /** The corporation's id (企业ID, `ww…`). */
@@ -133,6 +134,7 @@ export interface WecomAppNotifierOptions {
  *   rejected: [{ recipient: 'left-the-company', reason: 'invalid user (invaliduser)' }],
  * };
  * ```
+ * @category Notifications
  */
 export type WecomAppNotifyResult = NotifyResult;
 
@@ -147,6 +149,7 @@ export type WecomAppNotifyResult = NotifyResult;
  *   if (result.ok && result.rejected) console.warn('not reached:', result.rejected.map((r) => r.recipient));
  * };
  * ```
+ * @category Notifications
  */
 export interface WecomAppNotifier extends Notifier {
   send(message: NotifyMessage, context?: NotifyContext): Promise<WecomAppNotifyResult>;
@@ -189,6 +192,7 @@ type TokenOutcome = { ok: true; token: string } | { ok: false; failure: NotifyFa
  *   text: '线索 L-1 已分配给你，30 分钟内未打开',
  * });
  * ```
+ * @category Notifications
  */
 export function wecomAppNotifier(options: WecomAppNotifierOptions): WecomAppNotifier {
   const name = options.name ?? 'wecom-app';
@@ -294,6 +298,7 @@ export function wecomAppNotifier(options: WecomAppNotifierOptions): WecomAppNoti
  * // { touser: 'zhangsan|lisi', msgtype: 'text', agentid: 1000002, text: { content: 'New lead' },
  * //   enable_duplicate_check: 1, duplicate_check_interval: 1800 }
  * ```
+ * @category Notifications
  */
 export function wecomAppBody(
   message: NotifyMessage,

@@ -26,6 +26,7 @@ import { createRateLimiter, type RateWindow, type RobotTransportOptions } from '
  * import type { WecomRobotFormat } from 'leadflow/notify/wecom-robot';
  * const digest: WecomRobotFormat = 'markdown_v2';
  * ```
+ * @category Notifications
  */
 export type WecomRobotFormat = 'auto' | 'text' | 'markdown' | 'markdown_v2';
 
@@ -40,6 +41,7 @@ export type { RobotTransportOptions } from './rate-limit.js';
  * const options: WecomRobotNotifierOptions = { key: process.env.WECOM_ROBOT_KEY ?? '', format: 'auto' };
  * const notifier = wecomRobotNotifier(options);
  * ```
+ * @category Notifications
  */
 export interface WecomRobotNotifierOptions extends RobotTransportOptions {
   /**
@@ -102,6 +104,7 @@ const MARKDOWN_MAX_BYTES = 4096;
  *   text: '线索 L-1（苏州工业园区，汽车零部件）30 分钟未打开',
  * });
  * ```
+ * @category Notifications
  */
 export function wecomRobotNotifier(options: WecomRobotNotifierOptions): Notifier {
   const name = options.name ?? 'wecom-robot';
@@ -162,6 +165,7 @@ function webhookUrlOf(name: string, options: WecomRobotNotifierOptions): string 
  * wecomRobotBody({ idempotencyKey: 'k', channel: 'wecom', to: ['13800001111'], text: 'New lead' }, 'auto');
  * // { msgtype: 'text', text: { content: 'New lead', mentioned_list: [], mentioned_mobile_list: ['13800001111'] } }
  * ```
+ * @category Notifications
  */
 export function wecomRobotBody(message: NotifyMessage, format: WecomRobotFormat): Record<string, unknown> {
   const mobiles = message.to.filter(isMobileNumber);

@@ -273,7 +273,11 @@ export function createUniqueIndex() {
   };
 }
 
-/** An entity write of a commit as {@link checkUniqueClaims} sees it. */
+/**
+ * An entity write of a commit as {@link checkUniqueClaims} sees it.
+ *
+ * @category Storage
+ */
 export interface UniqueClaims {
   readonly kind: string;
   readonly id: string;
@@ -344,7 +348,11 @@ export function checkJsonValue(value: unknown, path: string): JsonValue {
   return value as JsonValue;
 }
 
-/** A commit checked and copied by {@link prepareCommit}: what an adapter applies. */
+/**
+ * A commit checked and copied by {@link prepareCommit}: what an adapter applies.
+ *
+ * @category Storage
+ */
 export interface PreparedCommit {
   readonly at: number;
   readonly entities: readonly {

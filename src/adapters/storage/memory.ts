@@ -48,6 +48,7 @@ import {
  * const options: MemoryStorageOptions = { name: 'playground' };
  * const storage = memoryStorage(options); // storage.name === 'playground'
  * ```
+ * @category Storage
  */
 export interface MemoryStorageOptions {
   /**
@@ -113,6 +114,7 @@ const sortedKeys = (map: ReadonlyMap<string, unknown>): string[] => [...map.keys
  * });
  * const due = await storage.claimDueTimers(now + 900_000); // [{ entityId: 'lead-1', attempts: 1, … }]
  * ```
+ * @category Storage
  */
 export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapter {
   /** kind → id → entity. */

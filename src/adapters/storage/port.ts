@@ -29,6 +29,7 @@ import { LeadflowError } from '../../errors.js';
  * import type { JsonValue } from 'leadflow';
  * const snapshot: JsonValue = { status: 'assigned', owner: 'rep-1', tags: ['A', 'douyin'] };
  * ```
+ * @category Storage
  */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -48,6 +49,7 @@ const MAX_JSON_DEPTH = 256;
  * const copy = toJsonValue({ owner: 'rep-1', note: undefined }, 'snapshot'); // { owner: 'rep-1' }
  * toJsonValue({ at: new Date() }, 'snapshot'); // throws StorageError: snapshot.at must be plain JSON …
  * ```
+ * @category Storage
  */
 export function toJsonValue(value: unknown, path: string): JsonValue {
   try {
@@ -68,6 +70,7 @@ export function toJsonValue(value: unknown, path: string): JsonValue {
  * import { jsonRefusal } from 'leadflow';
  * jsonRefusal({ contact: { name: 'a\u0000' } }); // { path: '.contact.name', reason: 'contains a NUL character (U+0000)' }
  * ```
+ * @category Storage
  */
 export function jsonRefusal(value: unknown): { path: string; reason: string } | undefined {
   if (isJsonConvertible(value)) return undefined;
@@ -97,6 +100,7 @@ const isStorableString = (value: string): boolean =>
  * unstorableStringReason('a\u0000b'); // 'contains a NUL character (U+0000)'
  * unstorableStringReason('苏州'); // undefined
  * ```
+ * @category Storage
  */
 export function unstorableStringReason(value: string): string | undefined {
   if (isStorableString(value)) return undefined;
@@ -114,6 +118,7 @@ export function unstorableStringReason(value: string): string | undefined {
  * import { storableText } from 'leadflow';
  * storableText('HTTP 500\u0000'); // 'HTTP 500\ufffd'
  * ```
+ * @category Storage
  */
 export function storableText(value: string): string {
   return isStorableString(value) ? value : value.toWellFormed().replaceAll('\u0000', '\ufffd');
@@ -274,6 +279,7 @@ function copyJson(value: unknown, depth: number): JsonValue {
  * import type { StorageErrorCode } from 'leadflow';
  * const retryable = (code: StorageErrorCode) => code === 'STORAGE_VERSION_CONFLICT' || code === 'STORAGE_UNAVAILABLE';
  * ```
+ * @category Storage
  */
 export type StorageErrorCode =
   | 'STORAGE_INVALID'
@@ -296,6 +302,7 @@ export type StorageErrorCode =
  *   if (error instanceof StorageError) console.error(error.code, error.message); // STORAGE_INVALID …
  * }
  * ```
+ * @category Storage
  */
 export class StorageError extends LeadflowError {
   declare readonly code: StorageErrorCode;
@@ -314,6 +321,7 @@ export class StorageError extends LeadflowError {
  * import type { VersionConflict } from 'leadflow';
  * const c: VersionConflict = { scope: 'entity', kind: 'lead', id: 'lead-1', expected: 3, actual: 4 };
  * ```
+ * @category Storage
  */
 export interface VersionConflict {
   /** Whether the conflict is on an entity or on an engine state key. */
@@ -342,6 +350,7 @@ export interface VersionConflict {
  *   if (error instanceof VersionConflictError) console.log(error.kind, error.id, error.expected, error.actual);
  * }
  * ```
+ * @category Storage
  */
 export class VersionConflictError extends StorageError implements VersionConflict {
   readonly scope: 'entity' | 'state';
@@ -381,6 +390,7 @@ export class VersionConflictError extends StorageError implements VersionConflic
  *   if (error instanceof UniqueConflictError) console.log(`${error.key}=${error.value} is held by ${error.holder}`);
  * }
  * ```
+ * @category Storage
  */
 export class UniqueConflictError extends StorageError {
   readonly kind: string;
@@ -417,6 +427,7 @@ export class UniqueConflictError extends StorageError {
  * import { DEFAULT_CLAIM_LIMIT } from 'leadflow';
  * const timers = await storage.claimDueTimers(now, { limit: DEFAULT_CLAIM_LIMIT });
  * ```
+ * @category Storage
  */
 export const DEFAULT_CLAIM_LIMIT = 100;
 
@@ -429,6 +440,7 @@ export const DEFAULT_CLAIM_LIMIT = 100;
  * import { DEFAULT_LEASE_MS } from 'leadflow';
  * await storage.claimOutbox(now, { leaseMs: DEFAULT_LEASE_MS });
  * ```
+ * @category Storage
  */
 export const DEFAULT_LEASE_MS = 5 * 60_000;
 
@@ -445,6 +457,7 @@ export const DEFAULT_LEASE_MS = 5 * 60_000;
  * import type { EntityKind } from 'leadflow';
  * const kinds: EntityKind[] = ['lead', 'opportunity', 'task', 'customer', 'contract'];
  * ```
+ * @category Storage
  */
 export type EntityKind = 'lead' | 'opportunity' | 'task' | 'customer' | (string & {});
 
@@ -459,6 +472,7 @@ export type EntityKind = 'lead' | 'opportunity' | 'task' | 'customer' | (string 
  * if (lead) console.log(lead.version, lead.snapshot, new Date(lead.updatedAt));
  * const typed: StoredEntity | undefined = lead;
  * ```
+ * @category Storage
  */
 export interface StoredEntity {
   kind: EntityKind;
@@ -482,6 +496,7 @@ export interface StoredEntity {
  * import type { Lookups } from 'leadflow';
  * const lookups: Lookups = { owner: 'rep-1', openUscc: '91320594MA1X0000XX', phone: ['13800000000'] };
  * ```
+ * @category Storage
  */
 export type Lookups = Readonly<Record<string, string | readonly string[]>>;
 
@@ -500,6 +515,7 @@ export type Lookups = Readonly<Record<string, string | readonly string[]>>;
  *   lookups: { status: 'new', phone: '13800000000' },
  * };
  * ```
+ * @category Storage
  */
 export interface EntityWrite {
   kind: EntityKind;
@@ -529,6 +545,7 @@ export interface EntityWrite {
  * import type { LookupQuery } from 'leadflow';
  * const queries: LookupQuery[] = [{ key: 'phone', value: '13800000000' }, { key: 'email', value: 'liu@example.cn' }];
  * ```
+ * @category Storage
  */
 export interface LookupQuery {
   readonly key: string;
@@ -550,6 +567,7 @@ export interface LookupQuery {
  *   page = { limit: 500, afterId: leads.at(-1)!.id };
  * }
  * ```
+ * @category Storage
  */
 export interface PageOptions {
   /** Only ids strictly greater than this one. */
@@ -570,6 +588,7 @@ export interface PageOptions {
  * import type { EventInput } from 'leadflow';
  * const e: EventInput = { entityId: 'lead-1', kind: 'lead', type: 'lead.assigned', at: now, data: { rep: 'rep-1' } };
  * ```
+ * @category Storage
  */
 export interface EventInput {
   entityId: string;
@@ -594,6 +613,7 @@ export interface EventInput {
  * const events: StoredEvent[] = await storage.readEvents({ entityId: 'lead-1' });
  * for (const e of events) console.log(e.seq, e.type, new Date(e.at));
  * ```
+ * @category Storage
  */
 export interface StoredEvent {
   seq: number;
@@ -617,6 +637,7 @@ export interface StoredEvent {
  *   to: Date.parse('2026-04-01T00:00:00+08:00'), // exclusive
  * };
  * ```
+ * @category Storage
  */
 export interface ReadEventsQuery {
   /** Only events with `seq > afterSeq` (a cursor). */
@@ -645,6 +666,7 @@ export interface ReadEventsQuery {
  * import type { TimerRef } from 'leadflow';
  * const ref: TimerRef = { entityId: 'lead-1', timerKey: 'sla.unassigned' };
  * ```
+ * @category Storage
  */
 export interface TimerRef {
   entityId: string;
@@ -663,6 +685,7 @@ export interface TimerRef {
  *   dueAt: capturedAt + 15 * 60_000, payload: { kind: 'lead', escalateTo: 'supervisor' },
  * };
  * ```
+ * @category Storage
  */
 export interface TimerRecord extends TimerRef {
   /** Safe integer ≥ 0. */
@@ -681,6 +704,7 @@ export interface TimerRecord extends TimerRef {
  * import type { TimerCompletion } from 'leadflow';
  * const done: TimerCompletion = { entityId: 'lead-1', timerKey: 'sla.unassigned', generation: 2 };
  * ```
+ * @category Storage
  */
 export interface TimerCompletion extends TimerRef {
   generation: number;
@@ -695,6 +719,7 @@ export interface TimerCompletion extends TimerRef {
  * const pending: StoredTimer[] = await storage.listTimers({ entityId: 'lead-1' });
  * const leased = pending.filter((t) => t.leaseUntil !== undefined);
  * ```
+ * @category Storage
  */
 export interface StoredTimer extends TimerRecord {
   /** How many times the timer has been claimed since it was (re)scheduled. */
@@ -714,6 +739,7 @@ export interface StoredTimer extends TimerRecord {
  * const [t]: ClaimedTimer[] = await storage.claimDueTimers(now, { limit: 1 });
  * if (t && t.attempts > 3) console.warn('timer keeps failing', t.entityId, t.timerKey);
  * ```
+ * @category Storage
  */
 export interface ClaimedTimer extends StoredTimer {
   leaseUntil: number;
@@ -727,6 +753,7 @@ export interface ClaimedTimer extends StoredTimer {
  * import type { ClaimTimersOptions } from 'leadflow';
  * const opts: ClaimTimersOptions = { limit: 50, leaseMs: 30_000, workerId: 'worker-a' };
  * ```
+ * @category Storage
  */
 export interface ClaimTimersOptions {
   /** Claim at most this many (integer ≥ 0). @default DEFAULT_CLAIM_LIMIT (100) */
@@ -751,6 +778,7 @@ export interface ClaimTimersOptions {
  *   schedule: [{ entityId: 'lead-1', timerKey: 'sla.first-follow-up', generation: 1, dueAt: now + 86_400_000 }],
  * };
  * ```
+ * @category Storage
  */
 export interface TimerCommands {
   /** Delete each timer whose generation still equals the given one. */
@@ -775,6 +803,7 @@ export interface TimerCommands {
  * const status: OutboxStatus = 'dead';
  * const deadLetters = await storage.listOutbox({ status });
  * ```
+ * @category Storage
  */
 export type OutboxStatus = 'pending' | 'sent' | 'dead';
 
@@ -792,6 +821,7 @@ export type OutboxStatus = 'pending' | 'sent' | 'dead';
  *   payload: { text: 'Lead lead-1 unassigned for 15 minutes' },
  * };
  * ```
+ * @category Storage
  */
 export interface OutboxEnqueue {
   /** Idempotency key, unique over the whole outbox. */
@@ -818,6 +848,7 @@ export interface OutboxEnqueue {
  * const dead: OutboxMessage[] = await storage.listOutbox({ status: 'dead' });
  * for (const m of dead) console.log(m.id, m.attempts, m.lastError);
  * ```
+ * @category Storage
  */
 export interface OutboxMessage {
   id: string;
@@ -844,6 +875,7 @@ export interface OutboxMessage {
  * import type { ClaimOutboxOptions } from 'leadflow';
  * const opts: ClaimOutboxOptions = { limit: 20, leaseMs: 120_000 };
  * ```
+ * @category Storage
  */
 export interface ClaimOutboxOptions {
   /** Claim at most this many (integer ≥ 0). @default DEFAULT_CLAIM_LIMIT (100) */
@@ -860,6 +892,7 @@ export interface ClaimOutboxOptions {
  * import type { ListOutboxOptions } from 'leadflow';
  * const q: ListOutboxOptions = { status: 'pending', limit: 100 };
  * ```
+ * @category Storage
  */
 export interface ListOutboxOptions extends PageOptions {
   status?: OutboxStatus;
@@ -873,6 +906,7 @@ export interface ListOutboxOptions extends PageOptions {
  * import type { OutboxFailure } from 'leadflow';
  * const f: OutboxFailure = { error: 'wecom: 503', retryAt: now + 30_000 };
  * ```
+ * @category Storage
  */
 export interface OutboxFailure {
   error: string;
@@ -892,6 +926,7 @@ export interface OutboxFailure {
  * import type { QuarantineIssue } from 'leadflow';
  * const issue: QuarantineIssue = { path: 'company.uscc', message: 'checksum digit is wrong' };
  * ```
+ * @category Storage
  */
 export interface QuarantineIssue {
   /** Dot path of the offending field (`''` for the whole input). */
@@ -912,6 +947,7 @@ export interface QuarantineIssue {
  * };
  * await storage.quarantine(record);
  * ```
+ * @category Storage
  */
 export interface QuarantineRecord {
   id: string;
@@ -937,6 +973,7 @@ export interface QuarantineRecord {
  * import type { StateWrite } from 'leadflow';
  * const w: StateWrite = { key: 'rr/shanghai', value: { next: 2 }, expectedVersion: 7 };
  * ```
+ * @category Storage
  */
 export interface StateWrite {
   key: string;
@@ -953,6 +990,7 @@ export interface StateWrite {
  * const cursor: StoredState | undefined = await storage.loadState('rr/shanghai');
  * const next = cursor ? (cursor.value as { next: number }).next : 0;
  * ```
+ * @category Storage
  */
 export interface StoredState {
   key: string;
@@ -985,6 +1023,7 @@ export interface StoredState {
  *   state: [{ key: 'assigned-today/rep-1', value: 4, expectedVersion: 3 }],
  * };
  * ```
+ * @category Storage
  */
 export interface CommitInput {
   /** Host time of the step (epoch ms). */
@@ -1010,6 +1049,7 @@ export interface CommitInput {
  * import type { CommitResult } from 'leadflow';
  * const { versions: [leadVersion], eventSeqs }: CommitResult = await storage.commit(input);
  * ```
+ * @category Storage
  */
 export interface CommitResult {
   /** New version of each entity of `input.entities`, in order. */
@@ -1048,6 +1088,7 @@ export interface CommitResult {
  * await storage.commit({ at: now, entities: [{ kind: 'lead', id: 'lead-1', expectedVersion: 0, snapshot: { status: 'new' } }] });
  * const lead = await storage.load('lead', 'lead-1'); // { version: 1, snapshot: { status: 'new' }, … }
  * ```
+ * @category Storage
  */
 export interface StorageAdapter {
   /** Short adapter name for diagnostics, e.g. `memory`, `postgres`. */

@@ -11,7 +11,11 @@
  * @module
  */
 
-/** The function, with `{schema}` for the quoted schema (a migration). */
+/**
+ * The function, with `{schema}` for the quoted schema (a migration).
+ *
+ * @category Storage
+ */
 export const COMMIT_FUNCTION_SQL = `
 CREATE OR REPLACE FUNCTION {schema}.commit(p_tenant text, p_at double precision, p jsonb, p_values json[])
 RETURNS json LANGUAGE plpgsql AS $fn$

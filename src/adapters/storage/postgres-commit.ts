@@ -27,6 +27,7 @@ import { wakeChannel } from './postgres-inbox.js';
  * import type { ShardFence } from 'leadflow/adapters/postgres';
  * const fence: ShardFence = { shard: 12, owner: 'host-a/4711/1f2e', token: '7' };
  * ```
+ * @category Storage
  */
 export interface ShardFence {
   readonly shard: number;
@@ -35,7 +36,11 @@ export interface ShardFence {
   readonly token: string;
 }
 
-/** Where a commit goes: the quoted schema, the tenant, and the options a commit reads. */
+/**
+ * Where a commit goes: the quoted schema, the tenant, and the options a commit reads.
+ *
+ * @category Storage
+ */
 export interface CommitTarget {
   /** The quoted schema name, as it appears in SQL. */
   readonly s: string;
@@ -65,7 +70,11 @@ export const num = (value: unknown): number => Number(value);
 
 const json = (value: JsonValue): string => JSON.stringify(value);
 
-/** The call of the schema's `commit` function for a checked commit (see postgres-commit-sql.ts). */
+/**
+ * The call of the schema's `commit` function for a checked commit (see postgres-commit-sql.ts).
+ *
+ * @category Storage
+ */
 export function functionCall(t: CommitTarget, c: PreparedCommit): pg.QueryConfig {
   const pairs = (lookups: Map<string, string[]> | undefined) =>
     lookups === undefined
@@ -140,7 +149,11 @@ export function functionCall(t: CommitTarget, c: PreparedCommit): pg.QueryConfig
   };
 }
 
-/** The port's result from what the `commit` function returned. */
+/**
+ * The port's result from what the `commit` function returned.
+ *
+ * @category Storage
+ */
 export function functionResult(row: Row, c: PreparedCommit): CommitResult {
   const last = num(row.lastSeq);
   return {
@@ -150,7 +163,11 @@ export function functionResult(row: Row, c: PreparedCommit): CommitResult {
   };
 }
 
-/** The port's error for a conflict the commit function raised, if it is one. */
+/**
+ * The port's error for a conflict the commit function raised, if it is one.
+ *
+ * @category Storage
+ */
 export function conflictOf(error: unknown, tenant: string): StorageError | undefined {
   const code = (error as { code?: unknown })?.code;
   if (code === 'LF403') return fencedError(tenant);
@@ -161,7 +178,11 @@ export function conflictOf(error: unknown, tenant: string): StorageError | undef
     : new UniqueConflictError(detail);
 }
 
-/** The statement-by-statement commit, inside the caller's transaction (the plain reference). */
+/**
+ * The statement-by-statement commit, inside the caller's transaction (the plain reference).
+ *
+ * @category Storage
+ */
 export async function commitByStatements(
   client: pg.PoolClient,
   t: CommitTarget,
@@ -360,7 +381,11 @@ function wakes(t: CommitTarget, timers: readonly TimerRecord[], at: number): boo
   return t.wake !== undefined && timers.some((timer) => timer.dueAt <= at + t.wake!.withinMs);
 }
 
-/** A commit refused because this process no longer holds the tenant's shard lease. */
+/**
+ * A commit refused because this process no longer holds the tenant's shard lease.
+ *
+ * @category Storage
+ */
 export function fencedError(tenant: string): StorageError {
   return new StorageError(
     `storage for tenant "${tenant}" is fenced: this process no longer holds its lease; nothing was written`,
@@ -407,7 +432,11 @@ async function writeLookups(
   return rows;
 }
 
-/** Keep a quarantine record (an id that exists is skipped); whether it was new. */
+/**
+ * Keep a quarantine record (an id that exists is skipped); whether it was new.
+ *
+ * @category Storage
+ */
 export async function insertQuarantine(
   client: pg.PoolClient | pg.Pool,
   t: CommitTarget,
@@ -430,7 +459,11 @@ function columnsOf<T>(items: readonly T[], fields: readonly (keyof T)[]): unknow
   return fields.map((field) => items.map((item) => item[field]));
 }
 
-/** A driver or server failure, with the driver error as its cause. */
+/**
+ * A driver or server failure, with the driver error as its cause.
+ *
+ * @category Storage
+ */
 export function unavailable(operation: string, error: unknown): StorageError {
   if (error instanceof StorageError) return error;
   const message = error instanceof Error ? error.message : String(error);

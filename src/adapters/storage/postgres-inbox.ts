@@ -12,12 +12,20 @@ import { invalid, requireString, requireTime } from './checks.js';
 import { StorageError } from './port.js';
 import { quoteSchema } from './postgres-schema.js';
 
-/** The LISTEN/NOTIFY channel of a schema's workers (at most 63 bytes, as PostgreSQL allows). */
+/**
+ * The LISTEN/NOTIFY channel of a schema's workers (at most 63 bytes, as PostgreSQL allows).
+ *
+ * @category Storage
+ */
 export function wakeChannel(schema: string): string {
   return `leadflow_wake_${schema}`.slice(0, 63);
 }
 
-/** The shard of a tenant among `shards`: FNV-1a of its UTF-8 bytes, stable across processes. */
+/**
+ * The shard of a tenant among `shards`: FNV-1a of its UTF-8 bytes, stable across processes.
+ *
+ * @category Storage
+ */
 export function tenantShard(tenant: string, shards: number): number {
   let hash = 0x811c9dc5;
   for (const byte of new TextEncoder().encode(tenant)) {
@@ -27,12 +35,17 @@ export function tenantShard(tenant: string, shards: number): number {
   return hash % shards;
 }
 
-/** The default number of shards tenants are hashed to. */
+/**
+ * The default number of shards tenants are hashed to.
+ *
+ * @category Storage
+ */
 export const DEFAULT_SHARDS = 64;
 
 /**
  * Make the shard lease rows `0 … shards-1` exist, and refuse a different count than the one the
  * database already has (workers must agree on it, or a tenant would live in two shards).
+ * @category Storage
  */
 export async function ensureShards(
   client: pg.Pool | pg.PoolClient,
@@ -71,6 +84,7 @@ export async function ensureShards(
  * import type { InboxAppend } from 'leadflow/adapters/postgres';
  * const append: InboxAppend = { tenant: 'zhikong', payload: { channel: 'website_form' }, receivedAt: Date.now(), key: 'form-8812' };
  * ```
+ * @category Storage
  */
 export interface InboxAppend {
   readonly tenant: string;
@@ -91,6 +105,7 @@ export interface InboxAppend {
  * import { appendToInbox } from 'leadflow/adapters/postgres';
  * const { seq, duplicate } = await appendToInbox(pool, { tenant: 'zhikong', payload: body, receivedAt: Date.now() });
  * ```
+ * @category Storage
  */
 export async function appendToInbox(
   pool: pg.Pool,
@@ -160,6 +175,7 @@ export async function appendToInbox(
  * import { registerTenant } from 'leadflow/adapters/postgres';
  * await registerTenant(pool, 'zhikong', { at: Date.now() });
  * ```
+ * @category Storage
  */
 export async function registerTenant(
   pool: pg.Pool,

@@ -10,7 +10,11 @@ import type { Pool, PoolClient } from 'pg';
 import { StorageError } from './port.js';
 import { COMMIT_FUNCTION_SQL } from './postgres-commit-sql.js';
 
-/** One migration: applied once per schema, in `id` order, each in its own transaction. */
+/**
+ * One migration: applied once per schema, in `id` order, each in its own transaction.
+ *
+ * @category Storage
+ */
 export interface PostgresMigration {
   readonly id: number;
   readonly name: string;
@@ -23,6 +27,7 @@ export interface PostgresMigration {
  * port sorts ids); times are epoch-ms `double precision` (the port's instants are any finite
  * number — a replay's are fractional — and a double holds every one exactly), always passed in
  * by the caller, never `now()`.
+ * @category Storage
  */
 export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   {
@@ -179,7 +184,11 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   },
 ];
 
-/** A schema name as a quoted SQL identifier (refusing what is not a plain name). */
+/**
+ * A schema name as a quoted SQL identifier (refusing what is not a plain name).
+ *
+ * @category Storage
+ */
 export function quoteSchema(schema: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
     throw new StorageError(
@@ -197,6 +206,7 @@ export function quoteSchema(schema: string): string {
  * import { postgresSchemaSql } from 'leadflow/adapters/postgres';
  * console.log(postgresSchemaSql('leadflow').join(';\n'));
  * ```
+ * @category Storage
  */
 export function postgresSchemaSql(schema = 'leadflow'): string[] {
   const quoted = quoteSchema(schema);
@@ -218,6 +228,7 @@ export function postgresSchemaSql(schema = 'leadflow'): string[] {
  * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
  * await migratePostgres(pool, { schema: 'leadflow' }); // [1] the first time, [] after
  * ```
+ * @category Storage
  */
 export async function migratePostgres(
   pool: Pool,

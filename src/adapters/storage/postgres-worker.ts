@@ -24,7 +24,11 @@ import { postgresStorage } from './postgres.js';
 import { DEFAULT_SHARDS, ensureShards, wakeChannel } from './postgres-inbox.js';
 import { migratePostgres, quoteSchema } from './postgres-schema.js';
 
-/** What a worker needs to build the engine of a tenant: everything but storage and clock. */
+/**
+ * What a worker needs to build the engine of a tenant: everything but storage and clock.
+ *
+ * @category Storage
+ */
 export type TenantEngineOptions = Omit<EngineOptions, 'storage' | 'clock'>;
 
 /**
@@ -35,6 +39,7 @@ export type TenantEngineOptions = Omit<EngineOptions, 'storage' | 'clock'>;
  * import type { PostgresWorkerOptions } from 'leadflow/adapters/postgres';
  * const options: PostgresWorkerOptions = { pool, engineFor: async (tenant) => ({ ...await loadRules(tenant), notifier }) };
  * ```
+ * @category Storage
  */
 export interface PostgresWorkerOptions {
   readonly pool: pg.Pool;
@@ -74,7 +79,11 @@ export interface PostgresWorkerOptions {
   readonly run?: boolean;
 }
 
-/** What one round did. */
+/**
+ * What one round did.
+ *
+ * @category Storage
+ */
 export interface WorkerRound {
   readonly shards: number;
   /** Tenants served: those of its shards with something to do. */
@@ -85,7 +94,11 @@ export interface WorkerRound {
   readonly more: boolean;
 }
 
-/** A running worker. */
+/**
+ * A running worker.
+ *
+ * @category Storage
+ */
 export interface PostgresWorker {
   readonly id: string;
   /** The shards this worker holds now. */
@@ -130,6 +143,7 @@ const DB_NOW = '(extract(epoch from clock_timestamp()) * 1000)';
  * });
  * process.on('SIGTERM', () => worker.stop());
  * ```
+ * @category Storage
  */
 export async function startPostgresWorker(options: PostgresWorkerOptions): Promise<PostgresWorker> {
   const schema = options.schema ?? 'leadflow';

@@ -65,6 +65,7 @@ import { migratePostgres, quoteSchema } from './postgres-schema.js';
  * import type { PostgresStorageOptions } from 'leadflow/adapters/postgres';
  * const options: PostgresStorageOptions = { pool: new pg.Pool(), tenant: 'acme', schema: 'leadflow' };
  * ```
+ * @category Storage
  */
 export interface PostgresStorageOptions {
   /** The host's pool; `close()` leaves it open. Give this or `connectionString`. */
@@ -115,7 +116,11 @@ export interface PostgresStorageOptions {
 
 export type { ShardFence } from './postgres-commit.js';
 
-/** A {@link StorageAdapter} on PostgreSQL, with what a host needs beyond the port. */
+/**
+ * A {@link StorageAdapter} on PostgreSQL, with what a host needs beyond the port.
+ *
+ * @category Storage
+ */
 export interface PostgresStorage extends StorageAdapter {
   readonly tenant: string;
   readonly schema: string;
@@ -142,6 +147,7 @@ export interface PostgresStorage extends StorageAdapter {
  * const storage = postgresStorage({ pool, tenant: 'zhikong' });
  * const engine = createEngine({ ruleSet, team, calendar, clock, storage, notifier });
  * ```
+ * @category Storage
  */
 export function postgresStorage(options: PostgresStorageOptions): PostgresStorage {
   const tenant = requireString(options?.tenant, 'postgresStorage(options).tenant');

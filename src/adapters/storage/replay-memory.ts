@@ -61,6 +61,7 @@ import {
  * const options: ReplayMemoryStorageOptions = { name: 'replay-2026-03' };
  * const storage = replayMemoryStorage(options);
  * ```
+ * @category Storage
  */
 export interface ReplayMemoryStorageOptions {
   /**
@@ -269,6 +270,7 @@ function checkJson(value: unknown, path: string, previous?: JsonValue): JsonValu
  * import { createEngine, replayMemoryStorage } from 'leadflow';
  * const engine = createEngine({ ruleSet, team, calendar, clock, storage: replayMemoryStorage(), trace: false });
  * ```
+ * @category Storage
  */
 export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): StorageAdapter {
   const entities = new Map<string, Map<string, EntityRow>>();

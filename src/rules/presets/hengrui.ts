@@ -88,6 +88,7 @@ const hengruiRuleSet = /* @__PURE__ */ (() =>
  * import { compileRuleSet, hengruiPreset } from 'leadflow';
  * const compiled = compileRuleSet(hengruiPreset.ruleSet, { team: hengruiPreset.team });
  * ```
+ * @category Rule sets
  */
 export const hengruiPreset: { readonly ruleSet: RuleSetInput; readonly team: Team } =
   /* @__PURE__ */ (() => ({

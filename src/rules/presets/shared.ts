@@ -32,6 +32,7 @@ const TOUCHED_OR_CLOSED = [
  *   promise: a task created Friday afternoon is not late on Sunday);
  * - 生产计划部同步获取BOM清单与交期约束条件 and 售后部预生成《客户设备档案》: the seed gives no
  *   window; 24 h and 72 h of business time are leadflow's choice.
+ * @category Rule sets
  */
 export const SEED_TASK_WINDOWS = {
   technicalFeasibility: { within: '48h', clock: 'business' },
@@ -39,7 +40,11 @@ export const SEED_TASK_WINDOWS = {
   afterSalesFile: { within: '72h', clock: 'business' },
 } as const satisfies NonNullable<NonNullable<RuleSetInput['opportunity']>['taskWindows']>;
 
-/** Unassigned 15 min (business time) → supervisor board + SMS (恒锐机械). */
+/**
+ * Unassigned 15 min (business time) → supervisor board + SMS (恒锐机械).
+ *
+ * @category Rule sets
+ */
 export const UNASSIGNED_15M: SlaPolicyInput = {
   id: 'unassigned-15m',
   description: '15 分钟未分配自动升级至主管看板 + 短信提醒',
@@ -54,7 +59,11 @@ export const UNASSIGNED_15M: SlaPolicyInput = {
   ],
 };
 
-/** Assigned but not opened in 30 min (business time) → WeCom reminder with behaviour snapshot (杭州智控). */
+/**
+ * Assigned but not opened in 30 min (business time) → WeCom reminder with behaviour snapshot (杭州智控).
+ *
+ * @category Rule sets
+ */
 export const UNOPENED_30M: SlaPolicyInput = /* @__PURE__ */ (() => ({
   id: 'unopened-30m',
   description: '超 30 分钟未查看自动触发企业微信提醒，并推送客户历史行为快照',
@@ -74,7 +83,11 @@ export const UNOPENED_30M: SlaPolicyInput = /* @__PURE__ */ (() => ({
   ],
 }))();
 
-/** First follow-up within 24 h of assignment (wall time), warned 4 h before. */
+/**
+ * First follow-up within 24 h of assignment (wall time), warned 4 h before.
+ *
+ * @category Rule sets
+ */
 export const FIRST_FOLLOW_UP_24H: SlaPolicyInput = {
   id: 'first-follow-up-24h',
   description: '24 小时内完成首次跟进',
@@ -91,7 +104,11 @@ export const FIRST_FOLLOW_UP_24H: SlaPolicyInput = {
   ],
 };
 
-/** An opportunity stalled more than 5 days in one stage → owner and manager (停滞 TOP5). */
+/**
+ * An opportunity stalled more than 5 days in one stage → owner and manager (停滞 TOP5).
+ *
+ * @category Rule sets
+ */
 export const STAGE_STALLED_5D: SlaPolicyInput = {
   id: 'stage-stalled-5d',
   description: '商机阶段停滞超过 5 天',
@@ -122,7 +139,11 @@ export const SEED_BUDGET_BANDS: Section<'tagging'>['budgetBands'] = [
   { tag: 'budget/over-2m' },
 ];
 
-/** The seeds' dynamic tags: live-stream leads are price-sensitive, whitepaper readers technical. */
+/**
+ * The seeds' dynamic tags: live-stream leads are price-sensitive, whitepaper readers technical.
+ *
+ * @category Rule sets
+ */
 export const SEED_TAGGING_RULES: NonNullable<Section<'tagging'>['rules']> = [
   {
     // 「抖音-直播间留资→标签【高意向-价格敏感】」 (seed 003)
@@ -156,6 +177,7 @@ export const SEED_TAGGING_RULES: NonNullable<Section<'tagging'>['rules']> = [
  * Intent A: explicit buying signals; B: engaged; otherwise C. The seed states one grade outright:
  * 「当客户在官网点击‘免费试用’按钮…①线索打标(来源=官网-表单;意向等级=A)」 — a website form
  * whose form id is `free-trial` is A. The budget and need-length thresholds are leadflow's own.
+ * @category Rule sets
  */
 export const SEED_INTENT_GRADES: Section<'tagging'>['intentGrades'] = [
   {
@@ -190,7 +212,11 @@ export const SEED_INTENT_GRADES: Section<'tagging'>['intentGrades'] = [
   },
 ];
 
-/** The "valid lead" contract: credible source + complete info + explicit need (有效线索). */
+/**
+ * The "valid lead" contract: credible source + complete info + explicit need (有效线索).
+ *
+ * @category Rule sets
+ */
 export const SEED_QUALIFICATION: Section<'qualification'> = /* @__PURE__ */ (() => ({
   // "api" is absent on purpose: a partner feed must be vetted before its leads count as valid.
   credibleSource: {
@@ -278,6 +304,7 @@ export const SEED_RISK: Section<'risk'> = [
 /**
  * The operations both seed companies run the same way: the SLA policies, the department task
  * windows, notification routing, follow-up outcomes, cross-sell and risk rules.
+ * @category Rule sets
  */
 export const SEED_OPERATIONS = /* @__PURE__ */ (() =>
   ({

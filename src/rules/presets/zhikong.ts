@@ -100,6 +100,7 @@ const zhikongRuleSet = /* @__PURE__ */ (() =>
  * import { compileRuleSet, zhikongPreset } from 'leadflow';
  * const compiled = compileRuleSet(zhikongPreset.ruleSet, { team: zhikongPreset.team });
  * ```
+ * @category Rule sets
  */
 export const zhikongPreset: { readonly ruleSet: RuleSetInput; readonly team: Team } =
   /* @__PURE__ */ (() => ({
