@@ -172,8 +172,8 @@ export interface LeadContext {
  *
  * @example
  * ```ts
- * import type { LeadInput } from 'leadflow';
- * const input: LeadInput = { leadId: 'lead-1', receivedAt: Date.parse('2026-03-02T02:00:00Z') };
+ * import { initialLeadContext } from 'leadflow/core';
+ * initialLeadContext({ leadId: 'lead-1', receivedAt: Date.parse('2026-03-02T02:00:00Z') }).ownerId; // null
  * ```
  * @category State machines
  */

@@ -283,9 +283,10 @@ export interface SlaCancelTimer {
  * @example
  * ```ts
  * import type { SlaTimerCommand } from 'leadflow/core';
- * function apply(command: SlaTimerCommand) {
- *   if (command.type === 'schedule') store.upsert(entityId, command.timerKey, command);
- *   else store.delete(entityId, command.timerKey);
+ * const timers = new Map<string, SlaTimerCommand>(); // a host's own timer table
+ * function apply(entityId: string, command: SlaTimerCommand) {
+ *   if (command.type === 'schedule') timers.set(`${entityId}/${command.timerKey}`, command);
+ *   else timers.delete(`${entityId}/${command.timerKey}`);
  * }
  * ```
  * @category State machines
@@ -717,7 +718,7 @@ export type SlaStaleReason = 'unknownClock' | 'keyMismatch' | 'generation' | 'no
  * ```ts
  * import { slaOnTimer } from 'leadflow/core';
  * const result = slaOnTimer(state, fired, context);
- * if (result.stale) log.debug(`ignored ${fired.timerKey}: ${result.staleReason}`);
+ * if (result.stale) console.debug(`ignored ${fired.timerKey}: ${result.staleReason}`);
  * ```
  * @category State machines
  */

@@ -143,8 +143,8 @@ export interface Stepper<
  *
  * @example
  * ```ts
- * import { createStepper, leadMachine, type StepperOptions } from 'leadflow/core';
- * const options: StepperOptions = { engine: 'compiled' }; // throw if the machine cannot be compiled
+ * import { createStepper, type LeadContext, leadMachine, type StepperOptions } from 'leadflow/core';
+ * const options: StepperOptions<LeadContext> = { engine: 'compiled' }; // throw if the machine cannot be compiled
  * const stepper = createStepper(leadMachine, options);
  * ```
  * @category State machines

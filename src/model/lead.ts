@@ -370,7 +370,7 @@ export type LeadParseResult =
  * ```ts
  * import { parseLead } from 'leadflow';
  * const r = parseLead(JSON.parse(body));
- * if (r.ok) engine.submit(r.lead);
+ * if (r.ok) await engine.ingest(r.lead);
  * else quarantine.put(body, r.issues); // [{ path: 'company.region', message: 'required (expected string)' }]
  * ```
  * @category Model

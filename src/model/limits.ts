@@ -10,7 +10,7 @@
  * @example
  * ```ts
  * import { MODEL_LIMITS } from 'leadflow';
- * if (need.length > MODEL_LIMITS.needLength) need = need.slice(0, MODEL_LIMITS.needLength);
+ * const kept = need.length > MODEL_LIMITS.needLength ? need.slice(0, MODEL_LIMITS.needLength) : need;
  * ```
  * @category Model
  */

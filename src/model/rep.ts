@@ -328,8 +328,8 @@ export function timedLeaveAt(
  *
  * @example
  * ```ts
- * import { inShift } from 'leadflow';
- * const rep = { shifts: [{ days: ['mon', 'tue'], from: '09:00', to: '13:00' }] };
+ * import { inShift, type Rep } from 'leadflow';
+ * const rep: Pick<Rep, 'shifts'> = { shifts: [{ days: ['mon', 'tue'], from: '09:00', to: '13:00' }] };
  * inShift(rep, { weekday: 'mon', minute: 12 * 60 + 59, kind: 'workday' }); // true
  * inShift(rep, { weekday: 'mon', minute: 13 * 60, kind: 'workday' }); // false
  * inShift(rep, { weekday: 'sat', minute: 600, kind: 'makeUpWorkday' }); // true (a Monday)

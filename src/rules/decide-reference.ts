@@ -33,7 +33,7 @@ import { evaluateReference } from './reference-engine.js';
  * const context = { now: lead.receivedAt, day: '2026-03-02' };
  * const fast = decideLead(compiled, lead, team, state, context);
  * const reference = await decideLeadWithReference(compiled, lead, team, state, context);
- * console.log(fast.decision.type === reference.decision.type); // true
+ * console.log(fast.decision.kind === reference.decision.kind); // true
  * ```
  */
 export async function decideLeadWithReference(

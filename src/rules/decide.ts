@@ -251,7 +251,8 @@ export type AssignmentDecision =
  * @example
  * ```ts
  * import { decideLead } from 'leadflow/core';
- * const { decision, state: nextState, explanation } = decideLead(compiled, lead, team, state, { now, day });
+ * const day = '2026-03-02';
+ * const { decision, state: nextState, explanation } = decideLead(compiled, lead, team, assignmentState, { now, day });
  * ```
  * @category Rule sets
  */

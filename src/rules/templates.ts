@@ -233,8 +233,8 @@ export interface BehaviourSummary {
  * ```ts
  * import { summarizeBehaviours } from 'leadflow/core';
  * summarizeBehaviours([
- *   { type: 'page_view', at: 1, url: '/products/sensors', title: '工业传感器参数页', dwellSeconds: 120 },
- *   { type: 'page_view', at: 2, url: '/products/sensors', title: '工业传感器参数页', dwellSeconds: 130 },
+ *   { type: 'page_view', url: '/products/sensors', title: '工业传感器参数页', dwellSeconds: 120 },
+ *   { type: 'page_view', url: '/products/sensors', title: '工业传感器参数页', dwellSeconds: 130 },
  * ]).topPages; // [{ page: '工业传感器参数页', views: 2, dwellSeconds: 250 }]
  * ```
  * @category Rule sets

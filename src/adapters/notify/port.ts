@@ -160,7 +160,7 @@ export type NotifyResult = NotifySuccess | NotifyFailure;
  * @example
  * ```ts
  * import { failureKind } from 'leadflow';
- * failureKind({ ok: false, retryable: false, error: 'HTTP 404' }); // 'permanent'
+ * failureKind({ retryable: false }); // 'permanent'
  * ```
  * @category Notifications
  */
@@ -195,7 +195,7 @@ export interface SendLimit {
  * ```ts
  * import type { NotifyContext } from 'leadflow';
  * const context: NotifyContext = { signal: AbortSignal.timeout(5_000) };
- * await notifier.send(message, context);
+ * await notifier.send(message, context); // message: the NotifyMessage the engine hands over
  * ```
  * @category Notifications
  */
@@ -228,7 +228,7 @@ export interface NotifyContext {
  * const webhook: Notifier = {
  *   name: 'webhook',
  *   async send(message, context) {
- *     const res = await fetch(url, {
+ *     const res = await fetch('https://crm.example.com/hooks/leadflow', {
  *       method: 'POST',
  *       headers: { 'content-type': 'application/json', 'idempotency-key': message.idempotencyKey },
  *       body: JSON.stringify(message),
