@@ -209,6 +209,11 @@ describe('claiming from the pool', () => {
       b.engine.claim(second, 'rep-b'),
     ]);
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    // The loser's commit conflicted on the holder key; its retry counted again and met the cap.
+    const refused = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
+    expect((refused.reason as Error).message).toBe(
+      'claim: rep "rep-b" holds 1 open lead, its holding cap (leadPool.holdingCaps.rep-b = 1)',
+    );
     const owners = await Promise.all(
       [first, second].map(async (id) => (await a.engine.getLead(id))?.machine.context.ownerId),
     );
