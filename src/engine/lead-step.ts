@@ -491,6 +491,7 @@ export function createLeadSteps(ctx: LeadStepContext) {
           status: last?.status,
           outcome: last?.outcome,
           nextContactAt: last?.nextContactAt,
+          moveTo: last?.moveTo,
           first: context.followUps.length === 1,
         });
         emit(pending, 'lead.followedUp', {

@@ -166,7 +166,7 @@ const taskEmitted = <T extends string>(type: T) => ({
  * | `lead.assigned` / `lead.opened` | lead | `repId` (and `by`: the rule id, `claim`, `reassign` or who assigned) |
  * | `lead.offered` / `lead.queued` / `lead.nurturing` | lead | offer `repIds` + `ruleId` / `supervisorId` + `reason` / `until` + `reason` |
  * | `lead.offerExpired` | lead | the unclaimed offer's `repIds`, `ruleId`, `expiresAt` and who it was escalated to (`escalatedTo`, empty for none) |
- * | `lead.followedUp` | lead | `repId`, `status`, `outcome`, `nextContactAt`, `first` |
+ * | `lead.followedUp` | lead | `repId`, `status`, `outcome`, `nextContactAt`, `moveTo`, `first` |
  * | `lead.converted` / `disqualified` / `merged` | lead | `reason` |
  * | `lead.recycled` (back to the pool) | lead | `reason`, `from` (the rep it was taken from) |
  * | `lead.closed` | lead | terminal `state` |
@@ -234,6 +234,8 @@ export const logEventDataSchemas = /* @__PURE__ */ (() =>
         status: text,
         outcome: optionalText,
         nextContactAt: instant,
+        /** Where the follow-up moved the lead (`contacted`, `nurturing`, …); absent in older logs. */
+        moveTo: optionalText,
         /** The lead's first follow-up. */
         first: z.boolean(),
       }),

@@ -316,7 +316,8 @@ export function leadMetricsFold(options: LeadMetricsOptions): LeadMetricsFold {
         break;
       case 'lead.followedUp':
         lead.followedUpAt ??= event.at;
-        enter(lead, 'contacted', event.at);
+        // A follow-up that keeps (or puts) the lead on hold leaves it nurturing (older logs: contacted).
+        enter(lead, data.moveTo === 'nurturing' ? 'nurturing' : 'contacted', event.at);
         break;
       case 'lead.nurturing':
         if (lead.assignedAt === undefined) lead.assignable = false;

@@ -421,3 +421,21 @@ describe('the stalled-lead view, on random logs', () => {
     },
   );
 });
+
+describe('a follow-up that keeps a lead on hold', () => {
+  it('leaves it nurturing in the stall view (the log says where each follow-up moved the lead)', async () => {
+    const { engine, clock } = setup();
+    const lead = await engine.ingest(rawLead(clock.now()));
+    if (lead.status !== 'accepted' || lead.decision.kind !== 'assign') throw new Error('fixture');
+    const hold = { status: '客户预算冻结', nextAction: '季度末再联系', outcome: 'on-hold' };
+    await engine.recordFollowUp(lead.leadId, hold);
+    clock.advanceBy(DAY);
+    await engine.recordFollowUp(lead.leadId, hold); // nurturing → nurturing: no lead.nurturing event
+    const logged = await engine.storage.readEvents({ entityId: lead.leadId, types: ['lead.followedUp'] });
+    expect(logged.map((e) => (e.data as { moveTo?: string }).moveTo)).toEqual(['nurturing', 'nurturing']);
+    clock.advanceBy(7 * DAY);
+    const { stalled } = await engine.leadMetrics();
+    expect(stalled.byState.contacted).toBe(0);
+    expect(stalled.count).toBe(0);
+  });
+});
