@@ -235,7 +235,7 @@ export const logEventDataSchemas = /* @__PURE__ */ (() =>
         outcome: optionalText,
         nextContactAt: instant,
         /** Where the follow-up moved the lead (`contacted`, `nurturing`, …); absent in older logs. */
-        moveTo: optionalText,
+        moveTo: optionalText.optional(),
         /** The lead's first follow-up. */
         first: z.boolean(),
       }),
