@@ -28,7 +28,7 @@ import {
   upsertPlan,
   withHistory,
 } from './customer-steps.js';
-import { customerKeys, customerLookups, type Loaded, type Repository, uniqueLookups } from './repository.js';
+import { customerKeys, type Loaded, type Repository } from './repository.js';
 import type {
   CustomerGroup,
   CustomerHistoryEntries,
@@ -74,11 +74,13 @@ export interface CustomerOpsContext {
 export function createCustomerOperations(ctx: CustomerOpsContext) {
   const { storage, repo, compiled } = ctx;
 
-  /** The plan, with delivery started after its commit when it enqueued messages. */
-  function delivering<T>(plan: Plan<T>): Plan<T> {
+  /**
+   * The plan, its commit told to the engine afterwards: delivery starts for what it enqueued, and
+   * a running runtime wakes for a timer it scheduled (the daily review).
+   */
+  function announced<T>(plan: Plan<T>): Plan<T> {
     const commit = plan.commit;
-    if (!commit?.outbox?.length) return plan;
-    return { ...plan, after: () => ctx.committed(commit) };
+    return commit === undefined ? plan : { ...plan, after: () => ctx.committed(commit) };
   }
 
   async function upsert(input: unknown, attempt: Attempt): Promise<Plan<CustomerUpsertResult>> {
@@ -104,10 +106,10 @@ export function createCustomerOperations(ctx: CustomerOpsContext) {
         : undefined,
     );
     if (!historyChanged(previous?.record.customer, checked.customer))
-      return upsertPlan(checked.customer, checked.warnings, previous, attempt.at);
+      return announced(upsertPlan(checked.customer, checked.warnings, previous, attempt.at));
     // What the rules read changed: review in the same commit (a risk never waits for the host).
     const prepared = await prepareReview(checked.customer, attempt.at);
-    return delivering(
+    return announced(
       upsertPlan(checked.customer, checked.warnings, previous, attempt.at, (base) => prepared(base, true)),
     );
   }
@@ -207,36 +209,14 @@ export function createCustomerOperations(ctx: CustomerOpsContext) {
     const loaded = await repo.get('customer', customerId);
     const customer = withHistory(loaded.record.customer, entries, compiled.source.customers.allowPilotUscc);
     const prepared = await prepareReview(customer, attempt.at);
-    const reviewed = prepared({ ...loaded.record, customer }, true);
-    const commit: Omit<CommitInput, 'at'> = {
-      entities: [
-        {
-          kind: 'customer',
-          id: customerId,
-          expectedVersion: loaded.version,
-          snapshot: reviewed.record as unknown as JsonValue,
-          lookups: customerLookups(customer),
-          unique: uniqueLookups(customerKeys(customer)),
-        },
-      ],
-      events: [
-        {
-          entityId: customerId,
-          kind: 'customer',
-          type: 'customer.updated',
-          at: attempt.at,
-          data: { warnings: [...loaded.record.warnings] },
-        },
-        ...reviewed.events,
-      ],
-      outbox: reviewed.outbox,
-      ...(reviewed.timers ? { timers: reviewed.timers } : {}),
-    };
-    return {
-      commit,
-      result: { customer: reviewed.record, effects: reviewed.effects, reported: reviewed.reported },
-      after: () => ctx.committed(commit),
-    };
+    let reviewed: ReturnType<typeof prepared> | undefined;
+    // An update like upsertCustomer's (same write, same customer.updated), reviewed in its commit.
+    const plan = upsertPlan(customer, [...loaded.record.warnings], loaded, attempt.at, (base) => {
+      reviewed = prepared(base, true);
+      return reviewed;
+    });
+    const { record, effects, reported } = reviewed!;
+    return announced({ ...plan, result: { customer: record, effects, reported } });
   }
 
   /** The daily review timer: review with the host's knowledge, then arm the next day's. */

@@ -54,6 +54,8 @@ export interface ReviewPlan {
   readonly findings: Readonly<Record<string, CustomerFinding>>;
   /** True when a finding started or stopped holding (the record must be written). */
   readonly changed: boolean;
+  /** Keys of the findings that started holding: the ones logged and sent. */
+  readonly reported: string[];
 }
 
 /**
@@ -83,11 +85,12 @@ export function reviewPlan(
   const findings: Record<string, CustomerFinding> = {};
   const events: EventInput[] = [];
   const outbox: OutboxEnqueue[] = [];
-  let changed = false;
+  const reported: string[] = [];
+  /** Keep a finding that holds; true when it is new (to be logged and sent). */
   const hold = (key: string, finding: CustomerFinding): boolean => {
     const previous = before[key];
     findings[key] = previous ?? finding;
-    if (previous === undefined) changed = true;
+    if (previous === undefined) reported.push(key);
     return previous === undefined;
   };
   for (const effect of effects) {
@@ -125,8 +128,8 @@ export function reviewPlan(
       },
     });
   }
-  if (Object.keys(before).some((key) => findings[key] === undefined)) changed = true;
-  return { events, outbox, findings, changed };
+  const changed = reported.length > 0 || Object.keys(before).some((key) => findings[key] === undefined);
+  return { events, outbox, findings, changed, reported };
 }
 
 /** One finding's messages: its template (or `kind: name`) to its recipients, per routed channel. */
@@ -263,8 +266,6 @@ export function reviewCustomerRecord(
   rearm: boolean,
 ): ReviewedCustomer {
   const plan = reviewPlan(ctx, record, effects, groupMembersOfCustomer, at, day);
-  const before = record.findings ?? {};
-  const reported = Object.keys(plan.findings).filter((key) => before[key] === undefined);
   const { findings: _previous, reviewTimer: previousTimer, ...rest } = record;
   let next: CustomerRecord =
     Object.keys(plan.findings).length > 0 ? { ...rest, findings: plan.findings } : rest;
@@ -287,7 +288,7 @@ export function reviewCustomerRecord(
     outbox: plan.outbox,
     timers,
     changed: plan.changed || timers !== undefined,
-    reported,
+    reported: plan.reported,
   };
 }
 

@@ -7,7 +7,7 @@ import { EngineError } from '../../src/engine/errors.js';
 import { zhikongPreset } from '../../src/rules/presets/zhikong.js';
 import type { RuleSetInput } from '../../src/rules/ruleset.js';
 import type { Clock } from '../../src/scheduler/clock.js';
-import { calendar, rawLead, setup, shanghai } from './helpers.js';
+import { calendar, licence, rawLead, setup, shanghai } from './helpers.js';
 
 /** Real time, but on a fixed working Monday (the calendar covers 2026 only). */
 function flowingClock(start = shanghai('2026-03-02T10:00:00')): Clock {
@@ -76,6 +76,33 @@ describe('the runtime (start / stop)', () => {
     await vi.waitFor(() => expect(notifier.sent.some((m) => m.channel === 'sms')).toBe(true), {
       timeout: 5_000,
     });
+    await engine.stop();
+  });
+
+  it('wakes for the daily customer review an upsert scheduled, though the upsert sent nothing', async () => {
+    const engine = createEngine({
+      ...zhikongPreset,
+      calendar,
+      clock: flowingClock(shanghai('2026-03-02T08:59:59') + 500),
+      notifier: memoryNotifier(),
+    });
+    engine.start({ pollIntervalMs: 10 * 60_000 }); // a poll would come far too late
+    // One purchase: history for the rules to read, nothing to report, so no message is enqueued.
+    await engine.upsertCustomer({
+      id: 'c-1',
+      name: '台州恒锐',
+      region: '浙江',
+      industry: '汽车零部件',
+      ...licence(1),
+      purchases: [{ model: 'PLC-300', date: '2026-02-01', quantity: 1, amount: 50_000 }],
+    });
+    expect((await engine.getCustomer('c-1'))?.reviewTimer?.dueAt).toBe(shanghai('2026-03-02T09:00:00'));
+    // Fired at 09:00 and armed again for Tuesday.
+    await vi.waitFor(
+      async () =>
+        expect((await engine.getCustomer('c-1'))?.reviewTimer?.dueAt).toBe(shanghai('2026-03-03T09:00:00')),
+      { timeout: 5_000 },
+    );
     await engine.stop();
   });
 
