@@ -141,6 +141,13 @@ export {
   UnsupportedMachineError,
 } from './machines/xstate-step.js';
 export {
+  foldKpiEvent,
+  KPI_TALLY_EVENT_TYPES,
+  type KpiStore,
+  leadMetricsFromKpi,
+  metricsFromKpi,
+} from './metrics/kpi-projection.js';
+export {
   computeLeadMetrics,
   LEAD_METRICS_EVENT_TYPES,
   LEAD_STALL_STATES,

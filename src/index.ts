@@ -44,6 +44,8 @@ export {
   type EntityWrite,
   type EventInput,
   type JsonValue,
+  type KpiQuery,
+  type KpiRecord,
   type ListOutboxOptions,
   type LookupQuery,
   type Lookups,

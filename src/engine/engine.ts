@@ -5,6 +5,7 @@ import type { CommitInput, EventInput } from '../adapters/storage/port.js';
 import { cloneLeadContext, leadMachine } from '../machines/lead.js';
 import { slaSummary } from '../machines/sla.js';
 import { createStepper } from '../machines/xstate-step.js';
+import { leadMetricsFromKpi, metricsFromKpi } from '../metrics/kpi-projection.js';
 import { computeLeadMetrics, LEAD_METRICS_EVENT_TYPES } from '../metrics/lead-metrics.js';
 import { computeMetrics, METRICS_EVENT_TYPES } from '../metrics/metrics.js';
 import { parseTeam, type Team, type TeamInput } from '../model/team.js';
@@ -465,8 +466,12 @@ export function createEngine(options: EngineOptions): Engine {
     },
     metrics: async (window = {}) => {
       const span = metricsWindow(window);
+      const options = { ...span, calendar, targets: compiled.source.targets };
+      // The projection when storage keeps one; the log fold (the reference) otherwise.
+      if (storage.readKpi)
+        return metricsFromKpi(await storage.readKpi({ from: span.from, to: span.to }), options);
       const events = await storage.readEvents({ from: span.from, types: METRICS_EVENT_TYPES });
-      return computeMetrics(events, { ...span, calendar, targets: compiled.source.targets });
+      return computeMetrics(events, options);
     },
     recordCustomerHistory: (customerId, entries, command) =>
       serial(() =>
@@ -482,12 +487,15 @@ export function createEngine(options: EngineOptions): Engine {
       ),
     leadMetrics: async (window = {}) => {
       const span = metricsWindow(window);
+      const options = { ...span, calendar, targets: compiled.source.targets };
+      if (storage.readKpi)
+        return leadMetricsFromKpi(await storage.readKpi({ from: span.from, to: span.to }), options);
       const events = await storage.readEvents({
         kind: 'lead',
         from: span.from,
         types: LEAD_METRICS_EVENT_TYPES,
       });
-      return computeLeadMetrics(events, { ...span, calendar, targets: compiled.source.targets });
+      return computeLeadMetrics(events, options);
     },
   };
   return engine;

@@ -334,6 +334,7 @@ function passThrough(inner: StorageAdapter) {
     name: inner.name,
     list: inner.list.bind(inner),
     readEvents: inner.readEvents.bind(inner),
+    ...(inner.readKpi ? { readKpi: inner.readKpi.bind(inner) } : {}),
     claimDueTimers: inner.claimDueTimers.bind(inner),
     completeTimer: inner.completeTimer.bind(inner),
     listTimers: inner.listTimers.bind(inner),

@@ -275,75 +275,109 @@ export function leadMetricsFold(options: LeadMetricsOptions): LeadMetricsFold {
     if (event.type === 'lead.received') {
       const arrivedAt = leadArrivedAt(event);
       if (arrivedAt < options.from || arrivedAt >= options.to) return;
-      leads.set(event.entityId, {
-        receivedAt: arrivedAt,
-        ingestedAt: event.at,
-        assignable: data.qualified !== false,
-        closed: false,
-        state: 'received',
-        stateSince: arrivedAt,
-      });
+      leads.set(event.entityId, receivedTimeline(event, arrivedAt));
       return;
     }
     const lead = leads.get(event.entityId);
     if (lead === undefined) return;
-    switch (event.type) {
-      case 'lead.assigned': {
-        const repId = typeof data.repId === 'string' ? data.repId : undefined;
-        if (data.by === 'pool') pool.claimed++;
-        if (lead.assignedAt === undefined) {
-          lead.assignedAt = event.at;
-          lead.firstOwnerId = repId;
-        }
-        lead.ownerId = repId ?? lead.ownerId;
-        lead.currentOwnerId = repId ?? lead.currentOwnerId;
-        enter(lead, 'assigned', event.at);
-        break;
-      }
-      case 'lead.offered':
-        enter(lead, 'awaitingAssignment.offered', event.at);
-        break;
-      case 'lead.offerExpired':
-        // Back to a decision: the next one (logged right after) starts the lead's next state.
-        enter(lead, 'received', event.at);
-        break;
-      case 'lead.queued':
-        enter(lead, 'awaitingAssignment.queued', event.at);
-        break;
-      case 'lead.opened':
-        lead.openedAt ??= event.at;
-        enter(lead, 'opened', event.at);
-        break;
-      case 'lead.followedUp':
-        lead.followedUpAt ??= event.at;
-        // A follow-up that keeps (or puts) the lead on hold leaves it nurturing (older logs: contacted).
-        enter(lead, data.moveTo === 'nurturing' ? 'nurturing' : 'contacted', event.at);
-        break;
-      case 'lead.nurturing':
-        if (lead.assignedAt === undefined) lead.assignable = false;
-        enter(lead, 'nurturing', event.at);
-        break;
-      case 'lead.recycled':
-        // Back in the pool (公海): nobody owns it until someone claims it.
-        delete lead.currentOwnerId;
-        pool.returned++;
-        enter(lead, 'recycled', event.at);
-        break;
-      case 'lead.handedOver':
-        if (typeof data.to === 'string') lead.currentOwnerId = data.to;
-        break;
-      case 'lead.closed':
-        enter(lead, typeof data.state === 'string' ? data.state : 'closed', event.at);
-        lead.closed = true;
-        break;
-      case 'sla.breached': {
-        const policyId = typeof data.policyId === 'string' ? data.policyId : 'unknown';
-        breaches.set(policyId, (breaches.get(policyId) ?? 0) + 1);
-        break;
-      }
+    const counted = applyLeadEvent(lead, event.type, event.at, data);
+    if (counted === 'returned') pool.returned++;
+    else if (counted === 'claimed') pool.claimed++;
+    else if (counted === 'breach') {
+      const policyId = breachPolicy(data);
+      breaches.set(policyId, (breaches.get(policyId) ?? 0) + 1);
     }
   };
   return { add, timelines: leads, finish: () => finishLeadMetrics(leads, breaches, pool, options) };
+}
+
+/**
+ * A lead's timeline as its `lead.received` event starts it. Internal.
+ * @category Metrics
+ */
+export function receivedTimeline(event: StoredEvent, arrivedAt = leadArrivedAt(event)): LeadTimeline {
+  return {
+    receivedAt: arrivedAt,
+    ingestedAt: event.at,
+    assignable: (event.data as { qualified?: unknown } | null)?.qualified !== false,
+    closed: false,
+    state: 'received',
+    stateSince: arrivedAt,
+  };
+}
+
+/**
+ * The policy a `sla.breached` event names (`unknown` for a log that did not say). Internal.
+ * @category Metrics
+ */
+export function breachPolicy(data: Record<string, unknown>): string {
+  return typeof data.policyId === 'string' ? data.policyId : 'unknown';
+}
+
+/**
+ * What one event (of a lead received in the window) does to the lead's timeline, and whether it
+ * counts towards the report's pool moves or breaches. Both folds — the log's and the projection's
+ * — move a lead with it. Internal to the metrics module.
+ * @category Metrics
+ */
+export function applyLeadEvent(
+  lead: LeadTimeline,
+  type: string,
+  at: number,
+  data: Record<string, unknown>,
+): 'returned' | 'claimed' | 'breach' | undefined {
+  switch (type) {
+    case 'lead.assigned': {
+      const repId = typeof data.repId === 'string' ? data.repId : undefined;
+      if (lead.assignedAt === undefined) {
+        lead.assignedAt = at;
+        lead.firstOwnerId = repId;
+      }
+      lead.ownerId = repId ?? lead.ownerId;
+      lead.currentOwnerId = repId ?? lead.currentOwnerId;
+      enter(lead, 'assigned', at);
+      return data.by === 'pool' ? 'claimed' : undefined;
+    }
+    case 'lead.offered':
+      enter(lead, 'awaitingAssignment.offered', at);
+      return undefined;
+    case 'lead.offerExpired':
+      // Back to a decision: the next one (logged right after) starts the lead's next state.
+      enter(lead, 'received', at);
+      return undefined;
+    case 'lead.queued':
+      enter(lead, 'awaitingAssignment.queued', at);
+      return undefined;
+    case 'lead.opened':
+      lead.openedAt ??= at;
+      enter(lead, 'opened', at);
+      return undefined;
+    case 'lead.followedUp':
+      lead.followedUpAt ??= at;
+      // A follow-up that keeps (or puts) the lead on hold leaves it nurturing (older logs: contacted).
+      enter(lead, data.moveTo === 'nurturing' ? 'nurturing' : 'contacted', at);
+      return undefined;
+    case 'lead.nurturing':
+      if (lead.assignedAt === undefined) lead.assignable = false;
+      enter(lead, 'nurturing', at);
+      return undefined;
+    case 'lead.recycled':
+      // Back in the pool (公海): nobody owns it until someone claims it.
+      delete lead.currentOwnerId;
+      enter(lead, 'recycled', at);
+      return 'returned';
+    case 'lead.handedOver':
+      if (typeof data.to === 'string') lead.currentOwnerId = data.to;
+      return undefined;
+    case 'lead.closed':
+      enter(lead, typeof data.state === 'string' ? data.state : 'closed', at);
+      lead.closed = true;
+      return undefined;
+    case 'sla.breached':
+      return 'breach';
+    default:
+      return undefined;
+  }
 }
 
 /** Move a lead's state; the dwell restarts only when the state changes, and a closed lead stays. */
@@ -371,7 +405,13 @@ export function computeLeadMetrics(events: readonly StoredEvent[], options: Lead
   return fold.finish();
 }
 
-function finishLeadMetrics(
+/**
+ * The {@link LeadMetrics} report from the timelines of the leads received in the window, their
+ * breaches and pool moves: what both folds (the log's and the projection's) end with. Internal
+ * to the metrics module.
+ * @category Metrics
+ */
+export function finishLeadMetrics(
   leads: ReadonlyMap<string, LeadTimeline>,
   breaches: ReadonlyMap<string, number>,
   pool: { readonly returned: number; readonly claimed: number },

@@ -4,6 +4,7 @@ import {
   LEAD_METRICS_EVENT_TYPES,
   type LeadMetrics,
   type LeadMetricsOptions,
+  type LeadTimeline,
   leadArrivedAt,
   leadMetricsFold,
 } from './lead-metrics.js';
@@ -226,7 +227,6 @@ export const METRICS_EVENT_TYPES: readonly string[] = /* @__PURE__ */ (() =>
 export function computeMetrics(events: readonly StoredEvent[], options: MetricsOptions): Metrics {
   const { from, to, asOf } = options;
   const leadFold = leadMetricsFold(options);
-  const unopenedWithin = options.unopenedWithinMs ?? 30 * 60_000;
   const stalledAfter = options.stalledAfterMs ?? 5 * 86_400_000;
   const inWindow = (at: number) => at >= from && at < to;
 
@@ -404,6 +404,99 @@ export function computeMetrics(events: readonly StoredEvent[], options: MetricsO
     if (asOf > planned) advancedMissed++;
     else advancedPending++;
   }
+  const stalledRows: StalledOpportunities['top5'][number][] = [];
+  for (const [opportunityId, current] of currentStage)
+    if (current.open && asOf - current.enteredAt > stalledAfter)
+      stalledRows.push({
+        opportunityId,
+        stage: current.stage,
+        dwellMs: asOf - current.enteredAt,
+        ownerId: current.ownerId,
+      });
+  return assembleMetrics(
+    {
+      leads,
+      timelines: leadFold.timelines.values(),
+      completeness: { leads: leadsSeen, complete: allComplete, filled: fieldCounts },
+      leadDuplicates,
+      opportunities: { created: opportunityCreated.size, won, lost },
+      advanced: { met: advancedMet, missed: advancedMissed, pending: advancedPending },
+      dwell,
+      rollbacks,
+      stalledRows,
+      repAdvance,
+      tasks: tasks.values(),
+      customers: { created: customersCreated, duplicates: customerDuplicates, crossSell, risk },
+    },
+    options,
+  );
+}
+
+/**
+ * A department task as the report counts it.
+ * @category Metrics
+ */
+export interface TaskTally {
+  readonly department: string;
+  readonly createdAt: number;
+  readonly dueAt: number | null;
+  readonly acknowledgedAt?: number;
+  readonly doneAt?: number;
+  readonly overdue: boolean;
+}
+
+/**
+ * What a fold of the KPIs hands to the report — the log's ({@link computeMetrics}) or the
+ * projection's (`metricsFromKpi`) — already restricted to the window. Internal to the metrics
+ * module.
+ * @category Metrics
+ */
+export interface MetricsParts {
+  readonly leads: LeadMetrics;
+  /** The leads received in the window (per-rep open and first follow-up). */
+  readonly timelines: Iterable<LeadTimeline>;
+  readonly completeness: {
+    readonly leads: number;
+    readonly complete: number;
+    readonly filled: ReadonlyMap<string, number>;
+  };
+  readonly leadDuplicates: number;
+  readonly opportunities: { readonly created: number; readonly won: number; readonly lost: number };
+  readonly advanced: { readonly met: number; readonly missed: number; readonly pending: number };
+  /** Ended stage visits' dwell, by stage. */
+  readonly dwell: ReadonlyMap<string, readonly number[]>;
+  readonly rollbacks: ReadonlyMap<string, number>;
+  /** Open opportunities past the stall threshold, in any order. */
+  readonly stalledRows: readonly StalledOpportunities['top5'][number][];
+  /** Stage advances due, done and on time, by the owner at the time. */
+  readonly repAdvance: ReadonlyMap<
+    string,
+    { readonly due: number; readonly done: number; readonly onTime: number }
+  >;
+  readonly tasks: Iterable<TaskTally>;
+  readonly customers: {
+    readonly created: number;
+    readonly duplicates: number;
+    readonly crossSell: number;
+    readonly risk: number;
+  };
+}
+
+/**
+ * The {@link Metrics} report from its parts: sorting, shares, per-department and per-rep tables,
+ * the target rows. Internal to the metrics module.
+ * @category Metrics
+ */
+export function assembleMetrics(parts: MetricsParts, options: MetricsOptions): Metrics {
+  const { from, to, asOf } = options;
+  const { leads, dwell, rollbacks } = parts;
+  const unopenedWithin = options.unopenedWithinMs ?? 30 * 60_000;
+  const stalledAfter = options.stalledAfterMs ?? 5 * 86_400_000;
+  const { leads: leadsSeen, complete: allComplete, filled: fieldCounts } = parts.completeness;
+  const leadDuplicates = parts.leadDuplicates;
+  const { won, lost } = parts.opportunities;
+  const opportunitiesCreated = parts.opportunities.created;
+  const { created: customersCreated, duplicates: customerDuplicates, crossSell, risk } = parts.customers;
 
   const stages = Object.fromEntries(
     OPPORTUNITY_STAGE_IDS.map((stage) => [
@@ -411,16 +504,10 @@ export function computeMetrics(events: readonly StoredEvent[], options: MetricsO
       { dwell: durationStats(dwell.get(stage) ?? []), rollbacks: rollbacks.get(stage) ?? 0 },
     ]),
   ) as Metrics['stages'];
-  // Strictly longer: an opportunity exactly 5 days in its stage is not stalled yet.
-  const stalledRows = [...currentStage]
-    .filter(([, current]) => current.open && asOf - current.enteredAt > stalledAfter)
-    .map(([opportunityId, current]) => ({
-      opportunityId,
-      stage: current.stage,
-      dwellMs: asOf - current.enteredAt,
-      ownerId: current.ownerId,
-    }))
-    .sort((a, b) => b.dwellMs - a.dwellMs || (a.opportunityId < b.opportunityId ? -1 : 1));
+  // Strictly longer (the folds keep only those): an opportunity exactly 5 days in its stage is not stalled yet.
+  const stalledRows = [...parts.stalledRows].sort(
+    (a, b) => b.dwellMs - a.dwellMs || (a.opportunityId < b.opportunityId ? -1 : 1),
+  );
   // A Map: a stage name from the log may be `__proto__`.
   const stalledByStage = new Map<string, number>(OPPORTUNITY_STAGE_IDS.map((stage) => [stage, 0]));
   for (const row of stalledRows) stalledByStage.set(row.stage, (stalledByStage.get(row.stage) ?? 0) + 1);
@@ -442,7 +529,7 @@ export function computeMetrics(events: readonly StoredEvent[], options: MetricsO
       onTime: number;
     }
   >();
-  for (const task of tasks.values()) {
+  for (const task of parts.tasks) {
     let department = departmentTasks.get(task.department);
     if (department === undefined) {
       department = { created: 0, done: 0, overdue: 0, acknowledge: [], complete: [], onTime: 0 };
@@ -474,7 +561,7 @@ export function computeMetrics(events: readonly StoredEvent[], options: MetricsO
     }
     return entry;
   };
-  for (const lead of leadFold.timelines.values()) {
+  for (const lead of parts.timelines) {
     if (lead.assignedAt === undefined || lead.firstOwnerId === undefined) continue;
     const rep = repEntry(lead.firstOwnerId);
     rep.open.due++;
@@ -489,12 +576,12 @@ export function computeMetrics(events: readonly StoredEvent[], options: MetricsO
         rep.firstFollowUp.onTime++;
     }
   }
-  for (const [repId, advance] of repAdvance) repEntry(repId).stageAdvance = advance;
+  for (const [repId, advance] of parts.repAdvance) repEntry(repId).stageAdvance = { ...advance };
 
   const advancedOnTime = targetShare(
-    advancedMet,
-    advancedMissed,
-    advancedPending,
+    parts.advanced.met,
+    parts.advanced.missed,
+    parts.advanced.pending,
     options.targets.advancedOnTimeShare,
   );
   const validLeads = leads.assignable;
@@ -529,10 +616,10 @@ export function computeMetrics(events: readonly StoredEvent[], options: MetricsO
     funnel: {
       leads: leads.received,
       validLeads,
-      opportunities: opportunityCreated.size,
+      opportunities: opportunitiesCreated,
       won,
       lost,
-      leadToOpportunity: share(opportunityCreated.size, validLeads),
+      leadToOpportunity: share(opportunitiesCreated, validLeads),
       winRate: share(won, won + lost),
     },
     stages,

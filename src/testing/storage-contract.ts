@@ -13,6 +13,7 @@ import {
   VersionConflictError,
 } from '../adapters/storage/port.js';
 import { LeadflowError } from '../errors.js';
+import { kpiContractTests } from './kpi-contract.js';
 
 /**
  * Options of {@link runStorageContract}.
@@ -46,6 +47,12 @@ export interface StorageContractOptions {
    * @default true
    */
   copiesValues?: boolean;
+  /**
+   * Whether the adapter keeps the KPI projection (`readKpi`, optional in the port). `false`
+   * declares one that does not: engines then fold the event log for each report.
+   * @default true
+   */
+  kpi?: boolean;
 }
 
 /** Commit time of the suite: 2026-03-02 09:00 Asia/Shanghai. */
@@ -1463,6 +1470,12 @@ export function runStorageContract(
         expect((await s.loadState('today/rep-1'))?.value).toBe(2);
       });
     });
+
+    if (options.kpi ?? true) kpiContractTests(test, params, copies);
+    else
+      test('has no readKpi (declared kpi: false)', async (s) => {
+        expect(s.readKpi).toBeUndefined();
+      });
 
     test('close resolves', async (s) => {
       await expect(s.close()).resolves.toBeUndefined();

@@ -11,6 +11,7 @@ import {
   DEFAULT_LEASE_MS,
   isJsonConvertible,
   type JsonValue,
+  type KpiQuery,
   type OutboxEnqueue,
   type OutboxMessage,
   type PageOptions,
@@ -155,6 +156,26 @@ export function checkLimit(limit: unknown, path: string, min: number): void {
   ) {
     throw invalid(`${path} must be an integer ≥ ${min}, got ${String(limit)}`);
   }
+}
+
+/**
+ * Check a {@link KpiQuery}: `from` and `to` numbers (epoch ms) when given.
+ *
+ * @category Storage
+ */
+export function checkKpiQuery(query: unknown): { from: number; to: number } {
+  if (query === undefined) return { from: Number.NEGATIVE_INFINITY, to: Number.POSITIVE_INFINITY };
+  if (query === null || typeof query !== 'object')
+    throw invalid('readKpi(query) must be an object { from?, to? }');
+  const { from, to } = query as KpiQuery;
+  for (const [name, value] of [
+    ['from', from],
+    ['to', to],
+  ] as const) {
+    if (value !== undefined && (typeof value !== 'number' || Number.isNaN(value)))
+      throw invalid(`readKpi(query).${name} must be epoch ms (a number), got ${String(value)}`);
+  }
+  return { from: from ?? Number.NEGATIVE_INFINITY, to: to ?? Number.POSITIVE_INFINITY };
 }
 
 /**

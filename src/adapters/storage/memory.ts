@@ -20,6 +20,7 @@ import {
   requireText,
   requireTime,
 } from './checks.js';
+import { createKpiTable } from './kpi-table.js';
 import {
   type ClaimedTimer,
   type CommitInput,
@@ -137,6 +138,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
   const outboxQueue = createTimerQueue();
   const quarantined = new Map<string, QuarantineRecord>();
   const state = new Map<string, StoredState>();
+  const kpi = createKpiTable();
   let closed = false;
 
   function assertOpen(): void {
@@ -305,6 +307,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
         events.push({ seq, ...event });
         return seq;
       });
+      kpi.fold(events.slice(events.length - newEvents.length));
 
       // Complete, then cancel, then schedule: a fired timer's successor may reuse its key.
       for (const ref of complete) {
@@ -322,6 +325,11 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
       for (const record of records) addQuarantine(record);
 
       return { versions, eventSeqs, stateVersions };
+    },
+
+    async readKpi(query) {
+      assertOpen();
+      return kpi.read(query).map(copy);
     },
 
     async readEvents(query = {}) {

@@ -1001,6 +1001,48 @@ export interface StoredState {
 }
 
 // ---------------------------------------------------------------------------------------------
+// KPI projection
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * One record of the KPI projection as storage keeps it (see `foldKpiEvent` in `leadflow/core`,
+ * which makes and changes them). `kind` is `lead`, `opportunity`, `task`, or the type of an event
+ * counted one record each (`customer.created`, …); `(kind, id)` is unique; `anchor` (epoch ms) is
+ * the instant windows select the record by — a lead's arrival, an opportunity's or task's
+ * creation, a counted event's time; `value` is the fold's plain-JSON state.
+ *
+ * @example
+ * ```ts
+ * import type { KpiRecord } from 'leadflow';
+ * const record: KpiRecord = { kind: 'customer.created', id: '812', anchor: Date.parse('2026-03-02T10:00:00+08:00'), value: null };
+ * ```
+ * @category Storage
+ */
+export interface KpiRecord {
+  kind: string;
+  id: string;
+  anchor: number;
+  value: JsonValue;
+}
+
+/**
+ * The window of {@link StorageAdapter.readKpi}: records with `from <= anchor < to`.
+ *
+ * @example
+ * ```ts
+ * import type { KpiQuery } from 'leadflow';
+ * const march: KpiQuery = { from: Date.parse('2026-03-01T00:00:00+08:00'), to: Date.parse('2026-04-01T00:00:00+08:00') };
+ * ```
+ * @category Storage
+ */
+export interface KpiQuery {
+  /** Inclusive. @default 0 */
+  from?: number;
+  /** Exclusive. @default no end */
+  to?: number;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Commit
 // ---------------------------------------------------------------------------------------------
 
@@ -1116,6 +1158,15 @@ export interface StorageAdapter {
 
   /** Events in seq order. */
   readEvents(query?: ReadEventsQuery): Promise<StoredEvent[]>;
+
+  /**
+   * The KPI projection: the records (in no particular order) whose anchor lies in the window,
+   * kept up to date with every committed event as `foldKpiEvent` (`leadflow/core`) folds it, in
+   * seq order — in the commit itself or before answering. Reports read these instead of the log,
+   * so what the log keeps does not change them. Optional: without it the engine folds the event
+   * log for every report (the reference, and slower).
+   */
+  readKpi?(query?: KpiQuery): Promise<KpiRecord[]>;
 
   /**
    * Claim due timers (eligible at or before `now`) in claim order; see the port rules. Each claim

@@ -182,6 +182,24 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       'CREATE INDEX unique_lookup_by_entity ON {schema}.unique_lookup (tenant, id, kind)',
     ],
   },
+  {
+    id: 5,
+    name: 'the KPI projection: a record per lead, opportunity, task and counted event, and a cursor into the log',
+    statements: [
+      `CREATE TABLE {schema}.kpi (
+        tenant text COLLATE "C" NOT NULL,
+        kind text COLLATE "C" NOT NULL,
+        id text COLLATE "C" NOT NULL,
+        anchor double precision NOT NULL,
+        value json NOT NULL,
+        PRIMARY KEY (tenant, kind, id))`,
+      'CREATE INDEX kpi_by_anchor ON {schema}.kpi (tenant, anchor)',
+      `CREATE TABLE {schema}.kpi_cursor (
+        tenant text COLLATE "C" NOT NULL,
+        seq bigint NOT NULL,
+        PRIMARY KEY (tenant))`,
+    ],
+  },
 ];
 
 /**

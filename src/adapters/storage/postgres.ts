@@ -30,6 +30,8 @@ import {
   type CommitResult,
   DEFAULT_CLAIM_LIMIT,
   type JsonValue,
+  type KpiQuery,
+  type KpiRecord,
   type OutboxMessage,
   type QuarantineRecord,
   type StorageAdapter,
@@ -54,6 +56,7 @@ import {
   type ShardFence,
   unavailable,
 } from './postgres-commit.js';
+import { createPostgresKpi } from './postgres-kpi.js';
 import { migratePostgres, quoteSchema } from './postgres-schema.js';
 
 /**
@@ -128,6 +131,11 @@ export interface PostgresStorage extends StorageAdapter {
   migrate(): Promise<void>;
   /** Delete every row of this tenant (tests, a tenant leaving). Other tenants are untouched. */
   dropTenant(): Promise<void>;
+  /**
+   * The KPI projection: brings the `kpi` table up to the event log (events after the tenant's
+   * cursor, folded in batches), then reads the window's records.
+   */
+  readKpi(query?: KpiQuery): Promise<KpiRecord[]>;
 }
 
 /**
@@ -252,6 +260,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
   };
 
   const json = (value: JsonValue): string => JSON.stringify(value);
+  const kpi = createPostgresKpi({ s, tenant, query, transaction });
 
   /** `AND id > $n LIMIT $m` of a paged read, its parameters appended to `values`. */
   function paging(page: { afterId?: string; limit?: number } | undefined, column: string, values: unknown[]) {
@@ -425,6 +434,8 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     },
 
     commit,
+
+    readKpi: (q) => kpi.read(q),
 
     async readEvents(q = {}) {
       checkLimit(q.limit, 'readEvents(query).limit', 1);
@@ -614,6 +625,8 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
           'outbox',
           'quarantine',
           'state',
+          'kpi',
+          'kpi_cursor',
         ]) {
           await client.query(`DELETE FROM ${s}.${table} WHERE tenant = $1`, [tenant]);
         }

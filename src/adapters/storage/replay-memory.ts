@@ -27,6 +27,7 @@ import {
   requireTime,
   requireVersion,
 } from './checks.js';
+import { createKpiTable } from './kpi-table.js';
 import {
   type ClaimedTimer,
   type ClaimOutboxOptions,
@@ -317,6 +318,7 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
   const quarantineIds = new SortedKeys(quarantined);
 
   const state = new Map<string, StoredState>();
+  const kpi = createKpiTable();
 
   let closed = false;
 
@@ -707,6 +709,14 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
         if (slot.lastEvent >= 0) eventNext[slot.lastEvent] = index;
         else slot.firstEvent = index;
         slot.lastEvent = index;
+        kpi.fold1({
+          seq: index + 1,
+          entityId: event.entityId,
+          kind: event.kind,
+          type: event.type,
+          at: event.at,
+          data: event.data ?? null,
+        });
         return index + 1;
       });
 
@@ -733,6 +743,11 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
       for (let i = 0; i < preparedQuarantine.length; i++) addQuarantine(preparedQuarantine[i]!);
 
       return { versions, eventSeqs, stateVersions };
+    },
+
+    async readKpi(query) {
+      assertOpen();
+      return kpi.read(query);
     },
 
     async readEvents(query: ReadEventsQuery = {}) {

@@ -13,13 +13,14 @@ describe('postgresStorage migrations', () => {
     const pools = Array.from({ length: 5 }, () => new pg.Pool({ connectionString: DATABASE_URL, max: 1 }));
     try {
       const applied = await Promise.all(pools.map((pool) => migratePostgres(pool, { schema, at: T0 })));
-      expect(applied.flat()).toEqual([1, 2, 3, 4]);
+      expect(applied.flat()).toEqual([1, 2, 3, 4, 5]);
       const { rows } = await db.pool.query(`SELECT id, applied_at FROM "${schema}".migration ORDER BY id`);
       expect(rows).toEqual([
         { id: 1, applied_at: T0 },
         { id: 2, applied_at: T0 },
         { id: 3, applied_at: T0 },
         { id: 4, applied_at: T0 },
+        { id: 5, applied_at: T0 },
       ]);
       expect(await migratePostgres(db.pool, { schema })).toEqual([]);
     } finally {
@@ -75,8 +76,11 @@ describe('postgresStorage tenants and lifecycle', () => {
     expect((await b.readEvents()).map((e) => e.seq)).toEqual([1]);
     expect(await a.claimDueTimers(T0)).toHaveLength(1);
     expect(await b.claimDueTimers(T0)).toHaveLength(1);
+    expect(await a.readKpi()).toHaveLength(1);
     await a.dropTenant();
     expect(await a.list('lead')).toEqual([]);
+    expect(await a.readKpi()).toEqual([]);
+    expect(await b.readKpi()).toHaveLength(1);
     expect(await b.lookup('lead', 'phone', '138')).toEqual(['lead-1']);
   });
 
@@ -146,5 +150,43 @@ describe('postgresStorage tenants and lifecycle', () => {
     expect(seqs).toEqual(Array.from({ length: 80 }, (_, i) => i + 1));
     // Each commit's two events are adjacent: no commit's seqs interleave with another's.
     for (const r of results) expect(r.eventSeqs[1]).toBe(r.eventSeqs[0]! + 1);
+  });
+
+  it('readers in several processes fold every event exactly once while commits go on', async () => {
+    const schema = db.schema();
+    const pools = Array.from({ length: 3 }, () => new pg.Pool({ connectionString: DATABASE_URL, max: 2 }));
+    try {
+      const adapters = pools.map((pool) => postgresStorage({ pool, schema, tenant: 'acme' }));
+      const writer = adapters[0]!;
+      const commits = Array.from({ length: 30 }, (_, i) =>
+        writer.commit({
+          at: T0,
+          events: [
+            {
+              entityId: `l-${i}`,
+              kind: 'lead',
+              type: 'lead.received',
+              at: T0 + i,
+              data: { qualified: true },
+            },
+            { entityId: `l-${i}`, kind: 'lead', type: 'sla.breached', at: T0 + i, data: { policyId: 'p' } },
+            { entityId: `l-${i}`, kind: 'lead', type: 'sla.breached', at: T0 + i, data: { policyId: 'p' } },
+            { entityId: 'c-1', kind: 'customer', type: 'customer.created', at: T0 + i },
+          ],
+        }),
+      );
+      const reads = adapters.flatMap((adapter) => Array.from({ length: 5 }, () => adapter.readKpi()));
+      await Promise.all([...commits, ...reads]);
+      for (const adapter of adapters) {
+        const records = await adapter.readKpi();
+        expect(records.filter((r) => r.kind === 'customer.created')).toHaveLength(30);
+        const leads = records.filter((r) => r.kind === 'lead');
+        expect(leads).toHaveLength(30);
+        // Folded twice, a breach would count four times.
+        for (const lead of leads) expect((lead.value as { breaches: unknown }).breaches).toEqual([['p', 2]]);
+      }
+    } finally {
+      await Promise.all(pools.map((pool) => pool.end()));
+    }
   });
 });
