@@ -43,6 +43,7 @@ export {
   type EntityKind,
   type EntityWrite,
   type EventInput,
+  type EventLogRetention,
   type JsonValue,
   type KpiQuery,
   type KpiRecord,

@@ -9,6 +9,7 @@
 import {
   type CommitInput,
   DEFAULT_LEASE_MS,
+  type EventLogRetention,
   isJsonConvertible,
   type JsonValue,
   type KpiQuery,
@@ -156,6 +157,28 @@ export function checkLimit(limit: unknown, path: string, min: number): void {
   ) {
     throw invalid(`${path} must be an integer ≥ ${min}, got ${String(limit)}`);
   }
+}
+
+/**
+ * Check an {@link EventLogRetention} option; `path` names it in the error.
+ *
+ * @category Storage
+ */
+export function checkEventLogRetention(value: unknown, path: string): EventLogRetention {
+  if (value === undefined) return 'all';
+  if (value === 'all' || value === 'none') return value;
+  const keepMs = (value as { keepMs?: unknown } | null)?.keepMs;
+  if (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof keepMs === 'number' &&
+    keepMs >= 0 &&
+    keepMs !== Number.POSITIVE_INFINITY
+  )
+    return { keepMs };
+  throw invalid(
+    `${path} must be 'all', 'none' or { keepMs: <ms ≥ 0> }, got ${JSON.stringify(value) ?? String(value)}`,
+  );
 }
 
 /**

@@ -7,6 +7,7 @@
  */
 import { createTimerQueue } from '../../scheduler/timer-queue.js';
 import {
+  checkEventLogRetention,
   checkLease,
   checkLimit,
   checkLookupQueries,
@@ -26,6 +27,7 @@ import {
   type CommitInput,
   type CommitResult,
   DEFAULT_CLAIM_LIMIT,
+  type EventLogRetention,
   type JsonValue,
   type OutboxMessage,
   type QuarantineRecord,
@@ -57,6 +59,12 @@ export interface MemoryStorageOptions {
    * @default 'memory'
    */
   name?: string;
+  /**
+   * What the event log keeps: everything, nothing (KPIs only), or a window. Reports are the same
+   * whatever it keeps.
+   * @default 'all'
+   */
+  eventLog?: EventLogRetention;
 }
 
 interface EntityRow {
@@ -127,8 +135,11 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
    */
   const lookupIndex = new Map<string, Map<string, Set<string>>>();
   const uniqueIndex = createUniqueIndex();
-  /** The event log; an event's seq is its index + 1. */
+  const retention = checkEventLogRetention(options.eventLog, 'memoryStorage(options).eventLog');
+  /** The event log from index `firstKept` on (the rest is dropped, see `retention`). */
   const events: StoredEvent[] = [];
+  let firstKept = 0;
+  let lastSeq = 0;
   /** keyOf(entityId, timerKey) → timer. */
   const timers = new Map<string, TimerRow>();
   /** When each timer can be claimed next: its `dueAt`, once claimed its lease expiry. Same keys. */
@@ -140,6 +151,16 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
   const state = new Map<string, StoredState>();
   const kpi = createKpiTable();
   let closed = false;
+
+  /** Drop the log's oldest events, in log order, while they are older than `cutoff`. */
+  function dropBefore(cutoff: number): void {
+    while (firstKept < events.length && events[firstKept]!.at < cutoff) firstKept++;
+    // Forget the dropped part once it is the larger half: amortised O(1) per event.
+    if (firstKept > 1024 && firstKept * 2 > events.length) {
+      events.splice(0, firstKept);
+      firstKept = 0;
+    }
+  }
 
   function assertOpen(): void {
     if (closed) throw new StorageError('storage is closed', { code: 'STORAGE_CLOSED' });
@@ -302,12 +323,11 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
         return version;
       });
 
-      const eventSeqs = newEvents.map((event) => {
-        const seq = events.length + 1;
-        events.push({ seq, ...event });
-        return seq;
-      });
-      kpi.fold(events.slice(events.length - newEvents.length));
+      const stored = newEvents.map((event): StoredEvent => ({ seq: ++lastSeq, ...event }));
+      kpi.fold(stored);
+      if (retention !== 'none') for (const event of stored) events.push(event);
+      if (typeof retention === 'object') dropBefore(at - retention.keepMs);
+      const eventSeqs = stored.map((event) => event.seq);
 
       // Complete, then cancel, then schedule: a fired timer's successor may reuse its key.
       for (const ref of complete) {
@@ -338,6 +358,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
       const { afterSeq = 0, entityId, kind, from, to } = query;
       const types = query.types === undefined ? undefined : new Set(query.types);
       return events
+        .slice(firstKept)
         .filter(
           (event) =>
             event.seq > afterSeq &&

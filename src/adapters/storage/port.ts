@@ -1000,6 +1000,24 @@ export interface StoredState {
   updatedAt: number;
 }
 
+/**
+ * What an adapter's event log keeps. `'all'` (the default): every event, forever. `'none'`:
+ * nothing — each event is folded into the KPI projection and dropped, so reports stay whole
+ * while the log costs no memory (`readEvents` returns nothing; seqs still count on). A window
+ * `{ keepMs }`: events older than `keepMs` before the latest commit's time are dropped, oldest
+ * first in log order. Retention never changes a KPI: reports read the projection, which every
+ * event reaches before it is dropped.
+ *
+ * @example
+ * ```ts
+ * import { replayMemoryStorage, type EventLogRetention } from 'leadflow';
+ * const lastWeek: EventLogRetention = { keepMs: 7 * 86_400_000 };
+ * const storage = replayMemoryStorage({ eventLog: 'none' }); // a year's replay, KPIs only
+ * ```
+ * @category Storage
+ */
+export type EventLogRetention = 'all' | 'none' | { readonly keepMs: number };
+
 // ---------------------------------------------------------------------------------------------
 // KPI projection
 // ---------------------------------------------------------------------------------------------

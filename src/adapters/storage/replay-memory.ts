@@ -8,6 +8,7 @@
  */
 import { createSlotHeap, createTimerQueue } from '../../scheduler/timer-queue.js';
 import {
+  checkEventLogRetention,
   checkLease,
   checkLimit,
   checkLookupQueries,
@@ -35,6 +36,7 @@ import {
   type CommitInput,
   type CommitResult,
   DEFAULT_CLAIM_LIMIT,
+  type EventLogRetention,
   isJsonConvertible,
   type JsonValue,
   type ListOutboxOptions,
@@ -70,6 +72,12 @@ export interface ReplayMemoryStorageOptions {
    * @default 'replay-memory'
    */
   name?: string;
+  /**
+   * What the event log keeps: everything, nothing (KPIs only — a year's replay then keeps no
+   * log), or a window. Reports are the same whatever it keeps.
+   * @default 'all'
+   */
+  eventLog?: EventLogRetention;
 }
 
 const SEP = '\u0000';
@@ -292,9 +300,14 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
    * same id, -1 at the end. Four bytes per event instead of an array per id.
    */
   let eventNext = new Int32Array(1024);
+  const retention = checkEventLogRetention(options.eventLog, 'replayMemoryStorage(options).eventLog');
+  /** seq = seqBase + index + 1; indices before `keepFrom` are dropped (retention). */
+  let seqBase = 0;
+  let keepFrom = 0;
+  let lastSeq = 0;
   function storedEvent(index: number): StoredEvent {
     return {
-      seq: index + 1,
+      seq: seqBase + index + 1,
       entityId: eventEntityIds[index]!,
       kind: eventKinds[index]!,
       type: eventTypes[index]!,
@@ -362,6 +375,32 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
     lastSlot = slot;
     return slot;
   }
+  /**
+   * Retention by window: drop the oldest events, in log order, while older than `cutoff`. The
+   * columns are cut once the dropped part is the larger half (amortised O(1) per event), and each
+   * id's chain is relinked over what is left.
+   */
+  function dropEventsBefore(cutoff: number): void {
+    const count = eventTypes.length;
+    while (keepFrom < count && eventAts[keepFrom]! < cutoff) keepFrom++;
+    if (keepFrom <= 4096 || keepFrom * 2 <= count) return;
+    for (const column of [eventEntityIds, eventKinds, eventTypes, eventAts, eventData] as unknown[][])
+      column.splice(0, keepFrom);
+    seqBase += keepFrom;
+    keepFrom = 0;
+    for (const slot of idSlots.values()) {
+      slot.firstEvent = -1;
+      slot.lastEvent = -1;
+    }
+    for (let index = 0; index < eventTypes.length; index++) {
+      eventNext[index] = -1;
+      const slot = ensureSlot(eventEntityIds[index]!);
+      if (slot.lastEvent >= 0) eventNext[slot.lastEvent] = index;
+      else slot.firstEvent = index;
+      slot.lastEvent = index;
+    }
+  }
+
   function ensureSlot(entityId: string): IdSlot {
     let slot = slotOf(entityId);
     if (slot === undefined) {
@@ -693,6 +732,16 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
       });
 
       const eventSeqs = mapSection(inputEvents, (event) => {
+        const seq = ++lastSeq;
+        kpi.fold1({
+          seq,
+          entityId: event.entityId,
+          kind: event.kind,
+          type: event.type,
+          at: event.at,
+          data: event.data ?? null,
+        });
+        if (retention === 'none') return seq;
         const index = eventTypes.length;
         eventEntityIds.push(event.entityId);
         eventKinds.push(event.kind);
@@ -709,16 +758,9 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
         if (slot.lastEvent >= 0) eventNext[slot.lastEvent] = index;
         else slot.firstEvent = index;
         slot.lastEvent = index;
-        kpi.fold1({
-          seq: index + 1,
-          entityId: event.entityId,
-          kind: event.kind,
-          type: event.type,
-          at: event.at,
-          data: event.data ?? null,
-        });
-        return index + 1;
+        return seq;
       });
+      if (typeof retention === 'object') dropEventsBefore(at - retention.keepMs);
 
       for (let i = 0; i < complete.length; i++) {
         const ref = complete[i]!;
@@ -758,7 +800,8 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
       const types = query.types ? new Set(query.types) : undefined;
       const { kind, entityId, from, to } = query;
       const accept = (index: number) =>
-        index + 1 > afterSeq &&
+        index >= keepFrom &&
+        seqBase + index + 1 > afterSeq &&
         (kind === undefined || eventKinds[index] === kind) &&
         (entityId === undefined || eventEntityIds[index] === entityId) &&
         (types === undefined || types.has(eventTypes[index]!)) &&
@@ -771,9 +814,13 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
           if (accept(index)) out.push(storedEvent(index));
         }
       } else {
-        // seq = index + 1, so the cursor is a direct offset.
+        // seq = seqBase + index + 1, so the cursor is a direct offset.
         const count = eventTypes.length;
-        for (let i = Math.max(0, Math.floor(afterSeq)); i < count && out.length < limit; i++) {
+        for (
+          let i = Math.max(keepFrom, Math.floor(afterSeq) - seqBase);
+          i < count && out.length < limit;
+          i++
+        ) {
           if (accept(i)) out.push(storedEvent(i));
         }
       }
