@@ -29,6 +29,7 @@ import { Session } from 'node:inspector/promises';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createActor, SimulatedClock } from 'xstate';
+import { replayMemoryStorage } from '../src/adapters/storage/replay-memory.js';
 import { renderTemplate } from '../src/engine/templates.js';
 import { type LeadContext, leadMachine } from '../src/machines/lead.js';
 import { type Lead, parseLead } from '../src/model/lead.js';
@@ -45,6 +46,7 @@ import { chinaCalendar } from '../src/scheduler/calendar.js';
 import { DEFAULT_BEHAVIOUR } from '../src/simulate/behaviour.js';
 import { generateLeadStream } from '../src/simulate/generate.js';
 import { runSimulation, type SimulationAction } from '../src/simulate/run.js';
+import { runFloor } from './_floor.js';
 import { collectGarbage, report } from './_harness.js';
 import { createReferenceDecider } from './_reference-decider.js';
 
@@ -84,7 +86,8 @@ const sampleRss = () => {
 };
 const seconds = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e9;
 
-async function timedYear(behaviour: typeof DEFAULT_BEHAVIOUR) {
+/** A replay for its KPIs: the log is folded into the projection and not kept (`eventLog: 'none'`). */
+async function timedYear(behaviour: typeof DEFAULT_BEHAVIOUR, onAction?: (action: SimulationAction) => void) {
   collectGarbage();
   const gcBefore = gcMs;
   const started = process.hrtime.bigint();
@@ -98,7 +101,9 @@ async function timedYear(behaviour: typeof DEFAULT_BEHAVIOUR) {
     days: DAYS,
     leadsPerMonth: LEADS_PER_MONTH,
     behaviour,
+    storage: replayMemoryStorage({ eventLog: 'none' }),
     onProgress: sampleRss,
+    ...(onAction ? { onAction } : {}),
   });
   const elapsed = seconds(started);
   // GC entries are delivered asynchronously: let the observer catch up before reading them.
@@ -143,6 +148,27 @@ console.log(
   `ours, full year (opportunities and departments too): ${fullYear.seconds.toFixed(1)} s (GC ${fullYear.gcSeconds.toFixed(1)} s), peak RSS ${(fullYear.peakRss / 1e6).toFixed(0)} MB; opportunities ${fr.opportunities?.created ?? 0}, won ${fr.opportunities?.won ?? 0}, actions ${JSON.stringify(fr.actions)}`,
 );
 console.log(`  targets: ${targetsLine(fr)}`);
+
+// ---- the floor: the same year's arrivals and host actions through the pure core alone ----
+const yearActions: SimulationAction[] = [];
+await timedYear(leadsOnly, (action) => yearActions.push(action));
+collectGarbage();
+const floorStarted = process.hrtime.bigint();
+const floor = runFloor(yearActions, {
+  compiled: compileRuleSet(ruleSet, { team: staffed }),
+  team: staffed,
+  calendar,
+  start: START,
+  end: START + DAYS * DAY,
+});
+const floorSeconds = seconds(floorStarted);
+yearActions.length = 0;
+console.log(
+  `floor (pure core alone: decisions, lead steps, SLA deadlines, templates; no storage, no log): ${floorSeconds.toFixed(1)} s — accepted ${floor.counts.accepted}, merged ${floor.counts.merged}, quarantined ${floor.counts.quarantined}, escalations ${floor.counts.escalations}`,
+);
+if (floor.counts.accepted !== r.counts.received || floor.counts.quarantined !== r.counts.quarantined) {
+  throw new Error('floor and ours disagree on intake (accepted / quarantined)');
+}
 
 // ---- ours on the slice, recording the host actions for the baseline ----
 const actions: SimulationAction[] = [];
@@ -528,4 +554,12 @@ report({
   oursOnSlice,
   ratioOnSlice: oursOnSlice / baselineRate,
   generationSeconds,
+  floorSeconds,
+  floorRatio: year.seconds / floorSeconds,
+  // Issue #20's goals: lead-only year ≤ 300 MB, full year ≤ 600 MB, ≥ 20× the naive baseline, ≤ 3× the floor.
+  goalsMet:
+    yearRss / 1e6 <= 300 &&
+    fullYear.peakRss / 1e6 <= 600 &&
+    ours / baselineRate >= 20 &&
+    year.seconds / floorSeconds <= 3,
 });
