@@ -36,7 +36,8 @@ interface FloorLead {
 type Due = { leadId: string; event?: LeadEvent; policy?: string; breach?: boolean };
 
 export function runFloor(
-  recorded: readonly SimulationAction[],
+  /** Emptied as it goes: a processed action is released, as a stream would be. */
+  recorded: (SimulationAction | undefined)[],
   setup: { compiled: CompiledRuleSet; team: Team; calendar: BusinessCalendar; start: number; end: number },
 ) {
   const { compiled, team, calendar } = setup;
@@ -117,6 +118,8 @@ export function runFloor(
         for (const policy of f.sla) queue.cancel(`${leadId}/sla/${policy}`);
         f.sla.clear();
         f.final = true;
+        // Nothing keeps a closed lead but its dedupe keys' verdict (closed: not a duplicate).
+        leads.delete(leadId);
       }
     }
     f.state = state;
@@ -128,7 +131,8 @@ export function runFloor(
       const [timer] = queue.popDue(t, 1);
       if (timer === undefined) return;
       const due = timer.payload!;
-      const f = leads.get(due.leadId)!;
+      const f = leads.get(due.leadId);
+      if (f === undefined) continue;
       if (due.event) {
         send(due.leadId, f, { ...due.event, at: timer.dueAt } as LeadEvent, timer.dueAt);
         continue;
@@ -157,7 +161,9 @@ export function runFloor(
     }
   };
 
-  for (const action of recorded) {
+  for (let i = 0; i < recorded.length; i++) {
+    const action = recorded[i]!;
+    recorded[i] = undefined;
     advance(action.at);
     const now = action.at;
     if (action.type === 'ingest') {
