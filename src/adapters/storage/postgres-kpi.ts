@@ -136,13 +136,18 @@ export function createPostgresKpi(t: KpiProjectorTarget) {
     return events.length;
   }
 
+  async function catchUp(): Promise<void> {
+    while ((await t.transaction('readKpi', catchUpBatch)) === CATCH_UP_BATCH) {
+      // A full batch: there may be more.
+    }
+  }
+
   return {
+    catchUp,
     /** Bring the records up to the log, then read the window's. */
     async read(query?: KpiQuery): Promise<KpiRecord[]> {
       const { from, to } = checkKpiQuery(query);
-      while ((await t.transaction('readKpi', catchUpBatch)) === CATCH_UP_BATCH) {
-        // A full batch: there may be more.
-      }
+      await catchUp();
       const rows = await t.query(
         'readKpi',
         `SELECT kind, id, anchor, value FROM ${s}.kpi WHERE tenant = $1 AND anchor >= $2 AND anchor < $3`,

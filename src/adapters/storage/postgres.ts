@@ -136,6 +136,12 @@ export interface PostgresStorage extends StorageAdapter {
    * cursor, folded in batches), then reads the window's records.
    */
   readKpi(query?: KpiQuery): Promise<KpiRecord[]>;
+  /**
+   * Retention: delete this tenant's events older than `before` (epoch ms), once the KPI
+   * projection has folded them — reports do not change; `explain` then lists fewer events.
+   * Returns how many were deleted. Call it from a nightly job, e.g. with a 90-day window.
+   */
+  pruneEvents(before: number): Promise<number>;
 }
 
 /**
@@ -436,6 +442,21 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     commit,
 
     readKpi: (q) => kpi.read(q),
+
+    async pruneEvents(before) {
+      requireTime(before, 'pruneEvents(before)');
+      await kpi.catchUp();
+      const rows = await query(
+        'pruneEvents',
+        `WITH gone AS (
+           DELETE FROM ${s}.event WHERE tenant = $1 AND at < $2
+             AND seq <= (SELECT seq FROM ${s}.kpi_cursor WHERE tenant = $1)
+           RETURNING 1)
+         SELECT count(*) AS n FROM gone`,
+        [tenant, before],
+      );
+      return num(rows[0]?.n ?? 0);
+    },
 
     async readEvents(q = {}) {
       checkLimit(q.limit, 'readEvents(query).limit', 1);

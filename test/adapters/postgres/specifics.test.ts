@@ -189,4 +189,45 @@ describe('postgresStorage tenants and lifecycle', () => {
       await Promise.all(pools.map((pool) => pool.end()));
     }
   });
+
+  it('pruneEvents deletes old events once the projection holds them: the KPI records do not change', async () => {
+    const storage = postgresStorage({ pool: db.pool, schema: db.schema(), tenant: 'acme' });
+    const DAY = 86_400_000;
+    for (let d = 0; d < 10; d++) {
+      const at = T0 + d * DAY;
+      await storage.commit({
+        at,
+        events: [
+          { entityId: `l-${d}`, kind: 'lead', type: 'lead.received', at, data: { qualified: true } },
+          {
+            entityId: `l-${d}`,
+            kind: 'lead',
+            type: 'lead.assigned',
+            at: at + 60_000,
+            data: { repId: 'rep-a' },
+          },
+        ],
+      });
+    }
+    await storage.readKpi(); // folded up to here
+    // An old event committed after the last report: pruning folds it before it deletes it.
+    await storage.commit({
+      at: T0 + 10 * DAY,
+      events: [{ entityId: 'l-1', kind: 'lead', type: 'lead.opened', at: T0 + DAY + 3_600_000 }],
+    });
+    expect(await storage.pruneEvents(T0 + 7 * DAY)).toBe(15);
+    expect((await storage.readEvents()).map((e) => e.entityId)).toEqual([
+      'l-7',
+      'l-7',
+      'l-8',
+      'l-8',
+      'l-9',
+      'l-9',
+    ]);
+    const l1 = (await storage.readKpi()).find((r) => r.id === 'l-1');
+    expect(l1?.value).toMatchObject({ openedAt: T0 + DAY + 3_600_000, state: 'opened' });
+    expect((await storage.readKpi()).filter((r) => r.kind === 'lead')).toHaveLength(10);
+    expect(await storage.pruneEvents(T0 + 7 * DAY)).toBe(0);
+    await expect(storage.pruneEvents(Number.NaN)).rejects.toMatchObject({ code: 'STORAGE_INVALID' });
+  });
 });
