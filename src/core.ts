@@ -144,6 +144,7 @@ export {
   foldKpiEvent,
   KPI_TALLY_EVENT_TYPES,
   type KpiStore,
+  kpiEntityOf,
   leadMetricsFromKpi,
   metricsFromKpi,
 } from './metrics/kpi-projection.js';

@@ -127,17 +127,39 @@ function bump<K>(pairs: [K, number][], key: K): void {
  * @category Metrics
  */
 export function foldKpiEvent(store: KpiStore, event: StoredEvent): void {
-  const { type } = event;
-  if (TALLY_TYPES.has(type)) {
-    store.put({ kind: type, id: String(event.seq), anchor: event.at, value: null });
+  if (TALLY_TYPES.has(event.type)) {
+    store.put({ kind: event.type, id: String(event.seq), anchor: event.at, value: null });
     return;
   }
+  const entity = kpiEntityOf(event);
+  if (entity === undefined) return;
   const data = (event.data ?? {}) as Record<string, unknown>;
+  if (entity.kind === 'lead') foldLead(store, event, data);
+  else if (entity.kind === 'opportunity') foldOpportunity(store, event, data);
+  else foldTask(store, event, data);
+}
+
+/**
+ * The entity record an event may change — a lead's (its `lead.*` and `sla.breached` events of
+ * kind `lead`), an opportunity's or a task's — or undefined (a counted event makes a record of its
+ * own). A store that loads records before folding (PostgreSQL) loads these.
+ *
+ * @example
+ * ```ts
+ * import { kpiEntityOf } from 'leadflow/core';
+ * kpiEntityOf({ seq: 1, entityId: 'opp-1', kind: 'opportunity', type: 'opportunity.won', at: 0, data: null }); // { kind: 'opportunity', id: 'opp-1' }
+ * ```
+ * @category Metrics
+ */
+export function kpiEntityOf(
+  event: StoredEvent,
+): { kind: 'lead' | 'opportunity' | 'task'; id: string } | undefined {
+  const { type } = event;
   const family = type.slice(0, type.indexOf('.'));
-  if (family === 'lead' || type === 'sla.breached') {
-    if (event.kind === 'lead') foldLead(store, event, data);
-  } else if (family === 'opportunity') foldOpportunity(store, event, data);
-  else if (family === 'task') foldTask(store, event, data);
+  if (family === 'lead' || type === 'sla.breached')
+    return event.kind === 'lead' && !TALLY_TYPES.has(type) ? { kind: 'lead', id: event.entityId } : undefined;
+  if (family === 'opportunity' || family === 'task') return { kind: family, id: event.entityId };
+  return undefined;
 }
 
 function foldLead(store: KpiStore, event: StoredEvent, data: Record<string, unknown>): void {

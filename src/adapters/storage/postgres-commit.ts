@@ -13,6 +13,7 @@ import {
   type JsonValue,
   type QuarantineRecord,
   StorageError,
+  type StoredEvent,
   type TimerRecord,
   UniqueConflictError,
   VersionConflictError,
@@ -67,6 +68,19 @@ export function named(text: string, values: unknown[]): pg.QueryConfig {
 }
 
 export const num = (value: unknown): number => Number(value);
+
+/**
+ * An `event` row (`seq, entity_id, kind, type, at, data`) as the port's {@link StoredEvent}.
+ * @category Storage
+ */
+export const toStoredEvent = (row: Row): StoredEvent => ({
+  seq: num(row.seq),
+  entityId: row.entity_id as string,
+  kind: row.kind as string,
+  type: row.type as string,
+  at: num(row.at),
+  data: row.data as JsonValue,
+});
 
 const json = (value: JsonValue): string => JSON.stringify(value);
 

@@ -10,11 +10,11 @@
  * @module
  */
 import type pg from 'pg';
-import { foldKpiEvent, type KpiStore } from '../../metrics/kpi-projection.js';
+import { foldKpiEvent, type KpiStore, kpiEntityOf } from '../../metrics/kpi-projection.js';
 import { METRICS_EVENT_TYPES } from '../../metrics/metrics.js';
 import { checkKpiQuery } from './checks.js';
-import type { JsonValue, KpiQuery, KpiRecord, StoredEvent } from './port.js';
-import { named, num, type Row } from './postgres-commit.js';
+import type { JsonValue, KpiQuery, KpiRecord } from './port.js';
+import { named, num, type Row, toStoredEvent } from './postgres-commit.js';
 
 /** Events folded per transaction: bounded memory and lock time, however far behind. */
 const CATCH_UP_BATCH = 5000;
@@ -31,7 +31,12 @@ export interface KpiProjectorTarget {
   transaction<T>(operation: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T>;
 }
 
-const KPI_TYPES: readonly string[] = /* @__PURE__ */ (() => [...METRICS_EVENT_TYPES])();
+const toKpiRecord = (row: Row): KpiRecord => ({
+  kind: row.kind as string,
+  id: row.id as string,
+  anchor: num(row.anchor),
+  value: row.value as JsonValue,
+});
 
 /**
  * The projector of one adapter (one tenant).
@@ -61,29 +66,16 @@ export function createPostgresKpi(t: KpiProjectorTarget) {
       named(
         `SELECT seq, entity_id, kind, type, at, data FROM ${s}.event
          WHERE tenant = $1 AND seq > $2 AND type = ANY($3::text[]) ORDER BY seq LIMIT $4`,
-        [tenant, after, KPI_TYPES, CATCH_UP_BATCH],
+        [tenant, after, METRICS_EVENT_TYPES, CATCH_UP_BATCH],
       ),
     );
     if (rows.length === 0) return 0;
-    const events = rows.map(
-      (row): StoredEvent => ({
-        seq: num(row.seq),
-        entityId: row.entity_id as string,
-        kind: row.kind as string,
-        type: row.type as string,
-        at: num(row.at),
-        data: row.data as JsonValue,
-      }),
-    );
+    const events = rows.map(toStoredEvent);
     // The records these events may change, loaded once.
     const keys = new Map<string, { kind: string; id: string }>();
     for (const event of events) {
-      const family = event.type.startsWith('opportunity.')
-        ? 'opportunity'
-        : event.type.startsWith('task.')
-          ? 'task'
-          : 'lead';
-      keys.set(`${family}\u0000${event.entityId}`, { kind: family, id: event.entityId });
+      const key = kpiEntityOf(event);
+      if (key) keys.set(`${key.kind}\u0000${key.id}`, key);
     }
     const loaded = await client.query(
       named(
@@ -94,14 +86,7 @@ export function createPostgresKpi(t: KpiProjectorTarget) {
       ),
     );
     const records = new Map<string, KpiRecord>();
-    for (const row of loaded.rows) {
-      records.set(`${row.kind}\u0000${row.id}`, {
-        kind: row.kind as string,
-        id: row.id as string,
-        anchor: num(row.anchor),
-        value: row.value as JsonValue,
-      });
-    }
+    for (const row of loaded.rows) records.set(`${row.kind}\u0000${row.id}`, toKpiRecord(row));
     const changed = new Map<string, KpiRecord>();
     const store: KpiStore = {
       get: (kind, id) => records.get(`${kind}\u0000${id}`),
@@ -153,12 +138,7 @@ export function createPostgresKpi(t: KpiProjectorTarget) {
         `SELECT kind, id, anchor, value FROM ${s}.kpi WHERE tenant = $1 AND anchor >= $2 AND anchor < $3`,
         [tenant, from, to],
       );
-      return rows.map((row) => ({
-        kind: row.kind as string,
-        id: row.id as string,
-        anchor: num(row.anchor),
-        value: row.value as JsonValue,
-      }));
+      return rows.map(toKpiRecord);
     },
   };
 }

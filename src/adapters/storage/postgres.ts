@@ -37,7 +37,6 @@ import {
   type StorageAdapter,
   StorageError,
   type StoredEntity,
-  type StoredEvent,
   type StoredState,
   type StoredTimer,
   type TimerRecord,
@@ -54,6 +53,7 @@ import {
   num,
   type Row,
   type ShardFence,
+  toStoredEvent,
   unavailable,
 } from './postgres-commit.js';
 import { createPostgresKpi } from './postgres-kpi.js';
@@ -482,16 +482,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
          ${where.map((w) => `AND ${w}`).join(' ')} ORDER BY seq${limit}`,
         values,
       );
-      return rows.map(
-        (row): StoredEvent => ({
-          seq: num(row.seq),
-          entityId: row.entity_id as string,
-          kind: row.kind as string,
-          type: row.type as string,
-          at: num(row.at),
-          data: row.data as JsonValue,
-        }),
-      );
+      return rows.map(toStoredEvent);
     },
 
     async claimDueTimers(now, options = {}) {
