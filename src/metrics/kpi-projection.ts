@@ -210,8 +210,8 @@ function foldOpportunity(store: KpiStore, event: StoredEvent, data: Record<strin
   const opportunity = record.value as unknown as OpportunityKpi;
   switch (event.type) {
     case 'opportunity.stageEntered':
-      opportunity.ownerId =
-        (data.ownerId as string | null) ?? (opportunity.stage === null ? null : opportunity.ownerId);
+      // The owner is null until the first visit names one (owner changes wait for a visit too).
+      opportunity.ownerId = (data.ownerId as string | null) ?? opportunity.ownerId;
       opportunity.stage = String(data.stage);
       opportunity.enteredAt = event.at;
       opportunity.open = true;
@@ -229,7 +229,7 @@ function foldOpportunity(store: KpiStore, event: StoredEvent, data: Record<strin
         const onTime = advanced && event.at <= planned;
         if (onTime) opportunity.advancedMet++;
         else opportunity.advancedMissed++;
-        const ownerId = opportunity.stage === null ? null : opportunity.ownerId;
+        const { ownerId } = opportunity;
         if (ownerId) {
           let rep = opportunity.repAdvance.find((row) => row[0] === ownerId);
           if (rep === undefined) {
@@ -242,7 +242,7 @@ function foldOpportunity(store: KpiStore, event: StoredEvent, data: Record<strin
         }
       }
       opportunity.plannedAt = null;
-      if (opportunity.stage !== null && (data.to === 'won' || data.to === 'lost')) opportunity.open = false;
+      if (data.to === 'won' || data.to === 'lost') opportunity.open = false;
       break;
     }
     case 'opportunity.rolledBack':
@@ -376,9 +376,9 @@ export function metricsFromKpi(records: Iterable<KpiRecord>, options: MetricsOpt
     advanced.met += opportunity.advancedMet;
     advanced.missed += opportunity.advancedMissed;
     for (const [stage, ms] of opportunity.dwells) {
-      const list = dwell.get(stage);
-      if (list === undefined) dwell.set(stage, [ms]);
-      else list.push(ms);
+      const stageDwells = dwell.get(stage);
+      if (stageDwells === undefined) dwell.set(stage, [ms]);
+      else stageDwells.push(ms);
     }
     for (const [stage, count] of opportunity.rollbacks)
       rollbacks.set(stage, (rollbacks.get(stage) ?? 0) + count);

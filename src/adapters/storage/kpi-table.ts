@@ -14,7 +14,7 @@ import type { KpiQuery, KpiRecord, StoredEvent } from './port.js';
  * @example
  * ```ts
  * const kpi = createKpiTable();
- * kpi.fold(committedEvents);
+ * for (const event of committedEvents) kpi.fold(event);
  * const march = kpi.read({ from, to });
  * ```
  * @category Storage
@@ -34,12 +34,8 @@ export function createKpiTable() {
     },
   };
   return {
-    /** Fold committed events (with their seqs, in seq order). */
-    fold(events: readonly StoredEvent[]): void {
-      for (const event of events) foldKpiEvent(store, event);
-    },
-    /** Fold one committed event. */
-    fold1(event: StoredEvent): void {
+    /** Fold a committed event (with its seq; events in seq order). */
+    fold(event: StoredEvent): void {
       foldKpiEvent(store, event);
     },
     /** The records whose anchor lies in the window, by reference. */

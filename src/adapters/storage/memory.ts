@@ -324,8 +324,10 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
       });
 
       const stored = newEvents.map((event): StoredEvent => ({ seq: ++lastSeq, ...event }));
-      kpi.fold(stored);
-      if (retention !== 'none') for (const event of stored) events.push(event);
+      for (const event of stored) {
+        kpi.fold(event);
+        if (retention !== 'none') events.push(event);
+      }
       if (typeof retention === 'object') dropBefore(at - retention.keepMs);
       const eventSeqs = stored.map((event) => event.seq);
 

@@ -733,7 +733,7 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
 
       const eventSeqs = mapSection(inputEvents, (event) => {
         const seq = ++lastSeq;
-        kpi.fold1({
+        kpi.fold({
           seq,
           entityId: event.entityId,
           kind: event.kind,
