@@ -375,6 +375,15 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
     lastSlot = slot;
     return slot;
   }
+  /** Append the event at `index` to its id's chain. */
+  function chainEvent(index: number, entityId: string): void {
+    eventNext[index] = -1;
+    const slot = ensureSlot(entityId);
+    if (slot.lastEvent >= 0) eventNext[slot.lastEvent] = index;
+    else slot.firstEvent = index;
+    slot.lastEvent = index;
+  }
+
   /**
    * Retention by window: drop the oldest events, in log order, while older than `cutoff`. The
    * columns are cut once the dropped part is the larger half (amortised O(1) per event), and each
@@ -392,13 +401,7 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
       slot.firstEvent = -1;
       slot.lastEvent = -1;
     }
-    for (let index = 0; index < eventTypes.length; index++) {
-      eventNext[index] = -1;
-      const slot = ensureSlot(eventEntityIds[index]!);
-      if (slot.lastEvent >= 0) eventNext[slot.lastEvent] = index;
-      else slot.firstEvent = index;
-      slot.lastEvent = index;
-    }
+    for (let index = 0; index < eventTypes.length; index++) chainEvent(index, eventEntityIds[index]!);
   }
 
   function ensureSlot(entityId: string): IdSlot {
@@ -753,11 +756,7 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
           grown.set(eventNext);
           eventNext = grown;
         }
-        eventNext[index] = -1;
-        const slot = ensureSlot(event.entityId);
-        if (slot.lastEvent >= 0) eventNext[slot.lastEvent] = index;
-        else slot.firstEvent = index;
-        slot.lastEvent = index;
+        chainEvent(index, event.entityId);
         return seq;
       });
       if (typeof retention === 'object') dropEventsBefore(at - retention.keepMs);
