@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect } from 'vitest';
+import { createKpiTable } from '../adapters/storage/kpi-table.js';
 import {
   type EventInput,
   type JsonValue,
@@ -14,10 +15,8 @@ import {
   StorageError,
   VersionConflictError,
 } from '../adapters/storage/port.js';
-import { foldKpiEvent } from '../metrics/kpi-projection.js';
+import { failure, MINUTE, T0 } from './contract-shared.js';
 
-const T0 = Date.UTC(2026, 2, 2, 1, 0, 0);
-const MINUTE = 60_000;
 const DAY = 86_400_000;
 
 const byKey = (a: KpiRecord, b: KpiRecord) =>
@@ -25,13 +24,9 @@ const byKey = (a: KpiRecord, b: KpiRecord) =>
 
 /** What the adapter's own log folds to, in the window. */
 async function expectedRecords(s: StorageAdapter, from: number, to: number): Promise<KpiRecord[]> {
-  const records = new Map<string, KpiRecord>();
-  const store = {
-    get: (kind: string, id: string) => records.get(`${kind}\u0000${id}`),
-    put: (record: KpiRecord) => void records.set(`${record.kind}\u0000${record.id}`, record),
-  };
-  for (const event of await s.readEvents()) foldKpiEvent(store, event);
-  return [...records.values()].filter((r) => r.anchor >= from && r.anchor < to).sort(byKey);
+  const table = createKpiTable();
+  for (const event of await s.readEvents()) table.fold(event);
+  return table.read({ from, to }).sort(byKey);
 }
 
 /** One event the KPIs read, on a few entities, at a minute offset from T0. */
@@ -143,15 +138,15 @@ export function kpiContractTests(
         entities: [{ kind: 'lead', id: 'l-1', expectedVersion: 0, snapshot: {} }],
         events: [{ entityId: 'l-1', kind: 'lead', type: 'lead.received', at: T0 }],
       });
-      const error = await s
-        .commit({
+      const error = await failure(
+        s.commit({
           at: T0,
           entities: [{ kind: 'lead', id: 'l-1', expectedVersion: 0, snapshot: {} }],
           events: [
             { entityId: 'l-1', kind: 'lead', type: 'lead.assigned', at: T0, data: { repId: 'rep-1' } },
           ],
-        })
-        .catch((e: unknown) => e);
+        }),
+      );
       expect(error).toBeInstanceOf(VersionConflictError);
       const [lead] = await s.readKpi!();
       expect(lead?.value).not.toHaveProperty('assignedAt');
@@ -166,7 +161,7 @@ export function kpiContractTests(
     });
 
     test('refuses a window that is not epoch ms, naming the field', async (s) => {
-      const error = await s.readKpi!({ from: 'yesterday' as never }).catch((e: unknown) => e);
+      const error = await failure(s.readKpi!({ from: 'yesterday' as never }));
       expect(error).toBeInstanceOf(StorageError);
       expect((error as StorageError).code).toBe('STORAGE_INVALID');
       expect((error as Error).message).toContain('readKpi(query).from');

@@ -13,6 +13,7 @@ import {
   VersionConflictError,
 } from '../adapters/storage/port.js';
 import { LeadflowError } from '../errors.js';
+import { failure, MINUTE, T0 } from './contract-shared.js';
 import { kpiContractTests } from './kpi-contract.js';
 
 /**
@@ -53,19 +54,6 @@ export interface StorageContractOptions {
    * @default true
    */
   kpi?: boolean;
-}
-
-/** Commit time of the suite: 2026-03-02 09:00 Asia/Shanghai. */
-const T0 = Date.UTC(2026, 2, 2, 1, 0, 0);
-const MINUTE = 60_000;
-
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected the call to reject, but it resolved');
-    },
-    (error: unknown) => error,
-  );
 }
 
 function create(kind: string, id: string, snapshot: JsonValue, lookups?: Record<string, string | string[]>) {
