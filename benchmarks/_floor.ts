@@ -21,6 +21,7 @@ import {
 import type { BusinessCalendar } from '../src/scheduler/calendar.js';
 import { createTimerQueue } from '../src/scheduler/timer-queue.js';
 import type { SimulationAction } from '../src/simulate/run.js';
+import { contactKeys, shanghaiDay } from './_leads.js';
 
 const DAY = 86_400_000;
 
@@ -42,8 +43,7 @@ export function runFloor(
 ) {
   const { compiled, team, calendar } = setup;
   const stepper = createStepper(leadMachine);
-  const dayOf = (t: number) => new Date(t + 8 * 3_600_000).toISOString().slice(0, 10);
-  let assignment: AssignmentState = emptyAssignmentState(dayOf(setup.start));
+  let assignment: AssignmentState = emptyAssignmentState(shanghaiDay(setup.start));
   const leads = new Map<string, FloorLead>();
   const dedupe = new Map<string, FloorLead>();
   const queue = createTimerQueue<Due>();
@@ -55,7 +55,7 @@ export function runFloor(
   const decide = (lead: Lead, now: number, skipRules?: readonly string[]) => {
     const result = decideLead(compiled, lead, team, assignment, {
       now,
-      day: dayOf(now),
+      day: shanghaiDay(now),
       ...(skipRules && skipRules.length > 0 ? { skipRules: new Set(skipRules) } : {}),
     });
     assignment = result.state;
@@ -173,11 +173,7 @@ export function runFloor(
         continue;
       }
       const lead = parsed.lead;
-      const keys = [
-        ...(lead.company.uscc ? [`uscc:${lead.company.uscc}`] : []),
-        ...(lead.contact.phone ? [`phone:${lead.contact.phone}`] : []),
-        ...(lead.contact.email ? [`email:${lead.contact.email.toLowerCase()}`] : []),
-      ];
+      const keys = contactKeys(lead);
       if (keys.some((key) => dedupe.get(key)?.final === false)) {
         counts.merged++;
         continue;
@@ -240,7 +236,7 @@ export function runFloor(
       case 'assign': {
         const rep = reps.get(action.repId);
         if (!rep) break;
-        const today = assignment.day === dayOf(now) ? (assignment.assignedToday[rep.id] ?? 0) : 0;
+        const today = assignment.day === shanghaiDay(now) ? (assignment.assignedToday[rep.id] ?? 0) : 0;
         if (today >= rep.dailyCapacity) break;
         const event = (
           action.type === 'claim'
@@ -248,7 +244,7 @@ export function runFloor(
             : { type: 'ASSIGN', repId: rep.id, by: action.by, at: now }
         ) as LeadEvent;
         accepted = send(action.leadId, f, event, now);
-        if (accepted) assignment = recordAssignment(assignment, rep.id, dayOf(now));
+        if (accepted) assignment = recordAssignment(assignment, rep.id, shanghaiDay(now));
         break;
       }
     }

@@ -1,5 +1,5 @@
 /** A small seeded generator of raw lead payloads for benchmarks (the simulator has the full one). */
-import { LEAD_CHANNELS } from '../src/model/lead.js';
+import { LEAD_CHANNELS, type Lead } from '../src/model/lead.js';
 import { seededRandom } from './_harness.js';
 
 const REGIONS = [
@@ -60,4 +60,16 @@ export function generateRawLeads(
     });
   }
   return leads;
+}
+
+/** The Shanghai calendar day of an instant (YYYY-MM-DD), as the benchmarks' naive stacks count days. */
+export const shanghaiDay = (t: number): string => new Date(t + 8 * 3_600_000).toISOString().slice(0, 10);
+
+/** The contact keys a naive stack deduplicates a lead on: USCC, phone, lower-cased e-mail. */
+export function contactKeys(lead: Lead): string[] {
+  return [
+    ...(lead.company.uscc ? [`uscc:${lead.company.uscc}`] : []),
+    ...(lead.contact.phone ? [`phone:${lead.contact.phone}`] : []),
+    ...(lead.contact.email ? [`email:${lead.contact.email.toLowerCase()}`] : []),
+  ];
 }

@@ -48,6 +48,7 @@ import { generateLeadStream } from '../src/simulate/generate.js';
 import { runSimulation, type SimulationAction } from '../src/simulate/run.js';
 import { runFloor } from './_floor.js';
 import { collectGarbage, report } from './_harness.js';
+import { contactKeys, shanghaiDay } from './_leads.js';
 import { createReferenceDecider } from './_reference-decider.js';
 
 const DAY = 86_400_000;
@@ -192,7 +193,6 @@ const sliceArrivals = slice.report.counts.arrivals;
 // ---- baseline: json-rules-engine + a live XState actor per lead on SimulatedClocks ----
 const compiled = compileRuleSet(ruleSet, { team: staffed });
 const referenceDecide = createReferenceDecider(compiled, staffed);
-const dayOf = (t: number) => new Date(t + 8 * 3_600_000).toISOString().slice(0, 10);
 
 interface BaselineLead {
   readonly id: string;
@@ -206,7 +206,7 @@ interface BaselineLead {
 }
 
 async function runBaseline(recorded: readonly SimulationAction[], end: number) {
-  let assignment: AssignmentState = emptyAssignmentState(dayOf(START));
+  let assignment: AssignmentState = emptyAssignmentState(shanghaiDay(START));
   const leads = new Map<string, BaselineLead>();
   const dedupe = new Map<string, BaselineLead>();
   const live = new Set<BaselineLead>();
@@ -223,7 +223,7 @@ async function runBaseline(recorded: readonly SimulationAction[], end: number) {
   ): Promise<AssignmentDecision> => {
     const result = await referenceDecide(lead, assignment, {
       now,
-      day: dayOf(now),
+      day: shanghaiDay(now),
       ...(skipRules ? { skipRules } : {}),
     });
     assignment = result.state;
@@ -320,11 +320,7 @@ async function runBaseline(recorded: readonly SimulationAction[], end: number) {
         continue;
       }
       const lead = parsed.lead;
-      const keys = [
-        ...(lead.company.uscc ? [`uscc:${lead.company.uscc}`] : []),
-        ...(lead.contact.phone ? [`phone:${lead.contact.phone}`] : []),
-        ...(lead.contact.email ? [`email:${lead.contact.email.toLowerCase()}`] : []),
-      ];
+      const keys = contactKeys(lead);
       const existing = keys.map((key) => dedupe.get(key)).find((b) => b !== undefined && !b.final);
       if (existing) {
         counts.merged++;
@@ -389,13 +385,13 @@ async function runBaseline(recorded: readonly SimulationAction[], end: number) {
       case 'claim':
       case 'assign': {
         const rep = staffed.reps.find((candidate) => candidate.id === action.repId)!;
-        const today = assignment.day === dayOf(now) ? (assignment.assignedToday[rep.id] ?? 0) : 0;
+        const today = assignment.day === shanghaiDay(now) ? (assignment.assignedToday[rep.id] ?? 0) : 0;
         if (today >= rep.dailyCapacity) break;
         accepted =
           action.type === 'claim'
             ? send(b, { type: 'CLAIM', repId: rep.id }, now)
             : send(b, { type: 'ASSIGN', repId: rep.id, by: action.by }, now);
-        if (accepted) assignment = recordAssignment(assignment, rep.id, dayOf(now));
+        if (accepted) assignment = recordAssignment(assignment, rep.id, shanghaiDay(now));
         break;
       }
     }
