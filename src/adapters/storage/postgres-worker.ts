@@ -61,6 +61,14 @@ export interface PostgresWorkerOptions {
   readonly pollIntervalMs?: number;
   /** Per tenant and round. @default { inbox: 50, timers: 100 } */
   readonly batch?: { readonly inbox?: number; readonly timers?: number };
+  /**
+   * How many of its busy tenants a round serves at once. Each serve waits on the database most
+   * of the time, so a few at once multiply a worker's throughput; each takes a connection from
+   * `pool` while it commits, so it may not exceed the pool's `max`. A tenant is never served
+   * twice at once.
+   * @default 4 (or the pool's `max`, when that is smaller)
+   */
+  readonly concurrency?: number;
   /** Something went wrong in a round (it is retried next round); default: `console.error`. */
   readonly onError?: (error: unknown, context: { readonly tenant?: string; readonly step: string }) => void;
   /** Aborting it stops the worker, as `stop()` does. */
@@ -153,15 +161,23 @@ export async function startPostgresWorker(options: PostgresWorkerOptions): Promi
   const pollIntervalMs = options.pollIntervalMs ?? 1_000;
   const inboxBatch = options.batch?.inbox ?? 50;
   const timerBatch = options.batch?.timers ?? 100;
+  const poolMax = options.pool.options?.max ?? 10;
+  const concurrency = options.concurrency ?? Math.min(4, poolMax);
   for (const [name, value] of [
     ['leaseMs', leaseMs],
     ['pollIntervalMs', pollIntervalMs],
     ['batch.inbox', inboxBatch],
     ['batch.timers', timerBatch],
+    ['concurrency', concurrency],
   ] as const) {
     if (!Number.isSafeInteger(value) || value <= 0) {
       throw invalid(`startPostgresWorker(options).${name} must be a positive integer, got ${String(value)}`);
     }
+  }
+  if (concurrency > poolMax) {
+    throw invalid(
+      `startPostgresWorker: concurrency (${concurrency}) must not exceed the pool's max (${poolMax}): each tenant served at once holds a connection while it commits`,
+    );
   }
   if (pollIntervalMs * 3 > leaseMs) {
     // Leases are renewed once a round: at least three rounds per lease leave room for a slow one.
@@ -192,7 +208,12 @@ export async function startPostgresWorker(options: PostgresWorkerOptions): Promi
   let woken = false;
 
   // ---- leases ----
-  async function maintainLeases(): Promise<void> {
+  /** When this worker last renewed its leases (its own monotonic clock, not the engines'). */
+  let renewedAt = 0;
+
+  /** Extends the leases still held; a shard whose lease ran out or was taken is given up. */
+  async function renewLeases(): Promise<void> {
+    renewedAt = performance.now();
     const renewed = await pool.query(
       `UPDATE ${s}.shard_lease SET lease_until = ${DB_NOW} + $2
        WHERE owner = $1 AND lease_until > ${DB_NOW} RETURNING shard, fence::text AS fence`,
@@ -204,6 +225,10 @@ export async function startPostgresWorker(options: PostgresWorkerOptions): Promi
       if (owned.get(shard)?.fence === row.fence) kept.add(shard);
     }
     for (const shard of [...owned.keys()]) if (!kept.has(shard)) await loseShard(shard);
+  }
+
+  async function maintainLeases(): Promise<void> {
+    await renewLeases();
     // A fair share: the shards over the live workers (this one included), seen by heartbeat.
     await pool.query(
       `INSERT INTO ${s}.worker (id, alive_until) VALUES ($1, ${DB_NOW} + $2)
@@ -378,18 +403,32 @@ export async function startPostgresWorker(options: PostgresWorkerOptions): Promi
     let more = false;
     // Rotate the starting tenant so the first one is not always served first.
     const start = rows.length === 0 ? 0 : turn++ % rows.length;
-    for (let i = 0; i < rows.length && !stopping; i++) {
-      const { tenant, shard } = rows[(start + i) % rows.length]!;
-      if (!owned.has(shard)) continue;
-      try {
-        const served = await serveTenant(tenant, shard);
-        ingested += served.ingested;
-        fired += served.fired;
-        more ||= served.more;
-      } catch (error) {
-        report(error, { tenant, step: 'serving the tenant' });
+    let next = 0;
+    let renewing: Promise<void> | undefined;
+    // `concurrency` lanes take the busy tenants in turn; each tenant is in the list once.
+    async function lane(): Promise<void> {
+      while (!stopping && next < rows.length) {
+        const { tenant, shard } = rows[(start + next++) % rows.length]!;
+        try {
+          // A round over many busy tenants can outlast a lease: renew on the way, at the pace
+          // of the rounds, instead of losing every shard to the next worker mid-round.
+          if (performance.now() - renewedAt > leaseMs / 3) {
+            renewing ??= renewLeases().finally(() => {
+              renewing = undefined;
+            });
+            await renewing;
+          }
+          if (!owned.has(shard)) continue;
+          const served = await serveTenant(tenant, shard);
+          ingested += served.ingested;
+          fired += served.fired;
+          more ||= served.more;
+        } catch (error) {
+          report(error, { tenant, step: 'serving the tenant' });
+        }
       }
     }
+    await Promise.all(Array.from({ length: Math.min(concurrency, rows.length) }, lane));
     return { shards: owned.size, tenants: rows.length, ingested, fired, more };
   }
 

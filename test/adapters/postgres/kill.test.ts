@@ -11,8 +11,11 @@
  * arrival is ingested and every timer due by then has fired — in both schemas.
  */
 import { type ChildProcess, fork } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresStorage } from '../../../src/adapters/storage/postgres.js';
 import { appendToInbox, registerTenant, wakeChannel } from '../../../src/adapters/storage/postgres-inbox.js';
 import { migratePostgres } from '../../../src/adapters/storage/postgres-schema.js';
@@ -33,7 +36,25 @@ const DAYS = Number(process.env.LEADFLOW_KILL_DAYS ?? 30);
 const STEP = 3 * HOUR;
 /** A kill every this many steps (8 steps = a simulated day). */
 const KILL_EVERY = 20;
-const workerScript = fileURLToPath(new URL('./fixtures/kill-worker.ts', import.meta.url));
+const workerSource = fileURLToPath(new URL('./fixtures/kill-worker.ts', import.meta.url));
+// Bundled once, so each of the ~17 workers this test starts loads one file instead of
+// transpiling the source again (under node_modules/, where its imports of pg resolve).
+const workerScript = fileURLToPath(
+  new URL('../../../node_modules/.cache/leadflow-kill-test/kill-worker.mjs', import.meta.url),
+);
+beforeAll(async () => {
+  mkdirSync(dirname(workerScript), { recursive: true });
+  await build({
+    entryPoints: [workerSource],
+    outfile: workerScript,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'error',
+  });
+});
 
 const children = new Set<ChildProcess>();
 afterAll(() => {
@@ -42,7 +63,7 @@ afterAll(() => {
 
 function spawnWorker(schema: string, id: string): Promise<ChildProcess> {
   const child = fork(workerScript, [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: [],
     env: {
       ...process.env,
       LEADFLOW_SCHEMA: schema,
@@ -84,12 +105,39 @@ async function quiescent(schema: string, t: number): Promise<boolean> {
   return rows[0].left === 0;
 }
 
+/** What is left and who holds it, for the message of a run that does not settle. */
+async function stuck(schema: string, t: number): Promise<string> {
+  const query = async (sql: string, values: unknown[] = []) =>
+    JSON.stringify((await db.pool.query(sql, values)).rows);
+  const [inbox, timers, leases, workers] = await Promise.all([
+    query(
+      `SELECT n.shard, i.tenant, count(*)::int AS n FROM "${schema}".inbox i JOIN "${schema}".tenant n USING (tenant)
+       WHERE i.processed_at IS NULL GROUP BY 1, 2 ORDER BY 1, 2 LIMIT 20`,
+    ),
+    query(
+      `SELECT n.shard, t.tenant, t.due_at, t.eligible_at, t.lease_until, t.worker_id FROM "${schema}".timer t
+       JOIN "${schema}".tenant n USING (tenant) WHERE t.due_at <= $1 ORDER BY t.due_at LIMIT 20`,
+      [t],
+    ),
+    query(
+      `SELECT shard, owner, fence::text, lease_until - (extract(epoch FROM clock_timestamp()) * 1000) AS left_ms
+       FROM "${schema}".shard_lease ORDER BY shard`,
+    ),
+    query(
+      `SELECT id, alive_until - (extract(epoch FROM clock_timestamp()) * 1000) AS left_ms FROM "${schema}".worker`,
+    ),
+  ]);
+  return `inbox ${inbox}; timers ${timers}; leases ${leases}; workers ${workers}`;
+}
+
 async function settle(schemas: readonly string[], t: number, what: string): Promise<void> {
   const deadline = Date.now() + 60_000; // a stuck run fails here instead of hanging the suite
   for (const schema of schemas) {
     while (!(await quiescent(schema, t))) {
       if (Date.now() > deadline)
-        throw new Error(`${schema} did not settle at ${new Date(t).toISOString()} (${what})`);
+        throw new Error(
+          `${schema} did not settle at ${new Date(t).toISOString()} (${what}): ${await stuck(schema, t)}`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }

@@ -220,6 +220,89 @@ describe('shards and leases', () => {
     }
   });
 
+  it('a round that outlasts the lease renews it on the way: no other worker takes a shard mid-round', async () => {
+    const schema = db.schema();
+    const tenants = ['t-a', 't-b', 't-c', 't-d', 't-e', 't-f'];
+    // Each tenant's first engine takes 400 ms to set up (rules loaded from a slow service), so
+    // the first round takes 2.4 s or more against a 1.5 s lease.
+    const slowEngines = {
+      ...workerOptions(schema),
+      engineFor: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        return workerOptions(schema).engineFor();
+      },
+    };
+    const errors: unknown[] = [];
+    const a = await startPostgresWorker({
+      ...slowEngines,
+      run: false,
+      workerId: 'a',
+      leaseMs: 1_500,
+      pollIntervalMs: 100,
+      concurrency: 1, // one tenant after another: the round is long
+      onError: (error) => errors.push(error),
+    });
+    const b = await startPostgresWorker({
+      ...workerOptions(schema),
+      run: false,
+      workerId: 'b',
+      leaseMs: 1_500,
+      pollIntervalMs: 100,
+    });
+    try {
+      for (const [i, tenant] of tenants.entries())
+        await appendToInbox(db.pool, { tenant, payload: lead(i), receivedAt: START }, { schema, shards: 8 });
+      const roundOfA = a.round();
+      // b looks for free shards after a's first lease would have run out.
+      await new Promise((resolve) => setTimeout(resolve, 1_900));
+      await b.round();
+      expect(await roundOfA).toMatchObject({ shards: 8, tenants: 6, ingested: 6 });
+      expect(b.shards()).toEqual([]);
+      expect(errors).toEqual([]);
+      for (const tenant of tenants)
+        expect(await postgresStorage({ pool: db.pool, schema, tenant }).list('lead'), tenant).toHaveLength(1);
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  });
+
+  it('serves up to `concurrency` busy tenants at once; more than the pool can lend is refused', async () => {
+    const schema = db.schema();
+    let inFlight = 0;
+    let most = 0;
+    const worker = await startPostgresWorker({
+      ...workerOptions(schema),
+      run: false,
+      concurrency: 3,
+      engineFor: async () => {
+        most = Math.max(most, ++inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        inFlight--;
+        return workerOptions(schema).engineFor();
+      },
+    });
+    try {
+      for (let i = 0; i < 7; i++)
+        await appendToInbox(
+          db.pool,
+          { tenant: `t-${i}`, payload: lead(i), receivedAt: START },
+          { schema, shards: 8 },
+        );
+      expect(await worker.round()).toMatchObject({ tenants: 7, ingested: 7 });
+      expect(most).toBe(3);
+      for (let i = 0; i < 7; i++)
+        expect(await postgresStorage({ pool: db.pool, schema, tenant: `t-${i}` }).list('lead')).toHaveLength(
+          1,
+        );
+    } finally {
+      await worker.stop();
+    }
+    await expect(
+      startPostgresWorker({ ...workerOptions(schema), run: false, concurrency: 11 }),
+    ).rejects.toThrow(/concurrency \(11\) must not exceed the pool's max \(10\)/);
+  });
+
   it('refuses a shard count other than the one the database has', async () => {
     const schema = db.schema();
     const worker = await startPostgresWorker({ ...workerOptions(schema), run: false });
