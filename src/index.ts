@@ -278,7 +278,6 @@ export {
   RULE_SET_LIMITS,
   type RuleSet,
   type RuleSetInput,
-  ruleSetJsonSchema,
   ruleSetSchema,
   SLA_EVENTS,
   type SlaAction,
@@ -286,6 +285,7 @@ export {
   type SlaPolicy,
   type SlaPolicyInput,
 } from './rules/ruleset.js';
+export { buildRuleSetJsonSchema } from './rules/ruleset-schema.js';
 export {
   DEFAULT_STAGE_GATES,
   type FieldProblem,

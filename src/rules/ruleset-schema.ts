@@ -454,17 +454,19 @@ function decorate(node: unknown, path: string): void {
 
 /**
  * Build the JSON Schema (draft 2020-12) of a rule set as written, with titles, descriptions and
- * the condition grammar. `schema/ruleset.schema.json` is this, pretty-printed.
+ * the condition grammar, for editors and tools. The package ships it as
+ * `leadflow/ruleset.schema.json` (this, pretty-printed); each call builds a fresh copy (built on
+ * demand, so importing leadflow does not pay for it).
  *
  * @example
  * ```ts
  * import { writeFileSync } from 'node:fs';
- * import { buildRuleSetJsonSchema } from './ruleset-schema.js'; // src/rules/ruleset-schema.ts
+ * import { buildRuleSetJsonSchema } from 'leadflow';
  * writeFileSync('ruleset.schema.json', `${JSON.stringify(buildRuleSetJsonSchema(), null, 2)}\n`);
  * ```
  * @category Rule sets
  */
-export function buildRuleSetJsonSchema(): JsonSchema {
+export function buildRuleSetJsonSchema(): Record<string, unknown> {
   const generated = z.toJSONSchema(ruleSetSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
   const { $schema, ...rest } = generated;
   const schema: JsonSchema = {

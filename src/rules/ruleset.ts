@@ -650,20 +650,3 @@ export type CustomerRule = RuleSet['crossSell'][number];
 export type TaskWindow = NonNullable<
   NonNullable<RuleSet['opportunity']['taskWindows']>['technicalFeasibility']
 >;
-
-/**
- * JSON Schema (draft 2020-12) of a rule set *as written*, for editors and the playground's
- * autocomplete. Generated from {@link ruleSetSchema} with `z.toJSONSchema`.
- *
- * @example
- * ```ts
- * import { ruleSetJsonSchema } from 'leadflow';
- * writeFileSync('ruleset.schema.json', JSON.stringify(ruleSetJsonSchema, null, 2));
- * ```
- * @category Rule sets
- */
-export const ruleSetJsonSchema: Record<string, unknown> = /* @__PURE__ */ (() =>
-  z.toJSONSchema(ruleSetSchema, {
-    io: 'input',
-    unrepresentable: 'any',
-  }) as Record<string, unknown>)();

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { channelsOf, compileRuleSet, RuleSetError, tryCompileRuleSet } from '../../src/rules/compile.js';
 import { zhikongPreset } from '../../src/rules/presets/zhikong.js';
-import { RULE_SET_LIMITS, ruleSetJsonSchema } from '../../src/rules/ruleset.js';
+import { RULE_SET_LIMITS } from '../../src/rules/ruleset.js';
+import { buildRuleSetJsonSchema } from '../../src/rules/ruleset-schema.js';
 
 const team = zhikongPreset.team;
 
@@ -168,6 +169,7 @@ describe('compileRuleSet', () => {
   });
 
   it('exports a JSON Schema editors can use', () => {
+    const ruleSetJsonSchema = buildRuleSetJsonSchema();
     expect(ruleSetJsonSchema.type).toBe('object');
     const properties = ruleSetJsonSchema.properties as Record<string, unknown>;
     expect(Object.keys(properties)).toEqual(

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { teamSchema } from '../../../src/model/team.js';
 import { CUSTOMER_FACTS, LEAD_FACTS } from '../../../src/rules/facts.js';
 import { OPERATOR_NAMES, OPERATORS } from '../../../src/rules/operators.js';
-import { ruleSetJsonSchema, SLA_EVENTS } from '../../../src/rules/ruleset.js';
+import { ruleSetSchema, SLA_EVENTS } from '../../../src/rules/ruleset.js';
 import { MESSAGE_TEMPLATES } from '../../../src/rules/templates.js';
 
 /** One completion option, in CodeMirror's shape. */
@@ -144,9 +144,14 @@ function matches(pattern: PathPattern, path: readonly Segment[]): boolean {
   );
 }
 
+// Built on first use, not when the page loads.
+let ruleSetJsonSchema: Schema | undefined;
 let teamJsonSchema: Schema | undefined;
 function schemaOf(kind: CompletionContext['kind']): Schema {
-  if (kind === 'ruleSet') return ruleSetJsonSchema;
+  if (kind === 'ruleSet') {
+    ruleSetJsonSchema ??= z.toJSONSchema(ruleSetSchema, { io: 'input', unrepresentable: 'any' }) as Schema;
+    return ruleSetJsonSchema;
+  }
   teamJsonSchema ??= z.toJSONSchema(teamSchema, { io: 'input', unrepresentable: 'any' }) as Schema;
   return teamJsonSchema;
 }
