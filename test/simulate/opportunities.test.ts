@@ -56,9 +56,19 @@ async function run(options: Partial<RunSimulationOptions> & { behaviour?: Behavi
   return { ...result, engine: engine!, log };
 }
 
+/**
+ * The default 40-day run, made once: four tests only read its report, log and engine records
+ * (none sends the engine a command), so they share it instead of replaying it four times.
+ */
+let defaultRun: ReturnType<typeof run> | undefined;
+const runDefault = () => {
+  defaultRun ??= run({});
+  return defaultRun;
+};
+
 describe('runSimulation with opportunities', () => {
   it('opens one opportunity per converted lead, with its customer, and moves it through the stages', async () => {
-    const { report, engine, log } = await run({});
+    const { report, engine, log } = await runDefault();
     const o = report.opportunities!;
     expect(o.created).toBeGreaterThan(50);
     // Nothing is lost: every conversion has its opportunity or is still waiting for its owner.
@@ -92,7 +102,7 @@ describe('runSimulation with opportunities', () => {
   });
 
   it('supplies the gate fields: refusals stay near zero, a forgotten field is refused and supplied', async () => {
-    const { report } = await run({});
+    const { report } = await runDefault();
     const attempts = report.actions.advances + report.actions.wins + report.actions.refused.advance;
     expect(report.actions.advances).toBeGreaterThan(0);
     expect(report.actions.refused.advance).toBeLessThanOrEqual(Math.ceil(attempts * 0.03));
@@ -128,7 +138,7 @@ describe('runSimulation with opportunities', () => {
   });
 
   it('reps work opportunities in business hours and not on leave; departments answer in business hours', async () => {
-    const { report, log } = await run({});
+    const { report, log } = await runDefault();
     const leaveDays = new Map<string, Set<string>>();
     for (const [repId, ranges] of Object.entries(report.leave)) {
       const days = new Set<string>();
@@ -156,7 +166,7 @@ describe('runSimulation with opportunities', () => {
   });
 
   it('departments answer the tasks opportunities start; some go overdue and are escalated to the head', async () => {
-    const { report, engine, log } = await run({});
+    const { report, engine, log } = await runDefault();
     const technical = report.departments.find((d) => d.department === 'technical')!;
     expect(technical.name).toBe('技术部');
     expect(technical.created).toBeGreaterThan(20);
