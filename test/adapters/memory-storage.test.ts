@@ -1,3 +1,4 @@
+import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { memoryStorage } from '../../src/adapters/storage/memory.js';
 import { StorageError, toJsonValue } from '../../src/adapters/storage/port.js';
@@ -53,6 +54,47 @@ describe('memoryStorage specifics', () => {
       }),
     ).rejects.toThrow('commit.entities[0].snapshot.at must be plain JSON, got an instance of Date');
   });
+
+  it('keeps a snapshot as its JSON text: Chinese, a __proto__ key and nesting read back equal, and -0 as 0', async () => {
+    const s = memoryStorage();
+    const snapshot = JSON.parse(
+      '{"company":{"name":"杭州智控科技","__proto__":{"x":1}},"scores":[1.5,-0,[true,null]]}',
+    );
+    await s.commit({ at: T0, entities: [{ kind: 'lead', id: 'l-1', expectedVersion: 0, snapshot }] });
+    const first = (await s.load('lead', 'l-1'))!;
+    expect(first.snapshot).toEqual({
+      company: JSON.parse('{"name":"杭州智控科技","__proto__":{"x":1}}'),
+      scores: [1.5, 0, [true, null]],
+    });
+    expect(Object.getPrototypeOf((first.snapshot as { company: object }).company)).toBe(Object.prototype);
+    // Each read is a fresh copy: changing one changes neither the store nor the next read.
+    (first.snapshot as { scores: unknown[] }).scores.push('changed');
+    expect((await s.load('lead', 'l-1'))?.snapshot).toEqual({
+      company: JSON.parse('{"name":"杭州智控科技","__proto__":{"x":1}}'),
+      scores: [1.5, 0, [true, null]],
+    });
+  });
+
+  test.prop([fc.jsonValue()], { numRuns: 200 })(
+    'reads back any JSON snapshot it was given',
+    async (value) => {
+      const s = memoryStorage();
+      await s.commit({
+        at: T0,
+        entities: [{ kind: 'lead', id: 'l-1', expectedVersion: 0, snapshot: value }],
+      });
+      // What a database gives back too: the value, with -0 read as 0.
+      const withoutNegativeZero = (v: unknown): unknown =>
+        Object.is(v, -0)
+          ? 0
+          : Array.isArray(v)
+            ? v.map(withoutNegativeZero)
+            : v !== null && typeof v === 'object'
+              ? Object.fromEntries(Object.entries(v).map(([k, item]) => [k, withoutNegativeZero(item)]))
+              : v;
+      expect((await s.load('lead', 'l-1'))?.snapshot).toEqual(withoutNegativeZero(toJsonValue(value)));
+    },
+  );
 
   it('handles many timers in due order', async () => {
     const s = memoryStorage();

@@ -1,7 +1,9 @@
 /**
  * `memoryStorage`, the plain in-memory store and the reference the tuned `replayMemoryStorage` is
  * held to (`test/adapters/replay-memory.diff.test.ts`). Written to be read: plain `Map`s, deep
- * copies in (`toJsonValue`) and out (`structuredClone`), sorting when a list is read.
+ * copies in (`toJsonValue`) and out (`structuredClone`), sorting when a list is read. Entity
+ * snapshots are kept as a database keeps a row — the bytes of their JSON text, parsed again on
+ * every read — so a store of a million leads holds compact bytes, not a million object trees.
  *
  * @module
  */
@@ -69,7 +71,8 @@ export interface MemoryStorageOptions {
 
 interface EntityRow {
   version: number;
-  snapshot: JsonValue;
+  /** The snapshot's JSON text, UTF-8 encoded (see {@link encodeRow}). */
+  snapshot: Uint8Array;
   updatedAt: number;
   /** Lookup key → its values (no duplicates), as last written. */
   lookups: Map<string, string[]>;
@@ -92,6 +95,20 @@ const keyOf = (...parts: string[]): string => parts.join('\u0000');
 
 /** A copy for the caller of a value the store holds (plain JSON, so `structuredClone` is exact). */
 const copy = <T>(value: T): T => structuredClone(value);
+
+// TextEncoder/TextDecoder rather than Buffer: the store runs in browsers too.
+const utf8 = /* @__PURE__ */ new TextEncoder();
+const fromUtf8 = /* @__PURE__ */ new TextDecoder();
+
+/**
+ * A stored snapshot as bytes. Six-odd KB of objects, hidden classes and strings per lead become
+ * its JSON text (about 2 KB, outside the JS heap): what a store of a million leads can hold. The
+ * text of an already-checked JSON value, so reading it back gives an equal value (as in a
+ * database, -0 comes back as 0).
+ */
+const encodeRow = (snapshot: JsonValue): Uint8Array => utf8.encode(JSON.stringify(snapshot));
+const decodeRow = (bytes: Uint8Array): JsonValue => JSON.parse(fromUtf8.decode(bytes)) as JsonValue;
+const EMPTY_ROW = /* @__PURE__ */ encodeRow(null);
 
 /** The keys of a map in id order. */
 const sortedKeys = (map: ReadonlyMap<string, unknown>): string[] => [...map.keys()].sort(compareIds);
@@ -167,7 +184,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
   }
 
   function toStoredEntity(kind: string, id: string, row: EntityRow): StoredEntity {
-    return { kind, id, version: row.version, snapshot: copy(row.snapshot), updatedAt: row.updatedAt };
+    return { kind, id, version: row.version, snapshot: decodeRow(row.snapshot), updatedAt: row.updatedAt };
   }
 
   function toStoredTimer(row: TimerRow): StoredTimer {
@@ -296,14 +313,14 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
         entities.set(write.kind, rows);
         const row = rows.get(write.id) ?? {
           version: 0,
-          snapshot: null,
+          snapshot: EMPTY_ROW,
           updatedAt: at,
           lookups: new Map(),
           unique: new Map(),
         };
         rows.set(write.id, row);
         row.version += 1;
-        row.snapshot = write.snapshot;
+        row.snapshot = encodeRow(write.snapshot);
         row.updatedAt = at;
         if (write.lookups) replaceLookups(write.kind, write.id, row, write.lookups);
         if (write.unique) uniqueIndex.release(write.kind, write.id, row.unique);
