@@ -1,10 +1,11 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { memoryStorage } from '../../src/adapters/storage/memory.js';
-import { StorageError, toJsonValue } from '../../src/adapters/storage/port.js';
+import { type JsonValue, StorageError, toJsonValue } from '../../src/adapters/storage/port.js';
 import { runStorageContract } from '../../src/testing/storage-contract.js';
 
 runStorageContract('memory', () => memoryStorage());
+runStorageContract('memory, every snapshot encoded at once', () => memoryStorage({ recentSnapshots: 0 }));
 
 const T0 = Date.UTC(2026, 2, 2, 1, 0, 0);
 
@@ -55,35 +56,46 @@ describe('memoryStorage specifics', () => {
     ).rejects.toThrow('commit.entities[0].snapshot.at must be plain JSON, got an instance of Date');
   });
 
-  it('keeps a snapshot as its JSON text: Chinese, a __proto__ key and nesting read back equal, and -0 as 0', async () => {
-    const s = memoryStorage();
-    const snapshot = JSON.parse(
-      '{"company":{"name":"杭州智控科技","__proto__":{"x":1}},"scores":[1.5,-0,[true,null]]}',
+  it('keeps older snapshots as their JSON text: Chinese, a __proto__ key and nesting read back equal, and -0 as 0', async () => {
+    const s = memoryStorage({ recentSnapshots: 2 });
+    const text = '{"company":{"name":"杭州智控科技","__proto__":{"x":1}},"scores":[1.5,-0,[true,null]]}';
+    const write = (id: string, version = 0) =>
+      s.commit({
+        at: T0,
+        entities: [{ kind: 'lead', id, expectedVersion: version, snapshot: JSON.parse(text) }],
+      });
+    await write('l-1');
+    expect(Object.is(((await s.load('lead', 'l-1'))!.snapshot as { scores: number[] }).scores[1], -0)).toBe(
+      true,
     );
-    await s.commit({ at: T0, entities: [{ kind: 'lead', id: 'l-1', expectedVersion: 0, snapshot }] });
-    const first = (await s.load('lead', 'l-1'))!;
-    expect(first.snapshot).toEqual({
+    await write('l-2');
+    await write('l-3'); // l-1 is no longer among the two latest writes: encoded
+    await write('l-2', 1); // l-2 written again: stays recent
+    const expected = {
       company: JSON.parse('{"name":"杭州智控科技","__proto__":{"x":1}}'),
       scores: [1.5, 0, [true, null]],
-    });
+    };
+    const first = (await s.load('lead', 'l-1'))!;
+    expect(first).toMatchObject({ version: 1, snapshot: expected });
     expect(Object.getPrototypeOf((first.snapshot as { company: object }).company)).toBe(Object.prototype);
     // Each read is a fresh copy: changing one changes neither the store nor the next read.
     (first.snapshot as { scores: unknown[] }).scores.push('changed');
-    expect((await s.load('lead', 'l-1'))?.snapshot).toEqual({
-      company: JSON.parse('{"name":"杭州智控科技","__proto__":{"x":1}}'),
-      scores: [1.5, 0, [true, null]],
-    });
+    expect((await s.load('lead', 'l-1'))!.snapshot).toEqual(expected);
+    expect((await s.load('lead', 'l-2'))!.version).toBe(2);
+    expect(Object.is(((await s.load('lead', 'l-2'))!.snapshot as { scores: number[] }).scores[1], -0)).toBe(
+      true,
+    );
+    expect(() => memoryStorage({ recentSnapshots: -1 })).toThrow('memoryStorage(options).recentSnapshots');
   });
 
-  test.prop([fc.jsonValue()], { numRuns: 200 })(
-    'reads back any JSON snapshot it was given',
-    async (value) => {
-      const s = memoryStorage();
-      await s.commit({
-        at: T0,
-        entities: [{ kind: 'lead', id: 'l-1', expectedVersion: 0, snapshot: value }],
-      });
-      // What a database gives back too: the value, with -0 read as 0.
+  test.prop([fc.jsonValue(), fc.constantFrom(0, 1, 10_000)], { numRuns: 200 })(
+    'reads back any JSON snapshot it was given, recent or encoded',
+    async (value, recentSnapshots) => {
+      const s = memoryStorage({ recentSnapshots });
+      const snapshot = value as JsonValue;
+      await s.commit({ at: T0, entities: [{ kind: 'lead', id: 'l-1', expectedVersion: 0, snapshot }] });
+      await s.commit({ at: T0, entities: [{ kind: 'lead', id: 'l-2', expectedVersion: 0, snapshot: null }] });
+      // Encoded (recentSnapshots 0, or 1 after the second write): what a database gives back, -0 as 0.
       const withoutNegativeZero = (v: unknown): unknown =>
         Object.is(v, -0)
           ? 0
@@ -92,7 +104,10 @@ describe('memoryStorage specifics', () => {
             : v !== null && typeof v === 'object'
               ? Object.fromEntries(Object.entries(v).map(([k, item]) => [k, withoutNegativeZero(item)]))
               : v;
-      expect((await s.load('lead', 'l-1'))?.snapshot).toEqual(withoutNegativeZero(toJsonValue(value)));
+      const stored = toJsonValue(snapshot, 'snapshot');
+      expect((await s.load('lead', 'l-1'))?.snapshot).toEqual(
+        recentSnapshots > 1 ? stored : withoutNegativeZero(stored),
+      );
     },
   );
 

@@ -2,8 +2,9 @@
  * `memoryStorage`, the plain in-memory store and the reference the tuned `replayMemoryStorage` is
  * held to (`test/adapters/replay-memory.diff.test.ts`). Written to be read: plain `Map`s, deep
  * copies in (`toJsonValue`) and out (`structuredClone`), sorting when a list is read. Entity
- * snapshots are kept as a database keeps a row — the bytes of their JSON text, parsed again on
- * every read — so a store of a million leads holds compact bytes, not a million object trees.
+ * snapshots written recently stay objects; older ones are kept as a database keeps a row — the
+ * bytes of their JSON text, parsed on each read — so a store of a million leads holds compact
+ * bytes, not a million object trees.
  *
  * @module
  */
@@ -17,6 +18,7 @@ import {
   checkUniqueClaims,
   compareIds,
   createUniqueIndex,
+  invalid,
   pageOf,
   prepareCommit,
   prepareQuarantine,
@@ -67,12 +69,21 @@ export interface MemoryStorageOptions {
    * @default 'all'
    */
   eventLog?: EventLogRetention;
+  /**
+   * How many of the latest entity writes keep their snapshot as objects; older snapshots are kept
+   * as the bytes of their JSON text (about a third of the memory, outside the JS heap) and parsed
+   * when read. `0` encodes every write. As in a database, an encoded `-0` reads back as `0`.
+   * @default 10_000
+   */
+  recentSnapshots?: number;
 }
 
 interface EntityRow {
   version: number;
-  /** The snapshot's JSON text, UTF-8 encoded (see {@link encodeRow}). */
-  snapshot: Uint8Array;
+  /** The snapshot as written while the row is recent, then its JSON text as bytes (see {@link encodeRow}). */
+  snapshot: JsonValue | Uint8Array;
+  /** Counts this row's writes: a row leaving the recent ones is encoded only if not written since. */
+  writes: number;
   updatedAt: number;
   /** Lookup key → its values (no duplicates), as last written. */
   lookups: Map<string, string[]>;
@@ -107,8 +118,16 @@ const fromUtf8 = /* @__PURE__ */ new TextDecoder();
  * database, -0 comes back as 0).
  */
 const encodeRow = (snapshot: JsonValue): Uint8Array => utf8.encode(JSON.stringify(snapshot));
-const decodeRow = (bytes: Uint8Array): JsonValue => JSON.parse(fromUtf8.decode(bytes)) as JsonValue;
-const EMPTY_ROW = /* @__PURE__ */ encodeRow(null);
+const readRow = (snapshot: JsonValue | Uint8Array): JsonValue =>
+  snapshot instanceof Uint8Array ? (JSON.parse(fromUtf8.decode(snapshot)) as JsonValue) : copy(snapshot);
+
+/**
+ * The default of `recentSnapshots`. An entity is written several times while it is busy (a lead
+ * in its first hours) and rarely after: encoding it once, when it leaves the recent writes, costs
+ * one copy instead of one per write — and fresh bytes outside the heap make V8 collect the whole
+ * heap, so allocating them at every write would slow a large store down as it grows.
+ */
+const RECENT_SNAPSHOTS = 10_000;
 
 /** The keys of a map in id order. */
 const sortedKeys = (map: ReadonlyMap<string, unknown>): string[] => [...map.keys()].sort(compareIds);
@@ -153,10 +172,35 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
   const lookupIndex = new Map<string, Map<string, Set<string>>>();
   const uniqueIndex = createUniqueIndex();
   const retention = checkEventLogRetention(options.eventLog, 'memoryStorage(options).eventLog');
+  const recentLimit = options.recentSnapshots ?? RECENT_SNAPSHOTS;
+  if (!Number.isSafeInteger(recentLimit) || recentLimit < 0)
+    throw invalid(
+      `memoryStorage(options).recentSnapshots must be a non-negative integer, got ${String(options.recentSnapshots)}`,
+    );
   /** The event log from index `firstKept` on (the rest is dropped, see `retention`). */
   const events: StoredEvent[] = [];
   let firstKept = 0;
   let lastSeq = 0;
+  /** The latest entity writes, oldest first from `recentNext` (a ring), with each one's write count then. */
+  const recentRows: { row: EntityRow; writes: number }[] = [];
+  let recentNext = 0;
+  /** Remember a written row as recent; the one it pushes out is encoded unless written since. */
+  function keepRecent(row: EntityRow): void {
+    if (recentLimit === 0) {
+      row.snapshot = encodeRow(row.snapshot as JsonValue);
+      return;
+    }
+    const entry = { row, writes: row.writes };
+    if (recentRows.length < recentLimit) {
+      recentRows.push(entry);
+      return;
+    }
+    const out = recentRows[recentNext]!;
+    recentRows[recentNext] = entry;
+    recentNext = (recentNext + 1) % recentLimit;
+    if (out.row.writes === out.writes && !(out.row.snapshot instanceof Uint8Array))
+      out.row.snapshot = encodeRow(out.row.snapshot);
+  }
   /** keyOf(entityId, timerKey) → timer. */
   const timers = new Map<string, TimerRow>();
   /** When each timer can be claimed next: its `dueAt`, once claimed its lease expiry. Same keys. */
@@ -184,7 +228,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
   }
 
   function toStoredEntity(kind: string, id: string, row: EntityRow): StoredEntity {
-    return { kind, id, version: row.version, snapshot: decodeRow(row.snapshot), updatedAt: row.updatedAt };
+    return { kind, id, version: row.version, snapshot: readRow(row.snapshot), updatedAt: row.updatedAt };
   }
 
   function toStoredTimer(row: TimerRow): StoredTimer {
@@ -313,14 +357,17 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
         entities.set(write.kind, rows);
         const row = rows.get(write.id) ?? {
           version: 0,
-          snapshot: EMPTY_ROW,
+          snapshot: null,
+          writes: 0,
           updatedAt: at,
           lookups: new Map(),
           unique: new Map(),
         };
         rows.set(write.id, row);
         row.version += 1;
-        row.snapshot = encodeRow(write.snapshot);
+        row.snapshot = write.snapshot;
+        row.writes += 1;
+        keepRecent(row);
         row.updatedAt = at;
         if (write.lookups) replaceLookups(write.kind, write.id, row, write.lookups);
         if (write.unique) uniqueIndex.release(write.kind, write.id, row.unique);
