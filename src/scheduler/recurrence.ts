@@ -1,14 +1,7 @@
 import { DateTime, IANAZone } from 'luxon';
-import * as rrule from 'rrule';
 import { RecurrenceError } from '../errors.js';
 import type { BusinessCalendar, Instant } from './calendar.js';
-
-// rrule is CommonJS without an `exports` map: plain Node ESM only exposes `default` (the
-// module.exports object), bundlers and vitest expose named exports. Accept both shapes.
-type RRuleClass = typeof rrule.RRule;
-const rruleModule = rrule as unknown as { RRule?: RRuleClass; default?: { RRule?: RRuleClass } };
-const RRuleCtor: RRuleClass | undefined = /* @__PURE__ */ (() =>
-  rruleModule.RRule ?? rruleModule.default?.RRule)();
+import { expandRRule, type ParsedRRule, parseRRule } from './rrule-expand.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -77,8 +70,8 @@ const NUMERIC_PARTS: Record<string, [min: number, max: number, signed: boolean]>
 };
 
 /**
- * Checks the rule ourselves: rrule's parser silently ignores bad values (an unknown FREQ becomes
- * `undefined`, `INTERVAL=abc` is kept as a string), which would expand to garbage.
+ * Checks the rule and names the bad part, so the expander (rrule-expand.ts) only sees values it
+ * can use.
  */
 function normalizeRule(input: unknown): { body: string; until?: { utc: boolean; dateOnly: boolean } } {
   if (typeof input !== 'string' || input.trim() === '') {
@@ -181,7 +174,7 @@ function toMs(t: Instant, field: string): number {
   return ms;
 }
 
-/** Local wall time of `t` in `zone`, as a UTC-shaped Date (rrule's "floating" time). */
+/** Local wall time of `t` in `zone`, as a UTC-shaped Date ("floating" time). */
 function toFloating(t: number, zone: string): Date {
   const dt = DateTime.fromMillis(t, { zone });
   return new Date(Date.UTC(dt.year, dt.month - 1, dt.day, dt.hour, dt.minute, dt.second, dt.millisecond));
@@ -208,8 +201,8 @@ function fromFloating(d: Date, zone: string): number {
  * instants inside `[from, to]`, in order.
  *
  * The rule repeats the local wall time of `start` in `zone` — a weekly 10:00 meeting stays at 10:00
- * across DST — because it is expanded by rrule in floating time and each result's wall fields are
- * converted back with luxon (rrule's own `tzid` is wrong near DST). A wall time inside a DST gap is
+ * across DST — because it is expanded in floating time and each result's wall fields are
+ * converted back with luxon. A wall time inside a DST gap is
  * moved forward by the gap; an ambiguous one takes luxon's choice (the later offset).
  * A monthly or yearly rule never skips a period: from a start on the 29th–31st (or with one
  * `BYMONTHDAY` of 29–31), a month without that day gets its last day instead (31 Jan → 28 Feb →
@@ -265,33 +258,37 @@ export function occurrences(rule: string, options: OccurrenceOptions): number[] 
   if (shift !== undefined && (calendar === undefined || typeof calendar.nextBusinessTime !== 'function')) {
     throw new RecurrenceError("calendar: required with shift: 'next-business-time'");
   }
-  if (!RRuleCtor) {
-    throw new RecurrenceError('rrule: could not load the RRule class from the "rrule" package');
-  }
-
   const normalized = normalizeRule(rule);
   const { until } = normalized;
   const body = clampToMonthEnd(normalized.body, DateTime.fromMillis(start, { zone }));
-  let ruleSet: InstanceType<RRuleClass>;
+  let parsed: ParsedRRule;
   try {
-    const parsed = RRuleCtor.parseString(body);
-    if (until && parsed.until) {
-      if (until.utc) parsed.until = toFloating(parsed.until.getTime(), zone);
-      else if (until.dateOnly) parsed.until = new Date(parsed.until.getTime() + 24 * HOUR_MS - 1);
-    }
-    ruleSet = new RRuleCtor({ ...parsed, dtstart: toFloating(start, zone), tzid: null }, true);
+    parsed = parseRRule(body);
   } catch (error) {
     throw new RecurrenceError(`rrule: ${error instanceof Error ? error.message : String(error)}`, {
       cause: error,
     });
   }
-
+  if (until && parsed.until !== undefined) {
+    if (until.utc) parsed.until = toFloating(parsed.until, zone).getTime();
+    else if (until.dateOnly) parsed.until += 24 * HOUR_MS - 1;
+  }
+  const dtstart = toFloating(start, zone).getTime();
+  if (!Number.isFinite(dtstart))
+    throw new RecurrenceError('start: outside the dates luxon and Date can hold (about ±270,000 years)');
   // Offsets lie within [-12h, +14h], so wall times of [from, to] lie within this floating window.
+  const window = { after: from - 13 * HOUR_MS, before: to + 15 * HOUR_MS };
+  if (!Number.isFinite(new Date(window.after).getTime() + new Date(window.before).getTime())) {
+    throw new RecurrenceError(
+      'from/to: the window lies outside the dates Date can hold (about ±270,000 years)',
+    );
+  }
+
   const out: number[] = [];
   try {
-    ruleSet.between(new Date(from - 13 * HOUR_MS), new Date(to + 15 * HOUR_MS), true, (date) => {
-      const t = fromFloating(date, zone);
-      if (t >= from && t <= to) out.push(t);
+    expandRRule(parsed, dtstart, window, (t) => {
+      const instant = fromFloating(new Date(t), zone);
+      if (instant >= from && instant <= to) out.push(instant);
       return out.length < limit;
     });
   } catch (error) {
