@@ -24,6 +24,10 @@ const SPACING_MS = 5_000;
 const START = Date.parse('2026-01-05T01:00:00Z');
 /** Stop while the heap (garbage included) is below this share of its limit: reading the KPIs at the end needs room too. */
 const HEAP_STOP = 0.7;
+/** `LEADFLOW_SCALE_RECENT=10000` runs memoryStorage with `recentSnapshots` (older snapshots as bytes). */
+const recentSnapshots = process.env.LEADFLOW_SCALE_RECENT
+  ? Number(process.env.LEADFLOW_SCALE_RECENT)
+  : undefined;
 
 const calendar = chinaCalendar({ years: [2026] });
 const team = parseTeam({
@@ -36,7 +40,7 @@ const engine = createEngine({
   team,
   calendar,
   clock,
-  storage: memoryStorage({ eventLog: 'none' }),
+  storage: memoryStorage({ eventLog: 'none', ...(recentSnapshots === undefined ? {} : { recentSnapshots }) }),
   notifier: 'dropAll',
   trace: false,
 });
@@ -107,6 +111,7 @@ report({
   baseline: startMs,
   unit: 'ms per 10k leads (end vs start)',
   leads,
+  recentSnapshots: recentSnapshots ?? null,
   accepted,
   completed,
   heapBytesPerLead: (heapEnd - heapStart) / leads,
