@@ -84,8 +84,6 @@ interface EntityRow {
   version: number;
   /** The snapshot as written while the row is recent, then its JSON text as bytes (see {@link encodeRow}). */
   snapshot: JsonValue | Uint8Array;
-  /** Counts this row's writes: a row leaving the recent ones is encoded only if not written since. */
-  writes: number;
   updatedAt: number;
   /** Lookup key → its values (no duplicates), as last written. */
   lookups: Map<string, string[]>;
@@ -115,7 +113,7 @@ const fromUtf8 = /* @__PURE__ */ new TextDecoder();
 
 /**
  * A stored snapshot as bytes. Six-odd KB of objects, hidden classes and strings per lead become
- * its JSON text (about 2 KB, outside the JS heap): what a store of a million leads can hold. The
+ * its JSON text (about 2 KB, outside the JS heap), for a store too large for the heap. The
  * text of an already-checked JSON value, so reading it back gives an equal value (as in a
  * database, -0 comes back as 0).
  */
@@ -178,17 +176,17 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
   const events: StoredEvent[] = [];
   let firstKept = 0;
   let lastSeq = 0;
-  /** The latest entity writes, oldest first from `recentNext` (a ring), with each one's write count then. */
-  const recentRows: { row: EntityRow; writes: number }[] = [];
+  /** The latest entity writes, oldest first from `recentNext` (a ring), with each row's version then. */
+  const recentRows: { row: EntityRow; version: number }[] = [];
   let recentNext = 0;
-  /** Remember a written row as recent; the one it pushes out is encoded unless written since. */
+  /** Remember a written row as recent; the one it pushes out is encoded unless written since (its version moved). */
   function keepRecent(row: EntityRow): void {
     if (recentLimit === Number.POSITIVE_INFINITY) return;
     if (recentLimit === 0) {
       row.snapshot = encodeRow(row.snapshot as JsonValue);
       return;
     }
-    const entry = { row, writes: row.writes };
+    const entry = { row, version: row.version };
     if (recentRows.length < recentLimit) {
       recentRows.push(entry);
       return;
@@ -196,7 +194,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
     const out = recentRows[recentNext]!;
     recentRows[recentNext] = entry;
     recentNext = (recentNext + 1) % recentLimit;
-    if (out.row.writes === out.writes && !(out.row.snapshot instanceof Uint8Array))
+    if (out.row.version === out.version && !(out.row.snapshot instanceof Uint8Array))
       out.row.snapshot = encodeRow(out.row.snapshot);
   }
   /** keyOf(entityId, timerKey) → timer. */
@@ -356,7 +354,6 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
         const row = rows.get(write.id) ?? {
           version: 0,
           snapshot: null,
-          writes: 0,
           updatedAt: at,
           lookups: new Map(),
           unique: new Map(),
@@ -364,7 +361,6 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
         rows.set(write.id, row);
         row.version += 1;
         row.snapshot = write.snapshot;
-        row.writes += 1;
         keepRecent(row);
         row.updatedAt = at;
         if (write.lookups) replaceLookups(write.kind, write.id, row, write.lookups);
