@@ -3,6 +3,7 @@ import { ownValue } from '../model/own.js';
 import { inShift, isTimedLeave, type LeaveRange, leaveOn, type Rep, timedLeaveAt } from '../model/rep.js';
 import type { Team } from '../model/team.js';
 import type { BusinessCalendar, LocalTime } from '../scheduler/calendar.js';
+import { civilDate } from '../scheduler/rrule-days.js';
 import type { CompiledRuleSet, ResolvedStrategy } from './compile.js';
 import type { CompiledCondition, ConditionTraceEntry } from './conditions.js';
 import { leadFacts } from './facts.js';
@@ -806,23 +807,9 @@ function judgeCandidate(
   return { repId, eligible: true, reasons: chosen };
 }
 
-/** `YYYY-MM-DD` of an epoch-ms instant in UTC, without allocating a Date (civil-from-days). */
+/** `YYYY-MM-DD` of an epoch-ms instant in UTC, without allocating a Date. */
 function utcDay(ms: number): string {
-  const days = Math.floor(ms / DAY_MS) + 719_468;
-  const era = Math.floor(days / 146_097);
-  const dayOfEra = days - era * 146_097;
-  const yearOfEra = Math.floor(
-    (dayOfEra -
-      Math.floor(dayOfEra / 1460) +
-      Math.floor(dayOfEra / 36_524) -
-      Math.floor(dayOfEra / 146_096)) /
-      365,
-  );
-  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
-  const monthIndex = Math.floor((5 * dayOfYear + 2) / 153);
-  const day = dayOfYear - Math.floor((153 * monthIndex + 2) / 5) + 1;
-  const month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9;
-  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  const { year, month, day } = civilDate(Math.floor(ms / DAY_MS));
   return `${year}-${month < 10 ? '0' : ''}${month}-${day < 10 ? '0' : ''}${day}`;
 }
 

@@ -1,7 +1,7 @@
 import { DateTime, IANAZone } from 'luxon';
 import { RecurrenceError } from '../errors.js';
 import type { BusinessCalendar, Instant } from './calendar.js';
-import { expandRRule, type ParsedRRule, parseRRule } from './rrule-expand.js';
+import { expandRRule, FREQUENCIES, type ParsedRRule, parseRRule, WEEKDAYS } from './rrule-expand.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -54,7 +54,7 @@ export interface OccurrenceOptions {
   limit?: number;
 }
 
-const FREQS = ['YEARLY', 'MONTHLY', 'WEEKLY', 'DAILY', 'HOURLY', 'MINUTELY', 'SECONDLY'];
+const FREQS: readonly string[] = FREQUENCIES;
 const WEEKDAY_RE = /^([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)$/;
 const UNTIL_RE = /^(\d{8})(T\d{6}(Z?))?$/;
 /** Numeric list parts with their allowed absolute range and whether negatives are allowed. */
@@ -112,7 +112,7 @@ function normalizeRule(input: unknown): { body: string; until?: { utc: boolean; 
     } else if (key === 'BYDAY') {
       for (const day of value.split(',')) if (!WEEKDAY_RE.test(day)) bad(`has an invalid weekday "${day}"`);
     } else if (key === 'WKST') {
-      if (!['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'].includes(value)) bad('must be one of MO..SU');
+      if (!WEEKDAYS.includes(value)) bad('must be one of MO..SU');
     } else if (key in NUMERIC_PARTS) {
       const [min, max, signed] = NUMERIC_PARTS[key] as [number, number, boolean];
       for (const item of value.split(',')) {

@@ -3,6 +3,8 @@
 // floating time (UTC-shaped), for any year (Date.UTC reads years 0–99 as 1900–1999; this does not).
 // Weekdays are numbered like RFC 5545 lists them: 0 = MO … 6 = SU.
 
+import type { ParsedRRule } from './rrule-expand.js';
+
 /**
  * Milliseconds in a (floating, so always 24-hour) day.
  * @internal
@@ -130,18 +132,13 @@ export interface DayParts {
 }
 
 /**
- * The parts of a rule {@link dayPartsOf} reads (structurally, rrule-expand.ts's `ParsedRRule`).
+ * The parts of a rule {@link dayPartsOf} reads.
  * @internal
  */
-export interface DayRule {
-  freq: string;
-  wkst: number;
-  byday?: { weekday: number; n?: number }[];
-  bymonth?: number[];
-  byweekno?: number[];
-  byyearday?: number[];
-  bymonthday?: number[];
-}
+export type DayRule = Pick<
+  ParsedRRule,
+  'freq' | 'wkst' | 'byday' | 'bymonth' | 'byweekno' | 'byyearday' | 'bymonthday'
+>;
 
 /**
  * The day-level parts, with RFC 5545's defaults from DTSTART's day `start` when the rule names no

@@ -11,11 +11,27 @@ const HOUR_MS = 3_600_000;
 const MINUTE_MS = 60_000;
 const SECOND_MS = 1000;
 
-const FREQUENCIES = ['YEARLY', 'MONTHLY', 'WEEKLY', 'DAILY', 'HOURLY', 'MINUTELY', 'SECONDLY'] as const;
+/**
+ * RFC 5545's frequencies, coarsest first.
+ * @internal
+ */
+export const FREQUENCIES = [
+  'YEARLY',
+  'MONTHLY',
+  'WEEKLY',
+  'DAILY',
+  'HOURLY',
+  'MINUTELY',
+  'SECONDLY',
+] as const;
 const HOURLY = FREQUENCIES.indexOf('HOURLY');
 const MINUTELY = FREQUENCIES.indexOf('MINUTELY');
 const SECONDLY = FREQUENCIES.indexOf('SECONDLY');
-const WEEKDAYS = ['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'];
+/**
+ * RFC 5545's weekday codes, in the order the expander numbers them (0 = MO … 6 = SU).
+ * @internal
+ */
+export const WEEKDAYS: readonly string[] = ['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'];
 
 /**
  * The bound that makes a rule that never matches (`BYMONTH=2;BYMONTHDAY=30`) stop: like
