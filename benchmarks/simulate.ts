@@ -87,12 +87,21 @@ const sampleRss = () => {
 };
 const seconds = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e9;
 
-/** A replay for its KPIs: the log is folded into the projection and not kept (`eventLog: 'none'`). */
-async function timedYear(behaviour: typeof DEFAULT_BEHAVIOUR, onAction?: (action: SimulationAction) => void) {
+/**
+ * A replay for its KPIs: the log is folded into the projection and not kept (`eventLog: 'none'`).
+ * `recentSnapshots`: the store packs all but that many of the latest writes. Also measured: the
+ * live heap at the end (after a full GC, the store still held), beside the peak RSS V8 reached.
+ */
+async function timedYear(
+  behaviour: typeof DEFAULT_BEHAVIOUR,
+  onAction?: (action: SimulationAction) => void,
+  recentSnapshots = Number.POSITIVE_INFINITY,
+) {
   collectGarbage();
   const gcBefore = gcMs;
   const started = process.hrtime.bigint();
   peakRss = 0;
+  let liveHeap = 0;
   const result = await runSimulation({
     ruleSet,
     team: staffed,
@@ -102,8 +111,13 @@ async function timedYear(behaviour: typeof DEFAULT_BEHAVIOUR, onAction?: (action
     days: DAYS,
     leadsPerMonth: LEADS_PER_MONTH,
     behaviour,
-    storage: replayMemoryStorage({ eventLog: 'none' }),
-    onProgress: sampleRss,
+    storage: replayMemoryStorage({ eventLog: 'none', recentSnapshots }),
+    onProgress: (day, totalDays) => {
+      sampleRss();
+      if (day !== totalDays) return;
+      collectGarbage();
+      liveHeap = process.memoryUsage().heapUsed;
+    },
     ...(onAction ? { onAction } : {}),
   });
   const elapsed = seconds(started);
@@ -111,7 +125,7 @@ async function timedYear(behaviour: typeof DEFAULT_BEHAVIOUR, onAction?: (action
   await new Promise((resolve) => setImmediate(resolve));
   await new Promise((resolve) => setTimeout(resolve, 10));
   // The report only: the run's engine holds its whole storage, which would weigh on what runs next.
-  return { report: result.report, seconds: elapsed, gcSeconds: (gcMs - gcBefore) / 1000, peakRss };
+  return { report: result.report, seconds: elapsed, gcSeconds: (gcMs - gcBefore) / 1000, peakRss, liveHeap };
 }
 
 // ---- ours: the year ----
@@ -130,6 +144,12 @@ yearStream.length = 0;
 const year = await timedYear(leadsOnly);
 const yearRss = year.peakRss;
 const fullYear = await timedYear(DEFAULT_BEHAVIOUR);
+/** The same years with the store packing cold rows: what it saves, and what it costs in time. */
+const PACKED_RECENT = 20_000;
+const packedYear = await timedYear(leadsOnly, undefined, PACKED_RECENT);
+const packedFullYear = await timedYear(DEFAULT_BEHAVIOUR, undefined, PACKED_RECENT);
+if (JSON.stringify(packedYear.report) !== JSON.stringify(year.report))
+  throw new Error('the packed store changed the lead-only year’s report');
 const r = year.report;
 const targetsLine = (report: typeof r) =>
   report.targets
@@ -150,6 +170,14 @@ console.log(
   `ours, full year (opportunities and departments too): ${fullYear.seconds.toFixed(1)} s (GC ${fullYear.gcSeconds.toFixed(1)} s), peak RSS ${(fullYear.peakRss / 1e6).toFixed(0)} MB; opportunities ${fr.opportunities?.created ?? 0}, won ${fr.opportunities?.won ?? 0}, actions ${JSON.stringify(fr.actions)}`,
 );
 console.log(`  targets: ${targetsLine(fr)}`);
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
+for (const [label, objects, packed] of [
+  ['leads only', year, packedYear],
+  ['full year', fullYear, packedFullYear],
+] as const)
+  console.log(
+    `${label}: live heap at the end ${mb(objects.liveHeap)} (peak RSS ${mb(objects.peakRss)}, ${objects.seconds.toFixed(1)} s); packing all but the latest ${PACKED_RECENT} writes: ${mb(packed.liveHeap)} (peak RSS ${mb(packed.peakRss)}, ${packed.seconds.toFixed(1)} s)`,
+  );
 
 // ---- the floor: the same year's arrivals and host actions through the pure core alone ----
 const yearActions: SimulationAction[] = [];
@@ -545,6 +573,15 @@ report({
   processMaxRssMB: Math.round((process.resourceUsage().maxRSS * 1024) / 1e6),
   fullYearSeconds: fullYear.seconds,
   fullYearPeakRssMB: Math.round(fullYear.peakRss / 1e6),
+  liveHeapMB: Math.round(year.liveHeap / 1e6),
+  fullYearLiveHeapMB: Math.round(fullYear.liveHeap / 1e6),
+  packedRecentSnapshots: PACKED_RECENT,
+  packedSeconds: packedYear.seconds,
+  packedPeakRssMB: Math.round(packedYear.peakRss / 1e6),
+  packedLiveHeapMB: Math.round(packedYear.liveHeap / 1e6),
+  packedFullYearSeconds: packedFullYear.seconds,
+  packedFullYearPeakRssMB: Math.round(packedFullYear.peakRss / 1e6),
+  packedFullYearLiveHeapMB: Math.round(packedFullYear.liveHeap / 1e6),
   baselineSliceDays: SLICE_DAYS,
   baselineWeekRate,
   baselineScaledYearSeconds: arrivalsPerYear / baselineRate,

@@ -5,7 +5,9 @@ import { type JsonValue, StorageError, toJsonValue } from '../../src/adapters/st
 import { runStorageContract } from '../../src/testing/storage-contract.js';
 
 runStorageContract('memory', () => memoryStorage());
-runStorageContract('memory, every snapshot encoded at once', () => memoryStorage({ recentSnapshots: 0 }));
+runStorageContract('memory, every snapshot and KPI record packed at once', () =>
+  memoryStorage({ recentSnapshots: 0 }),
+);
 
 const T0 = Date.UTC(2026, 2, 2, 1, 0, 0);
 
@@ -56,7 +58,7 @@ describe('memoryStorage specifics', () => {
     ).rejects.toThrow('commit.entities[0].snapshot.at must be plain JSON, got an instance of Date');
   });
 
-  it('keeps older snapshots as their JSON text: Chinese, a __proto__ key and nesting read back equal, and -0 as 0', async () => {
+  it('packs older snapshots: Chinese, a __proto__ key and nesting read back equal, and -0 as 0', async () => {
     const s = memoryStorage({ recentSnapshots: 2 });
     const text = '{"company":{"name":"杭州智控科技","__proto__":{"x":1}},"scores":[1.5,-0,[true,null]]}';
     const write = (id: string, version = 0) =>
@@ -69,7 +71,7 @@ describe('memoryStorage specifics', () => {
       true,
     );
     await write('l-2');
-    await write('l-3'); // l-1 is no longer among the two latest writes: encoded
+    await write('l-3'); // l-1 is no longer among the two latest writes: packed
     await write('l-2', 1); // l-2 written again: stays recent
     const expected = {
       company: JSON.parse('{"name":"杭州智控科技","__proto__":{"x":1}}'),
@@ -89,13 +91,13 @@ describe('memoryStorage specifics', () => {
   });
 
   test.prop([fc.jsonValue(), fc.constantFrom(0, 1, 10_000)], { numRuns: 200 })(
-    'reads back any JSON snapshot it was given, recent or encoded',
+    'reads back any JSON snapshot it was given, recent or packed',
     async (value, recentSnapshots) => {
       const s = memoryStorage({ recentSnapshots });
       const snapshot = value as JsonValue;
       await s.commit({ at: T0, entities: [{ kind: 'lead', id: 'l-1', expectedVersion: 0, snapshot }] });
       await s.commit({ at: T0, entities: [{ kind: 'lead', id: 'l-2', expectedVersion: 0, snapshot: null }] });
-      // Encoded (recentSnapshots 0, or 1 after the second write): what a database gives back, -0 as 0.
+      // Packed (recentSnapshots 0, or 1 after the second write): what JSON text gives back, -0 as 0.
       const withoutNegativeZero = (v: unknown): unknown =>
         Object.is(v, -0)
           ? 0

@@ -436,12 +436,17 @@ async function dump(s: StorageAdapter): Promise<unknown> {
     outbox: await s.listOutbox(),
     quarantine: await s.listQuarantine(),
     state: await Promise.all(STATE_KEYS.map((key) => s.loadState(key))),
+    // The KPI projection, in no particular order: sorted here.
+    kpi: (await s.readKpi!()).sort((a, b) =>
+      a.kind === b.kind ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : a.kind < b.kind ? -1 : 1,
+    ),
   };
 }
 
-async function runBoth(ops: readonly Op[]): Promise<void> {
-  const plain = memoryStorage();
-  const tuned = replayMemoryStorage();
+/** `recentSnapshots`: both stores pack older snapshots and KPI records (the same way: -0 as 0). */
+async function runBoth(ops: readonly Op[], recentSnapshots = Number.POSITIVE_INFINITY): Promise<void> {
+  const plain = memoryStorage({ recentSnapshots });
+  const tuned = replayMemoryStorage({ recentSnapshots });
   let now = T0;
   for (const [step, o] of ops.entries()) {
     let call: (s: StorageAdapter) => () => Promise<unknown>;
@@ -514,6 +519,17 @@ describe('replayMemoryStorage ≡ memoryStorage (differential)', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(op, { maxLength: 80, size: 'max' }), (ops) => runBoth(ops)),
       { numRuns: 400 },
+    );
+  });
+
+  it('also when both pack all but the latest snapshot and KPI record (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(op, { maxLength: 80, size: 'max' }),
+        fc.constantFrom(0, 1, 3),
+        (ops, recent) => runBoth(ops, recent),
+      ),
+      { numRuns: 200 },
     );
   });
 

@@ -54,6 +54,7 @@ import {
   toJsonValue,
   VersionConflictError,
 } from './port.js';
+import { createRecentWindow, type WindowCell } from './recent-window.js';
 
 /**
  * Options of {@link replayMemoryStorage}.
@@ -78,13 +79,23 @@ export interface ReplayMemoryStorageOptions {
    * @default 'all'
    */
   eventLog?: EventLogRetention;
+  /**
+   * How many of the latest entity writes (and KPI record writes) keep their value as the object
+   * written, shared by reference; older ones are packed — a compact string without the keys, a
+   * lead's snapshot from about 3.3 KB of objects to 0.5 KB — and read back as fresh objects.
+   * Sent outbox messages are packed too. Half the heap of a year's replay, at the cost of time
+   * (packing and unpacking the rows it reads again). `0` packs every write.
+   * @default Infinity (every value stays the object written)
+   */
+  recentSnapshots?: number;
 }
 
 const SEP = '\u0000';
 
-interface EntityRow {
+interface EntityRow extends WindowCell {
   version: number;
-  snapshot: JsonValue;
+  /** The snapshot while among the recent writes (see {@link ReplayMemoryStorageOptions.recentSnapshots}). */
+  value: JsonValue;
   updatedAt: number;
   /** key → values (deduplicated). */
   lookups: Map<string, string[]>;
@@ -301,6 +312,11 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
    */
   let eventNext = new Int32Array(1024);
   const retention = checkEventLogRetention(options.eventLog, 'replayMemoryStorage(options).eventLog');
+  const recentLimit = options.recentSnapshots ?? Number.POSITIVE_INFINITY;
+  const recent = createRecentWindow(recentLimit, 'replayMemoryStorage(options).recentSnapshots');
+  /** The stored snapshot while it is the object written (what a new one may share parts with). */
+  const recentSnapshot = (row: EntityRow | undefined): JsonValue | undefined =>
+    row === undefined || row.packed !== undefined ? undefined : row.value;
   /** seq = seqBase + index + 1; indices before `keepFrom` are dropped (retention). */
   let seqBase = 0;
   let keepFrom = 0;
@@ -322,7 +338,8 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
   const timerHeap = createSlotHeap();
   const timerBySlot: (TimerRow | undefined)[] = [];
 
-  const outbox = new Map<string, OutboxMessage>();
+  /** Pending and dead messages as objects; sent ones packed when the store packs (they never change again). */
+  const outbox = new Map<string, OutboxMessage | string>();
   const outboxIds = new SortedKeys(outbox);
   /** Pending messages by `nextAttemptAt`. */
   const outboxQueue = createTimerQueue<undefined>();
@@ -331,7 +348,7 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
   const quarantineIds = new SortedKeys(quarantined);
 
   const state = new Map<string, StoredState>();
-  const kpi = createKpiTable();
+  const kpi = createKpiTable(recentLimit);
 
   let closed = false;
 
@@ -423,7 +440,7 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
   }
 
   function toStoredEntity(kind: string, id: string, row: EntityRow): StoredEntity {
-    return { kind, id, version: row.version, snapshot: row.snapshot, updatedAt: row.updatedAt };
+    return { kind, id, version: row.version, snapshot: recent.read(row), updatedAt: row.updatedAt };
   }
 
   function toStoredTimer(row: TimerRow): StoredTimer {
@@ -591,7 +608,11 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
           kind,
           id,
           expectedVersion,
-          snapshot: checkJson(write.snapshot, `${section}[${i}].snapshot`, entityRow(kind, id)?.snapshot),
+          snapshot: checkJson(
+            write.snapshot,
+            `${section}[${i}].snapshot`,
+            recentSnapshot(entityRow(kind, id)),
+          ),
           // Hosts often rewrite unchanged lookups: then keep the stored ones, index sets untouched.
           lookups:
             write.lookups === undefined || sameAsStoredLookups(entityRow(kind, id), write.lookups)
@@ -700,7 +721,8 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
         if (!row) {
           row = {
             version: 0,
-            snapshot: null,
+            value: null,
+            packed: undefined,
             updatedAt: at,
             lookups: new Map(),
             unique: new Map(),
@@ -713,7 +735,9 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
           entityIds.get(write.kind)!.added();
         }
         row.version += 1;
-        row.snapshot = write.snapshot;
+        row.value = write.snapshot;
+        row.packed = undefined;
+        recent.written(row);
         row.updatedAt = at;
         if (write.lookups) setLookups(write.kind, write.id, row, write.lookups);
         if (write.unique) uniqueIndex.release(write.kind, write.id, row.unique);
@@ -882,7 +906,7 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
       const leaseMs = checkLease(claim.leaseMs, 'claimOutbox(options).leaseMs');
       const claimed: OutboxMessage[] = [];
       for (const due of outboxQueue.popDue(now, claim.limit ?? DEFAULT_CLAIM_LIMIT)) {
-        const message = outbox.get(due.key)!;
+        const message = outbox.get(due.key) as OutboxMessage; // pending: an object
         message.attempts += 1;
         message.nextAttemptAt = now + leaseMs;
         outboxQueue.schedule({ key: due.key, dueAt: message.nextAttemptAt });
@@ -897,11 +921,12 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
       requireTime(at, 'markSent(at)');
       const checked = result === undefined ? undefined : checkJson(result, 'markSent(result)');
       const message = outbox.get(id);
-      if (!message || message.status === 'sent') return false;
+      if (!message || typeof message === 'string' || message.status === 'sent') return false;
       message.status = 'sent';
       message.sentAt = at;
       if (checked !== undefined) message.result = checked;
       outboxQueue.cancel(id);
+      if (recent.packs) outbox.set(id, recent.pack(message as unknown as JsonValue));
       return true;
     },
 
@@ -910,7 +935,7 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
       requireText(failure?.error, 'markFailed(failure).error');
       const retryAt = requireTime(failure.retryAt, 'markFailed(failure).retryAt');
       const message = outbox.get(id);
-      if (message?.status !== 'pending') return false;
+      if (typeof message === 'string' || message?.status !== 'pending') return false;
       message.lastError = failure.error;
       message.nextAttemptAt = retryAt;
       outboxQueue.schedule({ key: id, dueAt: retryAt });
@@ -921,7 +946,7 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
       assertOpen();
       requireText(error, 'markDead(error)');
       const message = outbox.get(id);
-      if (message?.status !== 'pending') return false;
+      if (typeof message === 'string' || message?.status !== 'pending') return false;
       message.status = 'dead';
       message.lastError = error;
       outboxQueue.cancel(id);
@@ -932,9 +957,18 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
       assertOpen();
       checkPage(query, 'listOutbox(options)');
       const status = query.status;
+      const statusOf = (id: string) => {
+        const stored = outbox.get(id)!;
+        return typeof stored === 'string' ? 'sent' : stored.status;
+      };
       return outboxIds
-        .page(query, status === undefined ? undefined : (id) => outbox.get(id)!.status === status)
-        .map((id) => ({ ...outbox.get(id)! }));
+        .page(query, status === undefined ? undefined : (id) => statusOf(id) === status)
+        .map((id) => {
+          const stored = outbox.get(id)!;
+          return typeof stored === 'string'
+            ? (recent.unpack(stored) as unknown as OutboxMessage)
+            : { ...stored };
+        });
     },
 
     async quarantine(record) {
