@@ -302,7 +302,7 @@ export function createUniqueIndex() {
     holder: (kind: string, key: string, value: string): string | undefined =>
       holders.get(claimOf(kind, key, value)),
     /** Drop what `id` holds (values another entity holds now stay theirs). */
-    release(kind: string, id: string, unique: ReadonlyMap<string, readonly string[]>): void {
+    release(kind: string, id: string, unique: Iterable<readonly [string, readonly string[]]>): void {
       for (const [key, values] of unique) {
         for (const value of values) {
           const claim = claimOf(kind, key, value);
@@ -310,7 +310,7 @@ export function createUniqueIndex() {
         }
       }
     },
-    claim(kind: string, id: string, unique: ReadonlyMap<string, readonly string[]>): void {
+    claim(kind: string, id: string, unique: Iterable<readonly [string, readonly string[]]>): void {
       for (const [key, values] of unique)
         for (const value of values) holders.set(claimOf(kind, key, value), id);
     },

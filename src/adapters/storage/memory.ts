@@ -81,13 +81,16 @@ export interface MemoryStorageOptions {
 
 interface EntityRow extends WindowCell {
   version: number;
-  /** The snapshot as written (a copy) while the row is recent; null once packed. */
-  value: JsonValue;
+  /** The snapshot as written (a copy) while the row is recent; undefined once packed. */
+  value: JsonValue | undefined;
   updatedAt: number;
-  /** Lookup key → its values (no duplicates), as last written. */
-  lookups: Map<string, string[]>;
-  /** Unique lookup key → its values, as last written. */
-  unique: Map<string, string[]>;
+  /**
+   * Lookup key and its values (no duplicates), as last written: the entries of the write's map,
+   * a plain array (a row is kept for good, and an array of pairs is a third of a map's heap).
+   */
+  lookups: LookupEntries;
+  /** Unique lookup key and its values, as last written. */
+  unique: LookupEntries;
 }
 
 interface TimerRow {
@@ -105,6 +108,12 @@ interface TimerRow {
  * them), so `('a', 'b')` and `('a\u0000b')` cannot meet.
  */
 const keyOf = (...parts: string[]): string => parts.join('\u0000');
+
+type LookupEntries = readonly (readonly [string, readonly string[]])[];
+const NO_LOOKUPS: LookupEntries = Object.freeze([]);
+/** A write's lookups as a row keeps them. */
+const entriesOf = (lookups: ReadonlyMap<string, readonly string[]>): LookupEntries =>
+  lookups.size === 0 ? NO_LOOKUPS : [...lookups];
 
 /** A copy for the caller of a value the store holds (plain JSON, so `structuredClone` is exact). */
 const copy = <T>(value: T): T => structuredClone(value);
@@ -156,7 +165,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
   const recent = createRecentWindow(recentLimit, 'memoryStorage(options).recentSnapshots');
   /** A stored snapshot for the caller: a copy while recent, freshly unpacked once packed. */
   const readRow = (row: EntityRow): JsonValue =>
-    row.packed === undefined ? copy(row.value) : recent.read(row);
+    row.value !== undefined ? copy(row.value) : recent.read(row);
   /** The event log from index `firstKept` on (the rest is dropped, see `retention`). */
   const events: StoredEvent[] = [];
   let firstKept = 0;
@@ -224,7 +233,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
       const index = valuesOf(kind, key);
       for (const value of values) index.set(value, (index.get(value) ?? new Set<string>()).add(id));
     }
-    row.lookups = next;
+    row.lookups = entriesOf(next);
   }
 
   /** The ids whose lookup or unique lookup `key` is `value`, in id order. */
@@ -322,11 +331,11 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
         entities.set(write.kind, rows);
         const row = rows.get(write.id) ?? {
           version: 0,
-          value: null,
+          value: undefined,
           packed: undefined,
           updatedAt: at,
-          lookups: new Map(),
-          unique: new Map(),
+          lookups: NO_LOOKUPS,
+          unique: NO_LOOKUPS,
         };
         rows.set(write.id, row);
         row.version += 1;
@@ -342,7 +351,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
       for (const write of entityWrites) {
         if (write.unique) {
           uniqueIndex.claim(write.kind, write.id, write.unique);
-          entities.get(write.kind)!.get(write.id)!.unique = write.unique;
+          entities.get(write.kind)!.get(write.id)!.unique = entriesOf(write.unique);
         }
       }
 

@@ -11,9 +11,15 @@ import { invalid } from './checks.js';
 import { createPackedJson } from './packed-json.js';
 import type { JsonValue } from './port.js';
 
-/** A stored value: the object written while recent, then its packed form (`value` null). @internal */
+/**
+ * A stored value: the object while recent (written, or read back and kept), its packed form once
+ * it has left the recent writes — both while a packed value read back is kept as an object.
+ * @internal
+ */
 export interface WindowCell {
-  value: JsonValue;
+  /** The object, or `undefined` when only the packed form is kept. */
+  value: JsonValue | undefined;
+  /** The packed form, or `undefined` when the object was written since it was last packed. */
   packed: string | undefined;
 }
 
@@ -33,13 +39,28 @@ export function createRecentWindow(limit: number, option: string) {
   if (limit !== Number.POSITIVE_INFINITY && (!Number.isSafeInteger(limit) || limit < 0))
     throw invalid(`${option} must be a non-negative integer or Infinity, got ${String(limit)}`);
   const packer = createPackedJson();
-  // A ring of the latest writes, oldest at `next` once full: the cell and the value it then held.
+  // A ring of the latest writes (and kept reads), oldest at `next` once full: the cell and the
+  // object it then held.
   const cells: WindowCell[] = [];
   const values: JsonValue[] = [];
   let next = 0;
-  function pack(cell: WindowCell): void {
-    cell.packed = packer.pack(cell.value);
-    cell.value = null;
+  /** Keep only the packed form; packing it unless it already is (a value read back, unchanged). */
+  function release(cell: WindowCell): void {
+    if (cell.packed === undefined) cell.packed = packer.pack(cell.value as JsonValue);
+    cell.value = undefined;
+  }
+  function enter(cell: WindowCell): void {
+    if (cells.length < limit) {
+      cells.push(cell);
+      values.push(cell.value as JsonValue);
+      return;
+    }
+    const out = cells[next]!;
+    // Written (or read back) again since: that later entry is in the ring, and releases it then.
+    if (out.value !== undefined && out.value === values[next]) release(out);
+    cells[next] = cell;
+    values[next] = cell.value as JsonValue;
+    next = (next + 1) % limit;
   }
   return {
     /** Whether any write is ever packed. */
@@ -47,29 +68,31 @@ export function createRecentWindow(limit: number, option: string) {
     /** Record that `cell.value` was just written (and `cell.packed` cleared by the caller). */
     written(cell: WindowCell): void {
       if (limit === Number.POSITIVE_INFINITY) return;
-      if (limit === 0) {
-        pack(cell);
-        return;
-      }
-      if (cells.length < limit) {
-        cells.push(cell);
-        values.push(cell.value);
-        return;
-      }
-      const out = cells[next]!;
-      // Written again since (a newer value): that write is in the window, later in the ring.
-      if (out.packed === undefined && out.value === values[next]) pack(out);
-      cells[next] = cell;
-      values[next] = cell.value;
-      next = (next + 1) % limit;
+      if (limit === 0) release(cell);
+      else enter(cell);
     },
     /** Pack a value that will not change again (a sent message) with the window's packer. */
     pack: (value: JsonValue): string => packer.pack(value),
     /** Unpack what {@link pack} packed. */
     unpack: (packed: string): JsonValue => packer.unpack(packed),
-    /** The current value: the object itself while recent, a fresh one unpacked once packed. */
+    /** The current value: the object itself while kept, a fresh one unpacked otherwise. */
     read(cell: WindowCell): JsonValue {
-      return cell.packed === undefined ? cell.value : packer.unpack(cell.packed);
+      return cell.value !== undefined ? cell.value : packer.unpack(cell.packed as string);
+    },
+    /**
+     * The current value, kept as an object among the recent ones once unpacked: a store that
+     * hands out its objects by reference reads a row it has just read, and writes a new value
+     * made from it, without unpacking it again. Released later without packing it again, if not
+     * written since.
+     */
+    readAndKeep(cell: WindowCell): JsonValue {
+      if (cell.value !== undefined) return cell.value;
+      const value = packer.unpack(cell.packed as string);
+      if (limit > 0) {
+        cell.value = value;
+        enter(cell);
+      }
+      return value;
     },
   };
 }

@@ -94,8 +94,8 @@ const SEP = '\u0000';
 
 interface EntityRow extends WindowCell {
   version: number;
-  /** The snapshot while among the recent writes (see {@link ReplayMemoryStorageOptions.recentSnapshots}). */
-  value: JsonValue;
+  /** The snapshot while among the recent writes or reads (see {@link ReplayMemoryStorageOptions.recentSnapshots}). */
+  value: JsonValue | undefined;
   updatedAt: number;
   /** key → values (deduplicated). */
   lookups: Map<string, string[]>;
@@ -315,8 +315,7 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
   const recentLimit = options.recentSnapshots ?? Number.POSITIVE_INFINITY;
   const recent = createRecentWindow(recentLimit, 'replayMemoryStorage(options).recentSnapshots');
   /** The stored snapshot while it is the object written (what a new one may share parts with). */
-  const recentSnapshot = (row: EntityRow | undefined): JsonValue | undefined =>
-    row === undefined || row.packed !== undefined ? undefined : row.value;
+  const recentSnapshot = (row: EntityRow | undefined): JsonValue | undefined => row?.value;
   /** seq = seqBase + index + 1; indices before `keepFrom` are dropped (retention). */
   let seqBase = 0;
   let keepFrom = 0;
@@ -439,8 +438,13 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
     return undefined;
   }
 
-  function toStoredEntity(kind: string, id: string, row: EntityRow): StoredEntity {
-    return { kind, id, version: row.version, snapshot: recent.read(row), updatedAt: row.updatedAt };
+  /**
+   * The entity as stored. `keep`: a packed snapshot read back stays an object among the recent
+   * ones (a load, usually followed by a write built from it; a list reads many, once).
+   */
+  function toStoredEntity(kind: string, id: string, row: EntityRow, keep = false): StoredEntity {
+    const snapshot = keep ? recent.readAndKeep(row) : recent.read(row);
+    return { kind, id, version: row.version, snapshot, updatedAt: row.updatedAt };
   }
 
   function toStoredTimer(row: TimerRow): StoredTimer {
@@ -561,7 +565,7 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
     async load(kind, id) {
       assertOpen();
       const row = entityRow(kind, id);
-      return row ? toStoredEntity(kind, id, row) : undefined;
+      return row ? toStoredEntity(kind, id, row, true) : undefined;
     },
 
     async list(kind, page) {
@@ -721,7 +725,7 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
         if (!row) {
           row = {
             version: 0,
-            value: null,
+            value: undefined,
             packed: undefined,
             updatedAt: at,
             lookups: new Map(),
