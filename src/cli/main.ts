@@ -45,6 +45,7 @@ import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { SingleBar } from 'cli-progress';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { replayMemoryStorage } from '../adapters/storage/replay-memory.js';
 import { parseLead } from '../model/lead.js';
 import type { Team } from '../model/team.js';
 import type { CompiledRuleSet } from '../rules/compile.js';
@@ -364,6 +365,8 @@ async function simulate(options: SimulateOptions, io: CliIo): Promise<number> {
       days: period.days,
       leadsPerMonth: options.leadsPerMonth,
       preset: options.preset,
+      // The report and timeline come from the KPI projection: a year's event log is not kept.
+      storage: replayMemoryStorage({ eventLog: 'none' }),
       signal: controller.signal,
       extensions: [watcher.extension],
       onAction: (action) => {

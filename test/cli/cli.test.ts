@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type CliIo, EXIT_CODES, runCli } from '../../src/cli/main.js';
 import { zhikongPreset } from '../../src/rules/presets/zhikong.js';
+import { chinaCalendar } from '../../src/scheduler/calendar.js';
+import { CHINA_HOLIDAYS } from '../../src/scheduler/china-holidays.js';
+import { runSimulation } from '../../src/simulate/run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'leadflow-cli-'));
 const file = (name: string, content: string) => {
@@ -47,6 +50,20 @@ describe('leadflow simulate', () => {
     expect(again.stdout).toBe(first.stdout);
     const other = await cli('simulate', ...SHORT, '--json', '--seed', '43');
     expect(other.stdout).not.toBe(first.stdout);
+  });
+
+  it('keeps no event log, and reports what a run that keeps its whole log reports', async () => {
+    const { stdout } = await cli('simulate', '--days', '6', '--leads-per-month', '3000', '--json');
+    // The library's run over the default store, which keeps every event.
+    const { report, timeline } = await runSimulation({
+      ruleSet: zhikongPreset.ruleSet,
+      team: zhikongPreset.team,
+      calendar: chinaCalendar({ years: Object.keys(CHINA_HOLIDAYS).map(Number) }),
+      days: 6,
+      leadsPerMonth: 3000,
+    });
+    expect(report.counts.received).toBeGreaterThan(400);
+    expect(JSON.parse(stdout)).toEqual(JSON.parse(JSON.stringify({ ...report, timeline })));
   });
 
   it('prints the table by default: targets with ✔/✘, funnels, departments, escalations, stalled TOP5', async () => {
