@@ -22,8 +22,12 @@
  *              scaled linearly — which flatters it — with our year.
  *
  * Also: where our time goes (a sampling CPU profile of a 60-day run, self time grouped by source
- * module from the bundle's `// src/…` markers), GC time (PerformanceObserver) and peak RSS.
+ * module from the bundle's `// src/…` markers), GC time (PerformanceObserver), peak RSS and the
+ * live heap at the end, and the same years with the store packing cold rows (`recentSnapshots`).
+ * Each measured year (and the floor) runs in a Node process of its own, so that no run's memory
+ * figures, or speed, carry the heap of the runs before it.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { PerformanceObserver } from 'node:perf_hooks';
@@ -128,6 +132,46 @@ async function timedYear(
   return { report: result.report, seconds: elapsed, gcSeconds: (gcMs - gcBefore) / 1000, peakRss, liveHeap };
 }
 
+// ---- each measured year in a process of its own ----
+// A process keeps the heap a run grew to: measured one after another in one process, each run's
+// peak RSS (and its speed, in a heap already large) would carry the runs before it.
+type TimedYear = Awaited<ReturnType<typeof timedYear>>;
+/** The same years with the store packing cold rows: what it saves, and what it costs in time. */
+const PACKED_RECENT = 20_000;
+const part = process.env.LEADFLOW_SIMULATE_PART;
+if (part !== undefined) {
+  const [kind, behaviourName, recent] = part.split(':');
+  const behaviour = behaviourName === 'full' ? DEFAULT_BEHAVIOUR : leadsOnly;
+  if (kind === 'year') {
+    console.log(JSON.stringify(await timedYear(behaviour, undefined, Number(recent))));
+  } else {
+    // The floor: the same year's arrivals and host actions through the pure core alone.
+    const yearActions: SimulationAction[] = [];
+    await timedYear(leadsOnly, (action) => yearActions.push(action));
+    collectGarbage();
+    const floorStarted = process.hrtime.bigint();
+    const floor = runFloor(yearActions, {
+      compiled: compileRuleSet(ruleSet, { team: staffed }),
+      team: staffed,
+      calendar,
+      start: START,
+      end: START + DAYS * DAY,
+    });
+    console.log(JSON.stringify({ floorSeconds: seconds(floorStarted), counts: floor.counts }));
+  }
+  process.exit(0);
+}
+function inOwnProcess<T>(name: string): T {
+  const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!], {
+    env: { ...process.env, LEADFLOW_SIMULATE_PART: name },
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (child.status !== 0) throw new Error(`simulate: the ${name} run failed (exit ${child.status})`);
+  return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as T;
+}
+
 // ---- ours: the year ----
 const generationStarted = process.hrtime.bigint();
 const yearStream = generateLeadStream({
@@ -141,13 +185,11 @@ const generationSeconds = seconds(generationStarted);
 const arrivalsPerYear = yearStream.length;
 yearStream.length = 0;
 
-const year = await timedYear(leadsOnly);
+const year = inOwnProcess<TimedYear>('year:leads:Infinity');
 const yearRss = year.peakRss;
-const fullYear = await timedYear(DEFAULT_BEHAVIOUR);
-/** The same years with the store packing cold rows: what it saves, and what it costs in time. */
-const PACKED_RECENT = 20_000;
-const packedYear = await timedYear(leadsOnly, undefined, PACKED_RECENT);
-const packedFullYear = await timedYear(DEFAULT_BEHAVIOUR, undefined, PACKED_RECENT);
+const fullYear = inOwnProcess<TimedYear>('year:full:Infinity');
+const packedYear = inOwnProcess<TimedYear>(`year:leads:${PACKED_RECENT}`);
+const packedFullYear = inOwnProcess<TimedYear>(`year:full:${PACKED_RECENT}`);
 if (JSON.stringify(packedYear.report) !== JSON.stringify(year.report))
   throw new Error('the packed store changed the lead-only year’s report');
 const r = year.report;
@@ -179,20 +221,11 @@ for (const [label, objects, packed] of [
     `${label}: live heap at the end ${mb(objects.liveHeap)} (peak RSS ${mb(objects.peakRss)}, ${objects.seconds.toFixed(1)} s); packing all but the latest ${PACKED_RECENT} writes: ${mb(packed.liveHeap)} (peak RSS ${mb(packed.peakRss)}, ${packed.seconds.toFixed(1)} s)`,
   );
 
-// ---- the floor: the same year's arrivals and host actions through the pure core alone ----
-const yearActions: SimulationAction[] = [];
-await timedYear(leadsOnly, (action) => yearActions.push(action));
-collectGarbage();
-const floorStarted = process.hrtime.bigint();
-const floor = runFloor(yearActions, {
-  compiled: compileRuleSet(ruleSet, { team: staffed }),
-  team: staffed,
-  calendar,
-  start: START,
-  end: START + DAYS * DAY,
-});
-const floorSeconds = seconds(floorStarted);
-yearActions.length = 0;
+const { floorSeconds, counts: floorCounts } = inOwnProcess<{
+  floorSeconds: number;
+  counts: ReturnType<typeof runFloor>['counts'];
+}>('floor');
+const floor = { counts: floorCounts };
 console.log(
   `floor (pure core alone: decisions, lead steps, SLA deadlines, templates; no storage, no log): ${floorSeconds.toFixed(1)} s — accepted ${floor.counts.accepted}, merged ${floor.counts.merged}, quarantined ${floor.counts.quarantined}, escalations ${floor.counts.escalations}`,
 );
