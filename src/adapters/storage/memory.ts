@@ -43,7 +43,7 @@ import {
   toJsonValue,
   VersionConflictError,
 } from './port.js';
-import { createRecentWindow, type WindowCell } from './recent-window.js';
+import { createRecentWindow, type StoredMessage, statusOf, type WindowCell } from './recent-window.js';
 
 /**
  * Options of {@link memoryStorage}.
@@ -175,7 +175,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
   /** When each timer can be claimed next: its `dueAt`, once claimed its lease expiry. Same keys. */
   const timerQueue = createTimerQueue();
   /** Pending and dead messages as objects; sent ones packed when the store packs (they never change again). */
-  const outbox = new Map<string, OutboxMessage | string>();
+  const outbox = new Map<string, StoredMessage>();
   /** When each pending message can be claimed next (its `nextAttemptAt`), by message id. */
   const outboxQueue = createTimerQueue();
   const quarantined = new Map<string, QuarantineRecord>();
@@ -473,7 +473,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
       message.sentAt = at;
       if (copied !== undefined) message.result = copied;
       outboxQueue.cancel(id);
-      if (recent.packs) outbox.set(id, recent.pack(message as unknown as JsonValue));
+      outbox.set(id, recent.sent(message));
       return true;
     },
 
@@ -504,17 +504,8 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
       assertOpen();
       checkPage(query, 'listOutbox(options)');
       const { status } = query;
-      const statusOf = (id: string) => {
-        const stored = outbox.get(id)!;
-        return typeof stored === 'string' ? 'sent' : stored.status;
-      };
-      const accept = status === undefined ? undefined : (id: string) => statusOf(id) === status;
-      return pageOf(sortedKeys(outbox), query, accept).map((id) => {
-        const stored = outbox.get(id)!;
-        return typeof stored === 'string'
-          ? (recent.unpack(stored) as unknown as OutboxMessage)
-          : copy(stored);
-      });
+      const accept = status === undefined ? undefined : (id: string) => statusOf(outbox.get(id)!) === status;
+      return pageOf(sortedKeys(outbox), query, accept).map((id) => recent.message(outbox.get(id)!, copy));
     },
 
     async quarantine(record) {

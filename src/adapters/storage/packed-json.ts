@@ -68,6 +68,17 @@ interface ShapeNode {
   next: Map<string, ShapeNode> | undefined;
 }
 
+/** The string of the first `count` char codes (`fromCharCode` in chunks: an argument list has a size limit). */
+function fromCodes(codes: Uint8Array | Uint16Array, count: number): string {
+  let text = '';
+  for (let from = 0; from < count; from += 8192)
+    text += String.fromCharCode.apply(
+      null,
+      codes.subarray(from, Math.min(count, from + 8192)) as unknown as number[],
+    );
+  return text;
+}
+
 /** A new packer (see {@link PackedJson}). @internal */
 export function createPackedJson(): PackedJson {
   const sharedStrings: string[] = [];
@@ -119,15 +130,7 @@ export function createPackedJson(): PackedJson {
   }
   function writeChars(text: string): void {
     writeVarint(text.length);
-    ensure(text.length * 3);
-    for (let i = 0; i < text.length; i++) {
-      let unit = text.charCodeAt(i);
-      while (unit >= 0x80) {
-        bytes[length++] = (unit & 0x7f) | 0x80;
-        unit >>>= 7;
-      }
-      bytes[length++] = unit;
-    }
+    for (let i = 0; i < text.length; i++) writeVarint(text.charCodeAt(i));
   }
   /** The shared index of a string, sharing it once it has been seen often enough; -1 if not shared. */
   function sharedOf(text: string): number {
@@ -224,14 +227,8 @@ export function createPackedJson(): PackedJson {
   function pack(value: JsonValue): string {
     length = 0;
     write(value);
-    // One-byte string: String.fromCharCode over chunks (an argument list has a size limit).
-    let out = '';
-    for (let at = 0; at < length; at += 8192)
-      out += String.fromCharCode.apply(
-        null,
-        bytes.subarray(at, Math.min(length, at + 8192)) as unknown as number[],
-      );
-    return out;
+    // A one-byte string: every code is below 256.
+    return fromCodes(bytes, length);
   }
 
   // The row being unpacked and the position in it: plain functions over them, not closures
@@ -251,27 +248,8 @@ export function createPackedJson(): PackedJson {
   function readChars(): string {
     const count = readVarint();
     if (units.length < count) units = new Uint16Array(Math.max(count, units.length * 2));
-    for (let i = 0; i < count; i++) {
-      let unit = input.charCodeAt(at++);
-      if (unit >= 0x80) {
-        unit &= 0x7f;
-        let shift = 7;
-        for (;;) {
-          const byte = input.charCodeAt(at++);
-          unit |= (byte & 0x7f) << shift;
-          if (byte < 0x80) break;
-          shift += 7;
-        }
-      }
-      units[i] = unit;
-    }
-    let text = '';
-    for (let from = 0; from < count; from += 8192)
-      text += String.fromCharCode.apply(
-        null,
-        units.subarray(from, Math.min(count, from + 8192)) as unknown as number[],
-      );
-    return text;
+    for (let i = 0; i < count; i++) units[i] = readVarint();
+    return fromCodes(units, count);
   }
   function readString(): string {
     return input.charCodeAt(at++) === T_SHARED_STRING ? sharedStrings[readVarint()]! : readChars();

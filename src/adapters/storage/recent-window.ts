@@ -9,7 +9,7 @@
  */
 import { invalid } from './checks.js';
 import { createPackedJson } from './packed-json.js';
-import type { JsonValue } from './port.js';
+import type { JsonValue, OutboxMessage } from './port.js';
 
 /**
  * A stored value: the object while recent (written, or read back and kept), its packed form once
@@ -22,6 +22,17 @@ export interface WindowCell {
   /** The packed form, or `undefined` when the object was written since it was last packed. */
   packed: string | undefined;
 }
+
+/**
+ * An outbox message as a memory store keeps it: an object while it may change (pending, dead),
+ * packed once sent when the store packs (a sent message never changes again).
+ * @internal
+ */
+export type StoredMessage = OutboxMessage | string;
+
+/** The status of a stored message (a packed one was sent). @internal */
+export const statusOf = (stored: StoredMessage): OutboxMessage['status'] =>
+  typeof stored === 'string' ? 'sent' : stored.status;
 
 /**
  * A recent window of `limit` writes (`Infinity`: nothing is ever packed; `0`: every write is).
@@ -71,10 +82,16 @@ export function createRecentWindow(limit: number, option: string) {
       if (limit === 0) release(cell);
       else enter(cell);
     },
-    /** Pack a value that will not change again (a sent message) with the window's packer. */
+    /** Pack a value that will not change again (a timer's payload) with the window's packer. */
     pack: (value: JsonValue): string => packer.pack(value),
     /** Unpack what {@link pack} packed. */
     unpack: (packed: string): JsonValue => packer.unpack(packed),
+    /** A message just marked sent, as the store keeps it: packed when the store packs. */
+    sent: (message: OutboxMessage): StoredMessage =>
+      limit === Number.POSITIVE_INFINITY ? message : packer.pack(message as unknown as JsonValue),
+    /** A stored message for the caller: unpacked (fresh), or the object through `copyObject`. */
+    message: (stored: StoredMessage, copyObject: (message: OutboxMessage) => OutboxMessage): OutboxMessage =>
+      typeof stored === 'string' ? (packer.unpack(stored) as unknown as OutboxMessage) : copyObject(stored),
     /** The current value: the object itself while kept, a fresh one unpacked otherwise. */
     read(cell: WindowCell): JsonValue {
       return cell.value !== undefined ? cell.value : packer.unpack(cell.packed as string);

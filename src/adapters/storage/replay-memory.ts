@@ -54,7 +54,7 @@ import {
   toJsonValue,
   VersionConflictError,
 } from './port.js';
-import { createRecentWindow, type WindowCell } from './recent-window.js';
+import { createRecentWindow, type StoredMessage, statusOf, type WindowCell } from './recent-window.js';
 
 /**
  * Options of {@link replayMemoryStorage}.
@@ -314,8 +314,6 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
   const retention = checkEventLogRetention(options.eventLog, 'replayMemoryStorage(options).eventLog');
   const recentLimit = options.recentSnapshots ?? Number.POSITIVE_INFINITY;
   const recent = createRecentWindow(recentLimit, 'replayMemoryStorage(options).recentSnapshots');
-  /** The stored snapshot while it is the object written (what a new one may share parts with). */
-  const recentSnapshot = (row: EntityRow | undefined): JsonValue | undefined => row?.value;
   /** seq = seqBase + index + 1; indices before `keepFrom` are dropped (retention). */
   let seqBase = 0;
   let keepFrom = 0;
@@ -338,7 +336,7 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
   const timerBySlot: (TimerRow | undefined)[] = [];
 
   /** Pending and dead messages as objects; sent ones packed when the store packs (they never change again). */
-  const outbox = new Map<string, OutboxMessage | string>();
+  const outbox = new Map<string, StoredMessage>();
   const outboxIds = new SortedKeys(outbox);
   /** Pending messages by `nextAttemptAt`. */
   const outboxQueue = createTimerQueue<undefined>();
@@ -612,11 +610,8 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
           kind,
           id,
           expectedVersion,
-          snapshot: checkJson(
-            write.snapshot,
-            `${section}[${i}].snapshot`,
-            recentSnapshot(entityRow(kind, id)),
-          ),
+          // Checked against the stored object, when one is kept (not only the packed form).
+          snapshot: checkJson(write.snapshot, `${section}[${i}].snapshot`, entityRow(kind, id)?.value),
           // Hosts often rewrite unchanged lookups: then keep the stored ones, index sets untouched.
           lookups:
             write.lookups === undefined || sameAsStoredLookups(entityRow(kind, id), write.lookups)
@@ -930,7 +925,7 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
       message.sentAt = at;
       if (checked !== undefined) message.result = checked;
       outboxQueue.cancel(id);
-      if (recent.packs) outbox.set(id, recent.pack(message as unknown as JsonValue));
+      outbox.set(id, recent.sent(message));
       return true;
     },
 
@@ -961,18 +956,9 @@ export function replayMemoryStorage(options: ReplayMemoryStorageOptions = {}): S
       assertOpen();
       checkPage(query, 'listOutbox(options)');
       const status = query.status;
-      const statusOf = (id: string) => {
-        const stored = outbox.get(id)!;
-        return typeof stored === 'string' ? 'sent' : stored.status;
-      };
       return outboxIds
-        .page(query, status === undefined ? undefined : (id) => statusOf(id) === status)
-        .map((id) => {
-          const stored = outbox.get(id)!;
-          return typeof stored === 'string'
-            ? (recent.unpack(stored) as unknown as OutboxMessage)
-            : { ...stored };
-        });
+        .page(query, status === undefined ? undefined : (id) => statusOf(outbox.get(id)!) === status)
+        .map((id) => recent.message(outbox.get(id)!, (message) => ({ ...message })));
     },
 
     async quarantine(record) {
